@@ -1,0 +1,147 @@
+"""What each run saw, per URL, under ``archive/history/`` — the tool's memory.
+
+One small JSON file per URL, one check per line, so a scheduled CI job's
+commit shows a readable diff. Each file is replaced atomically as soon as its
+check finishes: an interrupted run keeps everything it completed.
+
+From this memory come three things the report needs: whether a failure is
+*confirmed* (it persisted over several checks and days — a weekly job must not
+cry wolf over one bad afternoon), whether a URL is fresh enough to skip, and
+what changed since the previous run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..model import FAILING, LinkCheck, Status
+
+MAX_CHECKS = 60
+
+
+@dataclass
+class ConfirmPolicy:
+    checks: int = 3
+    days: float = 3.0
+
+
+def _parse_time(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    t = dt.datetime.fromisoformat(value)
+    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
+
+
+def write_atomic(path: Path, text: str, durable: bool = False) -> None:
+    """Temp file + rename. ``durable`` adds fsync (power-loss safety) at a cost per file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class History:
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root) / "history"
+        self._lock = threading.Lock()
+
+    def path_for(self, url: str) -> Path:
+        host = re.sub(r"[^a-z0-9.-]", "_", (urlsplit(url).hostname or "no-host").lower())[:100] or "no-host"
+        digest = hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
+        return self.root / host / f"{digest}.json"
+
+    def checks(self, url: str) -> list[dict[str, Any]]:
+        path = self.path_for(url)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return []
+        except (OSError, ValueError):
+            return []  # a damaged history file must not stop a run; it is rewritten
+        return data.get("checks", []) if isinstance(data, dict) else []
+
+    def last(self, url: str) -> dict[str, Any] | None:
+        checks = self.checks(url)
+        return checks[-1] if checks else None
+
+    def record(self, url: str, entry: dict[str, Any]) -> None:
+        with self._lock:
+            checks = (self.checks(url) + [entry])[-MAX_CHECKS:]
+            lines = ",\n".join("    " + json.dumps(c, ensure_ascii=False, sort_keys=True) for c in checks)
+            text = "{\n" + f'  "url": {json.dumps(url, ensure_ascii=False)},\n  "checks": [\n{lines}\n  ]\n' + "}\n"
+            write_atomic(self.path_for(url), text)
+
+    def all_urls(self) -> list[str]:
+        urls = []
+        for path in sorted(self.root.glob("*/*.json")):
+            try:
+                urls.append(json.loads(path.read_text(encoding="utf-8"))["url"])
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+        return urls
+
+
+def check_entry(check: LinkCheck, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    entry = {
+        "at": (check.checked_at or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"),
+        "status": check.status.value,
+        "reason": check.reason,
+        "http_status": check.http_status,
+        "final_url": check.final_url,
+        "paywalled": check.paywalled or None,
+    }
+    if extra:
+        entry.update(extra)
+    return {k: v for k, v in entry.items() if v is not None}
+
+
+def annotate(check: LinkCheck, previous: list[dict[str, Any]], policy: ConfirmPolicy) -> LinkCheck:
+    """Fill confirmed / failing_since / previous_status from the checks before this one."""
+    real = [c for c in previous if c.get("status") != Status.SKIPPED.value]
+    if real:
+        check.previous_status = Status(real[-1]["status"])
+    if check.status not in FAILING:
+        return check
+    streak = [check.checked_at or dt.datetime.now(dt.UTC)]
+    for c in reversed(real):
+        if c.get("status") in {s.value for s in FAILING}:
+            t = _parse_time(c.get("at"))
+            if t:
+                streak.append(t)
+        else:
+            break
+    first = min(streak)
+    check.failing_since = first
+    check.failing_checks = len(streak)
+    span_days = (max(streak) - first).total_seconds() / 86400
+    check.confirmed = len(streak) >= policy.checks and span_days >= policy.days
+    return check
+
+
+def fresh(previous: list[dict[str, Any]], recheck_after: dt.timedelta, now: dt.datetime) -> dict[str, Any] | None:
+    """The last check if it was recent and healthy (live/redirected): no need to fetch again."""
+    real = [c for c in previous if c.get("status") != Status.SKIPPED.value]
+    if not real or real[-1].get("status") not in (Status.LIVE.value, Status.REDIRECTED.value):
+        return None
+    at = _parse_time(real[-1].get("at"))
+    if at and now - at < recheck_after:
+        return real[-1]
+    return None

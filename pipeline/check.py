@@ -1,0 +1,158 @@
+"""The check stage: distinct URLs → fetch → liveness → page metadata, with memory.
+
+Each URL is handled start to finish inside one worker: its response is
+classified, its metadata read and handed to the local archiver while the
+body is in memory, then dropped. A run's memory therefore grows with the
+number of URLs, not with the size of the pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import liveness, metadata
+from .archive.history import ConfirmPolicy, History, annotate, check_entry, fresh
+from .fetch import Fetcher, FetchSettings
+from .model import Fetch, LinkCheck, PageMeta, Snapshot, Status
+
+
+@dataclass
+class CheckSettings:
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+    recheck_after: dt.timedelta = dt.timedelta(days=1)
+    force: bool = False
+    confirm: ConfirmPolicy = field(default_factory=ConfirmPolicy)
+    probe: bool = True
+
+
+@dataclass
+class UrlOutcome:
+    check: LinkCheck
+    page: PageMeta | None = None
+    local: Snapshot | None = None  # the WARC copy, if the archiver made one
+
+
+OnFetch = Callable[[Fetch, LinkCheck], Snapshot | None]
+OnProgress = Callable[[str, UrlOutcome], None]
+
+
+class _ProbeCache:
+    """One made-up sibling per (host, folder): many URLs in one folder share it."""
+
+    def __init__(self, fetcher: Fetcher) -> None:
+        self.fetcher = fetcher
+        self._lock = threading.Lock()
+        self._events: dict[tuple[str, str], threading.Event] = {}
+        self._results: dict[tuple[str, str], Fetch] = {}
+
+    def get(self, url: str) -> Fetch:
+        key = liveness.probe_key(url)
+        with self._lock:
+            event = self._events.get(key)
+            owner = event is None
+            if owner:
+                event = self._events[key] = threading.Event()
+        if owner:
+            try:
+                self._results[key] = self.fetcher.fetch(liveness.sibling_url(url))
+            finally:
+                event.set()
+        else:
+            event.wait()
+        return self._results.get(key) or Fetch(url=url, error="error", error_reason="probe failed")
+
+
+def check_one(
+    url: str,
+    fetcher: Fetcher,
+    settings: CheckSettings,
+    history: History | None,
+    probes: _ProbeCache | None,
+    on_fetch: OnFetch | None = None,
+) -> UrlOutcome:
+    now = dt.datetime.now(dt.UTC)
+    previous = history.checks(url) if history else []
+    if history and not settings.force:
+        recent = fresh(previous, settings.recheck_after, now)
+        if recent is not None:
+            check = LinkCheck(
+                url=url,
+                status=Status.SKIPPED,
+                reason=f"fresh in the cache: {recent['status']} at {recent['at']} (use --force to recheck)",
+                http_status=recent.get("http_status"),
+                final_url=recent.get("final_url"),
+                checked_at=now,
+                previous_status=Status(recent["status"]),
+            )
+            return UrlOutcome(check, metadata.page_from_dict(recent.get("page")))
+    fetched = fetcher.fetch(url)
+    signals = liveness.page_signals(fetched) if fetched.http_status and 200 <= fetched.http_status < 300 else None
+    probe = None
+    if settings.probe and probes is not None and signals is not None and liveness.needs_probe(fetched, signals):
+        probe = probes.get(fetched.final_url or url)
+    check = liveness.classify(fetched, probe, signals)
+    page = None
+    if check.status in (Status.LIVE, Status.REDIRECTED):
+        page = metadata.extract(fetched)
+    local = None
+    if on_fetch is not None and fetched.http_status is not None:
+        local = on_fetch(fetched, check)
+    annotate(check, previous, settings.confirm)
+    if history is not None:
+        extra: dict[str, Any] = {"page": page.to_dict()} if page else {}
+        if local is not None:
+            extra["warc"] = local.archive_url
+        history.record(url, check_entry(check, extra))
+    return UrlOutcome(check, page, local)
+
+
+def check_urls(
+    urls: Iterable[str],
+    settings: CheckSettings | None = None,
+    history: History | None = None,
+    on_fetch: OnFetch | None = None,
+    on_progress: OnProgress | None = None,
+    fetcher: Fetcher | None = None,
+) -> dict[str, UrlOutcome]:
+    """Check each distinct URL once. Finished checks are in ``history`` even if interrupted."""
+    settings = settings or CheckSettings()
+    own = fetcher is None
+    fetcher = fetcher or Fetcher(settings.fetch)
+    probes = _ProbeCache(fetcher)
+    progress_lock = threading.Lock()
+
+    def work(url: str, _fetch_unused: Fetch | None = None) -> UrlOutcome:
+        outcome = check_one(url, fetcher, settings, history, probes, on_fetch)
+        if on_progress:
+            with progress_lock:
+                on_progress(url, outcome)
+        return outcome
+
+    try:
+        return _run_pool(list(dict.fromkeys(urls)), work, settings.fetch.concurrency)
+    finally:
+        if own:
+            fetcher.close()
+
+
+def _run_pool(urls: list[str], work: Callable[[str], UrlOutcome], concurrency: int) -> dict[str, UrlOutcome]:
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    results: dict[str, UrlOutcome] = {}
+    pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="citewatch-check")
+    futures = {pool.submit(work, u): u for u in urls}
+    try:
+        for fut in as_completed(futures):
+            results[futures[fut]] = fut.result()
+    except BaseException:
+        # Ctrl-C: start nothing new; requests under way end at their own deadline
+        for fut in futures:
+            fut.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return results

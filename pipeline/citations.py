@@ -1,0 +1,346 @@
+"""citations.yaml: load and validate, merge an article's notes in, save atomically.
+
+People edit this file; the tool writes to it too. ruamel.yaml's round-trip mode
+is used (rather than PyYAML) because it keeps their comments, key order and
+quoting — a tool that reformats a hand-kept file will not be trusted twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+from .footnotes.fields import parse_note
+from .model import Article, Citation, Finding, Note, PartialDate, Severity
+
+URL_STATUSES = {"live", "dead", "usurped", "unfit", "deviated"}
+_DATE_STR = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+class CitationsError(Exception):
+    """citations.yaml has problems; ``problems`` holds one ``file:line: message`` each."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class CitationsFile:
+    path: Path
+    doc: CommentedMap
+    citations: list[Citation] = field(default_factory=list)
+
+    @property
+    def entries(self) -> CommentedSeq:
+        return self.doc["citations"]
+
+    def entry(self, citation_id: str) -> CommentedMap | None:
+        return next((e for e in self.entries if str(e.get("id")) == citation_id), None)
+
+
+def _yaml() -> YAML:
+    y = YAML()  # round-trip
+    y.preserve_quotes = True
+    y.width = 4096  # never fold a long title over two lines
+    y.indent(mapping=2, sequence=4, offset=2)
+    return y
+
+
+def _line(node: Any, key: Any = None) -> int | None:
+    try:
+        if key is not None:
+            return node.lc.key(key)[0] + 1
+        return node.lc.line + 1
+    except (AttributeError, KeyError, TypeError):
+        return None
+
+
+def to_partial_date(value: Any) -> PartialDate | None:
+    """A YAML date value (date, "2023-10", 2023) as a PartialDate; raises ValueError."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return PartialDate.from_date(value.date())
+    if isinstance(value, dt.date):
+        return PartialDate.from_date(value)
+    if isinstance(value, int) and 1000 <= value <= 9999:
+        return PartialDate(value)
+    if isinstance(value, str) and _DATE_STR.match(value.strip()):
+        parts = [int(p) for p in value.strip().split("-")]
+        d = PartialDate(*parts)
+        dt.date(d.year, d.month or 1, d.day or 1)  # raises ValueError on 2023-02-31
+        return d
+    raise ValueError(f"not a date: {value!r} (use YYYY-MM-DD, YYYY-MM or YYYY)")
+
+
+def _yaml_date(d: PartialDate | None) -> Any:
+    if d is None:
+        return None
+    return d.as_date() if d.precision == "day" else d.iso()
+
+
+def _is_http_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _validate(path: Path, doc: Any) -> tuple[list[Citation], list[str]]:
+    problems: list[str] = []
+    name = str(path)
+    if not isinstance(doc, dict):
+        return [], [f"{name}:1: expected a mapping with a 'citations' list at the top"]
+    if "citations" not in doc:
+        return [], [f"{name}:1: no 'citations' list"]
+    seq = doc["citations"]
+    if seq is None:
+        doc["citations"] = CommentedSeq()
+        return [], []
+    if not isinstance(seq, list):
+        return [], [f"{name}:{_line(doc, 'citations')}: 'citations' must be a list"]
+    citations: list[Citation] = []
+    seen: dict[str, int | None] = {}
+    for i, entry in enumerate(seq):
+        line = _line(seq[i]) if hasattr(seq[i], "lc") else None
+        if line is None:
+            try:
+                line = seq.lc.item(i)[0] + 1
+            except (AttributeError, KeyError, TypeError):
+                line = None
+        where = f"{name}:{line}" if line else name
+        if not isinstance(entry, dict):
+            problems.append(f"{where}: citation #{i + 1} must be a mapping with at least an 'id'")
+            continue
+        raw_id = entry.get("id")
+        if raw_id is None or isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)):
+            problems.append(f"{where}: citation #{i + 1} needs an 'id' (a string such as \"1\")")
+            continue
+        cid = str(raw_id)
+        if cid in seen:
+            problems.append(f"{where}: duplicate id {cid!r} (first at line {seen[cid]})")
+            continue
+        seen[cid] = line
+        c = Citation(id=cid, line=line)
+
+        def at(key: str, entry=entry, line=line) -> str:
+            return f"{name}:{_line(entry, key) or line}"
+
+        for key in ("publisher", "title", "author"):
+            value = entry.get(key)
+            if value is not None and not isinstance(value, str):
+                if isinstance(value, (int, float)):
+                    value = str(value)
+                else:
+                    problems.append(f"{at(key)}: citation {cid}: {key} must be text")
+                    continue
+            setattr(c, key, value or None)
+        try:
+            c.date = to_partial_date(entry.get("date"))
+        except ValueError as e:
+            problems.append(f"{at('date')}: citation {cid}: {e}")
+        for key in ("url", "archive_url"):
+            value = entry.get(key)
+            if value in (None, ""):
+                continue
+            if not isinstance(value, str) or not _is_http_url(value.strip()):
+                problems.append(f"{at(key)}: citation {cid}: {key} must be an http(s) URL, not {value!r}")
+                continue
+            setattr(c, key, value.strip())
+        value = entry.get("archive_date")
+        if value not in (None, ""):
+            try:
+                d = to_partial_date(value)
+                c.archive_date = d.as_date() if d else None
+            except ValueError as e:
+                problems.append(f"{at('archive_date')}: citation {cid}: {e}")
+        value = entry.get("url_status")
+        if value not in (None, ""):
+            if value not in URL_STATUSES:
+                problems.append(
+                    f"{at('url_status')}: citation {cid}: url_status must be one of {', '.join(sorted(URL_STATUSES))}"
+                )
+            else:
+                c.url_status = value
+        citations.append(c)
+    return citations, problems
+
+
+def load(path: str | Path) -> CitationsFile:
+    """Load and validate; every problem is reported at once, not just the first."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CitationsError([f"{path}: no such file (run 'citewatch extract ARTICLE -o {path}' first)"]) from None
+    except UnicodeDecodeError:
+        raise CitationsError([f"{path}: not UTF-8 text"]) from None
+    except OSError as e:
+        raise CitationsError([f"{path}: cannot read ({e.strerror})"]) from None
+    if not text.strip():
+        raise CitationsError([f"{path}: the file is empty"])
+    try:
+        doc = _yaml().load(text)
+    except MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark else 1
+        raise CitationsError([f"{path}:{line}: YAML syntax error: {e.problem or e.context}"]) from None
+    except YAMLError as e:
+        raise CitationsError([f"{path}: YAML error: {e}"]) from None
+    citations, problems = _validate(path, doc)
+    if problems:
+        raise CitationsError(problems)
+    return CitationsFile(path, doc, citations)
+
+
+def new_file(path: str | Path, article: Article | None = None) -> CitationsFile:
+    doc = CommentedMap()
+    if article is not None:
+        meta = CommentedMap()
+        if article.title:
+            meta["title"] = article.title
+        meta["source"] = article.source
+        doc["article"] = meta
+    doc["citations"] = CommentedSeq()
+    return CitationsFile(Path(path), doc)
+
+
+def dumps(cf: CitationsFile) -> str:
+    buf = io.StringIO()
+    _yaml().dump(cf.doc, buf)
+    return buf.getvalue()
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    """Write via a temp file in the same folder and rename: readers never see half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save(cf: CitationsFile) -> None:
+    atomic_write_text(cf.path, dumps(cf))
+
+
+def _note_fields(note: Note) -> dict[str, Any]:
+    return {
+        "publisher": note.publisher,
+        "title": note.title,
+        "date": _yaml_date(note.date),
+        "author": note.author,
+        "url": note.urls[0] if note.urls else None,
+    }
+
+
+def _new_entry(note: Note) -> CommentedMap:
+    entry = CommentedMap()
+    entry["id"] = DoubleQuotedScalarString(note.id)
+    for key, value in _note_fields(note).items():
+        if value is not None:
+            entry[key] = value
+    entry["note"] = note.raw
+    return entry
+
+
+def merge_article(cf: CitationsFile, article: Article) -> list[Finding]:
+    """Bring the article's notes into the file without losing a person's work.
+
+    A field is refreshed from the note only while it still holds what the old
+    note said; a value someone typed by hand is kept. Notes that vanished from
+    the article are flagged, never deleted.
+    """
+    findings: list[Finding] = []
+    related = {f.footnote: f.related for f in article.findings if f.code in ("ibid", "duplicate-note") and f.related}
+    note_ids = {n.id for n in article.notes}
+    meta = cf.doc.get("article")
+    if meta is None:
+        meta = CommentedMap()
+        cf.doc.insert(0, "article", meta)
+    if article.title and not meta.get("title"):
+        meta["title"] = article.title
+    if not meta.get("source"):
+        meta["source"] = article.source
+
+    last_index = -1
+    for note in article.notes:
+        entry = cf.entry(note.id)
+        if entry is None:
+            entry = _new_entry(note)
+            cf.entries.insert(last_index + 1, entry)
+        else:
+            old_raw = entry.get("note")
+            old = _note_fields(parse_note(note.id, old_raw)) if isinstance(old_raw, str) else {}
+            new = _note_fields(note)
+            for key, value in new.items():
+                current = entry.get(key)
+                if current in (None, "") or (old and _same(current, old.get(key))):
+                    if value is None:
+                        if current is not None and key != "url":
+                            del entry[key]
+                    elif not _same(current, value):
+                        entry[key] = value
+            if old_raw != note.raw:
+                entry["note"] = note.raw
+                if old_raw is not None:
+                    findings.append(Finding("note-changed", "the note's text changed since the last extract", note.id, note.line, Severity.INFO))
+            if "note_removed" in entry:
+                del entry["note_removed"]
+        if note.id in related:
+            entry["same_as"] = DoubleQuotedScalarString(related[note.id])
+        elif "same_as" in entry:
+            del entry["same_as"]
+        last_index = cf.entries.index(entry)
+
+    for entry in cf.entries:
+        cid = str(entry.get("id"))
+        if cid not in note_ids and article.notes:
+            if not entry.get("note_removed"):
+                entry["note_removed"] = True
+            findings.append(
+                Finding("note-removed", "in citations.yaml but no longer in the article (kept, not deleted)", cid, _line(entry))
+            )
+    cf.citations, problems = _validate(cf.path, cf.doc)
+    if problems:  # a hand-made entry that was already bad stays reported, never dropped
+        raise CitationsError(problems)
+    return findings
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, dt.date) or isinstance(b, dt.date):
+        return str(a) == str(b)
+    return a == b
+
+
+def set_fields(cf: CitationsFile, citation_id: str, **values: Any) -> bool:
+    """Write tool-owned fields (archive_url, url_status, …) into one entry; True if changed."""
+    entry = cf.entry(citation_id)
+    if entry is None:
+        return False
+    changed = False
+    for key, value in values.items():
+        if value is None:
+            continue
+        if not _same(entry.get(key), value):
+            entry[key] = value
+            changed = True
+    return changed

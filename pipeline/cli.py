@@ -1,0 +1,277 @@
+"""The ``citewatch`` command: a thin Click layer over the library.
+
+Each command parses its options, calls library functions and prints. User
+mistakes (a missing file, bad YAML, a bad option) end as one line on stderr
+with exit status 1 — never a traceback.
+
+Exit status: 0 nothing confirmed wrong · 1 usage or input error · 2 confirmed problems.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from . import citations as cit
+from .archive.history import ConfirmPolicy, History
+from .check import CheckSettings, UrlOutcome
+from .fetch import DEFAULT_USER_AGENT, FetchSettings
+from .footnotes import ArticleError
+from .model import Result, Severity, Status
+from .report import json as json_report
+from .runner import DEFAULT_FAIL_ON, check_citations, parse_fail_on, problems
+
+EXIT_OK, EXIT_INPUT, EXIT_PROBLEMS = 0, 1, 2
+
+
+class InputError(click.ClickException):
+    """One line on stderr, exit status 1."""
+
+    exit_code = EXIT_INPUT
+
+    def show(self, file=None) -> None:
+        click.echo(f"citewatch: {self.format_message()}", err=True)
+
+
+def friendly_errors(fn):
+    """Turn the library's input errors into one-line messages."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except cit.CitationsError as e:
+            for p in e.problems[:-1]:
+                click.echo(f"citewatch: {p}", err=True)
+            raise InputError(e.problems[-1]) from None
+        except ArticleError as e:
+            raise InputError(str(e)) from None
+        except ValueError as e:
+            raise InputError(str(e)) from None
+
+    return wrapper
+
+
+def parse_duration(value: str) -> dt.timedelta:
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*", value or "")
+    if not m:
+        raise click.BadParameter(f"{value!r} is not a duration (e.g. 30s, 12h, 1d, 2w)")
+    n = float(m.group(1))
+    unit = m.group(2) or "d"
+    return dt.timedelta(seconds=n * {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[unit])
+
+
+def check_options(fn):
+    """Options shared by ``check`` and ``run``."""
+    options = [
+        click.option("--archive-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("archive"), show_default=True, help="Where the history of checks (and WARC copies) live."),
+        click.option("--timeout", type=click.FloatRange(0.1), default=30.0, show_default=True, help="Wall-clock deadline per URL in seconds, retries and redirects included."),
+        click.option("--connect-timeout", type=click.FloatRange(0.1), default=10.0, show_default=True, help="Seconds to establish a connection."),
+        click.option("--read-timeout", type=click.FloatRange(0.1), default=20.0, show_default=True, help="Seconds of silence allowed while reading."),
+        click.option("--concurrency", type=click.IntRange(1, 512), default=32, show_default=True, help="Requests in flight at once, all hosts together."),
+        click.option("--per-host", type=click.IntRange(1, 64), default=2, show_default=True, help="Requests in flight at once to one host."),
+        click.option("--min-interval", type=click.FloatRange(0), default=0.0, show_default=True, help="Seconds between two requests to one host."),
+        click.option("--retries", type=click.IntRange(0, 10), default=2, show_default=True, help="Retries for timeouts, resets, 408, 429 and 5xx."),
+        click.option("--max-bytes", type=click.IntRange(1024), default=5_000_000, show_default=True, help="Read at most this much of each body."),
+        click.option("--max-redirects", type=click.IntRange(0, 50), default=10, show_default=True),
+        click.option("--user-agent", default=DEFAULT_USER_AGENT, show_default=False, help="User-Agent header (default names citewatch and its URL)."),
+        click.option("--allow-private", is_flag=True, help="Allow loopback/private/link-local addresses (refused by default)."),
+        click.option("--no-probe", is_flag=True, help="Never fetch a made-up sibling URL to detect soft-404s."),
+        click.option("--recheck-after", default="1d", show_default=True, help="Skip URLs found live more recently than this (e.g. 12h, 2d)."),
+        click.option("--force", is_flag=True, help="Recheck every URL, however fresh."),
+        click.option("--confirm-checks", type=click.IntRange(1), default=3, show_default=True, help="Failing checks needed to confirm a failure."),
+        click.option("--confirm-days", type=click.FloatRange(0), default=3.0, show_default=True, help="Days a failure must span to be confirmed."),
+        click.option("--fail-on", default=",".join(DEFAULT_FAIL_ON), show_default=True, help="Statuses (and verdicts like title:mismatch) that make the exit status 2."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def settings_from(opts: dict) -> CheckSettings:
+    return CheckSettings(
+        fetch=FetchSettings(
+            timeout=opts["timeout"],
+            connect_timeout=min(opts["connect_timeout"], opts["timeout"]),
+            read_timeout=min(opts["read_timeout"], opts["timeout"]),
+            max_bytes=opts["max_bytes"],
+            max_redirects=opts["max_redirects"],
+            retries=opts["retries"],
+            concurrency=opts["concurrency"],
+            per_host=opts["per_host"],
+            min_interval=opts["min_interval"],
+            user_agent=opts["user_agent"],
+            allow_private=opts["allow_private"],
+        ),
+        recheck_after=parse_duration(opts["recheck_after"]),
+        force=opts["force"],
+        confirm=ConfirmPolicy(opts["confirm_checks"], opts["confirm_days"]),
+        probe=not opts["no_probe"],
+    )
+
+
+class Progress:
+    """A bar on a terminal; plain log lines otherwise (CI logs stay readable)."""
+
+    def __init__(self, total: int, label: str = "checking") -> None:
+        self.total, self.done, self.label = total, 0, label
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, url: str, outcome: UrlOutcome) -> None:
+        self.done += 1
+        c = outcome.check
+        if self.tty:
+            width = 30
+            filled = int(width * self.done / max(1, self.total))
+            line = f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} {c.status.value:<11} {url[:60]}"
+            click.echo(line.ljust(120)[:120], err=True, nl=False)
+            if self.done == self.total:
+                click.echo("", err=True)
+        else:
+            click.echo(f"[{self.done}/{self.total}] {c.status.value:<11} {url} — {c.reason}", err=True)
+
+
+STATUS_COLOURS = {
+    Status.LIVE: "green",
+    Status.REDIRECTED: "yellow",
+    Status.SOFT_404: "red",
+    Status.DEAD: "red",
+    Status.BLOCKED: "magenta",
+    Status.TIMEOUT: "yellow",
+    Status.UNREACHABLE: "red",
+    Status.ERROR: "red",
+    Status.SKIPPED: "bright_black",
+}
+
+
+def print_results(results: list[Result]) -> None:
+    for r in results:
+        check = r.check
+        if check is None:
+            continue
+        status = click.style(f"{check.status.value:<11}", fg=STATUS_COLOURS[check.status])
+        extra = ""
+        if check.status.value in ("dead", "soft-404", "unreachable") and check.failing_since:
+            extra = (
+                " [confirmed]"
+                if check.confirmed
+                else f" [failing since {check.failing_since.date().isoformat()}, {check.failing_checks} check(s)]"
+            )
+        if check.paywalled:
+            extra += " [paywalled]"
+        target = r.citation.url or f"({r.citation.publisher or 'no publisher'}: {r.citation.title or 'no title'})"[:90]
+        click.echo(f"{r.citation.id:>4}  {status} {check.reason}{extra}")
+        click.echo(f"      {target}")
+        for label, m in (("title", r.title_match), ("date", r.date_match), ("publisher", r.publisher_match)):
+            if m is not None and m.verdict not in ("match", "unknown"):
+                hint = f" — did you mean {m.suggestion!r}?" if m.suggestion else ""
+                click.echo(f"      {label} {m.verdict}: cited {m.cited!r}, page {m.found!r}{hint}")
+
+
+def summary_line(results: list[Result]) -> str:
+    counts: dict[str, int] = {}
+    for r in results:
+        if r.check:
+            counts[r.check.status.value] = counts.get(r.check.status.value, 0) + 1
+    with_url = sum(1 for r in results if r.citation.url)
+    parts = ", ".join(f"{n} {s}" for s, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+    return f"{len(results)} citations, {with_url} with a URL: {parts}"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="citewatch")
+def main() -> None:
+    """Check, verify and archive the sources an article cites.
+
+    \b
+    Typical use:
+      citewatch extract article.txt -o citations.yaml
+      citewatch run article.txt
+
+    Exit status: 0 nothing confirmed wrong, 1 usage or input error,
+    2 confirmed problems (see --fail-on).
+    """
+
+
+@main.command()
+@click.argument("article", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("citations.yaml"), show_default=True, help="citations.yaml to write or merge into.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "html"]), default=None, help="Article format (default: from extension and content).")
+@click.option("--dry-run", is_flag=True, help="Report on the notes without writing the file.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the summary line.")
+@friendly_errors
+def extract(article: Path, output: Path, fmt: str | None, dry_run: bool, quiet: bool) -> None:
+    """Read ARTICLE's footnotes into citations.yaml and report problems in the notes.
+
+    Merging into an existing file keeps URLs and fields a person added,
+    refreshes fields still as the old note said, and flags (never deletes)
+    citations whose note disappeared.
+
+    \b
+    Example:
+      citewatch extract examples/hostage-diplomacy.txt -o citations.yaml
+    """
+    from .extract import extract as do_extract
+
+    result = do_extract(article, output, fmt, write=not dry_run)
+    if not quiet:
+        for f in result.findings:
+            loc = f"{article}:{f.line}" if f.line else str(article)
+            label = click.style(f"{f.severity.value}", fg={"error": "red", "warning": "yellow"}.get(f.severity.value))
+            click.echo(f"{loc}: footnote {f.footnote}: {label}: {f.message} [{f.code}]")
+    errors = sum(1 for f in result.findings if f.severity == Severity.ERROR)
+    warnings = sum(1 for f in result.findings if f.severity == Severity.WARNING)
+    notes = len(result.article.notes)
+    action = "would write" if dry_run else "wrote"
+    click.echo(
+        f"{notes} notes ({result.article.format}), {len(result.article.markers)} body markers; "
+        f"{result.without_url} of {notes} notes have no URL; {errors} errors, {warnings} warnings; {action} {output}"
+    )
+    if not result.article.notes:
+        raise InputError(f"{article}: no footnotes found (looked for {{1}}/[1] notes, [^1]: definitions, HTML note lists)")
+
+
+@main.command()
+@click.argument("citations_file", metavar="[CITATIONS]", type=click.Path(dir_okay=False, path_type=Path), default=Path("citations.yaml"))
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write machine-readable results here.")
+@check_options
+@friendly_errors
+def check(citations_file: Path, json_path: Path | None, **opts) -> None:
+    """Check that every URL in citations.yaml is still live, and verify each page.
+
+    Prints one status per citation — live, redirected, soft-404, dead, blocked,
+    timeout, unreachable, error or skipped — with a reason, then a summary.
+    A failure counts against the exit status once it is confirmed: seen on
+    --confirm-checks checks spanning --confirm-days days (history in --archive-dir).
+
+    \b
+    Example:
+      citewatch check citations.yaml --json reports/check.json
+    """
+    fail_on = parse_fail_on(opts["fail_on"])
+    settings = settings_from(opts)
+    cf = cit.load(citations_file)
+    history = History(opts["archive_dir"])
+    urls = {c.url for c in cf.citations if c.url}
+    progress = Progress(len(urls))
+    try:
+        results = check_citations(cf.citations, settings, history, on_progress=progress)
+    except KeyboardInterrupt:
+        click.echo("\ncitewatch: interrupted; finished checks are kept in " + str(opts["archive_dir"]), err=True)
+        sys.exit(130)
+    print_results(results)
+    click.echo(summary_line(results))
+    found = problems(results, fail_on)
+    status = EXIT_PROBLEMS if found else EXIT_OK
+    if json_path:
+        report = json_report.report_dict(citations_file.stem, results, exit_status=status)
+        cit.atomic_write_text(json_path, json_report.dumps(report))
+    if found:
+        click.echo(f"{len(found)} confirmed problem(s): " + "; ".join(f"{p.citation_id}: {p.what}" for p in found[:5]), err=True)
+    sys.exit(status)

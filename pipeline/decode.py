@@ -1,0 +1,90 @@
+"""Bytes → text for fetched pages, done the way browsers do it.
+
+Order of trust (WHATWG encoding sniffing, simplified): a BOM, then the HTTP
+header charset, then ``<meta charset>``; but when the declared charset cannot
+decode the bytes cleanly (servers lie: "ISO-8859-1" on GBK pages is common),
+charset-normalizer's detection wins. Legacy Chinese labels are widened to their
+supersets (gb2312 → gb18030, big5 → big5hkscs) as browsers do.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from charset_normalizer import from_bytes
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
+_WIDER = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "big5": "big5hkscs",
+    "iso-8859-1": "cp1252",
+    "latin-1": "cp1252",
+    "latin1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+    "shift_jis": "cp932",
+    "euc-kr": "cp949",
+}
+_BOMS = [(codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")]
+
+
+def _normal(label: str | None) -> str | None:
+    if not label:
+        return None
+    label = label.strip().strip("\"'").lower()
+    try:
+        name = codecs.lookup(label).name
+    except LookupError:
+        return None
+    return _WIDER.get(label, _WIDER.get(name, name))
+
+
+def header_charset(content_type: str | None) -> str | None:
+    m = re.search(r"charset\s*=\s*[\"']?([^\s;\"']+)", content_type or "", re.I)
+    return _normal(m.group(1)) if m else None
+
+
+def decode_body(body: bytes, content_type: str | None = None) -> tuple[str, str]:
+    """The body as text and the encoding used to read it."""
+    if not body:
+        return "", "utf-8"
+    for bom, name in _BOMS:
+        if body.startswith(bom):
+            return body.decode(name, errors="replace"), name
+    candidates = [header_charset(content_type)]
+    m = _META_CHARSET.search(body[:4096])
+    if m:
+        candidates.append(_normal(m.group(1).decode("ascii", "ignore")))
+    for enc in candidates:
+        if not enc:
+            continue
+        try:
+            text = body.decode(enc)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        # cp1252 decodes almost anything; accept it only when the bytes are not
+        # clearly multi-byte CJK (which detection would find instead).
+        if enc == "cp1252" and _looks_multibyte(body):
+            continue
+        return text, enc
+    try:
+        body.decode("utf-8")
+        return body.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(body[:200_000]).best()
+    if best is not None and best.encoding:
+        enc = _WIDER.get(best.encoding, best.encoding)
+        return body.decode(enc, errors="replace"), enc
+    return body.decode("utf-8", errors="replace"), "utf-8"
+
+
+def _looks_multibyte(body: bytes) -> bool:
+    high = sum(1 for b in body[:20000] if b >= 0x80)
+    if high < 20:
+        return False
+    best = from_bytes(body[:20000]).best()
+    return best is not None and best.encoding not in ("cp1252", "latin_1", "iso8859_15", "ascii")

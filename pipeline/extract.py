@@ -1,0 +1,42 @@
+"""The extract stage: article file → citations.yaml, plus findings about the notes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import citations as cit
+from .footnotes import missing_field_findings, parse_article
+from .model import Article, Finding
+
+
+@dataclass
+class Extraction:
+    article: Article
+    file: cit.CitationsFile
+    findings: list[Finding]
+
+    @property
+    def without_url(self) -> int:
+        return sum(1 for c in self.file.citations if not c.url and c.id in {n.id for n in self.article.notes})
+
+
+def extract(article_path: str | Path, output: str | Path, fmt: str | None = None, write: bool = True) -> Extraction:
+    """Parse the article and merge its notes into ``output`` (created if missing)."""
+    article = parse_article(article_path, fmt)
+    output = Path(output)
+    cf = cit.load(output) if output.exists() else cit.new_file(output, article)
+    merge_findings = cit.merge_article(cf, article)
+    urls = {c.id: c.url for c in cf.citations}
+    findings = article.findings + missing_field_findings(article.notes, urls) + merge_findings
+    findings.sort(key=lambda f: (_note_order(article, f.footnote), f.code))
+    if write:
+        cit.save(cf)
+    return Extraction(article, cf, findings)
+
+
+def _note_order(article: Article, note_id: str | None) -> int:
+    for i, n in enumerate(article.notes):
+        if n.id == note_id:
+            return i
+    return len(article.notes)

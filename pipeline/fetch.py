@@ -1,0 +1,604 @@
+"""One bounded, polite GET per URL — the only place cited sites are contacted.
+
+Why so much machinery around ``requests``:
+- requests' ``timeout`` bounds each socket operation, not the request: a server
+  that drips a byte a second never trips it. A watchdog therefore shuts the
+  socket down when the per-URL wall-clock deadline passes.
+- Redirects are followed here, hop by hop, so every hop is checked against the
+  address guard (a public URL must not redirect CI into 169.254.169.254) and
+  the chain is recorded for the report.
+- Bodies are streamed and capped; decompression is bounded by urllib3 and by
+  the same cap on decoded bytes.
+- Hosts are treated politely: at most ``per_host`` requests at once, a minimum
+  gap between them, and an adaptive slow-down after 429/503.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import ipaddress
+import random
+import re
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
+
+import idna
+import requests
+import urllib3
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from . import PROJECT_URL, __version__
+from .model import Fetch
+
+DEFAULT_USER_AGENT = f"citewatch/{__version__} (+{PROJECT_URL}; source verification for footnotes)"
+RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524}
+
+
+@dataclass
+class FetchSettings:
+    timeout: float = 30.0  # total wall clock per URL, retries and redirects included
+    connect_timeout: float = 10.0
+    read_timeout: float = 20.0  # silence allowed between two reads
+    max_bytes: int = 5_000_000
+    max_redirects: int = 10
+    retries: int = 2
+    backoff: float = 1.0  # seconds; doubles each retry
+    retry_after_cap: float = 60.0
+    concurrency: int = 32
+    per_host: int = 2
+    min_interval: float = 0.0  # seconds between two requests to one host
+    user_agent: str = DEFAULT_USER_AGENT
+    allow_private: bool = False
+    allow_hosts: tuple[str, ...] = ()  # exempt from the private-address refusal (an intranet wiki)
+    follow_meta_refresh: bool = True
+    dns_timeout: float = 5.0
+
+
+class _Deadline(Exception):
+    pass
+
+
+# --------------------------------------------------------------------------- watchdog
+class _Watchdog:
+    """One thread that shuts sockets down when their request's deadline passes.
+
+    Shutting a socket down makes a blocked recv() return at once, which is the
+    only portable way to bound a request that trickles data forever.
+    """
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, _Guarded]] = []
+        self._cv = threading.Condition()
+        self._seq = 0
+        self._thread = threading.Thread(target=self._run, name="citewatch-watchdog", daemon=True)
+        self._thread.start()
+
+    def watch(self, guarded: _Guarded) -> None:
+        with self._cv:
+            self._seq += 1
+            heapq.heappush(self._heap, (guarded.deadline, self._seq, guarded))
+            self._cv.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cv:
+                while not self._heap:
+                    self._cv.wait()
+                when, _, guarded = self._heap[0]
+                delay = when - time.monotonic()
+                if delay > 0:
+                    self._cv.wait(timeout=delay)
+                    continue
+                heapq.heappop(self._heap)
+            guarded.expire()
+
+
+class _Guarded:
+    """The connections one URL's request is using, so they can be cut at the deadline."""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.expired = False
+        self.done = False
+        self._conns: list[HTTPConnection] = []
+        self._lock = threading.Lock()
+
+    def register(self, conn: HTTPConnection) -> None:
+        with self._lock:
+            self._conns.append(conn)
+            expired = self.expired
+        if expired:
+            self._shutdown(conn)
+
+    def expire(self) -> None:
+        with self._lock:
+            if self.done:
+                return
+            self.expired = True
+            conns = list(self._conns)
+        for conn in conns:
+            self._shutdown(conn)
+
+    @staticmethod
+    def _shutdown(conn: HTTPConnection) -> None:
+        sock = getattr(conn, "sock", None)
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+_current = threading.local()
+
+
+def _register(conn: HTTPConnection) -> None:
+    guarded = getattr(_current, "guarded", None)
+    if guarded is not None:
+        guarded.register(conn)
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        _register(self)
+
+    def request(self, *args, **kwargs):  # a pooled connection is reused without connect()
+        _register(self)
+        return super().request(*args, **kwargs)
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        _register(self)
+
+    def request(self, *args, **kwargs):
+        _register(self)
+        return super().request(*args, **kwargs)
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _WatchedAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+def new_session(user_agent: str = DEFAULT_USER_AGENT, pool_size: int = 10) -> requests.Session:
+    """A requests session whose sockets the watchdog can cut; also used by the archive stage."""
+    s = requests.Session()
+    adapter = _WatchedAdapter(pool_connections=256, pool_maxsize=pool_size, max_retries=0)
+    s.mount("http://", adapter)
+    s.mount("https://", adapter)
+    s.headers["User-Agent"] = user_agent
+    s.trust_env = False  # a stray proxy variable must not reroute checks
+    return s
+
+
+_WATCHDOG: _Watchdog | None = None
+_WATCHDOG_LOCK = threading.Lock()
+
+
+def _watchdog() -> _Watchdog:
+    global _WATCHDOG
+    with _WATCHDOG_LOCK:
+        if _WATCHDOG is None:
+            _WATCHDOG = _Watchdog()
+        return _WATCHDOG
+
+
+class deadline_scope:
+    """Bound every socket the calling thread opens inside ``with`` by a wall-clock deadline.
+
+    Used by the archive stage too, so third-party calls (waybackpy) cannot hang a run.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.guarded = _Guarded(time.monotonic() + seconds)
+
+    def __enter__(self) -> _Guarded:
+        self._previous = getattr(_current, "guarded", None)
+        _current.guarded = self.guarded
+        _watchdog().watch(self.guarded)
+        return self.guarded
+
+    def __exit__(self, *exc) -> None:
+        with self.guarded._lock:
+            self.guarded.done = True
+        _current.guarded = self._previous
+
+
+# --------------------------------------------------------------------------- URLs
+def to_uri(url: str) -> str:
+    """IRI → URI: IDNA for the host, percent-encoding for non-ASCII path and query."""
+    parts = urlsplit(url.strip())
+    host = parts.hostname or ""
+    try:
+        ascii_host = idna.encode(host, uts46=True).decode("ascii") if host and not host.isascii() else host
+    except idna.IDNAError:
+        ascii_host = host
+    netloc = ascii_host
+    if ":" in ascii_host:  # IPv6 literal
+        netloc = f"[{ascii_host}]"
+    if parts.port:
+        netloc += f":{parts.port}"
+    if parts.username:
+        userinfo = parts.username + (f":{parts.password}" if parts.password else "")
+        netloc = f"{userinfo}@{netloc}"
+    path = quote(parts.path, safe="/%:@!$&'()*+,;=-._~")
+    query = quote(parts.query, safe="=&%/:?@!$'()*+,;-._~")
+    return urlunsplit((parts.scheme.lower(), netloc, path or "/", query, ""))
+
+
+def host_of(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+# --------------------------------------------------------------------------- guard
+class AddressGuard:
+    """Resolve a host (with a deadline) and refuse non-public addresses."""
+
+    def __init__(self, allow_private: bool, dns_timeout: float, allow_hosts: tuple[str, ...] = ()) -> None:
+        self.allow_private = allow_private
+        self.allow_hosts = {h.lower() for h in allow_hosts}
+        self.dns_timeout = dns_timeout
+        self._cache: dict[tuple[str, int], tuple[list[str], str | None]] = {}
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="citewatch-dns")
+
+    def _resolve(self, host: str, port: int) -> tuple[list[str], str | None]:
+        key = (host, port)
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+        try:
+            infos = self._pool.submit(socket.getaddrinfo, host, port, 0, socket.SOCK_STREAM).result(
+                timeout=self.dns_timeout
+            )
+            result: tuple[list[str], str | None] = (sorted({i[4][0] for i in infos}), None)
+        except FutureTimeout:
+            result = ([], f"DNS lookup of {host} timed out")
+        except (socket.gaierror, UnicodeError) as e:
+            result = ([], f"DNS lookup failed for {host} ({_gai_reason(e)})")
+        with self._lock:
+            self._cache[key] = result
+        return result
+
+    def check(self, url: str) -> tuple[str, str] | None:
+        """None if the URL may be fetched, else (error kind, reason)."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            return "skipped", f"not an http(s) URL ({parts.scheme or 'no scheme'})"
+        host = parts.hostname
+        if not host:
+            return "error", "URL has no host"
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            return "error", "URL has an invalid port"
+        try:
+            literal = ipaddress.ip_address(host)
+            addresses, error = [str(literal)], None
+        except ValueError:
+            addresses, error = self._resolve(host, port)
+        if error:
+            return "unreachable", error
+        if not self.allow_private and host.lower() not in self.allow_hosts:
+            for a in addresses:
+                ip = ipaddress.ip_address(a.split("%")[0])
+                if not ip.is_global or ip.is_multicast:
+                    return "skipped", f"refused: {host} resolves to non-public address {a} (use --allow-private)"
+        return None
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _gai_reason(e: Exception) -> str:
+    if isinstance(e, socket.gaierror) and e.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", -5)):
+        return "no such host"
+    return str(getattr(e, "strerror", None) or e)
+
+
+# --------------------------------------------------------------------------- politeness
+class HostGate:
+    """Per-host concurrency, spacing and back-off. Shared by every fetch in a run."""
+
+    def __init__(self, per_host: int, min_interval: float) -> None:
+        self.per_host = max(1, per_host)
+        self.min_interval = min_interval
+        self._lock = threading.Lock()
+        self._sems: dict[str, threading.BoundedSemaphore] = {}
+        self._next: dict[str, float] = {}
+        self._interval: dict[str, float] = {}
+        self.requests: dict[str, int] = {}
+
+    def _sem(self, host: str) -> threading.BoundedSemaphore:
+        with self._lock:
+            if host not in self._sems:
+                self._sems[host] = threading.BoundedSemaphore(self.per_host)
+            return self._sems[host]
+
+    def acquire(self, host: str, deadline: float) -> bool:
+        sem = self._sem(host)
+        if not sem.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            return False
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                start = self._next.get(host, 0.0)
+                if start <= now:
+                    self._next[host] = now + self._interval.get(host, self.min_interval)
+                    self.requests[host] = self.requests.get(host, 0) + 1
+                    return True
+            if start > deadline:
+                sem.release()
+                return False
+            time.sleep(min(start - now, max(0.0, deadline - time.monotonic())))
+
+    def release(self, host: str) -> None:
+        self._sem(host).release()
+
+    def slow_down(self, host: str, wait: float | None) -> None:
+        """After a 429/503: space this host's requests further apart, and wait if told to."""
+        with self._lock:
+            current = self._interval.get(host, self.min_interval)
+            self._interval[host] = min(max(current * 2, 1.0), 30.0)
+            if wait:
+                self._next[host] = max(self._next.get(host, 0.0), time.monotonic() + wait)
+
+    def interval(self, host: str) -> float:
+        with self._lock:
+            return self._interval.get(host, self.min_interval)
+
+
+def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - (now or dt.datetime.now(dt.UTC))).total_seconds())
+
+
+_META_REFRESH = re.compile(
+    rb"""<meta[^>]+http-equiv\s*=\s*["']?refresh["']?[^>]*content\s*=\s*["']?\s*(\d+)\s*[;,]\s*url\s*=\s*['"]?([^"'>\s]+)""",
+    re.I,
+)
+
+
+def meta_refresh_target(body: bytes) -> str | None:
+    """The URL of an immediate ``<meta http-equiv=refresh>`` (≤ 5 s), if the page has one."""
+    m = _META_REFRESH.search(body[:65536])
+    if m and int(m.group(1)) <= 5:
+        return m.group(2).decode("latin-1").strip()
+    return None
+
+
+# --------------------------------------------------------------------------- fetcher
+@dataclass
+class _Attempt:
+    status: int | None = None
+    reason: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    truncated: bool = False
+    error: str | None = None
+    error_reason: str | None = None
+    retry_after: float | None = None
+    http_version: str = "HTTP/1.1"
+
+
+class Fetcher:
+    """Fetch URLs under one set of limits. Thread-safe; use ``fetch_many`` for a run."""
+
+    def __init__(self, settings: FetchSettings | None = None) -> None:
+        self.settings = settings or FetchSettings()
+        s = self.settings
+        self.session = new_session(s.user_agent, pool_size=max(2, s.per_host))
+        self.session.headers.update(
+            {
+                "Accept": "text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.8",
+                "Accept-Language": "en,*;q=0.5",
+            }
+        )
+        self.guard = AddressGuard(s.allow_private, s.dns_timeout, s.allow_hosts)
+        self.gate = HostGate(s.per_host, s.min_interval)
+
+    def close(self) -> None:
+        self.session.close()
+        self.guard.close()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # one GET, no redirects, no retries
+    def _attempt(self, url: str, deadline: float) -> _Attempt:
+        s = self.settings
+        host = host_of(url)
+        if not self.gate.acquire(host, deadline):
+            return _Attempt(error="timeout", error_reason=f"no turn for {host} within the {s.timeout:g}s deadline")
+        try:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise _Deadline
+            scope = deadline_scope(remaining)
+            with scope as guarded:
+                try:
+                    return self._get(url, remaining, guarded)
+                except requests.RequestException as e:
+                    if guarded.expired:
+                        raise _Deadline from None
+                    return _classify_exception(e)
+                except (urllib3.exceptions.HTTPError, OSError) as e:
+                    if guarded.expired:
+                        raise _Deadline from None
+                    return _Attempt(error="error", error_reason=f"connection broke: {type(e).__name__}")
+        except _Deadline:
+            return _Attempt(error="timeout", error_reason=f"no complete answer within the {s.timeout:g}s deadline")
+        finally:
+            self.gate.release(host)
+
+    def _get(self, url: str, remaining: float, guarded: _Guarded) -> _Attempt:
+        s = self.settings
+        resp = self.session.get(
+            url,
+            allow_redirects=False,
+            stream=True,
+            timeout=(min(s.connect_timeout, remaining), min(s.read_timeout, remaining)),
+        )
+        try:
+            att = _Attempt(
+                status=resp.status_code,
+                reason=resp.reason,
+                headers={k.lower(): v for k, v in resp.headers.items()},
+                http_version={10: "HTTP/1.0", 11: "HTTP/1.1"}.get(getattr(resp.raw, "version", 11), "HTTP/1.1"),
+            )
+            if resp.is_redirect:
+                return att  # the body of a redirect is not worth reading
+            chunks, total = [], 0
+            for chunk in resp.raw.stream(65536, decode_content=True):
+                if guarded.expired:
+                    raise _Deadline
+                chunks.append(chunk)
+                total += len(chunk)
+                if total >= s.max_bytes:
+                    att.truncated = True
+                    break
+            body = b"".join(chunks)
+            if len(body) > s.max_bytes:
+                body = body[: s.max_bytes]
+            att.body = body
+            att.retry_after = parse_retry_after(att.headers.get("retry-after"))
+            return att
+        finally:
+            resp.close()
+
+    def fetch(self, url: str) -> Fetch:
+        """Follow redirects (and meta refresh) with retries, all inside one deadline."""
+        s = self.settings
+        started = time.monotonic()
+        deadline = started + s.timeout
+        result = Fetch(url=url, started_at=dt.datetime.now(dt.UTC), request_headers=dict(self.session.headers))
+        try:
+            current = to_uri(url)
+        except ValueError as e:
+            result.error, result.error_reason = "error", f"malformed URL: {e}"
+            return result
+        seen = {current}
+        try:
+            for _hop in range(s.max_redirects + 1):
+                refused = self.guard.check(current)
+                if refused:
+                    result.error, result.error_reason = refused
+                    result.final_url = current
+                    return result
+                att = self._with_retries(current, deadline, result)
+                result.final_url = current
+                if att.error:
+                    result.error, result.error_reason = att.error, att.error_reason
+                    return result
+                location = att.headers.get("location") if att.status and 300 <= att.status < 400 else None
+                refresh = None
+                if not location and att.status == 200 and s.follow_meta_refresh and "html" in att.headers.get(
+                    "content-type", "html"
+                ):
+                    refresh = meta_refresh_target(att.body)
+                if location or refresh:
+                    target = to_uri(urljoin(current, location or refresh))
+                    result.chain.append(
+                        {"url": current, "status": att.status if location else "meta-refresh", "location": target}
+                    )
+                    if target in seen:
+                        result.error, result.error_reason = "error", f"redirect loop back to {target}"
+                        return result
+                    if refresh:
+                        result.meta_refresh = True
+                    seen.add(target)
+                    current = target
+                    continue
+                result.http_status, result.reason_phrase = att.status, att.reason
+                result.headers, result.body, result.truncated = att.headers, att.body, att.truncated
+                result.http_version = att.http_version
+                return result
+            result.error, result.error_reason = "error", f"more than {s.max_redirects} redirects"
+            return result
+        finally:
+            result.elapsed_ms = int((time.monotonic() - started) * 1000)
+
+    def _with_retries(self, url: str, deadline: float, result: Fetch) -> _Attempt:
+        s = self.settings
+        host = host_of(url)
+        for n in range(s.retries + 1):
+            result.attempts += 1
+            att = self._attempt(url, deadline)
+            retryable = att.error in ("timeout", "unreachable-reset") or (att.status in RETRYABLE_STATUS)
+            if att.error == "unreachable-reset":
+                att.error = "unreachable"
+            if att.status in (429, 503):
+                self.gate.slow_down(host, min(att.retry_after or 0, s.retry_after_cap) or None)
+            if not retryable or n == s.retries:
+                return att
+            if att.error == "timeout" and time.monotonic() >= deadline:
+                return att
+            wait = s.backoff * (2**n) * (0.75 + random.random() / 2)
+            if att.retry_after is not None:
+                if att.retry_after > s.retry_after_cap:
+                    return att  # asked to come back much later: report it, do not wait an hour
+                wait = max(wait, att.retry_after)
+            if time.monotonic() + wait >= deadline:
+                return att
+            time.sleep(wait)
+        return att
+
+
+def _classify_exception(e: requests.RequestException) -> _Attempt:
+    text = repr(e)
+    if isinstance(e, requests.exceptions.ConnectTimeout):
+        return _Attempt(error="timeout", error_reason="connection timed out")
+    if isinstance(e, requests.exceptions.ReadTimeout) or "Read timed out" in text:
+        return _Attempt(error="timeout", error_reason="server stopped answering (read timed out)")
+    if isinstance(e, requests.exceptions.SSLError):
+        detail = re.search(r"\[SSL[^\]]*\][^'\")]*", text)
+        return _Attempt(error="unreachable", error_reason=f"TLS failure: {detail.group(0) if detail else 'handshake failed'}")
+    if isinstance(e, requests.exceptions.ConnectionError):
+        if "NameResolutionError" in text or "getaddrinfo" in text or "Name or service not known" in text:
+            return _Attempt(error="unreachable", error_reason="DNS lookup failed")
+        if "Connection refused" in text or "ConnectionRefused" in text:
+            return _Attempt(error="unreachable", error_reason="connection refused")
+        if "reset" in text.lower() or "RemoteDisconnected" in text or "aborted" in text.lower():
+            return _Attempt(error="unreachable-reset", error_reason="connection reset by the server")
+        return _Attempt(error="unreachable", error_reason="could not connect")
+    if isinstance(e, requests.exceptions.ChunkedEncodingError):
+        return _Attempt(error="error", error_reason="malformed response (broken chunked encoding)")
+    if isinstance(e, requests.exceptions.ContentDecodingError):
+        return _Attempt(error="error", error_reason="malformed response (cannot decompress body)")
+    if isinstance(e, (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema, requests.exceptions.MissingSchema)):
+        return _Attempt(error="error", error_reason=f"invalid URL: {e}")
+    return _Attempt(error="error", error_reason=f"{type(e).__name__}")

@@ -1,0 +1,173 @@
+"""Article → notes, body markers and findings about the notes themselves.
+
+One parser per format (text, markdown, html) returns notes and markers; the
+cross-check here is shared, so every format gets the same findings.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..model import Article, Finding, Marker, Note, Severity
+from . import html, markdown, text
+
+FORMATS = {"text": text.parse, "markdown": markdown.parse, "html": html.parse}
+_EXT = {
+    ".txt": "text",
+    ".text": "text",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".mdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+}
+
+
+class ArticleError(Exception):
+    """An article that cannot be read; the message names the file."""
+
+
+def detect_format(path: Path, content: str) -> str:
+    head = content.lstrip()[:2000].lower()
+    if head.startswith(("<!doctype html", "<html")) or re.search(r"<(body|p|div|ol|article)[\s>]", head):
+        if path.suffix.lower() not in (".md", ".markdown"):
+            return "html"
+    if path.suffix.lower() in _EXT:
+        return _EXT[path.suffix.lower()]
+    if re.search(r"^\[\^[^\]]+\]:", content, re.M):
+        return "markdown"
+    return "text"
+
+
+def read_article(path: str | Path) -> str:
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ArticleError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ArticleError(f"{path}: is a directory, not an article") from None
+    except OSError as e:
+        raise ArticleError(f"{path}: cannot read ({e.strerror})") from None
+    if not data.strip():
+        raise ArticleError(f"{path}: the file is empty")
+    if b"\x00" in data[:8192]:
+        raise ArticleError(f"{path}: looks like a binary file, not an article (txt, md or html)")
+    for encoding in ("utf-8-sig", "utf-16") if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig",):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise ArticleError(f"{path}: cannot tell the text encoding; save it as UTF-8")
+    return str(best)
+
+
+def parse_article(path: str | Path, fmt: str | None = None, content: str | None = None) -> Article:
+    path = Path(path)
+    content = read_article(path) if content is None else content
+    fmt = fmt or detect_format(path, content)
+    if fmt not in FORMATS:
+        raise ArticleError(f"{path}: unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
+    notes, markers, title = FORMATS[fmt](content)
+    article = Article(source=str(path), format=fmt, title=title, notes=notes, markers=markers)
+    article.findings = cross_check(notes, markers)
+    return article
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"[\W_]+", " ", s.lower()).strip()
+
+
+def _norm_url(u: str) -> str:
+    u = re.sub(r"^https?://(www\.)?", "", u.strip().lower())
+    return u.rstrip("/")
+
+
+def cross_check(notes: list[Note], markers: list[Marker]) -> list[Finding]:
+    """Findings about the notes themselves; general rules, no per-article knowledge."""
+    findings: list[Finding] = []
+    [n.id for n in notes]
+    cited = {m.id for m in markers}
+    seen: set[str] = set()
+    for n in notes:
+        if n.id in seen:
+            findings.append(Finding("duplicate-id", f"more than one note is numbered {n.id}", n.id, n.line, Severity.ERROR))
+        seen.add(n.id)
+    for n in notes:
+        if n.id not in cited:
+            findings.append(Finding("note-not-cited", "never referenced in the article body", n.id, n.line))
+    reported: set[str] = set()
+    for m in markers:
+        if m.id not in seen and m.id not in reported:
+            reported.add(m.id)
+            findings.append(
+                Finding("marker-without-note", f"the body cites {m.id} but there is no such note", m.id, m.line, Severity.ERROR)
+            )
+    # Out of order: a marker seen for the first time after a higher-numbered one.
+    highest, first_seen = 0, set()
+    for m in markers:
+        if not m.id.isdigit() or m.id in first_seen:
+            continue
+        first_seen.add(m.id)
+        if int(m.id) < highest:
+            findings.append(
+                Finding("marker-out-of-order", f"first cited after note {highest}", m.id, m.line, Severity.INFO)
+            )
+        highest = max(highest, int(m.id))
+
+    previous: Note | None = None
+    by_text: dict[str, Note] = {}
+    by_url: dict[str, Note] = {}
+    by_source: dict[tuple[str, str], Note] = {}
+    for n in notes:
+        if n.ibid:
+            if previous is None:
+                findings.append(Finding("ibid-without-antecedent", "Ibid. with no note before it", n.id, n.line, Severity.ERROR))
+            else:
+                findings.append(
+                    Finding("ibid", f"Ibid.: repeats note {previous.id}, not a new source", n.id, n.line, Severity.INFO, previous.id)
+                )
+            continue
+        key = _norm(n.raw)
+        same = by_text.get(key)
+        if same is not None:
+            findings.append(
+                Finding("duplicate-note", f"repeats note {same.id} word for word", n.id, n.line, Severity.WARNING, same.id)
+            )
+        else:
+            other = next((by_url[_norm_url(u)] for u in n.urls if _norm_url(u) in by_url), None)
+            if other is None and n.title:
+                other = by_source.get((_norm(n.publisher or ""), _norm(n.title)))
+            if other is not None:
+                findings.append(
+                    Finding("same-source", f"cites the same source as note {other.id}", n.id, n.line, Severity.INFO, other.id)
+                )
+        by_text.setdefault(key, n)
+        for u in n.urls:
+            by_url.setdefault(_norm_url(u), n)
+        if n.title:
+            by_source.setdefault((_norm(n.publisher or ""), _norm(n.title)), n)
+        previous = n
+        if not (n.publisher or n.title or n.date or n.urls):
+            findings.append(Finding("unparsed-note", "nothing could be parsed; the raw text is kept", n.id, n.line))
+    return findings
+
+
+def missing_field_findings(notes: list[Note], urls: dict[str, str | None]) -> list[Finding]:
+    """Missing publisher/title/date/URL; ``urls`` is what citations.yaml supplies per id."""
+    findings = []
+    for n in notes:
+        if n.ibid:
+            continue
+        for name, value in (("publisher", n.publisher), ("title", n.title), ("date", n.date)):
+            if not value:
+                findings.append(Finding(f"missing-{name}", f"no {name}", n.id, n.line))
+        if not n.urls and not urls.get(n.id):
+            findings.append(Finding("missing-url", "no URL: the source cannot be checked or archived", n.id, n.line))
+    return findings

@@ -1,0 +1,106 @@
+"""HTML articles: a list of notes (WordPress footnote plugins, Pandoc/markdown-it
+``section.footnotes``, Wikipedia reference lists) and ``<a href="#…">`` markers.
+
+The strongest signal is structural: list items that body anchors point at are
+notes. Class names and a Notes/References heading are the fallback.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bs4 import BeautifulSoup, Tag
+
+from ..model import Marker, Note
+from .fields import parse_note
+
+_LIST_HINT = re.compile(r"foot|endnote|reference|reflist|citation|notes", re.I)
+_HEADING = re.compile(r"^\s*(notes|references|sources|footnotes|endnotes|citations|参考资料|注释)\s*:?\s*$", re.I)
+_BACKLINK_TEXT = re.compile(r"^\s*[↩↑^\u21a9\ufe0e]+\s*$")
+_BACKLINK_CLASS = re.compile(r"back|backref|mw-cite-backlink|footnote-return", re.I)
+
+
+def _ids_inside(li: Tag) -> set[str]:
+    ids = {li["id"]} if li.get("id") else set()
+    ids.update(t["id"] for t in li.find_all(id=True))
+    return ids
+
+
+def _number(li: Tag, position: int) -> str:
+    if li.get("id"):
+        m = re.search(r"(\d+)\D*$", li["id"])
+        if m:
+            return str(int(m.group(1)))
+    return str(position)
+
+
+def _note_lists(soup: BeautifulSoup, targets: set[str]) -> list[Tag]:
+    lists = []
+    for lst in soup.find_all(["ol", "ul"]):
+        items = lst.find_all("li", recursive=False)
+        if not items:
+            continue
+        pointed = sum(1 for li in items if _ids_inside(li) & targets)
+        if pointed >= max(1, len(items) // 2):
+            lists.append(lst)
+    if lists:
+        return lists
+    for lst in soup.find_all(["ol", "ul"]):
+        hint = " ".join(lst.get("class", [])) + " " + (lst.get("id") or "")
+        parent = lst.parent if isinstance(lst.parent, Tag) else None
+        if parent is not None:
+            hint += " " + " ".join(parent.get("class", [])) + " " + (parent.get("id") or "")
+        heading = lst.find_previous(["h1", "h2", "h3", "h4", "h5", "h6", "p", "strong"])
+        if _LIST_HINT.search(hint) or (heading and _HEADING.match(heading.get_text(" ", strip=True))):
+            lists.append(lst)
+    return lists
+
+
+def parse(text: str) -> tuple[list[Note], list[Marker], str | None]:
+    soup = BeautifulSoup(text, "html.parser")
+    for tag in soup(["script", "style", "noscript", "template"]):
+        tag.decompose()
+    anchors = [a for a in soup.find_all("a", href=True) if a["href"].startswith("#") and len(a["href"]) > 1]
+    targets = {a["href"][1:] for a in anchors}
+    lists = _note_lists(soup, targets)
+
+    notes: list[Note] = []
+    id_to_note: dict[str, str] = {}
+    in_lists: set[int] = set()
+    for lst in lists:
+        start = int(lst.get("start", 1)) if str(lst.get("start", "1")).isdigit() else 1
+        for position, li in enumerate(lst.find_all("li", recursive=False), start=start):
+            in_lists.update(id(t) for t in li.find_all(True))
+            note_id = _number(li, position)
+            for anchor_id in _ids_inside(li):
+                id_to_note[anchor_id] = note_id
+            for a in li.find_all("a", href=True):
+                if a["href"].startswith("#") and (
+                    _BACKLINK_TEXT.match(a.get_text()) or _BACKLINK_CLASS.search(" ".join(a.get("class", [])))
+                ):
+                    a.decompose()
+            for back in li.find_all(class_=_BACKLINK_CLASS):
+                back.decompose()
+            link_text = {}
+            for a in li.find_all("a", href=True):
+                if a["href"].startswith(("http://", "https://")):
+                    link_text.setdefault(a["href"], a.get_text(" ", strip=True))
+                    a.append(" " + a["href"] if a["href"] not in a.get_text() else "")
+            raw = li.get_text(" ", strip=True)
+            notes.append(parse_note(note_id, raw, li.sourceline, link_text))
+
+    markers = []
+    for a in anchors:
+        if id(a) in in_lists:
+            continue
+        target = a["href"][1:]
+        if target in id_to_note:
+            markers.append(Marker(id_to_note[target], a.sourceline))
+
+    title = None
+    h1 = soup.find("h1")
+    if h1:
+        title = h1.get_text(" ", strip=True)
+    elif soup.title and soup.title.string:
+        title = soup.title.string.strip()
+    return notes, markers, title

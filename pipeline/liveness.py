@@ -1,0 +1,230 @@
+"""Fetch → LinkCheck: say whether a cited page is still there, and if not, how.
+
+Order matters: bot walls are recognised before status codes (a Cloudflare
+challenge answers 403 or 503 and must not read as "dead"); soft-404 signals
+are checked before "redirected" (a redirect to the home page is a dead link
+dressed up as a live one). Each rule gives a short reason a person can act on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from http import HTTPStatus
+from urllib.parse import urlsplit, urlunsplit
+
+from rapidfuzz import fuzz
+
+from .decode import decode_body
+from .fetch import to_uri
+from .model import Fetch, LinkCheck, Status
+
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
+_H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.I | re.S)
+_TAGS = re.compile(r"<[^>]+>")
+_SCRIPTS = re.compile(r"<(script|style|noscript|template)\b.*?</\1>", re.I | re.S)
+
+NOT_FOUND = re.compile(
+    r"page not found|not found|cannot be found|can(?:no|')t be found|could not be found|does(?:n't| not) exist"
+    r"|no longer (?:exists|available)|page (?:is )?unavailable|^\s*404\b|\b404\s*(?:error|[-–:|])|error\s*404"
+    r"|页面不存在|找不到页面|页面未找到|页面找不到|您访问的页面不存在|网页不存在|頁面不存在|找不到網頁|網頁不存在|找不到页面|页面已删除"
+    r"|página no encontrada|no se (?:ha )?encontr(?:ó|ado) la página|la página (?:que buscas )?no existe|error 404"
+    r"|page introuvable|page non trouvée|cette page n'existe pas|cette page n’existe pas"
+    r"|seite nicht gefunden|seite wurde nicht gefunden|diese seite existiert nicht|seite existiert nicht"
+    r"|ページが見つかりません|страница не найдена",
+    re.I,
+)
+_ERROR_PATH = re.compile(r"/(?:404|410|not[-_]?found|page[-_]?not[-_]?found|error(?:[-_]?404)?|errors?/404)(?:\.\w+)?/?$", re.I)
+
+_BOT_WALLS = [
+    (re.compile(rb"cf-chl|challenge-platform|Just a moment\.\.\.|cf_chl_opt|Attention Required! \| Cloudflare", re.I), "Cloudflare challenge"),
+    (re.compile(rb"captcha-delivery\.com|datadome", re.I), "DataDome bot protection"),
+    (re.compile(rb"px-captcha|_pxAppId|perimeterx|Press &amp; Hold|Press & Hold", re.I), "PerimeterX bot protection"),
+    (re.compile(rb"Access Denied.{0,400}Reference #|errors\.edgesuite\.net", re.I | re.S), "Akamai Access Denied"),
+    (re.compile(rb"Incapsula incident|_Incapsula_Resource", re.I), "Imperva/Incapsula bot protection"),
+    (re.compile(rb"g-recaptcha|h-captcha|hcaptcha\.com|verify (?:that )?you are (?:a )?human|are you a robot|unusual traffic from your computer", re.I), "captcha page"),
+]
+_PAYWALL = [
+    re.compile(r'"isAccessibleForFree"\s*:\s*"?(?:false|False|no)"?', re.I),
+    re.compile(
+        r"subscribe (?:now )?to (?:continue|keep) reading|to continue reading,? (?:please )?(?:subscribe|log in|sign in)"
+        r"|this (?:article|content|story) is (?:only )?(?:available )?(?:for|to) (?:paid )?subscribers|subscriber[- ]only"
+        r"|already a subscriber\?|class=\"[^\"]*\bpaywall\b|id=\"paywall|data-paywall|tp-modal|piano-paywall",
+        re.I,
+    ),
+]
+
+
+def _clean(html_fragment: str) -> str:
+    return re.sub(r"\s+", " ", _TAGS.sub(" ", html_fragment)).strip()
+
+
+def page_signals(fetch: Fetch) -> dict[str, str]:
+    """Title, first h1 and a sample of visible text, by cheap regexes (no DOM)."""
+    if "html" not in fetch.content_type and fetch.content_type:
+        return {"title": "", "h1": "", "text": ""}
+    text, _ = decode_body(fetch.body[:300_000], fetch.headers.get("content-type"))
+    title = _TITLE.search(text)
+    h1 = _H1.search(text)
+    body = _SCRIPTS.sub(" ", text)
+    return {
+        "title": _clean(title.group(1)) if title else "",
+        "h1": _clean(h1.group(1)) if h1 else "",
+        "text": _clean(body)[:5000],
+    }
+
+
+def _norm_page(url: str) -> str:
+    try:
+        parts = urlsplit(to_uri(url))
+    except ValueError:
+        parts = urlsplit(url)
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    path = parts.path.rstrip("/") or "/"
+    return f"{host}{path}?{parts.query}" if parts.query else f"{host}{path}"
+
+
+def _is_root(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.path in ("", "/") or re.fullmatch(r"/(?:index\.\w+|home|en|zh|[a-z]{2}(?:-[a-z]{2})?)/?", parts.path, re.I) is not None
+
+
+def bot_wall(fetch: Fetch) -> str | None:
+    h = fetch.headers
+    if h.get("cf-mitigated", "").lower() == "challenge":
+        return "Cloudflare challenge (cf-mitigated)"
+    if "x-datadome" in h or "x-dd-b" in h:
+        return "DataDome bot protection"
+    sample = fetch.body[:200_000]
+    for pattern, reason in _BOT_WALLS:
+        if pattern.search(sample):
+            # a captcha widget on an otherwise full page (a comment form) is no wall
+            if reason == "captcha page" and fetch.http_status == 200 and len(sample) > 60_000:
+                continue
+            return reason
+    return None
+
+
+def is_paywalled(fetch: Fetch, sample: str | None = None) -> bool:
+    text = sample if sample is not None else fetch.body[:300_000].decode("utf-8", "replace")
+    return any(p.search(text) for p in _PAYWALL)
+
+
+def needs_probe(fetch: Fetch, signals: dict[str, str]) -> bool:
+    """Cheap signals are ambiguous: worth spending a request on a made-up sibling URL."""
+    if fetch.http_status is None or not 200 <= fetch.http_status < 300 or not fetch.final_url:
+        return False
+    if _is_root(fetch.url):
+        return False
+    redirected_within_site = bool(fetch.chain) and _norm_page(fetch.final_url) != _norm_page(fetch.url)
+    thin = "html" in (fetch.content_type or "html") and len(signals.get("text", "")) < 300
+    return redirected_within_site or thin
+
+
+def sibling_url(url: str) -> str:
+    """A URL beside ``url`` that should not exist: its last path segment made up."""
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    head, _, last = path.rstrip("/").rpartition("/")
+    ext = re.search(r"\.\w{1,5}$", last)
+    token = "citewatch-" + secrets.token_hex(6) + (ext.group(0) if ext else "")
+    new_path = f"{head}/{token}" + ("/" if path.endswith("/") and path != "/" else "")
+    return urlunsplit((parts.scheme, parts.netloc, new_path, "", ""))
+
+
+def probe_key(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return (parts.netloc.lower(), parts.path.rstrip("/").rpartition("/")[0])
+
+
+def same_as_probe(fetch: Fetch, signals: dict[str, str], probe: Fetch) -> bool:
+    """Bar-Yossef et al. (WWW 2004): if a URL that cannot exist gets the same
+    page, the original page is not evidence that the cited document exists."""
+    if probe.http_status is None or not 200 <= probe.http_status < 300:
+        return False
+    if probe.final_url and fetch.final_url and _norm_page(probe.final_url) == _norm_page(fetch.final_url):
+        return True
+    other = page_signals(probe)
+    if not signals["text"] and not other["text"]:
+        return signals["title"] == other["title"]
+    return fuzz.ratio(signals["text"][:3000], other["text"][:3000]) >= 90
+
+
+def _phrase(code: int) -> str:
+    try:
+        return HTTPStatus(code).phrase
+    except ValueError:
+        return ""
+
+
+def classify(fetch: Fetch, probe: Fetch | None = None, signals: dict[str, str] | None = None) -> LinkCheck:
+    check = LinkCheck(
+        url=fetch.url,
+        status=Status.ERROR,
+        reason="",
+        http_status=fetch.http_status,
+        final_url=fetch.final_url,
+        chain=fetch.chain,
+        checked_at=fetch.started_at or dt.datetime.now(dt.UTC),
+        elapsed_ms=fetch.elapsed_ms,
+        bytes_read=len(fetch.body),
+        truncated=fetch.truncated,
+    )
+    tries = f" (after {fetch.attempts} attempts)" if fetch.attempts > 1 else ""
+    if fetch.error:
+        check.status = {
+            "skipped": Status.SKIPPED,
+            "timeout": Status.TIMEOUT,
+            "unreachable": Status.UNREACHABLE,
+        }.get(fetch.error, Status.ERROR)
+        check.reason = (fetch.error_reason or fetch.error) + tries
+        return check
+    code = fetch.http_status or 0
+    phrase = f"HTTP {code} {fetch.reason_phrase or _phrase(code)}".strip()
+    wall = bot_wall(fetch)
+    if wall:
+        check.status, check.reason = Status.BLOCKED, f"{wall} (HTTP {code})"
+        return check
+    if code in (401, 403, 407, 429, 451):
+        check.status, check.reason = Status.BLOCKED, phrase + tries
+        return check
+    if code >= 400:
+        check.status, check.reason = Status.DEAD, phrase + tries
+        return check
+    if 300 <= code < 400:
+        check.status, check.reason = Status.ERROR, f"{phrase} without a usable Location header"
+        return check
+    if not 200 <= code < 300:
+        check.status, check.reason = Status.ERROR, f"unexpected {phrase}"
+        return check
+
+    signals = signals if signals is not None else page_signals(fetch)
+    final = fetch.final_url or fetch.url
+    moved = _norm_page(final) != _norm_page(fetch.url)
+    if moved and _is_root(final) and not _is_root(fetch.url):
+        check.status, check.reason = Status.SOFT_404, f"redirects to the site's front page ({final})"
+        return check
+    if _ERROR_PATH.search(urlsplit(final).path):
+        check.status, check.reason = Status.SOFT_404, f"redirects to an error page ({urlsplit(final).path})"
+        return check
+    for label in ("title", "h1"):
+        if signals[label] and len(signals[label]) < 150 and NOT_FOUND.search(signals[label]):
+            check.status, check.reason = Status.SOFT_404, f"answers {code} but the page says “{signals[label][:80]}”"
+            return check
+    if probe is not None and same_as_probe(fetch, signals, probe):
+        check.status, check.reason = Status.SOFT_404, "a made-up URL beside it returns the same page"
+        return check
+    check.paywalled = is_paywalled(fetch)
+    if moved:
+        permanent = any(h.get("status") in (301, 308) for h in fetch.chain)
+        kind = "moved permanently" if permanent else "redirects"
+        if fetch.meta_refresh and not permanent:
+            kind = "meta refresh"
+        check.status, check.reason = Status.REDIRECTED, f"{kind} to {final}"
+        return check
+    check.status = Status.LIVE
+    check.reason = phrase + (" via " + " → ".join(str(h["status"]) for h in fetch.chain) if fetch.chain else "")
+    if fetch.truncated:
+        check.reason += " (body capped)"
+    return check

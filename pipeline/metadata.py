@@ -1,0 +1,443 @@
+"""Fetch → PageMeta: what a page says about itself (title, date, site, language).
+
+In the manner of htmldate/trafilatura: an ordered chain of small extractors,
+cheap and precise first (publisher-declared metadata), heuristics later, a
+library fallback last. Every candidate is kept with its source so a person
+can see why a title was chosen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import io
+import json
+import re
+from collections.abc import Callable
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from bs4 import BeautifulSoup
+from rapidfuzz import fuzz
+
+from .decode import decode_body
+from .model import Candidate, Fetch, PageMeta
+
+ARTICLE_TYPES = {
+    "article",
+    "newsarticle",
+    "reportagenewsarticle",
+    "analysisnewsarticle",
+    "opinionnewsarticle",
+    "blogposting",
+    "scholarlyarticle",
+    "techarticle",
+    "report",
+    "webpage",
+    "book",
+    "chapter",
+    "creativework",
+    "videoobject",
+}
+_TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:·•»/]\s+|\s+::\s+|\s*｜\s*|\s*_\s+")
+
+
+@lru_cache(maxsize=1)
+def _tld():
+    import tldextract
+
+    # suffix_list_urls=() : use the snapshot bundled with tldextract, never download
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+def registered_domain(url_or_host: str) -> str | None:
+    host = urlsplit(url_or_host).hostname if "//" in url_or_host else url_or_host
+    if not host:
+        return None
+    ext = _tld()(host)
+    if hasattr(ext, "top_domain_under_public_suffix"):
+        rd = ext.top_domain_under_public_suffix
+    else:  # tldextract < 5.3
+        rd = ext.registered_domain
+    return rd or host
+
+
+def _text(s: str | None) -> str | None:
+    """Collapse whitespace and decode entities exactly once (pages double-escape sometimes)."""
+    if s is None:
+        return None
+    s = re.sub(r"<[^>]+>", " ", s) if "<" in s and ">" in s else s
+    s = html.unescape(s) if "&" in s else s
+    s = re.sub(r"\s+", " ", s).strip()
+    return s or None
+
+
+# ----------------------------------------------------------------------------- JSON-LD
+def _json_ld(soup: BeautifulSoup) -> list[dict]:
+    items: list[dict] = []
+    for script in soup.find_all("script", type=re.compile(r"ld\+json", re.I)):
+        raw = script.string or script.get_text() or ""
+        try:
+            data = json.loads(raw.strip(), strict=False)
+        except ValueError:
+            continue
+        stack = data if isinstance(data, list) else [data]
+        while stack:
+            node = stack.pop(0)
+            if isinstance(node, list):
+                stack.extend(node)
+            elif isinstance(node, dict):
+                items.append(node)
+                if isinstance(node.get("@graph"), list):
+                    stack.extend(node["@graph"])
+    return items
+
+
+def _types(node: dict) -> set[str]:
+    t = node.get("@type", [])
+    return {x.lower() for x in (t if isinstance(t, list) else [t]) if isinstance(x, str)}
+
+
+def _articles(ld: list[dict]) -> list[dict]:
+    arts = [n for n in ld if _types(n) & ARTICLE_TYPES]
+    # proper article types before the generic WebPage
+    return sorted(arts, key=lambda n: "webpage" in _types(n) and len(_types(n)) == 1)
+
+
+def _name(value) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return value.get("name") if isinstance(value.get("name"), str) else None
+    if isinstance(value, list) and value:
+        names = [_name(v) for v in value]
+        return ", ".join(n for n in names if n) or None
+    return None
+
+
+# ----------------------------------------------------------------------------- meta tags
+def _meta(soup: BeautifulSoup, *keys: str) -> str | None:
+    for key in keys:
+        for attr in ("property", "name", "itemprop"):
+            tag = soup.find("meta", attrs={attr: re.compile(f"^{re.escape(key)}$", re.I)})
+            if tag and tag.get("content", "").strip():
+                return tag["content"]
+    return None
+
+
+# ----------------------------------------------------------------------------- title
+def strip_site_name(title: str, site_names: list[str]) -> str:
+    """Remove " - BBC News", "| Reuters", "The Guardian |" and the like from a <title>."""
+    parts = [p for p in _TITLE_SEPARATORS.split(title) if p.strip()]
+    if len(parts) < 2:
+        return title
+    names = [n.lower() for n in site_names if n]
+
+    def is_site(part: str) -> bool:
+        p = part.strip().lower()
+        compact = re.sub(r"[\W_]+", "", p)
+        return any(
+            fuzz.ratio(p, n) >= 85 or (compact and compact == re.sub(r"[\W_]+", "", n)) or (n and n in p and len(p) <= len(n) + 12)
+            for n in names
+        )
+
+    for edge in (-1, 0):
+        if is_site(parts[edge]):
+            # cut the original string so separators inside the title survive
+            if edge == -1:
+                cut = title.rfind(parts[-1])
+                stripped = title[:cut]
+            else:
+                cut = title.find(parts[0]) + len(parts[0])
+                stripped = title[cut:]
+            stripped = re.sub(r"^[\s|\-–—:·•»/｜_]+|[\s|\-–—:·•»/｜_]+$", "", stripped)
+            if stripped:
+                return stripped
+    # no known site name: a short last segment after " | " is almost always the site
+    if len(parts) >= 2 and re.search(r"\s[|｜]\s|\s[-–—]\s", title) and len(parts[-1]) <= 30 < len(" ".join(parts[:-1])):
+        return title[: title.rfind(parts[-1])].rstrip(" |-–—｜")
+    return title
+
+
+TitleFn = Callable[[BeautifulSoup, list[dict], list[str]], tuple[str | None, str]]
+
+
+def _t_og(soup, ld, sites):
+    return _meta(soup, "og:title"), "og:title"
+
+
+def _t_twitter(soup, ld, sites):
+    return _meta(soup, "twitter:title"), "twitter:title"
+
+
+def _t_ld(soup, ld, sites):
+    for node in _articles(ld):
+        for key in ("headline", "name"):
+            if isinstance(node.get(key), str) and node[key].strip():
+                return node[key], f"JSON-LD {key}"
+    return None, "JSON-LD"
+
+
+def _t_citation(soup, ld, sites):
+    return _meta(soup, "citation_title", "dc.title", "DC.title"), "citation_title"
+
+
+def _t_title(soup, ld, sites):
+    tag = soup.find("title")
+    if not tag:
+        return None, "<title>"
+    raw = _text(tag.get_text(" "))
+    if not raw:
+        return None, "<title>"
+    return strip_site_name(raw, sites), "<title>"
+
+
+def _t_h1(soup, ld, sites):
+    h1s = [h for h in soup.find_all("h1") if h.get_text(strip=True)]
+    if len(h1s) == 1:
+        return h1s[0].get_text(" ", strip=True), "<h1>"
+    return None, "<h1>"
+
+
+TITLE_CHAIN: list[TitleFn] = [_t_og, _t_twitter, _t_ld, _t_citation, _t_title, _t_h1]
+
+
+# ----------------------------------------------------------------------------- dates
+_URL_DATE = [
+    re.compile(r"/((?:19|20)\d\d)/(\d{1,2})/(\d{1,2})(?:/|$)"),
+    re.compile(r"/((?:19|20)\d\d)/(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*/(\d{1,2})(?:/|$)", re.I),
+    re.compile(r"/((?:19|20)\d\d)-(\d{2})-(\d{2})(?:[/-]|$)"),
+    re.compile(r"[/_-]((?:19|20)\d\d)(\d{2})(\d{2})(?:[/_.-]|$)"),
+]
+_MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+
+
+def parse_iso_date(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    value = value.strip()
+    m = re.match(r"((?:19|20)\d\d)-(\d{1,2})-(\d{1,2})", value)
+    if m:
+        try:
+            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            return None
+    m = re.match(r"((?:19|20)\d\d)/(\d{1,2})/(\d{1,2})", value)
+    if m:
+        try:
+            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            return None
+    try:
+        from email.utils import parsedate_to_datetime
+
+        return parsedate_to_datetime(value).date()
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def date_from_url(url: str) -> dt.date | None:
+    path = urlsplit(url).path
+    for pattern in _URL_DATE:
+        m = pattern.search(path)
+        if m:
+            month = _MONTHS.get(m[2][:3].lower()) if not m[2].isdigit() else int(m[2])
+            try:
+                return dt.date(int(m[1]), month or 0, int(m[3]))
+            except ValueError:
+                continue
+    return None
+
+
+def _dates(soup: BeautifulSoup, ld: list[dict], url: str, text: str) -> tuple[dt.date | None, str | None]:
+    d = parse_iso_date(
+        _meta(soup, "article:published_time", "og:published_time", "datePublished", "citation_publication_date",
+              "citation_date", "DC.date.issued", "dc.date", "pubdate", "publishdate", "parsely-pub-date",
+              "sailthru.date", "date")
+    )
+    if d:
+        return d, "meta published_time"
+    for node in _articles(ld):
+        d = parse_iso_date(node.get("datePublished") if isinstance(node.get("datePublished"), str) else None)
+        if d:
+            return d, "JSON-LD datePublished"
+    time_tags = soup.find_all("time", datetime=True)
+    time_tags.sort(key=lambda t: 0 if (t.get("itemprop") == "datePublished" or t.has_attr("pubdate")) else 1)
+    for t in time_tags:
+        d = parse_iso_date(t["datetime"])
+        if d:
+            return d, "<time datetime>"
+    d = date_from_url(url)
+    if d:
+        return d, "URL path"
+    try:
+        from htmldate import find_date
+
+        found = find_date(text, url=url, original_date=True, extensive_search=True, outputformat="%Y-%m-%d")
+    except Exception:  # htmldate is a heuristic fallback; it must never break a check
+        found = None
+    if found:
+        return dt.date.fromisoformat(found), "htmldate"
+    return None, None
+
+
+# ----------------------------------------------------------------------------- language
+_SCRIPTS = [
+    (re.compile(r"[\u3040-\u30ff]"), "ja"),
+    (re.compile(r"[\uac00-\ud7af]"), "ko"),
+    (re.compile(r"[\u4e00-\u9fff]"), "zh"),
+    (re.compile(r"[\u0400-\u04ff]"), "ru"),
+    (re.compile(r"[\u0600-\u06ff]"), "ar"),
+]
+_STOPWORDS = {
+    "en": {"the", "and", "of", "to", "in", "is", "for", "on", "with", "after", "over", "from", "by"},
+    "es": {"el", "la", "de", "que", "y", "los", "las", "del", "en", "por", "con", "una"},
+    "fr": {"le", "la", "les", "de", "des", "et", "du", "une", "est", "pour", "dans", "sur"},
+    "de": {"der", "die", "das", "und", "ist", "nicht", "mit", "den", "von", "für", "auf", "im"},
+}
+
+
+def detect_language(text: str | None) -> str | None:
+    """A coarse guess from script and stopwords: enough to tell a translation from a mismatch."""
+    if not text:
+        return None
+    for pattern, lang in _SCRIPTS:
+        if len(pattern.findall(text)) >= max(2, len(text) // 10):
+            return lang
+    words = re.findall(r"[a-zà-ÿß]+", text.lower())
+    if not words:
+        return None
+    scores = {lang: sum(w in sw for w in words) for lang, sw in _STOPWORDS.items()}
+    best = max(scores, key=scores.get)
+    return best if scores[best] > 0 else ("en" if all(w.isascii() for w in words) else None)
+
+
+def _lang(value: str | None) -> str | None:
+    if not value:
+        return None
+    return value.strip().split(",")[0].replace("_", "-").split("-")[0].lower() or None
+
+
+# ----------------------------------------------------------------------------- PDF
+def _pdf_meta(fetch: Fetch) -> PageMeta:
+    from pypdf import PdfReader
+
+    meta = PageMeta(encoding="binary")
+    try:
+        reader = PdfReader(io.BytesIO(fetch.body))
+        info = reader.metadata or {}
+        title = _text(str(info.get("/Title") or "")) if info else None
+        if title:
+            meta.title_candidates.append(Candidate(title, "PDF metadata"))
+        author = info.get("/Author") if info else None
+        meta.author = _text(str(author)) if author else None
+        created = info.get("/CreationDate") if info else None
+        m = re.match(r"D?:?((?:19|20)\d\d)(\d\d)(\d\d)", str(created or ""))
+        if m:
+            meta.published, meta.published_source = dt.date(int(m[1]), int(m[2]), int(m[3])), "PDF metadata"
+        if reader.pages:
+            first = (reader.pages[0].extract_text() or "").strip()
+            lines = [ln.strip() for ln in first.splitlines() if ln.strip()]
+            if lines:
+                meta.title_candidates.append(Candidate(" ".join(lines[:2])[:300], "PDF first page"))
+            meta.text_sample = " ".join(lines)[:3000]
+    except Exception:  # a damaged PDF is a fact about the source, not a crash
+        pass
+    if meta.title_candidates:
+        meta.title, meta.title_source = meta.title_candidates[0].value, meta.title_candidates[0].source
+    meta.language = detect_language(meta.title)
+    meta.language_source = "detected from title" if meta.language else None
+    rd = registered_domain(fetch.final_url or fetch.url)
+    meta.site_name, meta.site_name_source = rd, "registered domain"
+    return meta
+
+
+# ----------------------------------------------------------------------------- main
+def extract(fetch: Fetch) -> PageMeta | None:
+    """Page metadata from a fetched response, or None when there is no page to read."""
+    if not fetch.body:
+        return None
+    if fetch.content_type == "application/pdf" or fetch.body[:5] == b"%PDF-":
+        return _pdf_meta(fetch)
+    if fetch.content_type and not re.search(r"html|xml|text/plain", fetch.content_type):
+        return None
+    text, encoding = decode_body(fetch.body, fetch.headers.get("content-type"))
+    return extract_html(text, fetch.final_url or fetch.url, fetch.headers.get("content-language"), encoding)
+
+
+def extract_html(text: str, url: str, content_language: str | None = None, encoding: str | None = None) -> PageMeta:
+    try:
+        soup = BeautifulSoup(text, "lxml")
+    except Exception:
+        soup = BeautifulSoup(text, "html.parser")
+    ld = _json_ld(soup)
+    meta = PageMeta(encoding=encoding)
+
+    site = _meta(soup, "og:site_name")
+    if site:
+        meta.site_name, meta.site_name_source = _text(site), "og:site_name"
+    else:
+        for node in ld:
+            pub = _name(node.get("publisher")) if _types(node) & ARTICLE_TYPES else None
+            if pub:
+                meta.site_name, meta.site_name_source = _text(pub), "JSON-LD publisher"
+                break
+    if not meta.site_name:
+        app = _meta(soup, "application-name")
+        if app:
+            meta.site_name, meta.site_name_source = _text(app), "application-name"
+    rd = registered_domain(url)
+    if not meta.site_name and rd:
+        meta.site_name, meta.site_name_source = rd, "registered domain"
+
+    site_names = [n for n in (meta.site_name, rd, (rd or "").split(".")[0]) if n]
+    for fn in TITLE_CHAIN:
+        value, source = fn(soup, ld, site_names)
+        value = _text(value)
+        if value and not any(c.value == value and c.source == source for c in meta.title_candidates):
+            if source in ("og:title", "twitter:title", "JSON-LD headline", "JSON-LD name"):
+                value = strip_site_name(value, site_names)
+            meta.title_candidates.append(Candidate(value, source))
+    if meta.title_candidates:
+        chosen = meta.title_candidates[0]
+        agree = [c.source for c in meta.title_candidates[1:] if fuzz.ratio(c.value.lower(), chosen.value.lower()) >= 90]
+        meta.title = chosen.value
+        meta.title_source = chosen.source + (f" (agrees with {', '.join(agree)})" if agree else " (first in the chain)")
+
+    meta.published, meta.published_source = _dates(soup, ld, url, text)
+
+    html_tag = soup.find("html")
+    lang = _lang(html_tag.get("lang") or html_tag.get("xml:lang")) if html_tag else None
+    if lang:
+        meta.language, meta.language_source = lang, "<html lang>"
+    elif _lang(content_language):
+        meta.language, meta.language_source = _lang(content_language), "Content-Language"
+    elif _lang(_meta(soup, "og:locale")):
+        meta.language, meta.language_source = _lang(_meta(soup, "og:locale")), "og:locale"
+    else:
+        meta.language = detect_language(meta.title)
+        meta.language_source = "detected from title" if meta.language else None
+
+    author = _meta(soup, "author", "article:author", "citation_author", "dc.creator")
+    if not author:
+        for node in _articles(ld):
+            author = _name(node.get("author"))
+            if author:
+                break
+    meta.author = _text(author) if author and not author.startswith("http") else None
+    body = soup.body or soup
+    for tag in body(["script", "style", "noscript"]):
+        tag.decompose()
+    meta.text_sample = re.sub(r"\s+", " ", body.get_text(" "))[:3000].strip()
+    return meta
+
+
+def page_from_dict(d: dict | None) -> PageMeta | None:
+    """Rebuild PageMeta from its JSON form (history and reports)."""
+    if not d:
+        return None
+    meta = PageMeta(**{k: v for k, v in d.items() if k in PageMeta.__dataclass_fields__ and k != "title_candidates"})
+    meta.title_candidates = [Candidate(**c) for c in d.get("title_candidates") or []]
+    if isinstance(meta.published, str):
+        meta.published = dt.date.fromisoformat(meta.published)
+    return meta

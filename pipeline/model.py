@@ -1,0 +1,306 @@
+"""The one vocabulary every stage shares (DESIGN.md §3).
+
+Stages pass these dataclasses along a one-way flow; nothing here touches the
+network or the disk, so every other module can depend on it freely.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    """Outcome of checking one URL. The values are what JSON and reports show."""
+
+    LIVE = "live"
+    REDIRECTED = "redirected"
+    SOFT_404 = "soft-404"
+    DEAD = "dead"
+    BLOCKED = "blocked"
+    TIMEOUT = "timeout"
+    UNREACHABLE = "unreachable"
+    ERROR = "error"
+    SKIPPED = "skipped"
+
+    def __str__(self) -> str:  # click echoes and f-strings show the value
+        return self.value
+
+
+#: Statuses that count as a failure of the source; they become "confirmed" only
+#: when history shows them persisting (DESIGN.md §3).
+FAILING = frozenset({Status.DEAD, Status.SOFT_404, Status.UNREACHABLE})
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class PartialDate:
+    """A date as precise as the footnote gave it: a year, a month or a day."""
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+    @property
+    def precision(self) -> str:
+        return "day" if self.day else "month" if self.month else "year"
+
+    def iso(self) -> str:
+        if self.day:
+            return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
+        if self.month:
+            return f"{self.year:04d}-{self.month:02d}"
+        return f"{self.year:04d}"
+
+    def as_date(self) -> dt.date:
+        """The first day the partial date could mean (for ordering and windows)."""
+        return dt.date(self.year, self.month or 1, self.day or 1)
+
+    @classmethod
+    def from_date(cls, d: dt.date) -> PartialDate:
+        return cls(d.year, d.month, d.day)
+
+    def __str__(self) -> str:
+        return self.iso()
+
+
+@dataclass
+class Note:
+    """One footnote as written in the article, with what could be parsed from it."""
+
+    id: str
+    raw: str
+    line: int | None = None
+    urls: list[str] = field(default_factory=list)
+    publisher: str | None = None
+    title: str | None = None
+    date: PartialDate | None = None
+    author: str | None = None
+    extra: str | None = None  # text that is neither publisher, title nor date
+    ibid: bool = False
+
+
+@dataclass
+class Marker:
+    """A footnote reference in the article body, e.g. ``{3}`` on line 11."""
+
+    id: str
+    line: int | None = None
+
+
+@dataclass
+class Finding:
+    """Something wrong or worth a look, tied to a footnote (and line) when possible."""
+
+    code: str
+    message: str
+    footnote: str | None = None
+    line: int | None = None
+    severity: Severity = Severity.WARNING
+    related: str | None = None  # the other footnote, for Ibid. and duplicates
+
+    def where(self, source: str = "") -> str:
+        parts = [source] if source else []
+        if self.line:
+            parts.append(str(self.line))
+        loc = ":".join(parts)
+        note = f"footnote {self.footnote}: " if self.footnote else ""
+        return f"{loc}: {note}" if loc else note
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["severity"] = self.severity.value
+        return {k: v for k, v in d.items() if v is not None}
+
+
+@dataclass
+class Article:
+    """An article reduced to its notes, its body markers and what is wrong with them."""
+
+    source: str
+    format: str
+    title: str | None
+    notes: list[Note]
+    markers: list[Marker]
+    findings: list[Finding] = field(default_factory=list)
+
+
+@dataclass
+class Citation:
+    """One entry of citations.yaml: the curated claim about a source."""
+
+    id: str
+    publisher: str | None = None
+    title: str | None = None
+    date: PartialDate | None = None
+    url: str | None = None
+    author: str | None = None
+    archive_url: str | None = None
+    archive_date: dt.date | None = None
+    url_status: str | None = None
+    line: int | None = None  # where it starts in citations.yaml
+
+
+@dataclass
+class Fetch:
+    """What one bounded GET saw: the answer (or why there was none).
+
+    The body is capped; ``truncated`` says so. The same Fetch feeds the status,
+    the page metadata and the local WARC copy, so nothing is fetched twice.
+    """
+
+    url: str
+    final_url: str | None = None
+    http_status: int | None = None
+    reason_phrase: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    truncated: bool = False
+    chain: list[dict[str, Any]] = field(default_factory=list)  # [{url, status, location}]
+    error: str | None = None  # timeout | unreachable | error | refused | skipped
+    error_reason: str | None = None
+    attempts: int = 0
+    elapsed_ms: int = 0
+    started_at: dt.datetime | None = None
+    request_headers: dict[str, str] = field(default_factory=dict)
+    http_version: str = "HTTP/1.1"
+    meta_refresh: bool = False
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+@dataclass
+class LinkCheck:
+    """The verdict on one URL's liveness, with a short human reason."""
+
+    url: str
+    status: Status
+    reason: str
+    http_status: int | None = None
+    final_url: str | None = None
+    chain: list[dict[str, Any]] = field(default_factory=list)
+    paywalled: bool = False
+    checked_at: dt.datetime | None = None
+    elapsed_ms: int = 0
+    bytes_read: int = 0
+    truncated: bool = False
+    # filled from history (archive/): is the failure persistent?
+    confirmed: bool = False
+    failing_since: dt.datetime | None = None
+    failing_checks: int = 0
+    previous_status: Status | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "status": self.status.value,
+            "reason": self.reason,
+            "http_status": self.http_status,
+            "final_url": self.final_url,
+            "redirect_chain": self.chain,
+            "paywalled": self.paywalled,
+            "checked_at": self.checked_at.isoformat() if self.checked_at else None,
+            "elapsed_ms": self.elapsed_ms,
+            "bytes_read": self.bytes_read,
+            "truncated": self.truncated,
+            "confirmed": self.confirmed,
+            "failing_since": self.failing_since.isoformat() if self.failing_since else None,
+            "failing_checks": self.failing_checks,
+            "previous_status": self.previous_status.value if self.previous_status else None,
+        }
+
+
+@dataclass
+class Candidate:
+    """One value a page offers for a field, and where it came from."""
+
+    value: str
+    source: str
+
+
+@dataclass
+class PageMeta:
+    """What a page says about itself; every value names its source."""
+
+    title: str | None = None
+    title_source: str | None = None
+    title_candidates: list[Candidate] = field(default_factory=list)
+    published: dt.date | None = None
+    published_source: str | None = None
+    site_name: str | None = None
+    site_name_source: str | None = None
+    language: str | None = None
+    language_source: str | None = None
+    author: str | None = None
+    encoding: str | None = None
+    text_sample: str = ""  # visible text, trimmed: for soft-404 and paywall tests
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["published"] = self.published.isoformat() if self.published else None
+        d.pop("text_sample")
+        return d
+
+
+@dataclass
+class Match:
+    """One comparison of a footnote claim with the page: both values side by side."""
+
+    verdict: str  # title: match/partial/mismatch/other-language/unknown, etc.
+    cited: str | None
+    found: str | None
+    score: float | None = None
+    detail: str | None = None
+    suggestion: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+@dataclass
+class Snapshot:
+    """An archived copy of a URL: on the Wayback Machine or in a local WARC."""
+
+    url: str
+    archive_url: str
+    timestamp: dt.datetime
+    kind: str  # wayback | local
+    http_status: int | None = None
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "archive_url": self.archive_url,
+            "timestamp": self.timestamp.isoformat(),
+            "kind": self.kind,
+            "http_status": self.http_status,
+            "note": self.note,
+        }
+
+
+@dataclass
+class Result:
+    """Everything learnt about one citation in one run."""
+
+    citation: Citation
+    check: LinkCheck | None = None
+    page: PageMeta | None = None
+    title_match: Match | None = None
+    date_match: Match | None = None
+    publisher_match: Match | None = None
+    verified_against: str | None = None  # "live" | archive URL
+    snapshots: list[Snapshot] = field(default_factory=list)
+    archive_note: str | None = None

@@ -1,0 +1,85 @@
+"""Results → JSON (schema in docs/report.schema.json). Also the form `report` re-reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from .. import __version__
+from ..model import Finding, Result
+
+SCHEMA_VERSION = 1
+
+
+def result_to_dict(r: Result) -> dict[str, Any]:
+    c = r.citation
+    check = r.check.to_dict() if r.check else None
+    return {
+        "id": c.id,
+        "publisher": c.publisher,
+        "title": c.title,
+        "date": c.date.iso() if c.date else None,
+        "url": c.url,
+        "status": r.check.status.value if r.check else None,
+        "reason": r.check.reason if r.check else None,
+        "http_status": r.check.http_status if r.check else None,
+        "final_url": r.check.final_url if r.check else None,
+        "redirect_chain": r.check.chain if r.check else [],
+        "paywalled": r.check.paywalled if r.check else False,
+        "checked_at": check["checked_at"] if check else None,
+        "elapsed_ms": r.check.elapsed_ms if r.check else 0,
+        "check": check,
+        "page": r.page.to_dict() if r.page else None,
+        "title_match": r.title_match.to_dict() if r.title_match else None,
+        "date_match": r.date_match.to_dict() if r.date_match else None,
+        "publisher_match": r.publisher_match.to_dict() if r.publisher_match else None,
+        "verified_against": r.verified_against,
+        "archive_url": c.archive_url,
+        "archive_date": c.archive_date.isoformat() if c.archive_date else None,
+        "url_status": c.url_status,
+        "snapshots": [s.to_dict() for s in r.snapshots],
+        "archive_note": r.archive_note,
+    }
+
+
+def report_dict(
+    name: str,
+    results: list[Result],
+    findings: list[Finding] | None = None,
+    article: dict[str, Any] | None = None,
+    changes: dict[str, list[str]] | None = None,
+    exit_status: int | None = None,
+    generated_at: dt.datetime | None = None,
+) -> dict[str, Any]:
+    counts: dict[str, int] = {}
+    verdicts: dict[str, dict[str, int]] = {"title": {}, "date": {}, "publisher": {}}
+    for r in results:
+        if r.check:
+            counts[r.check.status.value] = counts.get(r.check.status.value, 0) + 1
+        for key, m in (("title", r.title_match), ("date", r.date_match), ("publisher", r.publisher_match)):
+            if m is not None:
+                verdicts[key][m.verdict] = verdicts[key].get(m.verdict, 0) + 1
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": f"citewatch {__version__}",
+        "name": name,
+        "generated_at": (generated_at or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"),
+        "article": article or {},
+        "summary": {
+            "citations": len(results),
+            "with_url": sum(1 for r in results if r.citation.url),
+            "by_status": dict(sorted(counts.items())),
+            "by_verdict": verdicts,
+            "confirmed_problems": sum(1 for r in results if r.check and r.check.confirmed),
+            "archived": sum(1 for r in results if r.citation.archive_url),
+        },
+        "changes": changes or {},
+        "exit_status": exit_status,
+        "results": [result_to_dict(r) for r in results],
+        "findings": [f.to_dict() for f in findings or []],
+    }
+
+
+def dumps(report: dict[str, Any]) -> str:
+    return json.dumps(report, ensure_ascii=False, indent=2) + "\n"

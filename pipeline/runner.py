@@ -1,0 +1,90 @@
+"""Citations → Results: the check and verify stages joined per citation.
+
+URLs are checked once each, however many citations (or articles) cite them;
+every citation then gets its own verdicts against the shared page metadata.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .check import CheckSettings, OnFetch, OnProgress, UrlOutcome, check_urls
+from .archive.history import History
+from .model import FAILING, Citation, LinkCheck, Result, Status
+from .verify import match_publisher, verify
+
+DEFAULT_FAIL_ON = ("dead", "soft-404", "unreachable")
+VERDICT_TOKENS = {
+    "title:mismatch",
+    "title:partial",
+    "date:mismatch",
+    "publisher:mismatch",
+    "publisher:likely-typo",
+}
+
+
+def no_url_check(citation: Citation) -> LinkCheck:
+    return LinkCheck(url="", status=Status.SKIPPED, reason="no URL in the footnote", checked_at=dt.datetime.now(dt.UTC))
+
+
+def results_for(citations: Iterable[Citation], outcomes: dict[str, UrlOutcome]) -> list[Result]:
+    results = []
+    for c in citations:
+        r = Result(citation=c)
+        outcome = outcomes.get(c.url) if c.url else None
+        if outcome is None:
+            r.check = no_url_check(c)
+            r.publisher_match = match_publisher(c.publisher, None)
+        else:
+            r.check, r.page = outcome.check, outcome.page
+            if outcome.local:
+                r.snapshots.append(outcome.local)
+            r.title_match, r.date_match, r.publisher_match = verify(c, outcome.page, outcome.check.final_url or c.url)
+            if outcome.page is not None:
+                r.verified_against = "live page"
+        results.append(r)
+    return results
+
+
+def check_citations(
+    citations: list[Citation],
+    settings: CheckSettings,
+    history: History | None,
+    on_fetch: OnFetch | None = None,
+    on_progress: OnProgress | None = None,
+) -> list[Result]:
+    urls = [c.url for c in citations if c.url]
+    outcomes = check_urls(urls, settings, history, on_fetch=on_fetch, on_progress=on_progress)
+    return results_for(citations, outcomes)
+
+
+@dataclass
+class Problem:
+    citation_id: str
+    what: str
+
+
+def problems(results: list[Result], fail_on: Iterable[str] = DEFAULT_FAIL_ON) -> list[Problem]:
+    """What counts against the exit status. Failing statuses count only once confirmed."""
+    fail_on = set(fail_on)
+    found = []
+    for r in results:
+        check = r.check
+        if check is not None and check.status.value in fail_on:
+            if check.status not in FAILING or check.confirmed:
+                found.append(Problem(r.citation.id, f"{check.status.value}: {check.reason}"))
+        for name, match in (("title", r.title_match), ("date", r.date_match), ("publisher", r.publisher_match)):
+            if match is not None and f"{name}:{match.verdict}" in fail_on:
+                found.append(Problem(r.citation.id, f"{name} {match.verdict}: {match.cited!r} vs {match.found!r}"))
+    return found
+
+
+def parse_fail_on(value: str) -> tuple[str, ...]:
+    tokens = tuple(t.strip() for t in value.split(",") if t.strip())
+    valid = {s.value for s in Status} | VERDICT_TOKENS
+    bad = [t for t in tokens if t not in valid]
+    if bad:
+        raise ValueError(f"unknown --fail-on value(s): {', '.join(bad)} (choose from {', '.join(sorted(valid))})")
+    return tokens

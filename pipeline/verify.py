@@ -1,0 +1,198 @@
+"""Citation + PageMeta → matches: does the page say what the footnote says?
+
+Pure functions. Thresholds (rapidfuzz scores, 0–100) are chosen to be
+conservative: a false "mismatch" sends a fact-checker chasing nothing, so
+doubtful cases land in "partial", "other-language" or "likely-typo".
+
+- title:  score ≥ 90 → match; ≥ 65 → partial (or one title contains the other);
+          different languages → other-language; else mismatch.
+- date:   same calendar day ±1 (time zones) → match; 2–31 days → off-by-N-days;
+          else mismatch. Year- or month-only footnotes compare at that precision.
+- publisher: equal names or the page's domain → match; via the alias table →
+          alias; within edit distance of a known name (ratio ≥ 80) → likely-typo;
+          else mismatch.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from rapidfuzz import fuzz, process
+from ruamel.yaml import YAML
+
+from .metadata import detect_language, registered_domain
+from .model import Citation, Match, PageMeta, PartialDate
+
+TITLE_MATCH = 90
+TITLE_PARTIAL = 65
+PUBLISHER_TYPO = 80
+
+_PREFIX = re.compile(
+    r"^\s*(?:\(?(?:corrected|correction|update|updated|exclusive|breaking|analysis|opinion|watch|video|live|explainer)\)?\s*[:\-–—]\s*|\((?:exclusive|update|corrected)\)\s*)+",
+    re.I,
+)
+_ABBREVIATIONS = [
+    (re.compile(r"\bH\.\s?K\.(?=\W|$)"), "Hong Kong"),
+    (re.compile(r"\bU\.\s?S\.(?:\s?A\.)?(?=\W|$)"), "United States"),
+    (re.compile(r"\bU\.\s?K\.(?=\W|$)"), "United Kingdom"),
+    (re.compile(r"\bU\.\s?N\.(?=\W|$)"), "United Nations"),
+    (re.compile(r"\bUS\b"), "United States"),
+    (re.compile(r"\bUK\b"), "United Kingdom"),
+]
+
+
+def normalize_title(s: str | None) -> str:
+    if not s:
+        return ""
+    s = html.unescape(s)
+    s = unicodedata.normalize("NFKC", s)
+    for _ in range(3):
+        s = _PREFIX.sub("", s)
+    for pattern, full in _ABBREVIATIONS:
+        s = pattern.sub(full, s)
+    s = s.casefold()
+    s = re.sub(r"[’'`´]s\b", "s", s)
+    s = re.sub(r"[\W_]+", " ", s)
+    return re.sub(r"\s+", " ", s).strip()
+
+
+def _lang_of(text: str | None, declared: str | None = None) -> str | None:
+    return detect_language(text) or declared
+
+
+def match_title(cited: str | None, page: PageMeta | None) -> Match:
+    found = page.title if page else None
+    if not cited or not found:
+        return Match("unknown", cited, found, detail="no title to compare" if cited else "the footnote gives no title")
+    a, b = normalize_title(cited), normalize_title(found)
+    best, best_value = -1.0, found
+    for cand in [found] + [c.value for c in (page.title_candidates if page else []) if c.value != found]:
+        nb = normalize_title(cand)
+        score = max(fuzz.ratio(a, nb), fuzz.token_sort_ratio(a, nb))
+        if score > best:
+            best, best_value, b = score, cand, nb
+    score = round(best / 100, 3)
+    if best >= TITLE_MATCH:
+        return Match("match", cited, best_value, score)
+    shorter, longer = sorted((a, b), key=len)
+    if shorter and fuzz.partial_ratio(shorter, longer) >= 95 and len(shorter) >= 0.4 * len(longer):
+        return Match("partial", cited, best_value, score, detail="one title contains the other")
+    if best >= TITLE_PARTIAL:
+        return Match("partial", cited, best_value, score)
+    cited_lang = _lang_of(cited)
+    page_lang = _lang_of(found, page.language if page else None)
+    if cited_lang and page_lang and cited_lang != page_lang:
+        return Match(
+            "other-language", cited, best_value, score, detail=f"footnote is in {cited_lang}, page is in {page_lang}: compare by hand"
+        )
+    return Match("mismatch", cited, best_value, score)
+
+
+def match_date(cited: PartialDate | None, page: PageMeta | None) -> Match:
+    found = page.published if page else None
+    if cited is None or found is None:
+        return Match("unknown", cited.iso() if cited else None, found.isoformat() if found else None)
+    c, f = cited.iso(), found.isoformat()
+    if cited.precision == "year":
+        return Match("match" if cited.year == found.year else "mismatch", c, f, detail="compared by year")
+    if cited.precision == "month":
+        same = (cited.year, cited.month) == (found.year, found.month)
+        return Match("match" if same else "mismatch", c, f, detail="compared by month")
+    days = abs((cited.as_date() - found).days)
+    if days <= 1:
+        return Match("match", c, f, detail="same day" if days == 0 else "1 day apart (time zones)")
+    if days <= 31:
+        return Match(f"off-by-{days}-days", c, f)
+    return Match("mismatch", c, f, detail=f"{days} days apart")
+
+
+# ----------------------------------------------------------------------------- publishers
+@dataclass(frozen=True)
+class Outlet:
+    name: str
+    aliases: tuple[str, ...]
+    domains: tuple[str, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+@lru_cache(maxsize=1)
+def outlets() -> tuple[Outlet, ...]:
+    data = YAML(typ="safe").load(resources.files("pipeline").joinpath("data/publishers.yaml").read_text("utf-8"))
+    return tuple(
+        Outlet(o["name"], tuple(o.get("aliases") or ()), tuple(d.lower() for d in o.get("domains") or ()))
+        for o in data["publishers"]
+    )
+
+
+def _pnorm(s: str) -> str:
+    s = unicodedata.normalize("NFKC", s).casefold()
+    s = re.sub(r"^the\s+", "", s)
+    s = re.sub(r"\s+(website|online|news|newspaper|magazine)$", "", s)
+    return re.sub(r"[\W_]+", "", s)
+
+
+def outlet_named(name: str) -> Outlet | None:
+    n = _pnorm(name)
+    return next((o for o in outlets() if any(_pnorm(x) == n for x in o.names)), None)
+
+
+def outlet_for_domain(domain: str | None) -> Outlet | None:
+    if not domain:
+        return None
+    domain = domain.lower()
+    return next((o for o in outlets() if any(domain == d or domain.endswith("." + d) for d in o.domains)), None)
+
+
+def closest_outlet(name: str) -> tuple[Outlet, str, float] | None:
+    """The known outlet whose name is nearest to ``name`` (for typo suggestions)."""
+    choices = {x: o for o in outlets() for x in o.names if len(x) > 3}
+    hit = process.extractOne(name, list(choices), scorer=fuzz.ratio, processor=lambda s: s.casefold())
+    if hit is None:
+        return None
+    return choices[hit[0]], hit[0], hit[1]
+
+
+def match_publisher(cited: str | None, page: PageMeta | None, url: str | None = None) -> Match:
+    site = page.site_name if page else None
+    domain = registered_domain(url) if url else None
+    found = " · ".join(x for x in dict.fromkeys([site, domain]) if x) or None
+    if not cited:
+        return Match("unknown", None, found, detail="the footnote names no publisher")
+    cited_outlet = outlet_named(cited)
+    if cited_outlet is None:
+        near = closest_outlet(cited)
+        if near and near[2] >= PUBLISHER_TYPO and _pnorm(near[1]) != _pnorm(cited):
+            return Match(
+                "likely-typo", cited, found, round(near[2] / 100, 3), suggestion=near[0].name,
+                detail=f"no outlet is called {cited!r}; did you mean {near[0].name!r}?",
+            )
+    if not site and not domain:
+        return Match("unknown", cited, None, detail="no page to compare with")
+    if site and _pnorm(cited) == _pnorm(site):
+        return Match("match", cited, found, 1.0)
+    if domain and _pnorm(cited) == _pnorm(domain.split(".")[0]):
+        return Match("match", cited, found, 1.0, detail="the domain spells the name")
+    page_outlet = outlet_for_domain(domain) or (outlet_named(site) if site else None)
+    if cited_outlet and page_outlet and cited_outlet == page_outlet:
+        return Match("alias", cited, found, 1.0, detail=f"{cited} is {cited_outlet.name} ({', '.join(cited_outlet.domains) or 'no domain'})")
+    score = max(fuzz.ratio(_pnorm(cited), _pnorm(site or "")), fuzz.ratio(_pnorm(cited), _pnorm((domain or "").split(".")[0])))
+    if score >= PUBLISHER_TYPO:
+        return Match("likely-typo", cited, found, round(score / 100, 3), suggestion=site or domain)
+    return Match("mismatch", cited, found, round(score / 100, 3))
+
+
+def verify(citation: Citation, page: PageMeta | None, url: str | None = None) -> tuple[Match, Match, Match]:
+    """Title, date and publisher matches for one citation against one page."""
+    return (
+        match_title(citation.title, page),
+        match_date(citation.date, page),
+        match_publisher(citation.publisher, page, url or citation.url),
+    )

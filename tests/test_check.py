@@ -1,0 +1,367 @@
+"""URL checking against local servers that misbehave the way real sites do."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from pipeline.check import check_urls
+from pipeline.fetch import to_uri
+from pipeline.liveness import classify, sibling_url
+from pipeline.model import Status
+
+from .conftest import check_settings
+from .servers import drip, gzip_bomb, hang, html, huge, redirect, send, sequence, slow
+
+
+def run(url: str, **kw):
+    """Fetch and classify one URL through the real check stage."""
+    return check_urls([url], check_settings(**kw))[url].check
+
+
+def test_live_page(site):
+    site.routes["/a"] = html("A real article")
+    check = run(site.url("/a"))
+    assert check.status == Status.LIVE
+    assert check.reason.startswith("HTTP 200")
+    assert check.http_status == 200
+
+
+@pytest.mark.parametrize("code,phrase", [(404, "Not Found"), (410, "Gone")])
+def test_dead_is_not_retried(site, code, phrase):
+    site.routes["/gone"] = html("gone", status=code)
+    check = run(site.url("/gone"))
+    assert check.status == Status.DEAD
+    assert f"HTTP {code} {phrase}" in check.reason
+    assert site.hits("/gone") == 1
+
+
+def test_500_always_is_dead_after_retries(site):
+    site.routes["/err"] = html("Server error", status=500)
+    check = run(site.url("/err"), retries=2)
+    assert check.status == Status.DEAD
+    assert "after 3 attempts" in check.reason
+    assert site.hits("/err") == 3
+
+
+def test_503_then_200_recovers(site):
+    site.routes["/flaky"] = sequence(html("busy", status=503), html("Back again"))
+    check = run(site.url("/flaky"))
+    assert check.status == Status.LIVE
+    assert site.hits("/flaky") == 2
+
+
+def test_429_retry_after_is_honoured(site):
+    site.routes["/rl"] = sequence(html("slow down", status=429, headers={"Retry-After": "1"}), html("Fine now"))
+    t0 = time.monotonic()
+    check = run(site.url("/rl"), timeout=4)
+    elapsed = time.monotonic() - t0
+    assert check.status == Status.LIVE
+    times = [t for _, p, t in site.log if p == "/rl"]
+    assert len(times) == 2 and times[1] - times[0] >= 0.95  # waited as told
+    assert elapsed < 4
+
+
+def test_429_beyond_the_cap_is_blocked_without_waiting(site):
+    site.routes["/rl"] = html("slow down", status=429, headers={"Retry-After": "3600"})
+    t0 = time.monotonic()
+    check = run(site.url("/rl"))
+    assert check.status == Status.BLOCKED
+    assert "429" in check.reason
+    assert time.monotonic() - t0 < 1.5
+
+
+def test_permanent_redirect_chain(site):
+    site.routes["/old"] = redirect("/older", 301)
+    site.routes["/older"] = redirect("/new-home-of-story", 308)
+    site.routes["/new-home-of-story"] = html("The story")
+    check = run(site.url("/old"))
+    assert check.status == Status.REDIRECTED
+    assert check.final_url.endswith("/new-home-of-story")
+    assert [h["status"] for h in check.chain] == [301, 308]
+    assert "moved permanently" in check.reason
+
+
+def test_trailing_slash_hop_stays_live(site):
+    site.routes["/story"] = redirect("/story/", 301)
+    site.routes["/story/"] = html("The story")
+    assert run(site.url("/story")).status == Status.LIVE
+
+
+def test_redirect_to_root_is_soft_404(site):
+    site.routes["/deleted-story"] = redirect("/", 302)
+    site.routes["/"] = html("Front page")
+    check = run(site.url("/deleted-story"))
+    assert check.status == Status.SOFT_404
+    assert "front page" in check.reason
+
+
+def test_redirect_to_error_path_is_soft_404(site):
+    site.routes["/x/story"] = redirect("/404.html", 302)
+    site.routes["/404.html"] = html("Oops")
+    assert run(site.url("/x/story")).status == Status.SOFT_404
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["Page Not Found | Example News", "页面不存在", "Página no encontrada", "Page introuvable", "Seite nicht gefunden", "404 - File or directory not found"],
+)
+def test_200_not_found_page_is_soft_404(site, title):
+    site.routes["/missing"] = html(title)
+    check = run(site.url("/missing"))
+    assert check.status == Status.SOFT_404
+    assert "page says" in check.reason
+
+
+def test_random_sibling_probe_catches_generic_page(site):
+    generic = "<html><head><title>Example News</title></head><body><p>Latest news</p></body></html>"
+    site.fallback = lambda req: send(req, 200, generic)
+    check = run(site.url("/2020/05/some-story-that-is-gone.html"))
+    assert check.status == Status.SOFT_404
+    assert "made-up URL" in check.reason
+    assert any("citewatch-" in p for _, p, _ in site.log)
+
+
+def test_probe_is_shared_within_a_folder(site):
+    generic = "<html><head><title>Example News</title></head><body><p>Latest</p></body></html>"
+    site.fallback = lambda req: send(req, 200, generic)
+    urls = [site.url(f"/news/story-{i}.html") for i in range(5)]
+    results = check_urls(urls, check_settings())
+    assert {r.check.status for r in results.values()} == {Status.SOFT_404}
+    assert sum(1 for _, p, _ in site.log if "citewatch-" in p) == 1
+
+
+def test_probe_does_not_flag_a_real_page(site):
+    site.routes["/2020/05/real-story.html"] = html("Real story", body="short but real")
+    site.fallback = lambda req: send(req, 404, "<title>Not here</title>")
+    assert run(site.url("/2020/05/real-story.html")).status == Status.LIVE
+
+
+def test_head_hostile_server_is_live(site):
+    def route(req):
+        if req.command == "HEAD":
+            send(req, 405, "no HEAD here")
+        else:
+            send(req, 200, "<html><head><title>Works with GET</title></head><body>" + "text " * 200 + "</body></html>")
+
+    site.routes["/p"] = route
+    assert run(site.url("/p")).status == Status.LIVE
+    assert all(m == "GET" for m, _, _ in site.log)
+
+
+def test_cloudflare_challenge_is_blocked_not_dead(site):
+    body = "<html><head><title>Just a moment...</title></head><body><div id='cf-chl-widget'></div>" "<script src='/cdn-cgi/challenge-platform/h/b/orchestrate'></script></body></html>"
+    site.routes["/cf"] = lambda req: send(req, 403, body, {"Server": "cloudflare"})
+    check = run(site.url("/cf"))
+    assert check.status == Status.BLOCKED
+    assert "Cloudflare" in check.reason
+    assert site.hits("/cf") == 1  # 403 is not retried
+
+
+def test_cf_mitigated_header_on_200_is_blocked(site):
+    site.routes["/cf"] = html("Checking your browser", headers={"cf-mitigated": "challenge"})
+    assert run(site.url("/cf")).status == Status.BLOCKED
+
+
+@pytest.mark.parametrize(
+    "marker,reason",
+    [
+        ("<script src='https://ct.captcha-delivery.com/c.js'></script>", "DataDome"),
+        ("<div id='px-captcha'></div>", "PerimeterX"),
+        ("<h1>Access Denied</h1>You don't have permission. Reference #18.2f3c", "Akamai"),
+    ],
+)
+def test_bot_walls(site, marker, reason):
+    site.routes["/w"] = lambda req: send(req, 403, f"<html><body>{marker}</body></html>")
+    check = run(site.url("/w"))
+    assert check.status == Status.BLOCKED and reason in check.reason
+
+
+def test_paywalled_live_page(site):
+    head = '<script type="application/ld+json">{"@type":"NewsArticle","headline":"Paid story","isAccessibleForFree":false}</script>'
+    site.routes["/paid"] = html("Paid story", head=head)
+    check = run(site.url("/paid"))
+    assert check.status == Status.LIVE and check.paywalled
+
+
+def test_never_answering_server_times_out_within_deadline(site):
+    site.routes["/hang"] = hang(site)
+    t0 = time.monotonic()
+    check = run(site.url("/hang"), timeout=1.5, read_timeout=0.5, retries=5)
+    elapsed = time.monotonic() - t0
+    assert check.status == Status.TIMEOUT
+    assert elapsed < 2.5, elapsed
+
+
+def test_slow_drip_times_out_within_deadline(site):
+    site.routes["/drip"] = drip(site, every=0.2)
+    t0 = time.monotonic()
+    check = run(site.url("/drip"), timeout=1.5, read_timeout=1.0)
+    elapsed = time.monotonic() - t0
+    assert check.status == Status.TIMEOUT
+    assert "deadline" in check.reason
+    assert elapsed < 2.5, elapsed
+
+
+def test_huge_body_is_capped(site):
+    site.routes["/big"] = huge(site)
+    t0 = time.monotonic()
+    check = run(site.url("/big"), max_bytes=1_000_000, timeout=5)
+    assert check.status == Status.LIVE
+    assert check.truncated
+    assert check.bytes_read == 1_000_000
+    assert time.monotonic() - t0 < 5
+    time.sleep(0.2)
+    assert site.sent < 20_000_000  # the server was not drained of its 200 MB
+
+
+def test_gzip_bomb_is_bounded(site):
+    site.routes["/bomb"] = gzip_bomb()
+    check = run(site.url("/bomb"), max_bytes=2_000_000, timeout=5)
+    assert check.bytes_read <= 2_000_000
+    assert check.status in (Status.LIVE, Status.ERROR)
+
+
+def test_redirect_loop_is_error(site):
+    site.routes["/a"] = redirect("/b", 302)
+    site.routes["/b"] = redirect("/a", 302)
+    check = run(site.url("/a"))
+    assert check.status == Status.ERROR and "loop" in check.reason
+
+
+def test_too_many_redirects(site):
+    for i in range(15):
+        site.routes[f"/r{i}"] = redirect(f"/r{i + 1}", 302)
+    check = run(site.url("/r0"), max_redirects=5)
+    assert check.status == Status.ERROR and "more than 5 redirects" in check.reason
+
+
+def test_meta_refresh_is_followed(site):
+    site.routes["/old"] = lambda req: send(req, 200, '<html><head><meta http-equiv="refresh" content="0; url=/new-story"></head></html>')
+    site.routes["/new-story"] = html("The new story")
+    check = run(site.url("/old"))
+    assert check.status == Status.REDIRECTED
+    assert check.chain[0]["status"] == "meta-refresh"
+
+
+def test_non_ascii_path_is_percent_encoded(site):
+    site.routes["/%E6%96%B0%E9%97%BB/%E6%96%87%E7%AB%A0"] = html("中文文章")
+    check = run(site.url("/新闻/文章"))
+    assert check.status == Status.LIVE
+
+
+def test_idna_host():
+    assert to_uri("http://bücher.example/straße") == "http://xn--bcher-kva.example/stra%C3%9Fe"
+
+
+def test_connection_refused_is_unreachable(closed_port):
+    check = run(f"http://127.0.0.1:{closed_port}/x")
+    assert check.status == Status.UNREACHABLE and "refused" in check.reason
+
+
+def test_invalid_host_is_unreachable():
+    check = run("http://no-such-host.invalid/page")
+    assert check.status == Status.UNREACHABLE and "DNS" in check.reason
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9/x", "http://10.1.2.3/x", "http://169.254.169.254/latest/meta-data/", "http://[::1]/x"])
+def test_private_addresses_refused_by_default(url):
+    check = run(url, allow_private=False)
+    assert check.status == Status.SKIPPED
+    assert "--allow-private" in check.reason
+
+
+def test_redirect_into_private_address_is_refused(site):
+    """A page must not bounce the checker into a cloud metadata endpoint: the guard
+    runs on every hop, not just the first."""
+    site.routes["/r"] = redirect("http://169.254.169.254/latest/meta-data/", 302)
+    check = run(site.url("/r"), allow_private=False, allow_hosts=("127.0.0.1",))
+    assert check.status == Status.SKIPPED
+    assert "169.254.169.254" in check.reason
+    assert check.chain and check.chain[0]["location"].startswith("http://169.254.169.254/")
+
+
+def test_per_host_limit_holds(site):
+    site.fallback = slow(0.2, html("Slow page"))
+    urls = [site.url(f"/p/{i}") for i in range(10)]
+    check_urls(urls, check_settings(per_host=2, concurrency=10, probe=False))
+    assert site.max_active == 2
+
+
+def test_min_interval_spaces_requests(site):
+    site.fallback = html("Page")
+    urls = [site.url(f"/p/{i}") for i in range(4)]
+    check_urls(urls, check_settings(per_host=1, min_interval=0.2, probe=False))
+    times = sorted(t for _, p, t in site.log)
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    assert min(gaps) >= 0.18
+
+
+def test_a_url_cited_twice_is_fetched_once(site):
+    site.routes["/once"] = html("Once")
+    results = check_urls([site.url("/once"), site.url("/once")], check_settings())
+    assert len(results) == 1 and site.hits("/once") == 1
+
+
+def test_user_agent_names_the_tool(site):
+    seen = {}
+
+    def route(req):
+        seen["ua"] = req.headers.get("User-Agent")
+        send(req, 200, "<title>x</title>" + "text " * 100)
+
+    site.routes["/ua"] = route
+    run(site.url("/ua"))
+    assert seen["ua"].startswith("citewatch/") and "http" in seen["ua"]
+
+
+def test_many_slow_urls_finish_in_parallel(site_factory):
+    sites = [site_factory(f"127.0.0.{i}") for i in range(2, 6)]
+    for s in sites:
+        s.fallback = slow(0.3, html("Page"))
+    urls = [s.url(f"/p/{i}") for s in sites for i in range(4)]
+    t0 = time.monotonic()
+    results = check_urls(urls, check_settings(per_host=2, concurrency=8, probe=False))
+    assert {r.check.status for r in results.values()} == {Status.LIVE}
+    # 16 requests x 0.3 s at concurrency 8 is 0.6 s; serial would be 4.8 s
+    assert time.monotonic() - t0 < 3.0
+
+
+def test_sibling_url_keeps_folder_and_extension():
+    s = sibling_url("https://example.com/2020/05/story.html?x=1")
+    assert s.startswith("https://example.com/2020/05/citewatch-") and s.endswith(".html")
+
+
+def test_classify_without_network_for_error_fetch():
+    from pipeline.model import Fetch
+
+    c = classify(Fetch(url="http://x", error="timeout", error_reason="no answer", attempts=3))
+    assert c.status == Status.TIMEOUT and "3 attempts" in c.reason
+
+
+def test_interrupt_keeps_finished_checks(site, tmp_path):
+    """Ctrl-C half way: what finished is in history; the next run resumes without
+    fetching the finished URLs again."""
+    from pipeline.archive.history import History
+
+    paths = ["/fast", "/slow1", "/slow2", "/slow3"]
+    site.routes["/fast"] = html("Fast")
+    for p in paths[1:]:
+        site.routes[p] = slow(0.3, html("Slow"))
+    history = History(tmp_path)
+    urls = [site.url(p) for p in paths]
+
+    def on_progress(url, outcome):
+        if url.endswith("/fast"):
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        check_urls(urls, check_settings(concurrency=1, probe=False), history, on_progress=on_progress)
+    assert history.last(site.url("/fast"))["status"] == "live"
+    assert site.hits("/slow3") == 0  # nothing new was started after the interrupt
+    again = check_urls(urls, check_settings(probe=False), history)
+    assert again[site.url("/fast")].check.status == Status.SKIPPED
+    assert again[site.url("/slow3")].check.status == Status.LIVE
+    assert all(site.hits(p) == 1 for p in paths)  # nothing fetched twice
