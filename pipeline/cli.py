@@ -275,3 +275,177 @@ def check(citations_file: Path, json_path: Path | None, **opts) -> None:
     if found:
         click.echo(f"{len(found)} confirmed problem(s): " + "; ".join(f"{p.citation_id}: {p.what}" for p in found[:5]), err=True)
     sys.exit(status)
+
+
+def archive_options(fn):
+    options = [
+        click.option("--no-wayback", is_flag=True, help="Do not use the Wayback Machine at all."),
+        click.option("--no-local", is_flag=True, help="Do not write local WARC copies under --archive-dir."),
+        click.option("--wayback-endpoint", default="https://web.archive.org", show_default=True, envvar="CITEWATCH_WAYBACK_ENDPOINT", help="Base URL of the Wayback Machine (a local stand-in in tests)."),
+        click.option("--max-age", default="30d", show_default=True, help="A snapshot younger than this is recent enough: no new capture."),
+        click.option("--anonymous", is_flag=True, help="Without keys, still try anonymous captures (paced at ≤ 3/min)."),
+        click.option("--captures-per-minute", type=click.FloatRange(0.1, 15), default=6.0, show_default=True, help="Capture pace with keys (documented limit: about 7)."),
+        click.option("--cdx-per-minute", type=click.FloatRange(0.1, 60), default=25.0, show_default=True, help="CDX lookup pace (documented limit: about 30)."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def archive_settings_from(opts: dict):
+    from .archive import ArchiveSettings
+    from .archive.wayback import WaybackSettings
+
+    if opts["no_wayback"]:
+        return ArchiveSettings(wayback=None)
+    return ArchiveSettings(
+        wayback=WaybackSettings.from_env(
+            endpoint=opts["wayback_endpoint"],
+            max_age=parse_duration(opts["max_age"]),
+            anonymous=opts["anonymous"],
+            captures_per_minute=opts["captures_per_minute"],
+            cdx_per_minute=opts["cdx_per_minute"],
+            user_agent=opts["user_agent"],
+        )
+    )
+
+
+@main.command()
+@click.argument("citations_file", metavar="[CITATIONS]", type=click.Path(dir_okay=False, path_type=Path), default=Path("citations.yaml"))
+@archive_options
+@check_options
+@friendly_errors
+def archive(citations_file: Path, **opts) -> None:
+    """Preserve every cited source and write archive links into citations.yaml.
+
+    Checks each URL first (fresh results are reused), keeps a local WARC copy
+    of each reached page, finds the Wayback snapshot closest to the footnote's
+    date and the latest one, captures live pages that have no recent snapshot
+    (Save Page Now 2; needs WAYBACK_ACCESS_KEY and WAYBACK_SECRET_KEY, else
+    lookup-only), and for dead pages offers the closest good snapshot instead.
+    Writes archive_url, archive_date and url_status back, keeping comments.
+
+    \b
+    Example:
+      WAYBACK_ACCESS_KEY=... WAYBACK_SECRET_KEY=... citewatch archive citations.yaml
+    """
+    from .run import Job, RunSettings, run
+
+    settings = RunSettings(
+        check=settings_from(opts),
+        archive=archive_settings_from(opts),
+        archive_dir=opts["archive_dir"],
+        reports_dir=opts["archive_dir"] / "runs" / "reports",
+        local_copy=not opts["no_local"],
+        fail_on=parse_fail_on(opts["fail_on"]),
+    )
+    cf = cit.load(citations_file)
+    urls = {c.url for c in cf.citations if c.url}
+    try:
+        outcome = run([Job(citations_file)], settings, on_progress=Progress(len(urls)))
+    except KeyboardInterrupt:
+        click.echo("\ncitewatch: interrupted; finished work is kept in " + str(opts["archive_dir"]), err=True)
+        sys.exit(130)
+    for note in outcome.notes:
+        click.echo(f"note: {note}", err=True)
+    report = outcome.reports[0].report
+    for r in report["results"]:
+        if r.get("url"):
+            where = r.get("archive_url") or r.get("archive_note") or "not archived"
+            click.echo(f"{r['id']:>4}  {r['status']:<11} {where}")
+    click.echo(f"{report['summary']['archived']} of {report['summary']['with_url']} URLs have an archive link in {citations_file}")
+
+
+@main.command()
+@click.argument("articles", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--citations", "citations_file", type=click.Path(dir_okay=False, path_type=Path), default=Path("citations.yaml"), show_default=True, help="The citations file (with one article, or without any).")
+@click.option("--citations-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("citations"), show_default=True, help="With several articles: each gets DIR/<article-name>.yaml.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "html"]), default=None, help="Article format (default: from extension and content).")
+@click.option("--reports-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"), show_default=True)
+@click.option("--junit", type=click.Path(path_type=Path), default=None, help="Also write JUnit XML here (a file, or a folder for several articles).")
+@archive_options
+@check_options
+@friendly_errors
+def run(articles: tuple[Path, ...], citations_file: Path, citations_dir: Path, fmt: str | None, reports_dir: Path, junit: Path | None, **opts) -> None:
+    """Do the whole job: extract, check, verify, archive, report.
+
+    With ARTICLE(s), their footnotes are extracted first (merged into the
+    citations file). Without, the existing citations file is used. Reports go
+    to --reports-dir as NAME.md, NAME.html and NAME.json (plus index.* for
+    several articles). URLs shared between articles are fetched once.
+
+    \b
+    Exit status: 0 nothing confirmed wrong, 1 usage or input error,
+    2 confirmed problems (statuses and verdicts chosen by --fail-on).
+
+    \b
+    Examples:
+      citewatch run examples/hostage-diplomacy.txt
+      citewatch run posts/*.md --citations-dir citations/ --junit reports/junit/
+    """
+    from .run import Job, RunSettings, step_summary_path
+    from .run import run as run_jobs
+
+    if len(articles) > 1:
+        jobs = [Job(citations_dir / f"{a.stem}.yaml", a, fmt) for a in articles]
+        if len({j.name for j in jobs}) < len(jobs):
+            raise InputError("several articles share a file name; give them distinct names")
+    else:
+        jobs = [Job(citations_file, articles[0] if articles else None, fmt)]
+    settings = RunSettings(
+        check=settings_from(opts),
+        archive=archive_settings_from(opts),
+        archive_dir=opts["archive_dir"],
+        reports_dir=reports_dir,
+        local_copy=not opts["no_local"],
+        fail_on=parse_fail_on(opts["fail_on"]),
+        junit=junit,
+        step_summary=step_summary_path(),
+    )
+
+    class _Stage:
+        progress: Progress | None = None
+
+    def on_stage(msg: str) -> None:
+        click.echo(f"citewatch: {msg}", err=True)
+        if msg.startswith("check:"):
+            _Stage.progress = Progress(int(msg.split()[1]))
+
+    def on_progress(url, outcome):
+        if _Stage.progress:
+            _Stage.progress(url, outcome)
+
+    try:
+        outcome = run_jobs(jobs, settings, on_progress=on_progress, on_stage=on_stage)
+    except KeyboardInterrupt:
+        click.echo("\ncitewatch: interrupted; finished work is kept in " + str(opts["archive_dir"]) + "; run again to resume", err=True)
+        sys.exit(130)
+    for note in outcome.notes:
+        click.echo(f"note: {note}", err=True)
+    for jr in outcome.reports:
+        s = jr.report["summary"]
+        counts = ", ".join(f"{n} {k}" for k, n in s["by_status"].items())
+        click.echo(f"{jr.job.name}: {s['citations']} citations ({counts}); {s['confirmed_problems']} confirmed problem(s)")
+        click.echo("  reports: " + ", ".join(str(p) for p in jr.paths))
+    sys.exit(outcome.exit_status)
+
+
+@main.command()
+@click.argument("names", nargs=-1)
+@click.option("--archive-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("archive"), show_default=True)
+@click.option("--reports-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"), show_default=True)
+@click.option("--junit", type=click.Path(path_type=Path), default=None, help="Also write JUnit XML here.")
+@friendly_errors
+def report(names: tuple[str, ...], archive_dir: Path, reports_dir: Path, junit: Path | None) -> None:
+    """Re-render reports from what --archive-dir holds, without touching the network.
+
+    NAMES are report names (article file stems); default: every saved run.
+
+    \b
+    Example:
+      citewatch report hostage-diplomacy --reports-dir reports/
+    """
+    from .run import rerender
+
+    for path in rerender(archive_dir, reports_dir, list(names) or None, junit):
+        click.echo(str(path))

@@ -10,8 +10,8 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .check import CheckSettings, OnFetch, OnProgress, UrlOutcome, check_urls
 from .archive.history import History
+from .check import CheckSettings, OnFetch, OnProgress, UrlOutcome, check_urls
 from .model import FAILING, Citation, LinkCheck, Result, Status
 from .verify import match_publisher, verify
 

@@ -50,6 +50,7 @@ def report_dict(
     article: dict[str, Any] | None = None,
     changes: dict[str, list[str]] | None = None,
     exit_status: int | None = None,
+    notes: list[str] | None = None,
     generated_at: dt.datetime | None = None,
 ) -> dict[str, Any]:
     counts: dict[str, int] = {}
@@ -76,6 +77,7 @@ def report_dict(
         },
         "changes": changes or {},
         "exit_status": exit_status,
+        "notes": notes or [],
         "results": [result_to_dict(r) for r in results],
         "findings": [f.to_dict() for f in findings or []],
     }

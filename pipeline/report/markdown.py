@@ -1,0 +1,124 @@
+"""Report dict → Markdown: a one-screen summary, then a row per citation, then the notes' findings.
+
+Renders from the JSON report dict (not live objects) so ``citewatch report`` can
+re-render from disk. All page text is escaped: a title with a pipe must not
+break the table, and one with brackets must not become a link.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+
+
+def esc(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    text = re.sub(r"\s+", " ", str(value)).strip()
+    return _SPECIAL.sub(r"\\\1", text)
+
+
+def link(text: str, url: str | None) -> str:
+    if not url:
+        return esc(text)
+    safe = url.replace(" ", "%20").replace("(", "%28").replace(")", "%29").replace("<", "%3C").replace(">", "%3E")
+    return f"[{esc(text)}](<{safe}>)"
+
+
+STATUS_ORDER = ["dead", "soft-404", "unreachable", "blocked", "timeout", "error", "redirected", "live", "skipped"]
+
+
+def summary(report: dict[str, Any]) -> str:
+    s = report["summary"]
+    lines = [f"## citewatch: {esc(report['article'].get('title') or report['name'])}", ""]
+    lines.append(
+        f"{s['citations']} citations, {s['with_url']} with a URL, {s['archived']} archived, "
+        f"**{s['confirmed_problems']} confirmed problem(s)** — exit status {report.get('exit_status')}."
+    )
+    lines.append("")
+    counts = s["by_status"]
+    if counts:
+        lines.append("| status | count |")
+        lines.append("|---|---:|")
+        for st in STATUS_ORDER:
+            if counts.get(st):
+                lines.append(f"| {st} | {counts[st]} |")
+        lines.append("")
+    verdicts = s["by_verdict"]
+    parts = []
+    for key in ("title", "date", "publisher"):
+        v = {k: n for k, n in verdicts.get(key, {}).items() if k != "unknown"}
+        if v:
+            parts.append(f"{key}: " + ", ".join(f"{n} {esc(k)}" for k, n in sorted(v.items())))
+    if parts:
+        lines.append("Verdicts — " + "; ".join(parts) + ".")
+        lines.append("")
+    changes = report.get("changes") or {}
+    labels = {
+        "newly_failing": "Newly failing",
+        "confirmed_dead": "Confirmed dead",
+        "recovered": "Recovered",
+        "newly_archived": "Newly archived",
+    }
+    if report.get("changes") is not None:
+        lines.append("### Since the last run")
+        if not any(changes.get(k) for k in labels):
+            lines.append("Nothing changed." if changes.get("previous_run") else "First run: nothing to compare with.")
+        for key, label in labels.items():
+            if changes.get(key):
+                lines.append(f"- **{label}**: " + ", ".join(f"{{{esc(i)}}}" for i in changes[key]))
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _verdict(m: dict | None) -> str:
+    if not m:
+        return ""
+    v = esc(m["verdict"])
+    if m.get("score") is not None and m["verdict"] not in ("unknown",):
+        v += f" ({m['score']:.2f})"
+    if m.get("suggestion"):
+        v += f" → {esc(m['suggestion'])}?"
+    return v
+
+
+def render(report: dict[str, Any]) -> str:
+    lines = [summary(report), "## Citations", ""]
+    lines.append("| id | cited publisher · title | status | page title | title | date | publisher | archive |")
+    lines.append("|---|---|---|---|---|---|---|---|")
+    for r in report["results"]:
+        cited = " · ".join(x for x in (esc(r.get("publisher")), esc(r.get("title"))) if x) or "—"
+        if r.get("url"):
+            cited = link(cited, r["url"])
+        status = f"**{esc(r.get('status'))}** {esc(r.get('reason'))}"
+        check = r.get("check") or {}
+        if check.get("status") in ("dead", "soft-404", "unreachable"):
+            status += " (confirmed)" if check.get("confirmed") else (
+                f" (failing since {esc((check.get('failing_since') or '')[:10])}, {check.get('failing_checks')} check(s))"
+            )
+        if r.get("paywalled"):
+            status += " · paywalled"
+        page = r.get("page") or {}
+        page_title = esc(page.get("title"))
+        if r.get("verified_against") and r["verified_against"] != "live page":
+            page_title += " *(from archive)*"
+        archive = link(r["archive_date"] or "snapshot", r["archive_url"]) if r.get("archive_url") else esc(r.get("archive_note"))
+        lines.append(
+            f"| {esc(r['id'])} | {cited} | {status} | {page_title} | {_verdict(r.get('title_match'))} | "
+            f"{_verdict(r.get('date_match'))} | {_verdict(r.get('publisher_match'))} | {archive} |"
+        )
+    lines.append("")
+    findings = report.get("findings") or []
+    if findings:
+        lines.append("## Problems in the footnotes")
+        lines.append("")
+        for f in findings:
+            where = f"line {f['line']}" if f.get("line") else ""
+            lines.append(f"- {{{esc(f.get('footnote'))}}} {esc(f['severity'])}: {esc(f['message'])} `{f['code']}` {where}".rstrip())
+        lines.append("")
+    for note in report.get("notes") or []:
+        lines.append(f"> {esc(note)}")
+    lines.append(f"\n<sub>{esc(report['tool'])} · {esc(report['generated_at'])}</sub>\n")
+    return "\n".join(lines)
