@@ -81,7 +81,10 @@ def to_partial_date(value: Any) -> PartialDate | None:
     if isinstance(value, str) and _DATE_STR.match(value.strip()):
         parts = [int(p) for p in value.strip().split("-")]
         d = PartialDate(*parts)
-        dt.date(d.year, d.month or 1, d.day or 1)  # raises ValueError on 2023-02-31
+        try:
+            dt.date(d.year, d.month or 1, d.day or 1)
+        except ValueError:
+            raise ValueError(f"not a date: {value!r} (no such day)") from None
         return d
     raise ValueError(f"not a date: {value!r} (use YYYY-MM-DD, YYYY-MM or YYYY)")
 
@@ -198,10 +201,33 @@ def load(path: str | Path) -> CitationsFile:
         raise CitationsError([f"{path}:{line}: YAML syntax error: {e.problem or e.context}"]) from None
     except YAMLError as e:
         raise CitationsError([f"{path}: YAML error: {e}"]) from None
+    except ValueError:
+        # ruamel builds dates while loading, so "2023-02-31" fails without a line number
+        raise CitationsError(_bad_scalars(path, text)) from None
     citations, problems = _validate(path, doc)
     if problems:
         raise CitationsError(problems)
     return CitationsFile(path, doc, citations)
+
+
+def _bad_scalars(path: Path, text: str) -> list[str]:
+    """Find scalars ruamel cannot construct (impossible dates), with their lines."""
+    from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+    problems: list[str] = []
+    stack = [_yaml().compose(text)]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, MappingNode):
+            stack.extend(v for pair in node.value for v in pair)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, ScalarNode) and node.tag.endswith(":timestamp"):
+            try:
+                to_partial_date(node.value)
+            except ValueError as e:
+                problems.append(f"{path}:{node.start_mark.line + 1}: {e}")
+    return sorted(problems, key=lambda p: int(p.split(":")[1])) or [f"{path}: a value cannot be read"]
 
 
 def new_file(path: str | Path, article: Article | None = None) -> CitationsFile:

@@ -63,13 +63,21 @@ def registered_domain(url_or_host: str) -> str | None:
 
 
 def _text(s: str | None) -> str | None:
-    """Collapse whitespace and decode entities exactly once (pages double-escape sometimes)."""
+    """Collapse whitespace. The HTML parser has already decoded entities once; decoding
+    again would turn a page's literal "&amp;amp;" into "&"."""
     if s is None:
         return None
-    s = re.sub(r"<[^>]+>", " ", s) if "<" in s and ">" in s else s
-    s = html.unescape(s) if "&" in s else s
     s = re.sub(r"\s+", " ", s).strip()
     return s or None
+
+
+def _ld_text(s: str | None) -> str | None:
+    """JSON-LD strings are raw script text: the HTML parser decoded nothing, so strip
+    markup and decode entities here, once (WordPress/Yoast writes &#8216; into JSON)."""
+    if not isinstance(s, str):
+        return None
+    s = re.sub(r"<[^>]+>", "", s) if "<" in s else s
+    return _text(html.unescape(s))
 
 
 # ----------------------------------------------------------------------------- JSON-LD
@@ -152,7 +160,9 @@ def strip_site_name(title: str, site_names: list[str]) -> str:
                 stripped = title[cut:]
             stripped = re.sub(r"^[\s|\-–—:·•»/｜_]+|[\s|\-–—:·•»/｜_]+$", "", stripped)
             if stripped:
-                return stripped
+                # "Headline | Section | Site": after the site, a short trailing section goes too
+                m = re.match(r"^(.{20,}?)\s[|｜]\s([^|｜]{1,25})$", stripped)
+                return m.group(1) if m and len(m.group(2).split()) <= 3 else stripped
     # no known site name: a short last segment after " | " is almost always the site
     if len(parts) >= 2 and re.search(r"\s[|｜]\s|\s[-–—]\s", title) and len(parts[-1]) <= 30 < len(" ".join(parts[:-1])):
         return title[: title.rfind(parts[-1])].rstrip(" |-–—｜")
@@ -174,7 +184,7 @@ def _t_ld(soup, ld, sites):
     for node in _articles(ld):
         for key in ("headline", "name"):
             if isinstance(node.get(key), str) and node[key].strip():
-                return node[key], f"JSON-LD {key}"
+                return _ld_text(node[key]), f"JSON-LD {key}"
     return None, "JSON-LD"
 
 
@@ -380,7 +390,7 @@ def extract_html(text: str, url: str, content_language: str | None = None, encod
         for node in ld:
             pub = _name(node.get("publisher")) if _types(node) & ARTICLE_TYPES else None
             if pub:
-                meta.site_name, meta.site_name_source = _text(pub), "JSON-LD publisher"
+                meta.site_name, meta.site_name_source = _ld_text(pub), "JSON-LD publisher"
                 break
     if not meta.site_name:
         app = _meta(soup, "application-name")
@@ -421,7 +431,7 @@ def extract_html(text: str, url: str, content_language: str | None = None, encod
     author = _meta(soup, "author", "article:author", "citation_author", "dc.creator")
     if not author:
         for node in _articles(ld):
-            author = _name(node.get("author"))
+            author = _ld_text(_name(node.get("author")))
             if author:
                 break
     meta.author = _text(author) if author and not author.startswith("http") else None

@@ -39,9 +39,13 @@ class Job:
     article: Path | None = None
     fmt: str | None = None
 
+    source: str | None = None  # article.source in the citations file, when no article is given
+
     @property
     def name(self) -> str:
-        return (self.article or self.citations).stem
+        if self.article is not None:
+            return self.article.stem
+        return Path(self.source).stem if self.source else self.citations.stem
 
 
 @dataclass
@@ -188,7 +192,10 @@ def run(
             files.append(ex.file)
             findings.append(ex.findings)
         else:
-            files.append(cit.load(job.citations))
+            cf = cit.load(job.citations)
+            source = (cf.doc.get("article") or {}).get("source")
+            job.source = str(source) if source else None
+            files.append(cf)
             findings.append([])
 
     urls = list(dict.fromkeys(c.url for cf in files for c in cf.citations if c.url))

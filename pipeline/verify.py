@@ -18,15 +18,12 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 
-from rapidfuzz import fuzz, process
-from ruamel.yaml import YAML
+from rapidfuzz import fuzz
 
 from .metadata import detect_language, registered_domain
 from .model import Citation, Match, PageMeta, PartialDate
+from .publishers import closest_outlet, outlet_for_domain, outlet_named, pnorm
 
 TITLE_MATCH = 90
 TITLE_PARTIAL = 65
@@ -111,55 +108,6 @@ def match_date(cited: PartialDate | None, page: PageMeta | None) -> Match:
     return Match("mismatch", c, f, detail=f"{days} days apart")
 
 
-# ----------------------------------------------------------------------------- publishers
-@dataclass(frozen=True)
-class Outlet:
-    name: str
-    aliases: tuple[str, ...]
-    domains: tuple[str, ...]
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return (self.name, *self.aliases)
-
-
-@lru_cache(maxsize=1)
-def outlets() -> tuple[Outlet, ...]:
-    data = YAML(typ="safe").load(resources.files("pipeline").joinpath("data/publishers.yaml").read_text("utf-8"))
-    return tuple(
-        Outlet(o["name"], tuple(o.get("aliases") or ()), tuple(d.lower() for d in o.get("domains") or ()))
-        for o in data["publishers"]
-    )
-
-
-def _pnorm(s: str) -> str:
-    s = unicodedata.normalize("NFKC", s).casefold()
-    s = re.sub(r"^the\s+", "", s)
-    s = re.sub(r"\s+(website|online|news|newspaper|magazine)$", "", s)
-    return re.sub(r"[\W_]+", "", s)
-
-
-def outlet_named(name: str) -> Outlet | None:
-    n = _pnorm(name)
-    return next((o for o in outlets() if any(_pnorm(x) == n for x in o.names)), None)
-
-
-def outlet_for_domain(domain: str | None) -> Outlet | None:
-    if not domain:
-        return None
-    domain = domain.lower()
-    return next((o for o in outlets() if any(domain == d or domain.endswith("." + d) for d in o.domains)), None)
-
-
-def closest_outlet(name: str) -> tuple[Outlet, str, float] | None:
-    """The known outlet whose name is nearest to ``name`` (for typo suggestions)."""
-    choices = {x: o for o in outlets() for x in o.names if len(x) > 3}
-    hit = process.extractOne(name, list(choices), scorer=fuzz.ratio, processor=lambda s: s.casefold())
-    if hit is None:
-        return None
-    return choices[hit[0]], hit[0], hit[1]
-
-
 def match_publisher(cited: str | None, page: PageMeta | None, url: str | None = None) -> Match:
     site = page.site_name if page else None
     domain = registered_domain(url) if url else None
@@ -169,21 +117,21 @@ def match_publisher(cited: str | None, page: PageMeta | None, url: str | None = 
     cited_outlet = outlet_named(cited)
     if cited_outlet is None:
         near = closest_outlet(cited)
-        if near and near[2] >= PUBLISHER_TYPO and _pnorm(near[1]) != _pnorm(cited):
+        if near and near[2] >= PUBLISHER_TYPO and pnorm(near[1]) != pnorm(cited):
             return Match(
                 "likely-typo", cited, found, round(near[2] / 100, 3), suggestion=near[0].name,
                 detail=f"no outlet is called {cited!r}; did you mean {near[0].name!r}?",
             )
     if not site and not domain:
         return Match("unknown", cited, None, detail="no page to compare with")
-    if site and _pnorm(cited) == _pnorm(site):
+    if site and pnorm(cited) == pnorm(site):
         return Match("match", cited, found, 1.0)
-    if domain and _pnorm(cited) == _pnorm(domain.split(".")[0]):
+    if domain and pnorm(cited) == pnorm(domain.split(".")[0]):
         return Match("match", cited, found, 1.0, detail="the domain spells the name")
     page_outlet = outlet_for_domain(domain) or (outlet_named(site) if site else None)
     if cited_outlet and page_outlet and cited_outlet == page_outlet:
         return Match("alias", cited, found, 1.0, detail=f"{cited} is {cited_outlet.name} ({', '.join(cited_outlet.domains) or 'no domain'})")
-    score = max(fuzz.ratio(_pnorm(cited), _pnorm(site or "")), fuzz.ratio(_pnorm(cited), _pnorm((domain or "").split(".")[0])))
+    score = max(fuzz.ratio(pnorm(cited), pnorm(site or "")), fuzz.ratio(pnorm(cited), pnorm((domain or "").split(".")[0])))
     if score >= PUBLISHER_TYPO:
         return Match("likely-typo", cited, found, round(score / 100, 3), suggestion=site or domain)
     return Match("mismatch", cited, found, round(score / 100, 3))

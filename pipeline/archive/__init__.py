@@ -187,4 +187,6 @@ def archive_results(
             fut.result()
     if client.stopped:
         out.notes.append(f"captures stopped for this run: {client.stopped}")
+    if client.down:
+        out.notes.append(client.down)
     return out

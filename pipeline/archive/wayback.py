@@ -179,6 +179,8 @@ class WaybackClient:
         self.capture_pacer = Pacer.get(self.endpoint, "capture", per_min)
         self.status_pacer = Pacer.get(self.endpoint, "status", settings.status_per_minute)
         self.stopped: str | None = None  # why captures stopped this run
+        self.down: str | None = None  # why the endpoint is not called any more this run
+        self._failures = 0
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ plumbing
@@ -189,15 +191,29 @@ class WaybackClient:
         return h
 
     def _call(self, pacer: Pacer, method: str, url: str, **kw: Any) -> requests.Response:
-        """One paced request with a hard deadline; a 429 pauses all calls to the endpoint."""
+        """One paced request with a hard deadline; a 429 pauses all calls to the endpoint.
+
+        An endpoint that cannot be reached at all is not called again this run
+        (a circuit breaker): without it, an offline run would spend the whole
+        pacing budget waiting to fail.
+        """
+        if self.down:
+            raise WaybackError(self.down)
         pacer.wait()
         timeout = self.s.request_timeout
-        with deadline_scope(timeout):
+        with deadline_scope(timeout) as guarded:
             try:
                 resp = self.session.request(method, url, timeout=(min(10.0, timeout), timeout), **kw)
                 _ = resp.content  # read the body inside the deadline
             except requests.RequestException as e:
-                raise WaybackError(f"{method} {url.split('?')[0]}: {type(e).__name__}") from None
+                timed_out = guarded.expired or isinstance(e, requests.Timeout)
+                with self._lock:
+                    self._failures = self._failures + 1 if timed_out else 3
+                    if self._failures >= 3 and not self.down:
+                        self.down = f"{self.endpoint} is unreachable ({type(e).__name__}); skipped for the rest of this run"
+                raise WaybackError(f"{method} {url.split('?')[0]}: {'timed out' if timed_out else type(e).__name__}") from None
+        with self._lock:
+            self._failures = 0
         if resp.status_code == 429:
             for p in (self.cdx_pacer, self.capture_pacer, self.status_pacer):
                 p.pause(self.s.backoff_429)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from ..model import Note, PartialDate
+from ..publishers import outlet_named
 
 MONTHS = {
     name: i
@@ -51,8 +52,8 @@ _DATE_PATTERNS = [
 _YEAR = re.compile(r"(?<![\d/-])\(?(?P<y>(?:19|20)\d\d)\)?(?![\d/-])")
 
 URL_RE = re.compile(r"""(?:https?://|www\.)[^\s<>"'“”‘’\]\)]+""", re.I)
-_OPEN_QUOTES = "“\"«「『„"
-_CLOSE_QUOTES = "”\"»」』“"
+_OPEN_QUOTES = "“\"«「『„《"
+_CLOSE_QUOTES = "”\"»」』“》"
 _ACCESS_RE = re.compile(
     r"\b(?:accessed|retrieved|archived|available)(?: on| from| at| at:)?\b[^;]*?(?:(?:19|20)\d\d|$)", re.I
 )
@@ -147,18 +148,21 @@ def parse_note(note_id: str, raw: str, line: int | None = None, link_text: dict[
     stripped = _ACCESS_RE.sub(" ", URL_RE.sub(" ", text))
 
     quoted = _find_quoted(stripped)
+    if quoted is None and link_text:
+        # an HTML/Markdown note whose link text is the title: treat it as the quoted part
+        for url in note.urls:
+            text_of_link = re.sub(r"\s+", " ", link_text.get(url) or "").strip()
+            if text_of_link and text_of_link != url and not URL_RE.fullmatch(text_of_link):
+                at = stripped.find(text_of_link)
+                if at >= 0:
+                    quoted = (text_of_link, at - 1, at + len(text_of_link) + 1)
+                    break
     if quoted:
         title, qs, qe = quoted
         note.title = _clean_title(title)
-        before, after = stripped[:qs], stripped[qe:]
+        before, after = stripped[: max(qs, 0)], stripped[qe:]
     else:
         before, after = stripped, ""
-        if link_text:
-            # an HTML/Markdown note whose link text is the title
-            for url in note.urls:
-                if link_text.get(url) and link_text[url] != url:
-                    note.title = _clean_title(link_text[url])
-                    break
 
     date, span = find_date(after)
     where = "after"
@@ -179,8 +183,20 @@ def parse_note(note_id: str, raw: str, line: int | None = None, link_text: dict[
     after_c = _clean(after)
     if quoted:
         parts = [p.strip() for p in (before_c or "").split(",") if p.strip()]
-        after_words = after_c and re.search(r"[A-Za-z\u00C0-\u024F\u4e00-\u9fff]{3,}", after_c)
-        after_is_publisher = after_words and not re.search(r"[\u4e00-\u9fff]", after_c or "") and len(after_c) <= 80
+        # Chicago style puts the publisher after the title ("Author, “Title,” Publisher, Date");
+        # news style before it ("Publisher, “Title,” Date"). A known outlet name settles it;
+        # otherwise only a short, name-like tail counts as the publisher.
+        after_is_publisher = bool(
+            after_c
+            and re.search(r"[A-Za-z\u00C0-\u024F]{3,}", after_c)
+            and not re.search(r"[\u4e00-\u9fff]", after_c)
+            and len(after_c.split()) <= 6
+            and not re.search(r"[a-z]\.\s", after_c)
+        )
+        if parts and outlet_named(parts[-1]) is not None:
+            after_is_publisher = False
+        elif after_c and outlet_named(after_c) is not None:
+            after_is_publisher = True
         if after_is_publisher and parts:
             # Chicago style: Author, “Title,” Publisher, Date.
             note.author = _clean(re.sub(r"^by\s+", "", ", ".join(parts), flags=re.I))

@@ -1,0 +1,66 @@
+"""The publisher alias table (data/publishers.yaml): names people write ↔ where outlets publish.
+
+Shared by extraction (is this segment of a note a publisher?), verification
+(does the page's site match?) and resolving (where might a source live?).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from rapidfuzz import fuzz, process
+from ruamel.yaml import YAML
+
+
+@dataclass(frozen=True)
+class Outlet:
+    name: str
+    aliases: tuple[str, ...]
+    domains: tuple[str, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+@lru_cache(maxsize=1)
+def outlets() -> tuple[Outlet, ...]:
+    data = YAML(typ="safe").load(resources.files("pipeline").joinpath("data/publishers.yaml").read_text("utf-8"))
+    return tuple(
+        Outlet(o["name"], tuple(o.get("aliases") or ()), tuple(d.lower() for d in o.get("domains") or ()))
+        for o in data["publishers"]
+    )
+
+
+def pnorm(s: str) -> str:
+    s = unicodedata.normalize("NFKC", s).casefold()
+    s = re.sub(r"^the\s+", "", s)
+    s = re.sub(r"\s+(website|online|news|newspaper|magazine)$", "", s)
+    return re.sub(r"[\W_]+", "", s)
+
+
+def outlet_named(name: str) -> Outlet | None:
+    n = pnorm(name)
+    return next((o for o in outlets() if any(pnorm(x) == n for x in o.names)), None)
+
+
+def outlet_for_domain(domain: str | None) -> Outlet | None:
+    if not domain:
+        return None
+    domain = domain.lower()
+    return next((o for o in outlets() if any(domain == d or domain.endswith("." + d) for d in o.domains)), None)
+
+
+def closest_outlet(name: str) -> tuple[Outlet, str, float] | None:
+    """The known outlet whose name is nearest to ``name`` (for typo suggestions)."""
+    choices = {x: o for o in outlets() for x in o.names if len(x) > 3}
+    hit = process.extractOne(name, list(choices), scorer=fuzz.ratio, processor=lambda s: s.casefold())
+    if hit is None:
+        return None
+    return choices[hit[0]], hit[0], hit[1]
+
+

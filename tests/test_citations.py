@@ -1,0 +1,158 @@
+"""citations.yaml: validation with line numbers, round-trip preservation, merging."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from pipeline import citations as cit
+from pipeline.extract import extract
+
+from .conftest import EXAMPLE
+
+
+def write(tmp_path, text):
+    p = tmp_path / "citations.yaml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_loads_design_example(tmp_path):
+    p = write(
+        tmp_path,
+        """article:
+  title: "CCP, Master of Hostage Diplomacy"
+citations:
+  - id: "1"
+    publisher: Daily Mail
+    title: "Cheng Lei ..."
+    date: 2023-10-11
+    url: https://www.dailymail.co.uk/x
+    archive_url: https://web.archive.org/web/20231012000000/https://www.dailymail.co.uk/x
+    archive_date: 2023-10-12
+    url_status: live
+  - id: 2
+    date: 2023-10
+""",
+    )
+    cf = cit.load(p)
+    one, two = cf.citations
+    assert one.url == "https://www.dailymail.co.uk/x" and one.archive_date == dt.date(2023, 10, 12)
+    assert one.line == 4
+    assert two.id == "2" and two.date.precision == "month"
+
+
+def test_every_problem_is_reported_with_its_line(tmp_path):
+    p = write(
+        tmp_path,
+        """citations:
+  - id: "1"
+    url: ftp://example.com/file
+  - id: "1"
+  - id: "3"
+    date: 23 May
+  - id: "4"
+    title: [not, text]
+  - id: "5"
+    url_status: maybe
+  - publisher: no id
+""",
+    )
+    with pytest.raises(cit.CitationsError) as err:
+        cit.load(p)
+    problems = err.value.problems
+    text = "\n".join(problems)
+    assert f"{p}:3: citation 1: url must be an http(s) URL" in text
+    assert f"{p}:4: duplicate id '1' (first at line 2)" in text
+    assert f"{p}:6: citation 3: not a date: '23 May'" in text
+    assert f"{p}:8: citation 4: title must be text" in text
+    assert f"{p}:10: citation 5: url_status must be one of" in text
+    assert f"{p}:11: citation #6 needs an 'id'" in text
+    assert len(problems) == 6
+
+
+def test_impossible_date_is_reported_with_its_line(tmp_path):
+    p = write(tmp_path, "citations:\n  - id: '1'\n    date: 2023-02-31\n")
+    with pytest.raises(cit.CitationsError) as err:
+        cit.load(p)
+    assert err.value.problems == [f"{p}:3: not a date: '2023-02-31' (no such day)"]
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("citations:\n  - id: '1'\n    title: [unclosed\n", ":4: YAML syntax error"),
+        ("", "the file is empty"),
+        ("- just\n- a list\n", "expected a mapping"),
+        ("article: {}\n", "no 'citations' list"),
+    ],
+)
+def test_malformed_files(tmp_path, text, expected):
+    p = write(tmp_path, text)
+    with pytest.raises(cit.CitationsError) as err:
+        cit.load(p)
+    assert expected in err.value.problems[0]
+
+
+def test_round_trip_keeps_comments_order_and_quotes(tmp_path):
+    original = """# top comment
+article:
+  title: "Quoted title"   # why this title
+citations:
+  # the first source
+  - id: "1"
+    url: https://example.com/a   # found by hand
+    publisher: Example   # order is url before publisher here, keep it
+    title: 'single quoted'
+"""
+    p = write(tmp_path, original)
+    cf = cit.load(p)
+    assert cit.set_fields(cf, "1", archive_url="https://web.archive.org/web/2024/https://example.com/a", url_status="live")
+    cit.save(cf)
+    text = p.read_text(encoding="utf-8")
+    assert text.startswith(original)  # nothing above the new keys moved or changed
+    assert text.endswith("    archive_url: https://web.archive.org/web/2024/https://example.com/a\n    url_status: live\n")
+
+
+def test_save_is_atomic(tmp_path, monkeypatch):
+    p = write(tmp_path, "citations:\n  - id: '1'\n")
+    cf = cit.load(p)
+    cf.entries[0]["title"] = "new"
+
+    def boom(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(cit.os, "replace", boom)
+    with pytest.raises(OSError):
+        cit.save(cf)
+    assert p.read_text(encoding="utf-8") == "citations:\n  - id: '1'\n"
+    assert not [x for x in tmp_path.iterdir() if x.name.endswith(".tmp")]
+
+
+def test_reextract_keeps_hand_edits_and_flags_removed_notes(tmp_path):
+    out = tmp_path / "citations.yaml"
+    extract(EXAMPLE, out)
+    cf = cit.load(out)
+    entry = cf.entry("7")
+    entry["publisher"] = "Beijing Spring"  # a person fixed the typo
+    entry["url"] = "https://beijingspring.com/fang"  # and found the address
+    entry.yaml_add_eol_comment("checked by hand", "url")
+    cit.save(cf)
+
+    # the article changes: note 27 is gone, note 2's text is revised
+    article = tmp_path / "article.txt"
+    text = EXAMPLE.read_text(encoding="utf-8")
+    text = text.replace("{27} Asia Financial", "").replace("Canadian AIIB Exec ‘Fled’ China After Quitting Over CCP Meddling,” June 15, 2023.", "")
+    text = text.replace("China Is Becoming a No-Go Zone for Executives", "China Becomes a No-Go Zone for Executives")
+    article.write_text(text, encoding="utf-8")
+    result = extract(article, out)
+
+    cf = cit.load(out)
+    seven = cf.entry("7")
+    assert seven["publisher"] == "Beijing Spring" and seven["url"] == "https://beijingspring.com/fang"
+    assert "checked by hand" in out.read_text(encoding="utf-8")
+    assert cf.entry("2")["title"] == "China Becomes a No-Go Zone for Executives"  # untouched field follows the note
+    assert cf.entry("27")["note_removed"] is True  # kept, flagged
+    codes = {(f.code, f.footnote) for f in result.findings}
+    assert ("note-removed", "27") in codes and ("note-changed", "2") in codes

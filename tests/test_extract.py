@@ -1,0 +1,196 @@
+"""Footnote extraction: the example article, Markdown and HTML shapes, and the notes' own problems."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.footnotes import ArticleError, parse_article
+from pipeline.model import PartialDate
+
+from .conftest import EXAMPLE, FIXTURES
+
+ARTICLES = FIXTURES / "articles"
+
+
+@pytest.fixture(scope="module")
+def example():
+    return parse_article(EXAMPLE)
+
+
+def codes(article, code):
+    return {f.footnote: f for f in article.findings if f.code == code}
+
+
+def test_example_has_all_27_notes_with_lines(example):
+    assert example.format == "text"
+    assert example.title == "CCP, Master of Hostage Diplomacy"
+    assert [n.id for n in example.notes] == [str(i) for i in range(1, 28)]
+    assert example.notes[0].line == 83 and example.notes[-1].line == 109
+
+
+@pytest.mark.parametrize(
+    "note_id,publisher,title,date",
+    [
+        ("1", "Daily Mail", "Cheng Lei: Australian TV presenter is freed by China and finally returns home to Melbourne after three years in a ‘black jail’ accused of spying", "2023-10-11"),
+        ("3", "Kyodo News", "Hong Kong-based Nomura banker faces exit ban from China amid probe: FT", "2023-09-25"),
+        ("4", "VOA", "After Meng’s Release, Two Chinese American Siblings Trapped in China for More Than 3 Years Were Allowed to Return to the U.S.", "2021-09-28"),
+        ("5", "China News Digest", "The Relationship Between the CCP and the Christianity: the Red Army", None),
+        ("7", "Beijing Sprint", "Fang Zhimin Killed the Hostages After Didn’t Get Huge Ransom Payment", "2011-04-04"),
+        ("9", "Biographical Dictionary of Chinese Christianity", "Rudolf Alfred Bosshardt", None),
+        ("10", "Taylor & Francis Online", "Hostage Diplomacy: Britain, China, and the Politics of Negotiation, 1967–1969", "2009-11-03"),
+        ("17", None, "(Exclusive) Rio Tinto’s Chairman Exposed Why The Company Backed out of the Deal: Issuing Stock to Raise Money Than Getting the Infusion from Chinalco", "2009-06-08"),
+        ("22", "Chinascope", "Taiwan: Voice of China Commented on Far Eastern Group’s Statement of “Anti-Taiwan Independence”", "2021-12-02"),
+        ("26", "ChinaScope", "China’s ‘Panda Diplomacy’", "2023-10-20"),
+    ],
+)
+def test_example_note_fields(example, note_id, publisher, title, date):
+    note = next(n for n in example.notes if n.id == note_id)
+    assert note.publisher == publisher
+    assert note.title == title
+    assert (note.date.iso() if note.date else None) == date
+
+
+def test_non_latin_text_survives(example):
+    five = next(n for n in example.notes if n.id == "5")
+    assert "中国共产党与基督教的恩怨情仇(八):红军手里" in five.raw
+    assert "中国共产党与基督教" in (five.extra or "")
+
+
+def test_example_findings(example):
+    assert set(codes(example, "note-not-cited")) == {"1"}
+    ibid = codes(example, "ibid")
+    assert set(ibid) == {"6"} and ibid["6"].related == "5"
+    dups = codes(example, "duplicate-note")
+    assert dups["8"].related == "5" and dups["16"].related == "14"
+    assert codes(example, "note-not-cited")["1"].line == 83
+
+
+def test_example_missing_fields_and_urls(workdir):
+    from pipeline.extract import extract
+
+    result = extract("examples/hostage-diplomacy.txt", "citations.yaml")
+    missing_pub = {f.footnote for f in result.findings if f.code == "missing-publisher"}
+    assert missing_pub == {"17"}
+    # the article links nothing; Ibid. is not a new source, so it is not asked for a URL
+    assert result.without_url == 27
+    assert len([f for f in result.findings if f.code == "missing-url"]) == 26
+
+
+def test_example_with_known_urls_counts_what_is_left(tmp_path):
+    """The shipped citations.yaml fills 7 known addresses: 20 notes remain without URL."""
+    import shutil
+
+    from pipeline.extract import extract
+
+    from .conftest import ROOT
+
+    shutil.copy(ROOT / "citations.yaml", tmp_path / "citations.yaml")
+    result = extract(EXAMPLE, tmp_path / "citations.yaml", write=False)
+    assert result.without_url == 20
+    assert {c.id for c in result.file.citations if c.url} == {"3", "9", "10", "22", "24", "25", "27"}
+
+
+def test_markdown_footnotes():
+    a = parse_article(ARTICLES / "blog-post.md")
+    assert a.format == "markdown" and a.title == "Salmon, pandas and pressure"
+    notes = {n.id: n for n in a.notes}
+    assert list(notes) == ["norway", "panda", "3", "mark", "unused"]
+    assert notes["norway"].urls == ["https://www.nytimes.com/2016/12/19/world/europe/china-norway-nobel-liu-xiaobo.html"]
+    assert notes["norway"].date == PartialDate(2016, 12, 19)
+    # multi-line definition, title taken from the link text
+    assert notes["panda"].title == "China's 'Panda Diplomacy'"
+    assert notes["panda"].publisher == "ChinaScope"
+    assert notes["panda"].date == PartialDate(2023, 10, 20)
+    assert "second line" in notes["panda"].raw
+    # Chicago style: author before the title, publisher after
+    assert notes["mark"].author == "Chi-kwan Mark" and notes["mark"].publisher == "Diplomacy & Statecraft"
+    assert notes["mark"].date == PartialDate(2009)
+    assert set(codes(a, "note-not-cited")) == {"unused"}
+    assert set(codes(a, "marker-without-note")) == {"ghost"}
+    assert codes(a, "ibid")["3"].related == "panda"
+    # a marker inside a code block is not a citation
+    assert all(m.line != 14 for m in a.markers)
+
+
+def test_wordpress_html_footnotes():
+    a = parse_article(ARTICLES / "wordpress.html")
+    assert a.format == "html" and a.title == "Apologies extracted"
+    notes = {n.id: n for n in a.notes}
+    assert list(notes) == ["1", "2", "3", "4"]
+    assert notes["1"].urls == ["https://www.bbc.com/news/business-59400735"]
+    assert notes["1"].publisher == "BBC"
+    assert notes["2"].title == "Intel apologises to China over Xinjiang products and labour directive"
+    assert notes["2"].publisher == "The Guardian" and notes["2"].date == PartialDate(2021, 12, 23)
+    assert notes["3"].title == "中澳领导人介入力拓“间谍案”" and notes["3"].publisher == "经济参考报"
+    assert notes["3"].date == PartialDate(2009, 7, 17)
+    assert "↩" not in notes["3"].raw  # back-links are not part of the note
+    assert [m.id for m in a.markers] == ["1", "2", "2", "3"]  # the script's fake link is ignored
+    assert set(codes(a, "note-not-cited")) == {"4"}
+
+
+def test_wikipedia_reference_list():
+    a = parse_article(ARTICLES / "wikipedia.html")
+    notes = {n.id: n for n in a.notes}
+    assert notes["1"].title == "CORRECTED: H.K.-based Nomura banker faces exit ban from China amid probe: FT"
+    assert notes["1"].date == PartialDate(2023, 9, 25)  # not the "Retrieved" date
+    assert notes["1"].urls == ["https://english.kyodonews.net/news/2023/09/88fcc58cfadb.html"]
+    assert set(codes(a, "marker-out-of-order")) == {"2"}
+    assert codes(a, "duplicate-note")["3"].related == "2"
+
+
+def test_numbered_notes_under_a_heading():
+    a = parse_article(ARTICLES / "numbered-notes.txt")
+    assert [n.id for n in a.notes] == ["1", "2", "3", "4"]
+    assert a.notes[0].urls == ["https://www.reuters.com/markets/fall"]
+    assert a.notes[1].date == PartialDate(2020, 3, 10)
+    assert codes(a, "ibid")["3"].related == "2"
+    assert set(codes(a, "marker-without-note")) == {"5"}
+    assert set(codes(a, "note-not-cited")) == {"4"}
+
+
+def test_format_override_and_detection(tmp_path):
+    p = tmp_path / "article.txt"
+    p.write_text("Text [^a].\n\n[^a]: BBC, \"Title,\" 2020.\n", encoding="utf-8")
+    assert parse_article(p).notes == []  # as plain text: no {n}/[n] notes
+    assert [n.id for n in parse_article(p, "markdown").notes] == ["a"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["October 11, 2023", "11 Oct 2023", "2023-10-11", "Oct. 11, 2023", "11 October, 2023", "2023年10月11日"],
+)
+def test_written_date_forms(text):
+    from pipeline.footnotes.fields import parse_date_string
+
+    assert parse_date_string(text) == PartialDate(2023, 10, 11)
+
+
+def test_note_with_nothing_parseable_is_kept(tmp_path):
+    p = tmp_path / "a.txt"
+    p.write_text("Body {1}.\n\n{1} ??? -- ...\n", encoding="utf-8")
+    a = parse_article(p)
+    assert a.notes[0].raw == "??? -- ..."
+    assert "unparsed-note" in {f.code for f in a.findings}
+
+
+@pytest.mark.parametrize(
+    "content,message",
+    [(b"", "empty"), (b"\x00\x01\x02binary\x00", "binary"), (b"   \n\n", "empty")],
+)
+def test_bad_articles(tmp_path, content, message):
+    p = tmp_path / "bad.txt"
+    p.write_bytes(content)
+    with pytest.raises(ArticleError, match=message):
+        parse_article(p)
+
+
+def test_missing_article(tmp_path):
+    with pytest.raises(ArticleError, match="no such file"):
+        parse_article(tmp_path / "nope.txt")
+
+
+def test_legacy_encoded_article(tmp_path):
+    p = tmp_path / "gbk.txt"
+    p.write_bytes("正文 {1}。\n\n{1} 经济参考报，《中澳领导人介入力拓“间谍案”》，2009年7月17日。\n".encode("gbk"))
+    a = parse_article(p)
+    assert a.notes[0].title == "中澳领导人介入力拓“间谍案”"

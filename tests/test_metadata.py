@@ -1,0 +1,160 @@
+"""Page metadata from saved pages served over loopback, with the expected values beside them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from ruamel.yaml import YAML
+
+from pipeline.check import check_urls
+from pipeline.citations import to_partial_date
+from pipeline.metadata import date_from_url, detect_language, strip_site_name
+from pipeline.model import Citation, Status
+from pipeline.verify import verify
+
+from .conftest import FIXTURES, check_settings
+from .pdfs import make_pdf
+from .servers import send
+
+PAGES = FIXTURES / "pages"
+EXPECTED = YAML(typ="safe").load((PAGES / "expected.yaml").read_text(encoding="utf-8"))["pages"]
+
+
+def serve_and_check(site, path, body, content_type):
+    site.routes[path] = lambda req: send(req, 200, body, content_type=content_type)
+    url = site.url(path)
+    outcome = check_urls([url], check_settings(probe=False))[url]
+    return url, outcome
+
+
+@pytest.mark.parametrize("case", EXPECTED, ids=[c["file"] for c in EXPECTED])
+def test_saved_page(site, case):
+    body = (PAGES / case["file"]).read_bytes()
+    url, outcome = serve_and_check(site, case["path"], body, case["content_type"])
+    page = outcome.page
+    assert outcome.check.status == Status.LIVE
+    assert page.title == case["title"]
+    assert page.published == case["published"]
+    assert page.site_name == (case["site_name"] or "127.0.0.1")
+    assert page.language == case["language"]
+    assert page.title_source and page.published_source
+    cited = case["cited"]
+    citation = Citation(id="x", publisher=cited.get("publisher"), title=cited.get("title"), date=to_partial_date(cited.get("date")))
+    title, date, publisher = verify(citation, page, url)
+    got = {"title": title.verdict, "date": date.verdict, "publisher": publisher.verdict}
+    for key, verdict in case["verdicts"].items():
+        assert got[key] == verdict, (key, got, title, date, publisher)
+
+
+def test_all_title_candidates_are_kept_with_sources(site):
+    body = (PAGES / "guardian-intel.html").read_bytes()
+    _, outcome = serve_and_check(site, "/g", body, "text/html")
+    sources = [c.source for c in outcome.page.title_candidates]
+    assert sources == ["og:title", "twitter:title", "JSON-LD headline", "<title>", "<h1>"]
+    assert "agrees with" in outcome.page.title_source
+    # the <title> lost its " | Intel | The Guardian" tail
+    assert outcome.page.title_candidates[3].value == "Intel apologises to China over Xinjiang products and labour directive"
+
+
+def test_entities_decoded_exactly_once(site):
+    body = (PAGES / "markup-title.html").read_bytes()
+    _, outcome = serve_and_check(site, "/m", body, "text/html")
+    cands = {c.source: c.value for c in outcome.page.title_candidates}
+    assert cands["<title>"] == "Chinalco &amp; Rio Tinto"  # the page itself double-escaped
+    assert cands["JSON-LD headline"] == "Chinalco & Rio Tinto: the deal that wasn't"  # markup stripped
+    assert cands["<h1>"] == "Chinalco & Rio Tinto: the deal that wasn't"
+
+
+GBK_PAGE = (
+    "<html><head><meta charset=gb2312><title>美国之音：中国警方胁迫留学生充当线人</title></head>"
+    "<body><h1>中国警方不仅监控中国留学生言论，还胁迫他们充当线人</h1><p>" + "留学生说警方找到了他们的父母。" * 20 + "</p></body></html>"
+)
+
+
+def test_gbk_page_with_only_meta_charset(site):
+    _, outcome = serve_and_check(site, "/voa", GBK_PAGE.encode("gbk"), "text/html")
+    page = outcome.page
+    assert page.title == "美国之音：中国警方胁迫留学生充当线人"
+    assert page.language == "zh" and page.encoding == "gb18030"
+
+
+def test_big5_page_whose_header_charset_lies(site):
+    html = (
+        "<html><head><meta charset=\"big5\"><title>大紀元：長春圍城餓死數十萬人</title></head>"
+        "<body><p>" + "一九四八年，共軍圍困長春，城內平民大量餓死。" * 30 + "</p></body></html>"
+    )
+    _, outcome = serve_and_check(site, "/et", html.encode("big5"), "text/html; charset=ISO-8859-1")
+    assert outcome.page.title == "大紀元：長春圍城餓死數十萬人"
+
+
+def test_gbk_page_without_any_declaration_is_detected(site):
+    html = GBK_PAGE.replace("<meta charset=gb2312>", "")
+    _, outcome = serve_and_check(site, "/nodecl", html.encode("gbk"), "text/html")
+    assert outcome.page.title == "美国之音：中国警方胁迫留学生充当线人"
+
+
+def test_chinese_page_for_an_english_footnote_is_other_language(site):
+    url, outcome = serve_and_check(site, "/voa", GBK_PAGE.encode("gbk"), "text/html")
+    citation = Citation(
+        id="14",
+        publisher="VOA",
+        title="Chinese Police Not Only Monitors the Speech of Chinese Students, but Also Coerces Them to Become Undercover Agents",
+    )
+    title, _, _ = verify(citation, outcome.page, url)
+    assert title.verdict == "other-language"
+    assert title.cited == citation.title and title.found == "美国之音：中国警方胁迫留学生充当线人"
+
+
+def test_pdf_metadata(site):
+    body = make_pdf(
+        ["Hostage Diplomacy: Britain, China, and the Politics", "of Negotiation, 1967-1969"],
+        {"Title": "Hostage Diplomacy: Britain, China, and the Politics of Negotiation, 1967–1969".replace("–", "-"), "Author": "Chi-kwan Mark", "CreationDate": "D:20091103120000Z"},
+    )
+    _, outcome = serve_and_check(site, "/paper.pdf", body, "application/pdf")
+    page = outcome.page
+    assert page.title == "Hostage Diplomacy: Britain, China, and the Politics of Negotiation, 1967-1969"
+    assert page.title_source.startswith("PDF metadata")
+    assert page.author == "Chi-kwan Mark" and page.published == dt.date(2009, 11, 3)
+
+
+def test_pdf_without_metadata_uses_first_lines(site):
+    body = make_pdf(["Annual Report on Hostage Cases", "2021 edition"])
+    _, outcome = serve_and_check(site, "/r.pdf", body, "application/octet-stream")
+    assert outcome.page.title == "Annual Report on Hostage Cases 2021 edition"
+    assert outcome.page.title_source == "PDF first page"
+
+
+@pytest.mark.parametrize(
+    "title,sites,expected",
+    [
+        ("Intel apologises to China over Xinjiang | Intel | The Guardian", ["The Guardian"], "Intel apologises to China over Xinjiang"),
+        ("JPMorgan boss regrets - BBC News", ["BBC News"], "JPMorgan boss regrets"),
+        ("Reuters | Markets fall on China fears", ["Reuters"], "Markets fall on China fears"),
+        ("Brexit: what next? - Explainer", [], "Brexit: what next? - Explainer"),
+        ("A long headline that goes on and on | Short Site", [], "A long headline that goes on and on"),
+    ],
+)
+def test_strip_site_name(title, sites, expected):
+    assert strip_site_name(title, sites) == expected
+
+
+@pytest.mark.parametrize(
+    "url,expected",
+    [
+        ("https://www.theguardian.com/technology/2021/dec/23/intel", dt.date(2021, 12, 23)),
+        ("https://www.nytimes.com/2016/12/19/world/x.html", dt.date(2016, 12, 19)),
+        ("https://x.com/news/2020-03-09-markets", dt.date(2020, 3, 9)),
+        ("https://x.com/archives/33475", None),
+    ],
+)
+def test_date_from_url(url, expected):
+    assert date_from_url(url) == expected
+
+
+@pytest.mark.parametrize(
+    "text,lang",
+    [("美国之音：中国警方", "zh"), ("The police and the students", "en"), ("La página de los estudiantes", "es"), ("Seite nicht gefunden und die Polizei", "de"), ("", None)],
+)
+def test_detect_language(text, lang):
+    assert detect_language(text) == lang

@@ -1,0 +1,120 @@
+"""Every verdict branch of title, date and publisher verification (pure functions)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from pipeline.model import Candidate, PageMeta, PartialDate
+from pipeline.publishers import outlet_for_domain, outlet_named
+from pipeline.verify import match_date, match_publisher, match_title, normalize_title
+
+
+def page(title=None, published=None, site=None, language=None, candidates=()):
+    return PageMeta(
+        title=title,
+        published=published,
+        site_name=site,
+        language=language,
+        title_candidates=[Candidate(v, s) for s, v in candidates],
+    )
+
+
+def test_normalize_title_handles_prefixes_quotes_dashes_and_entities():
+    assert normalize_title("CORRECTED: H.K.-based banker &amp; “probe” — FT") == normalize_title(
+        "Hong Kong-based banker & \"probe\" - FT"
+    )
+    assert normalize_title("UPDATE: Intel’s apology") == "intels apology"
+
+
+@pytest.mark.parametrize(
+    "cited,found,verdict",
+    [
+        ("Intel apologises to China over Xinjiang products and labour directive", "Intel apologises to China over Xinjiang products and labour directive", "match"),
+        ("Hong Kong-based Nomura banker faces exit ban from China amid probe: FT", "CORRECTED: H.K.-based Nomura banker faces exit ban from China amid probe: FT", "match"),
+        ("Norway and China Restore Ties", "Norway and China Restore Ties, 6 Years After Nobel Prize Dispute", "partial"),
+        ("China deports US spy Sandy Phan-Gillis", "China deports US 'spy' Sandy Phan-Gillis after conviction", "partial"),
+        ("Intel apologises to China", "Recipe: the best dumplings in town", "mismatch"),
+    ],
+)
+def test_title_verdicts(cited, found, verdict):
+    m = match_title(cited, page(found))
+    assert m.verdict == verdict, m
+    assert m.cited == cited and m.found == found
+    assert 0 <= m.score <= 1
+
+
+def test_title_other_language_is_never_a_mismatch():
+    m = match_title("Chang Ping Said His Family Became Hostage", page("长平：我的家人成了人质", language="zh"))
+    assert m.verdict == "other-language" and "compare by hand" in m.detail
+
+
+def test_title_uses_best_candidate():
+    p = page("Example News", candidates=[("<title>", "Example News"), ("<h1>", "Norway and China Restore Ties")])
+    m = match_title("Norway and China Restore Ties", p)
+    assert m.verdict == "match" and m.found == "Norway and China Restore Ties"
+
+
+@pytest.mark.parametrize("cited,found", [(None, "x"), ("x", None)])
+def test_title_unknown(cited, found):
+    assert match_title(cited, page(found)).verdict == "unknown"
+
+
+@pytest.mark.parametrize(
+    "cited,found,verdict",
+    [
+        (PartialDate(2021, 12, 23), dt.date(2021, 12, 23), "match"),
+        (PartialDate(2016, 12, 20), dt.date(2016, 12, 19), "match"),  # time zones
+        (PartialDate(2023, 10, 11), dt.date(2023, 10, 6), "off-by-5-days"),
+        (PartialDate(2023, 10, 11), dt.date(2022, 10, 11), "mismatch"),
+        (PartialDate(2009), dt.date(2009, 6, 8), "match"),
+        (PartialDate(2009), dt.date(2010, 1, 1), "mismatch"),
+        (PartialDate(2023, 10), dt.date(2023, 10, 31), "match"),
+        (PartialDate(2023, 10), dt.date(2023, 11, 1), "mismatch"),
+        (None, dt.date(2023, 1, 1), "unknown"),
+        (PartialDate(2023, 1, 1), None, "unknown"),
+    ],
+)
+def test_date_verdicts(cited, found, verdict):
+    assert match_date(cited, page(published=found)).verdict == verdict
+
+
+@pytest.mark.parametrize(
+    "cited,site,url,verdict",
+    [
+        ("The Guardian", "the Guardian", "https://www.theguardian.com/x", "match"),
+        ("Asia Financial", None, "https://www.asiafinancial.com/x", "match"),
+        ("Daily Mail", "Mail Online", "https://www.dailymail.co.uk/news/x", "match"),  # the domain spells it
+        ("VOA", "美国之音", "https://www.voachinese.com/a/x.html", "alias"),
+        ("Epoch Times", "大紀元", "https://www.epochtimes.com/b5/x.htm", "match"),
+        ("The Epoch Times", None, "https://www.theepochtimes.com/x", "alias"),
+        ("Taylor & Francis Online", None, "https://www.tandfonline.com/doi/abs/10.1080/x", "alias"),
+        ("NYT", None, "https://www.nytimes.com/2016/12/19/x.html", "alias"),
+        ("Kyodo News", "KYODO NEWS", "https://english.kyodonews.net/news/x", "match"),
+        ("Wall Street Journal", None, "https://www.wsj.com/articles/x", "alias"),
+        ("BBC", "BBC News", "https://www.bbc.co.uk/news/x", "match"),
+        ("VOA", None, "https://www.voanews.com/a/x.html", "alias"),
+        ("Reuters", "Bloomberg", "https://www.bloomberg.com/x", "mismatch"),
+        (None, "BBC News", "https://www.bbc.com/x", "unknown"),
+    ],
+)
+def test_publisher_verdicts(cited, site, url, verdict):
+    m = match_publisher(cited, page(site=site), url)
+    assert m.verdict == verdict, m
+
+
+def test_publisher_typo_is_flagged_with_suggestion_even_without_a_page():
+    m = match_publisher("Beijing Sprint", None)
+    assert m.verdict == "likely-typo" and m.suggestion == "Beijing Spring"
+
+
+def test_publisher_typo_against_the_page_site():
+    m = match_publisher("Asia Finanical", page(site="Asia Financial"), "https://www.asiafinancial.com/x")
+    assert m.verdict == "likely-typo" and m.suggestion == "Asia Financial"
+
+
+def test_alias_table_is_data():
+    assert outlet_named("VOA").domains == ("voanews.com", "voachinese.com")
+    assert outlet_for_domain("english.kyodonews.net").name == "Kyodo News"
+    assert outlet_for_domain("cn.nytimes.com").name == "New York Times"
