@@ -1,0 +1,322 @@
+"""The archive stage against a local Wayback stand-in, and the local WARC copies."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from pipeline import citations as cit
+from pipeline.archive import ArchiveSettings
+from pipeline.archive.history import History
+from pipeline.archive.wayback import Pending, WaybackClient, WaybackSettings
+from pipeline.run import Job, RunSettings, run
+
+from .conftest import check_settings
+from .servers import html
+from .wayback_standin import WaybackStandin
+
+
+@pytest.fixture
+def wayback():
+    w = WaybackStandin()
+    yield w
+    w.stop()
+
+
+def wb_settings(wayback, keys=True, **kw) -> WaybackSettings:
+    base = dict(
+        endpoint=wayback.endpoint,
+        access_key="AKEY" if keys else None,
+        secret_key="SECRET" if keys else None,
+        cdx_per_minute=6000,
+        captures_per_minute=6000,
+        anonymous_captures_per_minute=6000,
+        status_per_minute=6000,
+        poll_interval=0.05,
+        poll_timeout=2,
+        request_timeout=1.5,
+        backoff_429=0.5,
+    )
+    base.update(kw)
+    return WaybackSettings(**base)
+
+
+CITATIONS = """# hand-written header comment
+citations:
+  - id: "1"
+    publisher: Example News   # checked by hand
+    title: A live story
+    date: 2021-12-23
+    url: {live}
+  - id: "2"
+    publisher: Example News
+    title: A story that is gone
+    date: 2020-05-01
+    url: {dead}
+"""
+
+
+def setup(tmp_path, site, live="/live-story", dead="/gone-story"):
+    site.routes[live] = html("A live story")
+    site.routes[dead] = html("gone", status=404)
+    p = tmp_path / "citations.yaml"
+    p.write_text(CITATIONS.format(live=site.url(live), dead=site.url(dead)), encoding="utf-8")
+    return p, site.url(live), site.url(dead)
+
+
+def do_run(tmp_path, citations, wayback_settings, local=True, **kw):
+    settings = RunSettings(
+        check=check_settings(probe=False),
+        archive=ArchiveSettings(wayback=wayback_settings),
+        archive_dir=tmp_path / "archive",
+        reports_dir=tmp_path / "reports",
+        local_copy=local,
+        **kw,
+    )
+    return run([Job(citations)], settings)
+
+
+def by_id(outcome):
+    return {r["id"]: r for r in outcome.reports[0].report["results"]}
+
+
+def test_capture_with_keys_and_write_back(tmp_path, site, wayback):
+    p, live, dead = setup(tmp_path, site)
+    outcome = do_run(tmp_path, p, wb_settings(wayback))
+    results = by_id(outcome)
+    assert results["1"]["archive_url"].startswith(f"{wayback.endpoint}/web/")
+    assert wayback.auth_seen == ["LOW AKEY:SECRET"]  # the live URL only: dead ones are not captured
+    text = p.read_text(encoding="utf-8")
+    assert "# hand-written header comment" in text and "# checked by hand" in text
+    cf = cit.load(p)
+    one = cf.entry("1")
+    assert one["archive_url"] == results["1"]["archive_url"]
+    assert one["url_status"] == "live" and one["archive_date"] == dt.datetime.now(dt.UTC).date()
+    # keys never reach reports or logs
+    assert "SECRET" not in (tmp_path / "reports" / "citations.json").read_text(encoding="utf-8")
+    assert "SECRET" not in repr(wb_settings(wayback))
+    assert outcome.reports[0].report["changes"]["newly_archived"] == ["1"]
+
+
+def test_lookup_only_without_keys(tmp_path, site, wayback):
+    p, live, _ = setup(tmp_path, site)
+    wayback.add_capture(live, "20200101000000")
+    outcome = do_run(tmp_path, p, wb_settings(wayback, keys=False))
+    assert not wayback.calls_of("save")
+    assert any("lookup-only" in n for n in outcome.notes)
+    assert sum("lookup-only" in n for n in outcome.notes) == 1  # said once
+    assert by_id(outcome)["1"]["archive_url"] == f"{wayback.endpoint}/web/20200101000000/{live}"
+
+
+def test_recent_snapshot_is_not_captured_again(tmp_path, site, wayback):
+    p, live, _ = setup(tmp_path, site)
+    recent = (dt.datetime.now(dt.UTC) - dt.timedelta(days=3)).strftime("%Y%m%d%H%M%S")
+    wayback.add_capture(live, recent)
+    outcome = do_run(tmp_path, p, wb_settings(wayback))
+    assert not wayback.calls_of("save")
+    assert recent in by_id(outcome)["1"]["archive_url"]
+
+
+def test_closest_snapshot_to_the_footnote_date(wayback):
+    url = "https://example.com/story"
+    for ts in ("20190101000000", "20211220000000", "20211224120000", "20230101000000"):
+        wayback.add_capture(url, ts)
+    wayback.add_capture(url, "20211223000000", statuscode="404")
+    client = WaybackClient(wb_settings(wayback))
+    look = client.lookup(url, dt.date(2021, 12, 23))
+    assert look.closest.timestamp == dt.datetime(2021, 12, 20, tzinfo=dt.UTC)  # before, 2xx only
+    assert look.latest.timestamp == dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
+    after = client.lookup(url, dt.date(2018, 6, 1))
+    assert after.closest.timestamp == dt.datetime(2019, 1, 1, tzinfo=dt.UTC)  # none before: first after
+
+
+def test_dead_url_gets_the_closest_good_snapshot_and_is_verified_against_it(tmp_path, site, wayback):
+    p, _, dead = setup(tmp_path, site)
+    wayback.add_capture(dead, "20200420000000", body="<html><head><title>A story that is gone</title></head><body>" + "x " * 300 + "</body></html>")
+    outcome = do_run(tmp_path, p, wb_settings(wayback))
+    two = by_id(outcome)["2"]
+    assert two["status"] == "dead"
+    assert two["archive_url"] == f"{wayback.endpoint}/web/20200420000000/{dead}"
+    assert two["verified_against"] == two["archive_url"]
+    assert two["title_match"]["verdict"] == "match"
+    assert all("gone-story" not in u for u in [wayback.jobs[j]["url"] for j in wayback.jobs])  # no capture of a dead page
+    # a single failing check is not yet "dead" in citations.yaml
+    assert "url_status" not in cit.load(p).entry("2")
+
+
+def test_dead_confirmed_sets_url_status_dead(tmp_path, site, wayback):
+    p, _, dead = setup(tmp_path, site)
+    wayback.add_capture(dead, "20200420000000")
+    history = History(tmp_path / "archive")
+    for days in (9, 6, 3):
+        at = (dt.datetime.now(dt.UTC) - dt.timedelta(days=days)).isoformat(timespec="seconds")
+        history.record(dead, {"at": at, "status": "dead", "reason": "HTTP 404 Not Found"})
+    outcome = do_run(tmp_path, p, wb_settings(wayback))
+    assert by_id(outcome)["2"]["check"]["confirmed"]
+    assert cit.load(p).entry("2")["url_status"] == "dead"
+    assert outcome.exit_status == 2
+
+
+def test_archived_error_page_is_not_offered(tmp_path, site, wayback):
+    p, _, dead = setup(tmp_path, site)
+    wayback.add_capture(dead, "20200420000000", body="<html><head><title>Page not found</title></head><body>sorry</body></html>")
+    outcome = do_run(tmp_path, p, wb_settings(wayback))
+    two = by_id(outcome)["2"]
+    assert two["archive_url"] is None
+    assert "not usable" in two["archive_note"] and "soft-404" in two["archive_note"]
+
+
+def test_error_inside_http_200_is_reported(tmp_path, site, wayback):
+    p, _, _ = setup(tmp_path, site)
+    wayback.submit_mode = "error-in-200"
+    outcome = do_run(tmp_path, p, wb_settings(wayback))
+    assert "error:blocked-url" in by_id(outcome)["1"]["archive_note"]
+
+
+def test_daily_cap_stops_captures_but_not_the_run(tmp_path, site, wayback):
+    site.fallback = html("Another live story")
+    urls = [site.url(f"/s/{i}") for i in range(4)]
+    p = tmp_path / "citations.yaml"
+    p.write_text("citations:\n" + "".join(f"  - id: '{i}'\n    url: {u}\n" for i, u in enumerate(urls)), encoding="utf-8")
+    wayback.submit_mode = "daily-cap"
+    settings = ArchiveSettings(wayback=wb_settings(wayback), workers=1)
+    outcome = run([Job(p)], RunSettings(check=check_settings(probe=False), archive=settings, archive_dir=tmp_path / "a", reports_dir=tmp_path / "r"))
+    assert len(wayback.calls_of("save")) == 1  # stopped after the first refusal
+    assert any("daily capture limit" in n for n in outcome.notes)
+    assert len(outcome.reports[0].report["results"]) == 4  # the run still finished and reported
+
+
+def test_ambiguous_523_is_checked_against_cdx(tmp_path, site, wayback):
+    p, live, _ = setup(tmp_path, site)
+    wayback.submit_mode = "523-but-captured"
+    outcome = do_run(tmp_path, p, wb_settings(wayback))
+    one = by_id(outcome)["1"]
+    assert one["archive_url"] and one["archive_url"].startswith(f"{wayback.endpoint}/web/")
+    assert not (tmp_path / "archive" / "wayback-pending.json").exists() or json.loads(
+        (tmp_path / "archive" / "wayback-pending.json").read_text()
+    ) == {}
+
+
+def test_pending_job_is_resumed_not_resubmitted(tmp_path, site, wayback):
+    p, live, _ = setup(tmp_path, site)
+    wayback.submit_mode = "never-finish"
+    first = do_run(tmp_path, p, wb_settings(wayback, poll_timeout=0.3))
+    assert "in progress" in by_id(first)["1"]["archive_note"]
+    pending = json.loads((tmp_path / "archive" / "wayback-pending.json").read_text())
+    assert pending[live]["job_id"] == "spn2-0001"
+    assert len(wayback.calls_of("save")) == 1
+
+    wayback.submit_mode = "ok"  # the job finished meanwhile
+    second = do_run(tmp_path, p, wb_settings(wayback), )
+    assert len(wayback.calls_of("save")) == 1  # not captured again
+    assert by_id(second)["1"]["archive_url"]
+    assert json.loads((tmp_path / "archive" / "wayback-pending.json").read_text()) == {}
+
+
+def test_cdx_pacing_is_measured_on_the_server(wayback):
+    client = WaybackClient(wb_settings(wayback, cdx_per_minute=240))  # one call per 0.25 s
+    for i in range(6):
+        client.cdx({"url": f"https://example.com/{i}"})
+    times = wayback.calls_of("cdx")
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    assert len(times) == 6 and min(gaps) >= 0.23, gaps
+
+
+def test_429_pauses_every_call(wayback):
+    wayback.cdx_429_once = True
+    client = WaybackClient(wb_settings(wayback, backoff_429=0.6))
+    with pytest.raises(Exception, match="429"):
+        client.cdx({"url": "https://example.com/a"})
+    client.cdx({"url": "https://example.com/a"})
+    times = wayback.calls_of("cdx")
+    assert times[1] - times[0] >= 0.55  # waited out the back-off instead of hammering
+
+
+def test_hanging_wayback_is_bounded(tmp_path, site, wayback):
+    p, _, _ = setup(tmp_path, site)
+    wayback.hang_cdx = True
+    t0 = time.monotonic()
+    outcome = do_run(tmp_path, p, wb_settings(wayback, request_timeout=0.5), local=False)
+    assert time.monotonic() - t0 < 8
+    assert "timed out" in (by_id(outcome)["1"]["archive_note"] or "")
+
+
+def test_pending_file_survives_and_is_atomic(tmp_path):
+    pend = Pending.load(tmp_path)
+    pend.put("https://example.com/a", "spn2-1", "submitted")
+    again = Pending.load(tmp_path)
+    assert again.jobs["https://example.com/a"]["job_id"] == "spn2-1"
+    assert not list(Path(tmp_path).glob("*.tmp"))
+
+
+# ---------------------------------------------------------------------------- WARC
+def test_warc_holds_the_checked_response(tmp_path, site):
+    p, live, dead = setup(tmp_path, site)
+    site.routes["/big"] = html("Big " + "x" * 50)
+    do_run(tmp_path, p, None)
+    warcs = list((tmp_path / "archive" / "warc").glob("*.warc.gz"))
+    assert len(warcs) == 1
+    records = []
+    with open(warcs[0], "rb") as f:
+        for rec in ArchiveIterator(f):
+            records.append((rec.rec_type, rec.rec_headers.get_header("WARC-Target-URI"), rec.http_headers and rec.http_headers.get_statuscode(), rec.content_stream().read()))
+    responses = {uri: (code, body) for kind, uri, code, body in records if kind == "response"}
+    assert responses[live][0] == "200" and b"A live story" in responses[live][1]
+    assert responses[dead][0] == "404"
+    assert {kind for kind, *_ in records} == {"warcinfo", "request", "response"}
+    assert site.hits("/live-story") == 1  # the archive copy is the check's response, not a refetch
+    index = json.loads((tmp_path / "archive" / "warc-index.json").read_text())
+    assert index[live][0]["http_status"] == 200
+
+
+def test_truncated_body_is_marked(tmp_path, site):
+    from pipeline.archive.warc import WarcArchive
+    from pipeline.model import Fetch
+
+    warc = WarcArchive(tmp_path)
+    warc.write(Fetch(url="https://example.com/big", final_url="https://example.com/big", http_status=200, headers={"content-type": "text/html"}, body=b"x" * 100, truncated=True, started_at=dt.datetime.now(dt.UTC)))
+    warc.close()
+    with open(warc.path, "rb") as f:
+        resp = [r for r in ArchiveIterator(f) if r.rec_type == "response"][0]
+    assert resp.rec_headers.get_header("WARC-Truncated") == "length"
+
+
+PYWB_REPLAY = r"""
+import subprocess, sys, os
+os.chdir(sys.argv[1])
+bindir = os.path.dirname(sys.executable)
+subprocess.run([os.path.join(bindir, "wb-manager"), "init", "cw"], check=True, capture_output=True)
+subprocess.run([os.path.join(bindir, "wb-manager"), "add", "cw", sys.argv[2]], check=True, capture_output=True)
+from pywb.apps.frontendapp import FrontEndApp
+from werkzeug.test import Client
+resp = Client(FrontEndApp()).get("/cw/" + sys.argv[3] + "id_/" + sys.argv[4])
+sys.stdout.flush()
+sys.stdout.buffer.write(b"\n@@REPLAY@@" + resp.status.encode() + b"\n" + resp.get_data())
+"""
+
+
+def test_warc_replays_in_pywb(tmp_path, site):
+    pytest.importorskip("pywb", reason="pywb is in the test extras; see README")
+    p, live, _ = setup(tmp_path, site)
+    do_run(tmp_path, p, None)
+    warc = next((tmp_path / "archive" / "warc").glob("*.warc.gz"))
+    entry = json.loads((tmp_path / "archive" / "warc-index.json").read_text())[live][0]
+    work = tmp_path / "pywb"
+    work.mkdir()
+    # pywb runs in its own process: it brings gevent, which must not patch this test process
+    out = subprocess.run(
+        [sys.executable, "-c", PYWB_REPLAY, str(work), str(warc), entry["timestamp"], live],
+        capture_output=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr.decode()[-2000:]
+    status, _, body = out.stdout.partition(b"@@REPLAY@@")[2].partition(b"\n")
+    assert status == b"200 OK"
+    assert b"<title>A live story</title>" in body
