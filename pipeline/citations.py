@@ -328,7 +328,15 @@ def merge_article(cf: CitationsFile, article: Article) -> list[Finding]:
             if old_raw != note.raw:
                 entry["note"] = note.raw
                 if old_raw is not None:
-                    findings.append(Finding("note-changed", "the note's text changed since the last extract", note.id, note.line, Severity.INFO))
+                    findings.append(
+                        Finding(
+                            "note-changed",
+                            "the note's text changed since the last extract",
+                            note.id,
+                            note.line,
+                            Severity.INFO,
+                        )
+                    )
             if "note_removed" in entry:
                 del entry["note_removed"]
         if note.id in related:
@@ -343,7 +351,12 @@ def merge_article(cf: CitationsFile, article: Article) -> list[Finding]:
             if not entry.get("note_removed"):
                 entry["note_removed"] = True
             findings.append(
-                Finding("note-removed", "in citations.yaml but no longer in the article (kept, not deleted)", cid, _line(entry))
+                Finding(
+                    "note-removed",
+                    "in citations.yaml but no longer in the article (kept, not deleted)",
+                    cid,
+                    _line(entry),
+                )
             )
     cf.citations, problems = _validate(cf.path, cf.doc)
     if problems:  # a hand-made entry that was already bad stays reported, never dropped

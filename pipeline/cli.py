@@ -70,24 +70,107 @@ def parse_duration(value: str) -> dt.timedelta:
 def check_options(fn):
     """Options shared by ``check`` and ``run``."""
     options = [
-        click.option("--archive-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("archive"), show_default=True, help="Where the history of checks (and WARC copies) live."),
-        click.option("--timeout", type=click.FloatRange(0.1), default=30.0, show_default=True, help="Wall-clock deadline per URL in seconds, retries and redirects included."),
-        click.option("--connect-timeout", type=click.FloatRange(0.1), default=10.0, show_default=True, help="Seconds to establish a connection."),
-        click.option("--read-timeout", type=click.FloatRange(0.1), default=20.0, show_default=True, help="Seconds of silence allowed while reading."),
-        click.option("--concurrency", type=click.IntRange(1, 512), default=32, show_default=True, help="Requests in flight at once, all hosts together."),
-        click.option("--per-host", type=click.IntRange(1, 64), default=2, show_default=True, help="Requests in flight at once to one host."),
-        click.option("--min-interval", type=click.FloatRange(0), default=0.0, show_default=True, help="Seconds between two requests to one host."),
-        click.option("--retries", type=click.IntRange(0, 10), default=2, show_default=True, help="Retries for timeouts, resets, 408, 429 and 5xx."),
-        click.option("--max-bytes", type=click.IntRange(1024), default=5_000_000, show_default=True, help="Read at most this much of each body."),
+        click.option(
+            "--archive-dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=Path("archive"),
+            show_default=True,
+            help="Where the history of checks (and WARC copies) live.",
+        ),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(0.1),
+            default=30.0,
+            show_default=True,
+            help="Wall-clock deadline per URL in seconds, retries and redirects included.",
+        ),
+        click.option(
+            "--connect-timeout",
+            type=click.FloatRange(0.1),
+            default=10.0,
+            show_default=True,
+            help="Seconds to establish a connection.",
+        ),
+        click.option(
+            "--read-timeout",
+            type=click.FloatRange(0.1),
+            default=20.0,
+            show_default=True,
+            help="Seconds of silence allowed while reading.",
+        ),
+        click.option(
+            "--concurrency",
+            type=click.IntRange(1, 512),
+            default=32,
+            show_default=True,
+            help="Requests in flight at once, all hosts together.",
+        ),
+        click.option(
+            "--per-host",
+            type=click.IntRange(1, 64),
+            default=2,
+            show_default=True,
+            help="Requests in flight at once to one host.",
+        ),
+        click.option(
+            "--min-interval",
+            type=click.FloatRange(0),
+            default=0.0,
+            show_default=True,
+            help="Seconds between two requests to one host.",
+        ),
+        click.option(
+            "--retries",
+            type=click.IntRange(0, 10),
+            default=2,
+            show_default=True,
+            help="Retries for timeouts, resets, 408, 429 and 5xx.",
+        ),
+        click.option(
+            "--max-bytes",
+            type=click.IntRange(1024),
+            default=5_000_000,
+            show_default=True,
+            help="Read at most this much of each body.",
+        ),
         click.option("--max-redirects", type=click.IntRange(0, 50), default=10, show_default=True),
-        click.option("--user-agent", default=DEFAULT_USER_AGENT, show_default=False, help="User-Agent header (default names citewatch and its URL)."),
-        click.option("--allow-private", is_flag=True, help="Allow loopback/private/link-local addresses (refused by default)."),
+        click.option(
+            "--user-agent",
+            default=DEFAULT_USER_AGENT,
+            show_default=False,
+            help="User-Agent header (default names citewatch and its URL).",
+        ),
+        click.option(
+            "--allow-private", is_flag=True, help="Allow loopback/private/link-local addresses (refused by default)."
+        ),
         click.option("--no-probe", is_flag=True, help="Never fetch a made-up sibling URL to detect soft-404s."),
-        click.option("--recheck-after", default="1d", show_default=True, help="Skip URLs found live more recently than this (e.g. 12h, 2d)."),
+        click.option(
+            "--recheck-after",
+            default="1d",
+            show_default=True,
+            help="Skip URLs found live more recently than this (e.g. 12h, 2d).",
+        ),
         click.option("--force", is_flag=True, help="Recheck every URL, however fresh."),
-        click.option("--confirm-checks", type=click.IntRange(1), default=3, show_default=True, help="Failing checks needed to confirm a failure."),
-        click.option("--confirm-days", type=click.FloatRange(0), default=3.0, show_default=True, help="Days a failure must span to be confirmed."),
-        click.option("--fail-on", default=",".join(DEFAULT_FAIL_ON), show_default=True, help="Statuses (and verdicts like title:mismatch) that make the exit status 2."),
+        click.option(
+            "--confirm-checks",
+            type=click.IntRange(1),
+            default=3,
+            show_default=True,
+            help="Failing checks needed to confirm a failure.",
+        ),
+        click.option(
+            "--confirm-days",
+            type=click.FloatRange(0),
+            default=3.0,
+            show_default=True,
+            help="Days a failure must span to be confirmed.",
+        ),
+        click.option(
+            "--fail-on",
+            default=",".join(DEFAULT_FAIL_ON),
+            show_default=True,
+            help="Statuses (and verdicts like title:mismatch) that make the exit status 2.",
+        ),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -201,8 +284,21 @@ def main() -> None:
 
 @main.command()
 @click.argument("article", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("citations.yaml"), show_default=True, help="citations.yaml to write or merge into.")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "html"]), default=None, help="Article format (default: from extension and content).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("citations.yaml"),
+    show_default=True,
+    help="citations.yaml to write or merge into.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "html"]),
+    default=None,
+    help="Article format (default: from extension and content).",
+)
 @click.option("--dry-run", is_flag=True, help="Report on the notes without writing the file.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line.")
 @friendly_errors
@@ -221,10 +317,16 @@ def extract(article: Path, output: Path, fmt: str | None, dry_run: bool, quiet: 
 
     result = do_extract(article, output, fmt, write=not dry_run)
     if not quiet:
-        for f in result.findings:
-            loc = f"{article}:{f.line}" if f.line else str(article)
-            label = click.style(f"{f.severity.value}", fg={"error": "red", "warning": "yellow"}.get(f.severity.value))
-            click.echo(f"{loc}: footnote {f.footnote}: {label}: {f.message} [{f.code}]")
+        from .report.markdown import group_findings
+
+        singles, groups = group_findings([f.to_dict() for f in result.findings])
+        for f in singles:
+            loc = f"{article}:{f['line']}" if f.get("line") else str(article)
+            label = click.style(f["severity"], fg={"error": "red", "warning": "yellow"}.get(f["severity"]))
+            click.echo(f"{loc}: footnote {f.get('footnote')}: {label}: {f['message']} [{f['code']}]")
+        for code, group in groups.items():
+            ids = ", ".join(f.get("footnote") or "?" for f in group)
+            click.echo(f"{article}: {len(group)} notes: {group[0]['message']} [{code}]: {ids}")
     errors = sum(1 for f in result.findings if f.severity == Severity.ERROR)
     warnings = sum(1 for f in result.findings if f.severity == Severity.WARNING)
     notes = len(result.article.notes)
@@ -234,12 +336,21 @@ def extract(article: Path, output: Path, fmt: str | None, dry_run: bool, quiet: 
         f"{result.without_url} of {notes} notes have no URL; {errors} errors, {warnings} warnings; {action} {output}"
     )
     if not result.article.notes:
-        raise InputError(f"{article}: no footnotes found (looked for {{1}}/[1] notes, [^1]: definitions, HTML note lists)")
+        raise InputError(
+            f"{article}: no footnotes found (looked for {{1}}/[1] notes, [^1]: definitions, HTML note lists)"
+        )
 
 
 @main.command()
-@click.argument("citations_file", metavar="[CITATIONS]", type=click.Path(dir_okay=False, path_type=Path), default=Path("citations.yaml"))
-@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write machine-readable results here.")
+@click.argument(
+    "citations_file",
+    metavar="[CITATIONS]",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("citations.yaml"),
+)
+@click.option(
+    "--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write machine-readable results here."
+)
 @check_options
 @friendly_errors
 def check(citations_file: Path, json_path: Path | None, **opts) -> None:
@@ -273,7 +384,10 @@ def check(citations_file: Path, json_path: Path | None, **opts) -> None:
         report = json_report.report_dict(citations_file.stem, results, exit_status=status)
         cit.atomic_write_text(json_path, json_report.dumps(report))
     if found:
-        click.echo(f"{len(found)} confirmed problem(s): " + "; ".join(f"{p.citation_id}: {p.what}" for p in found[:5]), err=True)
+        click.echo(
+            f"{len(found)} confirmed problem(s): " + "; ".join(f"{p.citation_id}: {p.what}" for p in found[:5]),
+            err=True,
+        )
     sys.exit(status)
 
 
@@ -281,11 +395,36 @@ def archive_options(fn):
     options = [
         click.option("--no-wayback", is_flag=True, help="Do not use the Wayback Machine at all."),
         click.option("--no-local", is_flag=True, help="Do not write local WARC copies under --archive-dir."),
-        click.option("--wayback-endpoint", default="https://web.archive.org", show_default=True, envvar="CITEWATCH_WAYBACK_ENDPOINT", help="Base URL of the Wayback Machine (a local stand-in in tests)."),
-        click.option("--max-age", default="30d", show_default=True, help="A snapshot younger than this is recent enough: no new capture."),
-        click.option("--anonymous", is_flag=True, help="Without keys, still try anonymous captures (paced at ≤ 3/min)."),
-        click.option("--captures-per-minute", type=click.FloatRange(0.1, 15), default=6.0, show_default=True, help="Capture pace with keys (documented limit: about 7)."),
-        click.option("--cdx-per-minute", type=click.FloatRange(0.1, 60), default=25.0, show_default=True, help="CDX lookup pace (documented limit: about 30)."),
+        click.option(
+            "--wayback-endpoint",
+            default="https://web.archive.org",
+            show_default=True,
+            envvar="CITEWATCH_WAYBACK_ENDPOINT",
+            help="Base URL of the Wayback Machine (a local stand-in in tests).",
+        ),
+        click.option(
+            "--max-age",
+            default="30d",
+            show_default=True,
+            help="A snapshot younger than this is recent enough: no new capture.",
+        ),
+        click.option(
+            "--anonymous", is_flag=True, help="Without keys, still try anonymous captures (paced at ≤ 3/min)."
+        ),
+        click.option(
+            "--captures-per-minute",
+            type=click.FloatRange(0.1),
+            default=6.0,
+            show_default=True,
+            help="Capture pace with keys (documented limit: about 7; above it the address gets blocked).",
+        ),
+        click.option(
+            "--cdx-per-minute",
+            type=click.FloatRange(0.1),
+            default=25.0,
+            show_default=True,
+            help="CDX lookup pace (documented limit: about 30).",
+        ),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -311,7 +450,12 @@ def archive_settings_from(opts: dict):
 
 
 @main.command()
-@click.argument("citations_file", metavar="[CITATIONS]", type=click.Path(dir_okay=False, path_type=Path), default=Path("citations.yaml"))
+@click.argument(
+    "citations_file",
+    metavar="[CITATIONS]",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("citations.yaml"),
+)
 @archive_options
 @check_options
 @friendly_errors
@@ -353,20 +497,56 @@ def archive(citations_file: Path, **opts) -> None:
         if r.get("url"):
             where = r.get("archive_url") or r.get("archive_note") or "not archived"
             click.echo(f"{r['id']:>4}  {r['status']:<11} {where}")
-    click.echo(f"{report['summary']['archived']} of {report['summary']['with_url']} URLs have an archive link in {citations_file}")
+    click.echo(
+        f"{report['summary']['archived']} of {report['summary']['with_url']} URLs have an archive link in {citations_file}"
+    )
 
 
 @main.command()
 @click.argument("articles", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--citations", "citations_file", type=click.Path(dir_okay=False, path_type=Path), default=Path("citations.yaml"), show_default=True, help="The citations file (with one article, or without any).")
-@click.option("--citations-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("citations"), show_default=True, help="With several articles: each gets DIR/<article-name>.yaml.")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "html"]), default=None, help="Article format (default: from extension and content).")
-@click.option("--reports-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"), show_default=True)
-@click.option("--junit", type=click.Path(path_type=Path), default=None, help="Also write JUnit XML here (a file, or a folder for several articles).")
+@click.option(
+    "--citations",
+    "citations_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("citations.yaml"),
+    show_default=True,
+    help="The citations file (with one article, or without any).",
+)
+@click.option(
+    "--citations-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("citations"),
+    show_default=True,
+    help="With several articles: each gets DIR/<article-name>.yaml.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "html"]),
+    default=None,
+    help="Article format (default: from extension and content).",
+)
+@click.option(
+    "--reports-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"), show_default=True
+)
+@click.option(
+    "--junit",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Also write JUnit XML here (a file, or a folder for several articles).",
+)
 @archive_options
 @check_options
 @friendly_errors
-def run(articles: tuple[Path, ...], citations_file: Path, citations_dir: Path, fmt: str | None, reports_dir: Path, junit: Path | None, **opts) -> None:
+def run(
+    articles: tuple[Path, ...],
+    citations_file: Path,
+    citations_dir: Path,
+    fmt: str | None,
+    reports_dir: Path,
+    junit: Path | None,
+    **opts,
+) -> None:
     """Do the whole job: extract, check, verify, archive, report.
 
     With ARTICLE(s), their footnotes are extracted first (merged into the
@@ -418,22 +598,31 @@ def run(articles: tuple[Path, ...], citations_file: Path, citations_dir: Path, f
     try:
         outcome = run_jobs(jobs, settings, on_progress=on_progress, on_stage=on_stage)
     except KeyboardInterrupt:
-        click.echo("\ncitewatch: interrupted; finished work is kept in " + str(opts["archive_dir"]) + "; run again to resume", err=True)
+        click.echo(
+            "\ncitewatch: interrupted; finished work is kept in " + str(opts["archive_dir"]) + "; run again to resume",
+            err=True,
+        )
         sys.exit(130)
     for note in outcome.notes:
         click.echo(f"note: {note}", err=True)
     for jr in outcome.reports:
         s = jr.report["summary"]
         counts = ", ".join(f"{n} {k}" for k, n in s["by_status"].items())
-        click.echo(f"{jr.job.name}: {s['citations']} citations ({counts}); {s['confirmed_problems']} confirmed problem(s)")
+        click.echo(
+            f"{jr.job.name}: {s['citations']} citations ({counts}); {s['confirmed_problems']} confirmed problem(s)"
+        )
         click.echo("  reports: " + ", ".join(str(p) for p in jr.paths))
     sys.exit(outcome.exit_status)
 
 
 @main.command()
 @click.argument("names", nargs=-1)
-@click.option("--archive-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("archive"), show_default=True)
-@click.option("--reports-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"), show_default=True)
+@click.option(
+    "--archive-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("archive"), show_default=True
+)
+@click.option(
+    "--reports-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"), show_default=True
+)
 @click.option("--junit", type=click.Path(path_type=Path), default=None, help="Also write JUnit XML here.")
 @friendly_errors
 def report(names: tuple[str, ...], archive_dir: Path, reports_dir: Path, junit: Path | None) -> None:

@@ -526,8 +526,11 @@ class Fetcher:
                     return result
                 location = att.headers.get("location") if att.status and 300 <= att.status < 400 else None
                 refresh = None
-                if not location and att.status == 200 and s.follow_meta_refresh and "html" in att.headers.get(
-                    "content-type", "html"
+                if (
+                    not location
+                    and att.status == 200
+                    and s.follow_meta_refresh
+                    and "html" in att.headers.get("content-type", "html")
                 ):
                     refresh = meta_refresh_target(att.body)
                 if location or refresh:
@@ -586,7 +589,9 @@ def _classify_exception(e: requests.RequestException) -> _Attempt:
         return _Attempt(error="timeout", error_reason="server stopped answering (read timed out)")
     if isinstance(e, requests.exceptions.SSLError):
         detail = re.search(r"\[SSL[^\]]*\][^'\")]*", text)
-        return _Attempt(error="unreachable", error_reason=f"TLS failure: {detail.group(0) if detail else 'handshake failed'}")
+        return _Attempt(
+            error="unreachable", error_reason=f"TLS failure: {detail.group(0) if detail else 'handshake failed'}"
+        )
     if isinstance(e, requests.exceptions.ConnectionError):
         if "NameResolutionError" in text or "getaddrinfo" in text or "Name or service not known" in text:
             return _Attempt(error="unreachable", error_reason="DNS lookup failed")
@@ -599,6 +604,8 @@ def _classify_exception(e: requests.RequestException) -> _Attempt:
         return _Attempt(error="error", error_reason="malformed response (broken chunked encoding)")
     if isinstance(e, requests.exceptions.ContentDecodingError):
         return _Attempt(error="error", error_reason="malformed response (cannot decompress body)")
-    if isinstance(e, (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema, requests.exceptions.MissingSchema)):
+    if isinstance(
+        e, (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema, requests.exceptions.MissingSchema)
+    ):
         return _Attempt(error="error", error_reason=f"invalid URL: {e}")
     return _Attempt(error="error", error_reason=f"{type(e).__name__}")

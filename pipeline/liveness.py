@@ -35,15 +35,28 @@ NOT_FOUND = re.compile(
     r"|ページが見つかりません|страница не найдена",
     re.I,
 )
-_ERROR_PATH = re.compile(r"/(?:404|410|not[-_]?found|page[-_]?not[-_]?found|error(?:[-_]?404)?|errors?/404)(?:\.\w+)?/?$", re.I)
+_ERROR_PATH = re.compile(
+    r"/(?:404|410|not[-_]?found|page[-_]?not[-_]?found|error(?:[-_]?404)?|errors?/404)(?:\.\w+)?/?$", re.I
+)
 
 _BOT_WALLS = [
-    (re.compile(rb"cf-chl|challenge-platform|Just a moment\.\.\.|cf_chl_opt|Attention Required! \| Cloudflare", re.I), "Cloudflare challenge"),
+    (
+        re.compile(
+            rb"cf-chl|challenge-platform|Just a moment\.\.\.|cf_chl_opt|Attention Required! \| Cloudflare", re.I
+        ),
+        "Cloudflare challenge",
+    ),
     (re.compile(rb"captcha-delivery\.com|datadome", re.I), "DataDome bot protection"),
     (re.compile(rb"px-captcha|_pxAppId|perimeterx|Press &amp; Hold|Press & Hold", re.I), "PerimeterX bot protection"),
     (re.compile(rb"Access Denied.{0,400}Reference #|errors\.edgesuite\.net", re.I | re.S), "Akamai Access Denied"),
     (re.compile(rb"Incapsula incident|_Incapsula_Resource", re.I), "Imperva/Incapsula bot protection"),
-    (re.compile(rb"g-recaptcha|h-captcha|hcaptcha\.com|verify (?:that )?you are (?:a )?human|are you a robot|unusual traffic from your computer", re.I), "captcha page"),
+    (
+        re.compile(
+            rb"g-recaptcha|h-captcha|hcaptcha\.com|verify (?:that )?you are (?:a )?human|are you a robot|unusual traffic from your computer",
+            re.I,
+        ),
+        "captcha page",
+    ),
 ]
 _PAYWALL = [
     re.compile(r'"isAccessibleForFree"\s*:\s*"?(?:false|False|no)"?', re.I),
@@ -87,7 +100,10 @@ def _norm_page(url: str) -> str:
 
 def _is_root(url: str) -> bool:
     parts = urlsplit(url)
-    return parts.path in ("", "/") or re.fullmatch(r"/(?:index\.\w+|home|en|zh|[a-z]{2}(?:-[a-z]{2})?)/?", parts.path, re.I) is not None
+    return (
+        parts.path in ("", "/")
+        or re.fullmatch(r"/(?:index\.\w+|home|en|zh|[a-z]{2}(?:-[a-z]{2})?)/?", parts.path, re.I) is not None
+    )
 
 
 def bot_wall(fetch: Fetch) -> str | None:

@@ -145,7 +145,9 @@ def strip_site_name(title: str, site_names: list[str]) -> str:
         p = part.strip().lower()
         compact = re.sub(r"[\W_]+", "", p)
         return any(
-            fuzz.ratio(p, n) >= 85 or (compact and compact == re.sub(r"[\W_]+", "", n)) or (n and n in p and len(p) <= len(n) + 12)
+            fuzz.ratio(p, n) >= 85
+            or (compact and compact == re.sub(r"[\W_]+", "", n))
+            or (n and n in p and len(p) <= len(n) + 12)
             for n in names
         )
 
@@ -164,7 +166,11 @@ def strip_site_name(title: str, site_names: list[str]) -> str:
                 m = re.match(r"^(.{20,}?)\s[|｜]\s([^|｜]{1,25})$", stripped)
                 return m.group(1) if m and len(m.group(2).split()) <= 3 else stripped
     # no known site name: a short last segment after " | " is almost always the site
-    if len(parts) >= 2 and re.search(r"\s[|｜]\s|\s[-–—]\s", title) and len(parts[-1]) <= 30 < len(" ".join(parts[:-1])):
+    if (
+        len(parts) >= 2
+        and re.search(r"\s[|｜]\s|\s[-–—]\s", title)
+        and len(parts[-1]) <= 30 < len(" ".join(parts[:-1]))
+    ):
         return title[: title.rfind(parts[-1])].rstrip(" |-–—｜")
     return title
 
@@ -219,7 +225,9 @@ _URL_DATE = [
     re.compile(r"/((?:19|20)\d\d)-(\d{2})-(\d{2})(?:[/-]|$)"),
     re.compile(r"[/_-]((?:19|20)\d\d)(\d{2})(\d{2})(?:[/_.-]|$)"),
 ]
-_MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+_MONTHS = {
+    m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)
+}
 
 
 def parse_iso_date(value: str | None) -> dt.date | None:
@@ -261,9 +269,21 @@ def date_from_url(url: str) -> dt.date | None:
 
 def _dates(soup: BeautifulSoup, ld: list[dict], url: str, text: str) -> tuple[dt.date | None, str | None]:
     d = parse_iso_date(
-        _meta(soup, "article:published_time", "og:published_time", "datePublished", "citation_publication_date",
-              "citation_date", "DC.date.issued", "dc.date", "pubdate", "publishdate", "parsely-pub-date",
-              "sailthru.date", "date")
+        _meta(
+            soup,
+            "article:published_time",
+            "og:published_time",
+            "datePublished",
+            "citation_publication_date",
+            "citation_date",
+            "DC.date.issued",
+            "dc.date",
+            "pubdate",
+            "publishdate",
+            "parsely-pub-date",
+            "sailthru.date",
+            "date",
+        )
     )
     if d:
         return d, "meta published_time"

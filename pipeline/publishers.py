@@ -15,6 +15,8 @@ from importlib import resources
 from rapidfuzz import fuzz, process
 from ruamel.yaml import YAML
 
+PUBLISHER_TYPO = 80  # rapidfuzz ratio from which a near-miss of a known name is a likely typo
+
 
 @dataclass(frozen=True)
 class Outlet:
@@ -62,5 +64,3 @@ def closest_outlet(name: str) -> tuple[Outlet, str, float] | None:
     if hit is None:
         return None
     return choices[hit[0]], hit[0], hit[1]
-
-

@@ -112,8 +112,13 @@ def changes_since(previous: dict[str, Any] | None, results: list[Result], newly_
 
 
 def _write_reports(
-    job: Job, results: list[Result], findings: list[Finding], cf: cit.CitationsFile, settings: RunSettings,
-    newly_archived: list[str], notes: list[str],
+    job: Job,
+    results: list[Result],
+    findings: list[Finding],
+    cf: cit.CitationsFile,
+    settings: RunSettings,
+    newly_archived: list[str],
+    notes: list[str],
 ) -> JobReport:
     found = problems(results, settings.fail_on)
     status = EXIT_PROBLEMS if found else EXIT_OK
@@ -137,7 +142,9 @@ def _write_reports(
     return JobReport(job, report, paths, status)
 
 
-def write_report_files(report: dict[str, Any], reports_dir: Path, failing_ids: set[str], junit: Path | None) -> list[Path]:
+def write_report_files(
+    report: dict[str, Any], reports_dir: Path, failing_ids: set[str], junit: Path | None
+) -> list[Path]:
     """Render every format fully in memory first, then replace files atomically."""
     rendered = {
         reports_dir / f"{report['name']}.md": md_report.render(report),
@@ -153,22 +160,30 @@ def write_report_files(report: dict[str, Any], reports_dir: Path, failing_ids: s
 
 
 def write_index(reports: list[JobReport], reports_dir: Path) -> list[Path]:
-    lines = ["# citewatch: all articles", "", "| article | citations | confirmed problems | exit | report |", "|---|---:|---:|---:|---|"]
+    lines = [
+        "# citewatch: all articles",
+        "",
+        "| article | citations | confirmed problems | exit | report |",
+        "|---|---:|---:|---:|---|",
+    ]
     rows = []
     for jr in reports:
         s = jr.report["summary"]
         title = md_report.esc(jr.report["article"].get("title") or jr.job.name)
-        lines.append(f"| {title} | {s['citations']} | {s['confirmed_problems']} | {jr.exit_status} | [{jr.job.name}.md](<{jr.job.name}.md>) · [html](<{jr.job.name}.html>) |")
+        lines.append(
+            f"| {title} | {s['citations']} | {s['confirmed_problems']} | {jr.exit_status} | [{jr.job.name}.md](<{jr.job.name}.md>) · [html](<{jr.job.name}.html>) |"
+        )
         rows.append(
             f"<tr><td>{html_report.e(jr.report['article'].get('title') or jr.job.name)}</td><td>{s['citations']}</td>"
-            f"<td>{s['confirmed_problems']}</td><td>{jr.exit_status}</td><td><a href=\"{html_report.e(jr.job.name)}.html\">report</a></td></tr>"
+            f'<td>{s["confirmed_problems"]}</td><td>{jr.exit_status}</td><td><a href="{html_report.e(jr.job.name)}.html">report</a></td></tr>'
         )
     html = (
         "<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport content='width=device-width'>"
         "<title>citewatch index</title><style>body{font:15px system-ui;margin:1rem}table{border-collapse:collapse}"
         "td,th{border:1px solid #ddd;padding:.3rem .6rem}</style></head><body><h1>citewatch: all articles</h1>"
         "<table><tr><th>article</th><th>citations</th><th>confirmed problems</th><th>exit</th><th></th></tr>"
-        + "".join(rows) + "</table></body></html>\n"
+        + "".join(rows)
+        + "</table></body></html>\n"
     )
     paths = [reports_dir / "index.md", reports_dir / "index.html"]
     write_atomic(paths[0], "\n".join(lines) + "\n")
@@ -206,7 +221,12 @@ def run(
     notes: list[str] = []
     try:
         outcomes = check_urls(
-            urls, settings.check, history, on_fetch=warc.write if warc else None, on_progress=on_progress, fetcher=fetcher
+            urls,
+            settings.check,
+            history,
+            on_fetch=warc.write if warc else None,
+            on_progress=on_progress,
+            fetcher=fetcher,
         )
         per_job = [results_for(cf.citations, outcomes) for cf in files]
         newly: list[str] = []
@@ -231,7 +251,9 @@ def run(
     return RunOutcome(reports, notes, status)
 
 
-def rerender(archive_dir: Path, reports_dir: Path, names: list[str] | None = None, junit: Path | None = None) -> list[Path]:
+def rerender(
+    archive_dir: Path, reports_dir: Path, names: list[str] | None = None, junit: Path | None = None
+) -> list[Path]:
     """Re-render reports from archive/runs/*.json without touching the network."""
     written: list[Path] = []
     runs_dir = archive_dir / "runs"
@@ -239,7 +261,9 @@ def rerender(archive_dir: Path, reports_dir: Path, names: list[str] | None = Non
     for name in names or available:
         report = _previous_run(archive_dir, name)
         if report is None:
-            raise ValueError(f"{runs_dir / (name + '.json')}: no saved run (available: {', '.join(available) or 'none'})")
+            raise ValueError(
+                f"{runs_dir / (name + '.json')}: no saved run (available: {', '.join(available) or 'none'})"
+            )
         failing = {r["id"] for r in report["results"] if (r.get("check") or {}).get("confirmed")}
         written += write_report_files(report, reports_dir, failing, junit)
     return written

@@ -23,11 +23,10 @@ from rapidfuzz import fuzz
 
 from .metadata import detect_language, registered_domain
 from .model import Citation, Match, PageMeta, PartialDate
-from .publishers import closest_outlet, outlet_for_domain, outlet_named, pnorm
+from .publishers import PUBLISHER_TYPO, closest_outlet, outlet_for_domain, outlet_named, pnorm
 
 TITLE_MATCH = 90
 TITLE_PARTIAL = 65
-PUBLISHER_TYPO = 80
 
 _PREFIX = re.compile(
     r"^\s*(?:\(?(?:corrected|correction|update|updated|exclusive|breaking|analysis|opinion|watch|video|live|explainer)\)?\s*[:\-–—]\s*|\((?:exclusive|update|corrected)\)\s*)+",
@@ -85,7 +84,11 @@ def match_title(cited: str | None, page: PageMeta | None) -> Match:
     page_lang = _lang_of(found, page.language if page else None)
     if cited_lang and page_lang and cited_lang != page_lang:
         return Match(
-            "other-language", cited, best_value, score, detail=f"footnote is in {cited_lang}, page is in {page_lang}: compare by hand"
+            "other-language",
+            cited,
+            best_value,
+            score,
+            detail=f"footnote is in {cited_lang}, page is in {page_lang}: compare by hand",
         )
     return Match("mismatch", cited, best_value, score)
 
@@ -119,7 +122,11 @@ def match_publisher(cited: str | None, page: PageMeta | None, url: str | None = 
         near = closest_outlet(cited)
         if near and near[2] >= PUBLISHER_TYPO and pnorm(near[1]) != pnorm(cited):
             return Match(
-                "likely-typo", cited, found, round(near[2] / 100, 3), suggestion=near[0].name,
+                "likely-typo",
+                cited,
+                found,
+                round(near[2] / 100, 3),
+                suggestion=near[0].name,
                 detail=f"no outlet is called {cited!r}; did you mean {near[0].name!r}?",
             )
     if not site and not domain:
@@ -130,8 +137,16 @@ def match_publisher(cited: str | None, page: PageMeta | None, url: str | None = 
         return Match("match", cited, found, 1.0, detail="the domain spells the name")
     page_outlet = outlet_for_domain(domain) or (outlet_named(site) if site else None)
     if cited_outlet and page_outlet and cited_outlet == page_outlet:
-        return Match("alias", cited, found, 1.0, detail=f"{cited} is {cited_outlet.name} ({', '.join(cited_outlet.domains) or 'no domain'})")
-    score = max(fuzz.ratio(pnorm(cited), pnorm(site or "")), fuzz.ratio(pnorm(cited), pnorm((domain or "").split(".")[0])))
+        return Match(
+            "alias",
+            cited,
+            found,
+            1.0,
+            detail=f"{cited} is {cited_outlet.name} ({', '.join(cited_outlet.domains) or 'no domain'})",
+        )
+    score = max(
+        fuzz.ratio(pnorm(cited), pnorm(site or "")), fuzz.ratio(pnorm(cited), pnorm((domain or "").split(".")[0]))
+    )
     if score >= PUBLISHER_TYPO:
         return Match("likely-typo", cited, found, round(score / 100, 3), suggestion=site or domain)
     return Match("mismatch", cited, found, round(score / 100, 3))

@@ -105,7 +105,7 @@ def send(
 def page(title: str, body: str = "", head: str = "") -> str:
     filler = " ".join(["This paragraph is real article text about the subject."] * 12)
     return (
-        f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>{head}</head>"
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>{head}</head>'
         f"<body><h1>{title}</h1><p>{body or filler}</p></body></html>"
     )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
@@ -106,7 +105,14 @@ def test_redirect_to_error_path_is_soft_404(site):
 
 @pytest.mark.parametrize(
     "title",
-    ["Page Not Found | Example News", "页面不存在", "Página no encontrada", "Page introuvable", "Seite nicht gefunden", "404 - File or directory not found"],
+    [
+        "Page Not Found | Example News",
+        "页面不存在",
+        "Página no encontrada",
+        "Page introuvable",
+        "Seite nicht gefunden",
+        "404 - File or directory not found",
+    ],
 )
 def test_200_not_found_page_is_soft_404(site, title):
     site.routes["/missing"] = html(title)
@@ -152,7 +158,10 @@ def test_head_hostile_server_is_live(site):
 
 
 def test_cloudflare_challenge_is_blocked_not_dead(site):
-    body = "<html><head><title>Just a moment...</title></head><body><div id='cf-chl-widget'></div>" "<script src='/cdn-cgi/challenge-platform/h/b/orchestrate'></script></body></html>"
+    body = (
+        "<html><head><title>Just a moment...</title></head><body><div id='cf-chl-widget'></div>"
+        "<script src='/cdn-cgi/challenge-platform/h/b/orchestrate'></script></body></html>"
+    )
     site.routes["/cf"] = lambda req: send(req, 403, body, {"Server": "cloudflare"})
     check = run(site.url("/cf"))
     assert check.status == Status.BLOCKED
@@ -239,7 +248,9 @@ def test_too_many_redirects(site):
 
 
 def test_meta_refresh_is_followed(site):
-    site.routes["/old"] = lambda req: send(req, 200, '<html><head><meta http-equiv="refresh" content="0; url=/new-story"></head></html>')
+    site.routes["/old"] = lambda req: send(
+        req, 200, '<html><head><meta http-equiv="refresh" content="0; url=/new-story"></head></html>'
+    )
     site.routes["/new-story"] = html("The new story")
     check = run(site.url("/old"))
     assert check.status == Status.REDIRECTED
@@ -266,7 +277,9 @@ def test_invalid_host_is_unreachable():
     assert check.status == Status.UNREACHABLE and "DNS" in check.reason
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:9/x", "http://10.1.2.3/x", "http://169.254.169.254/latest/meta-data/", "http://[::1]/x"])
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:9/x", "http://10.1.2.3/x", "http://169.254.169.254/latest/meta-data/", "http://[::1]/x"]
+)
 def test_private_addresses_refused_by_default(url):
     check = run(url, allow_private=False)
     assert check.status == Status.SKIPPED
@@ -295,7 +308,7 @@ def test_min_interval_spaces_requests(site):
     urls = [site.url(f"/p/{i}") for i in range(4)]
     check_urls(urls, check_settings(per_host=1, min_interval=0.2, probe=False))
     times = sorted(t for _, p, t in site.log)
-    gaps = [b - a for a, b in zip(times, times[1:])]
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
     assert min(gaps) >= 0.18
 
 

@@ -108,11 +108,15 @@ citations:
 """
     p = write(tmp_path, original)
     cf = cit.load(p)
-    assert cit.set_fields(cf, "1", archive_url="https://web.archive.org/web/2024/https://example.com/a", url_status="live")
+    assert cit.set_fields(
+        cf, "1", archive_url="https://web.archive.org/web/2024/https://example.com/a", url_status="live"
+    )
     cit.save(cf)
     text = p.read_text(encoding="utf-8")
     assert text.startswith(original)  # nothing above the new keys moved or changed
-    assert text.endswith("    archive_url: https://web.archive.org/web/2024/https://example.com/a\n    url_status: live\n")
+    assert text.endswith(
+        "    archive_url: https://web.archive.org/web/2024/https://example.com/a\n    url_status: live\n"
+    )
 
 
 def test_save_is_atomic(tmp_path, monkeypatch):
@@ -143,7 +147,9 @@ def test_reextract_keeps_hand_edits_and_flags_removed_notes(tmp_path):
     # the article changes: note 27 is gone, note 2's text is revised
     article = tmp_path / "article.txt"
     text = EXAMPLE.read_text(encoding="utf-8")
-    text = text.replace("{27} Asia Financial", "").replace("Canadian AIIB Exec ‘Fled’ China After Quitting Over CCP Meddling,” June 15, 2023.", "")
+    text = text.replace("{27} Asia Financial", "").replace(
+        "Canadian AIIB Exec ‘Fled’ China After Quitting Over CCP Meddling,” June 15, 2023.", ""
+    )
     text = text.replace("China Is Becoming a No-Go Zone for Executives", "China Becomes a No-Go Zone for Executives")
     article.write_text(text, encoding="utf-8")
     result = extract(article, out)

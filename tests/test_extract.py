@@ -31,15 +31,40 @@ def test_example_has_all_27_notes_with_lines(example):
 @pytest.mark.parametrize(
     "note_id,publisher,title,date",
     [
-        ("1", "Daily Mail", "Cheng Lei: Australian TV presenter is freed by China and finally returns home to Melbourne after three years in a ‘black jail’ accused of spying", "2023-10-11"),
+        (
+            "1",
+            "Daily Mail",
+            "Cheng Lei: Australian TV presenter is freed by China and finally returns home to Melbourne after three years in a ‘black jail’ accused of spying",
+            "2023-10-11",
+        ),
         ("3", "Kyodo News", "Hong Kong-based Nomura banker faces exit ban from China amid probe: FT", "2023-09-25"),
-        ("4", "VOA", "After Meng’s Release, Two Chinese American Siblings Trapped in China for More Than 3 Years Were Allowed to Return to the U.S.", "2021-09-28"),
+        (
+            "4",
+            "VOA",
+            "After Meng’s Release, Two Chinese American Siblings Trapped in China for More Than 3 Years Were Allowed to Return to the U.S.",
+            "2021-09-28",
+        ),
         ("5", "China News Digest", "The Relationship Between the CCP and the Christianity: the Red Army", None),
         ("7", "Beijing Sprint", "Fang Zhimin Killed the Hostages After Didn’t Get Huge Ransom Payment", "2011-04-04"),
         ("9", "Biographical Dictionary of Chinese Christianity", "Rudolf Alfred Bosshardt", None),
-        ("10", "Taylor & Francis Online", "Hostage Diplomacy: Britain, China, and the Politics of Negotiation, 1967–1969", "2009-11-03"),
-        ("17", None, "(Exclusive) Rio Tinto’s Chairman Exposed Why The Company Backed out of the Deal: Issuing Stock to Raise Money Than Getting the Infusion from Chinalco", "2009-06-08"),
-        ("22", "Chinascope", "Taiwan: Voice of China Commented on Far Eastern Group’s Statement of “Anti-Taiwan Independence”", "2021-12-02"),
+        (
+            "10",
+            "Taylor & Francis Online",
+            "Hostage Diplomacy: Britain, China, and the Politics of Negotiation, 1967–1969",
+            "2009-11-03",
+        ),
+        (
+            "17",
+            None,
+            "(Exclusive) Rio Tinto’s Chairman Exposed Why The Company Backed out of the Deal: Issuing Stock to Raise Money Than Getting the Infusion from Chinalco",
+            "2009-06-08",
+        ),
+        (
+            "22",
+            "Chinascope",
+            "Taiwan: Voice of China Commented on Far Eastern Group’s Statement of “Anti-Taiwan Independence”",
+            "2021-12-02",
+        ),
         ("26", "ChinaScope", "China’s ‘Panda Diplomacy’", "2023-10-20"),
     ],
 )
@@ -63,6 +88,8 @@ def test_example_findings(example):
     dups = codes(example, "duplicate-note")
     assert dups["8"].related == "5" and dups["16"].related == "14"
     assert codes(example, "note-not-cited")["1"].line == 83
+    typo = codes(example, "publisher-typo")
+    assert set(typo) == {"7"} and "Beijing Spring" in typo["7"].message
 
 
 def test_example_missing_fields_and_urls(workdir):
@@ -95,7 +122,9 @@ def test_markdown_footnotes():
     assert a.format == "markdown" and a.title == "Salmon, pandas and pressure"
     notes = {n.id: n for n in a.notes}
     assert list(notes) == ["norway", "panda", "3", "mark", "unused"]
-    assert notes["norway"].urls == ["https://www.nytimes.com/2016/12/19/world/europe/china-norway-nobel-liu-xiaobo.html"]
+    assert notes["norway"].urls == [
+        "https://www.nytimes.com/2016/12/19/world/europe/china-norway-nobel-liu-xiaobo.html"
+    ]
     assert notes["norway"].date == PartialDate(2016, 12, 19)
     # multi-line definition, title taken from the link text
     assert notes["panda"].title == "China's 'Panda Diplomacy'"
@@ -150,7 +179,7 @@ def test_numbered_notes_under_a_heading():
 
 def test_format_override_and_detection(tmp_path):
     p = tmp_path / "article.txt"
-    p.write_text("Text [^a].\n\n[^a]: BBC, \"Title,\" 2020.\n", encoding="utf-8")
+    p.write_text('Text [^a].\n\n[^a]: BBC, "Title," 2020.\n', encoding="utf-8")
     assert parse_article(p).notes == []  # as plain text: no {n}/[n] notes
     assert [n.id for n in parse_article(p, "markdown").notes] == ["a"]
 

@@ -40,7 +40,9 @@ def test_saved_page(site, case):
     assert page.language == case["language"]
     assert page.title_source and page.published_source
     cited = case["cited"]
-    citation = Citation(id="x", publisher=cited.get("publisher"), title=cited.get("title"), date=to_partial_date(cited.get("date")))
+    citation = Citation(
+        id="x", publisher=cited.get("publisher"), title=cited.get("title"), date=to_partial_date(cited.get("date"))
+    )
     title, date, publisher = verify(citation, page, url)
     got = {"title": title.verdict, "date": date.verdict, "publisher": publisher.verdict}
     for key, verdict in case["verdicts"].items():
@@ -54,7 +56,10 @@ def test_all_title_candidates_are_kept_with_sources(site):
     assert sources == ["og:title", "twitter:title", "JSON-LD headline", "<title>", "<h1>"]
     assert "agrees with" in outcome.page.title_source
     # the <title> lost its " | Intel | The Guardian" tail
-    assert outcome.page.title_candidates[3].value == "Intel apologises to China over Xinjiang products and labour directive"
+    assert (
+        outcome.page.title_candidates[3].value
+        == "Intel apologises to China over Xinjiang products and labour directive"
+    )
 
 
 def test_entities_decoded_exactly_once(site):
@@ -68,7 +73,9 @@ def test_entities_decoded_exactly_once(site):
 
 GBK_PAGE = (
     "<html><head><meta charset=gb2312><title>美国之音：中国警方胁迫留学生充当线人</title></head>"
-    "<body><h1>中国警方不仅监控中国留学生言论，还胁迫他们充当线人</h1><p>" + "留学生说警方找到了他们的父母。" * 20 + "</p></body></html>"
+    "<body><h1>中国警方不仅监控中国留学生言论，还胁迫他们充当线人</h1><p>"
+    + "留学生说警方找到了他们的父母。" * 20
+    + "</p></body></html>"
 )
 
 
@@ -81,7 +88,7 @@ def test_gbk_page_with_only_meta_charset(site):
 
 def test_big5_page_whose_header_charset_lies(site):
     html = (
-        "<html><head><meta charset=\"big5\"><title>大紀元：長春圍城餓死數十萬人</title></head>"
+        '<html><head><meta charset="big5"><title>大紀元：長春圍城餓死數十萬人</title></head>'
         "<body><p>" + "一九四八年，共軍圍困長春，城內平民大量餓死。" * 30 + "</p></body></html>"
     )
     _, outcome = serve_and_check(site, "/et", html.encode("big5"), "text/html; charset=ISO-8859-1")
@@ -109,7 +116,11 @@ def test_chinese_page_for_an_english_footnote_is_other_language(site):
 def test_pdf_metadata(site):
     body = make_pdf(
         ["Hostage Diplomacy: Britain, China, and the Politics", "of Negotiation, 1967-1969"],
-        {"Title": "Hostage Diplomacy: Britain, China, and the Politics of Negotiation, 1967–1969".replace("–", "-"), "Author": "Chi-kwan Mark", "CreationDate": "D:20091103120000Z"},
+        {
+            "Title": "Hostage Diplomacy: Britain, China, and the Politics of Negotiation, 1967–1969".replace("–", "-"),
+            "Author": "Chi-kwan Mark",
+            "CreationDate": "D:20091103120000Z",
+        },
     )
     _, outcome = serve_and_check(site, "/paper.pdf", body, "application/pdf")
     page = outcome.page
@@ -128,7 +139,11 @@ def test_pdf_without_metadata_uses_first_lines(site):
 @pytest.mark.parametrize(
     "title,sites,expected",
     [
-        ("Intel apologises to China over Xinjiang | Intel | The Guardian", ["The Guardian"], "Intel apologises to China over Xinjiang"),
+        (
+            "Intel apologises to China over Xinjiang | Intel | The Guardian",
+            ["The Guardian"],
+            "Intel apologises to China over Xinjiang",
+        ),
         ("JPMorgan boss regrets - BBC News", ["BBC News"], "JPMorgan boss regrets"),
         ("Reuters | Markets fall on China fears", ["Reuters"], "Markets fall on China fears"),
         ("Brexit: what next? - Explainer", [], "Brexit: what next? - Explainer"),
@@ -154,7 +169,13 @@ def test_date_from_url(url, expected):
 
 @pytest.mark.parametrize(
     "text,lang",
-    [("美国之音：中国警方", "zh"), ("The police and the students", "en"), ("La página de los estudiantes", "es"), ("Seite nicht gefunden und die Polizei", "de"), ("", None)],
+    [
+        ("美国之音：中国警方", "zh"),
+        ("The police and the students", "en"),
+        ("La página de los estudiantes", "es"),
+        ("Seite nicht gefunden und die Polizei", "de"),
+        ("", None),
+    ],
 )
 def test_detect_language(text, lang):
     assert detect_language(text) == lang

@@ -23,7 +23,7 @@ def page(title=None, published=None, site=None, language=None, candidates=()):
 
 def test_normalize_title_handles_prefixes_quotes_dashes_and_entities():
     assert normalize_title("CORRECTED: H.K.-based banker &amp; “probe” — FT") == normalize_title(
-        "Hong Kong-based banker & \"probe\" - FT"
+        'Hong Kong-based banker & "probe" - FT'
     )
     assert normalize_title("UPDATE: Intel’s apology") == "intels apology"
 
@@ -31,10 +31,26 @@ def test_normalize_title_handles_prefixes_quotes_dashes_and_entities():
 @pytest.mark.parametrize(
     "cited,found,verdict",
     [
-        ("Intel apologises to China over Xinjiang products and labour directive", "Intel apologises to China over Xinjiang products and labour directive", "match"),
-        ("Hong Kong-based Nomura banker faces exit ban from China amid probe: FT", "CORRECTED: H.K.-based Nomura banker faces exit ban from China amid probe: FT", "match"),
-        ("Norway and China Restore Ties", "Norway and China Restore Ties, 6 Years After Nobel Prize Dispute", "partial"),
-        ("China deports US spy Sandy Phan-Gillis", "China deports US 'spy' Sandy Phan-Gillis after conviction", "partial"),
+        (
+            "Intel apologises to China over Xinjiang products and labour directive",
+            "Intel apologises to China over Xinjiang products and labour directive",
+            "match",
+        ),
+        (
+            "Hong Kong-based Nomura banker faces exit ban from China amid probe: FT",
+            "CORRECTED: H.K.-based Nomura banker faces exit ban from China amid probe: FT",
+            "match",
+        ),
+        (
+            "Norway and China Restore Ties",
+            "Norway and China Restore Ties, 6 Years After Nobel Prize Dispute",
+            "partial",
+        ),
+        (
+            "China deports US spy Sandy Phan-Gillis",
+            "China deports US 'spy' Sandy Phan-Gillis after conviction",
+            "partial",
+        ),
         ("Intel apologises to China", "Recipe: the best dumplings in town", "mismatch"),
     ],
 )

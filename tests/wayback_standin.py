@@ -108,10 +108,18 @@ class WaybackStandin:
         if mode == "429":
             return send(req, 429, "Too Many Requests", content_type="text/plain")
         if mode == "error-in-200":
-            return send(req, 200, json.dumps({"status": "error", "status_ext": self.submit_error_ext, "message": "refused"}), content_type="application/json")
+            return send(
+                req,
+                200,
+                json.dumps({"status": "error", "status_ext": self.submit_error_ext, "message": "refused"}),
+                content_type="application/json",
+            )
         if mode == "daily-cap":
             return send(
-                req, 200, json.dumps({"status": "error", "status_ext": "error:too-many-daily-captures", "message": "daily cap"}), content_type="application/json"
+                req,
+                200,
+                json.dumps({"status": "error", "status_ext": "error:too-many-daily-captures", "message": "daily cap"}),
+                content_type="application/json",
             )
         if mode == "523-but-captured":
             self.add_capture(url, dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S"))
@@ -126,14 +134,25 @@ class WaybackStandin:
         self.calls.append(("status", time.monotonic()))
         job = self.jobs.get(job_id)
         if job is None:
-            return send(req, 200, json.dumps({"status": "error", "status_ext": "error:not-found", "message": "no such job"}), content_type="application/json")
+            return send(
+                req,
+                200,
+                json.dumps({"status": "error", "status_ext": "error:not-found", "message": "no such job"}),
+                content_type="application/json",
+            )
         job["polls"] += 1
         if self.submit_mode != "never-finish" and job["polls"] >= self.polls_until_success:
             ts = dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S")
             if not job.get("ts"):
                 job["ts"] = ts
                 self.add_capture(job["url"], ts)
-            body = {"status": "success", "job_id": job_id, "timestamp": job["ts"], "original_url": job["url"], "duration_sec": 3.2}
+            body = {
+                "status": "success",
+                "job_id": job_id,
+                "timestamp": job["ts"],
+                "original_url": job["url"],
+                "duration_sec": 3.2,
+            }
         else:
             body = {"status": "pending", "job_id": job_id, "resources": []}
         send(req, 200, json.dumps(body), content_type="application/json")

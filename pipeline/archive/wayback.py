@@ -151,7 +151,11 @@ class Pending:
 
     def put(self, url: str, job_id: str | None, note: str) -> None:
         with self._lock:
-            self.jobs[url] = {"job_id": job_id, "submitted_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "note": note}
+            self.jobs[url] = {
+                "job_id": job_id,
+                "submitted_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "note": note,
+            }
             self._save()
 
     def drop(self, url: str) -> None:
@@ -210,8 +214,12 @@ class WaybackClient:
                 with self._lock:
                     self._failures = self._failures + 1 if timed_out else 3
                     if self._failures >= 3 and not self.down:
-                        self.down = f"{self.endpoint} is unreachable ({type(e).__name__}); skipped for the rest of this run"
-                raise WaybackError(f"{method} {url.split('?')[0]}: {'timed out' if timed_out else type(e).__name__}") from None
+                        self.down = (
+                            f"{self.endpoint} is unreachable ({type(e).__name__}); skipped for the rest of this run"
+                        )
+                raise WaybackError(
+                    f"{method} {url.split('?')[0]}: {'timed out' if timed_out else type(e).__name__}"
+                ) from None
         with self._lock:
             self._failures = 0
         if resp.status_code == 429:
@@ -307,7 +315,11 @@ class WaybackClient:
     def submit(self, url: str) -> Capture:
         if not self.can_capture():
             return Capture(error=self.stopped or "no Wayback keys: lookup-only mode")
-        data = {"url": url, "skip_first_archive": "1", "if_not_archived_within": f"{int(self.s.max_age.total_seconds())}s"}
+        data = {
+            "url": url,
+            "skip_first_archive": "1",
+            "if_not_archived_within": f"{int(self.s.max_age.total_seconds())}s",
+        }
         try:
             resp = self._call(self.capture_pacer, "POST", f"{self.endpoint}/save", data=data, headers=self._auth())
         except WaybackError as e:
@@ -322,7 +334,9 @@ class WaybackClient:
         try:
             body = resp.json()
         except ValueError:
-            return Capture(error=f"capture answered HTTP {resp.status_code} without JSON", ambiguous=resp.status_code >= 500)
+            return Capture(
+                error=f"capture answered HTTP {resp.status_code} without JSON", ambiguous=resp.status_code >= 500
+            )
         # SPN2 reports errors inside HTTP 200 bodies
         if body.get("status") == "error" or ("job_id" not in body and body.get("status_ext")):
             ext = body.get("status_ext") or ""
@@ -337,7 +351,10 @@ class WaybackClient:
     def job_status(self, job_id: str) -> dict[str, Any]:
         resp = self._call(self.status_pacer, "GET", f"{self.endpoint}/save/status/{job_id}", headers=self._auth())
         if resp.status_code != 200:
-            return {"status": "pending" if resp.status_code in (429, 502, 503, 520, 523) else "error", "status_ext": f"http:{resp.status_code}"}
+            return {
+                "status": "pending" if resp.status_code in (429, 502, 503, 520, 523) else "error",
+                "status_ext": f"http:{resp.status_code}",
+            }
         try:
             return resp.json()
         except ValueError:

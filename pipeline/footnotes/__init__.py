@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 from ..model import Article, Finding, Marker, Note, Severity
+from ..publishers import PUBLISHER_TYPO, closest_outlet, outlet_named
 from . import html, markdown, text
 
 FORMATS = {"text": text.parse, "markdown": markdown.parse, "html": html.parse}
@@ -97,7 +98,9 @@ def cross_check(notes: list[Note], markers: list[Marker]) -> list[Finding]:
     seen: set[str] = set()
     for n in notes:
         if n.id in seen:
-            findings.append(Finding("duplicate-id", f"more than one note is numbered {n.id}", n.id, n.line, Severity.ERROR))
+            findings.append(
+                Finding("duplicate-id", f"more than one note is numbered {n.id}", n.id, n.line, Severity.ERROR)
+            )
         seen.add(n.id)
     for n in notes:
         if n.id not in cited:
@@ -107,7 +110,13 @@ def cross_check(notes: list[Note], markers: list[Marker]) -> list[Finding]:
         if m.id not in seen and m.id not in reported:
             reported.add(m.id)
             findings.append(
-                Finding("marker-without-note", f"the body cites {m.id} but there is no such note", m.id, m.line, Severity.ERROR)
+                Finding(
+                    "marker-without-note",
+                    f"the body cites {m.id} but there is no such note",
+                    m.id,
+                    m.line,
+                    Severity.ERROR,
+                )
             )
     # Out of order: a marker seen for the first time after a higher-numbered one.
     highest, first_seen = 0, set()
@@ -128,17 +137,28 @@ def cross_check(notes: list[Note], markers: list[Marker]) -> list[Finding]:
     for n in notes:
         if n.ibid:
             if previous is None:
-                findings.append(Finding("ibid-without-antecedent", "Ibid. with no note before it", n.id, n.line, Severity.ERROR))
+                findings.append(
+                    Finding("ibid-without-antecedent", "Ibid. with no note before it", n.id, n.line, Severity.ERROR)
+                )
             else:
                 findings.append(
-                    Finding("ibid", f"Ibid.: repeats note {previous.id}, not a new source", n.id, n.line, Severity.INFO, previous.id)
+                    Finding(
+                        "ibid",
+                        f"Ibid.: repeats note {previous.id}, not a new source",
+                        n.id,
+                        n.line,
+                        Severity.INFO,
+                        previous.id,
+                    )
                 )
             continue
         key = _norm(n.raw)
         same = by_text.get(key)
         if same is not None:
             findings.append(
-                Finding("duplicate-note", f"repeats note {same.id} word for word", n.id, n.line, Severity.WARNING, same.id)
+                Finding(
+                    "duplicate-note", f"repeats note {same.id} word for word", n.id, n.line, Severity.WARNING, same.id
+                )
             )
         else:
             other = next((by_url[_norm_url(u)] for u in n.urls if _norm_url(u) in by_url), None)
@@ -146,7 +166,14 @@ def cross_check(notes: list[Note], markers: list[Marker]) -> list[Finding]:
                 other = by_source.get((_norm(n.publisher or ""), _norm(n.title)))
             if other is not None:
                 findings.append(
-                    Finding("same-source", f"cites the same source as note {other.id}", n.id, n.line, Severity.INFO, other.id)
+                    Finding(
+                        "same-source",
+                        f"cites the same source as note {other.id}",
+                        n.id,
+                        n.line,
+                        Severity.INFO,
+                        other.id,
+                    )
                 )
         by_text.setdefault(key, n)
         for u in n.urls:
@@ -156,6 +183,17 @@ def cross_check(notes: list[Note], markers: list[Marker]) -> list[Finding]:
         previous = n
         if not (n.publisher or n.title or n.date or n.urls):
             findings.append(Finding("unparsed-note", "nothing could be parsed; the raw text is kept", n.id, n.line))
+        if n.publisher and outlet_named(n.publisher) is None:
+            near = closest_outlet(n.publisher)
+            if near and near[2] >= PUBLISHER_TYPO:
+                findings.append(
+                    Finding(
+                        "publisher-typo",
+                        f"no outlet is called {n.publisher!r}; did you mean {near[0].name!r}?",
+                        n.id,
+                        n.line,
+                    )
+                )
     return findings
 
 

@@ -52,8 +52,8 @@ _DATE_PATTERNS = [
 _YEAR = re.compile(r"(?<![\d/-])\(?(?P<y>(?:19|20)\d\d)\)?(?![\d/-])")
 
 URL_RE = re.compile(r"""(?:https?://|www\.)[^\s<>"'“”‘’\]\)]+""", re.I)
-_OPEN_QUOTES = "“\"«「『„《"
-_CLOSE_QUOTES = "”\"»」』“》"
+_OPEN_QUOTES = '“"«「『„《'
+_CLOSE_QUOTES = '”"»」』“》'
 _ACCESS_RE = re.compile(
     r"\b(?:accessed|retrieved|archived|available)(?: on| from| at| at:)?\b[^;]*?(?:(?:19|20)\d\d|$)", re.I
 )

@@ -56,7 +56,10 @@ def _evidence(r: dict) -> str:
         hops = "".join(f"<li>{e(h.get('status'))} {e(h.get('url'))} → {e(h.get('location'))}</li>" for h in chain)
         rows.append(f"<dt>Redirects</dt><dd><ol>{hops}</ol></dd>")
     if check:
-        bits = [f"HTTP {e(check.get('http_status'))}" if check.get("http_status") else "", f"{e(check.get('elapsed_ms'))} ms"]
+        bits = [
+            f"HTTP {e(check.get('http_status'))}" if check.get("http_status") else "",
+            f"{e(check.get('elapsed_ms'))} ms",
+        ]
         if check.get("truncated"):
             bits.append("body capped")
         if check.get("failing_since"):
@@ -64,8 +67,12 @@ def _evidence(r: dict) -> str:
         rows.append(f"<dt>Check</dt><dd>{' · '.join(b for b in bits if b)}</dd>")
     page = r.get("page") or {}
     if page:
-        cands = "".join(f"<li><b>{e(c['source'])}</b>: {e(c['value'])}</li>" for c in page.get("title_candidates") or [])
-        rows.append(f"<dt>Page title</dt><dd>{e(page.get('title'))} <small>({e(page.get('title_source'))})</small><ul>{cands}</ul></dd>")
+        cands = "".join(
+            f"<li><b>{e(c['source'])}</b>: {e(c['value'])}</li>" for c in page.get("title_candidates") or []
+        )
+        rows.append(
+            f"<dt>Page title</dt><dd>{e(page.get('title'))} <small>({e(page.get('title_source'))})</small><ul>{cands}</ul></dd>"
+        )
         rows.append(
             f"<dt>Page facts</dt><dd>published {e(page.get('published') or '?')} <small>({e(page.get('published_source'))})</small>"
             f" · site {e(page.get('site_name') or '?')} <small>({e(page.get('site_name_source'))})</small>"
@@ -80,7 +87,9 @@ def _evidence(r: dict) -> str:
                 f"<dt>{e(key.split('_')[0].title())}</dt><dd>cited: “{e(m.get('cited'))}”<br>page: “{e(m.get('found'))}”{detail}{sugg}</dd>"
             )
     if r.get("verified_against") and r["verified_against"] != "live page":
-        rows.append(f"<dt>Verified against</dt><dd>archived copy {a(r['verified_against'], r['verified_against'])}</dd>")
+        rows.append(
+            f"<dt>Verified against</dt><dd>archived copy {a(r['verified_against'], r['verified_against'])}</dd>"
+        )
     snaps = r.get("snapshots") or []
     if snaps:
         items = "".join(
@@ -120,7 +129,11 @@ def render(report: dict[str, Any]) -> str:
         status = r.get("status") or ""
         flag = ""
         if status in ("dead", "soft-404", "unreachable"):
-            flag = " ✔ confirmed" if check.get("confirmed") else " ⏳ unconfirmed"
+            flag = (
+                " confirmed"
+                if check.get("confirmed")
+                else f" · failing since {(check.get('failing_since') or '')[:10]}"
+            )
         paywall = ' <span class="tag">paywalled</span>' if r.get("paywalled") else ""
         cited = " · ".join(x for x in (e(r.get("publisher")), e(r.get("title"))) if x) or "—"
         archive = a(r.get("archive_date") or "snapshot", r.get("archive_url")) if r.get("archive_url") else ""
@@ -129,23 +142,32 @@ def render(report: dict[str, Any]) -> str:
             f'<tr class="row" data-status="{e(status)}" data-verdict="{e(tverdict)}" data-i="{i}" tabindex="0" aria-expanded="false">'
             f'<td data-sort="{e(r["id"]).zfill(6)}">{e(r["id"])}</td><td>{cited}</td>'
             f'<td data-sort="{e(status)}"><span class="s s-{e(status)}">{e(status)}</span>{e(flag)}{paywall}<div class="reason">{e(r.get("reason"))}</div></td>'
-            f"<td>{e((r.get('page') or {}).get('title'))}</td>"
-            f"<td data-sort=\"{e(tverdict)}\">{_verdict(r.get('title_match'))}</td><td>{_verdict(r.get('date_match'))}</td>"
-            f"<td>{_verdict(r.get('publisher_match'))}</td><td>{archive}</td></tr>"
+            f'<td data-label="page title">{e((r.get("page") or {}).get("title"))}</td>'
+            f'<td data-label="title" data-sort="{e(tverdict)}">{_verdict(r.get("title_match"))}</td>'
+            f'<td data-label="date">{_verdict(r.get("date_match"))}</td>'
+            f'<td data-label="publisher">{_verdict(r.get("publisher_match"))}</td><td data-label="archive">{archive}</td></tr>'
             f'<tr class="evidence" hidden><td colspan="8">{_evidence(r)}</td></tr>'
         )
     findings = "".join(
-        f"<li><b>{{{e(f.get('footnote'))}}}</b> <span class=\"sev sev-{e(f['severity'])}\">{e(f['severity'])}</span> "
+        f'<li><b>{{{e(f.get("footnote"))}}}</b> <span class="sev sev-{e(f["severity"])}">{e(f["severity"])}</span> '
         f"{e(f['message'])} <code>{e(f['code'])}</code>{(' · line ' + e(f['line'])) if f.get('line') else ''}</li>"
         for f in report.get("findings") or []
     )
     changes = report.get("changes") or {}
-    change_items = "".join(
-        f"<li><b>{e(label)}</b>: {e(', '.join(changes[key]))}</li>"
-        for key, label in (("newly_failing", "Newly failing"), ("confirmed_dead", "Confirmed dead"), ("recovered", "Recovered"), ("newly_archived", "Newly archived"))
-        if changes.get(key)
-    ) or "<li>Nothing changed since the last run.</li>"
-    notes = "".join(f"<p class=\"note\">{e(n)}</p>" for n in report.get("notes") or [])
+    change_items = (
+        "".join(
+            f"<li><b>{e(label)}</b>: {e(', '.join(changes[key]))}</li>"
+            for key, label in (
+                ("newly_failing", "Newly failing"),
+                ("confirmed_dead", "Confirmed dead"),
+                ("recovered", "Recovered"),
+                ("newly_archived", "Newly archived"),
+            )
+            if changes.get(key)
+        )
+        or "<li>Nothing changed since the last run.</li>"
+    )
+    notes = "".join(f'<p class="note">{e(n)}</p>' for n in report.get("notes") or [])
     return _asset("report.html").format(
         title=e(title),
         css=_asset("report.css"),
@@ -154,7 +176,7 @@ def render(report: dict[str, Any]) -> str:
         status_opts=status_opts,
         verdict_opts=verdict_opts,
         rows="".join(body_rows),
-        findings=f"<h2>Problems in the footnotes</h2><ul class=\"findings\">{findings}</ul>" if findings else "",
+        findings=f'<h2>Problems in the footnotes</h2><ul class="findings">{findings}</ul>' if findings else "",
         changes=change_items,
         notes=notes,
         tool=e(report["tool"]),

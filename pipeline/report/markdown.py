@@ -30,6 +30,24 @@ def link(text: str, url: str | None) -> str:
 STATUS_ORDER = ["dead", "soft-404", "unreachable", "blocked", "timeout", "error", "redirected", "live", "skipped"]
 
 
+GROUPED = ("missing-url", "missing-date", "missing-title", "missing-publisher")
+
+
+def group_findings(findings: list[dict], threshold: int = 4) -> tuple[list[dict], dict[str, list[dict]]]:
+    """Findings that hit many notes (no URL, no date) read better as one line each."""
+    counts: dict[str, int] = {}
+    for f in findings:
+        counts[f["code"]] = counts.get(f["code"], 0) + 1
+    groups: dict[str, list[dict]] = {}
+    singles = []
+    for f in findings:
+        if f["code"] in GROUPED and counts[f["code"]] >= threshold:
+            groups.setdefault(f["code"], []).append(f)
+        else:
+            singles.append(f)
+    return singles, groups
+
+
 def summary(report: dict[str, Any]) -> str:
     s = report["summary"]
     lines = [f"## citewatch: {esc(report['article'].get('title') or report['name'])}", ""]
@@ -89,14 +107,17 @@ def render(report: dict[str, Any]) -> str:
     lines.append("| id | cited publisher · title | status | page title | title | date | publisher | archive |")
     lines.append("|---|---|---|---|---|---|---|---|")
     for r in report["results"]:
-        cited = " · ".join(x for x in (esc(r.get("publisher")), esc(r.get("title"))) if x) or "—"
-        if r.get("url"):
-            cited = link(cited, r["url"])
+        cited_text = " · ".join(x for x in (r.get("publisher"), r.get("title")) if x) or "—"
+        cited = link(cited_text, r.get("url"))
         status = f"**{esc(r.get('status'))}** {esc(r.get('reason'))}"
         check = r.get("check") or {}
         if check.get("status") in ("dead", "soft-404", "unreachable"):
-            status += " (confirmed)" if check.get("confirmed") else (
-                f" (failing since {esc((check.get('failing_since') or '')[:10])}, {check.get('failing_checks')} check(s))"
+            status += (
+                " (confirmed)"
+                if check.get("confirmed")
+                else (
+                    f" (failing since {esc((check.get('failing_since') or '')[:10])}, {check.get('failing_checks')} check(s))"
+                )
             )
         if r.get("paywalled"):
             status += " · paywalled"
@@ -104,7 +125,11 @@ def render(report: dict[str, Any]) -> str:
         page_title = esc(page.get("title"))
         if r.get("verified_against") and r["verified_against"] != "live page":
             page_title += " *(from archive)*"
-        archive = link(r["archive_date"] or "snapshot", r["archive_url"]) if r.get("archive_url") else esc(r.get("archive_note"))
+        archive = (
+            link(r["archive_date"] or "snapshot", r["archive_url"])
+            if r.get("archive_url")
+            else esc(r.get("archive_note"))
+        )
         lines.append(
             f"| {esc(r['id'])} | {cited} | {status} | {page_title} | {_verdict(r.get('title_match'))} | "
             f"{_verdict(r.get('date_match'))} | {_verdict(r.get('publisher_match'))} | {archive} |"
@@ -114,9 +139,15 @@ def render(report: dict[str, Any]) -> str:
     if findings:
         lines.append("## Problems in the footnotes")
         lines.append("")
-        for f in findings:
+        singles, groups = group_findings(findings)
+        for code, group in groups.items():
+            ids = ", ".join(f"{{{esc(f.get('footnote'))}}}" for f in group)
+            lines.append(f"- {len(group)} notes: {esc(group[0]['message'])} `{code}` — {ids}")
+        for f in singles:
             where = f"line {f['line']}" if f.get("line") else ""
-            lines.append(f"- {{{esc(f.get('footnote'))}}} {esc(f['severity'])}: {esc(f['message'])} `{f['code']}` {where}".rstrip())
+            lines.append(
+                f"- {{{esc(f.get('footnote'))}}} {esc(f['severity'])}: {esc(f['message'])} `{f['code']}` {where}".rstrip()
+            )
         lines.append("")
     for note in report.get("notes") or []:
         lines.append(f"> {esc(note)}")

@@ -1,0 +1,272 @@
+"""End to end through the CLI: an article whose sources live on loopback, a Wayback stand-in,
+all four reports, exit statuses, "changed since last run", and resuming."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import main
+
+from .conftest import ROOT
+from .servers import html, redirect, send
+from .wayback_standin import WaybackStandin
+
+SCHEMA = json.loads((ROOT / "docs" / "report.schema.json").read_text(encoding="utf-8"))
+
+ARTICLE = """# Sources under test
+
+Live {{live}}[^1], gone[^2], moved[^3], walled[^4], vanished[^5], translated[^6], paid[^7], hostile[^8].
+
+[^1]: Example News, "A live story," December 23, 2021, {base}/live
+[^2]: Example News, "A story that is gone," May 1, 2020, {base}/dead
+[^3]: Example News, "A moved story," 2021, {base}/moved
+[^4]: Example News, "A walled story," 2021, {base}/blocked
+[^5]: Example News, "A vanished story," 2021, {base}/soft
+[^6]: VOA, "Chinese Police Coerce Students to Become Undercover Agents," October 30, 2020, {base}/zh
+[^7]: Example News, "A paid story," 2021, {base}/paid
+[^8]: Example News, "<script>alert(1)</script>", 2021, {base}/xss
+"""
+
+EXPECTED = {
+    "1": "live",
+    "2": "dead",
+    "3": "redirected",
+    "4": "blocked",
+    "5": "soft-404",
+    "6": "live",
+    "7": "live",
+    "8": "live",
+}
+
+
+@pytest.fixture
+def world(site, tmp_path, monkeypatch):
+    site.routes["/live"] = html("A live story")
+    site.routes["/dead"] = html("gone", status=404)
+    site.routes["/moved"] = redirect("/new-home-of-the-story", 301)
+    site.routes["/new-home-of-the-story"] = html("A moved story")
+    site.routes["/blocked"] = lambda req: send(
+        req, 403, "<title>Just a moment...</title><script src='/cdn-cgi/challenge-platform/x'></script>"
+    )
+    site.routes["/soft"] = redirect("/", 302)
+    site.routes["/"] = html("Example News front page")
+    site.routes["/zh"] = lambda req: send(
+        req,
+        200,
+        (
+            "<html><head><meta charset=gbk><title>中国警方胁迫留学生充当线人</title></head><body>"
+            + "内容" * 300
+            + "</body></html>"
+        ).encode("gbk"),
+        content_type="text/html",
+    )
+    site.routes["/paid"] = html("A paid story", body="Subscribe to continue reading. " + "words " * 100)
+    site.routes["/xss"] = html("<script>alert(1)</script> | pipes | and [brackets](x)")
+    wayback = WaybackStandin()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("WAYBACK_ACCESS_KEY", "AK")
+    monkeypatch.setenv("WAYBACK_SECRET_KEY", "SK")
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    (tmp_path / "post.md").write_text(ARTICLE.format(base=site.url("").rstrip("/")), encoding="utf-8")
+    yield site, wayback, tmp_path
+    wayback.stop()
+
+
+def cli(*args, env=None):
+    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+
+def run_args(wayback, *extra):
+    return [
+        "run",
+        *extra,
+        "--allow-private",
+        "--timeout",
+        "3",
+        "--read-timeout",
+        "2",
+        "--retries",
+        "0",
+        # a stand-in has no rate limit; the real defaults stay under the documented ones
+        "--wayback-endpoint",
+        wayback.endpoint,
+        "--cdx-per-minute",
+        "6000",
+        "--captures-per-minute",
+        "6000",
+    ]
+
+
+def results(path: Path) -> dict[str, dict]:
+    return {r["id"]: r for r in json.loads(path.read_text(encoding="utf-8"))["results"]}
+
+
+def test_run_end_to_end(world, monkeypatch):
+    site, wayback, tmp = world
+    res = cli(*run_args(wayback, "post.md", "--citations", "citations.yaml", "--junit", "reports/junit.xml"))
+    assert res.exit_code == 0, res.output
+    for ext in ("md", "html", "json"):
+        assert (tmp / "reports" / f"post.{ext}").exists()
+    report = json.loads((tmp / "reports" / "post.json").read_text(encoding="utf-8"))
+    jsonschema.validate(report, SCHEMA)
+    got = {r["id"]: r["status"] for r in report["results"]}
+    assert got == EXPECTED
+    by = results(tmp / "reports" / "post.json")
+    assert by["6"]["title_match"]["verdict"] == "other-language"
+    assert by["7"]["paywalled"] is True
+    assert by["1"]["title_match"]["verdict"] == "match" and by["1"]["archive_url"].startswith(wayback.endpoint)
+    assert by["3"]["final_url"].endswith("/new-home-of-the-story")
+    # every URL fetched once (the soft-404 probe aside)
+    assert site.hits("/live") == 1 and site.hits("/dead") == 1
+    # escaping in every format
+    html_text = (tmp / "reports" / "post.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in html_text.split("<script>", 1)[0] + html_text.rsplit("</script>", 1)[-1]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html_text
+    md = (tmp / "reports" / "post.md").read_text(encoding="utf-8")
+    assert "[Example News · \\<script\\>alert\\(1\\)\\</script\\>](<" in md
+    assert "| \\<script\\>alert\\(1\\)\\</script\\> \\| pipes |" in md  # the page title, pipe escaped
+    junit = (tmp / "reports" / "junit.xml").read_text(encoding="utf-8")
+    assert junit.count("<testcase") == 8 and "<failure" not in junit  # nothing confirmed yet
+    # citations.yaml got the archive links
+    assert "archive_url:" in (tmp / "citations.yaml").read_text(encoding="utf-8")
+
+
+def test_second_run_reports_changes_and_confirms(world, monkeypatch):
+    site, wayback, tmp = world
+    confirm = ["--confirm-checks", "2", "--confirm-days", "0", "--force"]
+    first = cli(*run_args(wayback, "post.md", "--citations", "c.yaml", *confirm))
+    assert first.exit_code == 0, first.output
+    changes = json.loads((tmp / "reports" / "post.json").read_text())["changes"]
+    assert set(changes["newly_failing"]) == {"2", "5"}
+
+    site.routes["/soft"] = html("A vanished story")  # came back
+    second = cli(*run_args(wayback, "post.md", "--citations", "c.yaml", *confirm, "--junit", "reports/j.xml"))
+    assert second.exit_code == 2, second.output
+    report = json.loads((tmp / "reports" / "post.json").read_text())
+    assert report["changes"]["confirmed_dead"] == ["2"]
+    assert report["changes"]["recovered"] == ["5"]
+    assert report["changes"]["newly_failing"] == []
+    assert report["exit_status"] == 2
+    md = (tmp / "reports" / "post.md").read_text(encoding="utf-8")
+    assert "**Confirmed dead**: {2}" in md and "**Recovered**: {5}" in md
+    junit = (tmp / "reports" / "j.xml").read_text(encoding="utf-8")
+    assert junit.count("<failure") == 1
+
+
+def test_fail_on_verdicts(world, monkeypatch):
+    site, wayback, tmp = world
+    res = cli(*run_args(wayback, "post.md", "--fail-on", "blocked,title:mismatch", "--no-wayback"))
+    assert res.exit_code == 2
+
+
+def test_report_rerenders_without_network(world, monkeypatch):
+    site, wayback, tmp = world
+    cli(*run_args(wayback, "post.md", "--no-wayback"))
+    before = (tmp / "reports" / "post.md").read_text(encoding="utf-8")
+    shutil.rmtree(tmp / "reports")
+    site.stop_hits = len(site.log)
+    res = cli("report")
+    assert res.exit_code == 0, res.output
+    assert (tmp / "reports" / "post.md").read_text(encoding="utf-8") == before
+    assert len(site.log) == site.stop_hits  # nothing fetched
+
+
+def test_step_summary_is_appended(world, monkeypatch):
+    site, wayback, tmp = world
+    summary = tmp / "summary.md"
+    summary.write_text("earlier step\n")
+    res = cli(*run_args(wayback, "post.md", "--no-wayback"), env={"GITHUB_STEP_SUMMARY": str(summary)})
+    assert res.exit_code == 0
+    text = summary.read_text()
+    assert text.startswith("earlier step\n") and "## citewatch: Sources under test" in text
+
+
+def test_interrupted_run_resumes(world, monkeypatch):
+    """Ctrl-C during the checks: finished checks are kept; the next run does not redo them."""
+    from pipeline import run as run_mod
+
+    site, wayback, tmp = world
+    real = run_mod.check_urls
+
+    def interrupted(urls, settings, history, on_fetch=None, on_progress=None, fetcher=None):
+        def progress(url, outcome):
+            if len([u for u in history.all_urls()]) >= 3:
+                raise KeyboardInterrupt
+
+        return real(urls, settings, history, on_fetch=on_fetch, on_progress=progress, fetcher=fetcher)
+
+    monkeypatch.setattr(run_mod, "check_urls", interrupted)
+    res = cli(*run_args(wayback, "post.md", "--no-wayback", "--concurrency", "1"))
+    assert res.exit_code == 130
+    assert "interrupted" in res.output
+    done = set(run_mod.History(tmp / "archive").all_urls())
+    assert 3 <= len(done) < 8
+    assert not (tmp / "reports" / "post.json").exists()  # no half-made report
+    monkeypatch.setattr(run_mod, "check_urls", real)
+    hits_before = {p: site.hits(p) for p in ("/live", "/paid", "/zh")}
+    res = cli(*run_args(wayback, "post.md", "--no-wayback"))
+    assert res.exit_code == 0, res.output
+    report = json.loads((tmp / "reports" / "post.json").read_text())
+    skipped_fresh = [r for r in report["results"] if r["status"] == "skipped"]
+    assert skipped_fresh and all("fresh" in r["reason"] for r in skipped_fresh)
+    assert sum(site.hits(p) - n for p, n in hits_before.items()) <= 3
+
+
+def test_several_articles_share_fetches_and_get_an_index(world, monkeypatch):
+    site, wayback, tmp = world
+    (tmp / "other.md").write_text(
+        f'Again[^a].\n\n[^a]: Example News, "A live story," 2021, {site.url("/live")}\n', encoding="utf-8"
+    )
+    res = cli(*run_args(wayback, "post.md", "other.md", "--no-wayback"))
+    assert res.exit_code == 0, res.output
+    assert site.hits("/live") == 1
+    assert (tmp / "citations" / "post.yaml").exists() and (tmp / "citations" / "other.yaml").exists()
+    index = (tmp / "reports" / "index.md").read_text(encoding="utf-8")
+    assert "post.md" in index and "other.md" in index
+
+
+def chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+@pytest.mark.skipif(chromium() is None, reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_html_report_in_headless_chromium(world, monkeypatch):
+    site, wayback, tmp = world
+    cli(*run_args(wayback, "post.md", "--no-wayback"))
+    page = tmp / "reports" / "post.html"
+    profile = tmp / "chrome-profile"
+    out = subprocess.run(
+        [
+            chromium(),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=2000",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        timeout=90,
+    )
+    dom = out.stdout.decode("utf-8", "replace")
+    console = [line for line in out.stderr.decode("utf-8", "replace").splitlines() if "CONSOLE" in line]
+    assert not console, console
+    assert "8 of 8 shown" in dom  # the script ran
+    assert 'data-count="citations"><span class="n">8</span>' in dom
+    assert 'data-count="live"><span class="n">4</span>' in dom
+    assert "alert(1)" in dom and "<script>alert(1)</script>" not in dom
