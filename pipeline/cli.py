@@ -133,7 +133,13 @@ def check_options(fn):
             show_default=True,
             help="Read at most this much of each body.",
         ),
-        click.option("--max-redirects", type=click.IntRange(0, 50), default=10, show_default=True),
+        click.option(
+            "--max-redirects",
+            type=click.IntRange(0, 50),
+            default=10,
+            show_default=True,
+            help="Redirect hops (and meta refreshes) followed at most.",
+        ),
         click.option(
             "--user-agent",
             default=DEFAULT_USER_AGENT,
@@ -142,6 +148,12 @@ def check_options(fn):
         ),
         click.option(
             "--allow-private", is_flag=True, help="Allow loopback/private/link-local addresses (refused by default)."
+        ),
+        click.option(
+            "--allow-host",
+            multiple=True,
+            metavar="HOST",
+            help="Allow this one host even if it resolves to a private address (repeatable).",
         ),
         click.option("--no-probe", is_flag=True, help="Never fetch a made-up sibling URL to detect soft-404s."),
         click.option(
@@ -191,6 +203,7 @@ def settings_from(opts: dict) -> CheckSettings:
             min_interval=opts["min_interval"],
             user_agent=opts["user_agent"],
             allow_private=opts["allow_private"],
+            allow_hosts=tuple(opts["allow_host"]),
         ),
         recheck_after=parse_duration(opts["recheck_after"]),
         force=opts["force"],
@@ -527,7 +540,11 @@ def archive(citations_file: Path, **opts) -> None:
     help="Article format (default: from extension and content).",
 )
 @click.option(
-    "--reports-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"), show_default=True
+    "--reports-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("reports"),
+    show_default=True,
+    help="Where NAME.md, NAME.html and NAME.json go.",
 )
 @click.option(
     "--junit",
@@ -621,7 +638,11 @@ def run(
     "--archive-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("archive"), show_default=True
 )
 @click.option(
-    "--reports-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"), show_default=True
+    "--reports-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("reports"),
+    show_default=True,
+    help="Where to write the reports.",
 )
 @click.option("--junit", type=click.Path(path_type=Path), default=None, help="Also write JUnit XML here.")
 @friendly_errors

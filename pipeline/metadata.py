@@ -52,8 +52,8 @@ def _tld():
 
 def registered_domain(url_or_host: str) -> str | None:
     host = urlsplit(url_or_host).hostname if "//" in url_or_host else url_or_host
-    if not host:
-        return None
+    if not host or re.fullmatch(r"[\d.]+|[0-9a-f:]+", host):
+        return None  # an IP address names no publisher
     ext = _tld()(host)
     if hasattr(ext, "top_domain_under_public_suffix"):
         rd = ext.top_domain_under_public_suffix

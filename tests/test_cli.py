@@ -1,0 +1,175 @@
+"""The command line as a user meets it: help, one-line errors, exit statuses, docs in step."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import main
+
+from .conftest import ROOT
+from .servers import html
+
+
+def cli(*args, **kw):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False, **kw)
+
+
+@pytest.mark.parametrize("command", ["extract", "check", "archive", "run", "report"])
+def test_every_command_has_help_with_an_example(command):
+    res = cli(command, "--help")
+    assert res.exit_code == 0
+    assert "Example" in res.output
+
+
+def test_python_dash_m_works():
+    out = subprocess.run([sys.executable, "-m", "pipeline", "--help"], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert out.returncode == 0 and "Usage:" in out.stdout and "citewatch" in out.stdout.lower()
+
+
+def test_extract_on_the_example(workdir):
+    res = cli("extract", "examples/hostage-diplomacy.txt", "-o", "citations.yaml")
+    assert res.exit_code == 0, res.output
+    out = res.output
+    assert "examples/hostage-diplomacy.txt:83: footnote 1: warning: never referenced in the article body" in out
+    assert "examples/hostage-diplomacy.txt:88: footnote 6: info: Ibid.: repeats note 5" in out
+    assert "footnote 8: warning: repeats note 5 word for word" in out
+    assert "footnote 16: warning: repeats note 14 word for word" in out
+    assert "footnote 17: warning: no publisher" in out
+    assert "footnote 7: warning: no outlet is called 'Beijing Sprint'; did you mean 'Beijing Spring'?" in out
+    assert "27 notes (text)" in out and "27 of 27 notes have no URL" in out
+    assert (workdir / "citations.yaml").exists()
+
+
+def one_line_error(res, *needles):
+    assert res.exit_code == 1, res.output
+    lines = [line for line in res.stderr.splitlines() if line.strip()]
+    assert lines and all(line.startswith("citewatch: ") for line in lines), res.stderr
+    assert "Traceback" not in res.output
+    for n in needles:
+        assert n in res.stderr, res.stderr
+
+
+def test_missing_article(workdir):
+    one_line_error(cli("extract", "nope.txt"), "nope.txt: no such file")
+
+
+def test_empty_and_binary_articles(workdir):
+    Path("empty.txt").write_text("")
+    one_line_error(cli("extract", "empty.txt"), "empty.txt: the file is empty")
+    Path("bin.txt").write_bytes(b"\x7fELF\x00\x00\x01")
+    one_line_error(cli("extract", "bin.txt"), "binary")
+
+
+def test_article_without_notes(workdir):
+    Path("plain.txt").write_text("Just prose, no footnotes at all.\n")
+    res = cli("extract", "plain.txt", "-o", "c.yaml")
+    one_line_error(res, "plain.txt: no footnotes found")
+
+
+def test_malformed_citations_yaml(workdir):
+    Path("citations.yaml").write_text("citations:\n  - id: '1'\n    url: [oops\n")
+    one_line_error(cli("check", "citations.yaml"), "citations.yaml:4: YAML syntax error")
+
+
+def test_invalid_citations_list_every_problem(workdir):
+    Path("citations.yaml").write_text("citations:\n  - id: '1'\n    url: file:///etc/passwd\n  - id: '1'\n")
+    res = cli("check", "citations.yaml")
+    one_line_error(res, "citations.yaml:3: citation 1: url must be an http(s) URL", "citations.yaml:4: duplicate id '1'")
+
+
+def test_missing_citations_file_says_what_to_do(workdir):
+    one_line_error(cli("check"), "citations.yaml: no such file (run 'citewatch extract ARTICLE -o citations.yaml' first)")
+
+
+def test_bad_fail_on(workdir):
+    Path("citations.yaml").write_text("citations: []\n")
+    one_line_error(cli("check", "--fail-on", "dead,bogus"), "unknown --fail-on value(s): bogus")
+
+
+def test_bad_duration_is_a_usage_error(workdir):
+    Path("citations.yaml").write_text("citations: []\n")
+    res = cli("check", "--recheck-after", "soon")
+    assert res.exit_code in (1, 2) and "not a duration" in res.output
+
+
+def test_check_json_and_exit_status(workdir, site):
+    site.routes["/ok"] = html("Fine page")
+    site.routes["/gone"] = html("gone", status=410)
+    Path("citations.yaml").write_text(
+        "citations:\n"
+        f"  - id: '1'\n    title: Fine page\n    url: {site.url('/ok')}\n"
+        f"  - id: '2'\n    url: {site.url('/gone')}\n"
+        "  - id: '3'\n    title: no url here\n"
+    )
+    res = cli("check", "--allow-private", "--timeout", "2", "--json", "out.json", "--no-probe")
+    assert res.exit_code == 0, res.output  # one failing check is not yet confirmed
+    assert "HTTP 410 Gone" in res.output and "failing since" in res.output
+    assert "3 citations, 2 with a URL" in res.output
+    report = json.loads(Path("out.json").read_text())
+    jsonschema.validate(report, json.loads((ROOT / "docs" / "report.schema.json").read_text()))
+    one, two, three = report["results"]
+    for field in ("id", "url", "status", "reason", "http_status", "final_url", "redirect_chain", "paywalled", "checked_at", "elapsed_ms"):
+        assert field in one
+    assert (one["status"], two["status"], three["status"]) == ("live", "dead", "skipped")
+    assert one["title_match"]["verdict"] == "match"
+    # confirmation is settable: one check over zero days is enough here
+    res = cli("check", "--allow-private", "--timeout", "2", "--confirm-checks", "1", "--confirm-days", "0", "--no-probe")
+    assert res.exit_code == 2 and "[confirmed]" in res.output
+    # and a live URL checked a moment ago is fresh: skipped unless --force
+    res = cli("check", "--allow-private", "--timeout", "2", "--no-probe")
+    assert "fresh in the cache" in res.output
+
+
+def test_private_address_refused_without_flag(workdir):
+    Path("citations.yaml").write_text("citations:\n  - id: '1'\n    url: http://169.254.169.254/latest/meta-data/\n")
+    res = cli("check", "--timeout", "2")
+    assert res.exit_code == 0 and "skipped" in res.output and "--allow-private" in res.output
+
+
+def readme_block(name: str) -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    m = re.search(rf"<!-- help:{name} -->\n```text\n(.*?)```\n<!-- /help:{name} -->", text, re.S)
+    assert m, f"README has no help block for {name!r}"
+    return m.group(1)
+
+
+@pytest.mark.parametrize("command", ["", "run", "check", "extract", "archive", "report"])
+def test_readme_help_is_in_step_with_the_code(command):
+    args = [command, "--help"] if command else ["--help"]
+    res = CliRunner().invoke(main, args, prog_name="citewatch", terminal_width=100)
+    assert readme_block(command or "main") == res.output
+
+
+def test_readme_opens_with_the_two_commands():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    head = text[:1500]
+    assert "pip install -e ." in head and "citewatch run examples/hostage-diplomacy.txt" in head
+    assert "pytest" in head
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "pip install -e '.[test]'" in ci and "pytest" in ci
+
+
+def actionlint() -> str | None:
+    here = Path(sys.executable).parent / "actionlint"
+    return str(here) if here.exists() else shutil.which("actionlint")
+
+
+@pytest.mark.skipif(actionlint() is None, reason="actionlint is in the test extras")
+def test_workflow_passes_actionlint():
+    out = subprocess.run([actionlint(), ".github/workflows/citewatch.yml"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_workflow_does_what_the_ci_recipe_promises():
+    wf = (ROOT / ".github" / "workflows" / "citewatch.yml").read_text(encoding="utf-8")
+    for needle in ("schedule:", "workflow_dispatch:", "pip install", "citewatch run", "upload-artifact", "secrets.WAYBACK_ACCESS_KEY", "secrets.WAYBACK_SECRET_KEY", "git diff --cached --quiet", "git push"):
+        assert needle in wf, needle
