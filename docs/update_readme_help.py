@@ -1,6 +1,6 @@
 """Refresh the `--help` blocks quoted in README.md from the code (tests/test_cli.py checks them).
 
-    python docs/update_readme_help.py
+python docs/update_readme_help.py
 """
 
 from __future__ import annotations

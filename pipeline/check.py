@@ -123,23 +123,22 @@ def check_urls(
     own = fetcher is None
     fetcher = fetcher or Fetcher(settings.fetch)
     probes = _ProbeCache(fetcher)
-    progress_lock = threading.Lock()
 
-    def work(url: str, _fetch_unused: Fetch | None = None) -> UrlOutcome:
-        outcome = check_one(url, fetcher, settings, history, probes, on_fetch)
-        if on_progress:
-            with progress_lock:
-                on_progress(url, outcome)
-        return outcome
+    def work(url: str) -> UrlOutcome:
+        return check_one(url, fetcher, settings, history, probes, on_fetch)
 
     try:
-        return _run_pool(list(dict.fromkeys(urls)), work, settings.fetch.concurrency)
+        return _run_pool(list(dict.fromkeys(urls)), work, settings.fetch.concurrency, on_progress)
     finally:
         if own:
             fetcher.close()
 
 
-def _run_pool(urls: list[str], work: Callable[[str], UrlOutcome], concurrency: int) -> dict[str, UrlOutcome]:
+def _run_pool(
+    urls: list[str], work: Callable[[str], UrlOutcome], concurrency: int, on_progress: OnProgress | None
+) -> dict[str, UrlOutcome]:
+    """Run ``work`` over ``urls``; progress is reported from this (the calling) thread, so
+    a slow terminal or pipe never holds up the workers."""
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
     results: dict[str, UrlOutcome] = {}
@@ -147,7 +146,10 @@ def _run_pool(urls: list[str], work: Callable[[str], UrlOutcome], concurrency: i
     futures = {pool.submit(work, u): u for u in urls}
     try:
         for fut in as_completed(futures):
-            results[futures[fut]] = fut.result()
+            url = futures[fut]
+            results[url] = fut.result()
+            if on_progress:
+                on_progress(url, results[url])
     except BaseException:
         # Ctrl-C: start nothing new; requests under way end at their own deadline
         for fut in futures:

@@ -14,10 +14,13 @@ import io
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urlsplit
 
-from bs4 import BeautifulSoup
+import lxml.html
+from lxml import etree
 from rapidfuzz import fuzz
 
 from .decode import decode_body
@@ -81,10 +84,12 @@ def _ld_text(s: str | None) -> str | None:
 
 
 # ----------------------------------------------------------------------------- JSON-LD
-def _json_ld(soup: BeautifulSoup) -> list[dict]:
+def _json_ld(root) -> list[dict]:
     items: list[dict] = []
-    for script in soup.find_all("script", type=re.compile(r"ld\+json", re.I)):
-        raw = script.string or script.get_text() or ""
+    for script in root.iter("script"):
+        if "ld+json" not in (script.get("type") or "").lower():
+            continue
+        raw = script.text or ""
         try:
             data = json.loads(raw.strip(), strict=False)
         except ValueError:
@@ -124,12 +129,35 @@ def _name(value) -> str | None:
 
 
 # ----------------------------------------------------------------------------- meta tags
-def _meta(soup: BeautifulSoup, *keys: str) -> str | None:
-    for key in keys:
+@dataclass
+class _Doc:
+    """One parsed page (an lxml tree), its JSON-LD nodes and its <meta> tags, each read once."""
+
+    root: Any
+    ld: list[dict]
+    metas: dict[str, str]
+    sites: list[str] = field(default_factory=list)
+
+
+def _meta_index(root) -> dict[str, str]:
+    """All <meta property|name|itemprop=… content=…> in one pass (first occurrence wins)."""
+    index: dict[str, str] = {}
+    for tag in root.iter("meta"):
+        content = (tag.get("content") or "").strip()
+        if not content:
+            continue
         for attr in ("property", "name", "itemprop"):
-            tag = soup.find("meta", attrs={attr: re.compile(f"^{re.escape(key)}$", re.I)})
-            if tag and tag.get("content", "").strip():
-                return tag["content"]
+            key = tag.get(attr)
+            if isinstance(key, str):
+                index.setdefault(key.strip().lower(), content)
+    return index
+
+
+def _meta(doc: _Doc, *keys: str) -> str | None:
+    for key in keys:
+        value = doc.metas.get(key.lower())
+        if value:
+            return value
     return None
 
 
@@ -175,43 +203,43 @@ def strip_site_name(title: str, site_names: list[str]) -> str:
     return title
 
 
-TitleFn = Callable[[BeautifulSoup, list[dict], list[str]], tuple[str | None, str]]
+TitleFn = Callable[[_Doc], tuple[str | None, str]]
 
 
-def _t_og(soup, ld, sites):
-    return _meta(soup, "og:title"), "og:title"
+def _t_og(doc: _Doc):
+    return _meta(doc, "og:title"), "og:title"
 
 
-def _t_twitter(soup, ld, sites):
-    return _meta(soup, "twitter:title"), "twitter:title"
+def _t_twitter(doc: _Doc):
+    return _meta(doc, "twitter:title"), "twitter:title"
 
 
-def _t_ld(soup, ld, sites):
-    for node in _articles(ld):
+def _t_ld(doc: _Doc):
+    for node in _articles(doc.ld):
         for key in ("headline", "name"):
             if isinstance(node.get(key), str) and node[key].strip():
                 return _ld_text(node[key]), f"JSON-LD {key}"
     return None, "JSON-LD"
 
 
-def _t_citation(soup, ld, sites):
-    return _meta(soup, "citation_title", "dc.title", "DC.title"), "citation_title"
+def _t_citation(doc: _Doc):
+    return _meta(doc, "citation_title", "dc.title"), "citation_title"
 
 
-def _t_title(soup, ld, sites):
-    tag = soup.find("title")
-    if not tag:
+def _t_title(doc: _Doc):
+    tag = next(doc.root.iter("title"), None)
+    if tag is None:
         return None, "<title>"
-    raw = _text(tag.get_text(" "))
+    raw = _text(tag.text_content())
     if not raw:
         return None, "<title>"
-    return strip_site_name(raw, sites), "<title>"
+    return strip_site_name(raw, doc.sites), "<title>"
 
 
-def _t_h1(soup, ld, sites):
-    h1s = [h for h in soup.find_all("h1") if h.get_text(strip=True)]
+def _t_h1(doc: _Doc):
+    h1s = [h for h in doc.root.iter("h1") if h.text_content().strip()]
     if len(h1s) == 1:
-        return h1s[0].get_text(" ", strip=True), "<h1>"
+        return _text(" ".join(h1s[0].itertext())), "<h1>"
     return None, "<h1>"
 
 
@@ -267,10 +295,11 @@ def date_from_url(url: str) -> dt.date | None:
     return None
 
 
-def _dates(soup: BeautifulSoup, ld: list[dict], url: str, text: str) -> tuple[dt.date | None, str | None]:
+def _dates(doc: _Doc, url: str, text: str) -> tuple[dt.date | None, str | None]:
+    root, ld = doc.root, doc.ld
     d = parse_iso_date(
         _meta(
-            soup,
+            doc,
             "article:published_time",
             "og:published_time",
             "datePublished",
@@ -291,8 +320,8 @@ def _dates(soup: BeautifulSoup, ld: list[dict], url: str, text: str) -> tuple[dt
         d = parse_iso_date(node.get("datePublished") if isinstance(node.get("datePublished"), str) else None)
         if d:
             return d, "JSON-LD datePublished"
-    time_tags = soup.find_all("time", datetime=True)
-    time_tags.sort(key=lambda t: 0 if (t.get("itemprop") == "datePublished" or t.has_attr("pubdate")) else 1)
+    time_tags = [t for t in root.iter("time") if t.get("datetime")]
+    time_tags.sort(key=lambda t: 0 if (t.get("itemprop") == "datePublished" or t.get("pubdate") is not None) else 1)
     for t in time_tags:
         d = parse_iso_date(t["datetime"])
         if d:
@@ -303,7 +332,7 @@ def _dates(soup: BeautifulSoup, ld: list[dict], url: str, text: str) -> tuple[dt
     try:
         from htmldate import find_date
 
-        found = find_date(text, url=url, original_date=True, extensive_search=True, outputformat="%Y-%m-%d")
+        found = find_date(doc.root, url=url, original_date=True, extensive_search=True, outputformat="%Y-%m-%d")
     except Exception:  # htmldate is a heuristic fallback; it must never break a check
         found = None
     if found:
@@ -396,14 +425,12 @@ def extract(fetch: Fetch) -> PageMeta | None:
 
 
 def extract_html(text: str, url: str, content_language: str | None = None, encoding: str | None = None) -> PageMeta:
-    try:
-        soup = BeautifulSoup(text, "lxml")
-    except Exception:
-        soup = BeautifulSoup(text, "html.parser")
-    ld = _json_ld(soup)
+    root = _parse(text)
+    doc = _Doc(root, _json_ld(root), _meta_index(root))
+    ld = doc.ld
     meta = PageMeta(encoding=encoding)
 
-    site = _meta(soup, "og:site_name")
+    site = _meta(doc, "og:site_name")
     if site:
         meta.site_name, meta.site_name_source = _text(site), "og:site_name"
     else:
@@ -413,20 +440,20 @@ def extract_html(text: str, url: str, content_language: str | None = None, encod
                 meta.site_name, meta.site_name_source = _ld_text(pub), "JSON-LD publisher"
                 break
     if not meta.site_name:
-        app = _meta(soup, "application-name")
+        app = _meta(doc, "application-name")
         if app:
             meta.site_name, meta.site_name_source = _text(app), "application-name"
     rd = registered_domain(url)
     if not meta.site_name and rd:
         meta.site_name, meta.site_name_source = rd, "registered domain"
 
-    site_names = [n for n in (meta.site_name, rd, (rd or "").split(".")[0]) if n]
+    doc.sites = [n for n in (meta.site_name, rd, (rd or "").split(".")[0]) if n]
     for fn in TITLE_CHAIN:
-        value, source = fn(soup, ld, site_names)
+        value, source = fn(doc)
         value = _text(value)
         if value and not any(c.value == value and c.source == source for c in meta.title_candidates):
             if source in ("og:title", "twitter:title", "JSON-LD headline", "JSON-LD name"):
-                value = strip_site_name(value, site_names)
+                value = strip_site_name(value, doc.sites)
             meta.title_candidates.append(Candidate(value, source))
     if meta.title_candidates:
         chosen = meta.title_candidates[0]
@@ -434,32 +461,49 @@ def extract_html(text: str, url: str, content_language: str | None = None, encod
         meta.title = chosen.value
         meta.title_source = chosen.source + (f" (agrees with {', '.join(agree)})" if agree else " (first in the chain)")
 
-    meta.published, meta.published_source = _dates(soup, ld, url, text)
+    meta.published, meta.published_source = _dates(doc, url, text)
 
-    html_tag = soup.find("html")
-    lang = _lang(html_tag.get("lang") or html_tag.get("xml:lang")) if html_tag else None
+    html_tag = root if root.tag == "html" else next(root.iter("html"), None)
+    lang = (
+        _lang(html_tag.get("lang") or html_tag.get("{http://www.w3.org/XML/1998/namespace}lang"))
+        if html_tag is not None
+        else None
+    )
     if lang:
         meta.language, meta.language_source = lang, "<html lang>"
     elif _lang(content_language):
         meta.language, meta.language_source = _lang(content_language), "Content-Language"
-    elif _lang(_meta(soup, "og:locale")):
-        meta.language, meta.language_source = _lang(_meta(soup, "og:locale")), "og:locale"
+    elif _lang(_meta(doc, "og:locale")):
+        meta.language, meta.language_source = _lang(_meta(doc, "og:locale")), "og:locale"
     else:
         meta.language = detect_language(meta.title)
         meta.language_source = "detected from title" if meta.language else None
 
-    author = _meta(soup, "author", "article:author", "citation_author", "dc.creator")
+    author = _meta(doc, "author", "article:author", "citation_author", "dc.creator")
     if not author:
         for node in _articles(ld):
             author = _ld_text(_name(node.get("author")))
             if author:
                 break
     meta.author = _text(author) if author and not author.startswith("http") else None
-    body = soup.body or soup
-    for tag in body(["script", "style", "noscript"]):
-        tag.decompose()
-    meta.text_sample = re.sub(r"\s+", " ", body.get_text(" "))[:3000].strip()
+    body = next(root.iter("body"), root)
+    etree.strip_elements(body, "script", "style", "noscript", with_tail=False)
+    meta.text_sample = re.sub(r"\s+", " ", " ".join(body.itertext()))[:3000].strip()
     return meta
+
+
+def _parse(text: str):
+    """lxml's HTML parser (C, forgiving): the page is parsed once and read many times.
+    bs4's tree building in Python was the hot spot of a 2,000-URL check."""
+    try:
+        root = lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError):
+        # an encoding declaration inside a str, or an empty document
+        try:
+            root = lxml.html.document_fromstring(text.encode("utf-8"), parser=lxml.html.HTMLParser(encoding="utf-8"))
+        except (etree.ParserError, ValueError):
+            root = lxml.html.fromstring("<html><body></body></html>")
+    return root
 
 
 def page_from_dict(d: dict | None) -> PageMeta | None:

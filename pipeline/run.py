@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from . import citations as cit
-from .archive import ArchiveSettings, archive_results
 from .archive.history import History, write_atomic
+from .archive.stage import ArchiveSettings, archive_results
 from .archive.warc import WarcArchive
 from .check import CheckSettings, OnProgress, check_urls
 from .extract import extract

@@ -31,6 +31,10 @@ class Site:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # one segment per response and no Nagle: otherwise every keep-alive request
+            # waits ~40 ms for a delayed ACK, which would measure the server, not the client
+            disable_nagle_algorithm = True
+            wbufsize = 65536
 
             def log_message(self, *args) -> None:  # keep test output clean
                 pass

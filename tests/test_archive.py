@@ -13,8 +13,8 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from pipeline import citations as cit
-from pipeline.archive import ArchiveSettings
 from pipeline.archive.history import History
+from pipeline.archive.stage import ArchiveSettings
 from pipeline.archive.wayback import Pending, WaybackClient, WaybackSettings
 from pipeline.run import Job, RunSettings, run
 

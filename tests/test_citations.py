@@ -162,3 +162,32 @@ def test_reextract_keeps_hand_edits_and_flags_removed_notes(tmp_path):
     assert cf.entry("27")["note_removed"] is True  # kept, flagged
     codes = {(f.code, f.footnote) for f in result.findings}
     assert ("note-removed", "27") in codes and ("note-changed", "2") in codes
+
+
+def test_fast_read_only_load_agrees_with_round_trip(tmp_path):
+    """The libyaml path used by `check` must read exactly what ruamel reads (YAML 1.2 core)."""
+    text = """citations:
+  - id: "1"
+    title: 12:30          # sexagesimal in YAML 1.1; text in 1.2
+    publisher: No         # a boolean in YAML 1.1; text in 1.2
+    date: 2023-10-11
+    url: https://example.com/a
+  - id: 2
+    title: on
+    date: 2023-10
+"""
+    p = write(tmp_path, text)
+    fast = cit.load(p, for_update=False)
+    slow = cit.load(p)
+    assert fast.read_only and not slow.read_only
+    assert [vars(c) | {"line": None} for c in fast.citations] == [vars(c) | {"line": None} for c in slow.citations]
+    assert fast.citations[0].title == "12:30" and fast.citations[0].publisher == "No"
+    with pytest.raises(ValueError, match="read-only"):
+        cit.save(fast)
+
+
+def test_fast_load_falls_back_to_line_numbers_on_problems(tmp_path):
+    p = write(tmp_path, "citations:\n  - id: '1'\n    url: ftp://x/y\n")
+    with pytest.raises(cit.CitationsError) as err:
+        cit.load(p, for_update=False)
+    assert err.value.problems == [f"{p}:3: citation 1: url must be an http(s) URL, not 'ftp://x/y'"]

@@ -31,7 +31,9 @@ def test_every_command_has_help_with_an_example(command):
 
 
 def test_python_dash_m_works():
-    out = subprocess.run([sys.executable, "-m", "pipeline", "--help"], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-m", "pipeline", "--help"], capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
     assert out.returncode == 0 and "Usage:" in out.stdout and "citewatch" in out.stdout.lower()
 
 
@@ -83,11 +85,15 @@ def test_malformed_citations_yaml(workdir):
 def test_invalid_citations_list_every_problem(workdir):
     Path("citations.yaml").write_text("citations:\n  - id: '1'\n    url: file:///etc/passwd\n  - id: '1'\n")
     res = cli("check", "citations.yaml")
-    one_line_error(res, "citations.yaml:3: citation 1: url must be an http(s) URL", "citations.yaml:4: duplicate id '1'")
+    one_line_error(
+        res, "citations.yaml:3: citation 1: url must be an http(s) URL", "citations.yaml:4: duplicate id '1'"
+    )
 
 
 def test_missing_citations_file_says_what_to_do(workdir):
-    one_line_error(cli("check"), "citations.yaml: no such file (run 'citewatch extract ARTICLE -o citations.yaml' first)")
+    one_line_error(
+        cli("check"), "citations.yaml: no such file (run 'citewatch extract ARTICLE -o citations.yaml' first)"
+    )
 
 
 def test_bad_fail_on(workdir):
@@ -117,12 +123,25 @@ def test_check_json_and_exit_status(workdir, site):
     report = json.loads(Path("out.json").read_text())
     jsonschema.validate(report, json.loads((ROOT / "docs" / "report.schema.json").read_text()))
     one, two, three = report["results"]
-    for field in ("id", "url", "status", "reason", "http_status", "final_url", "redirect_chain", "paywalled", "checked_at", "elapsed_ms"):
+    for field in (
+        "id",
+        "url",
+        "status",
+        "reason",
+        "http_status",
+        "final_url",
+        "redirect_chain",
+        "paywalled",
+        "checked_at",
+        "elapsed_ms",
+    ):
         assert field in one
     assert (one["status"], two["status"], three["status"]) == ("live", "dead", "skipped")
     assert one["title_match"]["verdict"] == "match"
     # confirmation is settable: one check over zero days is enough here
-    res = cli("check", "--allow-private", "--timeout", "2", "--confirm-checks", "1", "--confirm-days", "0", "--no-probe")
+    res = cli(
+        "check", "--allow-private", "--timeout", "2", "--confirm-checks", "1", "--confirm-days", "0", "--no-probe"
+    )
     assert res.exit_code == 2 and "[confirmed]" in res.output
     # and a live URL checked a moment ago is fresh: skipped unless --force
     res = cli("check", "--allow-private", "--timeout", "2", "--no-probe")
@@ -165,11 +184,23 @@ def actionlint() -> str | None:
 
 @pytest.mark.skipif(actionlint() is None, reason="actionlint is in the test extras")
 def test_workflow_passes_actionlint():
-    out = subprocess.run([actionlint(), ".github/workflows/citewatch.yml"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [actionlint(), ".github/workflows/citewatch.yml"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 0, out.stdout + out.stderr
 
 
 def test_workflow_does_what_the_ci_recipe_promises():
     wf = (ROOT / ".github" / "workflows" / "citewatch.yml").read_text(encoding="utf-8")
-    for needle in ("schedule:", "workflow_dispatch:", "pip install", "citewatch run", "upload-artifact", "secrets.WAYBACK_ACCESS_KEY", "secrets.WAYBACK_SECRET_KEY", "git diff --cached --quiet", "git push"):
+    for needle in (
+        "schedule:",
+        "workflow_dispatch:",
+        "pip install",
+        "citewatch run",
+        "upload-artifact",
+        "secrets.WAYBACK_ACCESS_KEY",
+        "secrets.WAYBACK_SECRET_KEY",
+        "git diff --cached --quiet",
+        "git push",
+    ):
         assert needle in wf, needle

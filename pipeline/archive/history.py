@@ -18,7 +18,6 @@ import json
 import os
 import re
 import tempfile
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,7 +60,6 @@ def write_atomic(path: Path, text: str, durable: bool = False) -> None:
 class History:
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root) / "history"
-        self._lock = threading.Lock()
 
     def path_for(self, url: str) -> Path:
         host = re.sub(r"[^a-z0-9.-]", "_", (urlsplit(url).hostname or "no-host").lower())[:100] or "no-host"
@@ -83,11 +81,12 @@ class History:
         return checks[-1] if checks else None
 
     def record(self, url: str, entry: dict[str, Any]) -> None:
-        with self._lock:
-            checks = (self.checks(url) + [entry])[-MAX_CHECKS:]
-            lines = ",\n".join("    " + json.dumps(c, ensure_ascii=False, sort_keys=True) for c in checks)
-            text = "{\n" + f'  "url": {json.dumps(url, ensure_ascii=False)},\n  "checks": [\n{lines}\n  ]\n' + "}\n"
-            write_atomic(self.path_for(url), text)
+        # No lock across URLs: each URL has its own file and one worker at a time (a run
+        # checks each distinct URL once); a global lock here serialised every worker.
+        checks = (self.checks(url) + [entry])[-MAX_CHECKS:]
+        lines = ",\n".join("    " + json.dumps(c, ensure_ascii=False, sort_keys=True) for c in checks)
+        text = "{\n" + f'  "url": {json.dumps(url, ensure_ascii=False)},\n  "checks": [\n{lines}\n  ]\n' + "}\n"
+        write_atomic(self.path_for(url), text)
 
     def all_urls(self) -> list[str]:
         urls = []

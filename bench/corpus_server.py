@@ -1,0 +1,75 @@
+"""Loopback corpus for the benchmark: N hosts (127.0.0.2, 127.0.0.3, …), each a threaded
+HTTP server adding fixed latency per request. /page/N answers 200 with a small article
+page; /missing/N answers 404. Prints one base URL per line, then serves until killed
+(or for --max-seconds, so a forgotten server stops by itself)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def make_handler(latency: float):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        # one segment per response and no Nagle: otherwise every keep-alive request
+        # waits ~40 ms for a delayed ACK, which would measure the server, not the client
+        disable_nagle_algorithm = True
+        wbufsize = 65536
+
+        def log_message(self, *a):
+            pass
+
+        def _answer(self):
+            time.sleep(latency)
+            if self.path.startswith("/missing/"):
+                code, body = 404, b"<html><head><title>404 Not Found</title></head><body>gone</body></html>"
+            else:
+                n = self.path.rsplit("/", 1)[-1]
+                body = (
+                    f"<!doctype html><html lang=en><head><meta charset=utf-8><title>Story {n} | Bench News</title>"
+                    f'<meta property="og:title" content="Story {n}"><meta property="article:published_time" content="2021-12-23T10:00:00Z">'
+                    f"</head><body><h1>Story {n}</h1><p>{'Some article text. ' * 40}</p></body></html>"
+                ).encode()
+                code = 200
+            self.send_response(code)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        do_GET = _answer
+        do_HEAD = _answer
+
+    return Handler
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--hosts", type=int, default=20)
+    ap.add_argument("--latency", type=float, default=0.1)
+    ap.add_argument("--max-seconds", type=float, default=1800)
+    args = ap.parse_args()
+    servers = []
+    for i in range(args.hosts):
+        srv = ThreadingHTTPServer((f"127.0.0.{i + 2}", 0), make_handler(args.latency))
+        srv.daemon_threads = True
+        srv.request_queue_size = 256
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        servers.append(srv)
+        print(f"http://127.0.0.{i + 2}:{srv.server_address[1]}", flush=True)
+    print("ready", flush=True)
+    deadline = time.monotonic() + args.max_seconds
+    try:
+        while time.monotonic() < deadline and not sys.stdin.closed:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

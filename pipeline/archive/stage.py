@@ -1,0 +1,192 @@
+"""The archive stage: make sure every cited source is preserved somewhere.
+
+Live pages get a Wayback snapshot (an existing recent one, or a new capture
+when we have keys); dead pages get no capture (it would archive an error
+page) but the closest good snapshot to the footnote's date, checked before it
+is offered. The results are written back into citations.yaml the way
+Wikipedia's templates do it: archive_url, archive_date, url_status.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import citations as cit
+from .. import liveness, metadata
+from ..fetch import Fetcher
+from ..model import FAILING, Result, Snapshot, Status
+from ..verify import verify
+from .history import write_atomic
+from .wayback import Capture, Pending, WaybackClient, WaybackError, WaybackSettings
+
+REACHED = (Status.LIVE, Status.REDIRECTED, Status.BLOCKED)
+
+
+@dataclass
+class ArchiveSettings:
+    wayback: WaybackSettings | None = field(default_factory=WaybackSettings.from_env)  # None: --no-wayback
+    workers: int = 4
+
+
+@dataclass
+class ArchiveOutcome:
+    notes: list[str] = field(default_factory=list)  # run-level messages, each said once
+    newly_archived: list[str] = field(default_factory=list)
+    changed_citations: int = 0
+
+
+class SnapshotIndex:
+    """archive/snapshots.json: every Wayback snapshot the tool found or made, per URL."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.path = Path(root) / "snapshots.json"
+        self._lock = threading.Lock()
+        try:
+            self.data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.data = {}
+
+    def add(self, snap: Snapshot) -> None:
+        with self._lock:
+            entries = self.data.setdefault(snap.url, [])
+            if not any(e["archive_url"] == snap.archive_url for e in entries):
+                entries.append(snap.to_dict())
+                entries.sort(key=lambda e: e["timestamp"])
+            write_atomic(self.path, json.dumps(self.data, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def _good_snapshot(snap: Snapshot, fetcher: Fetcher) -> tuple[bool, str, metadata.PageMeta | None]:
+    """Replay the snapshot's original bytes (``id_``) and make sure it is not an archived error page."""
+    ts = snap.timestamp.strftime("%Y%m%d%H%M%S")
+    raw = snap.archive_url.replace(f"/web/{ts}/", f"/web/{ts}id_/", 1)
+    fetched = fetcher.fetch(raw)
+    check = liveness.classify(fetched)
+    if check.status not in (Status.LIVE, Status.REDIRECTED):
+        return False, f"snapshot {ts} is not usable: {check.status.value} ({check.reason})", None
+    return True, "", metadata.extract(fetched)
+
+
+def archive_results(
+    items: list[tuple[Result, cit.CitationsFile | None]],
+    root: str | Path,
+    settings: ArchiveSettings,
+    fetcher: Fetcher,
+) -> ArchiveOutcome:
+    """Find or make a snapshot for each distinct URL; write links back into each result's file.
+
+    ``items`` pairs each result with the citations file it came from, so URLs
+    shared by several articles are looked up (and captured) once.
+    """
+    out = ArchiveOutcome()
+    if settings.wayback is None:
+        return out
+    client = WaybackClient(settings.wayback)
+    index = SnapshotIndex(root)
+    pending = Pending.load(root)
+    if not settings.wayback.has_keys:
+        out.notes.append(
+            "no Wayback keys (WAYBACK_ACCESS_KEY / WAYBACK_SECRET_KEY): lookup-only mode, nothing new is captured"
+            + (" except anonymous attempts (--anonymous, ≤ 3/min)" if settings.wayback.anonymous else "")
+        )
+    try:
+        resumed = client.resume(pending) if client.can_capture() or pending.jobs else {}
+    except WaybackError as e:
+        resumed = {}
+        out.notes.append(f"could not resume pending captures: {e}")
+
+    by_url: dict[str, list[tuple[Result, cit.CitationsFile | None]]] = {}
+    for r, cf in items:
+        if r.citation.url:
+            by_url.setdefault(r.citation.url, []).append((r, cf))
+    lock = threading.Lock()
+
+    def one(url: str, pairs: list[tuple[Result, cit.CitationsFile | None]]) -> None:
+        rs = [r for r, _ in pairs]
+        first = rs[0]
+        status = first.check.status if first.check else Status.SKIPPED
+        cited_date = first.citation.date.as_date() if first.citation.date else None
+        note = None
+        chosen: Snapshot | None = None
+        try:
+            if url in resumed and resumed[url].snapshot:
+                chosen = resumed[url].snapshot
+                with lock:
+                    out.newly_archived.append(url)
+            look = client.lookup(url, cited_date)
+            for snap in (look.closest, look.latest):
+                if snap:
+                    index.add(snap)
+            if status in FAILING:
+                if look.closest:
+                    ok, why, page = _good_snapshot(look.closest, fetcher)
+                    if ok:
+                        chosen = look.closest
+                        for r in rs:  # verify against the archived copy, and say so
+                            r.page = page
+                            r.title_match, r.date_match, r.publisher_match = verify(r.citation, page, url)
+                            r.verified_against = chosen.archive_url
+                    else:
+                        note = why
+                else:
+                    note = "dead and never archived: no snapshot to offer"
+            elif status in REACHED or status == Status.SKIPPED:
+                fresh = look.latest and dt.datetime.now(dt.UTC) - look.latest.timestamp < settings.wayback.max_age
+                if fresh:
+                    chosen = chosen or look.latest
+                elif chosen is None and status in REACHED and client.can_capture():
+                    cap: Capture = client.capture(url, pending)
+                    if cap.snapshot:
+                        chosen = cap.snapshot
+                        index.add(cap.snapshot)
+                        with lock:
+                            out.newly_archived.append(url)
+                    else:
+                        note = cap.error
+                        chosen = look.latest
+                else:
+                    chosen = chosen or look.latest
+                    if chosen is None:
+                        note = "no snapshot yet" + ("" if client.can_capture() else " (lookup-only mode)")
+            else:
+                chosen = look.closest or look.latest
+        except WaybackError as e:
+            note = f"Wayback Machine: {e}"
+        for r, cf in pairs:
+            if chosen:
+                r.snapshots.insert(0, chosen)
+            r.archive_note = note
+            if cf is not None:
+                with lock:
+                    url_status = "live" if status in (Status.LIVE, Status.REDIRECTED) else None
+                    if status in FAILING and r.check and r.check.confirmed:
+                        url_status = "dead"
+                    changed = cit.set_fields(
+                        cf,
+                        r.citation.id,
+                        archive_url=chosen.archive_url if chosen else None,
+                        archive_date=chosen.timestamp.date() if chosen else None,
+                        url_status=url_status,
+                    )
+                    if changed:
+                        out.changed_citations += 1
+                        if chosen:
+                            r.citation.archive_url = chosen.archive_url
+                            r.citation.archive_date = chosen.timestamp.date()
+                        if url_status:
+                            r.citation.url_status = url_status
+                    if changed:
+                        cit.save(cf)  # after each URL: an interrupted run keeps what it archived
+
+    with ThreadPoolExecutor(max_workers=max(1, settings.workers), thread_name_prefix="citewatch-archive") as pool:
+        for fut in [pool.submit(one, u, rs) for u, rs in by_url.items()]:
+            fut.result()
+    if client.stopped:
+        out.notes.append(f"captures stopped for this run: {client.stopped}")
+    if client.down:
+        out.notes.append(client.down)
+    return out
