@@ -323,7 +323,7 @@ def _dates(doc: _Doc, url: str, text: str) -> tuple[dt.date | None, str | None]:
     time_tags = [t for t in root.iter("time") if t.get("datetime")]
     time_tags.sort(key=lambda t: 0 if (t.get("itemprop") == "datePublished" or t.get("pubdate") is not None) else 1)
     for t in time_tags:
-        d = parse_iso_date(t["datetime"])
+        d = parse_iso_date(t.get("datetime"))
         if d:
             return d, "<time datetime>"
     d = date_from_url(url)
