@@ -28,7 +28,9 @@ def main() -> None:
     for case in cases:
         url = "https://www.example.org" + case["path"]
         body = (PAGES / case["file"]).read_bytes()
-        page = extract(Fetch(url=url, final_url=url, http_status=200, body=body, headers={"content-type": case["content_type"]}))
+        page = extract(
+            Fetch(url=url, final_url=url, http_status=200, body=body, headers={"content-type": case["content_type"]})
+        )
         for field in stats:
             want = case.get(field)
             got = getattr(page, field)

@@ -43,6 +43,7 @@ class CitationsFile:
     doc: CommentedMap
     citations: list[Citation] = field(default_factory=list)
     read_only: bool = False  # loaded by the fast path: plain dicts, no comments to keep
+    lenient: bool = False  # bad fields stay with their citation (see _validate)
 
     @property
     def entries(self) -> CommentedSeq:
@@ -101,7 +102,9 @@ def _is_http_url(value: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
-def _validate(path: Path, doc: Any) -> tuple[list[Citation], list[str]]:
+def _validate(path: Path, doc: Any, lenient: bool = False) -> tuple[list[Citation], list[str]]:
+    """Citations and problems. ``lenient``: a bad field stays with its citation
+    (``Citation.problems``) instead of failing the file; structure errors always fail."""
     problems: list[str] = []
     name = str(path)
     if not isinstance(doc, dict):
@@ -137,6 +140,7 @@ def _validate(path: Path, doc: Any) -> tuple[list[Citation], list[str]]:
             continue
         seen[cid] = line
         c = Citation(id=cid, line=line)
+        field_problems = c.problems if lenient else problems
 
         def at(key: str, entry=entry, line=line) -> str:
             return f"{name}:{_line(entry, key) or line}"
@@ -147,19 +151,21 @@ def _validate(path: Path, doc: Any) -> tuple[list[Citation], list[str]]:
                 if isinstance(value, (int, float)):
                     value = str(value)
                 else:
-                    problems.append(f"{at(key)}: citation {cid}: {key} must be text")
+                    field_problems.append(f"{at(key)}: citation {cid}: {key} must be text")
                     continue
             setattr(c, key, value or None)
         try:
             c.date = to_partial_date(entry.get("date"))
         except ValueError as e:
-            problems.append(f"{at('date')}: citation {cid}: {e}")
+            field_problems.append(f"{at('date')}: citation {cid}: {e}")
         for key in ("url", "archive_url"):
             value = entry.get(key)
             if value in (None, ""):
                 continue
             if not isinstance(value, str) or not _is_http_url(value.strip()):
-                problems.append(f"{at(key)}: citation {cid}: {key} must be an http(s) URL, not {value!r}")
+                field_problems.append(f"{at(key)}: citation {cid}: {key} must be an http(s) URL, not {value!r}")
+                if key == "url":
+                    c.bad_url = str(value)
                 continue
             setattr(c, key, value.strip())
         value = entry.get("archive_date")
@@ -168,11 +174,11 @@ def _validate(path: Path, doc: Any) -> tuple[list[Citation], list[str]]:
                 d = to_partial_date(value)
                 c.archive_date = d.as_date() if d else None
             except ValueError as e:
-                problems.append(f"{at('archive_date')}: citation {cid}: {e}")
+                field_problems.append(f"{at('archive_date')}: citation {cid}: {e}")
         value = entry.get("url_status")
         if value not in (None, ""):
             if value not in URL_STATUSES:
-                problems.append(
+                field_problems.append(
                     f"{at('url_status')}: citation {cid}: url_status must be one of {', '.join(sorted(URL_STATUSES))}"
                 )
             else:
@@ -221,7 +227,7 @@ def _load_fast(path: Path, text: str) -> CitationsFile | None:
     return CitationsFile(path, doc, citations, read_only=True)
 
 
-def load(path: str | Path, for_update: bool = True) -> CitationsFile:
+def load(path: str | Path, for_update: bool = True, lenient: bool = False) -> CitationsFile:
     """Load and validate; every problem is reported at once, not just the first.
 
     ``for_update=False`` (``check``) may take a fast read-only path; a file that will be
@@ -253,10 +259,10 @@ def load(path: str | Path, for_update: bool = True) -> CitationsFile:
     except ValueError:
         # ruamel builds dates while loading, so "2023-02-31" fails without a line number
         raise CitationsError(_bad_scalars(path, text)) from None
-    citations, problems = _validate(path, doc)
+    citations, problems = _validate(path, doc, lenient)
     if problems:
         raise CitationsError(problems)
-    return CitationsFile(path, doc, citations)
+    return CitationsFile(path, doc, citations, lenient=lenient)
 
 
 def _bad_scalars(path: Path, text: str) -> list[str]:
@@ -409,7 +415,7 @@ def merge_article(cf: CitationsFile, article: Article) -> list[Finding]:
                     _line(entry),
                 )
             )
-    cf.citations, problems = _validate(cf.path, cf.doc)
+    cf.citations, problems = _validate(cf.path, cf.doc, cf.lenient)
     if problems:  # a hand-made entry that was already bad stays reported, never dropped
         raise CitationsError(problems)
     return findings

@@ -626,6 +626,13 @@ def run(
     for note in outcome.notes:
         click.echo(f"note: {note}", err=True)
     for jr in outcome.reports:
+        for f in jr.report["findings"]:
+            if f["code"] == "bad-citation":
+                where = f"{jr.job.citations}:{f.get('line')}" if f.get("line") else str(jr.job.citations)
+                click.echo(
+                    f"citewatch: warning: {where}: citation {f.get('footnote')}: {f['message']} (kept, reported in its row)",
+                    err=True,
+                )
         s = jr.report["summary"]
         counts = ", ".join(f"{n} {k}" for k, n in s["by_status"].items())
         click.echo(

@@ -21,11 +21,13 @@ class Extraction:
         return sum(1 for c in self.file.citations if not c.url and c.id in {n.id for n in self.article.notes})
 
 
-def extract(article_path: str | Path, output: str | Path, fmt: str | None = None, write: bool = True) -> Extraction:
+def extract(
+    article_path: str | Path, output: str | Path, fmt: str | None = None, write: bool = True, lenient: bool = False
+) -> Extraction:
     """Parse the article and merge its notes into ``output`` (created if missing)."""
     article = parse_article(article_path, fmt)
     output = Path(output)
-    cf = cit.load(output) if output.exists() else cit.new_file(output, article)
+    cf = cit.load(output, lenient=lenient) if output.exists() else cit.new_file(output, article)
     merge_findings = cit.merge_article(cf, article)
     urls = {c.id: c.url for c in cf.citations}
     findings = article.findings + missing_field_findings(article.notes, urls) + merge_findings

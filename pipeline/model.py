@@ -149,6 +149,10 @@ class Citation:
     archive_date: dt.date | None = None
     url_status: str | None = None
     line: int | None = None  # where it starts in citations.yaml
+    # a lenient load (``run``) keeps a bad entry and says what is wrong with it here,
+    # instead of refusing the whole file: the row reports it, the rest of the run goes on
+    problems: list[str] = field(default_factory=list)
+    bad_url: str | None = None
 
 
 @dataclass

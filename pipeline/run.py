@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,7 @@ from .archive.warc import WarcArchive
 from .check import CheckSettings, OnProgress, check_urls
 from .extract import extract
 from .fetch import Fetcher
-from .model import FAILING, Finding, Result, Status
+from .model import FAILING, Finding, Result, Severity, Status
 from .report import html as html_report
 from .report import json as json_report
 from .report import junit as junit_report
@@ -73,6 +74,17 @@ class RunOutcome:
     reports: list[JobReport]
     notes: list[str]
     exit_status: int
+
+
+def citation_findings(cf: cit.CitationsFile) -> list[Finding]:
+    """Bad entries in citations.yaml, reported in the report's findings (and their rows)."""
+    findings = []
+    for c in cf.citations:
+        for problem in c.problems:  # "path:LINE: citation ID: message"
+            m = re.match(r"^.*?:(\d+): citation [^:]+: (.*)$", problem)
+            line, message = (int(m.group(1)), m.group(2)) if m else (c.line, problem)
+            findings.append(Finding("bad-citation", message, c.id, line, Severity.ERROR))
+    return findings
 
 
 def _previous_run(archive_dir: Path, name: str) -> dict[str, Any] | None:
@@ -203,15 +215,16 @@ def run(
     for job in jobs:
         if job.article is not None:
             say(f"extract: {job.article} → {job.citations}")
-            ex = extract(job.article, job.citations, job.fmt)
+            ex = extract(job.article, job.citations, job.fmt, lenient=True)
             files.append(ex.file)
             findings.append(ex.findings)
         else:
-            cf = cit.load(job.citations)
+            cf = cit.load(job.citations, lenient=True)
             source = (cf.doc.get("article") or {}).get("source")
             job.source = str(source) if source else None
             files.append(cf)
             findings.append([])
+        findings[-1] = findings[-1] + citation_findings(files[-1])
 
     urls = list(dict.fromkeys(c.url for cf in files for c in cf.citations if c.url))
     say(f"check: {len(urls)} distinct URL(s) from {len(jobs)} article(s)")

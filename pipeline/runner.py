@@ -34,7 +34,15 @@ def results_for(citations: Iterable[Citation], outcomes: dict[str, UrlOutcome]) 
     for c in citations:
         r = Result(citation=c)
         outcome = outcomes.get(c.url) if c.url else None
-        if outcome is None:
+        if c.bad_url is not None:
+            r.check = LinkCheck(
+                url=c.bad_url,
+                status=Status.ERROR,
+                reason=f"malformed URL in citations.yaml (line {c.line}): {c.bad_url!r}",
+                checked_at=dt.datetime.now(dt.UTC),
+            )
+            r.publisher_match = match_publisher(c.publisher, None)
+        elif outcome is None:
             r.check = no_url_check(c)
             r.publisher_match = match_publisher(c.publisher, None)
         else:

@@ -357,3 +357,11 @@ def test_warc_replays_in_pywb(tmp_path, site):
     status, _, body = out.stdout.partition(b"@@REPLAY@@")[2].partition(b"\n")
     assert status == b"200 OK"
     assert b"<title>A live story</title>" in body
+
+
+def test_no_free_capture_slot_is_said(tmp_path, site, wayback):
+    p, _, _ = setup(tmp_path, site)
+    wayback.available_slots = 0
+    outcome = do_run(tmp_path, p, wb_settings(wayback), local=False)
+    assert any("no free capture slot" in n for n in outcome.notes)
+    assert wayback.calls_of("user")

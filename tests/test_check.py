@@ -378,3 +378,33 @@ def test_interrupt_keeps_finished_checks(site, tmp_path):
     assert again[site.url("/fast")].check.status == Status.SKIPPED
     assert again[site.url("/slow3")].check.status == Status.LIVE
     assert all(site.hits(p) == 1 for p in paths)  # nothing fetched twice
+
+
+def test_429_slows_the_whole_host_down(site):
+    """After a 429 the host's requests are spaced out (adaptive), not only the one retried."""
+    state = {"n": 0}
+
+    def route(req):
+        state["n"] += 1
+        if state["n"] == 1:
+            send(req, 429, "slow down")
+        else:
+            send(req, 200, "<title>ok</title>" + "text " * 100)
+
+    site.fallback = route
+    urls = [site.url(f"/p/{i}") for i in range(4)]
+    check_urls(urls, check_settings(per_host=1, concurrency=4, probe=False, timeout=6, backoff=0.01))
+    times = sorted(t for _, _, t in site.log)
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert len(times) == 5 and min(gaps[1:]) >= 0.9, gaps  # 1 s apart after the 429
+
+
+def test_retry_after_http_date():
+    import datetime as dt
+
+    from pipeline.fetch import parse_retry_after
+
+    now = dt.datetime(2026, 1, 1, 12, 0, 0, tzinfo=dt.UTC)
+    assert parse_retry_after("Thu, 01 Jan 2026 12:00:30 GMT", now) == 30
+    assert parse_retry_after("120") == 120
+    assert parse_retry_after("soon") is None

@@ -270,3 +270,27 @@ def test_html_report_in_headless_chromium(world, monkeypatch):
     assert 'data-count="citations"><span class="n">8</span>' in dom
     assert 'data-count="live"><span class="n">4</span>' in dom
     assert "alert(1)" in dom and "<script>alert(1)</script>" not in dom
+
+
+def test_a_bad_citation_is_reported_in_its_row_and_the_run_goes_on(world):
+    site, wayback, tmp = world
+    (tmp / "citations.yaml").write_text(
+        "citations:\n"
+        f"  - id: '1'\n    title: A live story\n    url: {site.url('/live')}\n"
+        "  - id: '2'\n    title: Typed by hand\n    url: not a url at all\n"
+        "  - id: '3'\n    title: Impossible date\n    date: 2023-13\n",
+        encoding="utf-8",
+    )
+    res = CliRunner().invoke(main, run_args(wayback, "--no-wayback"), catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert "citations.yaml:7: citation 2: url must be an http(s) URL" in res.stderr
+    report = json.loads((tmp / "reports" / "citations.json").read_text(encoding="utf-8"))
+    rows = {r["id"]: r for r in report["results"]}
+    assert rows["1"]["status"] == "live"
+    assert rows["2"]["status"] == "error" and "malformed URL" in rows["2"]["reason"]
+    assert len(rows) == 3  # nothing dropped
+    bad = {(f["footnote"], f["line"]) for f in report["findings"] if f["code"] == "bad-citation"}
+    assert bad == {("2", 7), ("3", 10)}
+    # the strict `check` still refuses the file, naming the lines
+    strict = CliRunner().invoke(main, ["check"], catch_exceptions=False)
+    assert strict.exit_code == 1 and "citations.yaml:7:" in strict.stderr

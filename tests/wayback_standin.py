@@ -35,6 +35,7 @@ class WaybackStandin:
         self.submit_error_ext = "error:blocked-url"
         self.cdx_429_once = False
         self.hang_cdx = False
+        self.available_slots = 5
         self._n = 0
         self._lock = threading.Lock()
         self.site.fallback = self._route
@@ -64,7 +65,12 @@ class WaybackStandin:
             return self._save(req)
         if path == "/save/status/user":
             self.calls.append(("user", time.monotonic()))
-            return send(req, 200, json.dumps({"available": 5, "processing": 0}), content_type="application/json")
+            return send(
+                req,
+                200,
+                json.dumps({"available": self.available_slots, "processing": 5 - self.available_slots}),
+                content_type="application/json",
+            )
         m = re.match(r"^/save/status/(.+)$", path)
         if m:
             return self._status(req, m.group(1))

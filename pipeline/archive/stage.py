@@ -93,6 +93,13 @@ def archive_results(
             "no Wayback keys (WAYBACK_ACCESS_KEY / WAYBACK_SECRET_KEY): lookup-only mode, nothing new is captured"
             + (" except anonymous attempts (--anonymous, ≤ 3/min)" if settings.wayback.anonymous else "")
         )
+    if settings.wayback.has_keys:
+        slots = client.user_status()
+        if slots and slots.get("available") == 0:
+            out.notes.append(
+                f"the Wayback account has no free capture slot now ({slots.get('processing', '?')} captures in progress);"
+                " captures may be refused"
+            )
     try:
         resumed = client.resume(pending) if client.can_capture() or pending.jobs else {}
     except WaybackError as e:
