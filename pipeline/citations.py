@@ -183,6 +183,9 @@ def _validate(path: Path, doc: Any, lenient: bool = False) -> tuple[list[Citatio
                 )
             else:
                 c.url_status = value
+        raw_candidates = entry.get("candidates")
+        if isinstance(raw_candidates, list):
+            c.candidates = [dict(x) for x in raw_candidates if isinstance(x, dict) and isinstance(x.get("url"), str)]
         citations.append(c)
     return citations, problems
 

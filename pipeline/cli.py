@@ -21,7 +21,7 @@ from . import __version__
 from . import citations as cit
 from .archive.history import ConfirmPolicy, History
 from .check import CheckSettings, UrlOutcome
-from .fetch import DEFAULT_USER_AGENT, FetchSettings
+from .fetch import DEFAULT_USER_AGENT, Fetcher, FetchSettings
 from .footnotes import ArticleError
 from .model import Result, Severity, Status
 from .report import json as json_report
@@ -669,3 +669,125 @@ def report(names: tuple[str, ...], archive_dir: Path, reports_dir: Path, junit: 
 
     for path in rerender(archive_dir, reports_dir, list(names) or None, junit):
         click.echo(str(path))
+
+
+@main.command()
+@click.argument(
+    "citations_file",
+    metavar="[CITATIONS]",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("citations.yaml"),
+)
+@click.option(
+    "--accept",
+    "accepts",
+    multiple=True,
+    metavar="ID[:N]",
+    help="Promote candidate N (default: the best) of citation ID to its url. Repeatable; nothing is searched.",
+)
+@click.option(
+    "--wayback-endpoint",
+    default="https://web.archive.org",
+    show_default=True,
+    envvar="CITEWATCH_WAYBACK_ENDPOINT",
+    help="Base URL of the Wayback Machine (its CDX index is searched).",
+)
+@click.option(
+    "--crossref-endpoint",
+    default="https://api.crossref.org",
+    show_default=True,
+    help="Base URL of the Crossref REST API.",
+)
+@click.option("--doi-base", default="https://doi.org", show_default=True, help="Where DOIs resolve.")
+@click.option(
+    "--mailto", envvar="CITEWATCH_MAILTO", help="Contact address sent to Crossref, as it asks (env CITEWATCH_MAILTO)."
+)
+@click.option(
+    "--publishers",
+    "publishers_file",
+    type=click.Path(dir_okay=False),
+    help="Your own publisher table (same format as pipeline/data/publishers.yaml).",
+)
+@click.option("--max-candidates", type=click.IntRange(1, 10), default=3, show_default=True)
+@click.option(
+    "--window-days",
+    type=click.IntRange(1, 3650),
+    default=45,
+    show_default=True,
+    help="Search addresses captured this many days around the footnote's date.",
+)
+@click.option(
+    "--cdx-per-minute",
+    type=click.FloatRange(0.1),
+    default=25.0,
+    show_default=True,
+    help="CDX pace (documented limit: about 30).",
+)
+@click.option(
+    "--timeout", type=click.FloatRange(0.1), default=30.0, show_default=True, help="Deadline per request in seconds."
+)
+@click.option("--allow-private", is_flag=True, help="Allow loopback/private addresses (tests, intranets).")
+@friendly_errors
+def resolve(citations_file: Path, accepts: tuple[str, ...], **opts) -> None:
+    """Propose addresses for citations that have no URL, with the evidence.
+
+    For each citation without a url, candidates come from the publisher's domains
+    searched in the Wayback Machine's index (headline words in the URL slug,
+    around the footnote's date) and, for papers and books, from Crossref. Each
+    candidate is fetched (or its snapshot, if the page is gone) and scored with
+    the same title/date verification as `check`. Candidates are written under
+    `candidates:` — never into `url` — until you accept one.
+
+    \b
+    Examples:
+      citewatch resolve citations.yaml --mailto you@example.org
+      citewatch resolve --accept 24 --accept 9:2
+    """
+    from .archive.wayback import WaybackSettings
+    from .publishers import load_outlets
+    from .resolve import ResolveSettings, accept, resolve_citations, write_candidates
+
+    cf = cit.load(citations_file)
+    if accepts:
+        for spec in accepts:
+            url = accept(cf, spec)
+            click.echo(f"{spec.split(':')[0]}: url = {url}")
+        cit.save(cf)
+        return
+    settings = ResolveSettings(
+        wayback=WaybackSettings.from_env(
+            endpoint=opts["wayback_endpoint"], cdx_per_minute=opts["cdx_per_minute"], request_timeout=opts["timeout"]
+        ),
+        crossref_endpoint=opts["crossref_endpoint"],
+        doi_base=opts["doi_base"],
+        mailto=opts["mailto"],
+        max_candidates=opts["max_candidates"],
+        window_days=opts["window_days"],
+        timeout=opts["timeout"],
+        extra_outlets=load_outlets(opts["publishers_file"]) if opts["publishers_file"] else (),
+    )
+    fetcher = Fetcher(FetchSettings(timeout=opts["timeout"], allow_private=opts["allow_private"]))
+
+    def show(res) -> None:
+        c = res.citation
+        head = f"{c.id:>4}  {(c.publisher or '—')}: {(c.title or '—')[:70]}"
+        if res.note:
+            head += f"  ({res.note})"
+        click.echo(head)
+        if not res.candidates:
+            click.echo("      no candidate")
+        for n, cand in enumerate(res.candidates, 1):
+            ev = cand.evidence
+            seen = f"page “{ev['page_title']}”" if ev.get("page_title") else ev.get("status", "")
+            click.echo(f"      {n}. {cand.confidence:.2f}  {cand.url}  [{cand.source}; {seen}]")
+
+    try:
+        resolutions = resolve_citations(cf.citations, settings, fetcher, on_progress=show)
+    finally:
+        fetcher.close()
+    changed = write_candidates(cf, resolutions)
+    cit.save(cf)
+    found = sum(1 for r in resolutions if r.candidates)
+    click.echo(
+        f"{len(resolutions)} citation(s) without URL: {found} with candidates; {changed} updated in {citations_file}"
+    )

@@ -153,6 +153,7 @@ class Citation:
     # instead of refusing the whole file: the row reports it, the rest of the run goes on
     problems: list[str] = field(default_factory=list)
     bad_url: str | None = None
+    candidates: list[dict[str, Any]] = field(default_factory=list)  # from `citewatch resolve`
 
 
 @dataclass

@@ -14,6 +14,7 @@ from importlib import resources
 
 from rapidfuzz import fuzz, process
 from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 
 PUBLISHER_TYPO = 80  # rapidfuzz ratio from which a near-miss of a known name is a likely typo
 
@@ -29,13 +30,33 @@ class Outlet:
         return (self.name, *self.aliases)
 
 
+def parse_outlets(text: str) -> tuple[Outlet, ...]:
+    data = YAML(typ="safe").load(text) or {}
+    return tuple(
+        Outlet(
+            str(o["name"]),
+            tuple(str(a) for a in o.get("aliases") or ()),
+            tuple(str(d).lower() for d in o.get("domains") or ()),
+        )
+        for o in data.get("publishers") or []
+    )
+
+
 @lru_cache(maxsize=1)
 def outlets() -> tuple[Outlet, ...]:
-    data = YAML(typ="safe").load(resources.files("pipeline").joinpath("data/publishers.yaml").read_text("utf-8"))
-    return tuple(
-        Outlet(o["name"], tuple(o.get("aliases") or ()), tuple(d.lower() for d in o.get("domains") or ()))
-        for o in data["publishers"]
-    )
+    """The bundled table (pipeline/data/publishers.yaml)."""
+    return parse_outlets(resources.files("pipeline").joinpath("data/publishers.yaml").read_text("utf-8"))
+
+
+def load_outlets(path: str) -> tuple[Outlet, ...]:
+    """A user's own table in the same format (``--publishers FILE``); raises ValueError."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return parse_outlets(f.read())
+    except OSError as e:
+        raise ValueError(f"{path}: cannot read ({e.strerror})") from None
+    except (KeyError, TypeError, AttributeError, YAMLError) as e:
+        raise ValueError(f"{path}: not a publishers table ({type(e).__name__})") from None
 
 
 def pnorm(s: str) -> str:
@@ -57,9 +78,9 @@ def outlet_for_domain(domain: str | None) -> Outlet | None:
     return next((o for o in outlets() if any(domain == d or domain.endswith("." + d) for d in o.domains)), None)
 
 
-def closest_outlet(name: str) -> tuple[Outlet, str, float] | None:
+def closest_outlet(name: str, extra: tuple[Outlet, ...] = ()) -> tuple[Outlet, str, float] | None:
     """The known outlet whose name is nearest to ``name`` (for typo suggestions)."""
-    choices = {x: o for o in outlets() for x in o.names if len(x) > 3}
+    choices = {x: o for o in (*extra, *outlets()) for x in o.names if len(x) > 3}
     hit = process.extractOne(name, list(choices), scorer=fuzz.ratio, processor=lambda s: s.casefold())
     if hit is None:
         return None

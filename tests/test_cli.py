@@ -23,7 +23,7 @@ def cli(*args, **kw):
     return CliRunner().invoke(main, list(args), catch_exceptions=False, **kw)
 
 
-@pytest.mark.parametrize("command", ["extract", "check", "archive", "run", "report"])
+@pytest.mark.parametrize("command", ["extract", "check", "archive", "run", "report", "resolve"])
 def test_every_command_has_help_with_an_example(command):
     res = cli(command, "--help")
     assert res.exit_code == 0
@@ -161,7 +161,7 @@ def readme_block(name: str) -> str:
     return m.group(1)
 
 
-@pytest.mark.parametrize("command", ["", "run", "check", "extract", "archive", "report"])
+@pytest.mark.parametrize("command", ["", "run", "check", "extract", "archive", "report", "resolve"])
 def test_readme_help_is_in_step_with_the_code(command):
     args = [command, "--help"] if command else ["--help"]
     res = CliRunner().invoke(main, args, prog_name="citewatch", terminal_width=100)

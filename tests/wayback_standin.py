@@ -88,7 +88,17 @@ class WaybackStandin:
             self.cdx_429_once = False
             return send(req, 429, "Too Many Requests", content_type="text/plain")
         url = q["url"][0]
-        rows = list(self.captures.get(url, []))
+        if q.get("matchType", [""])[0] == "domain":
+            rows = [
+                dict(c, original=orig)
+                for orig, caps in self.captures.items()
+                if (urlsplit(orig).hostname or "").endswith(url)
+                for c in caps
+            ]
+            if "collapse" in q:  # collapse=urlkey: one row per address
+                rows = list({r["original"]: r for r in sorted(rows, key=lambda r: r["timestamp"])}.values())
+        else:
+            rows = [dict(c, original=url) for c in self.captures.get(url, [])]
         if "from" in q:
             lo = q["from"][0].ljust(14, "0")
             rows = [r for r in rows if r["timestamp"] >= lo]
@@ -101,7 +111,9 @@ class WaybackStandin:
         limit = int(q.get("limit", ["25000"])[0])
         rows = rows[limit:] if limit < 0 else rows[:limit]
         header = ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"]
-        body = [header] + [["key", r["timestamp"], url, "text/html", r["statuscode"], "DIGEST", "1234"] for r in rows]
+        body = [header] + [
+            ["key", r["timestamp"], r["original"], "text/html", r["statuscode"], "DIGEST", "1234"] for r in rows
+        ]
         send(req, 200, json.dumps(body if rows else []), content_type="application/json")
 
     def _save(self, req) -> None:

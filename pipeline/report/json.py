@@ -40,7 +40,19 @@ def result_to_dict(r: Result) -> dict[str, Any]:
         "url_status": c.url_status,
         "snapshots": [s.to_dict() for s in r.snapshots],
         "archive_note": r.archive_note,
+        "candidates": [_plain(x) for x in c.candidates],
     }
+
+
+def _plain(value: Any) -> Any:
+    """ruamel's commented containers and dates → JSON-ready values."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
 
 
 def report_dict(

@@ -135,6 +135,27 @@ def render(report: dict[str, Any]) -> str:
             f"{_verdict(r.get('date_match'))} | {_verdict(r.get('publisher_match'))} | {archive} |"
         )
     lines.append("")
+    unresolved = [r for r in report["results"] if not r.get("url")]
+    if unresolved:
+        lines.append("## Unresolved citations")
+        lines.append("")
+        lines.append(f"{len(unresolved)} citation(s) have no URL. Candidates come from `citewatch resolve`;")
+        lines.append("accept one with `citewatch resolve --accept ID[:N]` after checking it.")
+        lines.append("")
+        for r in unresolved:
+            cited = " · ".join(x for x in (r.get("publisher"), r.get("title")) if x) or "—"
+            cands = r.get("candidates") or []
+            if not cands:
+                lines.append(f"- {{{esc(r['id'])}}} {esc(cited)} — no candidate")
+                continue
+            lines.append(f"- {{{esc(r['id'])}}} {esc(cited)}")
+            for n, cand in enumerate(cands, 1):
+                ev = cand.get("evidence") or {}
+                seen = f"page: “{esc(ev.get('page_title'))}”" if ev.get("page_title") else esc(ev.get("status"))
+                lines.append(
+                    f"  {n}. {link(cand['url'], cand['url'])} — confidence {cand.get('confidence')}, {esc(cand.get('source'))}; {seen}"
+                )
+        lines.append("")
     findings = report.get("findings") or []
     if findings:
         lines.append("## Problems in the footnotes")
