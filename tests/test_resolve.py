@@ -174,6 +174,8 @@ def test_report_lists_unresolved_citations_and_candidates(world):
     assert "## Unresolved citations" in md
     assert "{11} Weiming Observation website · Ta Kung Pao Denounced the Communist Army — no candidate" in md
     assert "labour-directive" in md.split("## Unresolved citations")[1]
+    page = Path("reports/citations.html").read_text(encoding="utf-8")
+    assert "<dt>Candidates</dt>" in page and "citewatch resolve --accept 24[:N]" in page
 
 
 def test_title_words_and_slug_score():

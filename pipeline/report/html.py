@@ -40,7 +40,7 @@ def _verdict(m: dict | None) -> str:
         return '<span class="v v-unknown">—</span>'
     v = m["verdict"]
     cls = "ok" if v in ("match", "alias") else "bad" if v in ("mismatch",) else "unknown" if v == "unknown" else "warn"
-    score = f" {m['score']:.2f}" if m.get("score") is not None and v != "unknown" else ""
+    score = f" {m['score']:.2f}" if m.get("score") is not None and v not in ("unknown", "other-language") else ""
     return f'<span class="v v-{cls}" title="{e(m.get("detail"))}">{e(v)}{e(score)}</span>'
 
 
@@ -99,6 +99,16 @@ def _evidence(r: dict) -> str:
         rows.append(f"<dt>Snapshots</dt><dd><ul>{items}</ul></dd>")
     if r.get("archive_note"):
         rows.append(f"<dt>Archive</dt><dd>{e(r['archive_note'])}</dd>")
+    cands = r.get("candidates") or []
+    if cands:
+        items = "".join(
+            f"<li>{e(c.get('confidence'))} {a(c['url'], c['url'])} <small>({e(c.get('source'))}; "
+            f"{e((c.get('evidence') or {}).get('page_title') or (c.get('evidence') or {}).get('status') or '')})</small></li>"
+            for c in cands
+        )
+        rows.append(
+            f"<dt>Candidates</dt><dd><ol>{items}</ol><small>citewatch resolve --accept {e(r['id'])}[:N]</small></dd>"
+        )
     return f"<dl>{''.join(rows)}</dl>"
 
 
@@ -154,18 +164,19 @@ def render(report: dict[str, Any]) -> str:
         for f in report.get("findings") or []
     )
     changes = report.get("changes") or {}
-    change_items = (
-        "".join(
-            f"<li><b>{e(label)}</b>: {e(', '.join(changes[key]))}</li>"
-            for key, label in (
-                ("newly_failing", "Newly failing"),
-                ("confirmed_dead", "Confirmed dead"),
-                ("recovered", "Recovered"),
-                ("newly_archived", "Newly archived"),
-            )
-            if changes.get(key)
+    change_items = "".join(
+        f"<li><b>{e(label)}</b>: {e(', '.join(changes[key]))}</li>"
+        for key, label in (
+            ("newly_failing", "Newly failing"),
+            ("confirmed_dead", "Confirmed dead"),
+            ("recovered", "Recovered"),
+            ("newly_archived", "Newly archived"),
         )
-        or "<li>Nothing changed since the last run.</li>"
+        if changes.get(key)
+    ) or (
+        "<li>Nothing changed since the last run.</li>"
+        if changes.get("previous_run")
+        else "<li>First run: nothing to compare with.</li>"
     )
     notes = "".join(f'<p class="note">{e(n)}</p>' for n in report.get("notes") or [])
     return _asset("report.html").format(

@@ -95,7 +95,7 @@ def _verdict(m: dict | None) -> str:
     if not m:
         return ""
     v = esc(m["verdict"])
-    if m.get("score") is not None and m["verdict"] not in ("unknown",):
+    if m.get("score") is not None and m["verdict"] not in ("unknown", "other-language"):
         v += f" ({m['score']:.2f})"
     if m.get("suggestion"):
         v += f" → {esc(m['suggestion'])}?"
