@@ -25,7 +25,7 @@ from .fetch import DEFAULT_USER_AGENT, Fetcher, FetchSettings
 from .footnotes import ArticleError
 from .model import Result, Severity, Status
 from .report import json as json_report
-from .runner import DEFAULT_FAIL_ON, check_citations, parse_fail_on, problems
+from .results import DEFAULT_FAIL_ON, check_citations, parse_fail_on, problems
 
 EXIT_OK, EXIT_INPUT, EXIT_PROBLEMS = 0, 1, 2
 

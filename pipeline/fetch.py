@@ -328,7 +328,6 @@ class HostGate:
         self._sems: dict[str, threading.BoundedSemaphore] = {}
         self._next: dict[str, float] = {}
         self._interval: dict[str, float] = {}
-        self.requests: dict[str, int] = {}
 
     def _sem(self, host: str) -> threading.BoundedSemaphore:
         with self._lock:
@@ -346,7 +345,6 @@ class HostGate:
                 start = self._next.get(host, 0.0)
                 if start <= now:
                     self._next[host] = now + self._interval.get(host, self.min_interval)
-                    self.requests[host] = self.requests.get(host, 0) + 1
                     return True
             if start > deadline:
                 sem.release()
@@ -363,10 +361,6 @@ class HostGate:
             self._interval[host] = min(max(current * 2, 1.0), 30.0)
             if wait:
                 self._next[host] = max(self._next.get(host, 0.0), time.monotonic() + wait)
-
-    def interval(self, host: str) -> float:
-        with self._lock:
-            return self._interval.get(host, self.min_interval)
 
 
 def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:

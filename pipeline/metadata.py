@@ -399,7 +399,6 @@ def _pdf_meta(fetch: Fetch) -> PageMeta:
             lines = [ln.strip() for ln in first.splitlines() if ln.strip()]
             if lines:
                 meta.title_candidates.append(Candidate(" ".join(lines[:2])[:300], "PDF first page"))
-            meta.text_sample = " ".join(lines)[:3000]
     except Exception:  # a damaged PDF is a fact about the source, not a crash
         pass
     if meta.title_candidates:
@@ -486,9 +485,6 @@ def extract_html(text: str, url: str, content_language: str | None = None, encod
             if author:
                 break
     meta.author = _text(author) if author and not author.startswith("http") else None
-    body = next(root.iter("body"), root)
-    etree.strip_elements(body, "script", "style", "noscript", with_tail=False)
-    meta.text_sample = re.sub(r"\s+", " ", " ".join(body.itertext()))[:3000].strip()
     return meta
 
 

@@ -250,12 +250,10 @@ class PageMeta:
     language_source: str | None = None
     author: str | None = None
     encoding: str | None = None
-    text_sample: str = ""  # visible text, trimmed: for soft-404 and paywall tests
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["published"] = self.published.isoformat() if self.published else None
-        d.pop("text_sample")
         return d
 
 

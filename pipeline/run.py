@@ -27,7 +27,7 @@ from .report import html as html_report
 from .report import json as json_report
 from .report import junit as junit_report
 from .report import markdown as md_report
-from .runner import DEFAULT_FAIL_ON, problems, results_for
+from .results import DEFAULT_FAIL_ON, problems, results_for
 
 EXIT_OK, EXIT_PROBLEMS = 0, 2
 

@@ -37,7 +37,6 @@ class ArchiveSettings:
 class ArchiveOutcome:
     notes: list[str] = field(default_factory=list)  # run-level messages, each said once
     newly_archived: list[str] = field(default_factory=list)
-    changed_citations: int = 0
 
 
 class SnapshotIndex:
@@ -180,7 +179,6 @@ def archive_results(
                         url_status=url_status,
                     )
                     if changed:
-                        out.changed_citations += 1
                         if chosen:
                             r.citation.archive_url = chosen.archive_url
                             r.citation.archive_date = chosen.timestamp.date()

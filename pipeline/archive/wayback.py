@@ -76,10 +76,6 @@ class WaybackError(Exception):
     pass
 
 
-class StopCapturing(WaybackError):
-    """An account-level refusal: no more captures this run."""
-
-
 class Pacer:
     """Spaces calls of one kind to one endpoint; shared by every thread in the process."""
 

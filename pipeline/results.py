@@ -1,4 +1,5 @@
-"""Citations → Results: the check and verify stages joined per citation.
+"""Citations → Results: the check and verify stages joined per citation, and what counts
+against the exit status.
 
 URLs are checked once each, however many citations (or articles) cite them;
 every citation then gets its own verdicts against the shared page metadata.
