@@ -404,6 +404,7 @@ class _Attempt:
     error_reason: str | None = None
     retry_after: float | None = None
     http_version: str = "HTTP/1.1"
+    reset: bool = False  # a reset connection is worth retrying; a refused one is not
 
 
 class Fetcher:
@@ -555,9 +556,7 @@ class Fetcher:
         for n in range(s.retries + 1):
             result.attempts += 1
             att = self._attempt(url, deadline)
-            retryable = att.error in ("timeout", "unreachable-reset") or (att.status in RETRYABLE_STATUS)
-            if att.error == "unreachable-reset":
-                att.error = "unreachable"
+            retryable = att.error == "timeout" or att.reset or att.status in RETRYABLE_STATUS
             if att.status in (429, 503):
                 self.gate.slow_down(host, min(att.retry_after or 0, s.retry_after_cap) or None)
             if not retryable or n == s.retries:
@@ -592,7 +591,7 @@ def _classify_exception(e: requests.RequestException) -> _Attempt:
         if "Connection refused" in text or "ConnectionRefused" in text:
             return _Attempt(error="unreachable", error_reason="connection refused")
         if "reset" in text.lower() or "RemoteDisconnected" in text or "aborted" in text.lower():
-            return _Attempt(error="unreachable-reset", error_reason="connection reset by the server")
+            return _Attempt(error="unreachable", error_reason="connection reset by the server", reset=True)
         return _Attempt(error="unreachable", error_reason="could not connect")
     if isinstance(e, requests.exceptions.ChunkedEncodingError):
         return _Attempt(error="error", error_reason="malformed response (broken chunked encoding)")

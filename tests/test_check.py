@@ -408,3 +408,19 @@ def test_retry_after_http_date():
     assert parse_retry_after("Thu, 01 Jan 2026 12:00:30 GMT", now) == 30
     assert parse_retry_after("120") == 120
     assert parse_retry_after("soon") is None
+
+
+def test_reset_connection_is_retried_then_unreachable(site):
+    """A server that slams the door: retried (resets are worth it), then unreachable."""
+    import socket as _socket
+    import struct
+
+    def route(req):
+        req.connection.setsockopt(_socket.SOL_SOCKET, _socket.SO_LINGER, struct.pack("ii", 1, 0))
+        req.close_connection = True
+        raise ConnectionResetError  # ends the handler unanswered; linger 0 makes the close an RST
+
+    site.routes["/rst"] = route
+    check = run(site.url("/rst"), retries=2)
+    assert check.status == Status.UNREACHABLE and "reset" in check.reason
+    assert site.hits("/rst") == 3
