@@ -67,6 +67,22 @@ def parse_duration(value: str) -> dt.timedelta:
     return dt.timedelta(seconds=n * {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[unit])
 
 
+def parse_resolve(values: tuple[str, ...]) -> dict[str, str]:
+    import ipaddress
+
+    out = {}
+    for value in values:
+        host, sep, ip = value.partition(":")
+        try:
+            ipaddress.ip_address(ip)
+        except ValueError:
+            raise click.BadParameter(f"{value!r} is not HOST:IP", param_hint="--resolve") from None
+        if not sep or not host:
+            raise click.BadParameter(f"{value!r} is not HOST:IP", param_hint="--resolve")
+        out[host.lower()] = ip
+    return out
+
+
 def check_options(fn):
     """Options shared by ``check`` and ``run``."""
     options = [
@@ -150,6 +166,13 @@ def check_options(fn):
             "--allow-private", is_flag=True, help="Allow loopback/private/link-local addresses (refused by default)."
         ),
         click.option(
+            "--resolve",
+            "resolve_overrides",
+            multiple=True,
+            metavar="HOST:IP",
+            help="Connect to IP for HOST instead of asking DNS (repeatable), like curl's --resolve.",
+        ),
+        click.option(
             "--allow-host",
             multiple=True,
             metavar="HOST",
@@ -204,6 +227,7 @@ def settings_from(opts: dict) -> CheckSettings:
             user_agent=opts["user_agent"],
             allow_private=opts["allow_private"],
             allow_hosts=tuple(opts["allow_host"]),
+            resolve=parse_resolve(opts["resolve_overrides"]),
         ),
         recheck_after=parse_duration(opts["recheck_after"]),
         force=opts["force"],

@@ -59,6 +59,7 @@ class FetchSettings:
     user_agent: str = DEFAULT_USER_AGENT
     allow_private: bool = False
     allow_hosts: tuple[str, ...] = ()  # exempt from the private-address refusal (an intranet wiki)
+    resolve: dict[str, str] = field(default_factory=dict)  # HOST → IP, instead of DNS (curl's --resolve)
     follow_meta_refresh: bool = True
     dns_timeout: float = 5.0
 
@@ -147,7 +148,26 @@ def _register(conn: HTTPConnection) -> None:
         guarded.register(conn)
 
 
+def _pinned_new_conn(conn: HTTPConnection, new_conn):
+    """Connect to the address the guard vetted, not to a second DNS answer: otherwise a
+    host could resolve to a public address for the check and to 169.254.169.254 for the
+    connection (DNS rebinding). TLS still verifies and sends SNI for the real host name."""
+    guard = getattr(_current, "guard", None)
+    pinned = guard.pinned(conn.host, conn.port) if guard is not None else None
+    if pinned is None:
+        return new_conn()
+    saved = conn._dns_host
+    conn._dns_host = pinned
+    try:
+        return new_conn()
+    finally:
+        conn._dns_host = saved
+
+
 class _WatchedHTTPConnection(HTTPConnection):
+    def _new_conn(self):
+        return _pinned_new_conn(self, super()._new_conn)
+
     def connect(self) -> None:
         super().connect()
         _register(self)
@@ -158,6 +178,9 @@ class _WatchedHTTPConnection(HTTPConnection):
 
 
 class _WatchedHTTPSConnection(HTTPSConnection):
+    def _new_conn(self):
+        return _pinned_new_conn(self, super()._new_conn)
+
     def connect(self) -> None:
         super().connect()
         _register(self)
@@ -255,16 +278,34 @@ def host_of(url: str) -> str:
 class AddressGuard:
     """Resolve a host (with a deadline) and refuse non-public addresses."""
 
-    def __init__(self, allow_private: bool, dns_timeout: float, allow_hosts: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        allow_private: bool,
+        dns_timeout: float,
+        allow_hosts: tuple[str, ...] = (),
+        overrides: dict[str, str] | None = None,
+    ) -> None:
         self.allow_private = allow_private
         self.allow_hosts = {h.lower() for h in allow_hosts}
+        self.overrides = {h.lower(): ip for h, ip in (overrides or {}).items()}
         self.dns_timeout = dns_timeout
         self._cache: dict[tuple[str, int], tuple[list[str], str | None]] = {}
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="citewatch-dns")
 
+    def pinned(self, host: str, port: int | None) -> str | None:
+        """The vetted address to connect to (None: an IP literal, or never checked)."""
+        with self._lock:
+            found = self._cache.get((host.lower(), port))
+        return found[0][0] if found and found[0] else None
+
     def _resolve(self, host: str, port: int) -> tuple[list[str], str | None]:
+        host = host.lower()
         key = (host, port)
+        if host in self.overrides:  # --resolve HOST:IP, like curl's
+            with self._lock:
+                self._cache[key] = ([self.overrides[host]], None)
+            return self._cache[key]
         with self._lock:
             if key in self._cache:
                 return self._cache[key]
@@ -420,7 +461,7 @@ class Fetcher:
                 "Accept-Language": "en,*;q=0.5",
             }
         )
-        self.guard = AddressGuard(s.allow_private, s.dns_timeout, s.allow_hosts)
+        self.guard = AddressGuard(s.allow_private, s.dns_timeout, s.allow_hosts, s.resolve)
         self.gate = HostGate(s.per_host, s.min_interval)
 
     def close(self) -> None:
@@ -444,6 +485,7 @@ class Fetcher:
             if remaining <= 0:
                 raise _Deadline
             scope = deadline_scope(remaining)
+            _current.guard = self.guard
             with scope as guarded:
                 try:
                     return self._get(url, remaining, guarded)

@@ -424,3 +424,18 @@ def test_reset_connection_is_retried_then_unreachable(site):
     check = run(site.url("/rst"), retries=2)
     assert check.status == Status.UNREACHABLE and "reset" in check.reason
     assert site.hits("/rst") == 3
+
+
+def test_connection_goes_to_the_vetted_address(site):
+    """The guard's answer is the address connected to (no second DNS lookup that could be
+    rebound): a name only --resolve knows still reaches the test server."""
+    site.routes["/pinned"] = html("Pinned page")
+    url = f"http://news.example.test:{site.port}/pinned"
+    check = run(
+        url, allow_private=False, allow_hosts=("news.example.test",), resolve={"news.example.test": "127.0.0.1"}
+    )
+    assert check.status == Status.LIVE, check.reason
+    # and without the exemption the vetted address is refused before connecting
+    refused = run(url, allow_private=False, resolve={"news.example.test": "127.0.0.1"})
+    assert refused.status == Status.SKIPPED and "127.0.0.1" in refused.reason
+    assert site.hits("/pinned") == 1
