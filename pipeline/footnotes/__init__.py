@@ -7,13 +7,15 @@ cross-check here is shared, so every format gets the same findings.
 from __future__ import annotations
 
 import re
+from importlib import import_module
 from pathlib import Path
 
 from ..model import Article, Finding, Marker, Note, Severity
 from ..publishers import PUBLISHER_TYPO, closest_outlet, outlet_named
-from . import html, markdown, text
 
-FORMATS = {"text": text.parse, "markdown": markdown.parse, "html": html.parse}
+# format → module with a parse(text) function; imported on use, so commands that never read
+# an article (check) do not pay for BeautifulSoup
+FORMATS = {"text": ".text", "markdown": ".markdown", "html": ".html"}
 _EXT = {
     ".txt": "text",
     ".text": "text",
@@ -75,7 +77,7 @@ def parse_article(path: str | Path, fmt: str | None = None, content: str | None 
     fmt = fmt or detect_format(path, content)
     if fmt not in FORMATS:
         raise ArticleError(f"{path}: unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
-    notes, markers, title = FORMATS[fmt](content)
+    notes, markers, title = import_module(FORMATS[fmt], __name__).parse(content)
     article = Article(source=str(path), format=fmt, title=title, notes=notes, markers=markers)
     article.findings = cross_check(notes, markers)
     return article
