@@ -449,7 +449,11 @@ class _Attempt:
 
 
 class Fetcher:
-    """Fetch URLs under one set of limits. Thread-safe; use ``fetch_many`` for a run."""
+    """Fetch URLs under one set of limits (deadlines, caps, address guard, per-host gate).
+
+    Thread-safe: one Fetcher serves every worker of a run, so the per-host limits hold
+    across all of them. ``check.check_urls`` is the run-level entry point.
+    """
 
     def __init__(self, settings: FetchSettings | None = None) -> None:
         self.settings = settings or FetchSettings()
