@@ -106,6 +106,23 @@ def _is_root(url: str) -> bool:
     )
 
 
+_SEGMENTS = re.compile(r"\s+[|\-–—:·»]\s+|\s*[|｜]\s*")
+
+
+def says_not_found(heading: str) -> bool:
+    """A title or heading that *is* a not-found message, not one that contains the words:
+    "Page not found | Example News" is; "Missing plane not found after two-year search" is
+    not. Some segment (site names split off) must be short and mostly the message."""
+    if not heading or len(heading) > 150:
+        return False
+    for segment in _SEGMENTS.split(heading):
+        segment = segment.strip()
+        m = NOT_FOUND.search(segment)
+        if m and (len(segment.split()) <= 6 or len(m.group(0)) >= 0.6 * len(segment)):
+            return True
+    return False
+
+
 def bot_wall(fetch: Fetch) -> str | None:
     h = fetch.headers
     if h.get("cf-mitigated", "").lower() == "challenge":
@@ -116,10 +133,14 @@ def bot_wall(fetch: Fetch) -> str | None:
     for pattern, reason in _BOT_WALLS:
         if pattern.search(sample):
             # a captcha widget on an otherwise full page (a comment form) is no wall
-            if reason == "captcha page" and fetch.http_status == 200 and len(sample) > 60_000:
+            if reason == "captcha page" and fetch.http_status == 200 and len(_visible_text(sample)) > 1500:
                 continue
             return reason
     return None
+
+
+def _visible_text(raw: bytes) -> str:
+    return _clean(_SCRIPTS.sub(" ", raw.decode("utf-8", "replace")))
 
 
 def is_paywalled(fetch: Fetch, sample: str | None = None) -> bool:
@@ -225,7 +246,7 @@ def classify(fetch: Fetch, probe: Fetch | None = None, signals: dict[str, str] |
         check.status, check.reason = Status.SOFT_404, f"redirects to an error page ({urlsplit(final).path})"
         return check
     for label in ("title", "h1"):
-        if signals[label] and len(signals[label]) < 150 and NOT_FOUND.search(signals[label]):
+        if says_not_found(signals[label]):
             check.status, check.reason = Status.SOFT_404, f"answers {code} but the page says “{signals[label][:80]}”"
             return check
     if probe is not None and same_as_probe(fetch, signals, probe):

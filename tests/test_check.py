@@ -439,3 +439,34 @@ def test_connection_goes_to_the_vetted_address(site):
     refused = run(url, allow_private=False, resolve={"news.example.test": "127.0.0.1"})
     assert refused.status == Status.SKIPPED and "127.0.0.1" in refused.reason
     assert site.hits("/pinned") == 1
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Missing plane not found after two-year search",
+        "Evidence of spying does not exist, says minister",
+        "Why the 404 bus no longer exists in our town, and what replaced it",
+    ],
+)
+def test_headline_mentioning_not_found_is_live(site, title):
+    site.routes["/story"] = html(title)
+    assert run(site.url("/story")).status == Status.LIVE
+
+
+def test_comment_form_captcha_on_a_full_article_is_live(site):
+    article = "<p>" + "Real reporting about the subject at hand. " * 60 + "</p>"
+    site.routes["/a"] = lambda req: send(
+        req,
+        200,
+        f"<html><head><title>Story</title></head><body>{article}<form><div class='g-recaptcha'></div></form></body></html>",
+    )
+    assert run(site.url("/a")).status == Status.LIVE
+
+
+def test_bare_captcha_page_is_blocked(site):
+    site.routes["/c"] = lambda req: send(
+        req, 200, "<html><body><h2>Please verify you are human</h2><div class='g-recaptcha'></div></body></html>"
+    )
+    check = run(site.url("/c"))
+    assert check.status == Status.BLOCKED and "captcha" in check.reason
