@@ -39,6 +39,10 @@ _ERROR_PATH = re.compile(
     r"/(?:404|410|not[-_]?found|page[-_]?not[-_]?found|error(?:[-_]?404)?|errors?/404)(?:\.\w+)?/?$", re.I
 )
 
+_LOGIN_PATH = re.compile(
+    r"/(?:log-?in|sign-?in|signon|auth|account/login|subscribe|subscription|register|paywall)(?:[/.?]|$)", re.I
+)
+
 _BOT_WALLS = [
     (
         re.compile(
@@ -241,6 +245,12 @@ def classify(fetch: Fetch, probe: Fetch | None = None, signals: dict[str, str] |
     moved = _norm_page(final) != _norm_page(fetch.url)
     if moved and _is_root(final) and not _is_root(fetch.url):
         check.status, check.reason = Status.SOFT_404, f"redirects to the site's front page ({final})"
+        return check
+    if moved and _LOGIN_PATH.search(urlsplit(final).path):
+        check.status, check.reason = (
+            Status.BLOCKED,
+            f"redirects to a sign-in or subscription page ({urlsplit(final).path})",
+        )
         return check
     if _ERROR_PATH.search(urlsplit(final).path):
         check.status, check.reason = Status.SOFT_404, f"redirects to an error page ({urlsplit(final).path})"

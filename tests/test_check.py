@@ -470,3 +470,10 @@ def test_bare_captcha_page_is_blocked(site):
     )
     check = run(site.url("/c"))
     assert check.status == Status.BLOCKED and "captcha" in check.reason
+
+
+def test_redirect_to_sign_in_is_blocked_not_redirected(site):
+    site.routes["/premium/story"] = redirect("/login?next=/premium/story", 302)
+    site.routes["/login"] = html("Sign in to continue")
+    check = run(site.url("/premium/story"))
+    assert check.status == Status.BLOCKED and "sign-in" in check.reason
