@@ -223,3 +223,18 @@ def test_legacy_encoded_article(tmp_path):
     p.write_bytes("正文 {1}。\n\n{1} 经济参考报，《中澳领导人介入力拓“间谍案”》，2009年7月17日。\n".encode("gbk"))
     a = parse_article(p)
     assert a.notes[0].title == "中澳领导人介入力拓“间谍案”"
+
+
+def test_substack_footnotes_outside_a_list():
+    """Notes in <div>s, found by the body anchors that point down to them; the table of
+    contents (pointing at headings) and the notes' back-links (pointing up) are not notes."""
+    a = parse_article(ARTICLES / "substack.html")
+    notes = {n.id: n for n in a.notes}
+    assert list(notes) == ["1", "2", "3"]
+    assert notes["1"].publisher == "BBC" and notes["1"].urls == ["https://www.bbc.com/news/world-us-canada-58690978"]
+    assert notes["1"].date == PartialDate(2021, 9, 25)
+    assert notes["2"].title == "Norway and China Restore Ties, 6 Years After Nobel Prize Dispute"
+    assert notes["3"].publisher == "The Guardian" and notes["3"].date == PartialDate(2021, 12, 23)
+    assert not notes["1"].raw.startswith("1")  # the note's own number is not its text
+    assert [m.id for m in a.markers] == ["1", "2", "3"]
+    assert not [f for f in a.findings if f.code in ("note-not-cited", "marker-without-note")]

@@ -56,42 +56,81 @@ def _note_lists(soup: BeautifulSoup, targets: set[str]) -> list[Tag]:
     return lists
 
 
+_BLOCKS = ["li", "div", "p", "aside", "section", "dd", "td"]
+
+
+def _targeted_blocks(soup: BeautifulSoup, anchors: list[Tag]) -> list[tuple[Tag, str]]:
+    """Notes that are not in a list (Substack, Ghost, hand-made pages): the block around each
+    element a body anchor points *down* to. Pointing down matters — the notes' own back-links
+    point up to the markers, and a table of contents points at headings."""
+    order = {id(t): i for i, t in enumerate(soup.find_all(True))}
+    blocks: list[tuple[Tag, str]] = []
+    seen: set[int] = set()
+    for a in anchors:
+        target_id = a["href"][1:]
+        target = soup.find(id=target_id)
+        if target is None or target.name in ("h1", "h2", "h3", "h4", "h5", "h6") or order[id(target)] < order[id(a)]:
+            continue
+        block = target if target.name in _BLOCKS else target.find_parent(_BLOCKS)
+        if block is None or id(block) in seen or a in block.descendants or len(block.get_text()) > 3000:
+            continue
+        seen.add(id(block))
+        blocks.append((block, target_id))
+    return blocks
+
+
+def _note_items(soup: BeautifulSoup, anchors: list[Tag]) -> list[tuple[Tag, str]]:
+    """(element, note number) for every note, lists first, targeted blocks as the fallback."""
+    targets = {a["href"][1:] for a in anchors}
+    items: list[tuple[Tag, str]] = []
+    for lst in _note_lists(soup, targets):
+        start = int(lst.get("start", 1)) if str(lst.get("start", "1")).isdigit() else 1
+        for position, li in enumerate(lst.find_all("li", recursive=False), start=start):
+            items.append((li, _number(li, position)))
+    if not items:
+        for position, (block, target_id) in enumerate(_targeted_blocks(soup, anchors), start=1):
+            m = re.search(r"(\d+)\D*$", target_id)
+            items.append((block, str(int(m.group(1))) if m else str(position)))
+    return items
+
+
 def parse(text: str) -> tuple[list[Note], list[Marker], str | None]:
     soup = BeautifulSoup(text, "html.parser")
     for tag in soup(["script", "style", "noscript", "template"]):
         tag.decompose()
     anchors = [a for a in soup.find_all("a", href=True) if a["href"].startswith("#") and len(a["href"]) > 1]
-    targets = {a["href"][1:] for a in anchors}
-    lists = _note_lists(soup, targets)
+    items = _note_items(soup, anchors)
 
+    in_notes = {id(t) for item, _ in items for t in item.find_all(True)}
+    marker_ids = {a.get("id") for a in anchors if id(a) not in in_notes and a.get("id")}
+    marker_ids |= {p.get("id") for a in anchors if id(a) not in in_notes for p in a.parents if p.get("id")}
     notes: list[Note] = []
     id_to_note: dict[str, str] = {}
-    in_lists: set[int] = set()
-    for lst in lists:
-        start = int(lst.get("start", 1)) if str(lst.get("start", "1")).isdigit() else 1
-        for position, li in enumerate(lst.find_all("li", recursive=False), start=start):
-            in_lists.update(id(t) for t in li.find_all(True))
-            note_id = _number(li, position)
-            for anchor_id in _ids_inside(li):
-                id_to_note[anchor_id] = note_id
-            for a in li.find_all("a", href=True):
-                if a["href"].startswith("#") and (
-                    _BACKLINK_TEXT.match(a.get_text()) or _BACKLINK_CLASS.search(" ".join(a.get("class", [])))
-                ):
-                    a.decompose()
-            for back in li.find_all(class_=_BACKLINK_CLASS):
-                back.decompose()
-            link_text = {}
-            for a in li.find_all("a", href=True):
-                if a["href"].startswith(("http://", "https://")):
-                    link_text.setdefault(a["href"], a.get_text(" ", strip=True))
-                    a.append(" " + a["href"] if a["href"] not in a.get_text() else "")
-            raw = li.get_text(" ", strip=True)
-            notes.append(parse_note(note_id, raw, li.sourceline, link_text))
+    for item, note_id in items:
+        for anchor_id in _ids_inside(item):
+            id_to_note[anchor_id] = note_id
+        for a in item.find_all("a", href=True):
+            href = a["href"]
+            if href.startswith("#") and (
+                href[1:] in marker_ids
+                or _BACKLINK_TEXT.match(a.get_text())
+                or _BACKLINK_CLASS.search(" ".join(a.get("class", [])))
+                or "footnote-number" in " ".join(a.get("class", []))
+            ):
+                a.decompose()  # back-links and the note's own number are not part of the note
+        for back in item.find_all(class_=_BACKLINK_CLASS):
+            back.decompose()
+        link_text = {}
+        for a in item.find_all("a", href=True):
+            if a["href"].startswith(("http://", "https://")):
+                link_text.setdefault(a["href"], a.get_text(" ", strip=True))
+                a.append(" " + a["href"] if a["href"] not in a.get_text() else "")
+        raw = item.get_text(" ", strip=True)
+        notes.append(parse_note(note_id, raw, item.sourceline, link_text))
 
     markers = []
     for a in anchors:
-        if id(a) in in_lists:
+        if id(a) in in_notes:
             continue
         target = a["href"][1:]
         if target in id_to_note:
