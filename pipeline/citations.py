@@ -348,26 +348,33 @@ def _new_entry(note: Note) -> CommentedMap:
     return entry
 
 
-def merge_article(cf: CitationsFile, article: Article) -> list[Finding]:
+def merge_article(cf: CitationsFile, article: Article, scope: str | None = None) -> list[Finding]:
     """Bring the article's notes into the file without losing a person's work.
 
     A field is refreshed from the note only while it still holds what the old
     note said; a value someone typed by hand is kept. Notes that vanished from
-    the article are flagged, never deleted.
+    the article are flagged, never deleted. ``scope``: in a file shared by several
+    articles, only ids starting with ``scope:`` belong to this one.
     """
     findings: list[Finding] = []
     related = {f.footnote: f.related for f in article.findings if f.code in ("ibid", "duplicate-note") and f.related}
     note_ids = {n.id for n in article.notes}
-    meta = cf.doc.get("article")
-    if meta is None:
-        meta = CommentedMap()
-        cf.doc.insert(0, "article", meta)
-    if article.title and not meta.get("title"):
-        meta["title"] = article.title
-    if not meta.get("source"):
-        meta["source"] = article.source
+    if scope is None:
+        meta = cf.doc.get("article")
+        if meta is None:
+            meta = CommentedMap()
+            cf.doc.insert(0, "article", meta)
+        if article.title and not meta.get("title"):
+            meta["title"] = article.title
+        if not meta.get("source"):
+            meta["source"] = article.source
 
+    # where a new note goes: after the previous note of this article; a new article's notes
+    # go at the end of a shared file
     last_index = -1
+    if scope is not None:
+        own = [i for i, e in enumerate(cf.entries) if str(e.get("id")).startswith(f"{scope}:")]
+        last_index = own[0] - 1 if own else len(cf.entries) - 1
     for note in article.notes:
         entry = cf.entry(note.id)
         if entry is None:
@@ -407,6 +414,8 @@ def merge_article(cf: CitationsFile, article: Article) -> list[Finding]:
 
     for entry in cf.entries:
         cid = str(entry.get("id"))
+        if scope is not None and not cid.startswith(f"{scope}:"):
+            continue
         if cid not in note_ids and article.notes:
             if not entry.get("note_removed"):
                 entry["note_removed"] = True

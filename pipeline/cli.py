@@ -550,7 +550,7 @@ def archive(citations_file: Path, **opts) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     default=Path("citations.yaml"),
     show_default=True,
-    help="The citations file (with one article, or without any).",
+    help="The citations file. Given with several articles, they share it (ids become ARTICLE:N).",
 )
 @click.option(
     "--citations-dir",
@@ -606,16 +606,20 @@ def run(
     Examples:
       citewatch run examples/hostage-diplomacy.txt
       citewatch run posts/*.md --citations-dir citations/ --junit reports/junit/
+      citewatch run posts/*.md --citations all-sources.yaml
     """
     from .run import Job, RunSettings, step_summary_path
     from .run import run as run_jobs
 
-    if len(articles) > 1:
+    shared = click.get_current_context().get_parameter_source("citations_file") != click.core.ParameterSource.DEFAULT
+    if len(articles) > 1 and shared:
+        jobs = [Job(citations_file, a, fmt) for a in articles]  # one file, ids namespaced per article
+    elif len(articles) > 1:
         jobs = [Job(citations_dir / f"{a.stem}.yaml", a, fmt) for a in articles]
-        if len({j.name for j in jobs}) < len(jobs):
-            raise InputError("several articles share a file name; give them distinct names")
     else:
         jobs = [Job(citations_file, articles[0] if articles else None, fmt)]
+    if len({j.name for j in jobs}) < len(jobs):
+        raise InputError("several articles share a file name; give them distinct names")
     settings = RunSettings(
         check=settings_from(opts),
         archive=archive_settings_from(opts),

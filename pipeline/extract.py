@@ -22,19 +22,46 @@ class Extraction:
 
 
 def extract(
-    article_path: str | Path, output: str | Path, fmt: str | None = None, write: bool = True, lenient: bool = False
+    article_path: str | Path,
+    output: str | Path,
+    fmt: str | None = None,
+    write: bool = True,
+    lenient: bool = False,
+    namespace: str | None = None,
 ) -> Extraction:
-    """Parse the article and merge its notes into ``output`` (created if missing)."""
+    """Parse the article and merge its notes into ``output`` (created if missing).
+
+    ``namespace``: the file is shared by several articles; this one's ids become
+    ``NAMESPACE:1``, ``NAMESPACE:2``… so the articles' notes never collide.
+    """
     article = parse_article(article_path, fmt)
+    if namespace:
+        article = namespaced(article, namespace)
     output = Path(output)
-    cf = cit.load(output, lenient=lenient) if output.exists() else cit.new_file(output, article)
-    merge_findings = cit.merge_article(cf, article)
+    if output.exists():
+        cf = cit.load(output, lenient=lenient)
+    else:
+        cf = cit.new_file(output, None if namespace else article)
+    merge_findings = cit.merge_article(cf, article, scope=namespace)
     urls = {c.id: c.url for c in cf.citations}
     findings = article.findings + missing_field_findings(article.notes, urls) + merge_findings
     findings.sort(key=lambda f: (_note_order(article, f.footnote), f.code))
     if write:
         cit.save(cf)
     return Extraction(article, cf, findings)
+
+
+def namespaced(article: Article, prefix: str) -> Article:
+    def ns(note_id: str | None) -> str | None:
+        return f"{prefix}:{note_id}" if note_id is not None else None
+
+    for n in article.notes:
+        n.id = ns(n.id)
+    for m in article.markers:
+        m.id = ns(m.id)
+    for f in article.findings:
+        f.footnote, f.related = ns(f.footnote), ns(f.related)
+    return article
 
 
 def _note_order(article: Article, note_id: str | None) -> int:

@@ -41,6 +41,7 @@ class Job:
     fmt: str | None = None
 
     source: str | None = None  # article.source in the citations file, when no article is given
+    title: str | None = None  # the article's title, once extracted
 
     @property
     def name(self) -> str:
@@ -134,8 +135,10 @@ def _write_reports(
 ) -> JobReport:
     found = problems(results, settings.fail_on)
     status = EXIT_PROBLEMS if found else EXIT_OK
-    article_meta = dict(cf.doc.get("article") or {})
-    article_meta = {k: str(v) for k, v in article_meta.items()}
+    if job.title is not None:  # extracted this run (and maybe sharing the file): the article speaks
+        article_meta = {"title": job.title, "source": job.source or ""}
+    else:
+        article_meta = {k: str(v) for k, v in dict(cf.doc.get("article") or {}).items()}
     previous = _previous_run(settings.archive_dir, job.name)
     report = json_report.report_dict(
         job.name,
@@ -210,12 +213,15 @@ def run(
     on_stage: Callable[[str], None] | None = None,
 ) -> RunOutcome:
     say = on_stage or (lambda _msg: None)
+    # several articles, one citations file: ids are namespaced per article ("post:1")
+    shared = len(jobs) > 1 and len({j.citations for j in jobs}) == 1
     files: list[cit.CitationsFile] = []
     findings: list[list[Finding]] = []
     for job in jobs:
         if job.article is not None:
             say(f"extract: {job.article} → {job.citations}")
-            ex = extract(job.article, job.citations, job.fmt, lenient=True)
+            ex = extract(job.article, job.citations, job.fmt, lenient=True, namespace=job.name if shared else None)
+            job.title, job.source = ex.article.title, str(job.article)
             files.append(ex.file)
             findings.append(ex.findings)
         else:
@@ -224,9 +230,18 @@ def run(
             job.source = str(source) if source else None
             files.append(cf)
             findings.append([])
-        findings[-1] = findings[-1] + citation_findings(files[-1])
+    if shared:  # one in-memory file for every job, so write-backs never overwrite each other
+        files = [cit.load(jobs[0].citations, lenient=True)] * len(jobs)
+    per_job_citations = [
+        [c for c in cf.citations if not shared or c.id.startswith(f"{job.name}:")]
+        for job, cf in zip(jobs, files, strict=True)
+    ]
+    for i, cf in enumerate(files):
+        findings[i] = findings[i] + [
+            f for f in citation_findings(cf) if f.footnote in {c.id for c in per_job_citations[i]}
+        ]
 
-    urls = list(dict.fromkeys(c.url for cf in files for c in cf.citations if c.url))
+    urls = list(dict.fromkeys(c.url for cs in per_job_citations for c in cs if c.url))
     say(f"check: {len(urls)} distinct URL(s) from {len(jobs)} article(s)")
     history = History(settings.archive_dir)
     warc = WarcArchive(settings.archive_dir) if settings.local_copy else None
@@ -241,7 +256,7 @@ def run(
             on_progress=on_progress,
             fetcher=fetcher,
         )
-        per_job = [results_for(cf.citations, outcomes) for cf in files]
+        per_job = [results_for(cs, outcomes) for cs in per_job_citations]
         newly: list[str] = []
         if settings.archive.wayback is not None:
             say("archive: Wayback Machine lookups" + (" and captures" if settings.archive.wayback.has_keys else ""))

@@ -12,6 +12,7 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
+from pipeline import citations as cit
 from pipeline.cli import main
 
 from .conftest import ROOT
@@ -294,3 +295,25 @@ def test_a_bad_citation_is_reported_in_its_row_and_the_run_goes_on(world):
     # the strict `check` still refuses the file, naming the lines
     strict = CliRunner().invoke(main, ["check"], catch_exceptions=False)
     assert strict.exit_code == 1 and "citations.yaml:7:" in strict.stderr
+
+
+def test_several_articles_can_share_one_citations_file(world):
+    site, wayback, tmp = world
+    (tmp / "other.md").write_text(
+        f'Again[^1].\n\n[^1]: Example News, "A live story," 2021, {site.url("/live")}\n', encoding="utf-8"
+    )
+    (tmp / "shared.yaml").write_text("# one file for the whole site\ncitations: []\n", encoding="utf-8")
+    res = cli(*run_args(wayback, "post.md", "other.md", "--citations", "shared.yaml", "--no-wayback"))
+    assert res.exit_code == 0, res.output
+    ids = [c.id for c in cit.load(tmp / "shared.yaml").citations]
+    assert ids[:2] == ["post:1", "post:2"] and "other:1" in ids and len(ids) == 9
+    assert "# one file for the whole site" in (tmp / "shared.yaml").read_text(encoding="utf-8")
+    assert site.hits("/live") == 1
+    post = json.loads((tmp / "reports" / "post.json").read_text(encoding="utf-8"))
+    other = json.loads((tmp / "reports" / "other.json").read_text(encoding="utf-8"))
+    assert len(post["results"]) == 8 and [r["id"] for r in other["results"]] == ["other:1"]
+    assert post["article"]["title"] == "Sources under test"
+    # a second run keeps the namespaces apart: nothing of post.md is flagged as removed from other.md
+    res = cli(*run_args(wayback, "post.md", "other.md", "--citations", "shared.yaml", "--no-wayback"))
+    assert res.exit_code == 0
+    assert "note_removed" not in (tmp / "shared.yaml").read_text(encoding="utf-8")
