@@ -301,7 +301,10 @@ def summary_line(results: list[Result]) -> str:
     counts: dict[str, int] = {}
     for r in results:
         if r.check:
-            counts[r.check.status.value] = counts.get(r.check.status.value, 0) + 1
+            key = r.check.status.value
+            if r.check.status == Status.SKIPPED and r.check.previous_status is not None:
+                key = f"{r.check.previous_status.value} (fresh, not rechecked)"
+            counts[key] = counts.get(key, 0) + 1
     with_url = sum(1 for r in results if r.citation.url)
     parts = ", ".join(f"{n} {s}" for s, n in sorted(counts.items(), key=lambda kv: -kv[1]))
     return f"{len(results)} citations, {with_url} with a URL: {parts}"
