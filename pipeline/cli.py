@@ -286,6 +286,13 @@ def print_results(results: list[Result]) -> None:
             )
         if check.paywalled:
             extra += " [paywalled]"
+        failing = ("dead", "soft-404", "unreachable")
+        if (
+            check.previous_status
+            and check.previous_status.value in failing
+            and check.status.value not in failing + ("skipped",)
+        ):
+            extra += f" [recovered: was {check.previous_status.value}]"
         target = r.citation.url or f"({r.citation.publisher or 'no publisher'}: {r.citation.title or 'no title'})"[:90]
         lines.append(f"{r.citation.id:>4}  {status} {check.reason}{extra}")
         lines.append(f"      {target}")

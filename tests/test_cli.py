@@ -146,6 +146,10 @@ def test_check_json_and_exit_status(workdir, site):
     # and a live URL checked a moment ago is fresh: skipped unless --force
     res = cli("check", "--allow-private", "--timeout", "2", "--no-probe")
     assert "fresh in the cache" in res.output
+    # the gone page comes back: said so
+    site.routes["/gone"] = html("Back again")
+    res = cli("check", "--allow-private", "--timeout", "2", "--no-probe")
+    assert "[recovered: was dead]" in res.output
 
 
 def test_private_address_refused_without_flag(workdir):
