@@ -16,6 +16,7 @@ from typing import Any
 
 from . import liveness, metadata
 from .archive.history import ConfirmPolicy, History, annotate, check_entry, fresh
+from .decode import decode_page
 from .fetch import Fetcher, FetchSettings
 from .model import Fetch, LinkCheck, PageMeta, Snapshot, Status
 
@@ -90,14 +91,16 @@ def check_one(
             )
             return UrlOutcome(check, metadata.page_from_dict(recent.get("page")))
     fetched = fetcher.fetch(url)
-    signals = liveness.page_signals(fetched) if fetched.http_status and 200 <= fetched.http_status < 300 else None
+    reached = fetched.http_status is not None and 200 <= fetched.http_status < 300
+    decoded = decode_page(fetched.body, fetched.headers.get("content-type")) if reached else None
+    signals = liveness.page_signals(fetched, decoded[0] if decoded else None) if reached else None
     probe = None
     if settings.probe and probes is not None and signals is not None and liveness.needs_probe(fetched, signals):
         probe = probes.get(fetched.final_url or url)
     check = liveness.classify(fetched, probe, signals)
     page = None
     if check.status in (Status.LIVE, Status.REDIRECTED):
-        page = metadata.extract(fetched)
+        page = metadata.extract(fetched, decoded)
     local = None
     if on_fetch is not None and fetched.http_status is not None:
         local = on_fetch(fetched, check)

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
+from .files import write_atomic
 from .footnotes.fields import parse_note
 from .model import Article, Citation, Finding, Note, PartialDate, Severity
 
@@ -306,26 +305,10 @@ def dumps(cf: CitationsFile) -> str:
     return buf.getvalue()
 
 
-def atomic_write_text(path: str | Path, text: str) -> None:
-    """Write via a temp file in the same folder and rename: readers never see half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save(cf: CitationsFile) -> None:
     if cf.read_only:
         raise ValueError(f"{cf.path}: loaded read-only; load(for_update=True) to write it back")
-    atomic_write_text(cf.path, dumps(cf))
+    write_atomic(cf.path, dumps(cf), durable=True)
 
 
 def _note_fields(note: Note) -> dict[str, Any]:

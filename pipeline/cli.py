@@ -22,6 +22,7 @@ from . import citations as cit
 from .archive.history import ConfirmPolicy, History
 from .check import CheckSettings, UrlOutcome
 from .fetch import DEFAULT_USER_AGENT, Fetcher, FetchSettings
+from .files import write_atomic
 from .footnotes import ArticleError
 from .model import Result, Severity, Status
 from .report import json as json_report
@@ -432,7 +433,7 @@ def check(citations_file: Path, json_path: Path | None, **opts) -> None:
     status = EXIT_PROBLEMS if found else EXIT_OK
     if json_path:
         report = json_report.report_dict(citations_file.stem, results, exit_status=status)
-        cit.atomic_write_text(json_path, json_report.dumps(report))
+        write_atomic(json_path, json_report.dumps(report))
     if found:
         click.echo(
             f"{len(found)} confirmed problem(s): " + "; ".join(f"{p.citation_id}: {p.what}" for p in found[:5]),

@@ -82,6 +82,15 @@ def decode_body(body: bytes, content_type: str | None = None) -> tuple[str, str]
     return body.decode("utf-8", errors="replace"), "utf-8"
 
 
+def decode_page(body: bytes, content_type: str | None) -> tuple[str, str] | None:
+    """Decode a fetched body once for everything that reads it as text (liveness signals,
+    paywall markers, metadata); None for bodies that are not text (PDF, images)."""
+    ctype = (content_type or "").split(";")[0].strip().lower()
+    if not body or body[:5] == b"%PDF-" or (ctype and not re.search(r"html|xml|text/plain", ctype)):
+        return None
+    return decode_body(body, content_type)
+
+
 def _looks_multibyte(body: bytes) -> bool:
     high = sum(1 for b in body[:20000] if b >= 0x80)
     if high < 20:

@@ -77,11 +77,14 @@ def _clean(html_fragment: str) -> str:
     return re.sub(r"\s+", " ", _TAGS.sub(" ", html_fragment)).strip()
 
 
-def page_signals(fetch: Fetch) -> dict[str, str]:
-    """Title, first h1 and a sample of visible text, by cheap regexes (no DOM)."""
+def page_signals(fetch: Fetch, text: str | None = None) -> dict[str, str]:
+    """Title, first h1, a sample of visible text and the head of the HTML, by cheap
+    regexes (no DOM). ``text``: the body already decoded by the caller."""
     if "html" not in fetch.content_type and fetch.content_type:
-        return {"title": "", "h1": "", "text": ""}
-    text, _ = decode_body(fetch.body[:300_000], fetch.headers.get("content-type"))
+        return {"title": "", "h1": "", "text": "", "html": ""}
+    if text is None:
+        text, _ = decode_body(fetch.body[:300_000], fetch.headers.get("content-type"))
+    text = text[:300_000]
     title = _TITLE.search(text)
     h1 = _H1.search(text)
     body = _SCRIPTS.sub(" ", text)
@@ -89,6 +92,7 @@ def page_signals(fetch: Fetch) -> dict[str, str]:
         "title": _clean(title.group(1)) if title else "",
         "h1": _clean(h1.group(1)) if h1 else "",
         "text": _clean(body)[:5000],
+        "html": text,
     }
 
 
@@ -262,7 +266,7 @@ def classify(fetch: Fetch, probe: Fetch | None = None, signals: dict[str, str] |
     if probe is not None and same_as_probe(fetch, signals, probe):
         check.status, check.reason = Status.SOFT_404, "a made-up URL beside it returns the same page"
         return check
-    check.paywalled = is_paywalled(fetch)
+    check.paywalled = is_paywalled(fetch, signals.get("html"))
     if moved:
         permanent = any(h.get("status") in (301, 308) for h in fetch.chain)
         kind = "moved permanently" if permanent else "redirects"

@@ -23,7 +23,7 @@ import lxml.html
 from lxml import etree
 from rapidfuzz import fuzz
 
-from .decode import decode_body
+from .decode import decode_page
 from .model import Candidate, Fetch, PageMeta
 
 ARTICLE_TYPES = {
@@ -411,15 +411,17 @@ def _pdf_meta(fetch: Fetch) -> PageMeta:
 
 
 # ----------------------------------------------------------------------------- main
-def extract(fetch: Fetch) -> PageMeta | None:
-    """Page metadata from a fetched response, or None when there is no page to read."""
+def extract(fetch: Fetch, decoded: tuple[str, str] | None = None) -> PageMeta | None:
+    """Page metadata from a fetched response, or None when there is no page to read.
+    ``decoded``: (text, encoding) when the caller already decoded the body."""
     if not fetch.body:
         return None
     if fetch.content_type == "application/pdf" or fetch.body[:5] == b"%PDF-":
         return _pdf_meta(fetch)
-    if fetch.content_type and not re.search(r"html|xml|text/plain", fetch.content_type):
+    decoded = decoded or decode_page(fetch.body, fetch.headers.get("content-type"))
+    if decoded is None:
         return None
-    text, encoding = decode_body(fetch.body, fetch.headers.get("content-type"))
+    text, encoding = decoded
     return extract_html(text, fetch.final_url or fetch.url, fetch.headers.get("content-language"), encoding)
 
 

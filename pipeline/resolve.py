@@ -31,6 +31,7 @@ from rapidfuzz import fuzz
 
 from . import citations as cit
 from . import liveness, metadata
+from .archive.stage import good_snapshot
 from .archive.wayback import WaybackClient, WaybackError, WaybackSettings
 from .fetch import DEFAULT_USER_AGENT, Fetcher, deadline_scope, new_session
 from .model import Citation, Status
@@ -209,10 +210,9 @@ def score(candidate: Candidate, citation: Citation, fetcher: Fetcher, client: Wa
             look = None
         snap = look.closest if look else None
         if snap is not None:
-            ts = snap.timestamp.strftime("%Y%m%d%H%M%S")
-            archived = fetcher.fetch(snap.archive_url.replace(f"/web/{ts}/", f"/web/{ts}id_/", 1))
-            if liveness.classify(archived).status == Status.LIVE:
-                page = metadata.extract(archived)
+            ok, _, archived_page = good_snapshot(snap, fetcher)
+            if ok:
+                page = archived_page
                 candidate.evidence["verified_against"] = snap.archive_url
     if page is None:
         # unreadable (blocked, gone and never archived): only the search's own evidence counts, halved

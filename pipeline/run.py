@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from . import citations as cit
-from .archive.history import History, write_atomic
+from .archive.history import History
 from .archive.stage import ArchiveSettings, archive_results
 from .archive.warc import WarcArchive
 from .check import CheckSettings, OnProgress, check_urls
 from .extract import extract
 from .fetch import Fetcher
+from .files import write_atomic
 from .model import FAILING, Finding, Result, Severity, Status
 from .report import html as html_report
 from .report import json as json_report

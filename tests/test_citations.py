@@ -127,7 +127,9 @@ def test_save_is_atomic(tmp_path, monkeypatch):
     def boom(*a, **k):
         raise OSError("disk full")
 
-    monkeypatch.setattr(cit.os, "replace", boom)
+    from pipeline import files
+
+    monkeypatch.setattr(files.os, "replace", boom)
     with pytest.raises(OSError):
         cit.save(cf)
     assert p.read_text(encoding="utf-8") == "citations:\n  - id: '1'\n"

@@ -15,14 +15,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..files import write_atomic
 from ..model import FAILING, LinkCheck, Status
 
 MAX_CHECKS = 60
@@ -39,22 +38,6 @@ def _parse_time(value: str | None) -> dt.datetime | None:
         return None
     t = dt.datetime.fromisoformat(value)
     return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
-
-
-def write_atomic(path: Path, text: str, durable: bool = False) -> None:
-    """Temp file + rename. ``durable`` adds fsync (power-loss safety) at a cost per file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            if durable:
-                f.flush()
-                os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class History:

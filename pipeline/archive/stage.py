@@ -19,9 +19,9 @@ from pathlib import Path
 from .. import citations as cit
 from .. import liveness, metadata
 from ..fetch import Fetcher
+from ..files import write_atomic
 from ..model import FAILING, Result, Snapshot, Status
 from ..verify import verify
-from .history import write_atomic
 from .wayback import Capture, Pending, WaybackClient, WaybackError, WaybackSettings
 
 REACHED = (Status.LIVE, Status.REDIRECTED, Status.BLOCKED)
@@ -59,8 +59,9 @@ class SnapshotIndex:
             write_atomic(self.path, json.dumps(self.data, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
 
 
-def _good_snapshot(snap: Snapshot, fetcher: Fetcher) -> tuple[bool, str, metadata.PageMeta | None]:
-    """Replay the snapshot's original bytes (``id_``) and make sure it is not an archived error page."""
+def good_snapshot(snap: Snapshot, fetcher: Fetcher) -> tuple[bool, str, metadata.PageMeta | None]:
+    """Replay the snapshot's original bytes (``id_``) and make sure it is not an archived
+    error page; used before a snapshot is offered (archive) or trusted (resolve)."""
     ts = snap.timestamp.strftime("%Y%m%d%H%M%S")
     raw = snap.archive_url.replace(f"/web/{ts}/", f"/web/{ts}id_/", 1)
     fetched = fetcher.fetch(raw)
@@ -129,7 +130,7 @@ def archive_results(
                     index.add(snap)
             if status in FAILING:
                 if look.closest:
-                    ok, why, page = _good_snapshot(look.closest, fetcher)
+                    ok, why, page = good_snapshot(look.closest, fetcher)
                     if ok:
                         chosen = look.closest
                         for r in rs:  # verify against the archived copy, and say so

@@ -31,8 +31,8 @@ from waybackpy.cdx_snapshot import CDXSnapshot
 from waybackpy.cdx_utils import full_url
 
 from ..fetch import DEFAULT_USER_AGENT, deadline_scope, new_session
+from ..files import write_atomic
 from ..model import Snapshot
-from .history import write_atomic
 
 STOP_ERRORS = {
     "error:too-many-daily-captures": "the Wayback Machine's daily capture limit is reached",
