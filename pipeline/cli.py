@@ -255,7 +255,8 @@ class Progress:
             if self.done == self.total:
                 click.echo("", err=True)
         else:
-            click.echo(f"[{self.done}/{self.total}] {c.status.value:<11} {url} — {c.reason}", err=True)
+            # color=False: no isatty() call per line (one per URL adds up over thousands)
+            click.echo(f"[{self.done}/{self.total}] {c.status.value:<11} {url} — {c.reason}", err=True, color=False)
 
 
 STATUS_COLOURS = {

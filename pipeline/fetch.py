@@ -68,6 +68,11 @@ class _Deadline(Exception):
     pass
 
 
+class Stopped(Exception):
+    """The run is being interrupted: a request not yet sent is not sent, and the check it
+    belonged to is dropped rather than recorded as a failure."""
+
+
 # --------------------------------------------------------------------------- watchdog
 class _Watchdog:
     """One thread that shuts sockets down when their request's deadline passes.
@@ -86,8 +91,10 @@ class _Watchdog:
     def watch(self, guarded: _Guarded) -> None:
         with self._cv:
             self._seq += 1
+            earliest = not self._heap or guarded.deadline < self._heap[0][0]
             heapq.heappush(self._heap, (guarded.deadline, self._seq, guarded))
-            self._cv.notify()
+            if earliest:  # otherwise the thread already wakes in time: no switch per request
+                self._cv.notify()
 
     def _run(self) -> None:
         while True:
@@ -467,6 +474,14 @@ class Fetcher:
         )
         self.guard = AddressGuard(s.allow_private, s.dns_timeout, s.allow_hosts, s.resolve)
         self.gate = HostGate(s.per_host, s.min_interval)
+        # Requests in flight, counted here rather than by the caller's thread count: a
+        # worker busy reading a page it has fetched holds no network slot.
+        self.in_flight = threading.BoundedSemaphore(max(1, s.concurrency))
+        self._stopping = threading.Event()
+
+    def stop(self) -> None:
+        """Send nothing more (Ctrl-C); requests already under way end at their deadline."""
+        self._stopping.set()
 
     def close(self) -> None:
         self.session.close()
@@ -484,7 +499,12 @@ class Fetcher:
         host = host_of(url)
         if not self.gate.acquire(host, deadline):
             return _Attempt(error="timeout", error_reason=f"no turn for {host} within the {s.timeout:g}s deadline")
+        if not self.in_flight.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            self.gate.release(host)
+            return _Attempt(error="timeout", error_reason=f"no free connection within the {s.timeout:g}s deadline")
         try:
+            if self._stopping.is_set():
+                raise Stopped(url)
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise _Deadline
@@ -504,6 +524,7 @@ class Fetcher:
         except _Deadline:
             return _Attempt(error="timeout", error_reason=f"no complete answer within the {s.timeout:g}s deadline")
         finally:
+            self.in_flight.release()
             self.gate.release(host)
 
     def _get(self, url: str, remaining: float, guarded: _Guarded) -> _Attempt:

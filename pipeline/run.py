@@ -28,7 +28,7 @@ from .report import html as html_report
 from .report import json as json_report
 from .report import junit as junit_report
 from .report import markdown as md_report
-from .results import DEFAULT_FAIL_ON, problems, results_for
+from .results import DEFAULT_FAIL_ON, VerifyAsChecked, problems
 
 EXIT_OK, EXIT_PROBLEMS = 0, 2
 
@@ -248,16 +248,17 @@ def run(
     warc = WarcArchive(settings.archive_dir) if settings.local_copy else None
     fetcher = Fetcher(settings.check.fetch)
     notes: list[str] = []
+    verifier = VerifyAsChecked([c for cs in per_job_citations for c in cs], on_progress)
     try:
         outcomes = check_urls(
             urls,
             settings.check,
             history,
             on_fetch=warc.write if warc else None,
-            on_progress=on_progress,
+            on_progress=verifier,
             fetcher=fetcher,
         )
-        per_job = [results_for(cs, outcomes) for cs in per_job_citations]
+        per_job = [verifier.results(cs, outcomes) for cs in per_job_citations]
         newly: list[str] = []
         if settings.archive.wayback is not None:
             say("archive: Wayback Machine lookups" + (" and captures" if settings.archive.wayback.has_keys else ""))

@@ -103,6 +103,14 @@ def test_redirect_to_error_path_is_soft_404(site):
     assert run(site.url("/x/story")).status == Status.SOFT_404
 
 
+def test_story_numbered_404_is_not_an_error_page(site):
+    """Only a redirect to /404 is a soft-404 signal; story number 404 is an article
+    (the benchmark corpus flagged /page/404 and /page/410 before this was fixed)."""
+    site.routes["/page/404"] = html("Story 404: council approves budget", body="<p>" + "Text. " * 100 + "</p>")
+    check = run(site.url("/page/404"))
+    assert check.status == Status.LIVE, check.reason
+
+
 @pytest.mark.parametrize(
     "title",
     [
@@ -193,6 +201,59 @@ def test_paywalled_live_page(site):
     site.routes["/paid"] = html("Paid story", head=head)
     check = run(site.url("/paid"))
     assert check.status == Status.LIVE and check.paywalled
+
+
+FILLER = "<p>" + "An ordinary paragraph of reporting. " * 3000 + "</p>"  # ~100 KB, markers buried
+
+
+@pytest.mark.parametrize(
+    "marker,reason",
+    [
+        ("<title>Just a Moment...</title>", "Cloudflare"),
+        ("<script>window._cf_chl_opt={}</script>", "Cloudflare"),
+        ("<title>Attention Required! | Cloudflare</title>", "Cloudflare"),
+        ("<script src='https://ct.captcha-delivery.com/c.js'></script>", "DataDome"),
+        ("<p>Press &amp; Hold to confirm you are a human</p>", "PerimeterX"),
+        ("<script>window._pxAppId='PX1';</script>", "PerimeterX"),
+        ("<H1>ACCESS DENIED</H1> You don't have permission. Reference&#32; #18.2f3c", None),
+        ("<h1>Access Denied</h1>You don't have permission. Reference #18.2f3c", "Akamai"),
+        ("<img src='https://errors.edgesuite.net/18.1.html'>", "Akamai"),
+        ("<iframe src='/_Incapsula_Resource?x=1'></iframe>", "Incapsula"),
+        ("<div class='g-recaptcha'></div>", "captcha"),
+        ("<p>Please verify that you are a Human.</p>", "captcha"),
+        ("<p>Our systems have detected Unusual Traffic from your computer</p>", "captcha"),
+        ("<p>Humans of New York: you are what you read</p>", None),
+    ],
+)
+def test_bot_wall_markers_in_a_large_page(marker, reason):
+    """Each marker is found whatever its case, after 100 KB of page; look-alikes are not."""
+    from pipeline.liveness import bot_wall
+    from pipeline.model import Fetch
+
+    for body in (f"<html><body>{FILLER}{marker}</body></html>", f"<html><body>{marker}</body></html>"):
+        found = bot_wall(Fetch(url="https://example.com/a", http_status=403, body=body.encode()))
+        assert (found is None) if reason is None else (reason in found), (marker, found)
+
+
+@pytest.mark.parametrize(
+    "marker,paywalled",
+    [
+        ('"isAccessibleForFree": "False"', True),
+        ('"isAccessibleForFree":true', False),
+        ("Subscribe now to continue reading", True),
+        ("To continue reading, please log in", True),
+        ("This story is only available to paid subscribers.", True),
+        ('<div class="article-paywall paywall">', True),
+        ("<div class='tp-modal'></div>", True),
+        ("Subscribe to our newsletter", False),
+    ],
+)
+def test_paywall_markers(marker, paywalled):
+    from pipeline.liveness import is_paywalled
+    from pipeline.model import Fetch
+
+    body = f"<html><body>{FILLER}{marker}</body></html>"
+    assert is_paywalled(Fetch(url="https://example.com/a", body=body.encode()), body) is paywalled
 
 
 def test_never_answering_server_times_out_within_deadline(site):
@@ -301,6 +362,16 @@ def test_per_host_limit_holds(site):
     urls = [site.url(f"/p/{i}") for i in range(10)]
     check_urls(urls, check_settings(per_host=2, concurrency=10, probe=False))
     assert site.max_active == 2
+
+
+def test_global_limit_holds_even_with_spare_workers(site):
+    """--concurrency counts requests in flight, not threads: the pool keeps spare workers
+    to read pages already fetched, and they must not open extra connections."""
+    site.fallback = slow(0.2, html("Slow page"))
+    urls = [site.url(f"/p/{i}") for i in range(12)]
+    results = check_urls(urls, check_settings(per_host=10, concurrency=3, probe=False))
+    assert {r.check.status for r in results.values()} == {Status.LIVE}
+    assert site.max_active == 3
 
 
 def test_min_interval_spaces_requests(site):

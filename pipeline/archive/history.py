@@ -63,10 +63,11 @@ class History:
         checks = self.checks(url)
         return checks[-1] if checks else None
 
-    def record(self, url: str, entry: dict[str, Any]) -> None:
+    def record(self, url: str, entry: dict[str, Any], previous: list[dict[str, Any]] | None = None) -> None:
+        """``previous``: the checks the caller has just read, so the file is not read twice."""
         # No lock across URLs: each URL has its own file and one worker at a time (a run
         # checks each distinct URL once); a global lock here serialised every worker.
-        checks = (self.checks(url) + [entry])[-MAX_CHECKS:]
+        checks = ((self.checks(url) if previous is None else previous) + [entry])[-MAX_CHECKS:]
         lines = ",\n".join("    " + json.dumps(c, ensure_ascii=False, sort_keys=True) for c in checks)
         text = "{\n" + f'  "url": {json.dumps(url, ensure_ascii=False)},\n  "checks": [\n{lines}\n  ]\n' + "}\n"
         write_atomic(self.path_for(url), text)
