@@ -179,6 +179,12 @@ def check_options(fn):
             metavar="HOST",
             help="Allow this one host even if it resolves to a private address (repeatable).",
         ),
+        click.option(
+            "--ca-bundle",
+            type=click.Path(exists=True, dir_okay=False),
+            envvar="CITEWATCH_CA_BUNDLE",
+            help="Trust the CAs in this PEM file instead of the bundled list (an intranet's own CA).",
+        ),
         click.option("--no-probe", is_flag=True, help="Never fetch a made-up sibling URL to detect soft-404s."),
         click.option(
             "--recheck-after",
@@ -228,6 +234,7 @@ def settings_from(opts: dict) -> CheckSettings:
             user_agent=opts["user_agent"],
             allow_private=opts["allow_private"],
             allow_hosts=tuple(opts["allow_host"]),
+            ca_bundle=opts["ca_bundle"],
             resolve=parse_resolve(opts["resolve_overrides"]),
         ),
         recheck_after=parse_duration(opts["recheck_after"]),

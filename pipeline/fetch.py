@@ -29,18 +29,30 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
+import certifi
 import idna
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    DecodeError,
+    LocationValueError,
+    NameResolutionError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+    SSLError,
+)
 
 from . import PROJECT_URL, __version__
 from .model import Fetch
 
 DEFAULT_USER_AGENT = f"citewatch/{__version__} (+{PROJECT_URL}; source verification for footnotes)"
 RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524}
+REDIRECT_STATUS = {301, 302, 303, 307, 308}
 
 
 @dataclass
@@ -60,6 +72,7 @@ class FetchSettings:
     allow_private: bool = False
     allow_hosts: tuple[str, ...] = ()  # exempt from the private-address refusal (an intranet wiki)
     resolve: dict[str, str] = field(default_factory=dict)  # HOST → IP, instead of DNS (curl's --resolve)
+    ca_bundle: str | None = None  # PEM file of trusted CAs; None: certifi's bundle
     follow_meta_refresh: bool = True
     dns_timeout: float = 5.0
 
@@ -220,6 +233,23 @@ def new_session(user_agent: str = DEFAULT_USER_AGENT, pool_size: int = 10) -> re
     s.headers["User-Agent"] = user_agent
     s.trust_env = False  # a stray proxy variable must not reroute checks
     return s
+
+
+def new_pool_manager(pool_size: int, ca_bundle: str | None = None) -> urllib3.PoolManager:
+    """The checker's own transport: urllib3 (what requests runs on) without requests'
+    per-call session machinery (settings merge, hooks, cookie jar), which cost ~0.6 ms of
+    CPU per request under the GIL — 1.2 s over a 2,000-URL run. Same watched, pinned
+    connections and the same CA bundle as a requests session (certifi)."""
+    pm = urllib3.PoolManager(
+        num_pools=256,
+        maxsize=pool_size,
+        block=False,
+        retries=False,
+        cert_reqs="CERT_REQUIRED",
+        ca_certs=ca_bundle or certifi.where(),
+    )
+    pm.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+    return pm
 
 
 _WATCHDOG: _Watchdog | None = None
@@ -453,6 +483,7 @@ class _Attempt:
     retry_after: float | None = None
     http_version: str = "HTTP/1.1"
     reset: bool = False  # a reset connection is worth retrying; a refused one is not
+    set_cookies: list[str] = field(default_factory=list)
 
 
 class Fetcher:
@@ -465,13 +496,13 @@ class Fetcher:
     def __init__(self, settings: FetchSettings | None = None) -> None:
         self.settings = settings or FetchSettings()
         s = self.settings
-        self.session = new_session(s.user_agent, pool_size=max(2, s.per_host))
-        self.session.headers.update(
-            {
-                "Accept": "text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.8",
-                "Accept-Language": "en,*;q=0.5",
-            }
-        )
+        self.http = new_pool_manager(max(2, s.per_host), s.ca_bundle)
+        self.headers = {
+            "User-Agent": s.user_agent,
+            "Accept-Encoding": urllib3.util.make_headers(accept_encoding=True)["accept-encoding"],
+            "Accept": "text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.8",
+            "Accept-Language": "en,*;q=0.5",
+        }
         self.guard = AddressGuard(s.allow_private, s.dns_timeout, s.allow_hosts, s.resolve)
         self.gate = HostGate(s.per_host, s.min_interval)
         # Requests in flight, counted here rather than by the caller's thread count: a
@@ -484,7 +515,7 @@ class Fetcher:
         self._stopping.set()
 
     def close(self) -> None:
-        self.session.close()
+        self.http.clear()
         self.guard.close()
 
     def __enter__(self) -> Fetcher:
@@ -494,7 +525,7 @@ class Fetcher:
         self.close()
 
     # one GET, no redirects, no retries
-    def _attempt(self, url: str, deadline: float) -> _Attempt:
+    def _attempt(self, url: str, deadline: float, cookies: dict[str, str] | None = None) -> _Attempt:
         s = self.settings
         host = host_of(url)
         if not self.gate.acquire(host, deadline):
@@ -512,40 +543,45 @@ class Fetcher:
             _current.guard = self.guard
             with scope as guarded:
                 try:
-                    return self._get(url, remaining, guarded)
-                except requests.RequestException as e:
-                    if guarded.expired:
-                        raise _Deadline from None
-                    return _classify_exception(e)
+                    return self._get(url, remaining, guarded, cookies)
                 except (urllib3.exceptions.HTTPError, OSError) as e:
                     if guarded.expired:
                         raise _Deadline from None
-                    return _Attempt(error="error", error_reason=f"connection broke: {type(e).__name__}")
+                    return _classify_exception(e)
         except _Deadline:
             return _Attempt(error="timeout", error_reason=f"no complete answer within the {s.timeout:g}s deadline")
         finally:
             self.in_flight.release()
             self.gate.release(host)
 
-    def _get(self, url: str, remaining: float, guarded: _Guarded) -> _Attempt:
+    def _get(self, url: str, remaining: float, guarded: _Guarded, cookies: dict[str, str] | None) -> _Attempt:
         s = self.settings
-        resp = self.session.get(
+        headers = self.headers
+        if cookies:
+            headers = {**headers, "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+        resp = self.http.urlopen(
+            "GET",
             url,
-            allow_redirects=False,
-            stream=True,
-            timeout=(min(s.connect_timeout, remaining), min(s.read_timeout, remaining)),
+            headers=headers,
+            redirect=False,
+            retries=False,
+            preload_content=False,
+            decode_content=True,
+            timeout=urllib3.Timeout(connect=min(s.connect_timeout, remaining), read=min(s.read_timeout, remaining)),
         )
         try:
             att = _Attempt(
-                status=resp.status_code,
+                status=resp.status,
                 reason=resp.reason,
-                headers={k.lower(): v for k, v in resp.headers.items()},
-                http_version={10: "HTTP/1.0", 11: "HTTP/1.1"}.get(getattr(resp.raw, "version", 11), "HTTP/1.1"),
+                # one value per name, repeated headers joined, as requests gives them
+                headers={k.lower(): resp.headers[k] for k in resp.headers},
+                http_version={10: "HTTP/1.0", 11: "HTTP/1.1"}.get(resp.version, "HTTP/1.1"),
+                set_cookies=resp.headers.getlist("set-cookie"),
             )
-            if resp.is_redirect:
+            if resp.status in REDIRECT_STATUS and "location" in att.headers:
                 return att  # the body of a redirect is not worth reading
             chunks, total = [], 0
-            for chunk in resp.raw.stream(65536, decode_content=True):
+            for chunk in resp.stream(65536, decode_content=True):
                 if guarded.expired:
                     raise _Deadline
                 chunks.append(chunk)
@@ -560,20 +596,32 @@ class Fetcher:
             att.retry_after = parse_retry_after(att.headers.get("retry-after"))
             return att
         finally:
+            # a body read to the end has already returned its connection to the pool;
+            # an unread or capped one closes it (never reuse a half-read connection)
             resp.close()
+            resp.release_conn()
 
     def fetch(self, url: str) -> Fetch:
         """Follow redirects (and meta refresh) with retries, all inside one deadline."""
         s = self.settings
         started = time.monotonic()
         deadline = started + s.timeout
-        result = Fetch(url=url, started_at=dt.datetime.now(dt.UTC), request_headers=dict(self.session.headers))
+        result = Fetch(url=url, started_at=dt.datetime.now(dt.UTC), request_headers=dict(self.headers))
+        # cookies set along this one redirect chain, sent back to the host that set them
+        # (sites that set a cookie and redirect to check it); nothing is kept across URLs
+        jar: dict[str, dict[str, str]] = {}
         try:
             current = to_uri(url)
         except ValueError as e:
             result.error, result.error_reason = "error", f"malformed URL: {e}"
             return result
-        seen = {current}
+
+        # a loop is a URL revisited with nothing changed: coming back to it with a cookie
+        # it has just set is how cookie checks work
+        def state(url: str) -> tuple[str, frozenset]:
+            return url, frozenset(jar.get(host_of(url), {}).items())
+
+        seen = {state(current)}
         try:
             for _hop in range(s.max_redirects + 1):
                 refused = self.guard.check(current)
@@ -581,7 +629,7 @@ class Fetcher:
                     result.error, result.error_reason = refused
                     result.final_url = current
                     return result
-                att = self._with_retries(current, deadline, result)
+                att = self._with_retries(current, deadline, result, jar.setdefault(host_of(current), {}))
                 result.final_url = current
                 if att.error:
                     result.error, result.error_reason = att.error, att.error_reason
@@ -600,12 +648,12 @@ class Fetcher:
                     result.chain.append(
                         {"url": current, "status": att.status if location else "meta-refresh", "location": target}
                     )
-                    if target in seen:
+                    if state(target) in seen:
                         result.error, result.error_reason = "error", f"redirect loop back to {target}"
                         return result
                     if refresh:
                         result.meta_refresh = True
-                    seen.add(target)
+                    seen.add(state(target))
                     current = target
                     continue
                 result.http_status, result.reason_phrase = att.status, att.reason
@@ -617,12 +665,13 @@ class Fetcher:
         finally:
             result.elapsed_ms = int((time.monotonic() - started) * 1000)
 
-    def _with_retries(self, url: str, deadline: float, result: Fetch) -> _Attempt:
+    def _with_retries(self, url: str, deadline: float, result: Fetch, cookies: dict[str, str]) -> _Attempt:
         s = self.settings
         host = host_of(url)
         for n in range(s.retries + 1):
             result.attempts += 1
-            att = self._attempt(url, deadline)
+            att = self._attempt(url, deadline, cookies)
+            cookies.update(_cookie_pairs(att.set_cookies))
             retryable = att.error == "timeout" or att.reset or att.status in RETRYABLE_STATUS
             if att.status in (429, 503):
                 self.gate.slow_down(host, min(att.retry_after or 0, s.retry_after_cap) or None)
@@ -641,31 +690,49 @@ class Fetcher:
         return att
 
 
-def _classify_exception(e: requests.RequestException) -> _Attempt:
+def _cookie_pairs(set_cookies: list[str]) -> dict[str, str]:
+    """name → value from Set-Cookie headers (attributes ignored: the cookie goes back only
+    to the host that set it, within one check)."""
+    pairs = {}
+    for header in set_cookies:
+        name, sep, value = header.split(";", 1)[0].partition("=")
+        if sep and name.strip():
+            pairs[name.strip()] = value.strip()
+    return pairs
+
+
+def _classify_exception(e: Exception) -> _Attempt:
+    """urllib3's exceptions (and the OSErrors under them) as a status and a reason."""
     text = repr(e)
-    if isinstance(e, requests.exceptions.ConnectTimeout):
+    if isinstance(e, NameResolutionError) or "getaddrinfo" in text or "Name or service not known" in text:
+        return _Attempt(error="unreachable", error_reason="DNS lookup failed")
+    if isinstance(e, NewConnectionError):  # before ConnectTimeoutError: it is one, in urllib3 2
+        if "refused" in text.lower():
+            return _Attempt(error="unreachable", error_reason="connection refused")
+        if "timed out" in text.lower():
+            return _Attempt(error="timeout", error_reason="connection timed out")
+        return _Attempt(error="unreachable", error_reason="could not connect")
+    if isinstance(e, ConnectTimeoutError):
         return _Attempt(error="timeout", error_reason="connection timed out")
-    if isinstance(e, requests.exceptions.ReadTimeout) or "Read timed out" in text:
+    if isinstance(e, ReadTimeoutError) or "Read timed out" in text:
         return _Attempt(error="timeout", error_reason="server stopped answering (read timed out)")
-    if isinstance(e, requests.exceptions.SSLError):
+    if isinstance(e, SSLError):
         detail = re.search(r"\[SSL[^\]]*\][^'\")]*", text)
         return _Attempt(
             error="unreachable", error_reason=f"TLS failure: {detail.group(0) if detail else 'handshake failed'}"
         )
-    if isinstance(e, requests.exceptions.ConnectionError):
-        if "NameResolutionError" in text or "getaddrinfo" in text or "Name or service not known" in text:
-            return _Attempt(error="unreachable", error_reason="DNS lookup failed")
-        if "Connection refused" in text or "ConnectionRefused" in text:
-            return _Attempt(error="unreachable", error_reason="connection refused")
+    if isinstance(e, DecodeError):
+        return _Attempt(error="error", error_reason="malformed response (cannot decompress body)")
+    if isinstance(e, LocationValueError):
+        return _Attempt(error="error", error_reason=f"invalid URL: {e}")
+    if isinstance(e, ProtocolError):
+        if "InvalidChunkLength" in text or "IncompleteRead" in text:
+            return _Attempt(error="error", error_reason="malformed response (broken chunked encoding)")
         if "reset" in text.lower() or "RemoteDisconnected" in text or "aborted" in text.lower():
             return _Attempt(error="unreachable", error_reason="connection reset by the server", reset=True)
-        return _Attempt(error="unreachable", error_reason="could not connect")
-    if isinstance(e, requests.exceptions.ChunkedEncodingError):
-        return _Attempt(error="error", error_reason="malformed response (broken chunked encoding)")
-    if isinstance(e, requests.exceptions.ContentDecodingError):
-        return _Attempt(error="error", error_reason="malformed response (cannot decompress body)")
-    if isinstance(
-        e, (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema, requests.exceptions.MissingSchema)
-    ):
-        return _Attempt(error="error", error_reason=f"invalid URL: {e}")
-    return _Attempt(error="error", error_reason=f"{type(e).__name__}")
+        return _Attempt(error="error", error_reason=f"connection broke: {type(e).__name__}")
+    if isinstance(e, ConnectionRefusedError):
+        return _Attempt(error="unreachable", error_reason="connection refused")
+    if isinstance(e, ConnectionResetError):
+        return _Attempt(error="unreachable", error_reason="connection reset by the server", reset=True)
+    return _Attempt(error="error", error_reason=f"connection broke: {type(e).__name__}")

@@ -9,6 +9,7 @@ stopped by its fixture; hanging handlers are released on stop.
 from __future__ import annotations
 
 import gzip
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -19,7 +20,7 @@ Route = Callable[[BaseHTTPRequestHandler], None]
 
 
 class Site:
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> None:
         self.routes: dict[str, Route] = {}
         self.fallback: Route | None = None
         self.log: list[tuple[str, str, float]] = []  # (method, path, time)
@@ -63,12 +64,15 @@ class Site:
 
         self.server = ThreadingHTTPServer((host, 0), Handler)
         self.server.daemon_threads = True
+        self.scheme = "https" if tls else "http"
+        if tls:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.host, self.port = self.server.server_address[:2]
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
 
     def url(self, path: str = "/") -> str:
-        return f"http://{self.host}:{self.port}{path}"
+        return f"{self.scheme}://{self.host}:{self.port}{path}"
 
     def route(self, path: str) -> Callable[[Route], Route]:
         def deco(fn: Route) -> Route:
