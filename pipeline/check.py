@@ -14,9 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import liveness, metadata
 from .archive.history import ConfirmPolicy, History, annotate, check_entry, fresh
-from .decode import decode_page
 from .fetch import Fetcher, FetchSettings
 from .model import Fetch, LinkCheck, PageMeta, Snapshot, Status
 
@@ -51,6 +49,8 @@ class _ProbeCache:
         self._results: dict[tuple[str, str], Fetch] = {}
 
     def get(self, url: str) -> Fetch:
+        from . import liveness
+
         key = liveness.probe_key(url)
         with self._lock:
             event = self._events.get(key)
@@ -84,6 +84,8 @@ def _from_cache(url: str, previous: list[dict[str, Any]], job: _Job, now: dt.dat
     recent = fresh(previous, job.settings.recheck_after, now)
     if recent is None:
         return None
+    from . import metadata
+
     check = LinkCheck(
         url=url,
         status=Status.SKIPPED,
@@ -99,6 +101,9 @@ def _from_cache(url: str, previous: list[dict[str, Any]], job: _Job, now: dt.dat
 def read_response(url: str, fetched: Fetch, previous: list[dict[str, Any]], job: _Job) -> UrlOutcome:
     """Everything after the GET: liveness (and the sibling probe if the cheap signals are
     ambiguous), page metadata, the local copy, history."""
+    from . import liveness, metadata
+    from .decode import decode_page
+
     reached = fetched.http_status is not None and 200 <= fetched.http_status < 300
     decoded = decode_page(fetched.body, fetched.headers.get("content-type")) if reached else None
     signals = liveness.page_signals(fetched, decoded[0] if decoded else None) if reached else None
@@ -128,6 +133,17 @@ def check_one(url: str, job: _Job) -> UrlOutcome:
     if cached is not None:
         return cached
     return read_response(url, job.fetcher.fetch(url), previous, job)
+
+
+def warm_up() -> None:
+    """Import what reading a page needs while the first requests are on the wire: the
+    parsers and fuzzy matchers (lxml, rapidfuzz, charset_normalizer, the public-suffix
+    list, the outlet table) are ~80 ms of start-up that the network wait can hide."""
+    from . import liveness, metadata, verify  # noqa: F401
+    from .publishers import outlets
+
+    metadata.registered_domain("www.example.co.uk")
+    outlets()
 
 
 def workers_for(concurrency: int) -> int:
@@ -179,6 +195,7 @@ def _run_pool(
     results: dict[str, UrlOutcome] = {}
     pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="citewatch-check")
     futures = {pool.submit(work, u): u for u in urls}
+    threading.Thread(target=warm_up, name="citewatch-warm-up", daemon=True).start()
     try:
         for fut in as_completed(futures):
             url = futures[fut]

@@ -12,17 +12,18 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString
-
 from .files import write_atomic
-from .footnotes.fields import parse_note
 from .model import Article, Citation, Finding, Note, PartialDate, Severity
+
+if TYPE_CHECKING:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+# ruamel.yaml (round-trip, comments kept) is imported where a file is parsed for update
+# or written: `check` reads through libyaml and never needs it (~12 ms of start-up).
 
 URL_STATUSES = {"live", "dead", "usurped", "unfit", "deviated"}
 _DATE_STR = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -53,6 +54,8 @@ class CitationsFile:
 
 
 def _yaml() -> YAML:
+    from ruamel.yaml import YAML
+
     y = YAML()  # round-trip
     y.preserve_quotes = True
     y.width = 4096  # never fold a long title over two lines
@@ -112,6 +115,8 @@ def _validate(path: Path, doc: Any, lenient: bool = False) -> tuple[list[Citatio
         return [], [f"{name}:1: no 'citations' list"]
     seq = doc["citations"]
     if seq is None:
+        from ruamel.yaml.comments import CommentedSeq
+
         doc["citations"] = CommentedSeq()
         return [], []
     if not isinstance(seq, list):
@@ -250,6 +255,8 @@ def load(path: str | Path, for_update: bool = True, lenient: bool = False) -> Ci
         fast = _load_fast(path, text)
         if fast is not None:
             return fast
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
     try:
         doc = _yaml().load(text)
     except MarkedYAMLError as e:
@@ -288,6 +295,8 @@ def _bad_scalars(path: Path, text: str) -> list[str]:
 
 
 def new_file(path: str | Path, article: Article | None = None) -> CitationsFile:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     doc = CommentedMap()
     if article is not None:
         meta = CommentedMap()
@@ -322,6 +331,9 @@ def _note_fields(note: Note) -> dict[str, Any]:
 
 
 def _new_entry(note: Note) -> CommentedMap:
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
     entry = CommentedMap()
     entry["id"] = DoubleQuotedScalarString(note.id)
     for key, value in _note_fields(note).items():
@@ -339,6 +351,11 @@ def merge_article(cf: CitationsFile, article: Article, scope: str | None = None)
     the article are flagged, never deleted. ``scope``: in a file shared by several
     articles, only ids starting with ``scope:`` belong to this one.
     """
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+    from .footnotes.fields import parse_note
+
     findings: list[Finding] = []
     related = {f.footnote: f.related for f in article.findings if f.code in ("ibid", "duplicate-note") and f.related}
     note_ids = {n.id for n in article.notes}

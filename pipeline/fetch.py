@@ -1,7 +1,9 @@
 """One bounded, polite GET per URL — the only place cited sites are contacted.
 
-Why so much machinery around ``requests``:
-- requests' ``timeout`` bounds each socket operation, not the request: a server
+The checker drives urllib3 (requests' engine) directly; ``new_session`` gives the
+Wayback and Crossref clients a requests session over the same watched connections.
+Why so much machinery:
+- a socket ``timeout`` bounds each socket operation, not the request: a server
   that drips a byte a second never trips it. A watchdog therefore shuts the
   socket down when the per-URL wall-clock deadline passes.
 - Redirects are followed here, hop by hop, so every hop is checked against the
@@ -27,13 +29,12 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 import certifi
 import idna
-import requests
 import urllib3
-from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import (
@@ -49,6 +50,9 @@ from urllib3.exceptions import (
 
 from . import PROJECT_URL, __version__
 from .model import Fetch
+
+if TYPE_CHECKING:
+    import requests
 
 DEFAULT_USER_AGENT = f"citewatch/{__version__} (+{PROJECT_URL}; source verification for footnotes)"
 RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524}
@@ -218,14 +222,17 @@ class _HTTPSPool(HTTPSConnectionPool):
     ConnectionCls = _WatchedHTTPSConnection
 
 
-class _WatchedAdapter(HTTPAdapter):
-    def init_poolmanager(self, *args, **kwargs):
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
-
-
 def new_session(user_agent: str = DEFAULT_USER_AGENT, pool_size: int = 10) -> requests.Session:
-    """A requests session whose sockets the watchdog can cut; also used by the archive stage."""
+    """A requests session whose sockets the watchdog can cut (archive stage, resolve).
+    requests is imported here, not at module level: `check` never needs it (~50 ms)."""
+    import requests
+    from requests.adapters import HTTPAdapter
+
+    class _WatchedAdapter(HTTPAdapter):
+        def init_poolmanager(self, *args, **kwargs):
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+
     s = requests.Session()
     adapter = _WatchedAdapter(pool_connections=256, pool_maxsize=pool_size, max_retries=0)
     s.mount("http://", adapter)

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from .archive.history import History
 from .check import CheckSettings, OnFetch, OnProgress, UrlOutcome, check_urls
 from .model import FAILING, Citation, LinkCheck, Result, Status
-from .verify import match_publisher, verify
 
 DEFAULT_FAIL_ON = ("dead", "soft-404", "unreachable")
 VERDICT_TOKENS = {
@@ -31,6 +30,8 @@ def no_url_check(citation: Citation) -> LinkCheck:
 
 
 def result_for(c: Citation, outcome: UrlOutcome | None) -> Result:
+    from .verify import match_publisher, verify  # lxml, rapidfuzz: not needed to start checking
+
     r = Result(citation=c)
     if c.bad_url is not None:
         r.check = LinkCheck(

@@ -11,7 +11,6 @@ from importlib import import_module
 from pathlib import Path
 
 from ..model import Article, Finding, Marker, Note, Severity
-from ..publishers import PUBLISHER_TYPO, closest_outlet, outlet_named
 
 # format → module with a parse(text) function; imported on use, so commands that never read
 # an article (check) do not pay for BeautifulSoup
@@ -94,8 +93,9 @@ def _norm_url(u: str) -> str:
 
 def cross_check(notes: list[Note], markers: list[Marker]) -> list[Finding]:
     """Findings about the notes themselves; general rules, no per-article knowledge."""
+    from ..publishers import PUBLISHER_TYPO, closest_outlet, outlet_named  # rapidfuzz, ruamel: only here
+
     findings: list[Finding] = []
-    [n.id for n in notes]
     cited = {m.id for m in markers}
     seen: set[str] = set()
     for n in notes:
