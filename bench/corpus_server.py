@@ -12,7 +12,23 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
-def make_handler(latency: float):
+def padding(kb: int) -> str:
+    """Filler shaped like a news page (navigation, paragraphs, inline scripts) up to ``kb``
+    KB, so per-page work (parsing, marker search) costs what it costs on real pages."""
+    if kb <= 0:
+        return ""
+    block = (
+        '<nav><a href="/section/world">World</a> <a href="/section/business">Business</a>'
+        ' <a href="/subscribe">Subscribe</a></nav>'
+        "<p>" + "Officials said on Tuesday that the talks would continue next week. " * 12 + "</p>"
+        '<script>window.dataLayer=window.dataLayer||[];dataLayer.push({"event":"view","n":1});</script>'
+    )
+    return block * (kb * 1024 // len(block) + 1)
+
+
+def make_handler(latency: float, page_kb: int = 0):
+    pad = padding(page_kb)
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         # one segment per response and no Nagle: otherwise every keep-alive request
@@ -32,7 +48,7 @@ def make_handler(latency: float):
                 body = (
                     f"<!doctype html><html lang=en><head><meta charset=utf-8><title>Story {n} | Bench News</title>"
                     f'<meta property="og:title" content="Story {n}"><meta property="article:published_time" content="2021-12-23T10:00:00Z">'
-                    f"</head><body><h1>Story {n}</h1><p>{'Some article text. ' * 40}</p></body></html>"
+                    f"</head><body><h1>Story {n}</h1><p>{'Some article text. ' * 40}</p>{pad}</body></html>"
                 ).encode()
                 code = 200
             self.send_response(code)
@@ -53,10 +69,11 @@ def main() -> None:
     ap.add_argument("--hosts", type=int, default=20)
     ap.add_argument("--latency", type=float, default=0.1)
     ap.add_argument("--max-seconds", type=float, default=1800)
+    ap.add_argument("--page-kb", type=int, default=0, help="pad each page to about this size")
     args = ap.parse_args()
     servers = []
     for i in range(args.hosts):
-        srv = ThreadingHTTPServer((f"127.0.0.{i + 2}", 0), make_handler(args.latency))
+        srv = ThreadingHTTPServer((f"127.0.0.{i + 2}", 0), make_handler(args.latency, args.page_kb))
         srv.daemon_threads = True
         srv.request_queue_size = 256
         threading.Thread(target=srv.serve_forever, daemon=True).start()

@@ -13,13 +13,19 @@ def write_atomic(path: str | Path, text: str, durable: bool = False) -> None:
     cost per file: used for hand-kept files, not for the thousands of history files."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    data = text.encode("utf-8")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
+        try:
+            # bytes straight to the descriptor: a text wrapper per file (encoding lookup,
+            # isatty probe) was most of the cost of writing thousands of history files
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
             if durable:
-                f.flush()
-                os.fsync(f.fileno())
+                os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+from dataclasses import dataclass
 from http import HTTPStatus
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from rapidfuzz import fuzz
@@ -43,55 +45,100 @@ _LOGIN_PATH = re.compile(
     r"/(?:log-?in|sign-?in|signon|auth|account/login|subscribe|subscription|register|paywall)(?:[/.?]|$)", re.I
 )
 
-# Markers are searched in the lower-cased page, case-sensitively, and each regex only
-# after a cheap substring test: a case-insensitive alternation is tried at every byte,
-# which cost ~50 ms of CPU per 250 KB page (under the GIL, for every page of a run);
-# this way it is ~1 ms.
-_BOT_WALLS: list[tuple[str, tuple[bytes, ...], tuple[tuple[bytes, re.Pattern[bytes]], ...]]] = [
+
+# Markers are looked for in the lower-cased page: a literal by substring search, a
+# pattern only in a small window around each occurrence of its literal anchor. A
+# case-insensitive alternation over the whole page is tried at every byte: it cost
+# ~50 ms of CPU per 250 KB page, under the GIL, for every page of a run.
+@dataclass(frozen=True)
+class Marker:
+    anchor: Any  # str or bytes, lower-case
+    pattern: re.Pattern | None = None  # must match inside [anchor - before, anchor end + after]
+    before: int = 0
+    after: int = 0
+
+
+def _marked(low: Any, markers: tuple[Marker, ...]) -> bool:
+    for m in markers:
+        if m.pattern is None:
+            if m.anchor in low:
+                return True
+            continue
+        i = low.find(m.anchor)
+        while i != -1:
+            if m.pattern.search(low, max(0, i - m.before), i + len(m.anchor) + m.after):
+                return True
+            i = low.find(m.anchor, i + 1)
+    return False
+
+
+_BOT_WALLS: tuple[tuple[str, tuple[Marker, ...]], ...] = (
     (
         "Cloudflare challenge",
-        (b"cf-chl", b"challenge-platform", b"just a moment...", b"cf_chl_opt", b"attention required! | cloudflare"),
-        (),
+        tuple(
+            Marker(a)
+            for a in (
+                b"cf-chl",
+                b"challenge-platform",
+                b"just a moment...",
+                b"cf_chl_opt",
+                b"attention required! | cloudflare",
+            )
+        ),
     ),
-    ("DataDome bot protection", (b"captcha-delivery.com", b"datadome"), ()),
+    ("DataDome bot protection", (Marker(b"captcha-delivery.com"), Marker(b"datadome"))),
     (
         "PerimeterX bot protection",
-        (b"px-captcha", b"_pxappid", b"perimeterx", b"press &amp; hold", b"press & hold"),
-        (),
+        tuple(Marker(a) for a in (b"px-captcha", b"_pxappid", b"perimeterx", b"press &amp; hold", b"press & hold")),
     ),
     (
         "Akamai Access Denied",
-        (b"errors.edgesuite.net",),
-        ((b"access denied", re.compile(rb"access denied.{0,400}reference #", re.S)),),
+        (
+            Marker(b"errors.edgesuite.net"),
+            Marker(b"access denied", re.compile(rb"access denied.{0,400}reference #", re.S), after=415),
+        ),
     ),
-    ("Imperva/Incapsula bot protection", (b"incapsula incident", b"_incapsula_resource"), ()),
+    ("Imperva/Incapsula bot protection", (Marker(b"incapsula incident"), Marker(b"_incapsula_resource"))),
     (
         "captcha page",
-        (b"g-recaptcha", b"h-captcha", b"hcaptcha.com", b"are you a robot", b"unusual traffic from your computer"),
-        ((b"human", re.compile(rb"verify (?:that )?you are (?:a )?human")),),
+        (
+            *(
+                Marker(a)
+                for a in (
+                    b"g-recaptcha",
+                    b"h-captcha",
+                    b"hcaptcha.com",
+                    b"are you a robot",
+                    b"unusual traffic from your computer",
+                )
+            ),
+            Marker(b"human", re.compile(rb"verify (?:that )?you are (?:a )?human"), before=25),
+        ),
     ),
-]
-_PAYWALL: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("isaccessibleforfree", re.compile(r'"isaccessibleforfree"\s*:\s*"?(?:false|no)"?')),
-    (
-        "subscri",
-        re.compile(r"subscribe (?:now )?to (?:continue|keep) reading|subscriber[- ]only|already a subscriber\?"),
+)
+_PAYWALL: tuple[Marker, ...] = (
+    Marker('"isaccessibleforfree"', re.compile(r'"isaccessibleforfree"\s*:\s*"?(?:false|no)"?'), after=30),
+    # anchored on the rarer end of the phrase: "subscribe" is in every page's navigation
+    Marker("to continue reading", re.compile(r"subscribe (?:now )?to continue reading"), before=15),
+    Marker("to keep reading", re.compile(r"subscribe (?:now )?to keep reading"), before=15),
+    Marker("subscriber", re.compile(r"subscriber[- ]only"), after=6),
+    Marker("already a subscriber?"),
+    Marker(
+        "to continue reading", re.compile(r"to continue reading,? (?:please )?(?:subscribe|log in|sign in)"), after=20
     ),
-    (
-        "continue reading",
-        re.compile(r"to continue reading,? (?:please )?(?:subscribe|log in|sign in)"),
-    ),
-    (
+    Marker(
         "subscribers",
         re.compile(r"this (?:article|content|story) is (?:only )?(?:available )?(?:for|to) (?:paid )?subscribers"),
+        before=60,
     ),
-    ("paywall", re.compile(r"class=\"[^\"]*\bpaywall\b|id=\"paywall|data-paywall|piano-paywall")),
-    ("tp-modal", re.compile(r"tp-modal")),
+    Marker(
+        "paywall",
+        re.compile(r"class=\"[^\"<>]*\bpaywall\b|id=\"paywall|data-paywall|piano-paywall"),
+        before=300,
+        after=1,
+    ),
+    Marker("tp-modal"),
 )
-
-
-def _mentions(low: bytes, needles: tuple[bytes, ...], patterns: tuple[tuple[bytes, re.Pattern[bytes]], ...]) -> bool:
-    return any(n in low for n in needles) or any(gate in low and p.search(low) for gate, p in patterns)
 
 
 def _clean(html_fragment: str, limit: int | None = None) -> str:
@@ -162,19 +209,28 @@ def says_not_found(heading: str) -> bool:
     return False
 
 
-def bot_wall(fetch: Fetch) -> str | None:
+def bot_wall(fetch: Fetch, visible_chars: int | None = None) -> str | None:
+    """The vendor whose challenge or block page this is, if it is one.
+
+    A page that answers 200 with a full article is not a wall even if it carries a
+    vendor's script (DataDome and PerimeterX tags ride on every page of their
+    customers' sites) or a captcha widget (a comment form): body markers count on a 200
+    only when there is little visible text. ``visible_chars``: the caller's count, if
+    it has one."""
     h = fetch.headers
     if h.get("cf-mitigated", "").lower() == "challenge":
         return "Cloudflare challenge (cf-mitigated)"
     if "x-datadome" in h or "x-dd-b" in h:
         return "DataDome bot protection"
     sample = fetch.body[:200_000]
+    if fetch.http_status == 200:
+        if visible_chars is None:
+            visible_chars = len(_visible_text(sample))
+        if visible_chars > 1500:
+            return None
     low = sample.lower()
-    for reason, needles, patterns in _BOT_WALLS:
-        if _mentions(low, needles, patterns):
-            # a captcha widget on an otherwise full page (a comment form) is no wall
-            if reason == "captcha page" and fetch.http_status == 200 and len(_visible_text(sample)) > 1500:
-                continue
+    for reason, markers in _BOT_WALLS:
+        if _marked(low, markers):
             return reason
     return None
 
@@ -185,8 +241,7 @@ def _visible_text(raw: bytes) -> str:
 
 def is_paywalled(fetch: Fetch, sample: str | None = None) -> bool:
     text = sample if sample is not None else fetch.body[:300_000].decode("utf-8", "replace")
-    low = text[:300_000].lower()
-    return any(gate in low and p.search(low) for gate, p in _PAYWALL)
+    return _marked(text[:300_000].lower(), _PAYWALL)
 
 
 def needs_probe(fetch: Fetch, signals: dict[str, str]) -> bool:
@@ -260,7 +315,7 @@ def classify(fetch: Fetch, probe: Fetch | None = None, signals: dict[str, str] |
         return check
     code = fetch.http_status or 0
     phrase = f"HTTP {code} {fetch.reason_phrase or _phrase(code)}".strip()
-    wall = bot_wall(fetch)
+    wall = bot_wall(fetch, len(signals["text"]) if signals is not None and fetch.http_status == 200 else None)
     if wall:
         check.status, check.reason = Status.BLOCKED, f"{wall} (HTTP {code})"
         return check

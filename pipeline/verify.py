@@ -18,6 +18,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -42,7 +43,10 @@ _ABBREVIATIONS = [
 ]
 
 
+@lru_cache(maxsize=8192)
 def normalize_title(s: str | None) -> str:
+    """Cached: the page title is compared again as one of its own candidates, and a
+    run verifies the same titles for every citation of a URL."""
     if not s:
         return ""
     s = html.unescape(s)
@@ -53,8 +57,7 @@ def normalize_title(s: str | None) -> str:
         s = pattern.sub(full, s)
     s = s.casefold()
     s = re.sub(r"[’'`´]s\b", "s", s)
-    s = re.sub(r"[\W_]+", " ", s)
-    return re.sub(r"\s+", " ", s).strip()
+    return re.sub(r"[\W_]+", " ", s).strip()  # whitespace is \W too: one space left per run
 
 
 def _lang_of(text: str | None, declared: str | None = None) -> str | None:

@@ -236,6 +236,17 @@ def test_bot_wall_markers_in_a_large_page(marker, reason):
         assert (found is None) if reason is None else (reason in found), (marker, found)
 
 
+def test_vendor_script_on_a_full_article_is_not_a_wall(site):
+    """DataDome and PerimeterX customers carry the vendor's tag on every page; a 200 with
+    a whole article is the article, not a challenge."""
+    tags = "<script src='https://js.datadome.co/tags.js'></script><script>window._pxAppId='PX12';</script>"
+    site.routes["/story"] = html("Council approves budget", head=tags, body="<p>" + "Reporting. " * 400 + "</p>")
+    site.routes["/challenge"] = html("Just a moment...", head=tags, body="<p>Checking your browser.</p>")
+    assert run(site.url("/story")).status == Status.LIVE
+    check = run(site.url("/challenge"))
+    assert check.status == Status.BLOCKED and "Cloudflare" in check.reason
+
+
 @pytest.mark.parametrize(
     "marker,paywalled",
     [
