@@ -627,3 +627,26 @@ def test_redirect_to_sign_in_is_blocked_not_redirected(site):
     site.routes["/login"] = html("Sign in to continue")
     check = run(site.url("/premium/story"))
     assert check.status == Status.BLOCKED and "sign-in" in check.reason
+
+
+def test_visible_sample_read_in_pieces_equals_the_whole_page():
+    """The visible-text sample stops early on big pages; cut anywhere (inside a tag, a
+    script that contains '<p>', an unclosed block), it must equal cleaning everything."""
+    from pipeline.liveness import _SCRIPTS, _clean, visible_sample
+
+    from .conftest import FIXTURES
+
+    pages = [p.read_text(encoding="utf-8") for p in sorted((FIXTURES / "pages").glob("*.html"))]
+    pages += [
+        "<html><head><title>T</title><script>var a='<p>'; if (a<b) {}</script><style>p{}</style></head>"
+        "<body><h1>Head</h1>"
+        + "<nav><a href='/x'>X</a></nav><p>Officials said talks go on.</p>" * 400
+        + "<noscript>no js</noscript><p>Tail</p></body></html>",
+        "<p>" + "word " * 3000 + "</p><SCRIPT>x</SCRIPT><p>more</p>",
+        "<div>unclosed <script>never closed " + "x" * 100,
+    ]
+    for page in pages:
+        for limit in (10, 1500, 5000):
+            whole = _clean(_SCRIPTS.sub(" ", page), limit)
+            for piece in (1, 7, 64, 16384):
+                assert visible_sample(page, limit, piece) == whole, (page[:40], limit, piece)
