@@ -17,6 +17,7 @@ from typing import Any
 from .archive.history import ConfirmPolicy, History, annotate, check_entry, fresh
 from .fetch import Fetcher, FetchSettings
 from .model import Fetch, LinkCheck, PageMeta, Snapshot, Status
+from .pagereader import LARGE_PAGE, PageReaders, read_page, shared_readers
 
 
 @dataclass
@@ -26,6 +27,8 @@ class CheckSettings:
     force: bool = False
     confirm: ConfirmPolicy = field(default_factory=ConfirmPolicy)
     probe: bool = True
+    # child processes that read large pages; None: one per spare core (pagereader)
+    page_processes: int | None = None
 
 
 @dataclass
@@ -76,6 +79,7 @@ class _Job:
     history: History | None
     probes: _ProbeCache | None
     on_fetch: OnFetch | None = None
+    readers: PageReaders | None = None
 
 
 def _from_cache(url: str, previous: list[dict[str, Any]], job: _Job, now: dt.datetime) -> UrlOutcome | None:
@@ -100,20 +104,17 @@ def _from_cache(url: str, previous: list[dict[str, Any]], job: _Job, now: dt.dat
 
 def read_response(url: str, fetched: Fetch, previous: list[dict[str, Any]], job: _Job) -> UrlOutcome:
     """Everything after the GET: liveness (and the sibling probe if the cheap signals are
-    ambiguous), page metadata, the local copy, history."""
-    from . import liveness, metadata
-    from .decode import decode_page
-
-    reached = fetched.http_status is not None and 200 <= fetched.http_status < 300
-    decoded = decode_page(fetched.body, fetched.headers.get("content-type")) if reached else None
-    signals = liveness.page_signals(fetched, decoded[0] if decoded else None) if reached else None
-    probe = None
-    if job.settings.probe and job.probes is not None and signals is not None and liveness.needs_probe(fetched, signals):
-        probe = job.probes.get(fetched.final_url or url)
-    check = liveness.classify(fetched, probe, signals)
-    page = None
-    if check.status in (Status.LIVE, Status.REDIRECTED):
-        page = metadata.extract(fetched, decoded)
+    ambiguous), page metadata, the local copy, history. Large pages are read in a child
+    process when there is one (pagereader); the result is the same either way."""
+    probing = job.settings.probe and job.probes is not None
+    reading = None
+    if job.readers is not None and len(fetched.body) >= LARGE_PAGE:
+        reading = job.readers.read(fetched, probe_allowed=probing)
+    if reading is None:
+        reading = read_page(fetched, probe_allowed=probing)
+    if reading.needs_probe:
+        reading = read_page(fetched, job.probes.get(fetched.final_url or url))
+    check, page = reading.check, reading.page
     local = None
     if job.on_fetch is not None and fetched.http_status is not None:
         local = job.on_fetch(fetched, check)
@@ -135,10 +136,13 @@ def check_one(url: str, job: _Job) -> UrlOutcome:
     return read_response(url, job.fetcher.fetch(url), previous, job)
 
 
-def warm_up() -> None:
+def warm_up(readers: PageReaders | None = None) -> None:
     """Import what reading a page needs while the first requests are on the wire: the
     parsers and fuzzy matchers (lxml, rapidfuzz, charset_normalizer, the public-suffix
-    list, the outlet table) are ~80 ms of start-up that the network wait can hide."""
+    list, the outlet table) are ~80 ms of start-up that the network wait can hide; so is
+    starting the page-reading child process."""
+    if readers is not None:
+        readers.start()
     from . import liveness, metadata, verify  # noqa: F401
     from .publishers import outlets
 
@@ -167,7 +171,11 @@ def check_urls(
     settings = settings or CheckSettings()
     own = fetcher is None
     fetcher = fetcher or Fetcher(settings.fetch)
-    job = _Job(fetcher, settings, history, _ProbeCache(fetcher), on_fetch)
+    if settings.page_processes is None:
+        readers = shared_readers()
+    else:
+        readers = PageReaders(settings.page_processes) if settings.page_processes > 0 else None
+    job = _Job(fetcher, settings, history, _ProbeCache(fetcher), on_fetch, readers)
     try:
         return _run_pool(
             list(dict.fromkeys(urls)),
@@ -175,10 +183,13 @@ def check_urls(
             workers_for(settings.fetch.concurrency),
             on_progress,
             fetcher.stop,
+            lambda: warm_up(readers),
         )
     finally:
         if own:
             fetcher.close()
+        if readers is not None and settings.page_processes is not None:
+            readers.close()  # a pool of this run's own; the shared one lives until exit
 
 
 def _run_pool(
@@ -187,6 +198,7 @@ def _run_pool(
     workers: int,
     on_progress: OnProgress | None,
     stop: Callable[[], None],
+    on_start: Callable[[], None] = lambda: None,
 ) -> dict[str, UrlOutcome]:
     """Run ``work`` over ``urls``; progress is reported from this (the calling) thread, so
     a slow terminal or pipe never holds up the workers."""
@@ -195,7 +207,7 @@ def _run_pool(
     results: dict[str, UrlOutcome] = {}
     pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="citewatch-check")
     futures = {pool.submit(work, u): u for u in urls}
-    threading.Thread(target=warm_up, name="citewatch-warm-up", daemon=True).start()
+    threading.Thread(target=on_start, name="citewatch-warm-up", daemon=True).start()
     try:
         for fut in as_completed(futures):
             url = futures[fut]

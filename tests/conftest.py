@@ -46,7 +46,8 @@ def fast_settings(**kw) -> FetchSettings:
 
 def check_settings(**kw) -> CheckSettings:
     probe = kw.pop("probe", True)
-    return CheckSettings(fetch=fast_settings(**kw), probe=probe)
+    page_processes = kw.pop("page_processes", None)
+    return CheckSettings(fetch=fast_settings(**kw), probe=probe, page_processes=page_processes)
 
 
 @pytest.fixture

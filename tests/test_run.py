@@ -16,7 +16,7 @@ from pipeline import citations as cit
 from pipeline.cli import main
 
 from .conftest import ROOT
-from .servers import html, redirect, send
+from .servers import html, redirect, send, slow
 from .wayback_standin import WaybackStandin
 
 SCHEMA = json.loads((ROOT / "docs" / "report.schema.json").read_text(encoding="utf-8"))
@@ -195,6 +195,10 @@ def test_interrupted_run_resumes(world, monkeypatch):
 
     site, wayback, tmp = world
     real = run_mod.check_urls
+    # each page takes 0.15 s, so the run cannot finish before the interrupt is acted on,
+    # however slowly this machine schedules the collecting thread
+    for path, route in list(site.routes.items()):
+        site.routes[path] = slow(0.15, route)
 
     def interrupted(urls, settings, history, on_fetch=None, on_progress=None, fetcher=None):
         def progress(url, outcome):

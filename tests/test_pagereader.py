@@ -1,0 +1,121 @@
+"""Large pages are read in a child process: the verdict must be the one the thread gives,
+and a child that dies or is interrupted must not cost a check."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from pipeline.check import check_urls
+from pipeline.model import Fetch, Status
+from pipeline.pagereader import LARGE_PAGE, PageReaders, read_page
+
+from .conftest import check_settings
+from .servers import html, send
+
+FILLER = "<p>" + "Officials said on Tuesday that the talks would continue next week. " * 1200 + "</p>"
+assert len(FILLER) > LARGE_PAGE
+
+
+def page(title: str, head: str = "", body: str = "") -> bytes:
+    return f"<html lang=en><head><title>{title}</title>{head}</head><body>{body}{FILLER}</body></html>".encode()
+
+
+ARTICLE_HEAD = (
+    '<meta property="og:title" content="Council approves the budget">'
+    '<meta property="og:site_name" content="Example News">'
+    '<script type="application/ld+json">{"@type":"NewsArticle","datePublished":"2021-12-23",'
+    '"isAccessibleForFree":false}</script>'
+)
+CASES = {
+    "article": (200, page("Council approves the budget | Example News", ARTICLE_HEAD)),
+    "not-found": (200, page("Page not found | Example News")),
+    "challenge": (403, page("Just a moment...", "<script src='/cdn-cgi/challenge-platform/x.js'></script>")),
+    "gone": (404, page("Gone")),
+}
+
+
+def fetch_of(name: str) -> Fetch:
+    status, body = CASES[name]
+    return Fetch(
+        url=f"https://example.com/news/{name}",
+        final_url=f"https://example.com/news/{name}",
+        http_status=status,
+        headers={"content-type": "text/html; charset=utf-8"},
+        body=body,
+    )
+
+
+def summary(reading):
+    page = reading.page
+    return (
+        reading.check.status,
+        reading.check.reason,
+        reading.check.paywalled,
+        page and (page.title, page.published, page.site_name, page.language),
+    )
+
+
+@pytest.fixture
+def readers():
+    r = PageReaders(1)
+    yield r
+    r.close()
+
+
+def test_child_reads_large_pages_as_the_thread_does(readers):
+    for name in CASES:
+        in_child = readers.read(fetch_of(name), probe_allowed=False)
+        assert in_child is not None, name
+        assert summary(in_child) == summary(read_page(fetch_of(name))), name
+    article = readers.read(fetch_of("article"), probe_allowed=False)
+    assert article.check.status == Status.LIVE and article.check.paywalled
+    assert article.page.title == "Council approves the budget" and str(article.page.published) == "2021-12-23"
+
+
+def test_a_dead_child_costs_no_check(readers):
+    readers.read(fetch_of("article"), probe_allowed=False)
+    for proc in list(readers._pool._processes.values()):
+        proc.kill()
+        proc.join(5)
+    # the broken pool answers "read it yourself" once, then a fresh child takes over
+    assert readers.read(fetch_of("article"), probe_allowed=False) is None
+    again = readers.read(fetch_of("article"), probe_allowed=False)
+    assert again is not None and again.check.status == Status.LIVE
+
+
+def test_ctrl_c_does_not_kill_the_child(readers):
+    readers.read(fetch_of("article"), probe_allowed=False)
+    for pid in list(readers._pool._processes):
+        os.kill(pid, signal.SIGINT)
+    time.sleep(0.2)
+    assert readers.read(fetch_of("gone"), probe_allowed=False).check.status == Status.DEAD
+
+
+def test_no_child_processes_means_reading_in_the_thread():
+    assert PageReaders(0).read(fetch_of("article"), probe_allowed=False) is None
+
+
+@pytest.mark.parametrize("processes", [0, 1])
+def test_check_urls_gives_the_same_answers_with_and_without_a_child(site, processes):
+    site.routes["/article"] = lambda req: send(req, 200, CASES["article"][1].decode())
+    site.routes["/not-found"] = lambda req: send(req, 200, CASES["not-found"][1].decode())
+    # a large page with almost no text: ambiguous, so the sibling probe runs (in the thread)
+    spa = "<html><head><title>App</title><script>" + "var x=1;" * 10000 + "</script></head><body></body></html>"
+    site.routes["/app/story-1"] = lambda req: send(req, 200, spa)
+    site.fallback = lambda req: send(req, 200, spa)  # every made-up sibling gets the same shell
+    site.routes["/small"] = html("A small page", body="<p>" + "text " * 100 + "</p>")
+    urls = [site.url(p) for p in ("/article", "/not-found", "/app/story-1", "/small")]
+    results = check_urls(urls, check_settings(page_processes=processes))
+    got = {u.rsplit("/", 1)[-1]: r.check.status for u, r in results.items()}
+    assert got == {
+        "article": Status.LIVE,
+        "not-found": Status.SOFT_404,
+        "story-1": Status.SOFT_404,
+        "small": Status.LIVE,
+    }
+    assert results[site.url("/article")].page.title == "Council approves the budget"
+    assert "made-up URL" in results[site.url("/app/story-1")].check.reason
