@@ -18,6 +18,7 @@ import atexit
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -67,6 +68,7 @@ class PageReaders:
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
         self._failed = False
+        self._answered = False  # has any child ever returned a reading?
 
     def start(self) -> ProcessPoolExecutor | None:
         with self._lock:
@@ -85,12 +87,16 @@ class PageReaders:
         if pool is None:
             return None
         try:
-            return pool.submit(read_page, fetched, None, probe_allowed).result()
+            reading = pool.submit(read_page, fetched, None, probe_allowed).result()
+            self._answered = True
+            return reading
         except (BrokenProcessPool, CancelledError, RuntimeError):
-            # a child died (or the pool is shutting down): replace it for later pages
+            # a child died (or the pool is shutting down): replace it for later pages —
+            # unless no child ever answered, which means children cannot start here
             with self._lock:
                 if self._pool is pool:
                     self._pool = None
+                    self._failed = not self._answered
                     pool.shutdown(wait=False, cancel_futures=True)
             return None
 
@@ -102,11 +108,25 @@ class PageReaders:
 
 
 def default_processes() -> int:
-    """One child per spare core, at most 4; none on a single core."""
+    """One child per spare core, at most 4; none on a single core, and none when the
+    program's main module cannot be re-imported by a child (``python -c``, stdin, some
+    notebooks): forkserver and spawn children import it first, and would die trying."""
     env = os.environ.get("CITEWATCH_PAGE_PROCESSES")
     if env is not None and env.strip().isdigit():
         return int(env)
+    if not _main_importable():
+        return 0
     return max(0, min(4, (os.cpu_count() or 1) - 1))
+
+
+def _main_importable() -> bool:
+    main = sys.modules.get("__main__")
+    if main is None:
+        return False
+    if getattr(getattr(main, "__spec__", None), "name", None):
+        return True  # python -m ...
+    path = getattr(main, "__file__", None)
+    return bool(path) and os.path.isfile(path)
 
 
 _SHARED: PageReaders | None = None

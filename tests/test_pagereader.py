@@ -119,3 +119,46 @@ def test_check_urls_gives_the_same_answers_with_and_without_a_child(site, proces
     }
     assert results[site.url("/article")].page.title == "Council approves the budget"
     assert "made-up URL" in results[site.url("/app/story-1")].check.reason
+
+
+def _failing_init():
+    raise RuntimeError("this child cannot start")
+
+
+def test_children_that_cannot_start_are_not_retried_forever():
+    """If no child ever answers (here: every child fails to start), the pool is given up
+    for the rest of the process instead of being recreated for every large page."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    class NoStart(PageReaders):
+        starts = 0
+
+        def start(self):
+            with self._lock:
+                if self._pool is None and not self._failed:
+                    NoStart.starts += 1
+                    ctx = multiprocessing.get_context("forkserver")
+                    self._pool = ProcessPoolExecutor(1, mp_context=ctx, initializer=_failing_init)
+                return self._pool
+
+    readers = NoStart(1)
+    try:
+        assert [readers.read(fetch_of("article"), probe_allowed=False) for _ in range(3)] == [None] * 3
+        assert NoStart.starts == 1
+    finally:
+        readers.close()
+
+
+def test_no_children_where_the_main_module_cannot_be_imported_again(tmp_path):
+    """python -c, stdin, some notebooks: a child would die importing the parent's main."""
+    import subprocess
+    import sys
+
+    code = "from pipeline.pagereader import default_processes; print(default_processes())"
+    env = {k: v for k, v in os.environ.items() if k != "CITEWATCH_PAGE_PROCESSES"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == "0"
+    env["CITEWATCH_PAGE_PROCESSES"] = "2"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == "2"
