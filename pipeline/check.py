@@ -106,14 +106,12 @@ def read_response(url: str, fetched: Fetch, previous: list[dict[str, Any]], job:
     """Everything after the GET: liveness (and the sibling probe if the cheap signals are
     ambiguous), page metadata, the local copy, history. Large pages are read in a child
     process when there is one (pagereader); the result is the same either way."""
-    probing = job.settings.probe and job.probes is not None
+    get_probe = job.probes.get if job.settings.probe and job.probes is not None else None
     reading = None
     if job.readers is not None and len(fetched.body) >= LARGE_PAGE:
-        reading = job.readers.read(fetched, probe_allowed=probing)
-    if reading is None:
-        reading = read_page(fetched, probe_allowed=probing)
-    if reading.needs_probe:
-        reading = read_page(fetched, job.probes.get(fetched.final_url or url))
+        reading = job.readers.read(fetched, probe_allowed=get_probe is not None)
+    if reading is None or reading.needs_probe:  # (a child cannot fetch the probe: read here)
+        reading = read_page(fetched, get_probe)
     check, page = reading.check, reading.page
     local = None
     if job.on_fetch is not None and fetched.http_status is not None:

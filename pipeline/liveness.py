@@ -141,18 +141,9 @@ _PAYWALL: tuple[Marker, ...] = (
 )
 
 
-def _clean(html_fragment: str, limit: int | None = None) -> str:
-    """Tags out, whitespace collapsed; with ``limit``, only as much as gives that many
-    characters (a whitespace regex over a whole 300 KB page was 6 ms of a page's 9)."""
-    text = _TAGS.sub(" ", html_fragment)
-    if limit is None:
-        return " ".join(text.split())
-    size = 2 * limit
-    while True:
-        out = " ".join(text[:size].split())
-        if len(out) >= limit or size >= len(text):
-            return out[:limit]
-        size *= 4
+def _clean(html_fragment: str) -> str:
+    """Tags out, whitespace collapsed."""
+    return " ".join(_TAGS.sub(" ", html_fragment).split())
 
 
 _BLOCK_OPEN = re.compile(r"<(?:script|style|noscript|template)\b", re.I)
@@ -252,7 +243,7 @@ def bot_wall(fetch: Fetch, visible_chars: int | None = None) -> str | None:
     sample = fetch.body[:200_000]
     if fetch.http_status == 200:
         if visible_chars is None:
-            visible_chars = len(_visible_text(sample))
+            visible_chars = len(visible_sample(sample.decode("utf-8", "replace"), 1501))
         if visible_chars > 1500:
             return None
     low = sample.lower()
@@ -260,10 +251,6 @@ def bot_wall(fetch: Fetch, visible_chars: int | None = None) -> str | None:
         if _marked(low, markers):
             return reason
     return None
-
-
-def _visible_text(raw: bytes) -> str:
-    return _clean(_SCRIPTS.sub(" ", raw.decode("utf-8", "replace")), 1501)
 
 
 def is_paywalled(fetch: Fetch, sample: str | None = None) -> bool:

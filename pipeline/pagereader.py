@@ -20,6 +20,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -38,20 +39,29 @@ class Reading:
     needs_probe: bool = False  # cheap signals were ambiguous: the caller decides on a probe
 
 
-def read_page(fetched: Fetch, probe: Fetch | None = None, probe_allowed: bool = False) -> Reading:
-    """The pure part of a check. ``probe_allowed``: report (instead of guessing) when the
-    soft-404 probe would be worth a request; the caller fetches it and reads again."""
+def read_page(fetched: Fetch, get_probe: Callable[[str], Fetch | None] | None = None) -> Reading:
+    """The pure part of a check. ``get_probe``: fetches the soft-404 probe for a page whose
+    cheap signals are ambiguous (None: no probing). A child process cannot fetch: its
+    ``get_probe`` answers None and the reading says ``needs_probe`` for the parent."""
     from . import liveness, metadata
     from .decode import decode_page
 
     reached = fetched.http_status is not None and 200 <= fetched.http_status < 300
     decoded = decode_page(fetched.body, fetched.headers.get("content-type")) if reached else None
     signals = liveness.page_signals(fetched, decoded[0] if decoded else None) if reached else None
-    if probe is None and probe_allowed and signals is not None and liveness.needs_probe(fetched, signals):
-        return Reading(liveness.classify(fetched, None, signals), None, needs_probe=True)
+    probe = None
+    if get_probe is not None and signals is not None and liveness.needs_probe(fetched, signals):
+        probe = get_probe(fetched.final_url or fetched.url)
+        if probe is None:
+            return Reading(liveness.classify(fetched, None, signals), None, needs_probe=True)
     check = liveness.classify(fetched, probe, signals)
     page = metadata.extract(fetched, decoded) if check.status in (Status.LIVE, Status.REDIRECTED) else None
     return Reading(check, page)
+
+
+def _probe_in_parent(url: str) -> None:
+    """A child's ``get_probe``: the network belongs to the parent."""
+    return None
 
 
 def _child_init() -> None:
@@ -87,7 +97,7 @@ class PageReaders:
         if pool is None:
             return None
         try:
-            reading = pool.submit(read_page, fetched, None, probe_allowed).result()
+            reading = pool.submit(read_page, fetched, _probe_in_parent if probe_allowed else None).result()
             self._answered = True
             return reading
         except (BrokenProcessPool, CancelledError, RuntimeError):

@@ -54,10 +54,6 @@ def result_for(c: Citation, outcome: UrlOutcome | None) -> Result:
     return r
 
 
-def results_for(citations: Iterable[Citation], outcomes: dict[str, UrlOutcome]) -> list[Result]:
-    return [result_for(c, outcomes.get(c.url) if c.url else None) for c in citations]
-
-
 class VerifyAsChecked:
     """Verifies each citation as soon as its URL's check arrives, in the thread that
     collects results, while other URLs are still in flight; a run then ends without a
@@ -79,6 +75,8 @@ class VerifyAsChecked:
             self._on_progress(url, outcome)
 
     def results(self, citations: Iterable[Citation], outcomes: dict[str, UrlOutcome]) -> list[Result]:
+        """One Result per citation, in order: those verified on arrival, the rest (no URL,
+        a malformed one) now."""
         return [self._done.get(id(c)) or result_for(c, outcomes.get(c.url) if c.url else None) for c in citations]
 
 

@@ -647,6 +647,6 @@ def test_visible_sample_read_in_pieces_equals_the_whole_page():
     ]
     for page in pages:
         for limit in (10, 1500, 5000):
-            whole = _clean(_SCRIPTS.sub(" ", page), limit)
+            whole = _clean(_SCRIPTS.sub(" ", page))[:limit]
             for piece in (1, 7, 64, 16384):
                 assert visible_sample(page, limit, piece) == whole, (page[:40], limit, piece)
