@@ -37,6 +37,51 @@ def test_python_dash_m_works():
     assert out.returncode == 0 and "Usage:" in out.stdout and "citewatch" in out.stdout.lower()
 
 
+def test_the_installed_command_ends_with_its_status_all_its_output_and_no_child_left(site, tmp_path):
+    """The console script skips the interpreter's teardown (os._exit) once its own shutdown
+    work is done: the exit status, every line of output and the exit of the page-reading
+    child process (a large page goes to it) must all survive that."""
+    import os
+    import signal
+    import time
+
+    site.route("/big")(html("A large page", body="<p>Officials said the talks would go on.</p>" * 3000))
+    site.route("/gone")(html("Not here", status=404))
+    (tmp_path / "c.yaml").write_text(
+        f"citations:\n  - id: '1'\n    url: {site.url('/big')}\n  - id: '2'\n    url: {site.url('/gone')}\n",
+        encoding="utf-8",
+    )
+    args = ["check", "c.yaml", "--allow-private", "--archive-dir", "a", "--confirm-checks", "1"]
+    env = {**os.environ, "CITEWATCH_PAGE_PROCESSES": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", *args, "--confirm-days", "0", "--timeout", "5"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,  # its own process group: children left behind are findable
+    )
+    try:
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 2, stderr
+    assert stdout.rstrip().endswith("2 citations, 2 with a URL: 1 live, 1 dead"), stdout
+    assert "[2/2]" in stderr and "Traceback" not in stderr
+    assert "1 confirmed problem(s): 2: dead" in stderr
+    deadline = time.monotonic() + 10
+    while True:  # the forkserver and its worker follow the parent out within moments
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            break
+        if time.monotonic() > deadline:
+            os.killpg(proc.pid, signal.SIGKILL)
+            pytest.fail("a child process outlived citewatch")
+        time.sleep(0.05)
+
+
 def test_extract_on_the_example(workdir):
     res = cli("extract", "examples/hostage-diplomacy.txt", "-o", "citations.yaml")
     assert res.exit_code == 0, res.output
