@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import ssl
 import time
 
@@ -627,6 +628,24 @@ def test_redirect_to_sign_in_is_blocked_not_redirected(site):
     site.routes["/login"] = html("Sign in to continue")
     check = run(site.url("/premium/story"))
     assert check.status == Status.BLOCKED and "sign-in" in check.reason
+
+
+def test_script_blocks_end_where_a_lazy_match_would_end_them():
+    """The block pattern is written for speed (runs of non-"<" taken whole, possessive);
+    it must remove exactly what the plain reading does: from an opener to the first
+    closing tag of its kind, case-insensitively, and nothing when there is none."""
+    import random
+
+    from pipeline.liveness import _SCRIPTS
+
+    plain = re.compile(r"<(script|style|noscript|template)\b.*?</\1>", re.I | re.S)
+    tokens = ["<script>", "</script>", "<SCRIPT type=x>", "</Script>", "<style>", "</style>", "</style >",
+              "<noscript>", "</noscript>", "<template>", "</TEMPLATE>", "<scripts>", "</scripts>", "<", ">",
+              "</", "a", "b<c", "\n", "<p>", "</p>", "<script", "</script", "script>", "<styleX>", "<style\n>"]  # fmt: skip
+    rnd = random.Random(1)
+    for _ in range(20000):
+        text = "".join(rnd.choice(tokens) for _ in range(rnd.randint(1, 12)))
+        assert [m.span() for m in _SCRIPTS.finditer(text)] == [m.span() for m in plain.finditer(text)], text
 
 
 def test_visible_sample_read_in_pieces_equals_the_whole_page():
