@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from .model import Fetch, LinkCheck, PageMeta, Status
 
+CHILD_NICENESS = 10
 LARGE_PAGE = 64_000  # bytes of body from which a page is read in a child process
 
 
@@ -67,6 +68,14 @@ def _probe_in_parent(url: str) -> None:
 def _child_init() -> None:
     # Ctrl-C goes to the whole process group; the parent decides what stops
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The parent's threads carry the network: one of them holding the GIL while the OS
+    # has it waiting for a core stalls every request. A child's page reading can wait a
+    # little instead, so it yields the CPU when cores are short (2,000 150 KB pages on 2
+    # cores: 7.29 -> 7.08 s, median of 6 alternating runs). Where a core is idle, no change.
+    try:
+        os.nice(CHILD_NICENESS)
+    except (AttributeError, OSError):  # no os.nice (Windows): same work, same priority
+        pass
     from . import liveness, metadata  # noqa: F401 - imported once per child, not per page
 
 

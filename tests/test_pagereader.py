@@ -162,3 +162,19 @@ def test_no_children_where_the_main_module_cannot_be_imported_again(tmp_path):
     env["CITEWATCH_PAGE_PROCESSES"] = "2"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert out.stdout.strip() == "2"
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="no process priorities here")
+def test_the_child_runs_at_a_lower_priority_than_the_checker():
+    """Under CPU pressure the parent's network threads must not wait for a core behind
+    the child's page reading."""
+    from pipeline.pagereader import CHILD_NICENESS
+
+    assert CHILD_NICENESS > 0
+    readers = PageReaders(1)
+    try:
+        pool = readers.start()
+        assert pool is not None
+        assert pool.submit(os.nice, 0).result(timeout=60) == min(19, os.nice(0) + CHILD_NICENESS)
+    finally:
+        readers.close()
