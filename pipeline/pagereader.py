@@ -15,17 +15,18 @@ process can only ever make a check faster, never different or lost.
 from __future__ import annotations
 
 import atexit
-import multiprocessing
 import os
 import signal
 import sys
 import threading
 from collections.abc import Callable
-from concurrent.futures import CancelledError, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .model import Fetch, LinkCheck, PageMeta, Status
+
+if TYPE_CHECKING:  # multiprocessing is ~15 ms of start-up, and only large pages need it
+    from concurrent.futures import ProcessPoolExecutor
 
 CHILD_NICENESS = 10
 LARGE_PAGE = 64_000  # bytes of body from which a page is read in a child process
@@ -92,6 +93,9 @@ class PageReaders:
     def start(self) -> ProcessPoolExecutor | None:
         with self._lock:
             if self._pool is None and not self._failed and self.processes > 0:
+                import multiprocessing
+                from concurrent.futures import ProcessPoolExecutor
+
                 methods = multiprocessing.get_all_start_methods()
                 ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
                 try:
@@ -105,6 +109,9 @@ class PageReaders:
         pool = self.start()
         if pool is None:
             return None
+        from concurrent.futures import CancelledError
+        from concurrent.futures.process import BrokenProcessPool
+
         try:
             reading = pool.submit(read_page, fetched, _probe_in_parent if probe_allowed else None).result()
             self._answered = True
