@@ -193,3 +193,23 @@ def test_fast_load_falls_back_to_line_numbers_on_problems(tmp_path):
     with pytest.raises(cit.CitationsError) as err:
         cit.load(p, for_update=False)
     assert err.value.problems == [f"{p}:3: citation 1: url must be an http(s) URL, not 'ftp://x/y'"]
+
+
+@pytest.mark.parametrize("text", ["citations:\n  - id: '1'\n    url: https://example.com/a\n", "citations: [\n"])
+def test_the_collector_paused_for_a_load_is_running_again_after_it(tmp_path, text):
+    """Loading pauses the garbage collector (thousands of surviving containers); a good
+    or a broken file, it must be left as the caller had it."""
+    import gc
+
+    path = tmp_path / "c.yaml"
+    path.write_text(text, encoding="utf-8")
+    for caller_had_it in (True, False):
+        (gc.enable if caller_had_it else gc.disable)()
+        try:
+            try:
+                cit.load(path, for_update=False)
+            except cit.CitationsError:
+                pass
+            assert gc.isenabled() is caller_had_it
+        finally:
+            gc.enable()
