@@ -288,6 +288,18 @@ def test_slow_drip_times_out_within_deadline(site):
     assert elapsed < 2.5, elapsed
 
 
+def test_a_finished_request_leaves_the_watchdog_at_once(site, fetcher):
+    """Each request registers its deadline with the watchdog. A request that ends must
+    not stay there until its deadline would have passed: over a long run that is every
+    request of the last --timeout seconds, and the connections they used."""
+    from pipeline.fetch import _watchdog
+
+    site.route("/p")(html("P"))
+    for _ in range(300):
+        assert fetcher.fetch(site.url("/p")).http_status == 200
+    assert len(_watchdog()._heap) < 100
+
+
 def test_huge_body_is_capped(site):
     site.routes["/big"] = huge(site)
     t0 = time.monotonic()
