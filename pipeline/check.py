@@ -199,24 +199,42 @@ def _run_pool(
     on_start: Callable[[], None] = lambda: None,
 ) -> dict[str, UrlOutcome]:
     """Run ``work`` over ``urls``; progress is reported from this (the calling) thread, so
-    a slow terminal or pipe never holds up the workers."""
-    from concurrent.futures import ThreadPoolExecutor, as_completed
+    a slow terminal or pipe never holds up the workers.
+
+    URLs are handed to the pool a few at a time (twice the workers), not all at once:
+    20,000 submitted futures are 20,000 futures, conditions and queued work items alive
+    until the end, ~100,000 objects for every garbage collection of the run to walk."""
+    import itertools
+    import queue
+    from concurrent.futures import ThreadPoolExecutor
 
     results: dict[str, UrlOutcome] = {}
     pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="citewatch-check")
-    futures = {pool.submit(work, u): u for u in urls}
+    finished: queue.SimpleQueue = queue.SimpleQueue()
+    pending: dict = {}
+    todo = iter(urls)
+
+    def top_up() -> None:
+        for url in itertools.islice(todo, max(0, 2 * workers - len(pending))):
+            fut = pool.submit(work, url)
+            pending[fut] = url
+            fut.add_done_callback(finished.put)
+
+    top_up()
     threading.Thread(target=on_start, name="citewatch-warm-up", daemon=True).start()
     try:
-        for fut in as_completed(futures):
-            url = futures[fut]
+        while pending:
+            fut = finished.get()
+            url = pending.pop(fut)
             results[url] = fut.result()
+            top_up()
             if on_progress:
                 on_progress(url, results[url])
     except BaseException:
         # Ctrl-C: start nothing new (workers already waiting for a slot give up);
         # requests under way end at their own deadline
         stop()
-        for fut in futures:
+        for fut in pending:
             fut.cancel()
         pool.shutdown(wait=True, cancel_futures=True)
         raise
