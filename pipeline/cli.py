@@ -244,6 +244,17 @@ def settings_from(opts: dict) -> CheckSettings:
     )
 
 
+def settle_heap() -> None:
+    """Before checking starts: the modules and the citations loaded so far live until the
+    process ends, so take them out of the garbage collector's sight (gc.freeze). Every
+    full collection during the run would walk them again, with every thread stopped:
+    at 20,000 URLs, 0.85 s of full collections -> 0.64 s. The CLI does this, not the
+    library: a program calling the library owns its own heap."""
+    import gc
+
+    gc.freeze()
+
+
 class Progress:
     """A bar on a terminal; plain log lines otherwise (CI logs stay readable)."""
 
@@ -427,6 +438,7 @@ def check(citations_file: Path, json_path: Path | None, **opts) -> None:
     fail_on = parse_fail_on(opts["fail_on"])
     settings = settings_from(opts)
     cf = cit.load(citations_file, for_update=False)
+    settle_heap()
     history = History(opts["archive_dir"])
     urls = {c.url for c in cf.citations if c.url}
     progress = Progress(len(urls))
@@ -657,6 +669,7 @@ def run(
         click.echo(f"citewatch: {msg}", err=True)
         if msg.startswith("check:"):
             _Stage.progress = Progress(int(msg.split()[1]))
+            settle_heap()
 
     def on_progress(url, outcome):
         if _Stage.progress:
