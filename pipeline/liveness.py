@@ -194,7 +194,7 @@ def _block_across(html: str, pos: int, end: int, spans: list[tuple[int, int]]) -
         if any(a <= opener.start() < b for a, b in spans):
             continue  # inside a block already removed
         block = _SCRIPTS.match(html, opener.start())
-        if block is not None:
+        if block is not None and block.end() > end:  # (never short of end: no endless loop)
             return block.end()
     return None
 

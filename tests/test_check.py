@@ -660,6 +660,25 @@ def test_script_blocks_end_where_a_lazy_match_would_end_them():
         assert [m.span() for m in _SCRIPTS.finditer(text)] == [m.span() for m in plain.finditer(text)], text
 
 
+def test_visible_sample_in_pieces_equals_the_whole_page_on_random_markup():
+    """Cuts that land inside openers, closers, near-miss names and stray brackets, mixed at
+    random: the piecewise sample must still equal cleaning the whole page and cutting."""
+    import random
+
+    from pipeline.liveness import _SCRIPTS, _clean, visible_sample
+
+    tokens = ["<script>", "</script>", "<SCRIPT a=1>", "</Script>", "<style>", "</style>", "<p>", "</p>",
+              "<", ">", "word ", "  ", "\n", "<noscript>", "</noscript>", "<template>", "</template>",
+              "<scriptx>", "</scrip", "t>", "<a href='x'>", "text more "]  # fmt: skip
+    rnd = random.Random(3)
+    for _ in range(1000):
+        page = "".join(rnd.choice(tokens) for _ in range(rnd.randint(1, 40)))
+        for limit in (5, 40, 5000):
+            whole = _clean(_SCRIPTS.sub(" ", page))[:limit]
+            for piece in (1, 3, 8, 50):
+                assert visible_sample(page, limit, piece) == whole, (page, limit, piece)
+
+
 def test_visible_sample_read_in_pieces_equals_the_whole_page():
     """The visible-text sample stops early on big pages; cut anywhere (inside a tag, a
     script that contains '<p>', an unclosed block), it must equal cleaning everything."""
