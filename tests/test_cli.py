@@ -152,6 +152,18 @@ def test_bad_duration_is_a_usage_error(workdir):
     assert res.exit_code in (1, 2) and "not a duration" in res.output
 
 
+def test_check_called_from_python_leaves_the_callers_heap_alone(workdir):
+    """The console script freezes what it has loaded before checking (gc.freeze); a
+    program calling ``main`` itself owns its heap and must not find it frozen."""
+    import gc
+
+    Path("citations.yaml").write_text("citations:\n  - id: '1'\n    title: no url here\n")
+    before = gc.get_freeze_count()
+    res = cli("check")
+    assert res.exit_code == 0, res.output
+    assert gc.get_freeze_count() == before
+
+
 def test_check_json_and_exit_status(workdir, site):
     site.routes["/ok"] = html("Fine page")
     site.routes["/gone"] = html("gone", status=410)
