@@ -224,12 +224,19 @@ def _run_pool(
     threading.Thread(target=on_start, name="citewatch-warm-up", daemon=True).start()
     try:
         while pending:
-            fut = finished.get()
-            url = pending.pop(fut)
-            results[url] = fut.result()
+            done = [finished.get()]
+            while True:  # everything that finished meanwhile: new work out first, then report
+                try:
+                    done.append(finished.get_nowait())
+                except queue.Empty:
+                    break
+            urls_done = [pending.pop(fut) for fut in done]
+            for fut, url in zip(done, urls_done, strict=True):
+                results[url] = fut.result()
             top_up()
             if on_progress:
-                on_progress(url, results[url])
+                for url in urls_done:
+                    on_progress(url, results[url])
     except BaseException:
         # Ctrl-C: start nothing new (workers already waiting for a slot give up);
         # requests under way end at their own deadline

@@ -164,6 +164,71 @@ def test_check_called_from_python_leaves_the_callers_heap_alone(workdir):
     assert gc.get_freeze_count() == before
 
 
+def _outcome(n: int):
+    from pipeline.check import UrlOutcome
+    from pipeline.model import LinkCheck, Status
+
+    return f"https://example.org/{n}", UrlOutcome(LinkCheck(f"https://example.org/{n}", Status.LIVE, "HTTP 200 OK"))
+
+
+def test_progress_lines_are_batched_but_all_written_in_order(capsys):
+    """One write per batch, not per URL; the last URL writes everything left."""
+    from pipeline.cli import Progress
+
+    progress = Progress(5, every=60)
+    for n in range(1, 4):
+        progress(*_outcome(n))
+    assert capsys.readouterr().err == ""  # held back (the flusher waits 60 s)
+    for n in range(4, 6):
+        progress(*_outcome(n))
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split()[0] for line in lines] == [f"[{n}/5]" for n in range(1, 6)]
+    assert lines[0] == "[1/5] live        https://example.org/1 — HTTP 200 OK"
+
+
+def test_progress_lines_are_not_held_while_the_run_waits(capsys):
+    """A URL that hangs for its whole deadline must not hide the lines finished before it."""
+    import time
+
+    from pipeline.cli import Progress
+
+    progress = Progress(3, every=0.05)
+    progress(*_outcome(1))
+    seen, deadline = "", time.monotonic() + 5
+    while "[1/3]" not in seen and time.monotonic() < deadline:
+        time.sleep(0.02)
+        seen += capsys.readouterr().err
+    assert "[1/3] live" in seen
+    progress.close()
+
+
+def test_progress_closed_early_writes_what_it_has_once(capsys):
+    """Ctrl-C: the lines of finished checks are written before the 'interrupted' line."""
+    from pipeline.cli import Progress
+
+    progress = Progress(10, every=60)
+    progress(*_outcome(1))
+    progress(*_outcome(2))
+    progress.close()
+    progress.close()
+    assert capsys.readouterr().err.splitlines() == [
+        "[1/10] live        https://example.org/1 — HTTP 200 OK",
+        "[2/10] live        https://example.org/2 — HTTP 200 OK",
+    ]
+
+
+def test_progress_bar_on_a_terminal_ends_on_its_own_line(capsys):
+    from pipeline.cli import Progress
+
+    progress = Progress(3, every=60)
+    progress.tty = True
+    for n in range(1, 4):
+        progress(*_outcome(n))
+    err = capsys.readouterr().err
+    assert err.startswith("\rchecking [") and "3/3" in err and err.endswith("\n")
+    assert "1/3" not in err  # only the latest state is drawn, not every step
+
+
 def test_check_json_and_exit_status(workdir, site):
     site.routes["/ok"] = html("Fine page")
     site.routes["/gone"] = html("gone", status=410)
