@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -197,7 +198,8 @@ def _validate(path: Path, doc: Any, lenient: bool = False) -> tuple[list[Citatio
     return citations, problems
 
 
-def _fast_loader():
+@cache
+def fast_yaml_loader():
     """PyYAML's libyaml loader restricted to YAML 1.2 core scalars (as ruamel reads them):
     no yes/no/on/off booleans, no sexagesimal numbers, so a title "12:30" stays text."""
     import yaml
@@ -226,7 +228,7 @@ def _load_fast(path: Path, text: str) -> CitationsFile | None:
     try:
         import yaml
 
-        doc = yaml.load(text, Loader=_fast_loader())
+        doc = yaml.load(text, Loader=fast_yaml_loader())
     except Exception:  # any parse/construct problem: let the careful path explain it
         return None
     if not isinstance(doc, dict) or not isinstance(doc.get("citations"), list):

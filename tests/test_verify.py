@@ -134,3 +134,28 @@ def test_alias_table_is_data():
     assert outlet_named("VOA").domains == ("voanews.com", "voachinese.com")
     assert outlet_for_domain("english.kyodonews.net").name == "Kyodo News"
     assert outlet_for_domain("cn.nytimes.com").name == "New York Times"
+
+
+def test_outlet_table_reads_yaml_1_2_scalars(tmp_path):
+    """The table is read through libyaml with YAML 1.2 core scalars: a name like On or
+    Yes stays a name (YAML 1.1 would make it a boolean, then "True")."""
+    from pipeline.publishers import load_outlets
+
+    table = tmp_path / "publishers.yaml"
+    table.write_text("publishers:\n  - name: On\n    aliases: [Yes, 1843]\n    domains: [on.example]\n")
+    (outlet,) = load_outlets(str(table))
+    assert (outlet.name, outlet.aliases, outlet.domains) == ("On", ("Yes", "1843"), ("on.example",))
+
+
+@pytest.mark.parametrize("text", ["publishers: [unclosed\n", "- just\n- a list\n", "publishers:\n  - aliases: [x]\n"])
+def test_a_broken_outlet_table_is_one_line_naming_the_file(tmp_path, text):
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    table = tmp_path / "mine.yaml"
+    table.write_text(text)
+    (tmp_path / "citations.yaml").write_text("citations: []\n")
+    res = CliRunner().invoke(main, ["resolve", str(tmp_path / "citations.yaml"), "--publishers", str(table)])
+    assert res.exit_code == 1, res.output
+    assert "mine.yaml: not a publishers table" in res.output and "Traceback" not in res.output
