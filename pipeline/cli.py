@@ -319,6 +319,12 @@ class Progress:
         if self.tty and self.done >= self.total:
             click.echo("", err=True)
 
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
 
 STATUS_COLOURS = {
     Status.LIVE: "green",
@@ -484,15 +490,12 @@ def check(citations_file: Path, json_path: Path | None, **opts) -> None:
     settle_heap()
     history = History(opts["archive_dir"])
     urls = {c.url for c in cf.citations if c.url}
-    progress = Progress(len(urls))
     try:
-        results = check_citations(cf.citations, settings, history, on_progress=progress)
+        with Progress(len(urls)) as progress:  # its last lines are out before anything below
+            results = check_citations(cf.citations, settings, history, on_progress=progress)
     except KeyboardInterrupt:
-        progress.close()
         click.echo("\ncitewatch: interrupted; finished checks are kept in " + str(opts["archive_dir"]), err=True)
         sys.exit(130)
-    finally:
-        progress.close()
     print_results(results)
     click.echo(summary_line(results))
     found = problems(results, fail_on)
@@ -602,15 +605,12 @@ def archive(citations_file: Path, **opts) -> None:
     )
     cf = cit.load(citations_file)
     urls = {c.url for c in cf.citations if c.url}
-    progress = Progress(len(urls))
     try:
-        outcome = run([Job(citations_file)], settings, on_progress=progress)
+        with Progress(len(urls)) as progress:
+            outcome = run([Job(citations_file)], settings, on_progress=progress)
     except KeyboardInterrupt:
-        progress.close()
         click.echo("\ncitewatch: interrupted; finished work is kept in " + str(opts["archive_dir"]), err=True)
         sys.exit(130)
-    finally:
-        progress.close()
     for note in outcome.notes:
         click.echo(f"note: {note}", err=True)
     report = outcome.reports[0].report

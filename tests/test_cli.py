@@ -229,6 +229,26 @@ def test_progress_bar_on_a_terminal_ends_on_its_own_line(capsys):
     assert "1/3" not in err  # only the latest state is drawn, not every step
 
 
+def test_interrupted_check_shows_the_finished_lines_before_saying_so(workdir, monkeypatch):
+    """Ctrl-C after two of three URLs: both finished lines reach the log (they were held
+    in the progress batch), and before the 'interrupted' line, not after or never."""
+    import pipeline.cli as cli_mod
+
+    def interrupted(citations, settings, history, on_progress=None):
+        on_progress(*_outcome(1))
+        on_progress(*_outcome(2))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_mod, "check_citations", interrupted)
+    Path("citations.yaml").write_text(
+        "citations:\n" + "".join(f"  - id: '{n}'\n    url: https://example.org/{n}\n" for n in (1, 2, 3))
+    )
+    res = cli("check")
+    assert res.exit_code == 130
+    err = res.stderr
+    assert err.index("[1/3] live") < err.index("[2/3] live") < err.index("interrupted")
+
+
 def test_check_json_and_exit_status(workdir, site):
     site.routes["/ok"] = html("Fine page")
     site.routes["/gone"] = html("gone", status=410)
