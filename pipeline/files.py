@@ -1,24 +1,73 @@
-"""Atomic file writes, the one way every file under archive/, reports/ and citations.yaml is written."""
+"""Atomic file reads and writes, the one way every file under archive/, reports/ and
+citations.yaml is written.
+
+The history of a 2,000-URL run is 2,000 small files written from worker threads. Each
+system call a Python thread makes lets go of the GIL, and under contention every let-go
+costs a hand-over to another thread (two futex calls, often a context switch): measured
+on the check benchmark, writing one history file cost its worker 0.95 ms of CPU with
+``tempfile.mkstemp`` + ``Path.mkdir`` (eight system calls), against 0.11 ms with one
+thread. So these functions make only the calls the job needs: open, write, close,
+rename to write; open, read, close to read.
+"""
 
 from __future__ import annotations
 
+import errno
+import itertools
 import os
-import tempfile
+import stat
 from pathlib import Path
 
+# Temporary names: this process's id and a counter, not tempfile's random names
+# (tempfile calls getcwd and getpid for each). O_EXCL still guards against a
+# leftover of a crashed process that had the same id.
+_names = itertools.count()
+_pid = os.getpid()
 
-def write_atomic(path: str | Path, text: str, durable: bool = False) -> None:
+
+def _after_fork() -> None:
+    global _pid
+    _pid = os.getpid()
+
+
+os.register_at_fork(after_in_child=_after_fork)
+
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+
+
+def _open_temp(path: str) -> tuple[int, str]:
+    directory, name = os.path.split(path)
+    for attempt in range(100):
+        tmp = os.path.join(directory, f".{name}.{_pid:x}-{next(_names):x}.tmp")
+        try:
+            # 0o666 less the umask, as open() would give a new file; mkstemp's 0o600 made
+            # reports and a rewritten citations.yaml unreadable to the rest of a team
+            return os.open(tmp, _CREATE, 0o666), tmp
+        except FileNotFoundError:
+            if attempt:
+                raise
+            os.makedirs(directory or ".", exist_ok=True)  # only when the folder is new
+        except FileExistsError:
+            continue  # a crashed process's leftover: the next number is free
+    raise FileExistsError(errno.EEXIST, "no free temporary name", path)
+
+
+def write_atomic(path: str | Path, text: str, durable: bool = False, keep_mode: bool = True) -> None:
     """Temp file in the same folder + rename: readers never see half a file, and an
     interrupted write leaves the old one. ``durable`` adds fsync (power-loss safety) at a
-    cost per file: used for hand-kept files, not for the thousands of history files."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    cost per file: used for hand-kept files, not for the thousands of history files.
+    ``keep_mode``: a file that exists keeps its permissions (one more system call; the
+    history, whose files only this tool writes, skips it)."""
+    path = os.fspath(path)
     data = text.encode("utf-8")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = _open_temp(path)
     try:
         try:
-            # bytes straight to the descriptor: a text wrapper per file (encoding lookup,
-            # isatty probe) was most of the cost of writing thousands of history files
+            if keep_mode:
+                try:
+                    os.fchmod(fd, stat.S_IMODE(os.stat(path).st_mode))
+                except FileNotFoundError:
+                    pass
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view) :]
@@ -28,5 +77,21 @@ def write_atomic(path: str | Path, text: str, durable: bool = False) -> None:
             os.close(fd)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
         raise
+
+
+def read_text(path: str | Path) -> str:
+    """The file's text (UTF-8). ``Path.read_text`` adds a terminal check (ioctl), a seek
+    and a size lookup to the open/read/close: see the module docstring for why it matters."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        chunks = []
+        while chunk := os.read(fd, 1 << 16):
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    return b"".join(chunks).decode("utf-8")

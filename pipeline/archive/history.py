@@ -15,13 +15,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..files import write_atomic
+from ..files import read_text, write_atomic
 from ..model import FAILING, LinkCheck, Status
 
 MAX_CHECKS = 60
@@ -43,16 +45,35 @@ def _parse_time(value: str | None) -> dt.datetime | None:
 class History:
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root) / "history"
+        # file names per host folder, listed once: a URL a run has never seen costs no
+        # failed open (see files.py for why each system call counts)
+        self._names: dict[Path, set[str]] = {}
+        self._listing = threading.Lock()
 
     def path_for(self, url: str) -> Path:
         host = re.sub(r"[^a-z0-9.-]", "_", (urlsplit(url).hostname or "no-host").lower())[:100] or "no-host"
         digest = hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
         return self.root / host / f"{digest}.json"
 
+    def _known(self, folder: Path) -> set[str]:
+        names = self._names.get(folder)
+        if names is None:
+            with self._listing:
+                names = self._names.get(folder)
+                if names is None:
+                    try:
+                        names = set(os.listdir(folder))
+                    except (FileNotFoundError, NotADirectoryError):
+                        names = set()
+                    self._names[folder] = names
+        return names
+
     def checks(self, url: str) -> list[dict[str, Any]]:
         path = self.path_for(url)
+        if path.name not in self._known(path.parent):
+            return []
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(read_text(path))
         except FileNotFoundError:
             return []
         except (OSError, ValueError):
@@ -70,7 +91,9 @@ class History:
         checks = ((self.checks(url) if previous is None else previous) + [entry])[-MAX_CHECKS:]
         lines = ",\n".join("    " + json.dumps(c, ensure_ascii=False, sort_keys=True) for c in checks)
         text = "{\n" + f'  "url": {json.dumps(url, ensure_ascii=False)},\n  "checks": [\n{lines}\n  ]\n' + "}\n"
-        write_atomic(self.path_for(url), text)
+        path = self.path_for(url)
+        write_atomic(path, text, keep_mode=False)
+        self._known(path.parent).add(path.name)
 
     def all_urls(self) -> list[str]:
         urls = []
