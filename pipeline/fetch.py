@@ -9,8 +9,9 @@ Why so much machinery:
 - Redirects are followed here, hop by hop, so every hop is checked against the
   address guard (a public URL must not redirect CI into 169.254.169.254) and
   the chain is recorded for the report.
-- Bodies are streamed and capped; decompression is bounded by urllib3 and by
-  the same cap on decoded bytes.
+- Bodies are streamed and capped; decompression is bounded by urllib3 (>= 2.7
+  decodes a chunk at a time; Brotli through brotlicffi, which can stop at a size)
+  and by the same cap on decoded bytes.
 - Hosts are treated politely: at most ``per_host`` requests at once, a minimum
   gap between them, and an adaptive slow-down after 429/503.
 """

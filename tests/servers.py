@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import urlsplit
 
 Route = Callable[[BaseHTTPRequestHandler], None]
@@ -178,6 +179,29 @@ def gzip_bomb(uncompressed: int = 300_000_000) -> Route:
 
     def route(req: BaseHTTPRequestHandler) -> None:
         send(req, 200, block, {"Content-Encoding": "gzip"})
+
+    return route
+
+
+def brotli_bomb() -> Route:
+    """1.3 KB that Brotli turns into 100 MB of zeros (stored: compressing it takes seconds)."""
+    block = (Path(__file__).parent / "fixtures" / "bombs" / "zeros-100mb.br").read_bytes()
+
+    def route(req: BaseHTTPRequestHandler) -> None:
+        send(req, 200, block, {"Content-Encoding": "br"})
+
+    return route
+
+
+def encoded(body: bytes, *encodings: str) -> Route:
+    """``body`` compressed with each of ``encodings`` in turn, named in Content-Encoding."""
+    import zlib
+
+    for enc in encodings:
+        body = gzip.compress(body) if enc == "gzip" else zlib.compress(body)
+
+    def route(req: BaseHTTPRequestHandler) -> None:
+        send(req, 200, body, {"Content-Encoding": ", ".join(encodings)})
 
     return route
 

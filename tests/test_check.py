@@ -9,12 +9,13 @@ import time
 import pytest
 
 from pipeline.check import check_urls
-from pipeline.fetch import to_uri
+from pipeline.fetch import Fetcher, to_uri
 from pipeline.liveness import classify, sibling_url
 from pipeline.model import Status
 
 from .conftest import check_settings
-from .servers import drip, gzip_bomb, hang, html, huge, redirect, send, sequence, slow
+from .servers import brotli_bomb, drip, encoded, gzip_bomb, hang, html, huge, redirect, send, sequence, slow
+from .servers import page as page_html
 
 
 def run(url: str, **kw):
@@ -312,11 +313,43 @@ def test_huge_body_is_capped(site):
     assert site.sent < 20_000_000  # the server was not drained of its 200 MB
 
 
-def test_gzip_bomb_is_bounded(site):
-    site.routes["/bomb"] = gzip_bomb()
-    check = run(site.url("/bomb"), max_bytes=2_000_000, timeout=5)
-    assert check.bytes_read <= 2_000_000
-    assert check.status in (Status.LIVE, Status.ERROR)
+def peak_memory(fn):
+    """(result, the most memory Python held at once while ``fn`` ran)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        return fn(), tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("bomb", [gzip_bomb, brotli_bomb], ids=["gzip", "br"])
+def test_decompression_bomb_is_bounded(site, bomb):
+    # 300 MB of gzip or 100 MB of Brotli from a few KB: the cap applies to what is decoded,
+    # and no step may decode more than a chunk at a time (a 100 MB bytes object is the bug)
+    site.routes["/bomb"] = bomb()
+    site.routes["/plain"] = lambda req: send(req, 200, b"\0" * 3_000_000)  # the same, not compressed
+    settings = check_settings(max_bytes=1_000_000, timeout=5).fetch
+    with Fetcher(settings) as fetcher:
+        plain, plain_peak = peak_memory(lambda: fetcher.fetch(site.url("/plain")))
+        bomb, peak = peak_memory(lambda: fetcher.fetch(site.url("/bomb")))
+    assert len(plain.body) == len(bomb.body) == 1_000_000 and bomb.truncated
+    # fetching a capped page holds a few copies of it; a bomb may cost no more than that
+    assert peak < plain_peak + 1_000_000, (
+        f"{peak / 1e6:.0f} MB held at once, {plain_peak / 1e6:.0f} MB for a plain page"
+    )
+    check = run(site.url("/bomb"), max_bytes=1_000_000, timeout=5)
+    assert check.status == Status.LIVE and check.bytes_read == 1_000_000 and "capped" in check.reason
+
+
+def test_stacked_encodings_decode_and_too_many_are_refused(site):
+    site.routes["/two"] = encoded(page_html("Twice Wrapped").encode(), "deflate", "gzip")
+    site.routes["/many"] = encoded(page_html("Wrapped Seven Times").encode(), *["gzip"] * 7)
+    two = check_urls([site.url("/two")], check_settings())[site.url("/two")]
+    assert two.check.status == Status.LIVE and two.page.title == "Twice Wrapped"
+    many = run(site.url("/many"))
+    assert many.status == Status.ERROR and "decompress" in many.reason
 
 
 def test_redirect_loop_is_error(site):
