@@ -14,7 +14,7 @@ from pipeline.model import Citation, Status
 from pipeline.verify import verify
 
 from .conftest import FIXTURES, check_settings
-from .pdfs import make_pdf
+from .pdfs import make_pdf, make_pdf_bomb
 from .servers import send
 
 PAGES = FIXTURES / "pages"
@@ -134,6 +134,29 @@ def test_pdf_without_metadata_uses_first_lines(site):
     _, outcome = serve_and_check(site, "/r.pdf", body, "application/octet-stream")
     assert outcome.page.title == "Annual Report on Hostage Cases 2021 edition"
     assert outcome.page.title_source == "PDF first page"
+
+
+def test_pdf_whose_page_inflates_to_100_mb_is_read_in_bounded_memory():
+    # ~100 KB on the wire, 100 MB once inflated: the title still comes from the Info
+    # dictionary, and pypdf stops inflating the page before it fills memory
+    import tracemalloc
+
+    from pipeline.metadata import extract
+    from pipeline.model import Fetch
+
+    body = make_pdf_bomb("Annual Report 2021")
+    fetch = Fetch(
+        url="https://example.org/r.pdf", http_status=200, headers={"content-type": "application/pdf"}, body=body
+    )
+    tracemalloc.start()
+    try:
+        page = extract(fetch)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(body) < 200_000
+    assert page.title == "Annual Report 2021" and page.title_source == "PDF metadata"
+    assert peak < 30_000_000, f"{peak / 1e6:.0f} MB held at once"
 
 
 @pytest.mark.parametrize(
