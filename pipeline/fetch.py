@@ -30,6 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
+from http import client as http_client
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
@@ -41,6 +42,8 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import (
     ConnectTimeoutError,
     DecodeError,
+    InvalidChunkLength,
+    InvalidHeader,
     LocationValueError,
     NameResolutionError,
     NewConnectionError,
@@ -748,14 +751,45 @@ def _classify_exception(e: Exception) -> _Attempt:
         return _Attempt(error="error", error_reason="malformed response (cannot decompress body)")
     if isinstance(e, LocationValueError):
         return _Attempt(error="error", error_reason=f"invalid URL: {e}")
+    if isinstance(e, InvalidHeader):
+        return _Attempt(error="error", error_reason=f"malformed response ({_clip(str(e))})")
     if isinstance(e, ProtocolError):
-        if "InvalidChunkLength" in text or "IncompleteRead" in text:
-            return _Attempt(error="error", error_reason="malformed response (broken chunked encoding)")
-        if "reset" in text.lower() or "RemoteDisconnected" in text or "aborted" in text.lower():
-            return _Attempt(error="unreachable", error_reason="connection reset by the server", reset=True)
-        return _Attempt(error="error", error_reason=f"connection broke: {type(e).__name__}")
+        return _classify_broken(e, e.args[1] if len(e.args) > 1 else None, text)
     if isinstance(e, ConnectionRefusedError):
         return _Attempt(error="unreachable", error_reason="connection refused")
     if isinstance(e, ConnectionResetError):
         return _Attempt(error="unreachable", error_reason="connection reset by the server", reset=True)
     return _Attempt(error="error", error_reason=f"connection broke: {type(e).__name__}")
+
+
+def _classify_broken(e: ProtocolError, cause: BaseException | None, text: str) -> _Attempt:
+    """A connection that broke mid-answer, or an answer that is not HTTP. urllib3 calls both
+    "Connection aborted", but a server that answered garbage is not unreachable, and
+    asking it twice more will not mend its answer."""
+    if isinstance(cause, http_client.RemoteDisconnected):  # a BadStatusLine too: test it first
+        return _Attempt(
+            error="unreachable", error_reason="the server closed the connection without answering", reset=True
+        )
+    if isinstance(cause, InvalidChunkLength):  # an IncompleteRead too: test it first
+        return _Attempt(error="error", error_reason="malformed response (broken chunked encoding)")
+    if isinstance(cause, http_client.IncompleteRead):
+        # http.client's holds the bytes read, urllib3's (a subclass) their number
+        got = cause.partial if isinstance(cause.partial, int) else len(cause.partial)
+        more = cause.expected or 0
+        return _Attempt(
+            error="error", error_reason=f"the answer was cut off after {got:,} of {got + more:,} bytes", reset=True
+        )
+    if isinstance(cause, http_client.LineTooLong):
+        return _Attempt(error="error", error_reason="malformed response (a header line longer than 64 KB)")
+    if isinstance(cause, http_client.BadStatusLine):
+        return _Attempt(error="error", error_reason=f"not an HTTP answer (status line {_clip(str(cause))!r})")
+    if isinstance(cause, http_client.HTTPException) and "headers" in str(cause):
+        return _Attempt(error="error", error_reason="malformed response (more than 100 header lines)")
+    if isinstance(cause, ConnectionResetError) or "reset" in text.lower():
+        return _Attempt(error="unreachable", error_reason="connection reset by the server", reset=True)
+    return _Attempt(error="error", error_reason=f"connection broke: {type(cause or e).__name__}")
+
+
+def _clip(value: str, limit: int = 60) -> str:
+    value = value.strip()
+    return value if len(value) <= limit else value[: limit - 1] + "…"

@@ -206,6 +206,17 @@ def encoded(body: bytes, *encodings: str) -> Route:
     return route
 
 
+def raw(answer: bytes) -> Route:
+    """Write ``answer`` as it is, whatever it is, and close: for answers that are not HTTP."""
+
+    def route(req: BaseHTTPRequestHandler) -> None:
+        req.close_connection = True
+        req.wfile.write(answer)
+        req.wfile.flush()
+
+    return route
+
+
 def sequence(*routes: Route) -> Route:
     """Answer the n-th request with the n-th route (the last one repeats)."""
     state = {"n": 0}

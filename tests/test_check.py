@@ -14,7 +14,7 @@ from pipeline.liveness import classify, sibling_url
 from pipeline.model import Status
 
 from .conftest import check_settings
-from .servers import brotli_bomb, drip, encoded, gzip_bomb, hang, html, huge, redirect, send, sequence, slow
+from .servers import brotli_bomb, drip, encoded, gzip_bomb, hang, html, huge, raw, redirect, send, sequence, slow
 from .servers import page as page_html
 
 
@@ -352,6 +352,44 @@ def test_stacked_encodings_decode_and_too_many_are_refused(site):
     assert many.status == Status.ERROR and "decompress" in many.reason
 
 
+@pytest.mark.parametrize(
+    "answer,status,reason,attempts",
+    [
+        (b"HELLO THERE\r\n\r\n", Status.ERROR, "not an HTTP answer (status line 'HELLO THERE')", 1),
+        (b"HTTP/1.1 99999 Weird\r\n\r\n", Status.ERROR, "not an HTTP answer", 1),
+        (
+            b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(150)) + b"\r\n",
+            Status.ERROR,
+            "malformed response (more than 100 header lines)",
+            1,
+        ),
+        (b"HTTP/1.1 200 OK\r\nX-Long: " + b"a" * 70_000 + b"\r\n\r\n", Status.ERROR, "longer than 64 KB", 1),
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\nhello!!",
+            Status.ERROR,
+            "malformed response (Content-Length contained multiple unmatching values",
+            1,
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n<title>Half</title>" + b"x" * 4981,
+            Status.ERROR,
+            "the answer was cut off after 5,000 of 100,000 bytes",
+            3,  # a connection that broke may not break again
+        ),
+        (b"", Status.UNREACHABLE, "the server closed the connection without answering", 3),
+    ],
+    ids=["garbage", "status-code", "header-flood", "long-header", "two-lengths", "cut-off", "no-answer"],
+)
+def test_an_answer_that_is_not_http_is_an_error_not_unreachable(site, answer, status, reason, attempts):
+    # the server was reached and answered: "unreachable" (and two retries) would send a
+    # fact-checker looking for a DNS or network fault that is not there
+    site.routes["/x"] = raw(answer)
+    check = run(site.url("/x"))
+    assert check.status == status
+    assert reason in check.reason
+    assert site.hits("/x") == attempts
+
+
 def test_redirect_loop_is_error(site):
     site.routes["/a"] = redirect("/b", 302)
     site.routes["/b"] = redirect("/a", 302)
@@ -618,7 +656,9 @@ def test_reset_connection_is_retried_then_unreachable(site):
 
     site.routes["/rst"] = route
     check = run(site.url("/rst"), retries=2)
-    assert check.status == Status.UNREACHABLE and "reset" in check.reason
+    # the RST can reach the client as a reset or as an end of stream with no answer
+    assert check.status == Status.UNREACHABLE
+    assert "reset by the server" in check.reason or "closed the connection without answering" in check.reason
     assert site.hits("/rst") == 3
 
 
