@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .archive.history import ConfirmPolicy, History, annotate, check_entry, fresh
-from .fetch import Fetcher, FetchSettings
+from .fetch import Fetcher, FetchSettings, Stopped
 from .model import Fetch, LinkCheck, PageMeta, Snapshot, Status
 from .pagereader import LARGE_PAGE, PageReaders, read_page, shared_readers
 
@@ -131,7 +131,15 @@ def check_one(url: str, job: _Job) -> UrlOutcome:
     cached = _from_cache(url, previous, job, now)
     if cached is not None:
         return cached
-    return read_response(url, job.fetcher.fetch(url), previous, job)
+    try:
+        return read_response(url, job.fetcher.fetch(url), previous, job)
+    except Stopped:
+        raise
+    except Exception as e:
+        # A fault of ours on one odd page must cost that URL, not the run and the checks
+        # of the others. Nothing goes into the history, so the next run checks it again.
+        reason = f"internal error while checking ({type(e).__name__}: {str(e)[:200]}); please report it"
+        return UrlOutcome(LinkCheck(url=url, status=Status.ERROR, reason=reason, checked_at=now))
 
 
 def warm_up(readers: PageReaders | None = None) -> None:

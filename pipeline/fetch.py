@@ -488,6 +488,28 @@ _META_REFRESH = re.compile(
 )
 
 
+_REFRESH_HEADER = re.compile(r"""^\s*(\d+)(?:\.\d*)?\s*[;,]\s*(?:url\s*=\s*)?['"]?([^'"\s]+)""", re.I)
+
+
+def refresh_header_target(value: str | None) -> str | None:
+    """The URL of an immediate (≤ 5 s) ``Refresh: 0; url=…`` header, which browsers follow
+    as they follow the <meta> form."""
+    m = _REFRESH_HEADER.match(value or "")
+    if m and int(m.group(1)) <= 5:
+        return _header_text(m.group(2))
+    return None
+
+
+def _header_text(value: str) -> str:
+    """A header value as the server meant it. http.client decodes header bytes as
+    Latin-1; servers that put a raw UTF-8 address in Location (many do) meant UTF-8,
+    which is also how browsers read it: /café must not become /cafÃ©."""
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return value
+
+
 def meta_refresh_target(body: bytes) -> str | None:
     """The URL of an immediate ``<meta http-equiv=refresh>`` (≤ 5 s), if the page has one."""
     m = _META_REFRESH.search(body[:65536])
@@ -661,16 +683,21 @@ class Fetcher:
                     result.error, result.error_reason = att.error, att.error_reason
                     return result
                 location = att.headers.get("location") if att.status and 300 <= att.status < 400 else None
+                location = _header_text(location) if location else None
                 refresh = None
-                if (
-                    not location
-                    and att.status == 200
-                    and s.follow_meta_refresh
-                    and "html" in att.headers.get("content-type", "html")
-                ):
-                    refresh = meta_refresh_target(att.body)
+                if not location and att.status == 200 and s.follow_meta_refresh:
+                    refresh = refresh_header_target(att.headers.get("refresh"))
+                    if not refresh and "html" in att.headers.get("content-type", "html"):
+                        refresh = meta_refresh_target(att.body)
                 if location or refresh:
-                    target = to_uri(urljoin(current, location or refresh))
+                    try:
+                        target = to_uri(urljoin(current, location or refresh))
+                    except ValueError as e:  # a port out of range, a broken IPv6 literal
+                        result.error = "error"
+                        result.error_reason = (
+                            f"redirects to a malformed URL ({_clip(location or refresh or '')!r}: {e})"
+                        )
+                        return result
                     result.chain.append(
                         {"url": current, "status": att.status if location else "meta-refresh", "location": target}
                     )

@@ -414,6 +414,32 @@ def test_meta_refresh_is_followed(site):
     assert check.chain[0]["status"] == "meta-refresh"
 
 
+def test_refresh_header_is_followed_like_the_meta_tag(site):
+    site.routes["/old"] = lambda req: send(req, 200, "<html>moving</html>", {"Refresh": "0; url=/new-story"})
+    site.routes["/new-story"] = html("The new story")
+    check = run(site.url("/old"))
+    assert check.status == Status.REDIRECTED and check.final_url == site.url("/new-story")
+    assert check.chain[0]["status"] == "meta-refresh"
+
+
+def test_raw_utf8_in_location_is_read_as_utf8(site):
+    # servers often send the address unescaped; it reaches us as Latin-1 text
+    site.routes["/old"] = raw("HTTP/1.1 301 Moved\r\nLocation: /café\r\nContent-Length: 0\r\n\r\n".encode())
+    site.routes["/caf%C3%A9"] = html("Café story")
+    check = run(site.url("/old"))
+    assert check.status == Status.REDIRECTED
+    assert check.final_url == site.url("/caf%C3%A9")  # not /caf%C3%83%C2%A9
+
+
+def test_redirect_to_a_malformed_url_is_an_error_not_a_crash(site):
+    site.routes["/old"] = redirect("http://127.0.0.1:99999/x", 302)
+    site.routes["/ok"] = html("Fine")
+    out = check_urls([site.url("/old"), site.url("/ok")], check_settings())
+    bad = out[site.url("/old")].check
+    assert bad.status == Status.ERROR and "malformed URL" in bad.reason and "99999" in bad.reason
+    assert out[site.url("/ok")].check.status == Status.LIVE
+
+
 def test_non_ascii_path_is_percent_encoded(site):
     site.routes["/%E6%96%B0%E9%97%BB/%E6%96%87%E7%AB%A0"] = html("中文文章")
     check = run(site.url("/新闻/文章"))
@@ -578,6 +604,30 @@ def test_classify_without_network_for_error_fetch():
 
     c = classify(Fetch(url="http://x", error="timeout", error_reason="no answer", attempts=3))
     assert c.status == Status.TIMEOUT and "3 attempts" in c.reason
+
+
+def test_a_fault_reading_one_page_costs_that_url_not_the_run(site, tmp_path, monkeypatch):
+    from pipeline import check as check_module
+    from pipeline.archive.history import History
+
+    site.routes["/good"] = html("Good Page")
+    site.routes["/odd"] = html("Odd Page")
+    real = check_module.read_page
+
+    def read_page(fetched, get_probe=None):
+        if fetched.url.endswith("/odd"):
+            raise ValueError("a page nobody foresaw")
+        return real(fetched, get_probe)
+
+    monkeypatch.setattr(check_module, "read_page", read_page)
+    history = History(tmp_path)
+    out = check_urls([site.url("/odd"), site.url("/good")], check_settings(), history)
+    odd = out[site.url("/odd")].check
+    assert odd.status == Status.ERROR
+    assert odd.reason.startswith("internal error while checking (ValueError: a page nobody foresaw)")
+    assert out[site.url("/good")].check.status == Status.LIVE
+    assert history.checks(site.url("/odd")) == []  # not remembered: the next run tries again
+    assert history.last(site.url("/good"))["status"] == "live"
 
 
 def test_interrupt_keeps_finished_checks(site, tmp_path):
