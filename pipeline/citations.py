@@ -104,8 +104,13 @@ def _yaml_date(d: PartialDate | None) -> Any:
 
 
 def _is_http_url(value: str) -> bool:
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises for a port out of range or not a number
+    except ValueError:  # "http://[::1/": a broken IPv6 literal
+        return False
+    host = parts.hostname or ""
+    return parts.scheme in ("http", "https") and bool(host) and not any(ch.isspace() for ch in host)
 
 
 def _validate(path: Path, doc: Any, lenient: bool = False) -> tuple[list[Citation], list[str]]:

@@ -135,6 +135,19 @@ def test_invalid_citations_list_every_problem(workdir):
     )
 
 
+@pytest.mark.parametrize(
+    "url", ["http://[::1/", "http://127.0.0.1:99999/", "https://exa mple.com/", "http:///path"], ids=str
+)
+def test_a_url_urllib_cannot_parse_is_named_not_a_bare_exception(workdir, url):
+    # "Invalid IPv6 URL" alone, from the URL parser, named neither the file nor the note
+    Path("citations.yaml").write_text(
+        f"citations:\n  - id: '1'\n    url: 'https://example.org/'\n  - id: '2'\n    url: '{url}'\n"
+    )
+    one_line_error(
+        cli("check", "citations.yaml"), f"citations.yaml:5: citation 2: url must be an http(s) URL, not {url!r}"
+    )
+
+
 def test_missing_citations_file_says_what_to_do(workdir):
     one_line_error(
         cli("check"), "citations.yaml: no such file (run 'citewatch extract ARTICLE -o citations.yaml' first)"
