@@ -238,3 +238,32 @@ def test_substack_footnotes_outside_a_list():
     assert not notes["1"].raw.startswith("1")  # the note's own number is not its text
     assert [m.id for m in a.markers] == ["1", "2", "3"]
     assert not [f for f in a.findings if f.code in ("note-not-cited", "marker-without-note")]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32", "utf-8-sig"])
+def test_unicode_text_with_a_byte_order_mark_reads_like_utf8(tmp_path, encoding):
+    # Word's and Notepad's "Unicode text" is UTF-16 with a byte-order mark: full of zero
+    # bytes, it was taken for a binary file
+    text = EXAMPLE.read_text(encoding="utf-8")
+    data = text.encode(encoding)
+    if encoding == "utf-16-be":
+        data = b"\xfe\xff" + data
+    path = tmp_path / "article.txt"
+    path.write_bytes(data)
+    assert [(n.id, n.raw, n.urls, n.title) for n in parse_article(path).notes] == [
+        (n.id, n.raw, n.urls, n.title) for n in parse_article(EXAMPLE).notes
+    ]
+
+
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        (b"\xff\xfe", "the file is empty"),
+        (b"\xff\xfeA\x00\x00\xd8", "starts with a UTF-16 byte-order mark but is not UTF-16 text"),
+    ],
+)
+def test_a_byte_order_mark_with_nothing_or_garbage_after_it(tmp_path, data, message):
+    path = tmp_path / "article.txt"
+    path.write_bytes(data)
+    with pytest.raises(ArticleError, match=message):
+        parse_article(path)

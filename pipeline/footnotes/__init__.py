@@ -6,6 +6,7 @@ cross-check here is shared, so every format gets the same findings.
 
 from __future__ import annotations
 
+import codecs
 import re
 from importlib import import_module
 from pathlib import Path
@@ -43,6 +44,15 @@ def detect_format(path: Path, content: str) -> str:
     return "text"
 
 
+_BOMS = (  # UTF-32 first: its little-endian mark begins with UTF-16's
+    (codecs.BOM_UTF32_LE, "utf-32", "UTF-32"),
+    (codecs.BOM_UTF32_BE, "utf-32", "UTF-32"),
+    (codecs.BOM_UTF8, "utf-8-sig", "UTF-8"),
+    (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"),
+    (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"),
+)
+
+
 def read_article(path: str | Path) -> str:
     path = Path(path)
     try:
@@ -55,13 +65,23 @@ def read_article(path: str | Path) -> str:
         raise ArticleError(f"{path}: cannot read ({e.strerror})") from None
     if not data.strip():
         raise ArticleError(f"{path}: the file is empty")
+    # A byte-order mark says the encoding outright: Word's and Notepad's "Unicode text" is
+    # UTF-16 with one, and is full of zero bytes, so this comes before the binary test.
+    for bom, encoding, name in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:
+                raise ArticleError(f"{path}: starts with a {name} byte-order mark but is not {name} text") from None
+            if not text.strip():
+                raise ArticleError(f"{path}: the file is empty")
+            return text
     if b"\x00" in data[:8192]:
         raise ArticleError(f"{path}: looks like a binary file, not an article (txt, md or html)")
-    for encoding in ("utf-8-sig", "utf-16") if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig",):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
