@@ -31,13 +31,14 @@ _TAGS = re.compile(r"<[^>]+>")
 _SCRIPTS = re.compile(r"<(script|style|noscript|template)\b[^<]*+(?:<(?!/\1>)[^<]*+)*+</\1>", re.I)
 
 NOT_FOUND = re.compile(
-    r"page not found|not found|cannot be found|can(?:no|')t be found|could not be found|does(?:n't| not) exist"
+    r"page not found|not found|cannot be found|can(?:no|'|’)t be found|could not be found|does(?:n't|n’t| not) exist"
+    r"|(?:could(?:n't|n’t| not)|can(?:not|'t|’t| not)) find"
     r"|no longer (?:exists|available)|page (?:is )?unavailable|^\s*404\b|\b404\s*(?:error|[-–:|]\s*(?:page|not|error|file|oops|sorry|$))|error\s*404"
     r"|页面不存在|找不到页面|页面未找到|页面找不到|您访问的页面不存在|网页不存在|頁面不存在|找不到網頁|網頁不存在|找不到页面|页面已删除"
     r"|página no encontrada|no se (?:ha )?encontr(?:ó|ado) la página|la página (?:que buscas )?no existe|error 404"
     r"|page introuvable|page non trouvée|cette page n'existe pas|cette page n’existe pas"
     r"|seite nicht gefunden|seite wurde nicht gefunden|diese seite existiert nicht|seite existiert nicht"
-    r"|ページが見つかりません|страница не найдена",
+    r"|pagina non trovata|página não encontrada|ページが見つかりません|страница не найдена",
     re.I,
 )
 _ERROR_PATH = re.compile(
@@ -238,16 +239,37 @@ def _is_root(url: str) -> bool:
 _SEGMENTS = re.compile(r"\s+[|\-–—:·»]\s+|\s*[|｜]\s*")
 
 
+# Words an error page wraps around its message ("Sorry, the page you requested was not
+# found"), in the languages NOT_FOUND knows. A headline's other words are news.
+_ERROR_PAGE_WORDS = frozenset(
+    """sorry oops oh no uh ah whoops error 404 410 the a an this that these page pages web
+    webpage site you your we i requested request looking for are is was were has have had
+    been be could can may might it here there file or directory document article content url
+    link address post item resource at all any longer anymore any more on in of server
+    re s ve ll d
+    lo sentimos la el que buscas busca ups vaya error esta
+    désolé désolée oups la le cette que vous cherchez erreur
+    leider die diese angeforderte gesuchte fehler hoppla ups wurde nicht
+    spiacenti ci dispiace la che cerchi errore desculpe a que procura erro""".split()
+)
+
+
 def says_not_found(heading: str) -> bool:
     """A title or heading that *is* a not-found message, not one that contains the words:
-    "Page not found | Example News" is; "Missing plane not found after two-year search" is
-    not. Some segment (site names split off) must be short and mostly the message."""
+    "Page not found | Example News" and "Sorry, the page you requested was not found" are;
+    "Missing plane not found" and "Not Found Footage Festival returns" are not. In some
+    segment (site names split off), every word besides the message must be one an error
+    page uses."""
     if not heading or len(heading) > 150:
         return False
     for segment in _SEGMENTS.split(heading):
         segment = segment.strip()
-        m = NOT_FOUND.search(segment)
-        if m and (len(segment.split()) <= 6 or len(m.group(0)) >= 0.6 * len(segment)):
+        if not NOT_FOUND.search(segment):
+            continue
+        if " " not in segment:  # Chinese, Japanese: one run of text, the phrases are specific
+            return True
+        rest = re.findall(r"\w+", NOT_FOUND.sub(" ", segment).lower())
+        if all(word in _ERROR_PAGE_WORDS for word in rest):
             return True
     return False
 

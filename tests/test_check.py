@@ -123,6 +123,13 @@ def test_story_numbered_404_is_not_an_error_page(site):
         "Page introuvable",
         "Seite nicht gefunden",
         "404 - File or directory not found",
+        "Sorry, the page you requested was not found.",
+        "We can’t find the page you’re looking for",
+        "The requested URL was not found on this server.",
+        "Error 404: page not found",
+        "Oops! That page can’t be found.",
+        "Lo sentimos, la página que buscas no existe",
+        "Leider wurde die angeforderte Seite nicht gefunden",
     ],
 )
 def test_200_not_found_page_is_soft_404(site, title):
@@ -733,6 +740,11 @@ def test_connection_goes_to_the_vetted_address(site):
         "Missing plane not found after two-year search",
         "Evidence of spying does not exist, says minister",
         "Why the 404 bus no longer exists in our town, and what replaced it",
+        # short headlines: the rule was "six words or fewer" and took these for error pages
+        "Not Found Footage Festival returns",
+        "Missing plane not found",
+        "Police could not find the suspect",
+        "404 Not Found: Why broken links matter | Wired",
     ],
 )
 def test_headline_mentioning_not_found_is_live(site, title):
