@@ -399,6 +399,19 @@ def main() -> None:
     Exit status: 0 nothing confirmed wrong, 1 usage or input error,
     2 confirmed problems (see --fail-on).
     """
+    _quiet_libraries()
+
+
+def _quiet_libraries() -> None:
+    """The libraries under citewatch log through ``logging``; with no handler configured,
+    Python prints their warnings raw on stderr ("EOF marker not found" from pypdf, for
+    every damaged PDF a footnote cites), between our one-line-per-URL output. What they
+    report reaches the user as a status and a reason instead."""
+    import logging
+
+    root = logging.getLogger()
+    if not root.handlers:
+        root.addHandler(logging.NullHandler())
 
 
 @main.command()

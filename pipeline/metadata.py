@@ -379,7 +379,13 @@ def _lang(value: str | None) -> str | None:
 
 # ----------------------------------------------------------------------------- PDF
 def _pdf_meta(fetch: Fetch) -> PageMeta:
+    import logging
+
     from pypdf import PdfReader
+
+    # A damaged PDF is recorded as no title, not as pypdf's warnings on the terminal: this
+    # may run in a page-reading child process, whose logging the CLI does not set up
+    logging.getLogger("pypdf").setLevel(logging.CRITICAL)
 
     meta = PageMeta(encoding="binary")
     try:

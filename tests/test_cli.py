@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -363,3 +364,31 @@ def test_workflow_does_what_the_ci_recipe_promises():
         "git push",
     ):
         assert needle in wf, needle
+
+
+def test_damaged_pdfs_leave_no_library_warnings_on_the_terminal(site, tmp_path):
+    # pypdf logs "EOF marker not found" for a damaged PDF; with nothing set up to take it,
+    # Python printed it raw among the progress lines. One PDF is small (read in the
+    # worker thread), one large (read in a child process, where the CLI's set-up is not).
+    from .servers import send
+
+    site.route("/small.pdf")(lambda req: send(req, 200, b"%PDF-1.4\n%broken", content_type="application/pdf"))
+    big = b"%PDF-1.4\n" + b"% filler\n" * 10_000
+    site.route("/big.pdf")(lambda req: send(req, 200, big, content_type="application/pdf"))
+    (tmp_path / "c.yaml").write_text(
+        f"citations:\n  - id: '1'\n    url: {site.url('/small.pdf')}\n  - id: '2'\n    url: {site.url('/big.pdf')}\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "CITEWATCH_PAGE_PROCESSES": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline", "check", "c.yaml", "--allow-private", "--archive-dir", "a"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.rstrip().endswith("2 citations, 2 with a URL: 2 live"), proc.stdout
+    ours = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(ours) == 2 and all(line.startswith(("[1/2]", "[2/2]")) for line in ours), proc.stderr
