@@ -86,9 +86,18 @@ def decode_page(body: bytes, content_type: str | None) -> tuple[str, str] | None
     """Decode a fetched body once for everything that reads it as text (liveness signals,
     paywall markers, metadata); None for bodies that are not text (PDF, images)."""
     ctype = (content_type or "").split(";")[0].strip().lower()
-    if not body or body[:5] == b"%PDF-" or (ctype and not re.search(r"html|xml|text/plain", ctype)):
+    if not body or body[:5] == b"%PDF-":
         return None
+    if ctype and not re.search(r"html|xml|text/plain", ctype):
+        # a server that does not know what it sends says octet-stream; browsers then look
+        # at the bytes (WHATWG MIME sniffing), and so do we, for HTML only
+        if ctype not in _UNKNOWN_TYPES or not _HTML_START.match(body[:1024]):
+            return None
     return decode_body(body, content_type)
+
+
+_UNKNOWN_TYPES = {"application/octet-stream", "binary/octet-stream", "application/unknown", "unknown/unknown"}
+_HTML_START = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head)[\s>]", re.I | re.S)
 
 
 def _looks_multibyte(body: bytes) -> bool:

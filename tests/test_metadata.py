@@ -113,6 +113,26 @@ def test_chinese_page_for_an_english_footnote_is_other_language(site):
     assert title.cited == citation.title and title.found == "美国之音：中国警方胁迫留学生充当线人"
 
 
+@pytest.mark.parametrize(
+    "body,title",
+    [
+        (
+            b"<!DOCTYPE html><html><head><title>Served as octets</title></head><body>text</body></html>",
+            "Served as octets",
+        ),
+        (b"\n  <!-- cms -->\n<html lang=en><head><title>After a comment</title></head></html>", "After a comment"),
+        (b"\x89PNG\r\n\x1a\n" + b"<html><title>not a page</title></html>", None),
+        (b"plain bytes that mention <html> later", None),
+    ],
+    ids=["doctype", "comment-first", "png", "not-html"],
+)
+def test_html_sent_as_octet_stream_is_read_as_html(site, body, title):
+    # misconfigured servers send pages as application/octet-stream; browsers sniff them
+    _, outcome = serve_and_check(site, "/page", body, "application/octet-stream")
+    assert (outcome.page.title if outcome.page else None) == title
+    assert outcome.check.status == Status.LIVE
+
+
 def test_pdf_metadata(site):
     body = make_pdf(
         ["Hostage Diplomacy: Britain, China, and the Politics", "of Negotiation, 1967-1969"],
