@@ -267,3 +267,29 @@ def test_a_byte_order_mark_with_nothing_or_garbage_after_it(tmp_path, data, mess
     path.write_bytes(data)
     with pytest.raises(ArticleError, match=message):
         parse_article(path)
+
+
+def test_word_save_as_web_page_footnotes():
+    """Word marks notes with HTML 4 named anchors (<a name="_ftn1">), not ids, inside
+    <div style="mso-element:footnote">; the file says windows-1252."""
+    a = parse_article(ARTICLES / "word-web-page.htm")
+    assert a.format == "html"
+    notes = {n.id: n for n in a.notes}
+    assert list(notes) == ["1", "2"]
+    assert notes["1"].publisher == "The Guardian" and notes["1"].title == "China denies link to detentions"
+    assert notes["1"].urls == ["https://www.theguardian.com/world/2018/dec/12/china-denies-link"]
+    assert notes["2"].publisher == "Xinhua" and notes["2"].date == PartialDate(2018, 12, 13)
+    assert not notes["1"].raw.startswith("[1]")  # the note's own number is not its text
+    assert [m.id for m in a.markers] == ["1", "2"]
+    assert not [f for f in a.findings if f.code in ("note-not-cited", "marker-without-note")]
+
+
+def test_google_docs_export_footnotes_cite_the_address_not_googles_redirect():
+    a = parse_article(ARTICLES / "google-docs.html")
+    notes = {n.id: n for n in a.notes}
+    assert list(notes) == ["1", "2"]
+    assert notes["1"].urls == ["https://www.reuters.com/article/us-china-canada-idUSKCN1SM0BI"]
+    assert "google.com/url" not in notes["1"].raw
+    assert notes["1"].title == "China formally arrests two Canadians" and notes["1"].date == PartialDate(2019, 5, 16)
+    assert notes["2"].publisher == "BBC News" and notes["2"].urls == []
+    assert [m.id for m in a.markers] == ["1", "2"]

@@ -1,5 +1,7 @@
 """HTML articles: a list of notes (WordPress footnote plugins, Pandoc/markdown-it
-``section.footnotes``, Wikipedia reference lists) and ``<a href="#…">`` markers.
+``section.footnotes``, Wikipedia reference lists), or note blocks that body anchors
+point down to (Substack, Word's "Save as Web Page", Google Docs' export), and
+``<a href="#…">`` markers.
 
 The strongest signal is structural: list items that body anchors point at are
 notes. Class names and a Notes/References heading are the fallback.
@@ -8,6 +10,7 @@ notes. Class names and a Notes/References heading are the fallback.
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qs, urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
@@ -21,9 +24,27 @@ _BACKLINK_CLASS = re.compile(r"back|backref|mw-cite-backlink|footnote-return", r
 
 
 def _ids_inside(li: Tag) -> set[str]:
+    """The fragment names that point into ``li``: ids, and the ``<a name>`` anchors of
+    HTML 4, which Word's "Save as Web Page" still writes for every footnote."""
     ids = {li["id"]} if li.get("id") else set()
     ids.update(t["id"] for t in li.find_all(id=True))
+    ids.update(a["name"] for a in li.find_all("a", attrs={"name": True}))
     return ids
+
+
+def _unwrap_redirect(href: str) -> str:
+    """Google Docs' HTML export wraps every link as google.com/url?q=<the address>&sa=…;
+    the footnote cites the address, not Google's click tracker."""
+    parts = urlsplit(href)
+    if parts.hostname in ("www.google.com", "google.com") and parts.path == "/url":
+        target = parse_qs(parts.query).get("q", [""])[0]
+        if target.startswith(("http://", "https://")):
+            return target
+    return href
+
+
+def _find_target(soup: BeautifulSoup, fragment: str) -> Tag | None:
+    return soup.find(id=fragment) or soup.find("a", attrs={"name": fragment})
 
 
 def _number(li: Tag, position: int) -> str:
@@ -68,7 +89,7 @@ def _targeted_blocks(soup: BeautifulSoup, anchors: list[Tag]) -> list[tuple[Tag,
     seen: set[int] = set()
     for a in anchors:
         target_id = a["href"][1:]
-        target = soup.find(id=target_id)
+        target = _find_target(soup, target_id)
         if target is None or target.name in ("h1", "h2", "h3", "h4", "h5", "h6") or order[id(target)] < order[id(a)]:
             continue
         block = target if target.name in _BLOCKS else target.find_parent(_BLOCKS)
@@ -102,7 +123,9 @@ def parse(text: str) -> tuple[list[Note], list[Marker], str | None]:
     items = _note_items(soup, anchors)
 
     in_notes = {id(t) for item, _ in items for t in item.find_all(True)}
-    marker_ids = {a.get("id") for a in anchors if id(a) not in in_notes and a.get("id")}
+    marker_ids = {
+        a.get("id") or a.get("name") for a in anchors if id(a) not in in_notes and (a.get("id") or a.get("name"))
+    }
     marker_ids |= {p.get("id") for a in anchors if id(a) not in in_notes for p in a.parents if p.get("id")}
     notes: list[Note] = []
     id_to_note: dict[str, str] = {}
@@ -122,6 +145,7 @@ def parse(text: str) -> tuple[list[Note], list[Marker], str | None]:
             back.decompose()
         link_text = {}
         for a in item.find_all("a", href=True):
+            a["href"] = _unwrap_redirect(a["href"])
             if a["href"].startswith(("http://", "https://")):
                 link_text.setdefault(a["href"], a.get_text(" ", strip=True))
                 a.append(" " + a["href"] if a["href"] not in a.get_text() else "")
