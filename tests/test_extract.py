@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from pipeline.footnotes import ArticleError, parse_article
@@ -293,3 +295,18 @@ def test_google_docs_export_footnotes_cite_the_address_not_googles_redirect():
     assert notes["1"].title == "China formally arrests two Canadians" and notes["1"].date == PartialDate(2019, 5, 16)
     assert notes["2"].publisher == "BBC News" and notes["2"].urls == []
     assert [m.id for m in a.markers] == ["1", "2"]
+
+
+@pytest.mark.parametrize(
+    "name,data,message",
+    [
+        ("draft.docx", b"PK\x03\x04" + b"\x00" * 100, "a word-processor file; save it as a web page (.htm) or as text"),
+        ("draft.pdf", b"%PDF-1.7\n%\xe2\xe3\n" + b"\x00" * 100, "a PDF; export the article as a web page"),
+        ("image.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "looks like a binary file"),
+    ],
+)
+def test_files_that_are_not_articles_say_what_to_do(tmp_path, name, data, message):
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(ArticleError, match=re.escape(f"{path}: {message}")):
+        parse_article(path)

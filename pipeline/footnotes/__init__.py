@@ -76,6 +76,10 @@ def read_article(path: str | Path) -> str:
             if not text.strip():
                 raise ArticleError(f"{path}: the file is empty")
             return text
+    if data.startswith(b"PK\x03\x04") and path.suffix.lower() in (".docx", ".odt", ".pages"):
+        raise ArticleError(f"{path}: a word-processor file; save it as a web page (.htm) or as text, and give that")
+    if data.startswith(b"%PDF-"):
+        raise ArticleError(f"{path}: a PDF; export the article as a web page (.htm), Markdown or text")
     if b"\x00" in data[:8192]:
         raise ArticleError(f"{path}: looks like a binary file, not an article (txt, md or html)")
     try:
