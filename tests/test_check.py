@@ -497,6 +497,35 @@ def test_untrusted_certificate_is_unreachable_with_the_tls_reason(tls_site):
     assert tls_site.hits("/secure") == 0 and time.monotonic() - t0 < 2.5
 
 
+def test_tls_handshake_that_never_comes_ends_at_the_deadline():
+    """A port that accepts the connection and then says nothing: the TLS handshake waits
+    for a ServerHello that never comes, and must still end at the URL's deadline."""
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                accepted.append(listener.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        t0 = time.monotonic()
+        check = run(f"https://127.0.0.1:{listener.getsockname()[1]}/x", timeout=1.5)
+        elapsed = time.monotonic() - t0
+    finally:
+        listener.close()
+        for conn in accepted:
+            conn.close()
+    assert check.status == Status.TIMEOUT and "1.5s deadline" in check.reason
+    assert 1.4 < elapsed < 3.0 and accepted
+
+
 def test_cookie_check_redirect_is_followed_with_the_cookie(site):
     """Sites that set a cookie and redirect to see it come back: without sending it the
     chain would loop; the cookie goes back within the check, to the same host only."""
