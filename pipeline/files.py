@@ -56,9 +56,14 @@ def write_atomic(path: str | Path, text: str, durable: bool = False, keep_mode: 
     """Temp file in the same folder + rename: readers never see half a file, and an
     interrupted write leaves the old one. ``durable`` adds fsync (power-loss safety) at a
     cost per file: used for hand-kept files, not for the thousands of history files.
-    ``keep_mode``: a file that exists keeps its permissions (one more system call; the
-    history, whose files only this tool writes, skips it)."""
+    ``keep_mode``: a file that exists keeps its permissions, and a symbolic link is written
+    through, not replaced (two more system calls; the history, whose files only this tool
+    writes, skips them)."""
     path = os.fspath(path)
+    if keep_mode:
+        # a citations.yaml kept elsewhere and linked in: write the file the link points
+        # at, not a new file in the link's place that leaves the real one stale
+        path = os.path.realpath(path) if os.path.islink(path) else path
     data = text.encode("utf-8")
     fd, tmp = _open_temp(path)
     try:

@@ -82,3 +82,14 @@ def test_a_damaged_history_file_does_not_stop_a_run(tmp_path):
     path.parent.mkdir(parents=True)
     path.write_bytes(b"{\xff not json")
     assert History(tmp_path).checks("https://example.com/a") == []
+
+
+def test_a_linked_file_is_written_through_the_link(tmp_path):
+    real = tmp_path / "shared" / "citations.yaml"
+    real.parent.mkdir()
+    real.write_text("citations: []\n", encoding="utf-8")
+    link = tmp_path / "citations.yaml"
+    link.symlink_to(real)
+    files.write_atomic(link, "citations:\n  - id: '1'\n", durable=True)
+    assert link.is_symlink()  # still a link
+    assert real.read_text(encoding="utf-8") == "citations:\n  - id: '1'\n"
