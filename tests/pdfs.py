@@ -18,6 +18,11 @@ def make_pdf(lines: list[str], info: dict[str, str] | None = None) -> bytes:
     ]
     if info:
         objects.append(("<< " + " ".join(f"/{k} ({esc(v)})" for k, v in info.items()) + " >>").encode("latin-1"))
+    return _assemble(objects, has_info=bool(info))
+
+
+def _assemble(objects: list[bytes], has_info: bool) -> bytes:
+    """Objects 1..n, the cross-reference table and the trailer (the last object is /Info)."""
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for i, body in enumerate(objects, start=1):
@@ -28,7 +33,7 @@ def make_pdf(lines: list[str], info: dict[str, str] | None = None) -> bytes:
     for off in offsets:
         out += b"%010d 00000 n \n" % off
     trailer = b"<< /Size %d /Root 1 0 R" % (len(objects) + 1)
-    if info:
+    if has_info:
         trailer += b" /Info %d 0 R" % len(objects)
     out += b"trailer\n" + trailer + b" >>\nstartxref\n%d\n%%%%EOF\n" % xref
     return bytes(out)
@@ -47,14 +52,4 @@ def make_pdf_bomb(title: str, expands_to: int = 100_000_000) -> bytes:
         b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
         b"<< /Title (" + title.encode("latin-1") + b") >>",
     ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for i, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for off in offsets:
-        out += b"%010d 00000 n \n" % off
-    out += b"trailer\n<< /Size %d /Root 1 0 R /Info 5 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return _assemble(objects, has_info=True)
