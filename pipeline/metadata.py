@@ -65,12 +65,20 @@ def registered_domain(url_or_host: str) -> str | None:
     return rd or host
 
 
+MAX_FIELD = 400  # characters of a title, site name or author; real ones are under 300
+
+
 def _text(s: str | None) -> str | None:
     """Collapse whitespace. The HTML parser has already decoded entities once; decoding
-    again would turn a page's literal "&amp;amp;" into "&"."""
+    again would turn a page's literal "&amp;amp;" into "&". A value longer than MAX_FIELD
+    is cut (at a space where one is near) with "…": a 100 KB <title> is not a title, and
+    every candidate is kept in the history file of every check and in the reports."""
     if s is None:
         return None
     s = re.sub(r"\s+", " ", s).strip()
+    if len(s) > MAX_FIELD:
+        cut = s.rfind(" ", MAX_FIELD - 80, MAX_FIELD)
+        s = s[: cut if cut > 0 else MAX_FIELD - 1].rstrip() + "…"
     return s or None
 
 

@@ -222,3 +222,18 @@ def test_date_from_url(url, expected):
 )
 def test_detect_language(text, lang):
     assert detect_language(text) == lang
+
+
+def test_a_title_too_long_to_be_one_is_cut():
+    # every title candidate goes into the history file of every check and into the reports
+    from pipeline.metadata import MAX_FIELD, extract_html
+
+    words = " ".join(f"word{i}" for i in range(20000))
+    page = extract_html(
+        f'<html><head><title>\n\n{words}</title><meta property="og:title" content="{"B" * 50000}"></head></html>',
+        "https://example.org/a",
+    )
+    assert [len(c.value) <= MAX_FIELD for c in page.title_candidates] == [True, True]
+    assert page.title_candidates[1].value.startswith("word0 word1") and page.title_candidates[1].value.endswith("…")
+    assert not page.title_candidates[1].value[:-1].endswith(" ")  # cut at a word, not inside one
+    assert extract_html("<title>Short and real</title>", "https://example.org/b").title == "Short and real"
