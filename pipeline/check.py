@@ -8,14 +8,16 @@ number of URLs, not with the size of the pages.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .archive.history import ConfirmPolicy, History, annotate, check_entry, fresh
-from .fetch import Fetcher, FetchSettings, Stopped
+from .fetch import Fetcher, FetchSettings, Stopped, to_uri
 from .model import Fetch, LinkCheck, PageMeta, Snapshot, Status
 from .pagereader import LARGE_PAGE, PageReaders, read_page, shared_readers
 
@@ -173,8 +175,27 @@ def check_urls(
     on_progress: OnProgress | None = None,
     fetcher: Fetcher | None = None,
 ) -> dict[str, UrlOutcome]:
-    """Check each distinct URL once. Finished checks are in ``history`` even if interrupted."""
+    """Check each distinct URL once. Finished checks are in ``history`` even if interrupted.
+
+    Distinct as a request, not as a string: ``…/a``, ``…/a#section-2``, ``…/a#:~:text=…``
+    (a browser's "link to highlight") and ``HTTP://…/a`` are one GET, whose outcome every
+    spelling gets (with its own ``url``). The history is kept under the first spelling."""
     settings = settings or CheckSettings()
+    spellings: dict[str, list[str]] = {}
+    for url in dict.fromkeys(urls):
+        spellings.setdefault(_request_key(url), []).append(url)
+    aliases = {same[0]: same[1:] for same in spellings.values() if len(same) > 1}
+    as_spelled: dict[str, UrlOutcome] = {}
+
+    def spelled(url: str, outcome: UrlOutcome) -> list[tuple[str, UrlOutcome]]:
+        for alias in aliases.get(url, ()):
+            as_spelled[alias] = UrlOutcome(dataclasses.replace(outcome.check, url=alias), outcome.page, outcome.local)
+        return [(url, outcome)] + [(alias, as_spelled[alias]) for alias in aliases.get(url, ())]
+
+    def progress(url: str, outcome: UrlOutcome) -> None:
+        for spelling, each in spelled(url, outcome):
+            on_progress(spelling, each)
+
     own = fetcher is None
     fetcher = fetcher or Fetcher(settings.fetch)
     if settings.page_processes is None:
@@ -183,19 +204,41 @@ def check_urls(
         readers = PageReaders(settings.page_processes) if settings.page_processes > 0 else None
     job = _Job(fetcher, settings, history, _ProbeCache(fetcher), on_fetch, readers)
     try:
-        return _run_pool(
-            list(dict.fromkeys(urls)),
+        results = _run_pool(
+            [same[0] for same in spellings.values()],
             lambda url: check_one(url, job),
             workers_for(settings.fetch.concurrency),
-            on_progress,
+            progress if on_progress else None,
             fetcher.stop,
             lambda: warm_up(readers),
         )
+        if not on_progress:
+            for url in aliases:
+                spelled(url, results[url])
+        results.update(as_spelled)
+        return results
     finally:
         if own:
             fetcher.close()
         if readers is not None and settings.page_processes is not None:
             readers.close()  # a pool of this run's own; the shared one lives until exit
+
+
+# A URL already in the form to_uri gives (the usual case) is its own key: to_uri costs
+# ~6 µs, 13 ms for 2,000 URLs before the first request can leave.
+_REQUEST_FORM = re.compile(
+    r"https?://[a-z0-9.-]+(?::[1-9][0-9]*)?/[A-Za-z0-9/%:@!$&'()*+,;=._~-]*(?:\?[A-Za-z0-9=&%/:?@!$'()*+,;._~-]*)?"
+)
+
+
+def _request_key(url: str) -> str:
+    """What is actually requested: no fragment, scheme and host in lower case, IRI encoded."""
+    if _REQUEST_FORM.fullmatch(url):
+        return url
+    try:
+        return to_uri(url)
+    except ValueError:
+        return url  # malformed: its own check says so
 
 
 def _run_pool(

@@ -666,6 +666,26 @@ def test_a_fault_reading_one_page_costs_that_url_not_the_run(site, tmp_path, mon
     assert history.last(site.url("/good"))["status"] == "live"
 
 
+@pytest.mark.parametrize("with_progress", [False, True])
+def test_one_get_for_every_spelling_of_the_same_request(site, tmp_path, with_progress):
+    # fragments never reach the server; "copy link to highlight" adds #:~:text=…
+    from pipeline.archive.history import History
+
+    site.routes["/a"] = html("A page")
+    url = site.url("/a")
+    spellings = [url, url + "#section-2", url + "#:~:text=the%20quote", url.replace("http://", "HTTP://"), f" {url} "]
+    seen: list[str] = []
+    history = History(tmp_path)
+    progress = (lambda u, o: seen.append(u)) if with_progress else None
+    out = check_urls(spellings, check_settings(), history, on_progress=progress)
+    assert site.hits("/a") == 1
+    assert [(out[s].check.url, out[s].check.status) for s in spellings] == [(s, Status.LIVE) for s in spellings]
+    assert all(out[s].page.title == "A page" for s in spellings)
+    if with_progress:
+        assert sorted(seen) == sorted(spellings)  # every spelling is reported, once
+    assert [c["status"] for c in history.checks(url)] == ["live"]  # kept under the first spelling
+
+
 def test_interrupt_keeps_finished_checks(site, tmp_path):
     """Ctrl-C half way: what finished is in history; the next run resumes without
     fetching the finished URLs again."""
@@ -864,3 +884,29 @@ def test_visible_sample_read_in_pieces_equals_the_whole_page():
             whole = _clean(_SCRIPTS.sub(" ", page))[:limit]
             for piece in (1, 7, 64, 16384):
                 assert visible_sample(page, limit, piece) == whole, (page[:40], limit, piece)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://www.bbc.com/news/world-59400735",
+        "https://x.org/a?b=1&c=%20d",
+        "https://x.org:8443/a",
+        "https://x.org",
+        "https://x.org/a#f",
+        "HTTP://x.org/a",
+        "https://X.org/a",
+        "https://x.org/a b",
+        "https://x.org/é",
+        'https://x.org/a?q="x"',
+        "https://x.org/a|b",
+        "https://x.org/[1]",
+        "https://xn--fsq.com/a",
+    ],
+)
+def test_request_key_shortcut_agrees_with_to_uri(url):
+    from pipeline.check import _REQUEST_FORM, _request_key
+
+    assert _request_key(url) == to_uri(url)
+    if _REQUEST_FORM.fullmatch(url):
+        assert to_uri(url) == url
