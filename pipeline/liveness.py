@@ -352,6 +352,27 @@ def _phrase(code: int) -> str:
         return ""
 
 
+def _asked_to_wait(fetch: Fetch) -> str:
+    """A 429/503 whose Retry-After is past the run's deadline ends at once; say how long the
+    site asked for, so the reader knows a later run may well succeed."""
+    from .fetch import parse_retry_after
+
+    if fetch.http_status not in (429, 503):
+        return ""
+    wait = parse_retry_after(fetch.headers.get("retry-after"))
+    if wait is None or wait <= 0:
+        return ""
+    return f" (asked to wait {_duration(wait)})"
+
+
+def _duration(seconds: float) -> str:
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = round(seconds / size)
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    return f"{seconds:.0f} s"
+
+
 def classify(fetch: Fetch, probe: Fetch | None = None, signals: dict[str, str] | None = None) -> LinkCheck:
     check = LinkCheck(
         url=fetch.url,
@@ -381,10 +402,10 @@ def classify(fetch: Fetch, probe: Fetch | None = None, signals: dict[str, str] |
         check.status, check.reason = Status.BLOCKED, f"{wall} (HTTP {code})"
         return check
     if code in (401, 403, 407, 429, 451):
-        check.status, check.reason = Status.BLOCKED, phrase + tries
+        check.status, check.reason = Status.BLOCKED, phrase + _asked_to_wait(fetch) + tries
         return check
     if code >= 400:
-        check.status, check.reason = Status.DEAD, phrase + tries
+        check.status, check.reason = Status.DEAD, phrase + _asked_to_wait(fetch) + tries
         return check
     if 300 <= code < 400:
         check.status, check.reason = Status.ERROR, f"{phrase} without a usable Location header"

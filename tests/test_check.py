@@ -71,7 +71,7 @@ def test_429_beyond_the_cap_is_blocked_without_waiting(site):
     t0 = time.monotonic()
     check = run(site.url("/rl"))
     assert check.status == Status.BLOCKED
-    assert "429" in check.reason
+    assert check.reason == "HTTP 429 Too Many Requests (asked to wait 1 hour)"
     assert time.monotonic() - t0 < 1.5
 
 
