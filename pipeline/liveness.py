@@ -287,6 +287,11 @@ def bot_wall(fetch: Fetch, visible_chars: int | None = None) -> str | None:
         return "Cloudflare challenge (cf-mitigated)"
     if "x-datadome" in h or "x-dd-b" in h:
         return "DataDome bot protection"
+    # AWS WAF answers a challenge with 202 and a CAPTCHA with 405, both with this header:
+    # read by status alone, one is "live" and the other "dead"
+    waf_action = h.get("x-amzn-waf-action", "").strip().lower()
+    if waf_action in ("challenge", "captcha"):
+        return f"AWS WAF {waf_action}"
     sample = fetch.body[:200_000]
     if fetch.http_status == 200:
         if visible_chars is None:

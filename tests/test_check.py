@@ -801,6 +801,16 @@ def test_headline_mentioning_not_found_is_live(site, title):
     assert run(site.url("/story")).status == Status.LIVE
 
 
+@pytest.mark.parametrize("status,action", [(202, "challenge"), (405, "captcha")])
+def test_aws_waf_challenge_is_blocked_not_live_or_dead(site, status, action):
+    # AWS's documented shapes: 202 + x-amzn-waf-action: challenge, 405 + ...: captcha
+    interstitial = "<html><head><script src='/challenge.js'></script></head><body></body></html>"
+    site.routes["/p"] = html("x", status=status, headers={"x-amzn-waf-action": action}, body=interstitial)
+    check = run(site.url("/p"))
+    assert check.status == Status.BLOCKED
+    assert check.reason == f"AWS WAF {action} (HTTP {status})"
+
+
 def test_comment_form_captcha_on_a_full_article_is_live(site):
     article = "<p>" + "Real reporting about the subject at hand. " * 60 + "</p>"
     site.routes["/a"] = lambda req: send(
