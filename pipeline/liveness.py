@@ -46,7 +46,7 @@ _ERROR_PATH = re.compile(
 )
 
 _LOGIN_PATH = re.compile(
-    r"/(?:log-?in|sign-?in|signon|auth|account/login|subscribe|subscription|register|paywall)(?:[/.?]|$)", re.I
+    r"/(?:log-?in|sign-?in|signon|auth|authwall|account/login|subscribe|subscription|register|paywall)(?:[/.?]|$)", re.I
 )
 
 

@@ -829,9 +829,14 @@ def test_bare_captcha_page_is_blocked(site):
     assert check.status == Status.BLOCKED and "captcha" in check.reason
 
 
-def test_redirect_to_sign_in_is_blocked_not_redirected(site):
-    site.routes["/premium/story"] = redirect("/login?next=/premium/story", 302)
-    site.routes["/login"] = html("Sign in to continue")
+@pytest.mark.parametrize(
+    "wall",
+    ["/login?next=/premium/story", "/authwall?trk=public_post&sessionRedirect=x", "/accounts/login/", "/i/flow/login"],
+    ids=["login", "linkedin-authwall", "instagram", "x"],
+)
+def test_redirect_to_sign_in_is_blocked_not_redirected(site, wall):
+    site.routes["/premium/story"] = redirect(wall, 302)
+    site.routes[wall.split("?")[0]] = html("Sign in to continue")
     check = run(site.url("/premium/story"))
     assert check.status == Status.BLOCKED and "sign-in" in check.reason
 
