@@ -185,12 +185,13 @@ def check_urls(
     for url in dict.fromkeys(urls):
         spellings.setdefault(_request_key(url), []).append(url)
     aliases = {same[0]: same[1:] for same in spellings.values() if len(same) > 1}
-    as_spelled: dict[str, UrlOutcome] = {}
 
     def spelled(url: str, outcome: UrlOutcome) -> list[tuple[str, UrlOutcome]]:
-        for alias in aliases.get(url, ()):
-            as_spelled[alias] = UrlOutcome(dataclasses.replace(outcome.check, url=alias), outcome.page, outcome.local)
-        return [(url, outcome)] + [(alias, as_spelled[alias]) for alias in aliases.get(url, ())]
+        """The outcome under each spelling of its request, the fetched one first."""
+        return [(url, outcome)] + [
+            (alias, UrlOutcome(dataclasses.replace(outcome.check, url=alias), outcome.page, outcome.local))
+            for alias in aliases.get(url, ())
+        ]
 
     def progress(url: str, outcome: UrlOutcome) -> None:
         for spelling, each in spelled(url, outcome):
@@ -212,10 +213,8 @@ def check_urls(
             fetcher.stop,
             lambda: warm_up(readers),
         )
-        if not on_progress:
-            for url in aliases:
-                spelled(url, results[url])
-        results.update(as_spelled)
+        for url in aliases:
+            results.update(spelled(url, results[url]))
         return results
     finally:
         if own:

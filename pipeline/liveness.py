@@ -19,7 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 from rapidfuzz import fuzz
 
 from .decode import decode_body
-from .fetch import to_uri
+from .fetch import parse_retry_after, to_uri
 from .model import Fetch, LinkCheck, Status
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
@@ -360,8 +360,6 @@ def _phrase(code: int) -> str:
 def _asked_to_wait(fetch: Fetch) -> str:
     """A 429/503 whose Retry-After is past the run's deadline ends at once; say how long the
     site asked for, so the reader knows a later run may well succeed."""
-    from .fetch import parse_retry_after
-
     if fetch.http_status not in (429, 503):
         return ""
     wait = parse_retry_after(fetch.headers.get("retry-after"))

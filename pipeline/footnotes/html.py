@@ -123,9 +123,7 @@ def parse(text: str) -> tuple[list[Note], list[Marker], str | None]:
     items = _note_items(soup, anchors)
 
     in_notes = {id(t) for item, _ in items for t in item.find_all(True)}
-    marker_ids = {
-        a.get("id") or a.get("name") for a in anchors if id(a) not in in_notes and (a.get("id") or a.get("name"))
-    }
+    marker_ids = {key for a in anchors if id(a) not in in_notes and (key := a.get("id") or a.get("name"))}
     marker_ids |= {p.get("id") for a in anchors if id(a) not in in_notes for p in a.parents if p.get("id")}
     notes: list[Note] = []
     id_to_note: dict[str, str] = {}
