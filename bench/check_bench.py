@@ -4,6 +4,10 @@
     python bench/check_bench.py             # 2,000 URLs over 20 hosts, 100 ms latency, ~10% 404
     python bench/check_bench.py --urls 20000 --only citewatch   # memory at 20k
     python bench/check_bench.py --page-kb 150 --repeat 3        # news-sized pages, medians
+    python bench/check_bench.py --only lychee --only lean-python --repeat 3  # Python's floor
+
+`lean-python` (bench/lean_client.py) is not a link checker but a yardstick: the least a
+Python program can do to GET the same URLs with lychee's scheduling, on one asyncio loop.
 
 Every tool runs at the same global concurrency and per-host limit, in the same invocation,
 one after another against the same servers; wall time and peak RSS come from
@@ -79,11 +83,11 @@ def main() -> None:
     ap.add_argument("--latency", type=float, default=0.1)
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--per-host", type=int, default=2)
-    ap.add_argument("--only", choices=["citewatch", "lychee", "linkchecker"], action="append")
+    ap.add_argument("--only", choices=["citewatch", "lychee", "linkchecker", "lean-python"], action="append")
     ap.add_argument("--page-kb", type=int, default=0, help="pad pages to about this size (0: ~1 KB pages)")
     ap.add_argument("--repeat", type=int, default=1, help="runs per tool, taking turns; medians reported")
     args = ap.parse_args()
-    tools = args.only or ["citewatch", "lychee", "linkchecker"]
+    tools = args.only or ["citewatch", "lychee", "lean-python", "linkchecker"]
 
     import compileall
 
@@ -134,6 +138,15 @@ def main() -> None:
                 "2",
                 "--cache=false",
                 "urls.txt",
+            ],
+            "lean-python": [
+                sys.executable,
+                str(Path(__file__).with_name("lean_client.py")),
+                "urls.txt",
+                "--concurrency",
+                str(args.concurrency),
+                "--per-host",
+                str(args.per_host),
             ],
             "linkchecker": [
                 shutil.which("linkchecker") or str(bindir / "linkchecker"),
