@@ -386,7 +386,28 @@ def summary_line(results: list[Result]) -> str:
     return f"{len(results)} citations, {with_url} with a URL: {parts}"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Commands(click.Group):
+    """Click ends a usage error (an unknown option, a value that does not parse) with exit
+    status 2, which is the status this tool keeps for "confirmed problems": a scheduled job
+    with a mistyped flag would report broken sources instead of a broken job. Usage errors
+    leave with 1, as input errors do."""
+
+    def make_context(self, *args, **kwargs):
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as e:
+            e.exit_code = EXIT_INPUT
+            raise
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as e:  # a subcommand's own arguments
+            e.exit_code = EXIT_INPUT
+            raise
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="citewatch")
 def main() -> None:
     """Check, verify and archive the sources an article cites.

@@ -163,7 +163,26 @@ def test_bad_fail_on(workdir):
 def test_bad_duration_is_a_usage_error(workdir):
     Path("citations.yaml").write_text("citations: []\n")
     res = cli("check", "--recheck-after", "soon")
-    assert res.exit_code in (1, 2) and "not a duration" in res.output
+    assert res.exit_code == 1 and "not a duration" in res.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check", "--no-such-flag"],
+        ["chekc"],
+        ["check", "--timeout", "soon"],
+        ["check", "--concurrency", "0"],
+        ["check", "missing.yaml"],
+        ["run"],
+    ],
+)
+def test_usage_errors_exit_1_never_2(workdir, args):
+    """Exit status 2 means "confirmed problems in the sources": a scheduled job with a
+    mistyped flag or a missing file must not page someone about broken links."""
+    res = cli(*args)
+    assert res.exit_code == 1, (args, res.output)
+    assert res.output.strip() and "Traceback" not in res.output
 
 
 def test_check_called_from_python_leaves_the_callers_heap_alone(workdir):
