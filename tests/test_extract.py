@@ -310,3 +310,55 @@ def test_files_that_are_not_articles_say_what_to_do(tmp_path, name, data, messag
     path.write_bytes(data)
     with pytest.raises(ArticleError, match=re.escape(f"{path}: {message}")):
         parse_article(path)
+
+
+def test_pandoc_inline_notes_are_marker_and_note_at_once(tmp_path):
+    article = tmp_path / "inline.md"
+    article.write_text(
+        "# Inline\n"
+        "\n"
+        "The talks collapsed.[^talks] The deal was signed.^[Reuters, [Deal signed in\n"
+        "Geneva](https://www.reuters.com/world/deal-2023-03-12/), 12 March 2023.] It held.^[Ibid.]\n"
+        "\n"
+        "An aside with a caret ^[ that never closes cites [^talks]\n"
+        "\n"
+        "```\n"
+        "code does not cite: ^[BBC, https://bbc.co.uk/x]\n"
+        "```\n"
+        "\n"
+        '[^talks]: BBC News, "Talks collapse", 1 March 2023, https://www.bbc.co.uk/news/world-1\n',
+        encoding="utf-8",
+    )
+    a = parse_article(article)
+    notes = {n.id: n for n in a.notes}
+    assert list(notes) == ["talks", "inline-1", "inline-2"]  # reading order, as rendered
+    signed = notes["inline-1"]
+    assert signed.line == 3 and signed.publisher == "Reuters"
+    assert signed.title == "Deal signed in Geneva"
+    assert signed.urls == ["https://www.reuters.com/world/deal-2023-03-12/"]
+    assert signed.date == PartialDate(2023, 3, 12)
+    assert codes(a, "ibid")["inline-2"].related == "inline-1"
+    assert not codes(a, "note-not-cited") and not codes(a, "marker-without-note")
+    assert [(m.id, m.line) for m in a.markers] == [("talks", 3), ("inline-1", 3), ("inline-2", 4), ("talks", 6)]
+
+
+def test_superscript_notes_copied_out_of_a_word_processor(tmp_path):
+    article = tmp_path / "copied.txt"
+    article.write_text(
+        "Deal signed\n"
+        "\n"
+        "Officials confirmed the deal on Tuesday.¹ Critics said it was rushed.²³\n"
+        "\n"
+        "¹ Reuters, “Deal confirmed in Geneva”, 12 March 2023, https://www.reuters.com/world/deal-2023-03-12/\n"
+        "² BBC News, “Critics attack rushed deal”, 13 March 2023, https://www.bbc.co.uk/news/world-123456\n"
+        "³Ibid.\n"
+        "¹² The Guardian, “A twelfth note”, 2023, https://www.theguardian.com/world/2023/mar/14/x\n",
+        encoding="utf-8",
+    )
+    a = parse_article(article)
+    assert [n.id for n in a.notes] == ["1", "2", "3", "12"]
+    assert a.notes[0].title == "Deal confirmed in Geneva" and a.notes[0].date == PartialDate(2023, 3, 12)
+    assert a.notes[1].urls == ["https://www.bbc.co.uk/news/world-123456"]
+    assert codes(a, "ibid")["3"].related == "2"
+    assert {m.id for m in a.markers} == {"1", "23"}  # ²³ side by side reads as 23, as typed
+    assert set(codes(a, "note-not-cited")) == {"2", "3", "12"}

@@ -1,5 +1,6 @@
-"""Plain-text articles: ``{1}``/``[1]`` markers with a notes list at the end, or
-``1.`` numbered notes under a Notes/References heading."""
+"""Plain-text articles: ``{1}``/``[1]`` markers with a notes list at the end, ``1.``
+numbered notes under a Notes/References heading, or superscript ``¹`` markers and notes
+(what text copied out of Word or a web page keeps of its footnotes)."""
 
 from __future__ import annotations
 
@@ -8,16 +9,20 @@ import re
 from ..model import Marker, Note
 from .fields import parse_note
 
-_NOTE_START = re.compile(r"^\s*(?:[\{\[](?P<a>\d{1,4})[\}\]]|(?P<b>\d{1,4})[.)](?=\s))\s*,?\s*(?P<text>.*)$")
-_BRACKET_NOTE = re.compile(r"^\s*[\{\[](\d{1,4})[\}\]]")
+_SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+_NOTE_START = re.compile(
+    r"^\s*(?:[\{\[](?P<a>\d{1,4})[\}\]]|(?P<c>[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,4})|(?P<b>\d{1,4})[.)](?=\s))\s*,?\s*(?P<text>.*)$"
+)
+# a line led by a marker that cannot be the start of an ordinary sentence or list item
+_BRACKET_NOTE = re.compile(r"^\s*(?:[\{\[](\d{1,4})[\}\]]|[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,4}\s*\S)")
 _HEADING = re.compile(
     r"^\s*(?:#+\s*)?(?:notes|references|sources|footnotes|endnotes|citations|bibliography|works cited"
     r"|参考资料|参考文献|注释|參考資料|註釋)\s*:?\s*$",
     re.I,
 )
 _BODY_MARKER = re.compile(r"\{(\d{1,4})\}|\[(\d{1,4}(?:\s*[,\u2013-]\s*\d{1,4})*)\]|\^(\d{1,3})\b")
-_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
-_SUPERSCRIPT_RUN = re.compile(r"[⁰¹²³⁴⁵⁶⁷⁸⁹]+")
+_SUPERSCRIPT = str.maketrans(_SUPERSCRIPT_DIGITS, "0123456789")
+_SUPERSCRIPT_RUN = re.compile(f"[{_SUPERSCRIPT_DIGITS}]+")
 _BOILERPLATE = re.compile(r"^(skip to (main )?content|menu|home|search|share|print)$", re.I)
 
 
@@ -83,8 +88,9 @@ def parse(text: str) -> tuple[list[Note], list[Marker], str | None]:
     for i in range(start, len(lines)):
         line = lines[i]
         m = _NOTE_START.match(line)
-        if m and (numbered or m.group("a")):
-            raw.append((m.group("a") or m.group("b"), i + 1, [m.group("text")]))
+        if m and (numbered or not m.group("b")):
+            note_id = m.group("a") or m.group("b") or str(int(m.group("c").translate(_SUPERSCRIPT)))
+            raw.append((note_id, i + 1, [m.group("text")]))
             blank_run = 0
         elif not line.strip():
             blank_run += 1
