@@ -490,7 +490,7 @@ def extract(article: Path, output: Path, fmt: str | None, dry_run: bool, quiet: 
     )
     if not result.article.notes:
         raise InputError(
-            f"{article}: no footnotes found (looked for {{1}}/[1] notes, [^1]: definitions, HTML note lists)"
+            f"{article}: no footnotes found (looked for {{1}}/[1]/¹ notes, numbered notes under a Notes heading, [^1]: definitions, HTML note lists)"
         )
 
 

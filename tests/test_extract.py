@@ -362,3 +362,23 @@ def test_superscript_notes_copied_out_of_a_word_processor(tmp_path):
     assert codes(a, "ibid")["3"].related == "2"
     assert {m.id for m in a.markers} == {"1", "23"}  # ²³ side by side reads as 23, as typed
     assert set(codes(a, "note-not-cited")) == {"2", "3", "12"}
+
+
+def test_html_with_typed_notes_and_bare_superscripts():
+    """No anchors and no note list: notes typed as paragraphs under a heading, markers as
+    bare <sup>, as a CMS or a pasted document gives them."""
+    a = parse_article(ARTICLES / "pasted-notes.html")
+    assert a.format == "html" and a.title == "Deal signed after a year of talks"
+    notes = {n.id: n for n in a.notes}
+    assert list(notes) == ["1", "2", "3", "4", "5"]
+    assert notes["1"].line == 10 and notes["1"].publisher == "Reuters"
+    assert notes["1"].title == "Deal signed in Geneva" and notes["1"].date == PartialDate(2023, 3, 12)
+    assert notes["1"].urls == ["https://www.reuters.com/world/deal-2023-03-12/"]
+    # the address, not Google's redirect; the title from the words that link it
+    assert notes["2"].urls == ["https://www.bbc.co.uk/news/world-123456"]
+    assert notes["2"].title == "Critics attack rushed deal"
+    assert codes(a, "ibid")["3"].related == "2"
+    assert notes["4"].urls == ["https://www.ft.com/content/abc-123"] and notes["4"].date == PartialDate(2023, 3, 14)
+    assert "rights reserved" not in notes["5"].raw  # the footer is not part of the last note
+    assert [(m.id, m.line) for m in a.markers] == [("1", 6), ("2", 6), ("3", 6), ("4", 8)]
+    assert set(codes(a, "note-not-cited")) == {"5"}

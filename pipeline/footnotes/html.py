@@ -4,7 +4,10 @@ point down to (Substack, Word's "Save as Web Page", Google Docs' export), and
 ``<a href="#…">`` markers.
 
 The strongest signal is structural: list items that body anchors point at are
-notes. Class names and a Notes/References heading are the fallback.
+notes. Class names and a Notes/References heading are the fallback. A page with no
+anchors and no note list at all (notes typed as paragraphs, markers as bare
+``<sup>1</sup>``: what a CMS or a pasted document gives) is read as text, a
+paragraph a line, by the plain-text rules.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 from bs4 import BeautifulSoup, Tag
 
 from ..model import Marker, Note
+from . import text as plain_text
 from .fields import parse_note
 
 _LIST_HINT = re.compile(r"foot|endnote|reference|reflist|citation|notes", re.I)
@@ -115,12 +119,77 @@ def _note_items(soup: BeautifulSoup, anchors: list[Tag]) -> list[tuple[Tag, str]
     return items
 
 
+_TEXT_BLOCKS = [
+    "p",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "dd",
+    "dt",
+    "td",
+    "th",
+    "pre",
+    "div",
+    "body",
+]
+_SUPERSCRIPT_DIGITS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _as_text(soup: BeautifulSoup) -> tuple[str, list[int], dict[str, str]]:
+    """The page as text for the plain-text rules: each innermost block (and each ``<br>``
+    line) a line, blank lines between blocks, ``<sup>12</sup>`` as ``¹²``, every link's
+    address after its words. Also the HTML line of each text line, and each address's words."""
+    for sup in soup.find_all("sup"):
+        number = sup.get_text("", strip=True).strip("[]")
+        if number.isdigit() and len(number) <= 4:
+            sup.replace_with(number.translate(_SUPERSCRIPT_DIGITS))
+    link_text: dict[str, str] = {}
+    for a in soup.find_all("a", href=True):
+        href = _unwrap_redirect(a["href"])
+        if href.startswith(("http://", "https://")):
+            link_text.setdefault(href, a.get_text(" ", strip=True))
+            if href not in a.get_text():
+                a.append(" " + href)
+    for br in soup.find_all("br"):
+        br.replace_with("\n")
+    lines: list[str] = []
+    where: list[int] = []
+    for block in soup.find_all(_TEXT_BLOCKS):
+        if block.find(_TEXT_BLOCKS):
+            continue  # its inner blocks are lines of their own
+        for line in block.get_text(" ").split("\n"):
+            line = " ".join(line.split())
+            if line:
+                lines.append(line)
+                where.append(block.sourceline or 0)
+        lines.append("")
+        where.append(block.sourceline or 0)
+    return "\n".join(lines), where, link_text
+
+
+def _parse_as_text(soup: BeautifulSoup) -> tuple[list[Note], list[Marker]]:
+    text, where, link_text = _as_text(soup)
+    notes, markers, _ = plain_text.parse(text, link_text)
+    for item in (*notes, *markers):
+        item.line = where[item.line - 1] if item.line and item.line <= len(where) else None
+    return notes, markers
+
+
 def parse(text: str) -> tuple[list[Note], list[Marker], str | None]:
     soup = BeautifulSoup(text, "html.parser")
     for tag in soup(["script", "style", "noscript", "template"]):
         tag.decompose()
+    title = _title(soup)
     anchors = [a for a in soup.find_all("a", href=True) if a["href"].startswith("#") and len(a["href"]) > 1]
     items = _note_items(soup, anchors)
+    if not items:
+        notes, markers = _parse_as_text(soup)
+        return notes, markers, title
 
     in_notes = {id(t) for item, _ in items for t in item.find_all(True)}
     marker_ids = {key for a in anchors if id(a) not in in_notes and (key := a.get("id") or a.get("name"))}
@@ -158,10 +227,13 @@ def parse(text: str) -> tuple[list[Note], list[Marker], str | None]:
         if target in id_to_note:
             markers.append(Marker(id_to_note[target], a.sourceline))
 
-    title = None
+    return notes, markers, title
+
+
+def _title(soup: BeautifulSoup) -> str | None:
     h1 = soup.find("h1")
     if h1:
-        title = h1.get_text(" ", strip=True)
-    elif soup.title and soup.title.string:
-        title = soup.title.string.strip()
-    return notes, markers, title
+        return h1.get_text(" ", strip=True)
+    if soup.title and soup.title.string:
+        return soup.title.string.strip()
+    return None

@@ -76,7 +76,8 @@ def guess_title(lines: list[str]) -> str | None:
     return None
 
 
-def parse(text: str) -> tuple[list[Note], list[Marker], str | None]:
+def parse(text: str, link_text: dict[str, str] | None = None) -> tuple[list[Note], list[Marker], str | None]:
+    """``link_text`` maps URLs to the words that linked them, when the text came from HTML."""
     lines = text.splitlines()
     found = _notes_start(lines)
     if found is None:
@@ -99,7 +100,7 @@ def parse(text: str) -> tuple[list[Note], list[Marker], str | None]:
         else:
             break  # text after the notes (a footer): not part of any note
     for note_id, line_no, parts in raw:
-        notes.append(parse_note(note_id, " ".join(parts), line_no))
+        notes.append(parse_note(note_id, " ".join(parts), line_no, link_text))
     body_end = start
     if numbered:
         while body_end > 0 and not _HEADING.match(lines[body_end - 1]):
