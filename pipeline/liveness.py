@@ -45,6 +45,10 @@ _ERROR_PATH = re.compile(
     r"/(?:404|410|not[-_]?found|page[-_]?not[-_]?found|error(?:[-_]?404)?|errors?/404)(?:\.\w+)?/?$", re.I
 )
 
+# Cookie-consent interstitials (Google, YouTube, Yahoo, AOL) that a page redirects to from
+# an EU address until someone clicks "accept": a wall in front of the page, not a move.
+_CONSENT_HOST = re.compile(r"^(?:consent|guce)\.", re.I)
+
 _LOGIN_PATH = re.compile(
     r"/(?:log-?in|sign-?in|signon|auth|authwall|account/login|subscribe|subscription|register|paywall)(?:[/.?]|$)", re.I
 )
@@ -143,6 +147,76 @@ _PAYWALL: tuple[Marker, ...] = (
     ),
     Marker("tp-modal"),
 )
+
+
+# A lapsed domain re-registered to be sold or to show ads: the cited site is gone for good,
+# whatever the status code says (Wikipedia's url-status "usurped"). The services are from
+# the parking-services list of Vissers et al., "Domain Parking: Largely Present, Rarely
+# Considered!" (TMA 2022), as they appear in a parked page's HTML; the phrases are what
+# registrars' "for sale" pages say.
+PARKED = "the domain is parked or for sale"
+_PARKING_SERVICES: tuple[Marker, ...] = (
+    *(
+        Marker(a)
+        for a in (
+            b"sedoparking.com",
+            b"parkingcrew.net",
+            b"bodis.com",
+            b"dsparking.com",
+            b"parking-lander",
+            b"parklogic.com",
+            b"skenzo.com",
+            b"above.com/marketplace",
+            b"domainnamesales.com",
+            b"hugedomains.com",
+            b"afternic.com",
+            b"undeveloped.com",
+            b"domainmarket.com",
+            b"buydomains.com",
+        )
+    ),
+    Marker(b"dan.com/", re.compile(rb"//(?:www\.)?dan\.com/"), before=6),
+)
+_DOMAIN_FOR_SALE = re.compile(
+    r"(?:this|the) domain(?: name)?(?: [\w.-]+\.[a-z]{2,})? (?:is|may be|might be) for sale"
+    r"|buy this domain|get this domain|make an offer on this domain|(?:this )?domain (?:is |has been )?parked"
+    r"|parked free,? courtesy of|this domain (?:name )?has expired|domain (?:name )?(?:registration )?has expired",
+    re.I,
+)
+_MARKETPLACE_HOSTS = re.compile(
+    r"(?:^|\.)(?:hugedomains|afternic|sedo|dan|undeveloped|domainmarket|buydomains|atom|squadhelp)\.com$", re.I
+)
+# the page a web server or a host shows when the site that was there is gone
+_DEFAULT_PAGE = re.compile(
+    r"^(?:welcome to nginx!?|apache2? (?:ubuntu|debian|centos) default page(?::? it works!?)?|it works!?"
+    r"|test page for the (?:apache http server|nginx http server).*|iis windows server|iis\d*|"
+    r"domain default page|default web site page|future home of something quite cool\.?"
+    r"|account suspended|this account has been suspended\.?|website (?:is )?coming soon!?)$",
+    re.I,
+)
+
+
+def usurped(fetch: Fetch, signals: dict[str, str]) -> str | None:
+    """Why the page is a parked domain, a domain for sale or a server's placeholder rather
+    than anything the footnote cited; None if it is not one. A page with much text (an
+    article about domain sales) is judged by its title and address only."""
+    final = urlsplit(fetch.final_url or fetch.url)
+    if _MARKETPLACE_HOSTS.search(final.hostname or "") and final.hostname != urlsplit(fetch.url).hostname:
+        return f"{PARKED} (sent to {final.hostname})"
+    if final.path.rstrip("/") == "/lander" and final.path != urlsplit(fetch.url).path:
+        return f"{PARKED} (a registrar's landing page, {final.path})"
+    for label in ("title", "h1"):
+        if _DEFAULT_PAGE.match(signals[label].strip()):
+            return f"the site shows a placeholder page instead (“{signals[label][:80]}”)"
+    if len(signals["text"]) > 1500:
+        return None
+    if _DOMAIN_FOR_SALE.search(signals["title"]) or _DOMAIN_FOR_SALE.search(signals["text"]):
+        return PARKED
+    low = fetch.body[:200_000].lower()
+    service = next((m.anchor for m in _PARKING_SERVICES if _marked(low, (m,))), None)
+    if service:
+        return f"{PARKED} ({service.decode().strip('/')})"
+    return None
 
 
 def _clean(html_fragment: str) -> str:
@@ -404,6 +478,9 @@ def classify(fetch: Fetch, probe: Fetch | None = None, signals: dict[str, str] |
     if wall:
         check.status, check.reason = Status.BLOCKED, f"{wall} (HTTP {code})"
         return check
+    if code == 999:  # LinkedIn's (and a few others') answer to anything that is not a browser
+        check.status, check.reason = Status.BLOCKED, "HTTP 999: the site refuses automated requests"
+        return check
     if code in (401, 403, 407, 429, 451):
         check.status, check.reason = Status.BLOCKED, phrase + _asked_to_wait(fetch) + tries
         return check
@@ -420,8 +497,15 @@ def classify(fetch: Fetch, probe: Fetch | None = None, signals: dict[str, str] |
     signals = signals if signals is not None else page_signals(fetch)
     final = fetch.final_url or fetch.url
     moved = _norm_page(final) != _norm_page(fetch.url)
+    gone = usurped(fetch, signals)
+    if gone:
+        check.status, check.reason = Status.SOFT_404, gone
+        return check
     if moved and _is_root(final) and not _is_root(fetch.url):
         check.status, check.reason = Status.SOFT_404, f"redirects to the site's front page ({final})"
+        return check
+    if moved and _CONSENT_HOST.match(urlsplit(final).hostname or ""):
+        check.status, check.reason = Status.BLOCKED, f"redirects to a cookie-consent page ({urlsplit(final).hostname})"
         return check
     if moved and _LOGIN_PATH.search(urlsplit(final).path):
         check.status, check.reason = (

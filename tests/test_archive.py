@@ -170,6 +170,22 @@ def test_dead_confirmed_sets_url_status_dead(tmp_path, site, wayback):
     assert outcome.exit_status == 2
 
 
+def test_a_confirmed_parked_domain_is_usurped_not_dead(tmp_path, site, wayback):
+    """Wikipedia's url-status for a domain someone else now holds: readers get the archive."""
+    p, _, gone = setup(tmp_path, site)
+    site.routes["/gone-story"] = html("This domain is for sale!", body="<p>Make an offer on this domain today.</p>")
+    wayback.add_capture(gone, "20200420000000")
+    history = History(tmp_path / "archive")
+    for days in (9, 6, 3):
+        at = (dt.datetime.now(dt.UTC) - dt.timedelta(days=days)).isoformat(timespec="seconds")
+        history.record(gone, {"at": at, "status": "soft-404", "reason": "the domain is parked or for sale"})
+    outcome = do_run(tmp_path, p, wb_settings(wayback))
+    two = by_id(outcome)["2"]
+    assert two["status"] == "soft-404" and two["check"]["confirmed"]
+    assert cit.load(p).entry("2")["url_status"] == "usurped"
+    assert two["archive_url"] == f"{wayback.endpoint}/web/20200420000000/{gone}"
+
+
 def test_archived_error_page_is_not_offered(tmp_path, site, wayback):
     p, _, dead = setup(tmp_path, site)
     wayback.add_capture(

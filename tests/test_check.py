@@ -841,6 +841,21 @@ def test_redirect_to_sign_in_is_blocked_not_redirected(site, wall):
     assert check.status == Status.BLOCKED and "sign-in" in check.reason
 
 
+def test_linkedin_999_is_blocked_not_dead(site):
+    site.routes["/posts/ceo-statement"] = html("Request denied", status=999)
+    check = run(site.url("/posts/ceo-statement"))
+    assert check.status == Status.BLOCKED and "refuses automated requests" in check.reason
+
+
+@pytest.mark.parametrize("host", ["consent.youtube.com", "guce.yahoo.com"])
+def test_redirect_to_a_cookie_consent_page_is_blocked(site, host):
+    consent = f"http://{host}:{site.port}/v2/collectConsent?sessionId=3_cc-session"
+    site.routes["/news/story.html"] = redirect(consent, 302)
+    site.routes["/v2/collectConsent"] = html("Before you continue", body="<p>We use cookies and data to</p>")
+    check = run(site.url("/news/story.html"), resolve={host: "127.0.0.1"})
+    assert check.status == Status.BLOCKED and f"cookie-consent page ({host})" in check.reason
+
+
 def test_script_blocks_end_where_a_lazy_match_would_end_them():
     """The block pattern is written for speed (runs of non-"<" taken whole, possessive);
     it must remove exactly what the plain reading does: from an opener to the first
@@ -925,3 +940,59 @@ def test_request_key_shortcut_agrees_with_to_uri(url):
     assert _request_key(url) == to_uri(url)
     if _REQUEST_FORM.fullmatch(url):
         assert to_uri(url) == url
+
+
+GODADDY_LANDER = (
+    "<!DOCTYPE html><html><head><title>reporter-news.com</title>"
+    '<script src="https://img1.wsimg.com/parking-lander/static/js/main.6b7d2a.js"></script>'
+    '</head><body><div id="root"></div></body></html>'
+)
+SEDO_PAGE = (
+    "<html><head><title>reporter-news.com - This website is for sale! - Reporter News Resources and Information.</title>"
+    '<script src="https://img.sedoparking.com/jspartner/caf.js"></script></head>'
+    "<body><p>The domain reporter-news.com may be for sale. Click here to inquire about this domain.</p>"
+    "<p>Related Searches: News Today · Breaking News · World News</p></body></html>"
+)
+FOR_SALE_PAGE = page_html("reporter-news.com", "<h1>This domain is for sale!</h1><p>Make an offer today.</p>")
+NGINX_DEFAULT = page_html(
+    "Welcome to nginx!",
+    "<h1>Welcome to nginx!</h1><p>If you see this page, the nginx web server is successfully installed and"
+    " working. Further configuration is required.</p>",
+)
+SUSPENDED = page_html("Account Suspended", "<h1>This Account has been suspended.</h1>")
+
+
+@pytest.mark.parametrize(
+    "routes,reason",
+    [
+        ({"/2019/story": redirect("/lander", 302), "/lander": html("x")}, "registrar's landing page"),
+        ({"/2019/story": lambda req: send(req, 200, GODADDY_LANDER)}, "parking-lander"),
+        ({"/2019/story": lambda req: send(req, 200, SEDO_PAGE)}, "parked or for sale"),
+        ({"/2019/story": lambda req: send(req, 200, FOR_SALE_PAGE)}, "parked or for sale"),
+        ({"/2019/story": lambda req: send(req, 200, NGINX_DEFAULT)}, "placeholder page instead (“Welcome to nginx!”)"),
+        ({"/2019/story": lambda req: send(req, 200, SUSPENDED)}, "placeholder page instead (“Account Suspended”)"),
+    ],
+    ids=["godaddy-lander", "godaddy-script", "sedo", "for-sale", "nginx-default", "suspended"],
+)
+def test_a_lapsed_domain_is_not_live(site, routes, reason):
+    """The site the footnote cited is gone and the domain shows ads, a price or a server's
+    placeholder, usually with 200 OK."""
+    site.routes.update(routes)
+    check = run(site.url("/2019/story"))
+    assert check.status == Status.SOFT_404, check.reason
+    assert reason in check.reason
+
+
+def test_a_redirect_to_a_domain_marketplace_is_a_lapsed_domain(site):
+    market = f"http://www.hugedomains.com:{site.port}/domain_profile.cfm?d=reporter-news.com"
+    site.routes["/2019/story"] = redirect(market, 302)
+    site.routes["/domain_profile.cfm"] = html("Reporter-news.com is for sale | HugeDomains", body="<p>" + "x " * 2000)
+    check = run(site.url("/2019/story"), resolve={"www.hugedomains.com": "127.0.0.1"})
+    assert check.status == Status.SOFT_404
+    assert check.reason == "the domain is parked or for sale (sent to www.hugedomains.com)"
+
+
+def test_an_article_about_domain_sales_is_live(site):
+    body = "<p>" + "Domain investors told us that buy this domain pages earn little. " * 40 + "</p>"
+    site.routes["/2019/story"] = html("The quiet business of parked domains", body=body)
+    assert run(site.url("/2019/story")).status == Status.LIVE

@@ -171,7 +171,8 @@ def archive_results(
                 with lock:
                     url_status = "live" if status in (Status.LIVE, Status.REDIRECTED) else None
                     if status in FAILING and r.check and r.check.confirmed:
-                        url_status = "dead"
+                        # Wikipedia's word for a domain someone else now holds: link the archive only
+                        url_status = "usurped" if r.check.reason.startswith(liveness.PARKED) else "dead"
                     changed = cit.set_fields(
                         cf,
                         r.citation.id,
