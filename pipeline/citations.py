@@ -11,16 +11,18 @@ import datetime as dt
 import gc
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from .files import write_atomic
 from .model import Article, Citation, Finding, Note, PartialDate, Severity
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from ruamel.yaml import YAML
@@ -48,6 +50,11 @@ class CitationsFile:
     citations: list[Citation] = field(default_factory=list)
     read_only: bool = False  # loaded by the fast path: plain dicts, no comments to keep
     lenient: bool = False  # bad fields stay with their citation (see _validate)
+    # The text last read from or written to ``path``, and this program's changes since it
+    # was loaded (see ``edit``): a save finds out whether someone else wrote the file
+    # meanwhile, and applies the changes to what they wrote instead of overwriting it.
+    on_disk: str | None = None
+    changes: list[Callable[[CitationsFile], Any]] = field(default_factory=list, repr=False)
 
     @property
     def entries(self) -> CommentedSeq:
@@ -299,7 +306,7 @@ def _load(path: Path, for_update: bool, lenient: bool) -> CitationsFile:
     citations, problems = _validate(path, doc, lenient)
     if problems:
         raise CitationsError(problems)
-    return CitationsFile(path, doc, citations, lenient=lenient)
+    return CitationsFile(path, doc, citations, lenient=lenient, on_disk=text)
 
 
 def _bad_scalars(path: Path, text: str) -> list[str]:
@@ -342,10 +349,53 @@ def dumps(cf: CitationsFile) -> str:
     return buf.getvalue()
 
 
+def edit(cf: CitationsFile, change: Callable[[CitationsFile], T]) -> T:
+    """Make a change to the file's document and remember it.
+
+    A run can take minutes (the archive stage saves after every URL), and meanwhile a
+    person may save the file from an editor, or another run may write it. ``save`` then
+    loads what is on disk and makes this run's changes again there, rather than writing
+    back a document that lacks that person's edits. ``change`` is applied to one file or
+    the other, so it must work from its arguments alone; a change that no longer applies
+    raises ValueError and is left out."""
+    result = change(cf)
+    cf.changes.append(change)
+    return result
+
+
 def save(cf: CitationsFile) -> None:
     if cf.read_only:
         raise ValueError(f"{cf.path}: loaded read-only; load(for_update=True) to write it back")
-    write_atomic(cf.path, dumps(cf), durable=True)
+    if cf.on_disk is not None:
+        try:
+            current = cf.path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            current = None  # gone (or unreadable, which the write will say): nothing to keep
+        if current is not None and current != cf.on_disk:
+            _catch_up(cf)
+    text = dumps(cf)
+    write_atomic(cf.path, text, durable=True)
+    cf.on_disk = text
+
+
+def _catch_up(cf: CitationsFile) -> None:
+    """Someone else wrote the file since we read it: take their version, and make our
+    changes to it again."""
+    try:
+        theirs = load(cf.path, for_update=True, lenient=cf.lenient)
+    except CitationsError as e:
+        raise CitationsError(
+            [
+                f"{cf.path}: changed by someone else while citewatch was working, and it does not load now"
+                f" ({e.problems[0].removeprefix(f'{cf.path}:').strip()}); left as it is, without this run's changes"
+            ]
+        ) from None
+    for change in cf.changes:
+        try:
+            change(theirs)
+        except ValueError:
+            pass  # done by hand meanwhile, or its citation is gone
+    cf.doc, cf.citations, cf.on_disk = theirs.doc, theirs.citations, theirs.on_disk
 
 
 def _note_fields(note: Note) -> dict[str, Any]:
@@ -469,6 +519,10 @@ def _same(a: Any, b: Any) -> bool:
 
 def set_fields(cf: CitationsFile, citation_id: str, **values: Any) -> bool:
     """Write tool-owned fields (archive_url, url_status, …) into one entry; True if changed."""
+    return edit(cf, lambda f: _set_fields(f, citation_id, values))
+
+
+def _set_fields(cf: CitationsFile, citation_id: str, values: dict[str, Any]) -> bool:
     entry = cf.entry(citation_id)
     if entry is None:
         return False

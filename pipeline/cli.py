@@ -901,7 +901,7 @@ def resolve(citations_file: Path, accepts: tuple[str, ...], **opts) -> None:
     cf = cit.load(citations_file)
     if accepts:
         for spec in accepts:
-            url = accept(cf, spec)
+            url = cit.edit(cf, lambda f, spec=spec: accept(f, spec))
             click.echo(f"{spec.split(':')[0]}: url = {url}")
         cit.save(cf)
         return
@@ -936,7 +936,7 @@ def resolve(citations_file: Path, accepts: tuple[str, ...], **opts) -> None:
         resolutions = resolve_citations(cf.citations, settings, fetcher, on_progress=show)
     finally:
         fetcher.close()
-    changed = write_candidates(cf, resolutions)
+    changed = cit.edit(cf, lambda f: write_candidates(f, resolutions))
     cit.save(cf)
     found = sum(1 for r in resolutions if r.candidates)
     click.echo(

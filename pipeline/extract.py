@@ -42,7 +42,7 @@ def extract(
         cf = cit.load(output, lenient=lenient)
     else:
         cf = cit.new_file(output, None if namespace else article)
-    merge_findings = cit.merge_article(cf, article, scope=namespace)
+    merge_findings = cit.edit(cf, lambda f: cit.merge_article(f, article, scope=namespace))
     urls = {c.id: c.url for c in cf.citations}
     findings = article.findings + missing_field_findings(article.notes, urls) + merge_findings
     findings.sort(key=lambda f: (_note_order(article, f.footnote), f.code))

@@ -381,3 +381,38 @@ def test_no_free_capture_slot_is_said(tmp_path, site, wayback):
     outcome = do_run(tmp_path, p, wb_settings(wayback), local=False)
     assert any("no free capture slot" in n for n in outcome.notes)
     assert wayback.calls_of("user")
+
+
+def test_an_edit_saved_during_the_run_survives_its_write_back(tmp_path, site, wayback):
+    p, live, dead = setup(tmp_path, site)
+    page = html("A live story")
+
+    def live_story(req):  # a person saves a fix from their editor while the run is checking
+        text = p.read_text(encoding="utf-8")
+        if "A story that is gone, corrected" not in text:
+            p.write_text(text.replace("title: A story that is gone", "title: A story that is gone, corrected"))
+        return page(req)
+
+    site.routes["/live-story"] = live_story
+    outcome = do_run(tmp_path, p, wb_settings(wayback))
+    assert by_id(outcome)["1"]["archive_url"]
+    after = cit.load(p)
+    assert after.entry("2")["title"] == "A story that is gone, corrected"
+    assert after.entry("1")["archive_url"] == by_id(outcome)["1"]["archive_url"]
+    assert p.read_text().startswith("# hand-written header comment\n")
+
+
+def test_a_half_edited_file_during_the_run_is_left_alone_and_the_report_says_so(tmp_path, site, wayback):
+    p, live, dead = setup(tmp_path, site)
+    page = html("A live story")
+    half = "citations:\n  - id: '1'\n    title: [unfinished\n"
+
+    def live_story(req):
+        p.write_text(half, encoding="utf-8")
+        return page(req)
+
+    site.routes["/live-story"] = live_story
+    outcome = do_run(tmp_path, p, wb_settings(wayback))
+    assert p.read_text(encoding="utf-8") == half
+    assert any("changed by someone else while citewatch was working" in n for n in outcome.notes)
+    assert by_id(outcome)["1"]["archive_url"]  # the report still has what the run found

@@ -213,3 +213,67 @@ def test_the_collector_paused_for_a_load_is_running_again_after_it(tmp_path, tex
             assert gc.isenabled() is caller_had_it
         finally:
             gc.enable()
+
+
+TWO = """citations:
+  - id: "1"
+    title: First
+    url: https://example.com/a
+  - id: "2"
+    title: Second
+    url: https://example.com/b
+"""
+ARCHIVED = "https://web.archive.org/web/2024/https://example.com/"
+
+
+def test_a_save_keeps_what_a_person_saved_meanwhile(tmp_path):
+    """A run holds the file for minutes; an editor's save in between must survive the run's."""
+    p = write(tmp_path, TWO)
+    cf = cit.load(p)
+    cit.set_fields(cf, "1", archive_url=ARCHIVED + "a", url_status="live")
+    cit.save(cf)
+    # the person's editor still had the file as it was before the run, and saves it with a fix
+    p.write_text(TWO.replace("title: Second", "title: Second, corrected  # checked by hand"), encoding="utf-8")
+    cit.set_fields(cf, "2", archive_url=ARCHIVED + "b")
+    cit.save(cf)
+    after = cit.load(p)
+    assert after.entry("2")["title"] == "Second, corrected" and "# checked by hand" in p.read_text()
+    assert after.entry("1")["archive_url"] == ARCHIVED + "a"  # the run's first change, made again
+    assert after.entry("1")["url_status"] == "live" and after.entry("2")["archive_url"] == ARCHIVED + "b"
+
+
+def test_a_change_the_person_made_by_hand_meanwhile_is_not_made_twice(tmp_path):
+    p = write(tmp_path, TWO.replace('  - id: "2"', '  - id: "2"\n    candidates: [{url: "https://example.com/b2"}]'))
+    p.write_text(p.read_text().replace("    url: https://example.com/b\n", ""), encoding="utf-8")
+    cf = cit.load(p)
+    from pipeline.resolve import accept
+
+    cit.edit(cf, lambda f: accept(f, "2"))
+    p.write_text(p.read_text().replace("title: Second", "title: Second\n    url: https://example.com/by-hand"))
+    cit.save(cf)
+    assert cit.load(p).entry("2")["url"] == "https://example.com/by-hand"
+
+
+def test_a_half_edited_file_is_left_alone(tmp_path):
+    p = write(tmp_path, TWO)
+    cf = cit.load(p)
+    cit.set_fields(cf, "1", archive_url=ARCHIVED + "a")
+    half = TWO.replace("title: Second", "title: [Second")
+    p.write_text(half, encoding="utf-8")
+    with pytest.raises(cit.CitationsError) as e:
+        cit.save(cf)
+    assert p.read_text() == half
+    assert "changed by someone else while citewatch was working, and it does not load now" in str(e.value)
+    p.write_text(TWO.replace("title: Second", "title: Second, fixed"), encoding="utf-8")
+    cit.save(cf)  # once it loads again, the run's changes go in
+    after = cit.load(p)
+    assert after.entry("1")["archive_url"] == ARCHIVED + "a" and after.entry("2")["title"] == "Second, fixed"
+
+
+def test_a_file_deleted_meanwhile_is_written_back(tmp_path):
+    p = write(tmp_path, TWO)
+    cf = cit.load(p)
+    cit.set_fields(cf, "1", archive_url=ARCHIVED + "a")
+    p.unlink()
+    cit.save(cf)
+    assert cit.load(p).entry("1")["archive_url"] == ARCHIVED + "a"

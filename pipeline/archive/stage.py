@@ -186,8 +186,11 @@ def archive_results(
                             r.citation.archive_date = chosen.timestamp.date()
                         if url_status:
                             r.citation.url_status = url_status
-                    if changed:
-                        cit.save(cf)  # after each URL: an interrupted run keeps what it archived
+                        try:
+                            cit.save(cf)  # after each URL: an interrupted run keeps what it archived
+                        except cit.CitationsError as e:  # someone's half-done edit: theirs stays
+                            if e.problems[0] not in out.notes:
+                                out.notes.append(e.problems[0])
 
     with ThreadPoolExecutor(max_workers=max(1, settings.workers), thread_name_prefix="citewatch-archive") as pool:
         for fut in [pool.submit(one, u, rs) for u, rs in by_url.items()]:
