@@ -101,7 +101,17 @@ def _from_cache(url: str, previous: list[dict[str, Any]], job: _Job, now: dt.dat
         checked_at=now,
         previous_status=Status(recent["status"]),
     )
-    return UrlOutcome(check, metadata.page_from_dict(recent.get("page")))
+    local = None
+    if recent.get("warc"):  # the copy that check made is still the latest one
+        local = Snapshot(
+            url=url,
+            archive_url=recent["warc"],
+            timestamp=dt.datetime.fromisoformat(recent["at"]),
+            kind="local",
+            http_status=recent.get("http_status"),
+            note="local WARC copy from an earlier run",
+        )
+    return UrlOutcome(check, metadata.page_from_dict(recent.get("page")), local)
 
 
 def read_response(url: str, fetched: Fetch, previous: list[dict[str, Any]], job: _Job) -> UrlOutcome:

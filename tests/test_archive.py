@@ -416,3 +416,24 @@ def test_a_half_edited_file_during_the_run_is_left_alone_and_the_report_says_so(
     assert p.read_text(encoding="utf-8") == half
     assert any("changed by someone else while citewatch was working" in n for n in outcome.notes)
     assert by_id(outcome)["1"]["archive_url"]  # the report still has what the run found
+
+
+def test_the_report_names_local_copies_of_sources_not_of_error_pages(tmp_path, site, wayback):
+    """The WARC keeps every answer as evidence, but only a live page's copy is a copy of the
+    source; a page fresh in the cache keeps pointing at the copy its last check made."""
+    p, live, dead = setup(tmp_path, site)
+    settings = wb_settings(wayback, endpoint=f"http://127.0.0.1:{site.port}/no-wayback-here")
+    first = do_run(tmp_path, p, settings)
+    assert first.reports[0].report["summary"]["local_copies"] == 1
+    one, two = by_id(first)["1"], by_id(first)["2"]
+    copy = next(s["archive_url"] for s in one["snapshots"] if s["kind"] == "local")
+    assert any(s["kind"] == "local" for s in two["snapshots"])  # the 404 is in the WARC ...
+    md = (tmp_path / "reports" / "citations.md").read_text(encoding="utf-8")
+    assert f"local copy `archive/{copy}`" in md.replace("\\", "")
+    assert md.count("local copy") == 1  # ... but not offered as a copy of the source
+
+    second = do_run(tmp_path, p, settings)
+    again = by_id(second)["1"]
+    assert again["status"] == "skipped" and "fresh" in again["reason"]
+    assert [s["archive_url"] for s in again["snapshots"] if s["kind"] == "local"] == [copy]
+    assert second.reports[0].report["summary"]["local_copies"] == 1

@@ -11,7 +11,7 @@ from html import escape
 from importlib import resources
 from typing import Any
 
-from .markdown import STATUS_ORDER
+from .markdown import STATUS_ORDER, local_copy
 
 
 def e(value: Any) -> str:
@@ -120,6 +120,7 @@ def render(report: dict[str, Any]) -> str:
         ("with URL", s["with_url"], "total"),
         ("confirmed problems", s["confirmed_problems"], "bad" if s["confirmed_problems"] else "ok"),
         ("archived", s["archived"], "ok"),
+        ("local copies", s.get("local_copies", 0), "ok"),
     ]
     for st in STATUS_ORDER:
         if s["by_status"].get(st):
@@ -147,6 +148,10 @@ def render(report: dict[str, Any]) -> str:
         paywall = ' <span class="tag">paywalled</span>' if r.get("paywalled") else ""
         cited = " · ".join(x for x in (e(r.get("publisher")), e(r.get("title"))) if x) or "—"
         archive = a(r.get("archive_date") or "snapshot", r.get("archive_url")) if r.get("archive_url") else ""
+        if not archive and local_copy(r):
+            archive = f'<span title="archive/{e(local_copy(r))}">local copy</span>'
+        if not r.get("archive_url") and r.get("archive_note"):
+            archive += f'<div class="reason">{e(r["archive_note"])}</div>'
         tverdict = (r.get("title_match") or {}).get("verdict", "")
         body_rows.append(
             f'<tr class="row" data-status="{e(status)}" data-verdict="{e(tverdict)}" data-i="{i}" tabindex="0" aria-expanded="false">'

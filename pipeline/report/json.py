@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from .. import __version__
-from ..model import Finding, Result
+from ..model import Finding, Result, Status
 
 SCHEMA_VERSION = 1
 
@@ -42,6 +42,14 @@ def result_to_dict(r: Result) -> dict[str, Any]:
         "archive_note": r.archive_note,
         "candidates": [_plain(x) for x in c.candidates],
     }
+
+
+def _has_local_copy(r: Result) -> bool:
+    """A WARC copy of the source itself (see report.markdown.local_copy)."""
+    if r.check is None or not any(snap.kind == "local" for snap in r.snapshots):
+        return False
+    status = r.check.previous_status if r.check.status == Status.SKIPPED else r.check.status
+    return status in (Status.LIVE, Status.REDIRECTED)
 
 
 def _plain(value: Any) -> Any:
@@ -86,6 +94,7 @@ def report_dict(
             "by_verdict": verdicts,
             "confirmed_problems": sum(1 for r in results if r.check and r.check.confirmed),
             "archived": sum(1 for r in results if r.citation.archive_url),
+            "local_copies": sum(1 for r in results if _has_local_copy(r)),
         },
         "changes": changes or {},
         "exit_status": exit_status,

@@ -53,6 +53,7 @@ def summary(report: dict[str, Any]) -> str:
     lines = [f"## citewatch: {esc(report['article'].get('title') or report['name'])}", ""]
     lines.append(
         f"{s['citations']} citations, {s['with_url']} with a URL, {s['archived']} archived, "
+        f"{s.get('local_copies', 0)} local copies, "
         f"**{s['confirmed_problems']} confirmed problem(s)** — exit status {report.get('exit_status')}."
     )
     lines.append("")
@@ -102,6 +103,17 @@ def _verdict(m: dict | None) -> str:
     return v
 
 
+def local_copy(r: dict[str, Any]) -> str | None:
+    """Where in archive/ the WARC copy of the cited page is: one made by this run, or by the
+    check the cache still holds. Only when it holds the source (a live or redirected
+    answer); the WARC keeps error pages and bot walls too, as evidence, not as copies."""
+    check = r.get("check") or {}
+    status = check.get("previous_status") if r.get("status") == "skipped" else r.get("status")
+    if status not in ("live", "redirected"):
+        return None
+    return next((s["archive_url"] for s in r.get("snapshots") or [] if s.get("kind") == "local"), None)
+
+
 def render(report: dict[str, Any]) -> str:
     lines = [summary(report), "## Citations", ""]
     lines.append("| id | cited publisher · title | status | page title | title | date | publisher | archive |")
@@ -125,11 +137,11 @@ def render(report: dict[str, Any]) -> str:
         page_title = esc(page.get("title"))
         if r.get("verified_against") and r["verified_against"] != "live page":
             page_title += " *(from archive)*"
-        archive = (
-            link(r["archive_date"] or "snapshot", r["archive_url"])
-            if r.get("archive_url")
-            else esc(r.get("archive_note"))
-        )
+        archive = link(r["archive_date"] or "snapshot", r["archive_url"]) if r.get("archive_url") else ""
+        if not archive and local_copy(r):
+            archive = f"local copy `archive/{esc(local_copy(r))}`"
+        if not r.get("archive_url") and r.get("archive_note"):
+            archive += ("; " if archive else "") + esc(r["archive_note"])
         lines.append(
             f"| {esc(r['id'])} | {cited} | {status} | {page_title} | {_verdict(r.get('title_match'))} | "
             f"{_verdict(r.get('date_match'))} | {_verdict(r.get('publisher_match'))} | {archive} |"
