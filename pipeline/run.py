@@ -106,6 +106,8 @@ def changes_since(previous: dict[str, Any] | None, results: list[Result], newly_
         "confirmed_dead": [],
         "recovered": [],
         "newly_archived": [],
+        "retitled": [],
+        "previous_titles": {},
     }
     for r in results:
         if r.check is None or r.check.status == Status.SKIPPED:
@@ -122,7 +124,18 @@ def changes_since(previous: dict[str, Any] | None, results: list[Result], newly_
             out["recovered"].append(r.citation.id)
         if r.citation.url in newly_archived:
             out["newly_archived"].append(r.citation.id)
+        # a page that still answers under another headline: a correction, or a story rewritten
+        was = (old.get("page") or {}).get("title")
+        now = r.page.title if r.page else None
+        reached = ("live", "redirected")
+        if was and now and old_status in reached and r.check.status.value in reached and _words(was) != _words(now):
+            out["retitled"].append(r.citation.id)
+            out["previous_titles"][r.citation.id] = was
     return out
+
+
+def _words(title: str) -> list[str]:
+    return re.findall(r"\w+", title.casefold())
 
 
 def _write_reports(

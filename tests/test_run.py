@@ -161,6 +161,22 @@ def test_second_run_reports_changes_and_confirms(world, monkeypatch):
     assert junit.count("<failure") == 1
 
 
+def test_a_page_that_changed_its_headline_is_reported(world):
+    site, wayback, tmp = world
+    first = cli(*run_args(wayback, "post.md", "--no-wayback"))
+    assert first.exit_code == 0, first.output
+    site.routes["/live"] = html("A live story, corrected: the minister did not resign")
+    site.routes["/paid"] = html("A  PAID story!", body="Subscribe to continue reading. " + "words " * 100)
+    second = cli(*run_args(wayback, "post.md", "--no-wayback", "--force"))
+    assert second.exit_code == 0, second.output
+    changes = json.loads((tmp / "reports" / "post.json").read_text())["changes"]
+    assert changes["retitled"] == ["1"]  # spacing, case and punctuation are not a new headline
+    assert changes["previous_titles"] == {"1": "A live story"}
+    md = (tmp / "reports" / "post.md").read_text(encoding="utf-8")
+    assert "**Retitled**: {1} (was “A live story”)" in md
+    assert "<b>Retitled</b>: 1 (was “A live story”)" in (tmp / "reports" / "post.html").read_text(encoding="utf-8")
+
+
 def test_fail_on_verdicts(world, monkeypatch):
     site, wayback, tmp = world
     res = cli(*run_args(wayback, "post.md", "--fail-on", "blocked,title:mismatch", "--no-wayback"))

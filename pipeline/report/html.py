@@ -11,7 +11,7 @@ from html import escape
 from importlib import resources
 from typing import Any
 
-from .markdown import STATUS_ORDER, local_copy
+from .markdown import CHANGE_LABELS, STATUS_ORDER, local_copy, previous_title
 
 
 def e(value: Any) -> str:
@@ -112,6 +112,11 @@ def _evidence(r: dict) -> str:
     return f"<dl>{''.join(rows)}</dl>"
 
 
+def _changed(changes: dict[str, Any], key: str, citation_id: str) -> str:
+    was = previous_title(changes, key, citation_id)
+    return e(citation_id) + (f" (was “{e(was)}”)" if was else "")
+
+
 def render(report: dict[str, Any]) -> str:
     s = report["summary"]
     title = report["article"].get("title") or report["name"]
@@ -170,13 +175,8 @@ def render(report: dict[str, Any]) -> str:
     )
     changes = report.get("changes") or {}
     change_items = "".join(
-        f"<li><b>{e(label)}</b>: {e(', '.join(changes[key]))}</li>"
-        for key, label in (
-            ("newly_failing", "Newly failing"),
-            ("confirmed_dead", "Confirmed dead"),
-            ("recovered", "Recovered"),
-            ("newly_archived", "Newly archived"),
-        )
+        f"<li><b>{e(label)}</b>: {', '.join(_changed(changes, key, i) for i in changes[key])}</li>"
+        for key, label in CHANGE_LABELS.items()
         if changes.get(key)
     ) or (
         "<li>Nothing changed since the last run.</li>"

@@ -75,21 +75,20 @@ def summary(report: dict[str, Any]) -> str:
         lines.append("Verdicts — " + "; ".join(parts) + ".")
         lines.append("")
     changes = report.get("changes") or {}
-    labels = {
-        "newly_failing": "Newly failing",
-        "confirmed_dead": "Confirmed dead",
-        "recovered": "Recovered",
-        "newly_archived": "Newly archived",
-    }
     if report.get("changes") is not None:
         lines.append("### Since the last run")
-        if not any(changes.get(k) for k in labels):
+        if not any(changes.get(k) for k in CHANGE_LABELS):
             lines.append("Nothing changed." if changes.get("previous_run") else "First run: nothing to compare with.")
-        for key, label in labels.items():
+        for key, label in CHANGE_LABELS.items():
             if changes.get(key):
-                lines.append(f"- **{label}**: " + ", ".join(f"{{{esc(i)}}}" for i in changes[key]))
+                lines.append(f"- **{label}**: " + ", ".join(_changed(changes, key, i) for i in changes[key]))
         lines.append("")
     return "\n".join(lines)
+
+
+def _changed(changes: dict[str, Any], key: str, citation_id: str) -> str:
+    was = previous_title(changes, key, citation_id)
+    return f"{{{esc(citation_id)}}}" + (f" (was “{esc(was)}”)" if was else "")
 
 
 def _verdict(m: dict | None) -> str:
@@ -101,6 +100,20 @@ def _verdict(m: dict | None) -> str:
     if m.get("suggestion"):
         v += f" → {esc(m['suggestion'])}?"
     return v
+
+
+CHANGE_LABELS = {
+    "newly_failing": "Newly failing",
+    "confirmed_dead": "Confirmed dead",
+    "recovered": "Recovered",
+    "retitled": "Retitled",
+    "newly_archived": "Newly archived",
+}
+
+
+def previous_title(changes: dict[str, Any], key: str, citation_id: str) -> str | None:
+    """The old headline of a page in the "retitled" list of the changes since the last run."""
+    return (changes.get("previous_titles") or {}).get(citation_id) if key == "retitled" else None
 
 
 def local_copy(r: dict[str, Any]) -> str | None:
