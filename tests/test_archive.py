@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import random
 import subprocess
 import sys
 import time
@@ -346,7 +348,8 @@ import subprocess, sys, os
 os.chdir(sys.argv[1])
 bindir = os.path.dirname(sys.executable)
 subprocess.run([os.path.join(bindir, "wb-manager"), "init", "cw"], check=True, capture_output=True)
-subprocess.run([os.path.join(bindir, "wb-manager"), "add", "cw", sys.argv[2]], check=True, capture_output=True)
+warcs = sys.argv[2].split(os.pathsep)
+subprocess.run([os.path.join(bindir, "wb-manager"), "add", "cw", *warcs], check=True, capture_output=True)
 from pywb.apps.frontendapp import FrontEndApp
 from werkzeug.test import Client
 resp = Client(FrontEndApp()).get("/cw/" + sys.argv[3] + "id_/" + sys.argv[4])
@@ -373,6 +376,57 @@ def test_warc_replays_in_pywb(tmp_path, site):
     status, _, body = out.stdout.partition(b"@@REPLAY@@")[2].partition(b"\n")
     assert status == b"200 OK"
     assert b"<title>A live story</title>" in body
+
+
+def replay(work: Path, warcs: list[Path], timestamp: str, url: str) -> tuple[bytes, bytes]:
+    """(status line, body) of ``url`` at ``timestamp`` replayed by pywb from ``warcs``."""
+    work.mkdir()
+    # pywb runs in its own process: it brings gevent, which must not patch this test process
+    out = subprocess.run(
+        [sys.executable, "-c", PYWB_REPLAY, str(work), os.pathsep.join(map(str, warcs)), timestamp, url],
+        capture_output=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr.decode()[-2000:]
+    status, _, body = out.stdout.partition(b"@@REPLAY@@")[2].partition(b"\n")
+    return status, body
+
+
+def test_an_unchanged_page_is_stored_once_and_still_replays(tmp_path):
+    pytest.importorskip("pywb", reason="pywb is in the test extras; see README")
+    from pipeline.archive.warc import WarcArchive
+    from pipeline.model import Fetch
+
+    url = "https://news.example.com/2024/05/story"
+    words = random.Random(7).choices(["officials", "said", "talks", "would", "resume", "in", "May", "the"], k=8000)
+    same = b"<html><head><title>Same story</title></head><body>" + " ".join(words).encode() + b"</body></html>"
+
+    def copy(run_id: str, day: int, body: bytes):
+        warc = WarcArchive(tmp_path, run_id=run_id)
+        when = dt.datetime(2024, 5, day, 9, 0, tzinfo=dt.UTC)
+        snap = warc.write(
+            Fetch(
+                url=url,
+                final_url=url,
+                http_status=200,
+                headers={"content-type": "text/html"},
+                body=body,
+                started_at=when,
+            )
+        )
+        warc.close()
+        with open(warc.path, "rb") as f:
+            kinds = [r.rec_type for r in ArchiveIterator(f) if r.rec_type != "warcinfo"]
+        return warc.path, snap, kinds
+
+    first, snap1, kinds1 = copy("a", 1, same)
+    second, snap2, kinds2 = copy("b", 8, same)
+    third, _, kinds3 = copy("c", 15, same.replace(b"Same story", b"Changed story"))
+    assert kinds1 == ["response", "request"] and kinds2 == ["revisit", "request"] and kinds3 == ["response", "request"]
+    assert second.stat().st_size < first.stat().st_size / 3
+    assert snap2.archive_url == snap1.archive_url and "unchanged since 2024-05-01" in snap2.note
+    status, body = replay(tmp_path / "pywb", [first, second, third], "20240508090000", url)
+    assert status == b"200 OK" and b"<title>Same story</title>" in body
 
 
 def test_no_free_capture_slot_is_said(tmp_path, site, wayback):

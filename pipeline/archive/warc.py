@@ -6,15 +6,23 @@ stored headers drop Content-Encoding/Transfer-Encoding and carry the stored
 length; a body cut at the cap gets ``WARC-Truncated: length`` so replay tools
 know the copy is partial. Each record is its own gzip member, so a file cut
 short by an interrupted run is still readable up to its last whole record.
+
+A weekly job commits archive/, so a page that has not changed since an earlier copy
+is not stored again: the run writes a ``revisit`` record (WARC 1.1, identical payload
+digest) that points at that copy, as Heritrix and wget's ``--warc-dedup`` do. Replay
+tools such as pywb resolve it to the earlier record.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import io
 import json
 import os
 import threading
+from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -42,6 +50,7 @@ class WarcArchive:
         self._file = None
         self._writer: WARCWriter | None = None
         self.added: dict[str, dict] = {}
+        self._earlier: dict[str, list[dict]] | None = None  # the index as earlier runs left it
 
     def _open(self) -> WARCWriter:
         if self._writer is None:
@@ -52,6 +61,16 @@ class WarcArchive:
             )
             self._writer.write_record(info)
         return self._writer
+
+    def _same_copy(self, cited: str, digest: str, status: int) -> dict | None:
+        """The latest earlier copy of ``cited`` with this very payload, if its WARC is still there."""
+        if self._earlier is None:
+            self._earlier = load_index(self.root)
+        for entry in reversed(self._earlier.get(cited, [])):
+            if entry.get("digest") == digest and entry.get("http_status") == status and not entry.get("truncated"):
+                if entry.get("warc_date") and (self.root / entry["warc"]).is_file():
+                    return entry
+        return None
 
     def write(self, fetch: Fetch, check: LinkCheck | None = None) -> Snapshot | None:
         """Record the final response of ``fetch``; None if there was no response."""
@@ -65,20 +84,28 @@ class WarcArchive:
         req_headers = [("Host", parts.netloc)] + [(k, v) for k, v in fetch.request_headers.items()]
         resp_headers = [(k.title(), v) for k, v in fetch.headers.items() if k.lower() not in _HOP_BY_HOP]
         resp_headers.append(("Content-Length", str(len(fetch.body))))
-        status_line = f"{fetch.http_status} {fetch.reason_phrase or ''}".strip()
+        status_line = f"{fetch.http_status} {fetch.reason_phrase or _standard_phrase(fetch.http_status)}".strip()
+        http_headers = StatusAndHeaders(status_line, resp_headers, protocol=fetch.http_version)
+        digest = "sha1:" + base64.b32encode(hashlib.sha1(fetch.body).digest()).decode("ascii")
         with self._lock:
+            same = None if fetch.truncated else self._same_copy(fetch.url, digest, fetch.http_status)
             writer = self._open()
             extra = {"WARC-Date": warc_date}
-            if fetch.truncated:
-                extra["WARC-Truncated"] = "length"
-            resp = writer.create_warc_record(
-                url,
-                "response",
-                payload=io.BytesIO(fetch.body),
-                length=len(fetch.body),
-                http_headers=StatusAndHeaders(status_line, resp_headers, protocol=fetch.http_version),
-                warc_headers_dict=extra,
-            )
+            if same is not None:
+                resp = writer.create_revisit_record(
+                    url, digest, same["url"], same["warc_date"], http_headers=http_headers, warc_headers_dict=extra
+                )
+            else:
+                if fetch.truncated:
+                    extra["WARC-Truncated"] = "length"
+                resp = writer.create_warc_record(
+                    url,
+                    "response",
+                    payload=io.BytesIO(fetch.body),
+                    length=len(fetch.body),
+                    http_headers=http_headers,
+                    warc_headers_dict=extra,
+                )
             req = writer.create_warc_record(
                 url,
                 "request",
@@ -96,12 +123,26 @@ class WarcArchive:
                 "warc": str(self.path.relative_to(self.root)),
                 "offset": offset,
                 "timestamp": when.strftime("%Y%m%d%H%M%S"),
+                "warc_date": warc_date,
+                "digest": digest,
                 "http_status": fetch.http_status,
                 "truncated": fetch.truncated,
                 "bytes": len(fetch.body),
                 "status": check.status.value if check else None,
             }
+            if same is not None:  # the bytes are in the earlier record: that is the copy to open
+                entry["revisit_of"] = {"warc": same["warc"], "offset": same["offset"], "timestamp": same["timestamp"]}
             self.added[fetch.url] = entry
+        if same is not None:
+            since = dt.datetime.strptime(same["timestamp"], "%Y%m%d%H%M%S").strftime("%Y-%m-%d")
+            return Snapshot(
+                url=fetch.url,
+                archive_url=f"{same['warc']}#offset={same['offset']}",
+                timestamp=when,
+                kind="local",
+                http_status=fetch.http_status,
+                note=f"local WARC copy, unchanged since {since} (this run wrote a revisit record)",
+            )
         return Snapshot(
             url=fetch.url,
             archive_url=f"{entry['warc']}#offset={offset}",
@@ -125,6 +166,14 @@ class WarcArchive:
                 index[cited] = index[cited][-10:]
             write_atomic(self.index_path, json.dumps(index, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
             self.added = {}
+
+
+def _standard_phrase(code: int) -> str:
+    """A server may send no reason phrase; replay tools show "200 None" for a record without one."""
+    try:
+        return HTTPStatus(code).phrase
+    except ValueError:
+        return ""
 
 
 def load_index(root: str | Path) -> dict[str, list[dict]]:
