@@ -159,13 +159,18 @@ def test_dead_url_gets_the_closest_good_snapshot_and_is_verified_against_it(tmp_
     assert "url_status" not in cit.load(p).entry("2")
 
 
-def test_dead_confirmed_sets_url_status_dead(tmp_path, site, wayback):
-    p, _, dead = setup(tmp_path, site)
-    wayback.add_capture(dead, "20200420000000")
+def failed_before(tmp_path, url, status, reason):
+    """Three earlier failing checks over nine days: this run's failure will be confirmed."""
     history = History(tmp_path / "archive")
     for days in (9, 6, 3):
         at = (dt.datetime.now(dt.UTC) - dt.timedelta(days=days)).isoformat(timespec="seconds")
-        history.record(dead, {"at": at, "status": "dead", "reason": "HTTP 404 Not Found"})
+        history.record(url, {"at": at, "status": status, "reason": reason})
+
+
+def test_dead_confirmed_sets_url_status_dead(tmp_path, site, wayback):
+    p, _, dead = setup(tmp_path, site)
+    wayback.add_capture(dead, "20200420000000")
+    failed_before(tmp_path, dead, "dead", "HTTP 404 Not Found")
     outcome = do_run(tmp_path, p, wb_settings(wayback))
     assert by_id(outcome)["2"]["check"]["confirmed"]
     assert cit.load(p).entry("2")["url_status"] == "dead"
@@ -177,10 +182,7 @@ def test_a_confirmed_parked_domain_is_usurped_not_dead(tmp_path, site, wayback):
     p, _, gone = setup(tmp_path, site)
     site.routes["/gone-story"] = html("This domain is for sale!", body="<p>Make an offer on this domain today.</p>")
     wayback.add_capture(gone, "20200420000000")
-    history = History(tmp_path / "archive")
-    for days in (9, 6, 3):
-        at = (dt.datetime.now(dt.UTC) - dt.timedelta(days=days)).isoformat(timespec="seconds")
-        history.record(gone, {"at": at, "status": "soft-404", "reason": "the domain is parked or for sale"})
+    failed_before(tmp_path, gone, "soft-404", "the domain is parked or for sale")
     outcome = do_run(tmp_path, p, wb_settings(wayback))
     two = by_id(outcome)["2"]
     assert two["status"] == "soft-404" and two["check"]["confirmed"]

@@ -135,21 +135,13 @@ class WarcArchive:
             self.added[fetch.url] = entry
         if same is not None:
             since = dt.datetime.strptime(same["timestamp"], "%Y%m%d%H%M%S").strftime("%Y-%m-%d")
-            return Snapshot(
-                url=fetch.url,
-                archive_url=f"{same['warc']}#offset={same['offset']}",
-                timestamp=when,
-                kind="local",
-                http_status=fetch.http_status,
-                note=f"local WARC copy, unchanged since {since} (this run wrote a revisit record)",
-            )
+            where = f"{same['warc']}#offset={same['offset']}"
+            note = f"local WARC copy, unchanged since {since} (this run wrote a revisit record)"
+        else:
+            where = f"{entry['warc']}#offset={offset}"
+            note = "truncated copy (body capped)" if fetch.truncated else "local WARC copy"
         return Snapshot(
-            url=fetch.url,
-            archive_url=f"{entry['warc']}#offset={offset}",
-            timestamp=when,
-            kind="local",
-            http_status=fetch.http_status,
-            note="truncated copy (body capped)" if fetch.truncated else "local WARC copy",
+            url=fetch.url, archive_url=where, timestamp=when, kind="local", http_status=fetch.http_status, note=note
         )
 
     def close(self) -> None:
