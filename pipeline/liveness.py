@@ -205,10 +205,13 @@ def usurped(fetch: Fetch, signals: dict[str, str]) -> str | None:
         return f"{PARKED} (sent to {final.hostname})"
     if final.path.rstrip("/") == "/lander" and final.path != urlsplit(fetch.url).path:
         return f"{PARKED} (a registrar's landing page, {final.path})"
-    for label in ("title", "h1"):
+    short = len(signals["text"]) <= 1500
+    # a headline may well be "It works!"; a page title that says so, or a near-empty page
+    # whose only heading does, is a server's
+    for label in ("title", "h1") if short else ("title",):
         if _DEFAULT_PAGE.match(signals[label].strip()):
             return f"the site shows a placeholder page instead (“{signals[label][:80]}”)"
-    if len(signals["text"]) > 1500:
+    if not short:
         return None
     if _DOMAIN_FOR_SALE.search(signals["title"]) or _DOMAIN_FOR_SALE.search(signals["text"]):
         return PARKED

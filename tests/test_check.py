@@ -992,7 +992,14 @@ def test_a_redirect_to_a_domain_marketplace_is_a_lapsed_domain(site):
     assert check.reason == "the domain is parked or for sale (sent to www.hugedomains.com)"
 
 
-def test_an_article_about_domain_sales_is_live(site):
-    body = "<p>" + "Domain investors told us that buy this domain pages earn little. " * 40 + "</p>"
-    site.routes["/2019/story"] = html("The quiet business of parked domains", body=body)
+@pytest.mark.parametrize(
+    "title,body",
+    [
+        ("The quiet business of parked domains", "Domain investors told us that buy this domain pages earn little. "),
+        ("Vaccine trial: it works", "<h1>It works!</h1>" + "The trial met its goal, researchers said. "),
+    ],
+    ids=["about-domain-sales", "headline-it-works"],
+)
+def test_articles_that_only_sound_like_a_lapsed_domain_are_live(site, title, body):
+    site.routes["/2019/story"] = html(title, body="<p>" + body * 40 + "</p>")
     assert run(site.url("/2019/story")).status == Status.LIVE

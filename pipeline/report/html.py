@@ -11,7 +11,8 @@ from html import escape
 from importlib import resources
 from typing import Any
 
-from .markdown import CHANGE_LABELS, STATUS_ORDER, local_copy, previous_title
+from .json import local_copy
+from .markdown import CHANGE_LABELS, STATUS_ORDER, previous_title
 
 
 def e(value: Any) -> str:

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from .. import __version__
-from ..model import Finding, Result, Status
+from ..model import Finding, Result
 
 SCHEMA_VERSION = 1
 
@@ -44,12 +44,15 @@ def result_to_dict(r: Result) -> dict[str, Any]:
     }
 
 
-def _has_local_copy(r: Result) -> bool:
-    """A WARC copy of the source itself (see report.markdown.local_copy)."""
-    if r.check is None or not any(snap.kind == "local" for snap in r.snapshots):
-        return False
-    status = r.check.previous_status if r.check.status == Status.SKIPPED else r.check.status
-    return status in (Status.LIVE, Status.REDIRECTED)
+def local_copy(r: dict[str, Any]) -> str | None:
+    """Where in archive/ the WARC copy of a result's cited page is: one made by this run, or
+    by the check the cache still holds. Only when it holds the source (a live or redirected
+    answer); the WARC keeps error pages and bot walls too, as evidence, not as copies."""
+    check = r.get("check") or {}
+    status = check.get("previous_status") if r.get("status") == "skipped" else r.get("status")
+    if status not in ("live", "redirected"):
+        return None
+    return next((s["archive_url"] for s in r.get("snapshots") or [] if s.get("kind") == "local"), None)
 
 
 def _plain(value: Any) -> Any:
@@ -81,6 +84,7 @@ def report_dict(
         for key, m in (("title", r.title_match), ("date", r.date_match), ("publisher", r.publisher_match)):
             if m is not None:
                 verdicts[key][m.verdict] = verdicts[key].get(m.verdict, 0) + 1
+    result_dicts = [result_to_dict(r) for r in results]
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": f"citewatch {__version__}",
@@ -94,12 +98,12 @@ def report_dict(
             "by_verdict": verdicts,
             "confirmed_problems": sum(1 for r in results if r.check and r.check.confirmed),
             "archived": sum(1 for r in results if r.citation.archive_url),
-            "local_copies": sum(1 for r in results if _has_local_copy(r)),
+            "local_copies": sum(1 for r in result_dicts if local_copy(r)),
         },
         "changes": changes or {},
         "exit_status": exit_status,
         "notes": notes or [],
-        "results": [result_to_dict(r) for r in results],
+        "results": result_dicts,
         "findings": [f.to_dict() for f in findings or []],
     }
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .json import local_copy
+
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
 
 
@@ -114,17 +116,6 @@ CHANGE_LABELS = {
 def previous_title(changes: dict[str, Any], key: str, citation_id: str) -> str | None:
     """The old headline of a page in the "retitled" list of the changes since the last run."""
     return (changes.get("previous_titles") or {}).get(citation_id) if key == "retitled" else None
-
-
-def local_copy(r: dict[str, Any]) -> str | None:
-    """Where in archive/ the WARC copy of the cited page is: one made by this run, or by the
-    check the cache still holds. Only when it holds the source (a live or redirected
-    answer); the WARC keeps error pages and bot walls too, as evidence, not as copies."""
-    check = r.get("check") or {}
-    status = check.get("previous_status") if r.get("status") == "skipped" else r.get("status")
-    if status not in ("live", "redirected"):
-        return None
-    return next((s["archive_url"] for s in r.get("snapshots") or [] if s.get("kind") == "local"), None)
 
 
 def render(report: dict[str, Any]) -> str:
