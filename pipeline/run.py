@@ -128,7 +128,8 @@ def changes_since(previous: dict[str, Any] | None, results: list[Result], newly_
         was = (old.get("page") or {}).get("title")
         now = r.page.title if r.page else None
         reached = ("live", "redirected")
-        if was and now and old_status in reached and r.check.status.value in reached and _words(was) != _words(now):
+        was_reached = (old_check.get("previous_status") if old_status == "skipped" else old_status) in reached
+        if was and now and was_reached and r.check.status.value in reached and _words(was) != _words(now):
             out["retitled"].append(r.citation.id)
             out["previous_titles"][r.citation.id] = was
     return out
