@@ -10,6 +10,7 @@ from pipeline.footnotes import ArticleError, parse_article
 from pipeline.model import PartialDate
 
 from .conftest import EXAMPLE, FIXTURES
+from .docx import field_link, link, make_docx, para, ref, run
 
 ARTICLES = FIXTURES / "articles"
 
@@ -300,7 +301,8 @@ def test_google_docs_export_footnotes_cite_the_address_not_googles_redirect():
 @pytest.mark.parametrize(
     "name,data,message",
     [
-        ("draft.docx", b"PK\x03\x04" + b"\x00" * 100, "a word-processor file; save it as a web page (.htm) or as text"),
+        ("draft.docx", b"PK\x03\x04" + b"\x00" * 100, "not a readable Word file"),
+        ("draft.odt", b"PK\x03\x04" + b"\x00" * 100, "a word-processor file citewatch cannot read; save it as .docx"),
         ("draft.pdf", b"%PDF-1.7\n%\xe2\xe3\n" + b"\x00" * 100, "a PDF; export the article as a web page"),
         ("image.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "looks like a binary file"),
     ],
@@ -382,3 +384,91 @@ def test_html_with_typed_notes_and_bare_superscripts():
     assert "rights reserved" not in notes["5"].raw  # the footer is not part of the last note
     assert [(m.id, m.line) for m in a.markers] == [("1", 6), ("2", 6), ("3", 6), ("4", 8)]
     assert set(codes(a, "note-not-cited")) == {"5"}
+
+
+def test_word_document_footnotes_and_endnotes(tmp_path):
+    """Notes take the numbers Word shows (footnotes by first citation, endnotes i, ii, …),
+    links their addresses from the part's relationships or from a HYPERLINK field."""
+    path = make_docx(
+        tmp_path / "draft.docx",
+        [
+            para(run("Deal signed after a year of talks"), style="Title"),
+            para(
+                run("Officials confirmed the deal."), ref("footnote", 7), run(" Critics objected."), ref("footnote", 3)
+            ),
+            para(run("The minister disagreed."), ref("footnote", 9), run(" Background."), ref("endnote", 2)),
+        ],
+        footnotes={
+            3: run("BBC News, ") + link("rId5", "Critics attack rushed deal") + run(", 13 March 2023."),
+            7: run("Reuters, “Deal signed in Geneva,” 12 March 2023, ") + link("rId4", "reuters.com") + run("."),
+            9: run("Ibid."),
+            12: run("Financial Times, “Markets shrug,” 2023, ")
+            + field_link("https://www.ft.com/content/abc-123", "FT"),
+        },
+        endnotes={2: run("Le Monde, « Un accord contesté », 15 mars 2023, https://www.lemonde.fr/x.html")},
+        links={
+            "rId4": "https://www.reuters.com/world/deal-2023-03-12/",
+            "rId5": "https://www.bbc.co.uk/news/world-123456",
+        },
+    )
+    a = parse_article(path)
+    assert a.format == "docx" and a.title == "Deal signed after a year of talks"
+    notes = {n.id: n for n in a.notes}
+    assert list(notes) == ["1", "2", "3", "4", "i"]
+    assert notes["1"].publisher == "Reuters" and notes["1"].title == "Deal signed in Geneva"
+    assert notes["1"].urls == ["https://www.reuters.com/world/deal-2023-03-12/"]
+    assert notes["1"].date == PartialDate(2023, 3, 12)
+    assert notes["2"].title == "Critics attack rushed deal"  # from the words that link it
+    assert notes["2"].urls == ["https://www.bbc.co.uk/news/world-123456"]
+    assert codes(a, "ibid")["3"].related == "2"
+    assert notes["4"].urls == ["https://www.ft.com/content/abc-123"]
+    assert set(codes(a, "note-not-cited")) == {"4"}  # a note whose reference was deleted
+    assert notes["i"].urls == ["https://www.lemonde.fr/x.html"]
+    assert [m.id for m in a.markers] == ["1", "2", "3", "i"]
+
+
+def test_word_document_without_a_title_style_uses_its_properties(tmp_path):
+    path = make_docx(
+        tmp_path / "memo.docx",
+        [para(run("Body text."), ref("footnote", 1))],
+        footnotes={1: run("AP, “A story,” 2022, https://apnews.com/article/x")},
+        title="Memo on sources",
+    )
+    a = parse_article(path)
+    assert a.title == "Memo on sources" and [n.id for n in a.notes] == ["1"]
+
+
+def test_extract_reads_a_word_document_end_to_end(workdir):
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    make_docx(
+        workdir / "draft.docx",
+        [para(run("Claim."), ref("footnote", 2))],
+        footnotes={2: run("Reuters, “Deal signed,” 12 March 2023, ") + link("rId1", "link")},
+        links={"rId1": "https://www.reuters.com/world/deal/"},
+    )
+    res = CliRunner().invoke(main, ["extract", "draft.docx", "-o", "c.yaml"], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert "1 notes (docx), 1 body markers" in res.output
+    text = (workdir / "c.yaml").read_text(encoding="utf-8")
+    assert 'id: "1"' in text and "url: https://www.reuters.com/world/deal/" in text
+
+
+@pytest.mark.parametrize(
+    "parts,message",
+    [
+        ({"word/styles.xml": "<x/>"}, "no word/document.xml: not a Word document"),
+        ({"word/document.xml": "<w:document><unclosed>"}, "word/document.xml is not well-formed XML"),
+    ],
+)
+def test_broken_word_files_get_one_line(tmp_path, parts, message):
+    import zipfile
+
+    path = tmp_path / "broken.docx"
+    with zipfile.ZipFile(path, "w") as z:
+        for name, xml in parts.items():
+            z.writestr(name, xml)
+    with pytest.raises(ArticleError, match=re.escape(f"{path}: {message}")):
+        parse_article(path)

@@ -76,8 +76,10 @@ def read_article(path: str | Path) -> str:
             if not text.strip():
                 raise ArticleError(f"{path}: the file is empty")
             return text
-    if data.startswith(b"PK\x03\x04") and path.suffix.lower() in (".docx", ".odt", ".pages"):
-        raise ArticleError(f"{path}: a word-processor file; save it as a web page (.htm) or as text, and give that")
+    if data.startswith(b"PK\x03\x04") and path.suffix.lower() in (".docx", ".odt", ".pages", ".doc"):
+        raise ArticleError(
+            f"{path}: a word-processor file citewatch cannot read; save it as .docx, as a web page (.htm) or as text"
+        )
     if data.startswith(b"%PDF-"):
         raise ArticleError(f"{path}: a PDF; export the article as a web page (.htm), Markdown or text")
     if b"\x00" in data[:8192]:
@@ -94,13 +96,30 @@ def read_article(path: str | Path) -> str:
     return str(best)
 
 
+def _is_word_file(path: Path) -> bool:
+    try:
+        with path.open("rb") as f:
+            return f.read(4) == b"PK\x03\x04" and path.suffix.lower() in (".docx", ".docm", ".dotx")
+    except OSError:
+        return False  # read_article says what is wrong with it
+
+
 def parse_article(path: str | Path, fmt: str | None = None, content: str | None = None) -> Article:
     path = Path(path)
-    content = read_article(path) if content is None else content
-    fmt = fmt or detect_format(path, content)
-    if fmt not in FORMATS:
-        raise ArticleError(f"{path}: unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
-    notes, markers, title = import_module(FORMATS[fmt], __name__).parse(content)
+    if content is None and fmt in (None, "docx") and _is_word_file(path):
+        from . import docx
+
+        try:
+            notes, markers, title = docx.parse(str(path))
+        except docx.NotAWordFile as e:
+            raise ArticleError(f"{path}: {e}") from None
+        fmt = "docx"
+    else:
+        content = read_article(path) if content is None else content
+        fmt = fmt or detect_format(path, content)
+        if fmt not in FORMATS:
+            raise ArticleError(f"{path}: unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
+        notes, markers, title = import_module(FORMATS[fmt], __name__).parse(content)
     article = Article(source=str(path), format=fmt, title=title, notes=notes, markers=markers)
     article.findings = cross_check(notes, markers)
     return article
