@@ -30,12 +30,16 @@ class NotAWordFile(ValueError):
     """The file is not a readable .docx; the message says what is wrong with it."""
 
 
+_ROMAN = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"), (40, "xl"),
+          (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))  # fmt: skip
+
+
 def _roman(n: int) -> str:
+    """Word's default endnote numbering: i, ii, iii, iv, …"""
     out = ""
-    for value, digits in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"),
-                          (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):  # fmt: skip
-        while n >= value:
-            out, n = out + digits, n - value
+    for value, digits in _ROMAN:
+        count, n = divmod(n, value)
+        out += digits * count
     return out
 
 
