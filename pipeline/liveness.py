@@ -427,7 +427,8 @@ def same_as_probe(fetch: Fetch, signals: dict[str, str], probe: Fetch) -> bool:
     return fuzz.ratio(signals["text"][:3000], other["text"][:3000]) >= 90
 
 
-def _phrase(code: int) -> str:
+def status_phrase(code: int) -> str:
+    """The standard reason phrase, for an answer whose server sent none."""
     try:
         return HTTPStatus(code).phrase
     except ValueError:
@@ -476,7 +477,7 @@ def classify(fetch: Fetch, probe: Fetch | None = None, signals: dict[str, str] |
         check.reason = (fetch.error_reason or fetch.error) + tries
         return check
     code = fetch.http_status or 0
-    phrase = f"HTTP {code} {fetch.reason_phrase or _phrase(code)}".strip()
+    phrase = f"HTTP {code} {fetch.reason_phrase or status_phrase(code)}".strip()
     wall = bot_wall(fetch, len(signals["text"]) if signals is not None and fetch.http_status == 200 else None)
     if wall:
         check.status, check.reason = Status.BLOCKED, f"{wall} (HTTP {code})"

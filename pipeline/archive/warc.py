@@ -22,7 +22,6 @@ import io
 import json
 import os
 import threading
-from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -31,6 +30,7 @@ from warcio.warcwriter import WARCWriter
 
 from .. import __version__
 from ..files import write_atomic
+from ..liveness import status_phrase
 from ..model import Fetch, LinkCheck, Snapshot
 
 _HOP_BY_HOP = {"content-encoding", "transfer-encoding", "content-length", "connection", "keep-alive"}
@@ -84,7 +84,7 @@ class WarcArchive:
         req_headers = [("Host", parts.netloc)] + [(k, v) for k, v in fetch.request_headers.items()]
         resp_headers = [(k.title(), v) for k, v in fetch.headers.items() if k.lower() not in _HOP_BY_HOP]
         resp_headers.append(("Content-Length", str(len(fetch.body))))
-        status_line = f"{fetch.http_status} {fetch.reason_phrase or _standard_phrase(fetch.http_status)}".strip()
+        status_line = f"{fetch.http_status} {fetch.reason_phrase or status_phrase(fetch.http_status)}".strip()
         http_headers = StatusAndHeaders(status_line, resp_headers, protocol=fetch.http_version)
         digest = "sha1:" + base64.b32encode(hashlib.sha1(fetch.body).digest()).decode("ascii")
         with self._lock:
@@ -158,14 +158,6 @@ class WarcArchive:
                 index[cited] = index[cited][-10:]
             write_atomic(self.index_path, json.dumps(index, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
             self.added = {}
-
-
-def _standard_phrase(code: int) -> str:
-    """A server may send no reason phrase; replay tools show "200 None" for a record without one."""
-    try:
-        return HTTPStatus(code).phrase
-    except ValueError:
-        return ""
 
 
 def load_index(root: str | Path) -> dict[str, list[dict]]:
