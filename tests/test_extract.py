@@ -472,3 +472,21 @@ def test_broken_word_files_get_one_line(tmp_path, parts, message):
             z.writestr(name, xml)
     with pytest.raises(ArticleError, match=re.escape(f"{path}: {message}")):
         parse_article(path)
+
+
+def test_html_note_list_cited_by_bare_superscripts(tmp_path):
+    path = tmp_path / "list.html"
+    path.write_text(
+        "<html><body><h1>Deal signed</h1>\n"
+        "<p>Officials confirmed the deal.<sup>1</sup> Critics objected.<sup>[2,3]</sup> It is 40 km<sup>2</sup>.</p>\n"
+        "<h2>Notes</h2>\n<ol>\n"
+        '<li>Reuters, "Deal signed in Geneva", 12 March 2023, https://www.reuters.com/world/deal/</li>\n'
+        '<li>BBC News, "Critics attack rushed deal", 13 March 2023.</li>\n'
+        "<li>Ibid.</li>\n<li>AP, \"Never cited\", 2023.</li>\n</ol></body></html>\n",
+        encoding="utf-8",
+    )
+    a = parse_article(path)
+    assert [n.id for n in a.notes] == ["1", "2", "3", "4"]
+    # km² reads as a citation of note 2 too: a bare superscript number cannot be told apart
+    assert [(m.id, m.line) for m in a.markers] == [("1", 2), ("2", 2), ("3", 2), ("2", 2)]
+    assert set(codes(a, "note-not-cited")) == {"4"}

@@ -226,8 +226,20 @@ def parse(text: str) -> tuple[list[Note], list[Marker], str | None]:
         target = a["href"][1:]
         if target in id_to_note:
             markers.append(Marker(id_to_note[target], a.sourceline))
-
+    if not markers:  # a note list under a heading, cited by bare <sup>1</sup>, not by links
+        markers = _bare_superscripts(soup, in_notes)
     return notes, markers, title
+
+
+def _bare_superscripts(soup: BeautifulSoup, in_notes: set[int]) -> list[Marker]:
+    markers = []
+    for sup in soup.find_all("sup"):
+        if id(sup) in in_notes or sup.find("a", href=True):
+            continue
+        group = sup.get_text("", strip=True).strip("[]")
+        if re.fullmatch(r"\d{1,4}(?:\s*[,\u2013-]\s*\d{1,4})*", group):
+            markers.extend(Marker(i, sup.sourceline) for i in plain_text.expand_markers(group))
+    return markers
 
 
 def _title(soup: BeautifulSoup) -> str | None:

@@ -46,7 +46,8 @@ def _notes_start(lines: list[str]) -> tuple[int, bool] | None:
     return None
 
 
-def _expand(group: str) -> list[str]:
+def expand_markers(group: str) -> list[str]:
+    """ "3", "3, 5", "3–5" → the note numbers they cite."""
     ids: list[str] = []
     for part in re.split(r"\s*,\s*", group):
         bounds = re.split(r"\s*[\u2013-]\s*", part)
@@ -62,7 +63,7 @@ def body_markers(lines: list[str], first_line: int = 1) -> list[Marker]:
     for n, line in enumerate(lines, start=first_line):
         for m in _BODY_MARKER.finditer(line):
             group = m.group(1) or m.group(2) or m.group(3)
-            markers.extend(Marker(i, n) for i in _expand(group))
+            markers.extend(Marker(i, n) for i in expand_markers(group))
         for m in _SUPERSCRIPT_RUN.finditer(line):
             markers.append(Marker(str(int(m.group(0).translate(_SUPERSCRIPT))), n))
     return markers
