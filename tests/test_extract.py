@@ -302,7 +302,8 @@ def test_google_docs_export_footnotes_cite_the_address_not_googles_redirect():
     "name,data,message",
     [
         ("draft.docx", b"PK\x03\x04" + b"\x00" * 100, "not a readable Word file"),
-        ("draft.odt", b"PK\x03\x04" + b"\x00" * 100, "a word-processor file citewatch cannot read; save it as .docx"),
+        ("draft.odt", b"PK\x03\x04" + b"\x00" * 100, "not a readable OpenDocument file"),
+        ("draft.pages", b"PK\x03\x04" + b"\x00" * 100, "a word-processor file citewatch cannot read; save it as .docx"),
         ("draft.pdf", b"%PDF-1.7\n%\xe2\xe3\n" + b"\x00" * 100, "a PDF; export the article as a web page"),
         ("image.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "looks like a binary file"),
     ],
@@ -482,7 +483,7 @@ def test_html_note_list_cited_by_bare_superscripts(tmp_path):
         "<h2>Notes</h2>\n<ol>\n"
         '<li>Reuters, "Deal signed in Geneva", 12 March 2023, https://www.reuters.com/world/deal/</li>\n'
         '<li>BBC News, "Critics attack rushed deal", 13 March 2023.</li>\n'
-        "<li>Ibid.</li>\n<li>AP, \"Never cited\", 2023.</li>\n</ol></body></html>\n",
+        '<li>Ibid.</li>\n<li>AP, "Never cited", 2023.</li>\n</ol></body></html>\n',
         encoding="utf-8",
     )
     a = parse_article(path)
@@ -490,3 +491,32 @@ def test_html_note_list_cited_by_bare_superscripts(tmp_path):
     # km² reads as a citation of note 2 too: a bare superscript number cannot be told apart
     assert [(m.id, m.line) for m in a.markers] == [("1", 2), ("2", 2), ("3", 2), ("2", 2)]
     assert set(codes(a, "note-not-cited")) == {"4"}
+
+
+ODT_CONTENT = """<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+ xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:xlink="http://www.w3.org/1999/xlink"
+ office:version="1.3"><office:body><office:text>
+<text:h text:outline-level="1">Deal signed after a year of talks</text:h>
+<text:p>Officials confirmed the deal.<text:note text:id="ftn1" text:note-class="footnote"><text:note-citation>1</text:note-citation><text:note-body><text:p>Reuters, “Deal signed in Geneva,” 12<text:s/>March 2023, <text:a xlink:type="simple" xlink:href="https://www.reuters.com/world/deal-2023-03-12/">reuters.com</text:a>.</text:p></text:note-body></text:note> Critics objected.<text:note text:id="ftn2" text:note-class="footnote"><text:note-citation>2</text:note-citation><text:note-body><text:p>BBC News, <text:a xlink:type="simple" xlink:href="https://www.bbc.co.uk/news/world-123456">Critics attack rushed deal</text:a>, 13 March 2023.</text:p></text:note-body></text:note> Background.<text:note text:id="edn1" text:note-class="endnote"><text:note-citation>i</text:note-citation><text:note-body><text:p>Ibid.</text:p></text:note-body></text:note></text:p>
+</office:text></office:body></office:document-content>
+"""
+
+
+def test_opendocument_notes(tmp_path):
+    """LibreOffice's and Google Docs' .odt: notes sit where they are cited, with their numbers."""
+    import zipfile
+
+    path = tmp_path / "draft.odt"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        z.writestr("content.xml", ODT_CONTENT)
+    a = parse_article(path)
+    assert a.format == "odt" and a.title == "Deal signed after a year of talks"
+    notes = {n.id: n for n in a.notes}
+    assert list(notes) == ["1", "2", "i"]
+    assert notes["1"].publisher == "Reuters" and notes["1"].date == PartialDate(2023, 3, 12)
+    assert notes["1"].urls == ["https://www.reuters.com/world/deal-2023-03-12/"]
+    assert notes["2"].title == "Critics attack rushed deal"
+    assert codes(a, "ibid")["i"].related == "2"
+    assert [m.id for m in a.markers] == ["1", "2", "i"] and not codes(a, "note-not-cited")

@@ -76,14 +76,14 @@ def read_article(path: str | Path) -> str:
             if not text.strip():
                 raise ArticleError(f"{path}: the file is empty")
             return text
-    if data.startswith(b"PK\x03\x04") and path.suffix.lower() in (".docx", ".odt", ".pages", ".doc"):
+    if data.startswith(b"PK\x03\x04") and path.suffix.lower() in (".pages", ".doc", ".rtf"):
         raise ArticleError(
             f"{path}: a word-processor file citewatch cannot read; save it as .docx, as a web page (.htm) or as text"
         )
     if data.startswith(b"%PDF-"):
         raise ArticleError(f"{path}: a PDF; export the article as a web page (.htm), Markdown or text")
     if b"\x00" in data[:8192]:
-        raise ArticleError(f"{path}: looks like a binary file, not an article (txt, md or html)")
+        raise ArticleError(f"{path}: looks like a binary file, not an article (txt, md, html, docx or odt)")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -96,24 +96,30 @@ def read_article(path: str | Path) -> str:
     return str(best)
 
 
-def _is_word_file(path: Path) -> bool:
+_OFFICE = {".docx": "docx", ".docm": "docx", ".dotx": "docx", ".odt": "odt"}
+
+
+def _office_format(path: Path) -> str | None:
+    """docx or odt for a word-processor file citewatch reads, else None."""
     try:
         with path.open("rb") as f:
-            return f.read(4) == b"PK\x03\x04" and path.suffix.lower() in (".docx", ".docm", ".dotx")
+            return _OFFICE.get(path.suffix.lower()) if f.read(4) == b"PK\x03\x04" else None
     except OSError:
-        return False  # read_article says what is wrong with it
+        return None  # read_article says what is wrong with it
 
 
 def parse_article(path: str | Path, fmt: str | None = None, content: str | None = None) -> Article:
     path = Path(path)
-    if content is None and fmt in (None, "docx") and _is_word_file(path):
-        from . import docx
+    office = _office_format(path) if content is None and fmt in (None, "docx", "odt") else None
+    if office:
+        from . import office as word_processor
 
+        parse = word_processor.parse_docx if office == "docx" else word_processor.parse_odt
         try:
-            notes, markers, title = docx.parse(str(path))
-        except docx.NotAWordFile as e:
+            notes, markers, title = parse(str(path))
+        except word_processor.NotAWordFile as e:
             raise ArticleError(f"{path}: {e}") from None
-        fmt = "docx"
+        fmt = office
     else:
         content = read_article(path) if content is None else content
         fmt = fmt or detect_format(path, content)

@@ -1,12 +1,18 @@
-"""Word documents (.docx): footnotes and endnotes as Word keeps them.
+"""Word-processor files: footnotes and endnotes as Word (.docx) and LibreOffice or Google
+Docs' OpenDocument export (.odt) keep them.
 
-Editors hand drafts over as Word files, and saving one as a web page first loses nothing
-but time. A .docx is a zip of XML parts: the body (``word/document.xml``) marks each note
-with ``<w:footnoteReference w:id=…>``, the notes are in ``word/footnotes.xml`` (and
-``endnotes.xml``), and a link in a note is a ``<w:hyperlink r:id=…>`` whose address is in
-the part's relationships, or an older ``HYPERLINK "…"`` field. Notes take the numbers
-Word shows: footnotes 1, 2, 3… and endnotes i, ii, iii… in the order the body cites them.
-A Word file has no lines, so findings name the footnote only.
+Editors hand drafts over as such files, and saving one as a web page first loses nothing
+but time. Both are zips of XML parts, read here with the standard library.
+
+- .docx: the body (``word/document.xml``) marks each note with
+  ``<w:footnoteReference w:id=…>``, the notes are in ``word/footnotes.xml`` (and
+  ``endnotes.xml``), and a link in a note is a ``<w:hyperlink r:id=…>`` whose address is in
+  the part's relationships, or an older ``HYPERLINK "…"`` field. Notes take the numbers
+  Word shows: footnotes 1, 2, 3… and endnotes i, ii, iii… in the order the body cites them.
+- .odt: each note sits where it is cited (``<text:note>`` in ``content.xml``), with the
+  number the editor shows in ``<text:note-citation>``; links are ``<text:a xlink:href>``.
+
+These files have no lines, so findings name the footnote only.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ MAX_PART = 50_000_000  # bytes of XML in one part: a real article's notes are a 
 
 
 class NotAWordFile(ValueError):
-    """The file is not a readable .docx; the message says what is wrong with it."""
+    """The file is not a readable .docx or .odt; the message says what is wrong with it."""
 
 
 _ROMAN = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"), (40, "xl"),
@@ -134,12 +140,15 @@ def _title(z: zipfile.ZipFile, body: ElementTree.Element) -> str | None:
     return None
 
 
-def parse(path: str) -> tuple[list[Note], list[Marker], str | None]:
+def _open(path: str, kind: str) -> zipfile.ZipFile:
     try:
-        z = zipfile.ZipFile(path)
+        return zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as e:
-        raise NotAWordFile(f"not a readable Word file ({e})") from None
-    with z:
+        raise NotAWordFile(f"not a readable {kind} file ({e})") from None
+
+
+def parse_docx(path: str) -> tuple[list[Note], list[Marker], str | None]:
+    with _open(path, "Word") as z:
         body = _part(z, "word/document.xml")
         if body is None:
             raise NotAWordFile("no word/document.xml: not a Word document")
@@ -160,3 +169,63 @@ def parse(path: str) -> tuple[list[Note], list[Marker], str | None]:
                 raw, link_text = _text(defined[wid], links)
                 notes.append(parse_note(shown[wid], raw, None, link_text))
         return notes, markers, _title(z, body)
+
+
+TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+_XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+_ODT_TITLE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}meta/{http://purl.org/dc/elements/1.1/}title"
+
+
+def _odt_text(element: ElementTree.Element) -> tuple[str, dict[str, str]]:
+    out: list[str] = []
+    link_text: dict[str, str] = {}
+
+    def walk(node: ElementTree.Element) -> None:
+        out.append(node.text or "")
+        for child in node:
+            if child.tag == f"{TEXT}note":
+                pass  # a note inside the text is not part of it
+            elif child.tag in (f"{TEXT}s", f"{TEXT}tab", f"{TEXT}line-break"):
+                out.append(" ")
+            elif child.tag == f"{TEXT}a" and child.get(_XLINK_HREF, "").startswith(("http://", "https://")):
+                start = len(out)
+                walk(child)
+                url, words = child.get(_XLINK_HREF, ""), "".join(out[start:]).strip()
+                link_text.setdefault(url, words)
+                if url not in words:
+                    out.append(f" {url}")
+            else:
+                walk(child)
+                if child.tag in (f"{TEXT}p", f"{TEXT}h"):
+                    out.append(" ")
+            out.append(child.tail or "")
+
+    walk(element)
+    return " ".join("".join(out).split()), link_text
+
+
+def parse_odt(path: str) -> tuple[list[Note], list[Marker], str | None]:
+    with _open(path, "OpenDocument") as z:
+        content = _part(z, "content.xml")
+        if content is None:
+            raise NotAWordFile("no content.xml: not an OpenDocument text")
+        notes: list[Note] = []
+        markers: list[Marker] = []
+        for note in content.iter(f"{TEXT}note"):
+            citation = note.find(f"{TEXT}note-citation")
+            body = note.find(f"{TEXT}note-body")
+            number = (citation.text or "").strip() if citation is not None else ""
+            if not number or body is None:
+                continue
+            markers.append(Marker(number))
+            raw, link_text = _odt_text(body)
+            notes.append(parse_note(number, raw, None, link_text))
+        title = None
+        meta = _part(z, "meta.xml")
+        found = meta.find(_ODT_TITLE) if meta is not None else None
+        if found is not None and (found.text or "").strip():
+            title = found.text.strip()
+        heading = next(content.iter(f"{TEXT}h"), None)
+        if title is None and heading is not None:
+            title = _odt_text(heading)[0] or None
+        return notes, markers, title
