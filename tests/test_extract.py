@@ -311,6 +311,11 @@ def test_google_docs_export_footnotes_cite_the_address_not_googles_redirect():
 def test_files_that_are_not_articles_say_what_to_do(tmp_path, name, data, message):
     path = tmp_path / name
     path.write_bytes(data)
+    refused(path, message)
+
+
+def refused(path, message):
+    """The article is not read, and the one-line error names the file and says why."""
     with pytest.raises(ArticleError, match=re.escape(f"{path}: {message}")):
         parse_article(path)
 
@@ -471,8 +476,7 @@ def test_broken_word_files_get_one_line(tmp_path, parts, message):
     with zipfile.ZipFile(path, "w") as z:
         for name, xml in parts.items():
             z.writestr(name, xml)
-    with pytest.raises(ArticleError, match=re.escape(f"{path}: {message}")):
-        parse_article(path)
+    refused(path, message)
 
 
 def test_html_note_list_cited_by_bare_superscripts(tmp_path):

@@ -147,11 +147,16 @@ def _open(path: str, kind: str) -> zipfile.ZipFile:
         raise NotAWordFile(f"not a readable {kind} file ({e})") from None
 
 
+def _main_part(z: zipfile.ZipFile, name: str, what: str) -> ElementTree.Element:
+    part = _part(z, name)
+    if part is None:
+        raise NotAWordFile(f"no {name}: not {what}")
+    return part
+
+
 def parse_docx(path: str) -> tuple[list[Note], list[Marker], str | None]:
     with _open(path, "Word") as z:
-        body = _part(z, "word/document.xml")
-        if body is None:
-            raise NotAWordFile("no word/document.xml: not a Word document")
+        body = _main_part(z, "word/document.xml", "a Word document")
         notes: list[Note] = []
         markers: list[Marker] = []
         for kind, number in (("footnote", str), ("endnote", _roman)):
@@ -206,9 +211,7 @@ def _odt_text(element: ElementTree.Element) -> tuple[str, dict[str, str]]:
 
 def parse_odt(path: str) -> tuple[list[Note], list[Marker], str | None]:
     with _open(path, "OpenDocument") as z:
-        content = _part(z, "content.xml")
-        if content is None:
-            raise NotAWordFile("no content.xml: not an OpenDocument text")
+        content = _main_part(z, "content.xml", "an OpenDocument text")
         notes: list[Note] = []
         markers: list[Marker] = []
         for note in content.iter(f"{TEXT}note"):
