@@ -279,7 +279,7 @@ class Snapshot:
     url: str
     archive_url: str
     timestamp: dt.datetime
-    kind: str  # wayback | local
+    kind: str  # wayback | archive (another archive the footnote cites) | local
     http_status: int | None = None
     note: str | None = None
 

@@ -17,7 +17,7 @@ from warcio.archiveiterator import ArchiveIterator
 from pipeline import citations as cit
 from pipeline.archive.history import History
 from pipeline.archive.stage import ArchiveSettings
-from pipeline.archive.wayback import Pending, WaybackClient, WaybackSettings
+from pipeline.archive.wayback import Pending, WaybackClient, WaybackSettings, cited_copy
 from pipeline.run import Job, RunSettings, run
 
 from .conftest import check_settings
@@ -493,3 +493,58 @@ def test_the_report_names_local_copies_of_sources_not_of_error_pages(tmp_path, s
     assert again["status"] == "skipped" and "fresh" in again["reason"]
     assert [s["archive_url"] for s in again["snapshots"] if s["kind"] == "local"] == [copy]
     assert second.reports[0].report["summary"]["local_copies"] == 1
+
+
+@pytest.mark.parametrize(
+    "url,original,date",
+    [
+        (
+            "https://web.archive.org/web/20200105123000/https://example.com/story",
+            "https://example.com/story",
+            dt.date(2020, 1, 5),
+        ),
+        ("http://archive.org/web/2019id_/http://example.com/a?b=1", "http://example.com/a?b=1", None),
+        ("https://web.archive.org/web/20200105/https://example.com/s", "https://example.com/s", dt.date(2020, 1, 5)),
+        (
+            "https://archive.ph/20230314101010/https://x.com/user/status/1",
+            "https://x.com/user/status/1",
+            dt.date(2023, 3, 14),
+        ),
+        ("https://archive.ph/AbC12", "https://archive.ph/AbC12", None),
+        ("https://perma.cc/ABCD-1234", "https://perma.cc/ABCD-1234", None),
+        ("https://ghostarchive.org/archive/Xy9Zq", "https://ghostarchive.org/archive/Xy9Zq", None),
+    ],
+)
+def test_a_cited_archive_address_is_recognised(url, original, date):
+    snapshot, dated = cited_copy(url)
+    assert snapshot.archive_url == url and snapshot.url == original
+    assert dated == (date is not None)
+    if date:
+        assert snapshot.timestamp.date() == date
+
+
+@pytest.mark.parametrize(
+    "url", ["https://example.com/web/2020/story", "https://archive.org/details/some-book", "https://www.archive.org/"]
+)
+def test_ordinary_addresses_are_not_archived_copies(url):
+    assert cited_copy(url) is None
+
+
+def test_a_footnote_citing_a_wayback_copy_is_not_looked_up_or_captured_again(tmp_path, site, wayback):
+    copy = f"http://web.archive.org:{site.port}/web/20200105123000/https://example.com/deleted-post"
+    site.routes["/web/20200105123000/https://example.com/deleted-post"] = html("A deleted post, as archived")
+    p = tmp_path / "citations.yaml"
+    p.write_text(f"citations:\n  - id: '1'\n    title: A deleted post\n    url: {copy}\n", encoding="utf-8")
+    settings = RunSettings(
+        check=check_settings(probe=False, resolve={"web.archive.org": "127.0.0.1"}),
+        archive=ArchiveSettings(wayback=wb_settings(wayback)),
+        archive_dir=tmp_path / "archive",
+        reports_dir=tmp_path / "reports",
+    )
+    outcome = run([Job(p)], settings)
+    one = by_id(outcome)["1"]
+    assert one["status"] == "live" and one["archive_url"] == copy
+    assert one["snapshots"][0]["note"] == "the footnote cites an archived copy"
+    assert not wayback.calls_of("cdx") and not wayback.calls_of("save")
+    entry = cit.load(p).entry("1")
+    assert entry["archive_url"] == copy and entry["archive_date"] == dt.date(2020, 1, 5)

@@ -22,7 +22,7 @@ from ..fetch import Fetcher
 from ..files import write_atomic
 from ..model import FAILING, Result, Snapshot, Status
 from ..verify import verify
-from .wayback import Capture, Pending, WaybackClient, WaybackError, WaybackSettings
+from .wayback import Capture, Pending, WaybackClient, WaybackError, WaybackSettings, cited_copy
 
 REACHED = (Status.LIVE, Status.REDIRECTED, Status.BLOCKED)
 
@@ -112,11 +112,10 @@ def archive_results(
             by_url.setdefault(r.citation.url, []).append((r, cf))
     lock = threading.Lock()
 
-    def one(url: str, pairs: list[tuple[Result, cit.CitationsFile | None]]) -> None:
-        rs = [r for r, _ in pairs]
-        first = rs[0]
-        status = first.check.status if first.check else Status.SKIPPED
-        cited_date = first.citation.date.as_date() if first.citation.date else None
+    def wayback_snapshot(
+        url: str, rs: list[Result], status: Status, cited_date: dt.date | None
+    ) -> tuple[Snapshot | None, str | None]:
+        """The snapshot to offer for ``url``, found or made, and a note when there is none."""
         note = None
         chosen: Snapshot | None = None
         try:
@@ -163,6 +162,19 @@ def archive_results(
                 chosen = look.closest or look.latest
         except WaybackError as e:
             note = f"Wayback Machine: {e}"
+        return chosen, note
+
+    def one(url: str, pairs: list[tuple[Result, cit.CitationsFile | None]]) -> None:
+        rs = [r for r, _ in pairs]
+        first = rs[0]
+        status = first.check.status if first.check else Status.SKIPPED
+        cited_date = first.citation.date.as_date() if first.citation.date else None
+        copy = cited_copy(url)
+        if copy is not None:  # the cited address is the archive: nothing to look up or capture
+            chosen, note = copy[0], None
+        else:
+            chosen, note = wayback_snapshot(url, rs, status, cited_date)
+        dated = chosen is not None and (copy is None or copy[1])
         for r, cf in pairs:
             if chosen:
                 r.snapshots.insert(0, chosen)
@@ -177,13 +189,13 @@ def archive_results(
                         cf,
                         r.citation.id,
                         archive_url=chosen.archive_url if chosen else None,
-                        archive_date=chosen.timestamp.date() if chosen else None,
+                        archive_date=chosen.timestamp.date() if dated else None,
                         url_status=url_status,
                     )
                     if changed:
                         if chosen:
                             r.citation.archive_url = chosen.archive_url
-                            r.citation.archive_date = chosen.timestamp.date()
+                            r.citation.archive_date = chosen.timestamp.date() if dated else None
                         if url_status:
                             r.citation.url_status = url_status
                         try:

@@ -94,7 +94,7 @@ def _evidence(r: dict) -> str:
     snaps = r.get("snapshots") or []
     if snaps:
         items = "".join(
-            f"<li>{e(s['kind'])} {e(s['timestamp'][:10])}: {a(s['archive_url'], s['archive_url']) if s['kind'] == 'wayback' else e(s['archive_url'])} {e(s.get('note') or '')}</li>"
+            f"<li>{e(s['kind'])} {e(s['timestamp'][:10])}: {a(s['archive_url'], s['archive_url']) if s['kind'] != 'local' else e(s['archive_url'])} {e(s.get('note') or '')}</li>"
             for s in snaps
         )
         rows.append(f"<dt>Snapshots</dt><dd><ul>{items}</ul></dd>")
