@@ -49,6 +49,11 @@ _ERROR_PATH = re.compile(
 # an EU address until someone clicks "accept": a wall in front of the page, not a move.
 _CONSENT_HOST = re.compile(r"^(?:consent|guce)\.", re.I)
 
+# A Wayback Machine copy: /web/<timestamp>[modifier]/<original address>
+WAYBACK_COPY = re.compile(
+    r"^https?://(?:web\.|www\.)?archive\.org(?::\d+)?/web/(\d{4,14})(?:[a-z]{2}_|\*)?/(.+)$", re.I
+)
+
 _LOGIN_PATH = re.compile(
     r"/(?:log-?in|sign-?in|signon|auth|authwall|account/login|subscribe|subscription|register|paywall)(?:[/.?]|$)", re.I
 )
@@ -427,6 +432,13 @@ def same_as_probe(fetch: Fetch, signals: dict[str, str], probe: Fetch) -> bool:
     return fuzz.ratio(signals["text"][:3000], other["text"][:3000]) >= 90
 
 
+def _same_wayback_copy(url: str, final: str) -> bool:
+    """The Wayback Machine answers a cited snapshot by redirecting to the capture nearest its
+    timestamp: the same copy, not a page that moved."""
+    a, b = WAYBACK_COPY.match(url), WAYBACK_COPY.match(final)
+    return a is not None and b is not None and _norm_page(a.group(2)) == _norm_page(b.group(2))
+
+
 def status_phrase(code: int) -> str:
     """The standard reason phrase, for an answer whose server sent none."""
     try:
@@ -500,7 +512,7 @@ def classify(fetch: Fetch, probe: Fetch | None = None, signals: dict[str, str] |
 
     signals = signals if signals is not None else page_signals(fetch)
     final = fetch.final_url or fetch.url
-    moved = _norm_page(final) != _norm_page(fetch.url)
+    moved = _norm_page(final) != _norm_page(fetch.url) and not _same_wayback_copy(fetch.url, final)
     gone = usurped(fetch, signals)
     if gone:
         check.status, check.reason = Status.SOFT_404, gone

@@ -841,6 +841,24 @@ def test_redirect_to_sign_in_is_blocked_not_redirected(site, wall):
     assert check.status == Status.BLOCKED and "sign-in" in check.reason
 
 
+def test_a_wayback_copy_redirected_to_its_nearest_capture_is_live(site):
+    """The Wayback Machine sends a cited timestamp on to the capture nearest it."""
+    cited = "/web/20200105123000/https://example.com/deleted-post"
+    site.routes[cited] = redirect("/web/20200105123512/https://example.com/deleted-post", 302)
+    site.routes["/web/20200105123512/https://example.com/deleted-post"] = html("A deleted post")
+    site.routes["/web/20200105123000/https://example.com/other-post"] = redirect(
+        "/web/20200105123512/https://example.com/a-different-post", 302
+    )
+    site.routes["/web/20200105123512/https://example.com/a-different-post"] = html("Another post")
+    resolve = {"web.archive.org": "127.0.0.1"}
+    same = run(f"http://web.archive.org:{site.port}{cited}", resolve=resolve)
+    assert same.status == Status.LIVE, same.reason
+    elsewhere = run(
+        f"http://web.archive.org:{site.port}/web/20200105123000/https://example.com/other-post", resolve=resolve
+    )
+    assert elsewhere.status == Status.REDIRECTED
+
+
 def test_linkedin_999_is_blocked_not_dead(site):
     site.routes["/posts/ceo-statement"] = html("Request denied", status=999)
     check = run(site.url("/posts/ceo-statement"))

@@ -33,6 +33,7 @@ from waybackpy.cdx_utils import full_url
 
 from ..fetch import DEFAULT_USER_AGENT, deadline_scope, new_session
 from ..files import write_atomic
+from ..liveness import WAYBACK_COPY
 from ..model import Snapshot
 
 STOP_ERRORS = {
@@ -164,9 +165,6 @@ class Pending:
         write_atomic(self.path, json.dumps(self.jobs, indent=2, sort_keys=True) + "\n", durable=True)
 
 
-_WAYBACK_COPY = re.compile(
-    r"^https?://(?:web\.|www\.)?archive\.org(?::\d+)?/web/(\d{4,14})(?:[a-z]{2}_|\*)?/(.+)$", re.I
-)
 _ARCHIVE_TODAY = re.compile(
     r"^https?://(?:www\.)?archive\.(?:today|ph|is|li|md|vn|fo)/(?:(\d{14})/(.+)|[A-Za-z0-9]{4,8}/?)$", re.I
 )
@@ -184,7 +182,7 @@ def cited_copy(url: str) -> tuple[Snapshot, bool] | None:
     whether the copy's date is known (from its address)."""
     when: dt.datetime | None = None
     original = url
-    m = _WAYBACK_COPY.match(url) or _ARCHIVE_TODAY.match(url)
+    m = WAYBACK_COPY.match(url) or _ARCHIVE_TODAY.match(url)
     if m and m.group(1):
         original = m.group(2)
         if len(m.group(1)) >= 8:  # "/web/2019/…" only asks for the copy nearest 2019
@@ -195,7 +193,7 @@ def cited_copy(url: str) -> tuple[Snapshot, bool] | None:
                 when = None
     elif not _OTHER_ARCHIVES.match(url):
         return None
-    kind = "wayback" if _WAYBACK_COPY.match(url) else "archive"
+    kind = "wayback" if WAYBACK_COPY.match(url) else "archive"
     snapshot = Snapshot(
         url=original,
         archive_url=url,
