@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ from ..verify import verify
 from .wayback import Capture, Pending, WaybackClient, WaybackError, WaybackSettings, cited_copy
 
 REACHED = (Status.LIVE, Status.REDIRECTED, Status.BLOCKED)
+SAVE_EVERY = 2.0  # seconds between writes of citations.yaml while archiving
 
 
 @dataclass
@@ -198,15 +200,33 @@ def archive_results(
                             r.citation.archive_date = chosen.timestamp.date() if dated else None
                         if url_status:
                             r.citation.url_status = url_status
-                        try:
-                            cit.save(cf)  # after each URL: an interrupted run keeps what it archived
-                        except cit.CitationsError as e:  # someone's half-done edit: theirs stays
-                            if e.problems[0] not in out.notes:
-                                out.notes.append(e.problems[0])
+                        unsaved[id(cf)] = cf
+                        if time.monotonic() - last_save[0] >= SAVE_EVERY:
+                            save_all()
 
-    with ThreadPoolExecutor(max_workers=max(1, settings.workers), thread_name_prefix="citewatch-archive") as pool:
-        for fut in [pool.submit(one, u, rs) for u, rs in by_url.items()]:
-            fut.result()
+    def save_all() -> None:
+        """Write the files with changes not yet on disk; the caller holds ``lock``."""
+        for cf in list(unsaved.values()):
+            try:
+                cit.save(cf)
+            except cit.CitationsError as e:  # someone's half-done edit: theirs stays
+                if e.problems[0] not in out.notes:
+                    out.notes.append(e.problems[0])
+                continue
+            del unsaved[id(cf)]
+        last_save[0] = time.monotonic()
+
+    # Saved every few seconds and at the end (even on Ctrl-C), not after every URL: a save
+    # writes the whole file, 0.37 s for 2,000 citations, and holds the lock while it does.
+    unsaved: dict[int, cit.CitationsFile] = {}
+    last_save = [time.monotonic()]
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, settings.workers), thread_name_prefix="citewatch-archive") as pool:
+            for fut in [pool.submit(one, u, rs) for u, rs in by_url.items()]:
+                fut.result()
+    finally:
+        with lock:
+            save_all()
     if client.stopped:
         out.notes.append(f"captures stopped for this run: {client.stopped}")
     if client.down:
