@@ -352,7 +352,7 @@ def dumps(cf: CitationsFile) -> str:
 def edit(cf: CitationsFile, change: Callable[[CitationsFile], T]) -> T:
     """Make a change to the file's document and remember it.
 
-    A run can take minutes (the archive stage saves after every URL), and meanwhile a
+    A run can take minutes (the archive stage saves as it goes), and meanwhile a
     person may save the file from an editor, or another run may write it. ``save`` then
     loads what is on disk and makes this run's changes again there, rather than writing
     back a document that lacks that person's edits. ``change`` is applied to one file or
