@@ -572,9 +572,15 @@ def test_citations_file_is_written_every_few_seconds_not_after_every_url(tmp_pat
 
 def test_an_interrupted_archive_stage_keeps_the_links_it_found(tmp_path, site, wayback, monkeypatch):
     p, live, dead = setup(tmp_path, site)
+    with p.open("a", encoding="utf-8") as f:
+        for i in range(3, 13):
+            site.routes[f"/more-{i}"] = html(f"Story {i}")
+            f.write(f"  - id: '{i}'\n    title: Story {i}\n    url: {site.url(f'/more-{i}')}\n")
     real_lookup = WaybackClient.lookup
+    looked_up = []
 
     def lookup(self, url, cited_date=None):
+        looked_up.append(url)
         if url == dead:
             raise KeyboardInterrupt
         return real_lookup(self, url, cited_date)
@@ -590,3 +596,5 @@ def test_an_interrupted_archive_stage_keeps_the_links_it_found(tmp_path, site, w
     with pytest.raises(KeyboardInterrupt):
         run([Job(p)], settings_run)
     assert cit.load(p).entry("1").get("archive_url")  # archived before Ctrl-C, and written
+    # and nothing new started after it: at most the one the worker had already taken up
+    assert looked_up[:2] == [live, dead] and len(looked_up) <= 3
