@@ -176,7 +176,8 @@ def archive_results(
             chosen, note = copy[0], None
         else:
             chosen, note = wayback_snapshot(url, rs, status, cited_date)
-        dated = chosen is not None and (copy is None or copy[1])
+        # a cited copy's date is known only when its address carries one
+        archive_date = chosen.timestamp.date() if chosen and (copy is None or copy[1]) else None
         for r, cf in pairs:
             if chosen:
                 r.snapshots.insert(0, chosen)
@@ -191,21 +192,22 @@ def archive_results(
                         cf,
                         r.citation.id,
                         archive_url=chosen.archive_url if chosen else None,
-                        archive_date=chosen.timestamp.date() if dated else None,
+                        archive_date=archive_date,
                         url_status=url_status,
                     )
                     if changed:
                         if chosen:
                             r.citation.archive_url = chosen.archive_url
-                            r.citation.archive_date = chosen.timestamp.date() if dated else None
+                            r.citation.archive_date = archive_date
                         if url_status:
                             r.citation.url_status = url_status
                         unsaved[id(cf)] = cf
-                        if time.monotonic() - last_save[0] >= SAVE_EVERY:
+                        if time.monotonic() - last_save >= SAVE_EVERY:
                             save_all()
 
     def save_all() -> None:
         """Write the files with changes not yet on disk; the caller holds ``lock``."""
+        nonlocal last_save
         for cf in list(unsaved.values()):
             try:
                 cit.save(cf)
@@ -214,12 +216,12 @@ def archive_results(
                     out.notes.append(e.problems[0])
                 continue
             del unsaved[id(cf)]
-        last_save[0] = time.monotonic()
+        last_save = time.monotonic()
 
     # Saved every few seconds and at the end (even on Ctrl-C), not after every URL: a save
     # writes the whole file, 0.37 s for 2,000 citations, and holds the lock while it does.
     unsaved: dict[int, cit.CitationsFile] = {}
-    last_save = [time.monotonic()]
+    last_save = time.monotonic()
     pool = ThreadPoolExecutor(max_workers=max(1, settings.workers), thread_name_prefix="citewatch-archive")
     try:
         for fut in [pool.submit(one, u, rs) for u, rs in by_url.items()]:
