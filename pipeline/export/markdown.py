@@ -11,9 +11,9 @@ from ..report.markdown import esc, link
 from .sources import Source
 
 _ORIGINAL_NOTE = {
-    "dead": "the original is gone",
-    "usurped": "the original address now serves something else",
-    "unfit": "the original is not linked",
+    "dead": "now gone",
+    "usurped": "its address now serves something else",
+    "unfit": "not linked: unfit to send readers to",
     "deviated": "the page has changed since it was cited",
 }
 
