@@ -155,6 +155,22 @@ def test_csl_json_is_valid_csl_and_keeps_each_value(citations_file):
     assert no_url["type"] == "document" and "URL" not in no_url and no_url["issued"] == {"date-parts": [[2018, 3]]}
 
 
+def test_a_csl_processor_renders_the_items_with_address_and_access_date(citations_file):
+    # citeproc-py, with the Harvard style it bundles: what Pandoc or Zotero would print
+    from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
+    from citeproc.source.json import CiteProcJSON
+
+    items = json.loads(run_export(citations_file, Format.CSL_JSON))
+    style = CitationStylesStyle("harvard-cite-them-right", validate=False)
+    bibliography = CitationStylesBibliography(style, CiteProcJSON(items), formatter.plain)
+    for i in items:
+        bibliography.register(Citation([CitationItem(i["id"])]))
+    entries = [str(e) for e in bibliography.bibliography()]
+    first = next(e for e in entries if e.startswith("Jane Roe (2021)"))
+    assert "Example News" in first and f"Available at: {LIVE_URL} (Accessed: February 9, 2024)" in first
+    assert any("Print Only Weekly" in e and "Available at" not in e for e in entries)
+
+
 def test_the_csl_schema_subset_refuses_a_made_up_variable():
     # the check above means something only if a misspelt field fails it
     with pytest.raises(jsonschema.ValidationError):
