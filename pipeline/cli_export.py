@@ -56,6 +56,8 @@ def export_command(citations_file: Path, fmt: str, output: str, archive_dir: Pat
       citewatch export citations.yaml --format cite-web
       citewatch export --format csl-json -o sources.json
     """
+    if output != "-" and Path(output).resolve() == citations_file.resolve():
+        raise InputError(f"{output}: is the citations file itself; write the export to another file")
     cf = cit.load(citations_file, for_update=False)
     text, selection = export(cf, Format(fmt), archive_dir)
     target = "stdout"

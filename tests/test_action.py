@@ -232,6 +232,23 @@ def test_action_cache_keeps_history_between_runs_and_never_overwrites_a_committe
     assert (second_job / "citations" / "second.yaml").read_text(encoding="utf-8").startswith("# checked by hand")
 
 
+def test_action_one_article_gets_its_own_citations_file_and_a_citations_file_alone_is_checked(world):
+    tmp_path, remote, wayback = world
+    temp = tmp_path / "runner-temp"
+    temp.mkdir()
+    env = runner_env(tmp_path)
+    work = clone(tmp_path, remote, "job")
+    one = Runner(work, temp, inputs(wayback, articles="posts/first.md", keep="none"))
+    one.run(env)
+    assert one.outputs["run"]["citations"] == "2", one.log
+    assert sorted(p.name for p in (work / "citations").iterdir()) == ["first.yaml"]
+    # no articles: the citations file as people keep it is what is checked
+    alone = Runner(work, temp, inputs(wayback, articles="", citations="citations/first.yaml", keep="none"))
+    alone.run(env)
+    assert alone.outputs["run"]["articles"] == "1" and alone.outputs["run"]["citations"] == "2", alone.log
+    assert "extract:" not in alone.log
+
+
 def test_action_says_in_one_line_when_no_article_matches(world):
     tmp_path, remote, wayback = world
     temp = tmp_path / "runner-temp"

@@ -227,6 +227,11 @@ def test_export_command_errors_are_one_line(citations_file, tmp_path):
     res = cli("export", str(citations_file), "-f", "markdown", "-o", str(blocker / "out.md"))
     assert res.exit_code == 1 and res.stderr.startswith(f"citewatch: {blocker / 'out.md'}: cannot write")
     assert len(res.stderr.strip().splitlines()) == 1
+    # a slip of -o must not replace the hand-kept citations file with an export
+    before = citations_file.read_text(encoding="utf-8")
+    res = cli("export", str(citations_file), "-f", "markdown", "-o", str(citations_file))
+    assert res.exit_code == 1 and "is the citations file itself" in res.stderr
+    assert citations_file.read_text(encoding="utf-8") == before
 
 
 def test_export_help_names_every_format_with_an_example():
