@@ -234,6 +234,17 @@ def test_export_command_errors_are_one_line(citations_file, tmp_path):
     assert citations_file.read_text(encoding="utf-8") == before
 
 
+def test_a_repeat_of_a_removed_note_is_exported_in_its_place(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "citations:\n  - id: '1'\n    title: First\n    url: https://a.example/\n    note_removed: true\n"
+        "  - id: '2'\n    title: First\n    url: https://a.example/\n    same_as: '1'\n",
+        encoding="utf-8",
+    )
+    _, selection = export(cit.load(path, for_update=False), Format.MARKDOWN)
+    assert [s.id for s in selection.sources] == ["2"] and selection.removed == ["1"] and selection.repeats == []
+
+
 def test_export_help_names_every_format_with_an_example():
     res = cli("export", "--help")
     assert res.exit_code == 0 and "Example" in res.output

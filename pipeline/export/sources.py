@@ -90,7 +90,8 @@ def select_sources(cf: CitationsFile, archive_dir: Path | None = None) -> Select
     history of checks lives; the last check that reached a page gives its access date."""
     history = History(archive_dir) if archive_dir is not None else None
     raw = {str(e.get("id")): e for e in cf.entries if isinstance(e, dict)}
-    urls = {c.id: c.url for c in cf.citations}
+    # the notes still in the article: a repeat of a removed note is the source's only mention now
+    urls = {c.id: c.url for c in cf.citations if not (raw.get(c.id) or {}).get("note_removed")}
     selection = Selection([])
     for c in cf.citations:
         entry = raw.get(c.id) or {}
