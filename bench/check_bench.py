@@ -70,10 +70,13 @@ def corpus(bases: list[str], n: int) -> list[str]:
     return urls
 
 
-def timed(cmd: list[str], cwd: Path, env: dict | None = None) -> tuple[float, float, int]:
-    out = subprocess.run(["/usr/bin/time", "-f", "@@%e %M", *cmd], cwd=cwd, capture_output=True, text=True, env=env)
+def timed(cmd: list[str], cwd: Path, env: dict | None = None) -> tuple[float, float, int, float]:
+    """Wall s, peak RSS MB, exit code and CPU s (user + system, children included) of one run."""
+    out = subprocess.run(
+        ["/usr/bin/time", "-f", "@@%e %M %U %S", *cmd], cwd=cwd, capture_output=True, text=True, env=env
+    )
     stat = [line for line in out.stderr.splitlines() if line.startswith("@@")][-1][2:].split()
-    return float(stat[0]), int(stat[1]) / 1024, out.returncode
+    return float(stat[0]), int(stat[1]) / 1024, out.returncode, float(stat[2]) + float(stat[3])
 
 
 def main() -> None:
@@ -161,7 +164,7 @@ def main() -> None:
                 "links.html",
             ],
         }
-        runs: dict[str, list[tuple[float, float, int]]] = {}
+        runs: dict[str, list[tuple[float, float, int, float]]] = {}
         set_aside = itertools.count()
         for _ in range(max(1, args.repeat)):
             for tool in tools:
@@ -175,11 +178,18 @@ def main() -> None:
                     # (the kernel's recently_deleted check), seconds of system time at 20,000
                     # URLs that would be the benchmark's doing, not the tool's
                     (work / "archive").rename(work / f"archive-{next(set_aside)}")
-                wall, rss, rc = timed(cmd, work)
-                runs.setdefault(tool, []).append((wall, rss, rc))
-                print(f"{tool:<12} {wall:7.2f} s  {rss:7.1f} MB  exit {rc}", file=sys.stderr)
+                wall, rss, rc, cpu = timed(cmd, work)
+                runs.setdefault(tool, []).append((wall, rss, rc, cpu))
+                print(f"{tool:<12} {wall:7.2f} s  {rss:7.1f} MB  cpu {cpu:6.2f} s  exit {rc}", file=sys.stderr)
         rows = [
-            (tool, statistics.median(r[0] for r in rs), max(r[1] for r in rs), rs[-1][2], [r[0] for r in rs])
+            (
+                tool,
+                statistics.median(r[0] for r in rs),
+                max(r[1] for r in rs),
+                rs[-1][2],
+                [r[0] for r in rs],
+                statistics.median(r[3] for r in rs),
+            )
             for tool, rs in runs.items()
         ]
         lychee = next((r for r in rows if r[0] == "lychee"), None)
@@ -189,12 +199,15 @@ def main() -> None:
             f" concurrency {args.concurrency}, per host {args.per_host}, {args.repeat} run(s) each"
         )
         print(f"physical floor: {floor:.2f} s\n")
-        print("| tool | wall s (median) | runs | × floor | × lychee | peak MB | exit |")
-        print("|---|---:|---|---:|---:|---:|---:|")
-        for tool, wall, rss, rc, walls in rows:
+        print("| tool | wall s (median) | runs | × floor | × lychee | peak MB | CPU s (user+sys) | CPU ms/URL | exit |")
+        print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
+        for tool, wall, rss, rc, walls, cpu in rows:
             vs = f"{wall / lychee[1]:.2f}" if lychee else "—"
             each = " ".join(f"{w:.2f}" for w in walls)
-            print(f"| {tool} | {wall:.2f} | {each} | {wall / floor:.2f} | {vs} | {rss:.0f} | {rc} |")
+            per_url = cpu * 1000 / args.urls
+            print(
+                f"| {tool} | {wall:.2f} | {each} | {wall / floor:.2f} | {vs} | {rss:.0f} | {cpu:.2f} | {per_url:.2f} | {rc} |"
+            )
     finally:
         proc.stdin.close()
         proc.terminate()
