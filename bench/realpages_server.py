@@ -2,7 +2,7 @@
 by N hosts (127.0.0.2, …) with fixed latency per request, so a benchmark measures what
 citewatch costs on pages as large and as messy as the ones people cite.
 
-The pages are read from ../shared/realpages and gunzipped on the fly; they are never
+The pages are read from ../shared/realpages and gunzipped once into memory; they are never
 copied into the project. /page/N answers page N mod 348 (so 2,000 URLs cycle through the
 set); /missing/N answers 404. Prints one base URL per line, then "ready", then serves
 until stdin closes or --max-seconds pass.
@@ -28,7 +28,22 @@ def page_files(root: Path = REALPAGES) -> list[Path]:
     return sorted((root / "pages").glob("*.html.gz")) if (root / "pages").is_dir() else []
 
 
+class QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256
+
+    def handle_error(self, request, client_address):
+        pass  # a client that hangs up after the headers (lychee does) is not our error
+
+
 def make_handler(latency: float, files: list[Path]):
+    cache: dict[int, bytes] = {}  # unzipped once, in memory only
+
+    def body_of(n: int) -> bytes:
+        if n not in cache:
+            cache[n] = gzip.decompress(files[n].read_bytes())
+        return cache[n]
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True  # one segment per answer (see corpus_server.py)
@@ -41,7 +56,7 @@ def make_handler(latency: float, files: list[Path]):
             time.sleep(latency)
             tail = self.path.rsplit("/", 1)[-1]
             if self.path.startswith("/page/") and tail.isdigit():
-                code, body = 200, gzip.decompress(files[int(tail) % len(files)].read_bytes())
+                code, body = 200, body_of(int(tail) % len(files))
             else:
                 code, body = 404, b"<html><head><title>404 Not Found</title></head><body>gone</body></html>"
             # no charset: the set stores no headers (see ../shared/realpages/README.md)
@@ -63,10 +78,9 @@ def main() -> None:
     files = page_files()
     if not files:
         sys.exit(f"realpages_server: no pages under {REALPAGES / 'pages'} (the shared set is not on this machine)")
+    handler = make_handler(args.latency, files)
     for i in range(args.hosts):
-        srv = ThreadingHTTPServer((f"127.0.0.{i + 2}", 0), make_handler(args.latency, files))
-        srv.daemon_threads = True
-        srv.request_queue_size = 256
+        srv = QuietServer((f"127.0.0.{i + 2}", 0), handler)
         threading.Thread(target=srv.serve_forever, daemon=True).start()
         print(f"http://127.0.0.{i + 2}:{srv.server_address[1]}", flush=True)
     print("ready", flush=True)

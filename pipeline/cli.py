@@ -28,6 +28,7 @@ from .footnotes import ArticleError
 from .model import Result, Severity, Status
 from .report import json as json_report
 from .results import DEFAULT_FAIL_ON, check_citations, parse_fail_on, problems
+from .shard import parse_shard
 
 EXIT_OK, EXIT_INPUT, EXIT_PROBLEMS = 0, 1, 2
 
@@ -208,6 +209,7 @@ def check_options(fn):
             show_default=True,
             help="Days a failure must span to be confirmed.",
         ),
+        click.option("--shard", metavar="K/N", help="Check only shard K of N: the sites that hash to it (merge.py)."),
         click.option(
             "--fail-on",
             default=",".join(DEFAULT_FAIL_ON),
@@ -523,10 +525,11 @@ def check(citations_file: Path, json_path: Path | None, **opts) -> None:
     cf = cit.load(citations_file, for_update=False)
     settle_heap()
     history = History(opts["archive_dir"])
-    urls = {c.url for c in cf.citations if c.url}
+    citations = parse_shard(opts["shard"]).select(cf.citations) if opts["shard"] else cf.citations
+    urls = {c.url for c in citations if c.url}
     try:
         with Progress(len(urls)) as progress:  # its last lines are out before anything below
-            results = check_citations(cf.citations, settings, history, on_progress=progress)
+            results = check_citations(citations, settings, history, on_progress=progress)
     except KeyboardInterrupt:
         click.echo("\ncitewatch: interrupted; finished checks are kept in " + str(opts["archive_dir"]), err=True)
         sys.exit(130)
@@ -636,6 +639,7 @@ def archive(citations_file: Path, **opts) -> None:
         reports_dir=opts["archive_dir"] / "runs" / "reports",
         local_copy=not opts["no_local"],
         fail_on=parse_fail_on(opts["fail_on"]),
+        shard=parse_shard(opts["shard"]) if opts["shard"] else None,
     )
     cf = cit.load(citations_file)
     urls = {c.url for c in cf.citations if c.url}
@@ -742,6 +746,7 @@ def run(
         reports_dir=reports_dir,
         local_copy=not opts["no_local"],
         fail_on=parse_fail_on(opts["fail_on"]),
+        shard=parse_shard(opts["shard"]) if opts["shard"] else None,
         junit=junit,
         step_summary=step_summary_path(),
     )
@@ -985,4 +990,4 @@ def entry() -> None:
     os._exit(code)
 
 
-from . import cli_export  # noqa: E402, F401 - registers `citewatch export` on main
+from . import cli_export, cli_merge  # noqa: E402, F401 - register `citewatch export` and `merge` on main

@@ -29,6 +29,7 @@ from .report import json as json_report
 from .report import junit as junit_report
 from .report import markdown as md_report
 from .results import DEFAULT_FAIL_ON, VerifyAsChecked, problems
+from .shard import Shard
 
 EXIT_OK, EXIT_PROBLEMS = 0, 2
 
@@ -61,6 +62,7 @@ class RunSettings:
     fail_on: tuple[str, ...] = DEFAULT_FAIL_ON
     junit: Path | None = None
     step_summary: Path | None = None  # GITHUB_STEP_SUMMARY
+    shard: Shard | None = None  # --shard K/N: only the citations of these sites (shard.py)
 
 
 @dataclass
@@ -248,7 +250,11 @@ def run(
     if shared:  # one in-memory file for every job, so write-backs never overwrite each other
         files = [cit.load(jobs[0].citations, lenient=True)] * len(jobs)
     per_job_citations = [
-        [c for c in cf.citations if not shared or c.id.startswith(f"{job.name}:")]
+        [
+            c
+            for c in (settings.shard.select(cf.citations) if settings.shard else cf.citations)
+            if not shared or c.id.startswith(f"{job.name}:")
+        ]
         for job, cf in zip(jobs, files, strict=True)
     ]
     for i, cf in enumerate(files):
