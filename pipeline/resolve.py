@@ -34,7 +34,7 @@ from . import liveness, metadata
 from .archive.stage import good_snapshot
 from .archive.wayback import WaybackClient, WaybackError, WaybackSettings
 from .fetch import DEFAULT_USER_AGENT, Fetcher, deadline_scope, new_session
-from .model import Citation, Status
+from .model import Citation, Status, Verdict
 from .publishers import PUBLISHER_TYPO, Outlet, closest_outlet, outlet_named
 from .verify import match_date, match_title
 
@@ -221,11 +221,11 @@ def score(candidate: Candidate, citation: Citation, fetcher: Fetcher, client: Wa
         return candidate
     t = match_title(citation.title, page)
     d = match_date(citation.date, page)
-    candidate.evidence.update({"page_title": page.title, "title": t.verdict, "date": d.verdict})
+    candidate.evidence.update({"page_title": page.title, "title": t.verdict.value, "date": d.verdict.value})
     title_part = t.score or 0.0
-    if t.verdict == "other-language":
+    if t.verdict == Verdict.OTHER_LANGUAGE:
         title_part = 0.5
-    date_part = {"match": 1.0, "unknown": 0.5}.get(d.verdict, 0.6 if d.verdict.startswith("off-by") else 0.0)
+    date_part = {Verdict.MATCH: 1.0, Verdict.UNKNOWN: 0.5, Verdict.OFF_BY_DAYS: 0.6}.get(d.verdict, 0.0)
     candidate.confidence = 0.75 * title_part + 0.25 * date_part
     return candidate
 
