@@ -75,15 +75,17 @@ def match_title(cited: str | None, page: PageMeta | None) -> Match:
             Verdict.UNKNOWN, cited, found, detail="no title to compare" if cited else "the footnote gives no title"
         )
     a, b = normalize_title(cited), normalize_title(found)
-    best, best_value = -1.0, found
-    for cand in [found] + [c.value for c in (page.title_candidates if page else []) if c.value != found]:
-        nb = normalize_title(cand)
-        score = max(fuzz.ratio(a, nb), fuzz.token_sort_ratio(a, nb))
-        if score > best:
-            best, best_value, b = score, cand, nb
+    best, best_value, how = -1.0, found, None
+    cands = [found] + [c.value for c in page.title_candidates if c.value != found]
+    for cited_form, cited_how in _cited_forms(cited, page):
+        for form, cand, cand_how in _page_forms(cands):
+            nb = normalize_title(form)
+            score = max(fuzz.ratio(cited_form, nb), fuzz.token_sort_ratio(cited_form, nb))
+            if score > best:
+                best, best_value, b, how = score, cand, nb, cited_how or cand_how
     score = round(best / 100, 3)
     if best >= TITLE_MATCH:
-        return Match(Verdict.MATCH, cited, best_value, score)
+        return Match(Verdict.MATCH, cited, best_value, score, detail=how)
     shorter, longer = sorted((a, b), key=len)
     if shorter and fuzz.partial_ratio(shorter, longer) >= 95 and len(shorter) >= 0.4 * len(longer):
         return Match(Verdict.PARTIAL, cited, best_value, score, detail="one title contains the other")
@@ -100,6 +102,34 @@ def match_title(cited: str | None, page: PageMeta | None) -> Match:
             detail=f"footnote is in {cited_lang}, page is in {page_lang}: compare by hand",
         )
     return Match(Verdict.MISMATCH, cited, best_value, score)
+
+
+def _cited_forms(cited: str, page: PageMeta) -> list[tuple[str, str | None]]:
+    """The footnote's title, and without the site name when it quotes the browser tab
+    ("What we do - Creative Commons")."""
+    from .metadata import strip_site_name
+
+    forms = [(normalize_title(cited), None)]
+    names = [n for n in (page.site_name,) if n]
+    bare = strip_site_name(cited, names) if names else cited
+    if bare != cited:
+        forms.append((normalize_title(bare), "the footnote quotes the title with the site's name"))
+    return forms
+
+
+_KICKER = re.compile(r"^([^:]{3,60}):\s+(\S.{15,})$")
+
+
+def _page_forms(cands: list[str]) -> list[tuple[str, str, str | None]]:
+    """Each page title, and its headline without a kicker before a colon
+    ("Nach Kritik an Papst Leo: Trump postet …"): a footnote often leaves the kicker out."""
+    out: list[tuple[str, str, str | None]] = []
+    for cand in cands:
+        out.append((cand, cand, None))
+        m = _KICKER.match(cand)
+        if m and len(m[1].split()) <= 8:
+            out.append((m[2], cand, f"the page puts {m[1]!r} before the headline"))
+    return out
 
 
 def match_date(cited: PartialDate | None, page: PageMeta | None) -> Match:

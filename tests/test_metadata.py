@@ -191,6 +191,17 @@ def test_pdf_whose_page_inflates_to_100_mb_is_read_in_bounded_memory():
         ("Reuters | Markets fall on China fears", ["Reuters"], "Markets fall on China fears"),
         ("Brexit: what next? - Explainer", [], "Brexit: what next? - Explainer"),
         ("A long headline that goes on and on | Short Site", [], "A long headline that goes on and on"),
+        # the site in the middle, a date after it
+        ("Talks: aims, chances, risks | DW | 28.04.2023", ["DW.COM", "dw.com", "dw"], "Talks: aims, chances, risks"),
+        # the site in the middle, a byline after it, "*" as the bar
+        ("Storm hits the coast * The Daily Pundit * by Jane Doe", ["The Daily Pundit"], "Storm hits the coast"),
+        # separators written without spaces: full-width colon, the Korean letter used as a bar
+        ("港で嵐、数千世帯が停電：東京日報デジタル", ["東京日報デジタル"], "港で嵐、数千世帯が停電"),
+        ("해안에 폭풍, 수천 가구 정전ㅣ서울일보", ["서울일보"], "해안에 폭풍, 수천 가구 정전"),
+        # the site by a longer name than its domain's
+        ("Quiet week in the valley – Die Neue Talbote Zeitung", ["talbote.it", "talbote"], "Quiet week in the valley"),
+        # a real subtitle after a dash is not a site name
+        ("Storm hits coast – thousands without power", ["Example Times"], "Storm hits coast – thousands without power"),
     ],
 )
 def test_strip_site_name(title, sites, expected):
@@ -237,3 +248,36 @@ def test_a_title_too_long_to_be_one_is_cut():
     assert page.title_candidates[1].value.startswith("word0 word1") and page.title_candidates[1].value.endswith("…")
     assert not page.title_candidates[1].value[:-1].endswith(" ")  # cut at a word, not inside one
     assert extract_html("<title>Short and real</title>", "https://example.org/b").title == "Short and real"
+
+
+def _page(head: str, body: str = "", url: str = "https://www.example-times.com/a/1"):
+    from pipeline.metadata import extract_html
+
+    return extract_html(f"<html><head>{head}</head><body>{body}</body></html>", url)
+
+
+def test_a_social_title_cut_short_loses_to_the_visible_headline_it_starts():
+    page = _page(
+        '<meta property="og:title" content="Storm hits coast">',
+        "<h1>Storm hits coast – thousands without power</h1>",
+    )
+    assert page.title == "Storm hits coast – thousands without power"
+
+
+def test_a_tab_title_with_extra_bits_loses_to_the_single_h1_it_contains():
+    page = _page(
+        "<title>Storm hits coast tonight · live updates · Example Times</title>", "<h1>Storm hits coast tonight</h1>"
+    )
+    assert page.title == "Storm hits coast tonight"
+
+
+def test_a_footnote_quoting_the_visible_headline_matches_when_the_social_title_differs():
+    from pipeline.model import Citation
+    from pipeline.verify import verify
+
+    page = _page(
+        '<meta property="og:title" content="You will not believe what the storm did">',
+        "<h1>Storm hits coast, thousands without power</h1>",
+    )
+    title, _, _ = verify(Citation(id="1", title="Storm hits coast, thousands without power"), page)
+    assert title.verdict == "match", title

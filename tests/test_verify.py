@@ -237,3 +237,14 @@ def test_an_unreachable_page_gives_no_verdict_and_fails_no_job():
     assert "unreachable: DNS failure" in r.publisher_match.detail
     assert r.title_match.verdict == "unverified"
     assert problems([r], {"publisher:mismatch", "title:mismatch"}) == []
+
+
+def test_a_footnote_that_leaves_out_the_kicker_before_the_colon_matches():
+    m = match_title("Mayor resigns after audit", page("City hall scandal: Mayor resigns after audit"))
+    assert m.verdict == "match" and "City hall scandal" in m.detail
+
+
+def test_a_footnote_quoting_the_browser_tab_title_with_the_site_name_matches():
+    p = page("What we do", site="Open Commons Foundation")
+    m = match_title("What we do - Open Commons Foundation", p)
+    assert m.verdict == "match" and "site's name" in m.detail
