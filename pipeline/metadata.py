@@ -25,10 +25,12 @@ from rapidfuzz import fuzz
 
 from .decode import decode_page
 from .model import Candidate, Fetch, PageMeta
+from .pagedates import date_from_url, page_date, parse_iso_date  # noqa: F401 - re-exported
 
 ARTICLE_TYPES = {
     "article",
     "newsarticle",
+    "liveblogposting",
     "reportagenewsarticle",
     "analysisnewsarticle",
     "opinionnewsarticle",
@@ -299,100 +301,6 @@ def _fold_title(s: str) -> str:
     return re.sub(r"\s+", " ", s).strip().casefold()
 
 
-# ----------------------------------------------------------------------------- dates
-_URL_DATE = [
-    re.compile(r"/((?:19|20)\d\d)/(\d{1,2})/(\d{1,2})(?:/|$)"),
-    re.compile(r"/((?:19|20)\d\d)/(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*/(\d{1,2})(?:/|$)", re.I),
-    re.compile(r"/((?:19|20)\d\d)-(\d{2})-(\d{2})(?:[/-]|$)"),
-    re.compile(r"[/_-]((?:19|20)\d\d)(\d{2})(\d{2})(?:[/_.-]|$)"),
-]
-_MONTHS = {
-    m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)
-}
-
-
-def parse_iso_date(value: str | None) -> dt.date | None:
-    if not value:
-        return None
-    value = value.strip()
-    m = re.match(r"((?:19|20)\d\d)-(\d{1,2})-(\d{1,2})", value)
-    if m:
-        try:
-            return dt.date(int(m[1]), int(m[2]), int(m[3]))
-        except ValueError:
-            return None
-    m = re.match(r"((?:19|20)\d\d)/(\d{1,2})/(\d{1,2})", value)
-    if m:
-        try:
-            return dt.date(int(m[1]), int(m[2]), int(m[3]))
-        except ValueError:
-            return None
-    try:
-        from email.utils import parsedate_to_datetime
-
-        return parsedate_to_datetime(value).date()
-    except (TypeError, ValueError, IndexError):
-        return None
-
-
-def date_from_url(url: str) -> dt.date | None:
-    path = urlsplit(url).path
-    for pattern in _URL_DATE:
-        m = pattern.search(path)
-        if m:
-            month = _MONTHS.get(m[2][:3].lower()) if not m[2].isdigit() else int(m[2])
-            try:
-                return dt.date(int(m[1]), month or 0, int(m[3]))
-            except ValueError:
-                continue
-    return None
-
-
-def _dates(doc: _Doc, url: str, text: str) -> tuple[dt.date | None, str | None]:
-    root, ld = doc.root, doc.ld
-    d = parse_iso_date(
-        _meta(
-            doc,
-            "article:published_time",
-            "og:published_time",
-            "datePublished",
-            "citation_publication_date",
-            "citation_date",
-            "DC.date.issued",
-            "dc.date",
-            "pubdate",
-            "publishdate",
-            "parsely-pub-date",
-            "sailthru.date",
-            "date",
-        )
-    )
-    if d:
-        return d, "meta published_time"
-    for node in _articles(ld):
-        d = parse_iso_date(node.get("datePublished") if isinstance(node.get("datePublished"), str) else None)
-        if d:
-            return d, "JSON-LD datePublished"
-    time_tags = [t for t in root.iter("time") if t.get("datetime")]
-    time_tags.sort(key=lambda t: 0 if (t.get("itemprop") == "datePublished" or t.get("pubdate") is not None) else 1)
-    for t in time_tags:
-        d = parse_iso_date(t.get("datetime"))
-        if d:
-            return d, "<time datetime>"
-    d = date_from_url(url)
-    if d:
-        return d, "URL path"
-    try:
-        from htmldate import find_date
-
-        found = find_date(doc.root, url=url, original_date=True, extensive_search=True, outputformat="%Y-%m-%d")
-    except Exception:  # htmldate is a heuristic fallback; it must never break a check
-        found = None
-    if found:
-        return dt.date.fromisoformat(found), "htmldate"
-    return None, None
-
-
 # ----------------------------------------------------------------------------- language
 _SCRIPTS = [
     (re.compile(r"[\u3040-\u30ff]"), "ja"),
@@ -521,7 +429,7 @@ def extract_html(text: str, url: str, content_language: str | None = None, encod
         meta.title = chosen.value
         meta.title_source = chosen.source + (f" (agrees with {', '.join(agree)})" if agree else " (first in the chain)")
 
-    meta.published, meta.published_source = _dates(doc, url, text)
+    meta.published, meta.published_source = page_date(doc.root, _articles(doc.ld), doc.metas, url, text)
 
     html_tag = root if root.tag == "html" else next(root.iter("html"), None)
     lang = (

@@ -281,3 +281,62 @@ def test_a_footnote_quoting_the_visible_headline_matches_when_the_social_title_d
     )
     title, _, _ = verify(Citation(id="1", title="Storm hits coast, thousands without power"), page)
     assert title.verdict == "match", title
+
+
+def test_a_utc_stamp_gives_the_day_in_the_pages_own_offset():
+    page = _page(
+        '<meta property="article:published_time" content="2020-12-05T23:15:00Z">'
+        '<meta property="article:modified_time" content="2020-12-06T09:00:00+01:00">'
+    )
+    assert page.published == dt.date(2020, 12, 6)
+
+
+def test_og_article_published_time_is_read_and_beats_sailthru_date():
+    page = _page(
+        '<meta name="sailthru.date" content="2021-03-09 10:00:00">'
+        '<meta property="og:article:published_time" content="2021-03-08T10:00:00+00:00">'
+    )
+    assert page.published == dt.date(2021, 3, 8)
+
+
+def test_the_article_json_ld_date_beats_a_generic_date_meta():
+    page = _page(
+        '<meta name="date" content="2024-04-26">'
+        '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2024-04-25T19:30:04+02:00"}'
+        "</script>"
+    )
+    assert page.published == dt.date(2024, 4, 25)
+
+
+def test_a_live_blog_that_moved_its_published_time_to_the_last_update_keeps_its_first_day():
+    page = _page(
+        '<meta property="article:published_time" content="2024-08-05T19:49:50Z">'
+        '<script type="application/ld+json">{"@type": "LiveBlogPosting", "datePublished": "2024-08-04T13:23:00Z"}'
+        "</script>"
+    )
+    assert page.published == dt.date(2024, 8, 4)
+
+
+def test_a_time_in_a_sidebar_teaser_is_not_the_articles_date():
+    page = _page(
+        "",
+        '<div class="sidebar"><a href="/b"><time datetime="2019-01-02">2 Jan</time> Older story</a></div>'
+        '<article><h1>Storm</h1><time datetime="2020-05-06T08:00">6 May</time></article>',
+        url="https://www.example-times.com/storm",
+    )
+    assert page.published == dt.date(2020, 5, 6)
+
+
+def test_a_copyright_year_is_not_a_publication_day():
+    page = _page("<title>About us</title>", "<p>Some text.</p><footer>© 1998 Example Times</footer>")
+    assert page.published is None
+
+
+def test_a_stale_single_byte_charset_on_utf8_bytes_reads_as_utf8():
+    from pipeline.decode import decode_body
+
+    body = '<html><head><meta charset="iso-8859-1"><title>Müller über Straßen</title></head></html>'.encode()
+    text, enc = decode_body(body, "text/html")
+    assert "Müller über Straßen" in text and enc == "utf-8"
+    latin = '<html><head><meta charset="iso-8859-1"><title>Müller</title></head></html>'.encode("latin-1")
+    assert "Müller" in decode_body(latin, "text/html")[0]
