@@ -27,7 +27,7 @@ from rapidfuzz import fuzz
 
 from .metadata import detect_language, registered_domain
 from .model import Citation, Match, PageMeta, PartialDate, Verdict
-from .publishers import PUBLISHER_TYPO, closest_outlet, outlet_for_domain, outlet_named, pnorm, tie
+from .publishers import PUBLISHER_TYPO, closest_outlet, outlet_for_domain, outlet_named, pnorm, same_outlet, tie
 
 TITLE_MATCH = 90
 TITLE_PARTIAL = 65
@@ -153,9 +153,9 @@ def match_date(cited: PartialDate | None, page: PageMeta | None) -> Match:
 def match_publisher(
     cited: str | None, page: PageMeta | None, url: str | None = None, unread: str | None = None
 ) -> Match:
-    """``mismatch`` only on positive evidence of another outlet (the table knows the cited
-    outlet and the page is not at its domains, or the page is another known outlet); a
-    name nothing on the page ties to is ``unconfirmed``. Without a page: ``unverified``
+    """``mismatch`` only on positive evidence of another outlet: the page is at (or names)
+    another known outlet. A name nothing on the page ties to is ``unconfirmed``, even a
+    known outlet's on a domain the table does not list for it. Without a page: ``unverified``
     (a note naming no outlet we know but near one is still a ``likely-typo``)."""
     if not cited:
         return Match(Verdict.UNKNOWN, None, None, detail="the footnote names no publisher")
@@ -171,7 +171,7 @@ def match_publisher(
     cited_outlet = outlet_named(cited)
     page_outlet = outlet_for_domain(domain) or (outlet_named(site) if site else None)
     if cited_outlet and page_outlet:
-        if cited_outlet == page_outlet:
+        if same_outlet(cited_outlet, page_outlet):
             domains = ", ".join(cited_outlet.domains) or "no domain"
             return Match(Verdict.ALIAS, cited, found, 1.0, detail=f"{cited} is {cited_outlet.name} ({domains})")
         return Match(
@@ -180,14 +180,6 @@ def match_publisher(
     why = tie(cited, [n for n in (site, domain) if n])
     if why:
         return Match(Verdict.ALIAS, cited, found, 1.0, detail=why)
-    if cited_outlet and cited_outlet.domains and domain:
-        return Match(
-            Verdict.MISMATCH,
-            cited,
-            found,
-            0.0,
-            detail=f"{cited_outlet.name} publishes at {', '.join(cited_outlet.domains)}, not {domain}",
-        )
     score = max(
         fuzz.ratio(pnorm(cited), pnorm(site or "")), fuzz.ratio(pnorm(cited), pnorm((domain or "").split(".")[0]))
     )
@@ -196,14 +188,16 @@ def match_publisher(
     near = None if cited_outlet else _typo_of_known(cited, found)
     if near and domain and near.suggestion and not _publishes_at(near.suggestion, domain):
         near = None  # a near miss of an outlet this page is not from says nothing about it
-    return near or Match(
-        Verdict.UNCONFIRMED, cited, found, round(score / 100, 3), detail="nothing on the page ties this name to it"
-    )
+    detail = "nothing on the page ties this name to it"
+    if cited_outlet and cited_outlet.domains:  # not evidence of another outlet: editions, syndication, new domains
+        detail = f"{cited_outlet.name} is known at {', '.join(cited_outlet.domains)}; {detail}"
+    return near or Match(Verdict.UNCONFIRMED, cited, found, round(score / 100, 3), detail=detail)
 
 
 def _publishes_at(name: str, domain: str) -> bool:
     outlet = outlet_named(name)
-    return outlet is not None and (not outlet.domains or outlet == outlet_for_domain(domain))
+    page_outlet = outlet_for_domain(domain)
+    return outlet is not None and (not outlet.domains or (page_outlet is not None and same_outlet(outlet, page_outlet)))
 
 
 def _typo_of_known(cited: str, found: str | None = None) -> Match | None:

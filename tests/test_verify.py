@@ -187,8 +187,11 @@ def test_a_name_tied_to_the_page_is_never_an_alarm(cited, site, url, why):
 
 
 def test_a_name_nothing_ties_to_the_page_is_unconfirmed_not_a_mismatch():
-    m = match_publisher("Zwanzig Minuten", page(site="20 Minuten"), "https://www.20min.de/a")
+    m = match_publisher("Zwölf Stunden", page(site="12 Stunden"), "https://www.12std.ch/a")
     assert m.verdict == "unconfirmed" and not m.verdict.is_alarm
+    # a known outlet on a domain the table does not list for it: no evidence of another outlet
+    m = match_publisher("Reuters", page(site="Wire Desk"), "https://www.wiredesk-news.ch/a")
+    assert m.verdict == "unconfirmed" and "reuters.com" in m.detail
 
 
 def test_a_known_outlet_on_another_outlets_domain_is_a_mismatch():
