@@ -395,27 +395,39 @@ def extract(fetch: Fetch, decoded: tuple[str, str] | None = None) -> PageMeta | 
 def extract_html(text: str, url: str, content_language: str | None = None, encoding: str | None = None) -> PageMeta:
     root = _parse(text)
     doc = _Doc(root, _json_ld(root), _meta_index(root))
-    ld = doc.ld
     meta = PageMeta(encoding=encoding)
+    rd = registered_domain(url)
+    meta.site_name, meta.site_name_source = _site_name(doc, rd)
+    doc.sites = [n for n in (meta.site_name, rd, (rd or "").split(".")[0]) if n]
+    _titles(doc, meta)
+    meta.published, meta.published_source = page_date(doc.root, _articles(doc.ld), doc.metas, url, text)
+    meta.language, meta.language_source = _language(doc, content_language, meta.title)
+    author = _meta(doc, "author", "article:author", "citation_author", "dc.creator")
+    if not author:
+        for node in _articles(doc.ld):
+            author = _ld_text(_name(node.get("author")))
+            if author:
+                break
+    meta.author = _text(author) if author and not author.startswith("http") else None
+    return meta
 
+
+def _site_name(doc: _Doc, rd: str | None) -> tuple[str | None, str | None]:
     site = _meta(doc, "og:site_name")
     if site:
-        meta.site_name, meta.site_name_source = _text(site), "og:site_name"
-    else:
-        for node in ld:
-            pub = _name(node.get("publisher")) if _types(node) & ARTICLE_TYPES else None
-            if pub:
-                meta.site_name, meta.site_name_source = _ld_text(pub), "JSON-LD publisher"
-                break
-    if not meta.site_name:
-        app = _meta(doc, "application-name")
-        if app:
-            meta.site_name, meta.site_name_source = _text(app), "application-name"
-    rd = registered_domain(url)
-    if not meta.site_name and rd:
-        meta.site_name, meta.site_name_source = rd, "registered domain"
+        return _text(site), "og:site_name"
+    for node in doc.ld:
+        pub = _name(node.get("publisher")) if _types(node) & ARTICLE_TYPES else None
+        if pub:
+            return _ld_text(pub), "JSON-LD publisher"
+    app = _meta(doc, "application-name")
+    if app:
+        return _text(app), "application-name"
+    return (rd, "registered domain") if rd else (None, None)
 
-    doc.sites = [n for n in (meta.site_name, rd, (rd or "").split(".")[0]) if n]
+
+def _titles(doc: _Doc, meta: PageMeta) -> None:
+    """Every title the page offers (kept, with its source), and the one chosen."""
     for fn in TITLE_CHAIN:
         value, source = fn(doc)
         value = _text(value)
@@ -423,14 +435,21 @@ def extract_html(text: str, url: str, content_language: str | None = None, encod
             if source in ("og:title", "twitter:title", "JSON-LD headline", "JSON-LD name"):
                 value = strip_site_name(value, doc.sites)
             meta.title_candidates.append(Candidate(value, source))
-    if meta.title_candidates:
-        chosen = choose_title(meta.title_candidates)
-        agree = [c.source for c in meta.title_candidates[1:] if fuzz.ratio(c.value.lower(), chosen.value.lower()) >= 90]
-        meta.title = chosen.value
-        meta.title_source = chosen.source + (f" (agrees with {', '.join(agree)})" if agree else " (first in the chain)")
+    if not meta.title_candidates:
+        return
+    chosen = choose_title(meta.title_candidates)
+    agree = [
+        c.source
+        for c in meta.title_candidates
+        if c is not chosen and fuzz.ratio(c.value.lower(), chosen.value.lower()) >= 90
+    ]
+    why = "first in the chain" if chosen is meta.title_candidates[0] else "the visible headline"
+    meta.title = chosen.value
+    meta.title_source = chosen.source + (f" (agrees with {', '.join(agree)})" if agree else f" ({why})")
 
-    meta.published, meta.published_source = page_date(doc.root, _articles(doc.ld), doc.metas, url, text)
 
+def _language(doc: _Doc, content_language: str | None, title: str | None) -> tuple[str | None, str | None]:
+    root = doc.root
     html_tag = root if root.tag == "html" else next(root.iter("html"), None)
     lang = (
         _lang(html_tag.get("lang") or html_tag.get("{http://www.w3.org/XML/1998/namespace}lang"))
@@ -438,23 +457,13 @@ def extract_html(text: str, url: str, content_language: str | None = None, encod
         else None
     )
     if lang:
-        meta.language, meta.language_source = lang, "<html lang>"
-    elif _lang(content_language):
-        meta.language, meta.language_source = _lang(content_language), "Content-Language"
-    elif _lang(_meta(doc, "og:locale")):
-        meta.language, meta.language_source = _lang(_meta(doc, "og:locale")), "og:locale"
-    else:
-        meta.language = detect_language(meta.title)
-        meta.language_source = "detected from title" if meta.language else None
-
-    author = _meta(doc, "author", "article:author", "citation_author", "dc.creator")
-    if not author:
-        for node in _articles(ld):
-            author = _ld_text(_name(node.get("author")))
-            if author:
-                break
-    meta.author = _text(author) if author and not author.startswith("http") else None
-    return meta
+        return lang, "<html lang>"
+    if _lang(content_language):
+        return _lang(content_language), "Content-Language"
+    if _lang(_meta(doc, "og:locale")):
+        return _lang(_meta(doc, "og:locale")), "og:locale"
+    detected = detect_language(title)
+    return detected, "detected from title" if detected else None
 
 
 def _parse(text: str):
