@@ -81,15 +81,38 @@ def pnorm(s: str) -> str:
 
 
 def outlet_named(name: str) -> Outlet | None:
-    n = pnorm(name)
-    return next((o for o in outlets() if any(pnorm(x) == n for x in o.names)), None)
+    return _by_name().get(pnorm(name))
 
 
 def outlet_for_domain(domain: str | None) -> Outlet | None:
     if not domain:
         return None
     domain = domain.lower()
-    return next((o for o in outlets() if any(domain == d or domain.endswith("." + d) for d in o.domains)), None)
+    by_domain = _by_domain()
+    for i in range(domain.count(".") + 1):  # "english.kyodonews.net" → "kyodonews.net" → "net"
+        hit = by_domain.get(domain.split(".", i)[-1])
+        if hit:
+            return hit
+    return None
+
+
+@lru_cache(maxsize=1)
+def _by_name() -> dict[str, Outlet]:
+    """Normalised name → outlet, first table entry first: a run asks for every citation."""
+    index: dict[str, Outlet] = {}
+    for o in outlets():
+        for x in o.names:
+            index.setdefault(pnorm(x), o)
+    return index
+
+
+@lru_cache(maxsize=1)
+def _by_domain() -> dict[str, Outlet]:
+    index: dict[str, Outlet] = {}
+    for o in outlets():
+        for d in o.domains:
+            index.setdefault(d, o)
+    return index
 
 
 def closest_outlet(name: str, extra: tuple[Outlet, ...] = ()) -> tuple[Outlet, str, float] | None:
