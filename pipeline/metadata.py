@@ -274,6 +274,7 @@ def _t_h1(doc: _Doc):
 
 TITLE_CHAIN: list[TitleFn] = [_t_og, _t_twitter, _t_ld, _t_citation, _t_title, _t_h1]
 _CUT_SHORT = re.compile(r"^\s*[-–—:|]\s+\S")
+_SHORT_TAIL = re.compile(r"\s+[-–—|]\s+\S+(?:\s\S+)?\s*")
 
 
 def choose_title(candidates: list[Candidate]) -> Candidate:
@@ -281,8 +282,9 @@ def choose_title(candidates: list[Candidate]) -> Candidate:
     pages, preferring the JSON-LD headline, or the headline that JSON-LD and <h1> agree
     on, chose worse), except that a title that the visible <h1> continues after a dash or a
     colon was cut short by the CMS, and the <h1> is the headline ("Storm hits coast" vs
-    the <h1> "Storm hits coast – thousands without power"); a <title> that merely
-    contains the single <h1> carries extra bits (site, section), and the <h1> wins."""
+    the <h1> "Storm hits coast – thousands without power"); a title that is the <h1> plus
+    one or two words after a dash or bar ("… - National"), or a <title> that merely contains
+    the <h1>, carries extra bits (site, section), and the <h1> wins."""
     chosen = candidates[0]
     h1 = next((c for c in candidates if c.source == "<h1>"), None)
     if h1 is None or h1.value == chosen.value:
@@ -292,6 +294,8 @@ def choose_title(candidates: list[Candidate]) -> Candidate:
         return h1
     if chosen.source == "<title>" and head != full and full in head:
         return h1
+    if head.startswith(full) and _SHORT_TAIL.fullmatch(head[len(full) :]):
+        return h1  # "Headline - National": a section or site after the visible headline
     return chosen
 
 

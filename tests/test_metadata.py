@@ -340,3 +340,11 @@ def test_a_stale_single_byte_charset_on_utf8_bytes_reads_as_utf8():
     assert "Müller über Straßen" in text and enc == "utf-8"
     latin = '<html><head><meta charset="iso-8859-1"><title>Müller</title></head></html>'.encode("latin-1")
     assert "Müller" in decode_body(latin, "text/html")[0]
+
+
+def test_a_social_title_with_a_section_after_the_visible_headline_loses_to_it():
+    page = _page(
+        '<meta property="og:title" content="Storm hits coast, thousands without power - National">',
+        "<h1>Storm hits coast, thousands without power</h1>",
+    )
+    assert page.title == "Storm hits coast, thousands without power"
