@@ -95,13 +95,24 @@ def date_from_url(url: str) -> dt.date | None:
     return None
 
 
-def page_offset(stamps: Iterable[str]) -> dt.tzinfo | None:
-    """The offset the page writes its times in: the first stamp with one that is not UTC."""
+# Zone abbreviations a page writes after a time ("3:02pm PST"); ambiguous ones (IST, ET) are left out
+_ZONES = {
+    "HST": -10, "AKST": -9, "AKDT": -8, "PST": -8, "PDT": -7, "MST": -7, "MDT": -6, "CST": -6,
+    "CDT": -5, "EST": -5, "EDT": -4, "BST": 1, "CET": 1, "CEST": 2, "MEZ": 1, "MESZ": 2,
+    "EET": 2, "EEST": 3, "MSK": 3, "JST": 9, "KST": 9, "AEST": 10, "AEDT": 11,
+}  # fmt: skip
+_ZONE_AFTER_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?\s*\(?(" + "|".join(_ZONES) + r")\b", re.I)
+
+
+def page_offset(stamps: Iterable[str], html_text: str = "") -> dt.tzinfo | None:
+    """The offset the page writes its times in: the first stamp with one that is not UTC,
+    else the zone it names after a visible time ("Feb 16, 2020 at 3:02pm PST")."""
     for value in stamps:
         parsed = parse_stamp(value)
         if parsed and parsed[1] is not None and parsed[1].utcoffset() != dt.timedelta(0):
             return parsed[1].tzinfo
-    return None
+    m = _ZONE_AFTER_TIME.search(html_text[:2_000_000])
+    return dt.timezone(dt.timedelta(hours=_ZONES[m[1].upper()])) if m else None
 
 
 def local_day(value: str, offset: dt.tzinfo | None) -> dt.date | None:
@@ -169,7 +180,7 @@ def page_date(root, articles: list[dict], metas: dict[str, str], url: str, html_
     ld_values = [n["datePublished"] for n in articles if isinstance(n.get("datePublished"), str)]
     other_stamps = [metas.get(k.lower(), "") for k in (*DECLARED, "article:modified_time", *GENERIC)]
     other_stamps += [n[k] for n in articles for k in ("dateModified", "dateCreated") if isinstance(n.get(k), str)]
-    offset = page_offset([*ld_values, *other_stamps, *(t.get("datetime") or "" for t in root.iter("time"))])
+    offset = page_offset([*ld_values, *other_stamps, *(t.get("datetime") or "" for t in root.iter("time"))], html_text)
     declared = [metas[k.lower()] for k in DECLARED if metas.get(k.lower())]
     d = _earliest(declared + ld_values, offset)
     if d:

@@ -348,3 +348,11 @@ def test_a_social_title_with_a_section_after_the_visible_headline_loses_to_it():
         "<h1>Storm hits coast, thousands without power</h1>",
     )
     assert page.title == "Storm hits coast, thousands without power"
+
+
+def test_a_utc_stamp_gives_the_day_in_the_zone_the_page_names_after_its_times():
+    page = _page(
+        '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2020-02-18T02:18:11Z"}</script>',
+        "<p class=byline>Posted Feb 17, 2020 at 6:18pm PST</p>",
+    )
+    assert page.published == dt.date(2020, 2, 17)
