@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DECLARED = (
     "article:published_time",
@@ -104,15 +105,34 @@ _ZONES = {
 _ZONE_AFTER_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?\s*\(?(" + "|".join(_ZONES) + r")\b", re.I)
 
 
-def page_offset(stamps: Iterable[str], html_text: str = "") -> dt.tzinfo | None:
-    """The offset the page writes its times in: the first stamp with one that is not UTC,
-    else the zone it names after a visible time ("Feb 16, 2020 at 3:02pm PST")."""
+# Country domains of countries with one time zone: a page there writes its days in it
+_COUNTRY_ZONES = {
+    "at": "Europe/Vienna", "be": "Europe/Brussels", "ch": "Europe/Zurich", "cz": "Europe/Prague",
+    "de": "Europe/Berlin", "dk": "Europe/Copenhagen", "fi": "Europe/Helsinki", "fr": "Europe/Paris",
+    "gr": "Europe/Athens", "hu": "Europe/Budapest", "ie": "Europe/Dublin", "in": "Asia/Kolkata",
+    "it": "Europe/Rome", "jp": "Asia/Tokyo", "kr": "Asia/Seoul", "nl": "Europe/Amsterdam",
+    "no": "Europe/Oslo", "pl": "Europe/Warsaw", "ro": "Europe/Bucharest", "se": "Europe/Stockholm",
+    "sk": "Europe/Bratislava", "tr": "Europe/Istanbul", "tw": "Asia/Taipei", "ua": "Europe/Kyiv",
+    "uk": "Europe/London",
+}  # fmt: skip
+
+
+def page_offset(stamps: Iterable[str], html_text: str = "", url: str = "") -> dt.tzinfo | None:
+    """The zone the page writes its times in: the first stamp with an offset that is not
+    UTC, else the zone it names after a visible time ("Feb 16, 2020 at 3:02pm PST"), else
+    the zone of its country domain when the country has one (.it → Europe/Rome)."""
     for value in stamps:
         parsed = parse_stamp(value)
         if parsed and parsed[1] is not None and parsed[1].utcoffset() != dt.timedelta(0):
             return parsed[1].tzinfo
     m = _ZONE_AFTER_TIME.search(html_text[:2_000_000])
-    return dt.timezone(dt.timedelta(hours=_ZONES[m[1].upper()])) if m else None
+    if m:
+        return dt.timezone(dt.timedelta(hours=_ZONES[m[1].upper()]))
+    zone = _COUNTRY_ZONES.get((urlsplit(url).hostname or "").rsplit(".", 1)[-1])
+    try:
+        return ZoneInfo(zone) if zone else None
+    except (ZoneInfoNotFoundError, ValueError):  # no time zone database on this machine
+        return None
 
 
 def local_day(value: str, offset: dt.tzinfo | None) -> dt.date | None:
@@ -180,7 +200,8 @@ def page_date(root, articles: list[dict], metas: dict[str, str], url: str, html_
     ld_values = [n["datePublished"] for n in articles if isinstance(n.get("datePublished"), str)]
     other_stamps = [metas.get(k.lower(), "") for k in (*DECLARED, "article:modified_time", *GENERIC)]
     other_stamps += [n[k] for n in articles for k in ("dateModified", "dateCreated") if isinstance(n.get(k), str)]
-    offset = page_offset([*ld_values, *other_stamps, *(t.get("datetime") or "" for t in root.iter("time"))], html_text)
+    stamps = [*ld_values, *other_stamps, *(t.get("datetime") or "" for t in root.iter("time"))]
+    offset = page_offset(stamps, html_text, url)
     declared = [metas[k.lower()] for k in DECLARED if metas.get(k.lower())]
     d = _earliest(declared + ld_values, offset)
     if d:

@@ -356,3 +356,9 @@ def test_a_utc_stamp_gives_the_day_in_the_zone_the_page_names_after_its_times():
         "<p class=byline>Posted Feb 17, 2020 at 6:18pm PST</p>",
     )
     assert page.published == dt.date(2020, 2, 17)
+
+
+def test_a_utc_stamp_on_a_single_zone_country_domain_gives_that_countrys_day():
+    head = '<meta property="article:published_time" content="2020-12-05T23:15:00Z">'
+    assert _page(head, url="https://www.gazzetta-esempio.it/news/1").published == dt.date(2020, 12, 6)
+    assert _page(head, url="https://www.example-times.com/news/1").published == dt.date(2020, 12, 5)
