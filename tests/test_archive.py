@@ -15,9 +15,10 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from pipeline import citations as cit
+from pipeline.archive.copies import cited_copy
 from pipeline.archive.history import History
 from pipeline.archive.stage import ArchiveSettings
-from pipeline.archive.wayback import Pending, WaybackClient, WaybackSettings, cited_copy
+from pipeline.archive.wayback import Pending, WaybackClient, WaybackSettings
 from pipeline.run import Job, RunSettings, run
 
 from .conftest import check_settings
