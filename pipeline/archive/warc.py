@@ -54,6 +54,10 @@ class WarcArchive:
         self.dir.mkdir(parents=True, exist_ok=True)
         run_id = run_id or dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S") + f"-{os.getpid()}"
         self.path = self.layout.warc_file(run_id)
+        n = 1
+        while self.path.exists():  # one file per run, even for two runs in one second
+            n += 1
+            self.path = self.layout.warc_file(f"{run_id}-{n}")
         self.index_path = self.layout.warc_index
         self._lock = threading.Lock()
         self._file = None
