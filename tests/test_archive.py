@@ -23,14 +23,6 @@ from pipeline.run import Job, RunSettings, run
 
 from .conftest import check_settings
 from .servers import html
-from .wayback_standin import WaybackStandin
-
-
-@pytest.fixture
-def wayback():
-    w = WaybackStandin()
-    yield w
-    w.stop()
 
 
 def wb_settings(wayback, keys=True, **kw) -> WaybackSettings:

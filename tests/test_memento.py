@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import time
 
-import pytest
-
 from pipeline import citations as cit
 from pipeline.archive.memento import AGGREGATOR, MementoService, MementoSettings, parse_timemap
 from pipeline.archive.settings import ArchiveSettings
@@ -15,23 +13,7 @@ from pipeline.model import Snapshot
 from pipeline.run import Job, RunSettings, run
 
 from .conftest import check_settings
-from .memento_standin import MementoStandin
 from .test_archive import by_id, setup, wb_settings
-from .wayback_standin import WaybackStandin
-
-
-@pytest.fixture
-def memento():
-    m = MementoStandin()
-    yield m
-    m.stop()
-
-
-@pytest.fixture
-def wayback():
-    w = WaybackStandin()
-    yield w
-    w.stop()
 
 
 def do_run(tmp_path, citations, archive: ArchiveSettings):

@@ -104,6 +104,7 @@ class MementoService:
     def __init__(self, settings: MementoSettings, session: requests.Session | None = None) -> None:
         self.s = settings
         self.name = f"Memento ({settings.host})"
+        self.max_age = dt.timedelta(days=30)
         self.session = session or new_session(settings.user_agent, pool_size=4)
         self.pacer = Pacer.get(settings.host, "timemap", settings.per_minute)
         self.down: str | None = None

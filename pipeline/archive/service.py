@@ -39,6 +39,7 @@ class ArchiveService(Protocol):
     """One archive, as the archive stage uses it."""
 
     name: str  # for notes: "Wayback Machine", "Memento (timetravel.mementoweb.org)"
+    max_age: dt.timedelta  # a copy younger than this is recent enough: no new capture
 
     def start(self) -> list[str]:
         """Before the first URL: run-level notes (missing keys, no free slot, ...)."""

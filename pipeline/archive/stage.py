@@ -109,15 +109,16 @@ def offer_for_dead(url: str, cited_date: dt.date | None, services: list[ArchiveS
     return choice
 
 
-def keep_reached(url: str, status: Status, service: ArchiveService, max_age: dt.timedelta) -> Choice:
+def keep_reached(url: str, status: Status, cited_date: dt.date | None, service: ArchiveService) -> Choice:
     """A reached (or skipped) page: a recent snapshot if there is one, else a capture now
-    when the service can take one, else the latest snapshot there is."""
+    when the service can take one, else the latest snapshot there is. (The copy closest to
+    the footnote's date is looked up too: it goes into snapshots.json, for drift.)"""
     resumed = service.resumed(url)
-    look = service.lookup(url, None)
+    look = service.lookup(url, cited_date)
     seen = [s for s in (look.closest, look.latest) if s]
     if look.error:
         return Choice(resumed, look.error, resumed is not None, seen=seen)
-    if resumed is not None or (look.latest and dt.datetime.now(dt.UTC) - look.latest.timestamp < max_age):
+    if resumed is not None or (look.latest and dt.datetime.now(dt.UTC) - look.latest.timestamp < service.max_age):
         return Choice(resumed or look.latest, None, resumed is not None, seen=seen)
     if status in REACHED and service.can_capture(url):
         cap = service.capture(url)
@@ -142,16 +143,11 @@ def choose_snapshot(
     if status in FAILING:
         return offer_for_dead(url, cited_date, services, fetcher)
     if status in REACHED or status == Status.SKIPPED:
-        return keep_reached(url, status, services[0], _max_age(services[0]))
+        return keep_reached(url, status, cited_date, services[0])
     resumed = services[0].resumed(url)
     look = services[0].lookup(url, cited_date)
     seen = [s for s in (look.closest, look.latest) if s]
     return Choice(resumed or look.closest or look.latest, look.error, resumed is not None, seen=seen)
-
-
-def _max_age(service: ArchiveService) -> dt.timedelta:
-    settings = getattr(service, "settings", None)
-    return getattr(settings, "max_age", dt.timedelta(days=30))
 
 
 def url_status_for(result: Result) -> str | None:

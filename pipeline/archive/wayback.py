@@ -425,6 +425,7 @@ class WaybackService:
 
     def __init__(self, settings: WaybackSettings, root: str | Path) -> None:
         self.settings = settings
+        self.max_age = settings.max_age
         self.client = WaybackClient(settings)
         self.pending = Pending.load(root)
         self._resumed: dict[str, Capture] = {}
