@@ -102,7 +102,6 @@ def check_options(fn):
             default=60.0,
             show_default=True,
             envvar="CITEWATCH_LOCK_WAIT",
-            hidden=True,  # shown once the README's help blocks list it (the lead integrates docs)
             help="Seconds to wait while another run writes --archive-dir, then give up.",
         ),
         click.option(
@@ -595,14 +594,12 @@ def archive_options(fn):
             default=5.0,
             show_default=True,
             envvar="CITEWATCH_WAYBACK_POLL",
-            hidden=True,  # shown once the README's help blocks list it (the lead integrates docs)
-            help="Seconds between checks on a capture in progress.",
+            help="Seconds between status checks on a Save Page Now capture in progress.",
         ),
         click.option(
             "--memento",
             multiple=True,
             metavar="TIMEMAP",
-            hidden=True,  # shown once the README's help blocks list it (the lead integrates docs)
             help="Also look for copies of dead pages in other archives (RFC 7089 TimeMaps): 'aggregator'"
             " (timetravel.mementoweb.org), 'archive.today', or a TimeMap address with {url}. Repeatable.",
         ),
