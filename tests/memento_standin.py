@@ -27,6 +27,7 @@ class MementoStandin:
         self.copies: dict[str, list[dict]] = {}  # url -> [{timestamp, status, body}]
         self.calls: list[float] = []  # TimeMap requests, as the server saw them
         self.hang = False
+        self.redirect_to: str | None = None  # answer every TimeMap request with a 302 there
         self.endless = False  # after the real links, more links for ever (a TimeMap with no end)
         self.site.fallback = self._route
 
@@ -60,6 +61,8 @@ class MementoStandin:
         if self.hang:
             self.site.stopping.wait(30)
             return
+        if self.redirect_to:
+            return send(req, 302, "", headers={"Location": self.redirect_to})
         copies = self.copies.get(url, [])
         if not copies:
             return send(req, 404, "", content_type="application/link-format")

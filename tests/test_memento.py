@@ -121,6 +121,13 @@ def test_a_timemap_without_end_is_read_only_up_to_its_cap(memento):
     assert look.error is None and look.closest is not None and look.closest.archive_url == first
 
 
+def test_a_timemap_redirect_is_not_followed(memento, site):
+    memento.redirect_to = site.url("/internal")
+    look = MementoService(m_settings(memento)).lookup("https://gone.example/story", None)
+    assert look.error and "not followed" in look.error
+    assert site.hits("/internal") == 0
+
+
 def test_timemap_requests_are_paced_as_the_server_sees_them(memento):
     service = MementoService(m_settings(memento, per_minute=600))  # one every 0.1 s
     for n in range(4):

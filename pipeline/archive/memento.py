@@ -150,7 +150,11 @@ class MementoService:
         timeout = self.s.request_timeout
         with deadline_scope(timeout) as guarded:
             try:
-                with self.session.get(address, timeout=(min(10.0, timeout), timeout), stream=True) as resp:
+                # not followed: a redirect could send this request anywhere, past the address guard
+                kw = {"timeout": (min(10.0, timeout), timeout), "stream": True, "allow_redirects": False}
+                with self.session.get(address, **kw) as resp:
+                    if resp.is_redirect:
+                        return None, f"TimeMap redirected to {resp.headers.get('Location', '?')[:200]} (not followed)"
                     if resp.status_code == 404:  # the TimeMap of a page no archive holds
                         return None, None
                     if resp.status_code >= 400:
