@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,23 +43,22 @@ class ArchiveOutcome:
 
 
 class SnapshotIndex:
-    """archive/snapshots.json: every Wayback snapshot the tool found or made, per URL."""
+    """archive/snapshots.json: every archive snapshot the tool found or made, per URL."""
 
     def __init__(self, root: str | Path) -> None:
         self.path = ArchiveLayout.at(root).snapshots
-        self._lock = threading.Lock()
         try:
             self.data = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             self.data = {}
 
     def add(self, snap: Snapshot) -> None:
-        with self._lock:
-            entries = self.data.setdefault(snap.url, [])
-            if not any(e["archive_url"] == snap.archive_url for e in entries):
-                entries.append(snap.to_dict())
-                entries.sort(key=lambda e: e["timestamp"])
-            write_atomic(self.path, json.dumps(self.data, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+        """Called from the stage's own thread only."""
+        entries = self.data.setdefault(snap.url, [])
+        if not any(e["archive_url"] == snap.archive_url for e in entries):
+            entries.append(snap.to_dict())
+            entries.sort(key=lambda e: e["timestamp"])
+        write_atomic(self.path, json.dumps(self.data, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
 
 
 def good_snapshot(
@@ -103,7 +101,7 @@ def offer_for_dead(url: str, cited_date: dt.date | None, services: list[ArchiveS
             continue
         ok, why, page = good_snapshot(look.closest, fetcher, service.raw_copy_url(look.closest))
         if ok:
-            return Choice(look.closest, None, False, page, choice.seen)
+            return Choice(look.closest, page=page, seen=choice.seen)
         choice.note = why
     choice.note = choice.note or "dead and never archived: no snapshot to offer"
     return choice
@@ -196,22 +194,20 @@ def verify_against_copy(results: list[Result], choice: Choice) -> None:
 
 class SaveClock:
     """citations.yaml saved every ``SAVE_EVERY`` s and at the end, not after every URL: a
-    save writes the whole file (0.37 s for 2,000 citations) under the lock."""
+    save writes the whole file (0.37 s for 2,000 citations)."""
 
     def __init__(self, notes: list[str]) -> None:
-        self.lock = threading.Lock()
         self.notes = notes
         self.unsaved: dict[int, cit.CitationsFile] = {}
         self.last = time.monotonic()
 
     def changed(self, cf: cit.CitationsFile) -> None:
-        """The caller holds ``lock``."""
         self.unsaved[id(cf)] = cf
         if time.monotonic() - self.last >= SAVE_EVERY:
             self.save_all()
 
     def save_all(self) -> None:
-        """Write the files with changes not yet on disk; the caller holds ``lock``."""
+        """Write the files with changes not yet on disk."""
         for key, cf in list(self.unsaved.items()):
             try:
                 cit.save(cf)
@@ -221,6 +217,40 @@ class SaveClock:
                 continue
             del self.unsaved[key]
         self.last = time.monotonic()
+
+
+def find_copy(
+    url: str, first: Result, services: list[ArchiveService], fetcher: Fetcher
+) -> tuple[Choice, dt.date | None]:
+    """The copy for one URL (run in the pool) and the archive_date to write with it."""
+    copy = cited_copy(url)
+    if copy is not None:  # the cited address is the archive: nothing to look up or capture
+        snapshot, dated = copy  # a cited copy's date is known only when its address carries one
+        return Choice(snapshot), snapshot.timestamp.date() if dated else None
+    status = first.check.status if first.check else Status.SKIPPED
+    cited_date = first.citation.date.as_date() if first.citation.date else None
+    choice = choose_snapshot(url, status, cited_date, services, fetcher)
+    return choice, choice.snapshot.timestamp.date() if choice.snapshot else None
+
+
+def record(
+    url: str,
+    pairs: list[tuple[Result, cit.CitationsFile | None]],
+    choice: Choice,
+    archive_date: dt.date | None,
+    clock: SaveClock,
+    out: ArchiveOutcome,
+) -> None:
+    """Put the copy on each citation of ``url`` (report and citations file). Called from
+    the stage's own thread only: write-backs need no lock."""
+    if choice.captured:
+        out.newly_archived.append(url)
+    for r, cf in pairs:
+        if choice.snapshot:
+            r.snapshots.insert(0, choice.snapshot)
+        r.archive_note = choice.note
+        if cf is not None and write_back(r, cf, choice.snapshot, archive_date):
+            clock.changed(cf)
 
 
 def archive_results(
@@ -246,42 +276,24 @@ def archive_results(
         if r.citation.url:
             by_url.setdefault(r.citation.url, []).append((r, cf))
 
-    def one(url: str, pairs: list[tuple[Result, cit.CitationsFile | None]]) -> None:
-        first = pairs[0][0]
-        status = first.check.status if first.check else Status.SKIPPED
-        copy = cited_copy(url)
-        if copy is not None:  # the cited address is the archive: nothing to look up or capture
-            choice = Choice(copy[0])
-        else:
-            cited_date = first.citation.date.as_date() if first.citation.date else None
-            choice = choose_snapshot(url, status, cited_date, services, fetcher)
+    pool = ThreadPoolExecutor(max_workers=max(1, settings.workers), thread_name_prefix="citewatch-archive")
+    try:
+        work = {
+            pool.submit(find_copy, url, pairs[0][0], services, fetcher): (url, pairs) for url, pairs in by_url.items()
+        }
+        for fut in as_completed(work):  # written back as each finishes: Ctrl-C keeps what was found
+            url, pairs = work[fut]
+            choice, archive_date = fut.result()
             for snap in choice.seen:
                 index.add(snap)
             verify_against_copy([r for r, _ in pairs], choice)
-        # a cited copy's date is known only when its address carries one
-        chosen = choice.snapshot
-        archive_date = chosen.timestamp.date() if chosen and (copy is None or copy[1]) else None
-        with clock.lock:
-            if choice.captured:
-                out.newly_archived.append(url)
-            for r, cf in pairs:
-                if chosen:
-                    r.snapshots.insert(0, chosen)
-                r.archive_note = choice.note
-                if cf is not None and write_back(r, cf, chosen, archive_date):
-                    clock.changed(cf)
-
-    pool = ThreadPoolExecutor(max_workers=max(1, settings.workers), thread_name_prefix="citewatch-archive")
-    try:
-        for fut in [pool.submit(one, u, rs) for u, rs in by_url.items()]:
-            fut.result()
+            record(url, pairs, choice, archive_date, clock, out)
     except BaseException:  # Ctrl-C: start nothing new; lookups under way end at their deadline
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     finally:
         pool.shutdown(wait=True)
-        with clock.lock:
-            clock.save_all()
+        clock.save_all()
     for service in services:
         out.notes += service.finish()
     return out
