@@ -30,8 +30,8 @@ import requests
 
 from ..fetch import DEFAULT_USER_AGENT, deadline_scope, new_session
 from ..model import Snapshot
+from .pacing import Pacer
 from .service import Capture, Lookup
-from .wayback import Pacer
 
 AGGREGATOR = "https://timetravel.mementoweb.org/timemap/link/1/{url}"
 ARCHIVE_TODAY = "https://archive.ph/timemap/{url}"
