@@ -32,6 +32,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import InputError
+
 LOCK_WAIT = 60.0  # seconds a second run waits for the first before refusing
 _POLL = 0.05
 
@@ -84,8 +86,8 @@ class ArchiveLayout:
         return sorted(self.warc_dir.glob("citewatch-*.warc.gz"))
 
 
-class ArchiveBusy(ValueError):
-    """Another run holds the archive's lock past our wait: an input-level refusal, one line."""
+class ArchiveBusy(InputError):
+    """Another run holds the archive's lock past our wait: a refusal printed as one line."""
 
 
 def _holder_line(command: str) -> str:
