@@ -5,7 +5,8 @@ aggregator (timetravel.mementoweb.org/timemap/link/1/<url>):
   TimeMap itself, the TimeGate, then each memento with ``rel`` ("first memento", "last
   memento", "memento") and ``datetime`` (RFC 1123, with its comma), parameters spread over
   several lines as real TimeMaps do; ``404`` when no archive holds the address.
-- ``GET /archive/<timestamp>[id_]/<url>`` → the archived bytes (a pywb-style archive).
+- ``GET /archive/<timestamp>[id_]/<url>`` → the archived bytes with ``Memento-Datetime`` and
+  ``Link`` (a pywb-style archive).
 
 Misbehaviours are switches on the object.
 """
@@ -51,9 +52,12 @@ class MementoStandin:
             return self._timemap(req, unquote(req.path[len("/timemap/link/1/") :]))
         m = re.match(r"^/archive/(\d{14})(id_)?/(.+)$", req.path)
         if m:
-            for c in self.copies.get(unquote(m.group(3)), []):
-                if c["timestamp"] == m.group(1):
-                    return send(req, c["status"], c["body"])
+            url = unquote(m.group(3))
+            for c in self.copies.get(url, []):
+                if c["timestamp"] == m.group(1):  # a memento carries its datetime (RFC 7089 2.1.1)
+                    when = _http_date(c["timestamp"])
+                    link = f'<{url}>; rel="original", <{self.timemap.replace("{url}", url)}>; rel="timemap"'
+                    return send(req, c["status"], c["body"], headers={"Memento-Datetime": when, "Link": link})
         send(req, 404, "not here")
 
     def _timemap(self, req, url: str) -> None:
@@ -80,10 +84,7 @@ class MementoStandin:
             pass  # the client stopped reading: what a size cap does
 
     def render(self, url: str, copies: list[dict]) -> str:
-        def when(ts: str) -> str:
-            t = dt.datetime.strptime(ts, "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC)
-            return email.utils.format_datetime(t, usegmt=True)
-
+        when = _http_date
         lines = [
             f'<{url}>;rel="original",',
             f'<{self.timemap.replace("{url}", url)}>\n  ; rel="self";type="application/link-format"'
@@ -97,3 +98,8 @@ class MementoStandin:
                 '\n  ; license="http://creativecommons.org/publicdomain/zero/1.0/",'
             )
         return "\n".join(lines).rstrip(",") + "\n"
+
+
+def _http_date(timestamp: str) -> str:
+    t = dt.datetime.strptime(timestamp, "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC)
+    return email.utils.format_datetime(t, usegmt=True)
