@@ -27,6 +27,7 @@ class FakeService:
     captures: bool = False
     name: str = "fake"
     max_age: dt.timedelta = dt.timedelta(days=30)
+    keeps_live_pages: bool = True
     asked: list[str] = field(default_factory=list)
 
     def start(self) -> list[str]:
@@ -90,6 +91,15 @@ def test_which_copy_is_offered(status, first, second, expect, asked):
     assert choice.snapshot is not None and choice.snapshot.archive_url.split("/")[2].split(".")[0] == expect
     assert (services[0].asked, services[1].asked) == asked
     assert choice.captured == (expect == "new")
+
+
+def test_a_lookup_only_archive_is_not_asked_about_live_pages():
+    lookup_only = FakeService(Lookup(closest=snap(900, "b"), latest=snap(3, "b")), keeps_live_pages=False)
+    for status in (Status.LIVE, Status.SKIPPED, Status.TIMEOUT):
+        assert choose_snapshot("http://x.example/s", status, None, [lookup_only], GoodCopies()).snapshot is None
+    assert lookup_only.asked == []
+    dead = choose_snapshot("http://x.example/s", Status.DEAD, None, [lookup_only], GoodCopies())
+    assert dead.snapshot is not None and lookup_only.asked == ["lookup"]
 
 
 def test_no_service_offers_nothing_and_asks_nothing():

@@ -105,6 +105,7 @@ class MementoService:
         self.s = settings
         self.name = f"Memento ({settings.host})"
         self.max_age = dt.timedelta(days=30)
+        self.keeps_live_pages = False  # a lookup per live page would only slow a run down
         self.session = session or new_session(settings.user_agent, pool_size=4)
         self.pacer = Pacer.get(settings.host, "timemap", settings.per_minute)
         self.down: str | None = None

@@ -6,9 +6,9 @@ The policy, by what the URL's check found:
 - dead (a failure of FAILING): no capture (it would archive an error page); the copy
   closest to the footnote's date that is not itself an archived error page, asking each
   service in turn — the Wayback Machine, then the Memento archives;
-- reached (or skipped as fresh): a recent copy if the first service has one, else a capture
-  now when it can take one, else its latest copy;
-- anything else (timeout, error): the first service's closest copy, unchecked.
+- reached (or skipped as fresh): a recent copy if the first service that keeps live pages
+  has one, else a capture now when it can take one, else its latest copy;
+- anything else (timeout, error): that service's closest copy, unchecked.
 """
 
 from __future__ import annotations
@@ -98,17 +98,18 @@ def choose_snapshot(
 ) -> Choice:
     """The policy: which copy to offer for ``url``, by what its check found.
 
-    The first service (the Wayback Machine) keeps reached pages; a dead page is offered
-    the closest good copy from any service; a page that timed out or errored gets the
-    first service's closest copy unchecked (it may yet come back)."""
-    if not services:
-        return Choice()
+    The first service that keeps live pages (the Wayback Machine) keeps reached pages; a
+    dead page is offered the closest good copy from any service; a page that timed out or
+    errored gets the keeper's closest copy unchecked (it may yet come back)."""
     if status in FAILING:
-        return offer_for_dead(url, cited_date, services, fetcher)
+        return offer_for_dead(url, cited_date, services, fetcher) if services else Choice()
+    keeper = next((s for s in services if s.keeps_live_pages), None)
+    if keeper is None:
+        return Choice()
     if status in REACHED or status == Status.SKIPPED:
-        return keep_reached(url, status, cited_date, services[0])
-    resumed = services[0].resumed(url)
-    look = services[0].lookup(url, cited_date)
+        return keep_reached(url, status, cited_date, keeper)
+    resumed = keeper.resumed(url)
+    look = keeper.lookup(url, cited_date)
     seen = [s for s in (look.closest, look.latest) if s]
     return Choice(resumed or look.closest or look.latest, look.error, resumed is not None, seen=seen)
 

@@ -40,6 +40,7 @@ class ArchiveService(Protocol):
 
     name: str  # for notes: "Wayback Machine", "Memento (timetravel.mementoweb.org)"
     max_age: dt.timedelta  # a copy younger than this is recent enough: no new capture
+    keeps_live_pages: bool  # asked for reached pages too (the Wayback Machine), or only for dead ones
 
     def start(self) -> list[str]:
         """Before the first URL: run-level notes (missing keys, no free slot, ...)."""

@@ -385,6 +385,7 @@ class WaybackService:
     and the capture jobs an earlier run left pending (archive/wayback-pending.json)."""
 
     name = "Wayback Machine"
+    keeps_live_pages = True
 
     def __init__(self, settings: WaybackSettings, root: str | Path) -> None:
         self.settings = settings
