@@ -162,3 +162,20 @@ def test_the_command_line_names_the_aggregator_and_archive_today():
         "https://arquivo.pt/wayback/timemap/link/{url}",
     ]
     assert ArchiveSettings(wayback=None).memento == []  # nothing is asked unless the user says so
+
+
+def test_the_command_line_offers_another_archives_copy_without_the_wayback_machine(
+    tmp_path, site, memento, monkeypatch
+):
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    p, live, dead = setup(tmp_path, site)
+    copy = memento.add_copy(dead, "20200420080000", title="A story that is gone")
+    monkeypatch.chdir(tmp_path)
+    args = ["archive", str(p), "--no-wayback", "--memento", memento.timemap, "--allow-private", "--timeout", "3"]
+    res = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert f"   2  dead        {copy}" in res.output
+    assert len(memento.calls) == 1  # the dead page only
