@@ -158,3 +158,20 @@ def test_the_warc_index_is_rebuilt_when_missing_or_older_than_the_warc_files(tmp
         str(first_warc.relative_to(layout.root)),
         str(second_warc.relative_to(layout.root)),
     ]
+
+
+def test_a_warc_cut_short_by_a_kill_is_indexed_up_to_its_last_whole_record(tmp_path, site):
+    from pipeline.archive.warc import load_index
+
+    for n in range(3):
+        site.routes[f"/s{n}"] = html(f"Story {n}", body=f"words {n} " * 400)
+    p = tmp_path / "citations.yaml"
+    p.write_text(citations_for([site.url(f"/s{n}") for n in range(3)]), encoding="utf-8")
+    local_copy_run(tmp_path, p)
+    layout = ArchiveLayout.at(tmp_path / "archive")
+    (warc,) = layout.warc_files()
+    last = max(e[-1]["offset"] for e in json.loads(layout.warc_index.read_text(encoding="utf-8")).values())
+    layout.warc_index.unlink()
+    warc.write_bytes(warc.read_bytes()[: last + 100])  # killed while writing the last response
+    index = load_index(layout.root)
+    assert len(index) == 2 and all(e[0]["warc"] == str(warc.relative_to(layout.root)) for e in index.values())
