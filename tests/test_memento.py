@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from pathlib import Path
+
+import pytest
 
 from pipeline import citations as cit
 from pipeline.archive.memento import AGGREGATOR, MementoService, MementoSettings, parse_timemap
@@ -65,6 +68,28 @@ def test_the_rfc_7089_timemap_is_read_oldest_first():
     # cut short by the size cap: the links before the cut are kept, the torn one is not
     cut = RFC_TIMEMAP[: RFC_TIMEMAP.index("20000621044156") + 40]
     assert len(parse_timemap(cut)) == 3
+
+
+RECORDED = Path(__file__).resolve().parents[2] / "shared" / "recorded" / "wayback" / "test_get_memento.yaml"
+
+
+def test_a_real_archives_link_format_answer_is_read():
+    """The Link header the Wayback Machine really sent (recorded), in the same link format
+    as a TimeMap: all five mementos, "prev memento" and "next memento" included."""
+    if not RECORDED.is_file():
+        pytest.skip(f"recorded answers not here: {RECORDED}")
+    import yaml
+
+    headers = [i["response"]["headers"] for i in yaml.safe_load(RECORDED.read_text(encoding="utf-8"))["interactions"]]
+    link = next(h["link"][0] for h in headers if h.get("link"))
+    got = [m.when.isoformat() for m in parse_timemap(link)]
+    assert got == [
+        "2005-03-23T15:53:00+00:00",
+        "2017-09-29T00:27:12+00:00",
+        "2017-11-24T15:13:15+00:00",
+        "2017-12-28T22:21:43+00:00",
+        "2023-03-19T07:02:36+00:00",
+    ]
 
 
 def test_a_dead_page_with_no_wayback_copy_gets_one_from_another_archive(tmp_path, site, wayback, memento):
