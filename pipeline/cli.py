@@ -645,7 +645,7 @@ def archive(citations_file: Path, **opts) -> None:
         check=settings_from(opts),
         archive=archive_settings_from(opts),
         archive_dir=opts["archive_dir"],
-        reports_dir=ArchiveLayout.at(opts["archive_dir"]).runs / "reports",
+        reports_dir=ArchiveLayout.at(opts["archive_dir"]).archive_command_reports,
         local_copy=not opts["no_local"],
         fail_on=parse_fail_on(opts["fail_on"]),
         lock_wait=opts["lock_wait"],

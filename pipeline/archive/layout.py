@@ -11,6 +11,7 @@ place that says where each part lives, so a new file is added here and nowhere e
       warc/citewatch-*.warc.gz    local copies of the responses     (warc.py)
       warc-index.json         where each URL's copy is in the WARCs (warc.py; rebuilt from them)
       runs/<name>.json        each article's last report            (run.py)
+      runs/reports/           the reports of `citewatch archive`    (cli.py)
 
 Two runs writing one archive at once lost data (each read a shared file, added its part
 and wrote it back over the other's): a run takes an exclusive lock on ``archive/.lock``
@@ -75,6 +76,11 @@ class ArchiveLayout:
     @property
     def runs(self) -> Path:
         return self.root / "runs"
+
+    @property
+    def archive_command_reports(self) -> Path:
+        """Where ``citewatch archive`` (which has no --reports-dir) writes its reports."""
+        return self.runs / "reports"
 
     def run_report(self, name: str) -> Path:
         return self.runs / f"{name}.json"
