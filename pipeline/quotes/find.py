@@ -1,0 +1,188 @@
+"""Quotations in an article's citing text, and where (if anywhere) a page's text holds them.
+
+Matching is on words: case, quote style, spacing, line breaks, dashes and other
+punctuation are ignored, because none of them changes what a source said and all of
+them change between an article and the page it quotes. An ellipsis may stand for a
+passage the article left out, and a bracketed insertion ("[the minister] said") for a
+few words it replaced. A near match is reported as such, with the page's own wording,
+so a person can judge a paraphrase or a corrected figure.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from .verdicts import QuoteVerdict
+
+MIN_WORDS = 4
+MIN_CHARS = 20
+CLOSE_AT = 80.0  # partial_ratio of the words; 65-70 is what unrelated sentences of one topic score
+BRACKET_GAP = 12  # words a bracketed insertion may stand for
+ELLIPSIS_GAP = 300  # words an ellipsis may leave out
+MAX_TEXT = 400_000  # characters of page text searched: a long article is ~60,000
+EXCERPT_CHARS = 300
+
+_QUOTED = re.compile(
+    r"“(?P<a>[^“”]+)”"  # English curly
+    r'|"(?P<b>[^"]+)"'  # straight
+    r"|«(?P<c>[^«»]+)»"  # French, Russian
+    r"|„(?P<d>[^„“”]+)[“”]"  # German, Polish
+    r"|「(?P<e>[^「」]+)」"  # Japanese, Chinese
+    r"|『(?P<f>[^『』]+)』"
+)
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_WORD = re.compile(r"\w+")
+_ELLIPSIS = re.compile(r"\[\s*\.\.\.\s*\]|\.\s*\.\s*\.")
+_GLUED_BRACKET = re.compile(r"(?<=\w)\[([^\[\]]*)\]|\[([^\[\]]*)\](?=\w)")
+_BRACKET = re.compile(r"\[[^\[\]]*\]")
+
+
+def quotes_in(citing_text: str | None) -> list[str]:
+    """The quotations in ``citing_text`` worth checking, in order, each once.
+
+    A quotation is at least four words or 20 characters: shorter quoted bits are
+    titles, terms or scare quotes, which a page need not contain word for word. It may
+    run over a line break but not over a blank line (that is a new paragraph, so the
+    quote mark was never closed)."""
+    found: list[str] = []
+    for m in _QUOTED.finditer(citing_text or ""):
+        inner = next(g for g in m.groups() if g is not None)
+        if _BLANK_LINE.search(inner):
+            continue
+        quote = " ".join(inner.split())
+        if len(quote.split()) >= MIN_WORDS or len(quote) >= MIN_CHARS:
+            if quote not in found:
+                found.append(quote)
+    return found
+
+
+@dataclass
+class QuoteMatch:
+    """Where a quote stands in a text: found word for word, close, or not at all."""
+
+    verdict: QuoteVerdict  # FOUND, CLOSE or NOT_FOUND
+    score: float  # 0-100
+    excerpt: str | None = None  # the text's own wording at that place
+    span: tuple[int, int] | None = None  # character offsets in the text
+
+
+@dataclass
+class _Words:
+    """A text as its words (casefolded), with where each word stands in the text."""
+
+    words: list[str]
+    starts: list[int]
+    ends: list[int]
+    joined: str  # the words joined by single spaces
+    offsets: list[int]  # where each word starts in ``joined``
+
+    @classmethod
+    def of(cls, text: str) -> _Words:
+        words, starts, ends, offsets = [], [], [], []
+        at = 0
+        for m in _WORD.finditer(text):
+            words.append(unicodedata.normalize("NFKC", m.group(0)).casefold())
+            starts.append(m.start())
+            ends.append(m.end())
+            offsets.append(at)
+            at += len(words[-1]) + 1
+        return cls(words, starts, ends, " ".join(words), offsets)
+
+    def word_at(self, char: int) -> int:
+        """The word that character ``char`` of ``joined`` belongs to."""
+        return max(0, bisect.bisect_right(self.offsets, char) - 1)
+
+    def occurrences(self, phrase: list[str], first: int, last: int) -> list[int]:
+        """Word indexes i in [first, last] where ``phrase`` starts."""
+        needle = " ".join(phrase)
+        hits, at = [], self.offsets[first] if first < len(self.offsets) else len(self.joined)
+        while len(hits) < 500:
+            at = self.joined.find(needle, at)
+            if at < 0:
+                break
+            i = self.word_at(at)
+            if i > last:
+                break
+            end = at + len(needle)
+            if self.offsets[i] == at and (end == len(self.joined) or self.joined[end] == " "):
+                hits.append(i)
+            at += 1
+        return hits
+
+
+def _segments(quote: str) -> list[tuple[int, list[str]]]:
+    """The quote as runs of words, each with the most words allowed before it (a gap)."""
+    text = unicodedata.normalize("NFKC", quote)  # "…" becomes "..."
+    text = _ELLIPSIS.sub(" \x00E ", text)
+    text = _GLUED_BRACKET.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2), text)
+    text = _BRACKET.sub(" \x00B ", text)
+    segments: list[tuple[int, list[str]]] = []
+    gap = 0
+    for piece in re.split(r"(\x00[EB])", text):
+        if piece == "\x00E":
+            gap += ELLIPSIS_GAP
+        elif piece == "\x00B":
+            gap += BRACKET_GAP
+        else:
+            words = [w.casefold() for w in _WORD.findall(piece)]
+            if words:
+                segments.append((gap if segments else 0, words))
+                gap = 0
+    return segments
+
+
+def _exact(segments: list[tuple[int, list[str]]], page: _Words) -> tuple[int, int] | None:
+    """First and last word index of the segments found in order, each within its gap."""
+    if not segments or not page.words:
+        return None
+
+    def place(k: int, first: int, last: int) -> int | None:
+        gap_words = segments[k][1]
+        for i in page.occurrences(gap_words, first, last):
+            end = i + len(gap_words)
+            if k + 1 == len(segments):
+                return end - 1
+            gap = segments[k + 1][0]
+            tail = place(k + 1, end, min(end + gap, len(page.words) - 1))
+            if tail is not None:
+                return tail
+        return None
+
+    for start in page.occurrences(segments[0][1], 0, len(page.words) - 1)[:50]:
+        end = place(0, start, start)
+        if end is not None:
+            return start, end
+    return None
+
+
+def _excerpt(text: str, page: _Words, first: int, last: int) -> tuple[str, tuple[int, int]]:
+    span = (page.starts[first], page.ends[last])
+    excerpt = " ".join(text[span[0] : span[1]].split())
+    if len(excerpt) > EXCERPT_CHARS:
+        excerpt = excerpt[: EXCERPT_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    return excerpt, span
+
+
+def find_quote(quote: str, text: str) -> QuoteMatch:
+    """Where ``quote`` stands in ``text`` (a page's main text): found, close or not found."""
+    text = text[:MAX_TEXT]
+    page = _Words.of(text)
+    segments = _segments(quote)
+    hit = _exact(segments, page)
+    if hit is not None:
+        excerpt, span = _excerpt(text, page, *hit)
+        return QuoteMatch(QuoteVerdict.FOUND, 100.0, excerpt, span)
+    needle = " ".join(w for _, words in segments for w in words)
+    if not needle or not page.joined:
+        return QuoteMatch(QuoteVerdict.NOT_FOUND, 0.0)
+    near = fuzz.partial_ratio_alignment(needle, page.joined, score_cutoff=CLOSE_AT)
+    if near is None:
+        return QuoteMatch(QuoteVerdict.NOT_FOUND, round(fuzz.partial_ratio(needle, page.joined), 1))
+    first, last = page.word_at(near.dest_start), page.word_at(max(near.dest_start, near.dest_end - 1))
+    excerpt, span = _excerpt(text, page, first, last)
+    return QuoteMatch(QuoteVerdict.CLOSE, round(near.score, 1), excerpt, span)

@@ -1,0 +1,154 @@
+"""A fetched source → its main text, or the reason it cannot be read.
+
+Quotes are looked for in the article text only: a headline in the navigation, a
+reader's comment or a "most read" box that repeats the quote does not make the source
+say it. trafilatura does the extraction with its default balance (measured on 211 real
+news pages with an <article>, bench/eval_maintext.py: 86.6 % of the article's
+paragraphs kept and 0.7 % of navigation and comment links leaked; ``favor_precision``
+kept 85.0 % and leaked 0.2 %; the fast mode lost four pages entirely). A quote missed
+because its paragraph was dropped would be a false "not-found", which costs a
+fact-checker more than a rare navigation link.
+
+Reading runs in a helper thread the caller stops waiting for at its deadline: the work
+itself is bounded by the size caps below, so a thread left behind ends on its own.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from ..decode import decode_page
+from ..metadata import detect_language
+from ..model import Fetch, LinkCheck, PageMeta, Status
+from .verdicts import Unreadable
+
+MAX_HTML = 2_000_000  # characters of HTML handed to the extractor (news pages: 100-500 KB)
+MAX_TEXT = 400_000  # characters of main text kept
+MAX_PDF_PAGES = 60
+DEADLINE = 10.0  # seconds to read one page's text
+
+_NOT_REACHED = {Status.TIMEOUT: Unreadable.NOT_REACHED, Status.UNREACHABLE: Unreadable.NOT_REACHED}
+_GONE = {Status.DEAD, Status.SOFT_404}
+T = TypeVar("T")
+
+
+@dataclass
+class PageText:
+    """The main text of one copy of a source (live or archived), or why there is none."""
+
+    text: str | None = None
+    reason: Unreadable | None = None
+    language: str | None = None  # ISO 639-1, from the page's markup or its text
+    url: str | None = None  # where it was read: the live address or the archived copy's
+    paywalled: bool = False  # the page answered, but its text may stop at a wall
+
+    @property
+    def readable(self) -> bool:
+        return bool(self.text) and self.reason is None
+
+
+def html_main_text(html: str, url: str | None = None) -> str:
+    """The article text of an HTML page, without navigation, comments or boilerplate."""
+    import trafilatura
+
+    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+    text = trafilatura.extract(html[:MAX_HTML], url=url, include_comments=False, include_tables=True)
+    return (text or "")[:MAX_TEXT]
+
+
+def pdf_main_text(body: bytes) -> str:
+    """The text layer of a PDF (first pages only); empty for a scan without one."""
+    from pypdf import PdfReader
+
+    logging.getLogger("pypdf").setLevel(logging.CRITICAL)
+    try:
+        reader = PdfReader(io.BytesIO(body))
+        parts: list[str] = []
+        size = 0
+        for page in reader.pages[:MAX_PDF_PAGES]:
+            part = page.extract_text() or ""
+            parts.append(part)
+            size += len(part)
+            if size >= MAX_TEXT:
+                break
+    except Exception:  # a damaged PDF has no readable text; that is a fact about the source
+        return ""
+    return "\n".join(parts)[:MAX_TEXT]
+
+
+def within(seconds: float, work: Callable[[], T]) -> T | None:
+    """``work()``'s result, or None when it has not finished within ``seconds``. An
+    exception inside ``work`` is raised here, in the caller's thread."""
+    box: list[T] = []
+    failed: list[Exception] = []
+
+    def run() -> None:
+        try:
+            box.append(work())
+        except Exception as e:  # handed to the caller below
+            failed.append(e)
+
+    worker = threading.Thread(target=run, daemon=True, name="citewatch-pagetext")
+    worker.start()
+    worker.join(seconds)
+    if failed:
+        raise failed[0]
+    return box[0] if box else None
+
+
+def _is_pdf(fetch: Fetch) -> bool:
+    return fetch.content_type == "application/pdf" or fetch.body[:5] == b"%PDF-"
+
+
+def read_text(fetch: Fetch, language: str | None = None, deadline: float = DEADLINE) -> PageText:
+    """The main text of a page that answered 2xx. ``language``: the page's declared one, if known."""
+    url = fetch.final_url or fetch.url
+    pdf = _is_pdf(fetch)
+    try:
+        if pdf:
+            text = within(deadline, lambda: pdf_main_text(fetch.body))
+        else:
+            decoded = decode_page(fetch.body, fetch.headers.get("content-type"))
+            html = decoded[0] if decoded else ""
+            text = within(deadline, lambda: html_main_text(html, url)) if html else ""
+    except Exception:  # an extractor's fault on a strange page: no text, never a crashed run
+        text = ""
+    if text is None:
+        return PageText(reason=Unreadable.TOO_SLOW, url=url)
+    if not text.strip():
+        return PageText(reason=Unreadable.NO_TEXT_LAYER if pdf else Unreadable.NO_TEXT, url=url)
+    return PageText(text=text, language=language or detect_language(text[:3000]), url=url)
+
+
+def live_text(
+    fetch: Fetch | None, check: LinkCheck | None, page: PageMeta | None = None, deadline: float = DEADLINE
+) -> PageText:
+    """Today's copy of a source, as this run's check saw it."""
+    if check is None or fetch is None:
+        return PageText(reason=Unreadable.NOT_FETCHED)
+    url = check.final_url or check.url
+    if check.status is Status.BLOCKED:
+        return PageText(reason=Unreadable.BLOCKED, url=url)
+    if check.status in _GONE:
+        return PageText(reason=Unreadable.DEAD_NO_COPY, url=url)
+    if check.status not in (Status.LIVE, Status.REDIRECTED):
+        return PageText(reason=_NOT_REACHED.get(check.status, Unreadable.NOT_FETCHED), url=url)
+    read = read_text(fetch, page.language if page else None, deadline)
+    read.paywalled = check.paywalled
+    if check.paywalled and not read.readable:
+        read.reason = Unreadable.PAYWALLED
+    return read
+
+
+def copy_text(fetch: Fetch | None, archive_url: str | None, deadline: float = DEADLINE) -> PageText | None:
+    """The archived copy's text; None when there is no copy to read."""
+    if fetch is None or fetch.http_status is None or not 200 <= fetch.http_status < 300 or not fetch.body:
+        return None
+    read = read_text(fetch, None, deadline)
+    read.url = archive_url or read.url
+    return read
