@@ -36,12 +36,11 @@ def check_quote(quote: str, live: PageText, then: PageText | None = None) -> Quo
     """The verdict on one quotation: found today, found only in the copy from then, close, absent
     or unverifiable."""
     copies = [(Where.LIVE, live)] + ([(Where.ARCHIVE, then)] if then is not None else [])
-    read = [(where, text) for where, text in copies if text.readable]
-    if not read:
-        return QuoteCheck(quote, QuoteVerdict.UNVERIFIABLE, reason=_unread_reason(live, then))
+    # a short text (a menu, a teaser) can show a quote is there, never that it is not
+    searched = [(where, text) for where, text in copies if text.text]
     closest: tuple[Where, QuoteMatch, PageText] | None = None
     best = 0.0
-    for where, text in read:
+    for where, text in searched:
         match = find_quote(quote, text.text or "")
         archived = where is Where.ARCHIVE
         if match.verdict is QuoteVerdict.FOUND:
@@ -61,7 +60,10 @@ def check_quote(quote: str, live: PageText, then: PageText | None = None) -> Quo
         where, match, text = closest
         archive_url = text.url if where is Where.ARCHIVE else None
         return QuoteCheck(quote, QuoteVerdict.CLOSE, where, match.score, match.excerpt, archive_url)
-    reason = _why_absent(quote, live, then, [text for _, text in read])
+    read = [text for _, text in copies if text.readable]
+    if not read:
+        return QuoteCheck(quote, QuoteVerdict.UNVERIFIABLE, reason=_unread_reason(live, then))
+    reason = _why_absent(quote, live, then, read)
     if reason is not None:
         return QuoteCheck(quote, QuoteVerdict.UNVERIFIABLE, reason=reason)
     return QuoteCheck(quote, QuoteVerdict.NOT_FOUND, score=best)

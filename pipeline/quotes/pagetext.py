@@ -30,6 +30,7 @@ from .verdicts import Unreadable
 MAX_HTML = 2_000_000  # characters of HTML handed to the extractor (news pages: 100-500 KB)
 MAX_TEXT = 400_000  # characters of main text kept
 MAX_PDF_PAGES = 60
+MIN_WORDS = 15  # less is a menu or a placeholder, not an article: searched, but no proof of absence
 DEADLINE = 10.0  # seconds to read one page's text
 
 _NOT_REACHED = {Status.TIMEOUT: Unreadable.NOT_REACHED, Status.UNREACHABLE: Unreadable.NOT_REACHED}
@@ -41,7 +42,7 @@ T = TypeVar("T")
 class PageText:
     """The main text of one copy of a source (live or archived), or why there is none."""
 
-    text: str | None = None
+    text: str | None = None  # may be set with a reason: too little text to prove a quote absent
     reason: Unreadable | None = None
     language: str | None = None  # ISO 639-1, from the page's markup or its text
     url: str | None = None  # where it was read: the live address or the archived copy's
@@ -122,7 +123,10 @@ def read_text(fetch: Fetch, language: str | None = None, deadline: float = DEADL
         return PageText(reason=Unreadable.TOO_SLOW, url=url)
     if not text.strip():
         return PageText(reason=Unreadable.NO_TEXT_LAYER if pdf else Unreadable.NO_TEXT, url=url)
-    return PageText(text=text, language=language or detect_language(text[:3000]), url=url)
+    read = PageText(text=text, language=language or detect_language(text[:3000]), url=url)
+    if len(text.split()) < MIN_WORDS:
+        read.reason = Unreadable.NO_TEXT_LAYER if pdf else Unreadable.NO_TEXT
+    return read
 
 
 def live_text(
