@@ -36,11 +36,11 @@ def article(paragraphs: list[str], lang: str = "en", nav: list[str] = (), commen
     )
 
 
-def read_live(fetcher, site, path: str, body: str | bytes, status: int = 200, **kw) -> PageText:
+def read_live(fetcher, site, path: str, body: str | bytes, status: int = 200, quotes=None, **kw) -> PageText:
     site.routes[path] = lambda req: send(req, status, body, **kw)
     fetched = fetcher.fetch(site.url(path))
     reading = read_page(fetched)
-    return live_text(fetched, reading.check, reading.page)
+    return live_text(fetched, reading.check, reading.page, quotes=quotes)
 
 
 def text(*paragraphs: str, lang: str = "en") -> PageText:
@@ -133,14 +133,15 @@ def test_a_quote_in_the_article_of_a_live_page_is_found_there(fetcher, site):
     assert (result.verdict, result.where) == (QuoteVerdict.FOUND, Where.LIVE)
 
 
-def test_a_quote_only_in_the_navigation_or_comments_is_not_found(fetcher, site):
+@pytest.mark.parametrize("read_for", [None, "the quote"])
+def test_a_quote_only_in_the_navigation_or_comments_is_not_found(fetcher, site, read_for):
     quote = "the talks have failed completely and forever"
     page = article(
         ["The envoy spoke briefly to reporters after the meeting."],
         nav=[f"Envoy: {quote}", "World", "Business news today"],
         comments=[f"A reader wrote that {quote}."],
     )
-    live = read_live(fetcher, site, "/nav", page)
+    live = read_live(fetcher, site, "/nav", page, quotes=[quote] if read_for else None)
     assert live.readable and "envoy spoke briefly" in live.text
     result = check_quote(quote, live)
     assert result.verdict is QuoteVerdict.NOT_FOUND and result.reason is None
@@ -215,6 +216,21 @@ def test_a_page_without_article_text_is_unverifiable(fetcher, site):
     live = read_live(fetcher, site, "/empty", "<html><body><nav><a href='/'>Home</a></nav></body></html>")
     result = check_quote("the talks have failed completely", live)
     assert (result.verdict, result.reason) == (QuoteVerdict.UNVERIFIABLE, Unreadable.NO_TEXT)
+
+
+def test_a_quote_absent_from_the_whole_page_skips_the_article_extraction(fetcher, site, monkeypatch):
+    calls = []
+    real = pagetext.html_main_text
+    monkeypatch.setattr(pagetext, "html_main_text", lambda html, url=None: calls.append(url) or real(html, url))
+    page = article(["The envoy said the talks “have failed completely” last week."], nav=["World news today"])
+    absent = read_live(fetcher, site, "/a", page, quotes=["we will never give up on our people"])
+    assert calls == []
+    assert check_quote("we will never give up on our people", absent).verdict is QuoteVerdict.NOT_FOUND
+    present = read_live(fetcher, site, "/b", page, quotes=["the talks have failed completely"])
+    assert len(calls) == 1 and "World news" not in present.text
+    assert check_quote("the talks have failed completely", present).verdict is QuoteVerdict.FOUND
+    near = read_live(fetcher, site, "/c", page, quotes=["the talks had failed completely"])
+    assert len(calls) == 2 and check_quote("the talks had failed completely", near).verdict is QuoteVerdict.CLOSE
 
 
 def test_reading_a_page_stops_at_its_deadline(fetcher, site, monkeypatch):

@@ -109,8 +109,43 @@ def _is_pdf(fetch: Fetch) -> bool:
     return fetch.content_type == "application/pdf" or fetch.body[:5] == b"%PDF-"
 
 
-def read_text(fetch: Fetch, language: str | None = None, deadline: float = DEADLINE) -> PageText:
-    """The main text of a page that answered 2xx. ``language``: the page's declared one, if known."""
+def whole_page_text(html: str) -> str:
+    """Every visible word of a page, navigation and comments included: a quote absent from
+    all of it is absent from its article too. Words of separate elements stay apart."""
+    import lxml.html
+    from lxml import etree
+
+    try:
+        root = lxml.html.document_fromstring(html[:MAX_HTML])
+    except (etree.ParserError, ValueError):
+        return ""
+    etree.strip_elements(root, "script", "style", "noscript", "template", etree.Comment, with_tail=False)
+    return " ".join(root.itertext())[: MAX_TEXT * 2]
+
+
+def _mentions(text: str, quotes: list[str]) -> bool:
+    from .find import find_quote
+    from .verdicts import QuoteVerdict
+
+    return any(find_quote(q, text).verdict is not QuoteVerdict.NOT_FOUND for q in quotes)
+
+
+def _html_text(html: str, url: str, quotes: list[str] | None) -> str:
+    """The article text; or, when none of ``quotes`` is anywhere on the page, the whole
+    page's text, which is cheaper to read (~7 times) and gives the same verdicts."""
+    if quotes is not None:
+        whole = whole_page_text(html)
+        if not _mentions(whole, quotes):
+            return whole
+    return html_main_text(html, url)
+
+
+def read_text(
+    fetch: Fetch, language: str | None = None, deadline: float = DEADLINE, quotes: list[str] | None = None
+) -> PageText:
+    """The main text of a page that answered 2xx. ``language``: the page's declared one, if
+    known. ``quotes``: the only quotes this text is read for (None: read the article, as
+    drift needs)."""
     url = fetch.final_url or fetch.url
     pdf = _is_pdf(fetch)
     try:
@@ -119,7 +154,7 @@ def read_text(fetch: Fetch, language: str | None = None, deadline: float = DEADL
         else:
             decoded = decode_page(fetch.body, fetch.headers.get("content-type"))
             html = decoded[0] if decoded else ""
-            text = within(deadline, lambda: html_main_text(html, url)) if html else ""
+            text = within(deadline, lambda: _html_text(html, url, quotes)) if html else ""
     except Exception:  # an extractor's fault on a strange page: no text, never a crashed run
         text = ""
     if text is None:
@@ -133,9 +168,13 @@ def read_text(fetch: Fetch, language: str | None = None, deadline: float = DEADL
 
 
 def live_text(
-    fetch: Fetch | None, check: LinkCheck | None, page: PageMeta | None = None, deadline: float = DEADLINE
+    fetch: Fetch | None,
+    check: LinkCheck | None,
+    page: PageMeta | None = None,
+    deadline: float = DEADLINE,
+    quotes: list[str] | None = None,
 ) -> PageText:
-    """Today's copy of a source, as this run's check saw it."""
+    """Today's copy of a source, as this run's check saw it. ``quotes``: see ``read_text``."""
     if check is None or fetch is None:
         return PageText(reason=Unreadable.NOT_FETCHED)
     url = check.final_url or check.url
@@ -145,7 +184,7 @@ def live_text(
         return PageText(reason=Unreadable.DEAD_NO_COPY, url=url)
     if check.status not in (Status.LIVE, Status.REDIRECTED):
         return PageText(reason=_NOT_REACHED.get(check.status, Unreadable.NOT_FETCHED), url=url)
-    read = read_text(fetch, page.language if page else None, deadline)
+    read = read_text(fetch, page.language if page else None, deadline, quotes)
     read.paywalled = check.paywalled
     if check.paywalled and not read.readable:
         read.reason = Unreadable.PAYWALLED
