@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from pathlib import Path
 
 import pytest
 
@@ -185,3 +186,32 @@ def test_an_unreachable_wayback_machine_leaves_no_copy_and_nothing_stored(fetche
 def test_without_a_date_no_copy_is_looked_up(fetcher, wayback, tmp_path):
     copy = CitedCopies(tmp_path / "archive", fetcher, client(wayback)).get("http://example.org/a", None)
     assert copy.text is None and "no date" in copy.note and not wayback.calls
+
+
+# ----------------------------------------------------------------------------- JSON
+def test_quotes_and_drift_as_json_follow_the_report_schema():
+    import jsonschema
+
+    schema = json.loads((Path(__file__).resolve().parent.parent / "docs" / "report.schema.json").read_text())
+    then = text(CITED + "\n" + FILLER, "https://web.archive.org/web/20210105120000/https://example.org/a")
+    now = text(TODAY + "\n" + FILLER)
+    checks = check_quotes(
+        "“a total failure and would be scrapped” and “reviewed by an independent panel” and “never said at all, ever”",
+        now,
+        then,
+    ) + check_quotes("“the talks have failed completely”", PageText(reason=Unreadable.BLOCKED))
+    assert [c.verdict for c in checks] == [
+        QuoteVerdict.FOUND,
+        QuoteVerdict.FOUND,
+        QuoteVerdict.NOT_FOUND,
+        QuoteVerdict.UNVERIFIABLE,
+    ]
+    result = {
+        "citing_text": "…",
+        "quotes": [c.to_dict() for c in checks],
+        "drift": compare(then, now).to_dict(),
+    }
+    jsonschema.validate(result, {"$defs": schema["$defs"], **schema["$defs"]["result"], "required": []})
+    bad = {**result, "quotes": [{**result["quotes"][0], "verdict": "maybe"}]}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, {"$defs": schema["$defs"], **schema["$defs"]["result"], "required": []})
