@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -161,6 +162,16 @@ def test_the_copy_is_fetched_once_per_run_and_reused_from_archive_on_later_runs(
     # the note's date was corrected: the copy from the new date is wanted
     moved = CitedCopies(tmp_path / "archive", fetcher, client(wayback)).get(url, dt.date(2023, 7, 1))
     assert not moved.reused and TODAY in moved.text.text
+
+
+def test_footnotes_citing_one_url_at_once_share_one_lookup_and_replay(fetcher, wayback, tmp_path):
+    url = "http://example.org/story"
+    seed(wayback, url)
+    copies = CitedCopies(tmp_path / "archive", fetcher, client(wayback))
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda _: copies.get(url, dt.date(2021, 2, 1)), range(4)))
+    assert all(g is got[0] for g in got) and CITED in got[0].text.text
+    assert len(wayback.calls_of("replay")) == 1
 
 
 def test_no_copy_from_then_says_so_and_a_dead_page_stays_unverifiable(fetcher, wayback, tmp_path):
