@@ -14,6 +14,8 @@ import bisect
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import accumulate
 
 from rapidfuzz import fuzz
 
@@ -24,7 +26,7 @@ MIN_CHARS = 20
 CLOSE_AT = 80.0  # partial_ratio of the words; 65-70 is what unrelated sentences of one topic score
 BRACKET_GAP = 12  # words a bracketed insertion may stand for
 ELLIPSIS_GAP = 300  # words an ellipsis may leave out
-MAX_TEXT = 400_000  # characters of page text searched: a long article is ~60,000
+MAX_TEXT = 1_000_000  # characters of text searched: a long article is ~60,000, a whole news page ~100,000
 EXCERPT_CHARS = 300
 
 _QUOTED = re.compile(
@@ -71,27 +73,33 @@ class QuoteMatch:
     span: tuple[int, int] | None = None  # character offsets in the text
 
 
-@dataclass
 class _Words:
-    """A text as its words (casefolded), with where each word stands in the text."""
+    """A text as its words (NFKC, casefolded), joined by single spaces for fast searching,
+    and where each word stands in the text (worked out only when an excerpt is wanted)."""
 
-    words: list[str]
-    starts: list[int]
-    ends: list[int]
-    joined: str  # the words joined by single spaces
-    offsets: list[int]  # where each word starts in ``joined``
+    def __init__(self, text: str) -> None:
+        self.text = text
+        norm = unicodedata.normalize("NFKC", text).casefold()
+        # the usual case: normalising kept every character in place, so the words' places in
+        # ``norm`` are their places in ``text`` (one C-speed findall instead of a Python loop)
+        self._norm = norm if len(norm) == len(text) else None
+        if self._norm is not None:
+            self.words = _WORD.findall(norm)
+            self._spans: list[tuple[int, int]] | None = None
+        else:
+            matches = list(_WORD.finditer(text))
+            self.words = [unicodedata.normalize("NFKC", m.group(0)).casefold() for m in matches]
+            self._spans = [m.span() for m in matches]
+        self.joined = " ".join(self.words)
+        self.offsets = list(accumulate((len(w) + 1 for w in self.words[:-1]), initial=0)) if self.words else []
 
-    @classmethod
-    def of(cls, text: str) -> _Words:
-        words, starts, ends, offsets = [], [], [], []
-        at = 0
-        for m in _WORD.finditer(text):
-            words.append(unicodedata.normalize("NFKC", m.group(0)).casefold())
-            starts.append(m.start())
-            ends.append(m.end())
-            offsets.append(at)
-            at += len(words[-1]) + 1
-        return cls(words, starts, ends, " ".join(words), offsets)
+    def span(self, first: int, last: int) -> tuple[int, int]:
+        """Where words ``first`` to ``last`` stand in the text."""
+        if self._spans is None:
+            self._spans = [m.span() for m in _WORD.finditer(self._norm or "")]
+            if len(self._spans) != len(self.words):  # cannot happen with equal lengths; stay safe
+                self._spans = [(0, 0)] * len(self.words)
+        return self._spans[first][0], self._spans[last][1]
 
     def word_at(self, char: int) -> int:
         """The word that character ``char`` of ``joined`` belongs to."""
@@ -113,6 +121,12 @@ class _Words:
                 hits.append(i)
             at += 1
         return hits
+
+
+@lru_cache(maxsize=4)
+def _words(text: str) -> _Words:
+    """One text's words, shared by the quotes of a citation looked for in it."""
+    return _Words(text)
 
 
 def _segments(quote: str) -> list[tuple[int, list[str]]]:
@@ -141,17 +155,24 @@ def _exact(segments: list[tuple[int, list[str]]], page: _Words) -> tuple[int, in
     if not segments or not page.words:
         return None
 
+    placed: dict[tuple[int, int], int | None] = {}  # (segment, first word) → last word: each tried once
+
     def place(k: int, first: int, last: int) -> int | None:
-        gap_words = segments[k][1]
-        for i in page.occurrences(gap_words, first, last):
-            end = i + len(gap_words)
+        if (k, first) in placed:
+            return placed[(k, first)]
+        found = None
+        words = segments[k][1]
+        for i in page.occurrences(words, first, last):
+            end = i + len(words)
             if k + 1 == len(segments):
-                return end - 1
-            gap = segments[k + 1][0]
-            tail = place(k + 1, end, min(end + gap, len(page.words) - 1))
+                found = end - 1
+                break
+            tail = place(k + 1, end, min(end + segments[k + 1][0], len(page.words) - 1))
             if tail is not None:
-                return tail
-        return None
+                found = tail
+                break
+        placed[(k, first)] = found
+        return found
 
     for start in page.occurrences(segments[0][1], 0, len(page.words) - 1)[:50]:
         end = place(0, start, start)
@@ -160,9 +181,9 @@ def _exact(segments: list[tuple[int, list[str]]], page: _Words) -> tuple[int, in
     return None
 
 
-def _excerpt(text: str, page: _Words, first: int, last: int) -> tuple[str, tuple[int, int]]:
-    span = (page.starts[first], page.ends[last])
-    excerpt = " ".join(text[span[0] : span[1]].split())
+def _excerpt(page: _Words, first: int, last: int) -> tuple[str, tuple[int, int]]:
+    span = page.span(first, last)
+    excerpt = " ".join(page.text[span[0] : span[1]].split())
     if len(excerpt) > EXCERPT_CHARS:
         excerpt = excerpt[: EXCERPT_CHARS - 1].rsplit(" ", 1)[0] + "…"
     return excerpt, span
@@ -170,12 +191,11 @@ def _excerpt(text: str, page: _Words, first: int, last: int) -> tuple[str, tuple
 
 def find_quote(quote: str, text: str) -> QuoteMatch:
     """Where ``quote`` stands in ``text`` (a page's main text): found, close or not found."""
-    text = text[:MAX_TEXT]
-    page = _Words.of(text)
+    page = _words(text[:MAX_TEXT])
     segments = _segments(quote)
     hit = _exact(segments, page)
     if hit is not None:
-        excerpt, span = _excerpt(text, page, *hit)
+        excerpt, span = _excerpt(page, *hit)
         return QuoteMatch(QuoteVerdict.FOUND, 100.0, excerpt, span)
     needle = " ".join(w for _, words in segments for w in words)
     if not needle or not page.joined:
@@ -184,5 +204,5 @@ def find_quote(quote: str, text: str) -> QuoteMatch:
     if near is None:
         return QuoteMatch(QuoteVerdict.NOT_FOUND, round(fuzz.partial_ratio(needle, page.joined), 1))
     first, last = page.word_at(near.dest_start), page.word_at(max(near.dest_start, near.dest_end - 1))
-    excerpt, span = _excerpt(text, page, first, last)
+    excerpt, span = _excerpt(page, first, last)
     return QuoteMatch(QuoteVerdict.CLOSE, round(near.score, 1), excerpt, span)

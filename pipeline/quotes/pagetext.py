@@ -25,6 +25,7 @@ from typing import TypeVar
 from ..decode import decode_page
 from ..metadata import detect_language
 from ..model import Fetch, LinkCheck, PageMeta, Status
+from .find import MAX_TEXT as SEARCHED
 from .verdicts import Unreadable
 
 MAX_HTML = 2_000_000  # characters of HTML handed to the extractor (news pages: 100-500 KB)
@@ -120,7 +121,7 @@ def whole_page_text(html: str) -> str:
     except (etree.ParserError, ValueError):
         return ""
     etree.strip_elements(root, "script", "style", "noscript", "template", etree.Comment, with_tail=False)
-    return " ".join(root.itertext())[: MAX_TEXT * 2]
+    return " ".join(root.itertext())
 
 
 def _mentions(text: str, quotes: list[str]) -> bool:
@@ -135,7 +136,7 @@ def _html_text(html: str, url: str, quotes: list[str] | None) -> str:
     page's text, which is cheaper to read (~7 times) and gives the same verdicts."""
     if quotes is not None:
         whole = whole_page_text(html)
-        if not _mentions(whole, quotes):
+        if len(whole) <= SEARCHED and not _mentions(whole, quotes):
             return whole
     return html_main_text(html, url)
 
