@@ -169,6 +169,10 @@ def test_a_paywalled_page_whose_teaser_lacks_the_quote_is_unverifiable(fetcher, 
     assert (result.verdict, result.reason) == (QuoteVerdict.UNVERIFIABLE, Unreadable.PAYWALLED)
     # what stands before the wall still counts
     assert check_quote("The envoy spoke briefly to reporters", live).verdict is QuoteVerdict.FOUND
+    # the copy from then has it: found there, but the wall, not an edit, hides it today
+    then = PageText("The talks have failed completely, he said.", None, "en", "https://web.archive.org/web/2021/x")
+    result = check_quote("the talks have failed completely", live, then)
+    assert (result.verdict, result.where) == (QuoteVerdict.FOUND, Where.ARCHIVE) and not deviated([result])
 
 
 @pytest.mark.parametrize(

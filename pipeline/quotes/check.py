@@ -51,7 +51,7 @@ def check_quote(quote: str, live: PageText, then: PageText | None = None) -> Quo
                 match.score,
                 match.excerpt,
                 archive_url=text.url if archived else None,
-                gone_from_live=archived and live.readable,
+                gone_from_live=archived and live.readable and not live.paywalled,
             )
         if match.verdict is QuoteVerdict.CLOSE and (closest is None or match.score > closest[1].score):
             closest = (where, match, text)
