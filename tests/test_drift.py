@@ -174,6 +174,29 @@ def test_footnotes_citing_one_url_at_once_share_one_lookup_and_replay(fetcher, w
     assert len(wayback.calls_of("replay")) == 1
 
 
+def test_a_snapshot_the_archive_stage_found_is_read_without_a_second_lookup(fetcher, wayback, tmp_path):
+    url = "http://example.org/story"
+    seed(wayback, url)
+    found = client(wayback).lookup(url, dt.date(2021, 2, 1)).closest  # what the archive stage did
+    cdx = len(wayback.calls_of("cdx"))
+    copy = CitedCopies(tmp_path / "archive", fetcher, client(wayback)).get(url, dt.date(2021, 2, 1), found)
+    assert CITED in copy.text.text and len(wayback.calls_of("cdx")) == cdx
+
+
+def test_replays_are_paced_with_the_other_wayback_calls(fetcher, wayback, tmp_path):
+    urls = [f"http://example.org/{i}" for i in range(3)]
+    for url in urls:
+        seed(wayback, url)
+    paced = WaybackClient(WaybackSettings(endpoint=wayback.endpoint, cdx_per_minute=200, request_timeout=1.5))
+    found = {url: paced.lookup(url, dt.date(2021, 2, 1)).closest for url in urls}
+    copies = CitedCopies(tmp_path / "archive", fetcher, paced)
+    for url in urls:
+        copies.get(url, dt.date(2021, 2, 1), found[url])
+    replays = wayback.calls_of("replay")
+    assert len(replays) == 3
+    assert all(b - a >= 0.25 for a, b in zip(replays, replays[1:], strict=False))  # 200/min: 0.3 s apart
+
+
 def test_no_copy_from_then_says_so_and_a_dead_page_stays_unverifiable(fetcher, wayback, tmp_path):
     url = "http://example.org/never-archived"
     copy = CitedCopies(tmp_path / "archive", fetcher, client(wayback)).get(url, dt.date(2021, 2, 1))

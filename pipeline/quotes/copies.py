@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 from ..archive.wayback import Pacer, WaybackClient, WaybackError
 from ..fetch import Fetcher
 from ..files import read_text, write_atomic
-from ..model import PartialDate
+from ..model import PartialDate, Snapshot
 from .pagetext import PageText, copy_text
 from .verdicts import Unreadable
 
@@ -111,8 +111,10 @@ class CitedCopies:
         host = re.sub(r"[^a-z0-9.-]", "_", (urlsplit(url).hostname or "no-host").lower())[:100] or "no-host"
         return self.root / host / f"{hashlib.sha256(url.encode('utf-8')).hexdigest()[:16]}.json"
 
-    def get(self, url: str, near: dt.date | None) -> CitedCopy:
-        """The copy of ``url`` closest to ``near`` (the citation time)."""
+    def get(self, url: str, near: dt.date | None, closest: Snapshot | None = None) -> CitedCopy:
+        """The copy of ``url`` closest to ``near`` (the citation time). ``closest``: that
+        snapshot when the archive stage has already looked it up (the CDX API's ~25 calls a
+        minute are the scarcest budget of a run: a lookup is three of them)."""
         if near is None:
             return CitedCopy(url, None, note="no date to look for: the note, the article and the source give none")
         with self._lock:
@@ -120,7 +122,7 @@ class CitedCopies:
         with busy:  # a second footnote citing the same URL waits for the first one's copy
             key = (url, near)
             if key not in self._seen:
-                self._seen[key] = self._stored(url, near) or self._fetch(url, near)
+                self._seen[key] = self._stored(url, near) or self._fetch(url, near, closest)
             return self._seen[key]
 
     def _stored(self, url: str, near: dt.date) -> CitedCopy | None:
@@ -137,13 +139,14 @@ class CitedCopies:
                 return None
         return copy
 
-    def _fetch(self, url: str, near: dt.date) -> CitedCopy:
+    def _fetch(self, url: str, near: dt.date, snapshot: Snapshot | None) -> CitedCopy:
         copy = CitedCopy(url, near)
-        try:
-            snapshot = self.wayback.lookup(url, near).closest
-        except WaybackError as e:
-            copy.note = f"Wayback lookup failed: {e}"
-            return copy  # not stored: a failed lookup is asked again next run
+        if snapshot is None:
+            try:
+                snapshot = self.wayback.lookup(url, near).closest
+            except WaybackError as e:
+                copy.note = f"Wayback lookup failed: {e}"
+                return copy  # not stored: a failed lookup is asked again next run
         if snapshot is None:
             copy.note = f"the Wayback Machine has no good copy near {near.isoformat()}"
         else:
