@@ -152,7 +152,7 @@ class CitedCopies:
         else:
             copy.archive_url, copy.timestamp = snapshot.archive_url, snapshot.timestamp
             self.replay_pacer.wait()
-            fetched = self.fetcher.fetch(raw_replay_url(self.wayback.endpoint, snapshot.timestamp, url))
+            fetched = self.fetcher.fetch(raw_replay_url(self.wayback.endpoint, snapshot.timestamp, snapshot.url or url))
             if fetched.http_status == 429:
                 self.replay_pacer.pause(self.wayback.s.backoff_429)
             copy.text = copy_text(fetched, snapshot.archive_url)
