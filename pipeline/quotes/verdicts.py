@@ -117,11 +117,11 @@ class Drift:
     """The cited page now vs its archived copy from the citation time (the JSON ``drift``)."""
 
     verdict: DriftVerdict
-    similarity: float | None = None  # 0-1 over word shingles of the main text
+    similarity: float | None = None  # 0-1: share of the word shingles of then still there now
     compared_with: str | None = None  # the archived copy's URL
     removed: list[str] | None = None  # short excerpts, in page order
-    added: list[str] | None = None
-    note: str | None = None  # why unknown
+    added: list[str] | None = None  # None: not known (today's article text was not extracted)
+    note: str | None = None  # why unknown, or what was not compared
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -129,6 +129,6 @@ class Drift:
             "similarity": self.similarity,
             "compared_with": self.compared_with,
             "removed": self.removed or [],
-            "added": self.added or [],
+            "added": self.added,
             "note": self.note,
         }
