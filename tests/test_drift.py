@@ -96,8 +96,27 @@ def test_against_the_whole_page_removals_count_and_additions_are_not_guessed():
     assert compare(then, same).verdict is DriftVerdict.UNCHANGED  # the navigation is no change
 
 
+def test_a_whole_page_that_seems_changed_is_compared_again_with_its_article_and_only_then():
+    then = text("The flood killed 12 people in the valley, officials said.\n" + FILLER)
+    reads = []
+
+    def article():
+        reads.append(1)
+        return text("The flood killed 15 people in the valley, officials said.\n" + FILLER)
+
+    same = PageText("Home " + then.text, None, "en", whole_page=True)
+    assert compare(then, same, article=article).verdict is DriftVerdict.UNCHANGED and reads == []
+    edited = PageText("Home " + article().text, None, "en", whole_page=True)
+    reads.clear()
+    drift = compare(then, edited, article=article)
+    assert reads == [1] and drift.verdict is DriftVerdict.CHANGED
+    assert drift.added == ["The flood killed 15 people in the valley, officials said."]
+
+
 def test_a_new_layout_that_breaks_lines_elsewhere_is_no_change():
-    then = text("The flood killed 12 people. Officials said\nthe dam upstream had failed.\nRescue teams arrived at dawn.")
+    then = text(
+        "The flood killed 12 people. Officials said\nthe dam upstream had failed.\nRescue teams arrived at dawn."
+    )
     now = text("The flood killed 12 people. Officials said the dam upstream had failed. Rescue teams arrived at dawn.")
     assert compare(then, now).verdict is DriftVerdict.UNCHANGED
 
