@@ -8,7 +8,9 @@ for each setting, measures on the pages that mark their article up (<article>):
 - time per page;
 and what a quote check costs per page when the quote is on no part of the page (the
 common case: the whole page's text is searched, the article is not extracted) vs when
-it is (the article is extracted).
+it is (the article is extracted); and how often drift calls a page changed when it
+compares the page's article text with the same page's whole text (the cheap path), before
+the article is read again to confirm.
 
     python bench/eval_maintext.py [--limit N]
 """
@@ -99,20 +101,31 @@ def main() -> int:
 
 def _quote_cost(entries: list[dict]) -> None:
     from pipeline.model import Fetch
+    from pipeline.quotes.drift import compare
     from pipeline.quotes.pagetext import read_text
 
-    absent, present = [], []
+    absent, present, drift_ms = [], [], []
+    seems_changed = compared = 0
     for e in entries:
         body = gzip.decompress((REALPAGES / e["file"]).read_bytes())
         fetch = Fetch(url=e["url"], http_status=200, headers={"content-type": "text/html"}, body=body)
         t0 = time.perf_counter()
-        read_text(fetch, "en", quotes=["we will never give up on our people"])
+        whole = read_text(fetch, "en", quotes=["we will never give up on our people"])
         absent.append((time.perf_counter() - t0) * 1000)
         t0 = time.perf_counter()
-        read_text(fetch, "en")
+        article = read_text(fetch, "en")
         present.append((time.perf_counter() - t0) * 1000)
+        if article.readable and whole.readable:
+            t0 = time.perf_counter()
+            seems_changed += compare(article, whole).verdict == "changed"
+            drift_ms.append((time.perf_counter() - t0) * 1000)
+            compared += 1
     print(f"quote check, {len(entries)} pages: quote on no part of the page {statistics.mean(absent):.1f} ms/page,")
     print(f"  article extracted (quote somewhere on the page, or drift) {statistics.mean(present):.1f} ms/page")
+    print(
+        f"drift, a page's article vs its own whole text: {seems_changed} of {compared} seem changed"
+        f" (read again as articles: none); {statistics.mean(drift_ms):.1f} ms/page"
+    )
 
 
 if __name__ == "__main__":
