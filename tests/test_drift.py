@@ -226,14 +226,14 @@ def test_replays_are_paced_with_the_other_wayback_calls(fetcher, wayback, tmp_pa
     urls = [f"http://example.org/{i}" for i in range(3)]
     for url in urls:
         seed(wayback, url)
-    paced = WaybackClient(WaybackSettings(endpoint=wayback.endpoint, cdx_per_minute=200, request_timeout=1.5))
+    paced = WaybackClient(WaybackSettings(endpoint=wayback.endpoint, cdx_per_minute=400, request_timeout=1.5))
     found = {url: paced.lookup(url, dt.date(2021, 2, 1)).closest for url in urls}
     copies = CitedCopies(tmp_path / "archive", fetcher, paced)
     for url in urls:
         copies.get(url, dt.date(2021, 2, 1), found[url])
     replays = wayback.calls_of("replay")
     assert len(replays) == 3
-    assert all(b - a >= 0.25 for a, b in zip(replays, replays[1:], strict=False))  # 200/min: 0.3 s apart
+    assert all(b - a >= 0.12 for a, b in zip(replays, replays[1:], strict=False))  # 400/min: 0.15 s apart
 
 
 def test_no_copy_from_then_says_so_and_a_dead_page_stays_unverifiable(fetcher, wayback, tmp_path):
