@@ -7,18 +7,18 @@ pages with an <article> in ../shared/realpages (bench/eval_maintext.py):
 
 | setting          | article paragraphs kept | navigation/comment links leaked | ms/page |
 |------------------|------------------------:|--------------------------------:|--------:|
-| default          | 86.6 % | 0.7 % | 140 |
-| favor_precision  | 85.0 % | 0.2 % | 137 |
-| favor_recall     | 86.7 % | 0.6 % |  84 |
-| precision + fast | 83.4 % | 0.2 % |  68 (4 pages came out empty) |
+| default          | 86.6 % | 0.7 % | 80 |
+| favor_precision  | 85.0 % | 0.2 % | 70 |
+| favor_recall     | 86.7 % | 0.6 % | 49 |
+| precision + fast | 83.4 % | 0.2 % | 40 (4 pages came out empty) |
 
-(times on the shared 2-core machine under load.) A quote missed because its paragraph
+(times on the shared 2-core machine, busy with other work.) A quote missed because its paragraph
 was dropped would be a false "not-found", which costs a fact-checker more than a rare
 navigation link, and recall is also the fastest of the complete modes.
 
 A quote that is nowhere on the page — navigation and comments included — is not in its
-article either: then the page's whole text (31 ms/page) is searched instead and the
-article is not extracted (143 ms/page).
+article either: then the page's whole text (12 ms/page over all 348 pages) is searched
+instead and the article is not extracted (38 ms/page).
 
 Reading runs in a helper thread the caller stops waiting for at its deadline: the work
 itself is bounded by the size caps below, so a thread left behind ends on its own.
