@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from .archive.layout import locked
 from .cli import friendly_errors, main
 from .merge import merge_archives, merge_citations
 
@@ -63,8 +64,9 @@ def merge_command(shards: tuple[Path, ...], archive_dir: Path, reports_dir: Path
     from .run import rerender
 
     archives = [_archive_of(s, archive_dir.name) for s in shards]
-    outcome = merge_archives(archive_dir, archives)
-    names = merge_saved_runs(archive_dir, archives)
+    with locked(archive_dir):
+        outcome = merge_archives(archive_dir, archives)
+        names = merge_saved_runs(archive_dir, archives)
     written = rerender(archive_dir, reports_dir, names) if names else []
     files = list(citations_files) or [Path("citations.yaml"), *sorted(Path("citations").glob("*.yaml"))]
     changed = 0

@@ -31,10 +31,10 @@ from pathlib import Path
 from typing import Any
 
 from .archive.history import MAX_CHECKS, History
+from .archive.layout import ArchiveLayout
 from .files import write_atomic
 from .report import json as json_report
 
-URL_LIST_FILES = ("snapshots.json", "warc-index.json", "wayback-pending.json")
 Rewrite = Callable[[str], str]
 
 
@@ -53,14 +53,20 @@ class MergeOutcome:
 def merge_archives(target: Path, shards: list[Path]) -> MergeOutcome:
     """Merge each shard's archive folder into ``target`` (created if missing)."""
     out = MergeOutcome()
-    target.mkdir(parents=True, exist_ok=True)
+    ours = ArchiveLayout.at(target)
+    ours.root.mkdir(parents=True, exist_ok=True)
     for shard in shards:
         if not shard.is_dir():
             raise ValueError(f"{shard}: no such archive folder")
-        rewrite = _copy_warcs(shard / "warc", target / "warc", out)
-        _merge_history(shard / "history", History(target), rewrite, out)
-        for name in URL_LIST_FILES:
-            _merge_url_lists(shard / name, target / name, rewrite, out)
+        theirs = ArchiveLayout.at(shard)
+        copied = out.warc_files
+        rewrite = _copy_warcs(theirs.warc_dir, ours.warc_dir, out)
+        _merge_history(theirs.history, History(target), rewrite, out)
+        for mine, their in ((ours.snapshots, theirs.snapshots), (ours.pending, theirs.pending)):
+            _merge_url_lists(their, mine, rewrite, out)
+        # always rewritten after new WARC files: an index older than a WARC file is read
+        # as stale, and that file's records read back in (warc.load_index)
+        _merge_url_lists(theirs.warc_index, ours.warc_index, rewrite, out, force=out.warc_files > copied)
     return out
 
 
@@ -131,10 +137,10 @@ def _merge_history(source: Path, history: History, rewrite: Rewrite, out: MergeO
                 out.checks_added += len(merged) - len(ours)
 
 
-def _merge_url_lists(source: Path, dest: Path, rewrite: Rewrite, out: MergeOutcome) -> None:
+def _merge_url_lists(source: Path, dest: Path, rewrite: Rewrite, out: MergeOutcome, force: bool = False) -> None:
     theirs = _read_json(source, rewrite, out)
     if not isinstance(theirs, dict):
-        return
+        theirs = {}
     ours = _read_json(dest, lambda t: t, out) or {}
     merged = dict(ours)
     for url, entries in theirs.items():
@@ -142,7 +148,7 @@ def _merge_url_lists(source: Path, dest: Path, rewrite: Rewrite, out: MergeOutco
             merged[url] = sorted(union(ours.get(url) or [], entries), key=lambda e: str(e.get("timestamp", "")))
         else:
             merged.setdefault(url, entries)
-    if merged != ours:
+    if merged != ours or (force and merged):
         write_atomic(dest, json.dumps(merged, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
 
 
@@ -188,12 +194,12 @@ def merge_saved_runs(target: Path, shards: list[Path]) -> list[str]:
     earlier unsharded run's file left in a shard) keeps its newest result."""
     runs: dict[str, list[dict[str, Any]]] = {}
     for shard in shards:
-        for path in sorted((shard / "runs").glob("*.json")):
+        for path in sorted(ArchiveLayout.at(shard).runs.glob("*.json")):
             data = _read_json(path, lambda t: t, MergeOutcome())
             if isinstance(data, dict) and isinstance(data.get("results"), list):
                 runs.setdefault(path.stem, []).append(data)
     for name, reports in runs.items():
-        write_atomic(target / "runs" / f"{name}.json", json_report.dumps(merge_reports(reports)))
+        write_atomic(ArchiveLayout.at(target).run_report(name), json_report.dumps(merge_reports(reports)))
     return sorted(runs)
 
 
