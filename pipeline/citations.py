@@ -55,13 +55,27 @@ class CitationsFile:
     # meanwhile, and applies the changes to what they wrote instead of overwriting it.
     on_disk: str | None = None
     changes: list[Callable[[CitationsFile], Any]] = field(default_factory=list, repr=False)
+    _at: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)  # see entry
 
     @property
     def entries(self) -> CommentedSeq:
         return self.doc["citations"]
 
     def entry(self, citation_id: str) -> CommentedMap | None:
-        return next((e for e in self.entries if str(e.get("id")) == citation_id), None)
+        """Found through an index of positions by id, checked on every use and rebuilt when
+        out of date (entries added, removed, or the document replaced by ``save``): a run
+        writes back one entry per citation, and a scan per write-back made 200,000
+        citations 2·10¹⁰ comparisons."""
+        entries = self.entries
+        at = self._at.get(citation_id)
+        if at is not None and at < len(entries) and str(entries[at].get("id")) == citation_id:
+            return entries[at]
+        index: dict[str, int] = {}
+        for i, e in enumerate(entries):
+            index.setdefault(str(e.get("id")), i)
+        self._at = index
+        at = index.get(citation_id)
+        return entries[at] if at is not None else None
 
 
 def _yaml() -> YAML:
