@@ -1,0 +1,475 @@
+"""The commands: each parses its own options, calls the library, prints.
+
+Options that several commands share live in ``options.py``; an option of one command
+only is declared here, on the command.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .. import citations as cit
+from ..archive.history import History
+from ..fetch import Fetcher, FetchSettings
+from ..files import write_atomic
+from ..model import Severity
+from ..report import json as json_report
+from ..results import check_citations, parse_fail_on, problems
+from .errors import EXIT_OK, EXIT_PROBLEMS, InputError, friendly_errors
+from .options import archive_options, archive_settings_from, check_options, settings_from
+from .printing import print_results, summary_line
+from .progress import Progress, settle_heap
+
+
+@click.command()
+@click.argument("article", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("citations.yaml"),
+    show_default=True,
+    help="citations.yaml to write or merge into.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "html"]),
+    default=None,
+    help="Article format (default: from extension and content).",
+)
+@click.option("--dry-run", is_flag=True, help="Report on the notes without writing the file.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the summary line.")
+@friendly_errors
+def extract(article: Path, output: Path, fmt: str | None, dry_run: bool, quiet: bool) -> None:
+    """Read ARTICLE's footnotes into citations.yaml and report problems in the notes.
+
+    Merging into an existing file keeps URLs and fields a person added,
+    refreshes fields still as the old note said, and flags (never deletes)
+    citations whose note disappeared.
+
+    \b
+    Example:
+      citewatch extract examples/hostage-diplomacy.txt -o citations.yaml
+    """
+    from ..extract import extract as do_extract
+
+    result = do_extract(article, output, fmt, write=not dry_run)
+    if not quiet:
+        from ..report.markdown import group_findings
+
+        singles, groups = group_findings([f.to_dict() for f in result.findings])
+        for f in singles:
+            loc = f"{article}:{f['line']}" if f.get("line") else str(article)
+            label = click.style(f["severity"], fg={"error": "red", "warning": "yellow"}.get(f["severity"]))
+            click.echo(f"{loc}: footnote {f.get('footnote')}: {label}: {f['message']} [{f['code']}]")
+        for code, group in groups.items():
+            ids = ", ".join(f.get("footnote") or "?" for f in group)
+            click.echo(f"{article}: {len(group)} notes: {group[0]['message']} [{code}]: {ids}")
+    errors = sum(1 for f in result.findings if f.severity == Severity.ERROR)
+    warnings = sum(1 for f in result.findings if f.severity == Severity.WARNING)
+    notes = len(result.article.notes)
+    action = "would write" if dry_run else "wrote"
+    click.echo(
+        f"{notes} notes ({result.article.format}), {len(result.article.markers)} body markers; "
+        f"{result.without_url} of {notes} notes have no URL; {errors} errors, {warnings} warnings; {action} {output}"
+    )
+    if not result.article.notes:
+        raise InputError(
+            f"{article}: no footnotes found (looked for {{1}}/[1]/¹ notes, numbered notes under a Notes heading, [^1]: definitions, HTML note lists)"
+        )
+
+
+@click.command()
+@click.argument(
+    "citations_file",
+    metavar="[CITATIONS]",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("citations.yaml"),
+)
+@click.option(
+    "--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write machine-readable results here."
+)
+@check_options
+@friendly_errors
+def check(citations_file: Path, json_path: Path | None, **opts) -> None:
+    """Check that every URL in citations.yaml is still live, and verify each page.
+
+    Prints one status per citation — live, redirected, soft-404, dead, blocked,
+    timeout, unreachable, error or skipped — with a reason, then a summary.
+    A failure counts against the exit status once it is confirmed: seen on
+    --confirm-checks checks spanning --confirm-days days (history in --archive-dir).
+
+    \b
+    Example:
+      citewatch check citations.yaml --json reports/check.json
+    """
+    fail_on = parse_fail_on(opts["fail_on"])
+    settings = settings_from(opts)
+    cf = cit.load(citations_file, for_update=False)
+    settle_heap()
+    history = History(opts["archive_dir"])
+    urls = {c.url for c in cf.citations if c.url}
+    try:
+        with Progress(len(urls)) as progress:  # its last lines are out before anything below
+            results = check_citations(cf.citations, settings, history, on_progress=progress)
+    except KeyboardInterrupt:
+        click.echo("\ncitewatch: interrupted; finished checks are kept in " + str(opts["archive_dir"]), err=True)
+        sys.exit(130)
+    print_results(results)
+    click.echo(summary_line(results))
+    found = problems(results, fail_on)
+    status = EXIT_PROBLEMS if found else EXIT_OK
+    if json_path:
+        report = json_report.report_dict(citations_file.stem, results, exit_status=status)
+        write_atomic(json_path, json_report.dumps(report))
+    if found:
+        click.echo(
+            f"{len(found)} confirmed problem(s): " + "; ".join(f"{p.citation_id}: {p.what}" for p in found[:5]),
+            err=True,
+        )
+    sys.exit(status)
+
+
+@click.command()
+@click.argument(
+    "citations_file",
+    metavar="[CITATIONS]",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("citations.yaml"),
+)
+@archive_options
+@check_options
+@friendly_errors
+def archive(citations_file: Path, **opts) -> None:
+    """Preserve every cited source and write archive links into citations.yaml.
+
+    Checks each URL first (fresh results are reused), keeps a local WARC copy
+    of each reached page, finds the Wayback snapshot closest to the footnote's
+    date and the latest one, captures live pages that have no recent snapshot
+    (Save Page Now 2; needs WAYBACK_ACCESS_KEY and WAYBACK_SECRET_KEY, else
+    lookup-only), and for dead pages offers the closest good snapshot instead.
+    Writes archive_url, archive_date and url_status back, keeping comments.
+
+    \b
+    Example:
+      WAYBACK_ACCESS_KEY=... WAYBACK_SECRET_KEY=... citewatch archive citations.yaml
+    """
+    from ..run import Job, RunSettings, run
+
+    settings = RunSettings(
+        check=settings_from(opts),
+        archive=archive_settings_from(opts),
+        archive_dir=opts["archive_dir"],
+        reports_dir=opts["archive_dir"] / "runs" / "reports",
+        local_copy=not opts["no_local"],
+        fail_on=parse_fail_on(opts["fail_on"]),
+    )
+    cf = cit.load(citations_file)
+    urls = {c.url for c in cf.citations if c.url}
+    try:
+        with Progress(len(urls)) as progress:
+            outcome = run([Job(citations_file)], settings, on_progress=progress)
+    except KeyboardInterrupt:
+        click.echo("\ncitewatch: interrupted; finished work is kept in " + str(opts["archive_dir"]), err=True)
+        sys.exit(130)
+    for note in outcome.notes:
+        click.echo(f"note: {note}", err=True)
+    report = outcome.reports[0].report
+    for r in report["results"]:
+        if r.get("url"):
+            where = r.get("archive_url") or r.get("archive_note") or "not archived"
+            click.echo(f"{r['id']:>4}  {r['status']:<11} {where}")
+    click.echo(
+        f"{report['summary']['archived']} of {report['summary']['with_url']} URLs have an archive link in {citations_file}"
+    )
+
+
+@click.command()
+@click.argument("articles", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--citations",
+    "citations_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("citations.yaml"),
+    show_default=True,
+    help="The citations file. Given with several articles, they share it (ids become ARTICLE:N).",
+)
+@click.option(
+    "--citations-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("citations"),
+    show_default=True,
+    help="With several articles: each gets DIR/<article-name>.yaml.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "html"]),
+    default=None,
+    help="Article format (default: from extension and content).",
+)
+@click.option(
+    "--reports-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("reports"),
+    show_default=True,
+    help="Where NAME.md, NAME.html and NAME.json go.",
+)
+@click.option(
+    "--junit",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Also write JUnit XML here (a file, or a folder for several articles).",
+)
+@archive_options
+@check_options
+@friendly_errors
+def run(
+    articles: tuple[Path, ...],
+    citations_file: Path,
+    citations_dir: Path,
+    fmt: str | None,
+    reports_dir: Path,
+    junit: Path | None,
+    **opts,
+) -> None:
+    """Do the whole job: extract, check, verify, archive, report.
+
+    With ARTICLE(s), their footnotes are extracted first (merged into the
+    citations file). Without, the existing citations file is used. Reports go
+    to --reports-dir as NAME.md, NAME.html and NAME.json (plus index.* for
+    several articles). URLs shared between articles are fetched once.
+
+    \b
+    Exit status: 0 nothing confirmed wrong, 1 usage or input error,
+    2 confirmed problems (statuses and verdicts chosen by --fail-on).
+
+    \b
+    Examples:
+      citewatch run examples/hostage-diplomacy.txt
+      citewatch run posts/*.md --citations-dir citations/ --junit reports/junit/
+      citewatch run posts/*.md --citations all-sources.yaml
+    """
+    from ..run import Job, RunSettings, step_summary_path
+    from ..run import run as run_jobs
+
+    shared = click.get_current_context().get_parameter_source("citations_file") != click.core.ParameterSource.DEFAULT
+    if len(articles) > 1 and shared:
+        jobs = [Job(citations_file, a, fmt) for a in articles]  # one file, ids namespaced per article
+    elif len(articles) > 1:
+        jobs = [Job(citations_dir / f"{a.stem}.yaml", a, fmt) for a in articles]
+    else:
+        jobs = [Job(citations_file, articles[0] if articles else None, fmt)]
+    if len({j.name for j in jobs}) < len(jobs):
+        raise InputError("several articles share a file name; give them distinct names")
+    settings = RunSettings(
+        check=settings_from(opts),
+        archive=archive_settings_from(opts),
+        archive_dir=opts["archive_dir"],
+        reports_dir=reports_dir,
+        local_copy=not opts["no_local"],
+        fail_on=parse_fail_on(opts["fail_on"]),
+        junit=junit,
+        step_summary=step_summary_path(),
+    )
+
+    class _Stage:
+        progress: Progress | None = None
+
+    def on_stage(msg: str) -> None:
+        if _Stage.progress:
+            _Stage.progress.close()  # the check's last lines before the next stage's
+        click.echo(f"citewatch: {msg}", err=True)
+        if msg.startswith("check:"):
+            _Stage.progress = Progress(int(msg.split()[1]))
+            settle_heap()
+
+    def on_progress(url, outcome):
+        if _Stage.progress:
+            _Stage.progress(url, outcome)
+
+    try:
+        outcome = run_jobs(jobs, settings, on_progress=on_progress, on_stage=on_stage)
+    except KeyboardInterrupt:
+        if _Stage.progress:
+            _Stage.progress.close()
+        click.echo(
+            "\ncitewatch: interrupted; finished work is kept in " + str(opts["archive_dir"]) + "; run again to resume",
+            err=True,
+        )
+        sys.exit(130)
+    finally:
+        if _Stage.progress:
+            _Stage.progress.close()
+    for note in outcome.notes:
+        click.echo(f"note: {note}", err=True)
+    for jr in outcome.reports:
+        for f in jr.report["findings"]:
+            if f["code"] == "bad-citation":
+                where = f"{jr.job.citations}:{f.get('line')}" if f.get("line") else str(jr.job.citations)
+                click.echo(
+                    f"citewatch: warning: {where}: citation {f.get('footnote')}: {f['message']} (kept, reported in its row)",
+                    err=True,
+                )
+        s = jr.report["summary"]
+        counts = ", ".join(f"{n} {k}" for k, n in s["by_status"].items())
+        click.echo(
+            f"{jr.job.name}: {s['citations']} citations ({counts}); {s['confirmed_problems']} confirmed problem(s)"
+        )
+        click.echo("  reports: " + ", ".join(str(p) for p in jr.paths))
+    sys.exit(outcome.exit_status)
+
+
+@click.command()
+@click.argument("names", nargs=-1)
+@click.option(
+    "--archive-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("archive"), show_default=True
+)
+@click.option(
+    "--reports-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("reports"),
+    show_default=True,
+    help="Where to write the reports.",
+)
+@click.option("--junit", type=click.Path(path_type=Path), default=None, help="Also write JUnit XML here.")
+@friendly_errors
+def report(names: tuple[str, ...], archive_dir: Path, reports_dir: Path, junit: Path | None) -> None:
+    """Re-render reports from what --archive-dir holds, without touching the network.
+
+    NAMES are report names (article file stems); default: every saved run.
+
+    \b
+    Example:
+      citewatch report hostage-diplomacy --reports-dir reports/
+    """
+    from ..run import rerender
+
+    for path in rerender(archive_dir, reports_dir, list(names) or None, junit):
+        click.echo(str(path))
+
+
+@click.command()
+@click.argument(
+    "citations_file",
+    metavar="[CITATIONS]",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("citations.yaml"),
+)
+@click.option(
+    "--accept",
+    "accepts",
+    multiple=True,
+    metavar="ID[:N]",
+    help="Promote candidate N (default: the best) of citation ID to its url. Repeatable; nothing is searched.",
+)
+@click.option(
+    "--wayback-endpoint",
+    default="https://web.archive.org",
+    show_default=True,
+    envvar="CITEWATCH_WAYBACK_ENDPOINT",
+    help="Base URL of the Wayback Machine (its CDX index is searched).",
+)
+@click.option(
+    "--crossref-endpoint",
+    default="https://api.crossref.org",
+    show_default=True,
+    help="Base URL of the Crossref REST API.",
+)
+@click.option("--doi-base", default="https://doi.org", show_default=True, help="Where DOIs resolve.")
+@click.option(
+    "--mailto", envvar="CITEWATCH_MAILTO", help="Contact address sent to Crossref, as it asks (env CITEWATCH_MAILTO)."
+)
+@click.option(
+    "--publishers",
+    "publishers_file",
+    type=click.Path(dir_okay=False),
+    help="Your own publisher table (same format as pipeline/data/publishers.yaml).",
+)
+@click.option("--max-candidates", type=click.IntRange(1, 10), default=3, show_default=True)
+@click.option(
+    "--window-days",
+    type=click.IntRange(1, 3650),
+    default=45,
+    show_default=True,
+    help="Search addresses captured this many days around the footnote's date.",
+)
+@click.option(
+    "--cdx-per-minute",
+    type=click.FloatRange(0.1),
+    default=25.0,
+    show_default=True,
+    help="CDX pace (documented limit: about 30).",
+)
+@click.option(
+    "--timeout", type=click.FloatRange(0.1), default=30.0, show_default=True, help="Deadline per request in seconds."
+)
+@click.option("--allow-private", is_flag=True, help="Allow loopback/private addresses (tests, intranets).")
+@friendly_errors
+def resolve(citations_file: Path, accepts: tuple[str, ...], **opts) -> None:
+    """Propose addresses for citations that have no URL, with the evidence.
+
+    For each citation without a url, candidates come from the publisher's domains
+    searched in the Wayback Machine's index (headline words in the URL slug,
+    around the footnote's date) and, for papers and books, from Crossref. Each
+    candidate is fetched (or its snapshot, if the page is gone) and scored with
+    the same title/date verification as `check`. Candidates are written under
+    `candidates:` — never into `url` — until you accept one.
+
+    \b
+    Examples:
+      citewatch resolve citations.yaml --mailto you@example.org
+      citewatch resolve --accept 24 --accept 9:2
+    """
+    from ..archive.wayback import WaybackSettings
+    from ..publishers import load_outlets
+    from ..resolve import ResolveSettings, accept, resolve_citations, write_candidates
+
+    cf = cit.load(citations_file)
+    if accepts:
+        for spec in accepts:
+            url = cit.edit(cf, lambda f, spec=spec: accept(f, spec))
+            click.echo(f"{spec.split(':')[0]}: url = {url}")
+        cit.save(cf)
+        return
+    settings = ResolveSettings(
+        wayback=WaybackSettings.from_env(
+            endpoint=opts["wayback_endpoint"], cdx_per_minute=opts["cdx_per_minute"], request_timeout=opts["timeout"]
+        ),
+        crossref_endpoint=opts["crossref_endpoint"],
+        doi_base=opts["doi_base"],
+        mailto=opts["mailto"],
+        max_candidates=opts["max_candidates"],
+        window_days=opts["window_days"],
+        timeout=opts["timeout"],
+        extra_outlets=load_outlets(opts["publishers_file"]) if opts["publishers_file"] else (),
+    )
+    fetcher = Fetcher(FetchSettings(timeout=opts["timeout"], allow_private=opts["allow_private"]))
+
+    def show(res) -> None:
+        c = res.citation
+        head = f"{c.id:>4}  {(c.publisher or '—')}: {(c.title or '—')[:70]}"
+        if res.note:
+            head += f"  ({res.note})"
+        click.echo(head)
+        if not res.candidates:
+            click.echo("      no candidate")
+        for n, cand in enumerate(res.candidates, 1):
+            ev = cand.evidence
+            seen = f"page “{ev['page_title']}”" if ev.get("page_title") else ev.get("status", "")
+            click.echo(f"      {n}. {cand.confidence:.2f}  {cand.url}  [{cand.source}; {seen}]")
+
+    try:
+        resolutions = resolve_citations(cf.citations, settings, fetcher, on_progress=show)
+    finally:
+        fetcher.close()
+    changed = cit.edit(cf, lambda f: write_candidates(f, resolutions))
+    cit.save(cf)
+    found = sum(1 for r in resolutions if r.candidates)
+    click.echo(
+        f"{len(resolutions)} citation(s) without URL: {found} with candidates; {changed} updated in {citations_file}"
+    )
