@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from .files import write_atomic
-from .model import Article, Citation, Finding, Note, PartialDate, Severity
+from .model import Article, Citation, Finding, Note, PartialDate, Severity, UrlStatus
 
 T = TypeVar("T")
 
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 # ruamel.yaml (round-trip, comments kept) is imported where a file is parsed for update
 # or written: `check` reads through libyaml and never needs it (~12 ms of start-up).
 
-URL_STATUSES = {"live", "dead", "usurped", "unfit", "deviated"}
+URL_STATUSES = {s.value for s in UrlStatus}
 _DATE_STR = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
@@ -202,7 +202,7 @@ def _validate(path: Path, doc: Any, lenient: bool = False) -> tuple[list[Citatio
                     f"{at('url_status')}: citation {cid}: url_status must be one of {', '.join(sorted(URL_STATUSES))}"
                 )
             else:
-                c.url_status = value
+                c.url_status = UrlStatus(value)
         raw_candidates = entry.get("candidates")
         if isinstance(raw_candidates, list):
             c.candidates = [dict(x) for x in raw_candidates if isinstance(x, dict) and isinstance(x.get("url"), str)]
@@ -530,6 +530,8 @@ def _set_fields(cf: CitationsFile, citation_id: str, values: dict[str, Any]) -> 
     for key, value in values.items():
         if value is None:
             continue
+        if isinstance(value, str):
+            value = str(value)  # a vocabulary member (UrlStatus) is written as its plain value
         if not _same(entry.get(key), value):
             entry[key] = value
             changed = True

@@ -8,39 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field
-from enum import StrEnum
 from typing import Any
 
-
-class Status(StrEnum):
-    """Outcome of checking one URL. The values are what JSON and reports show."""
-
-    LIVE = "live"
-    REDIRECTED = "redirected"
-    SOFT_404 = "soft-404"
-    DEAD = "dead"
-    BLOCKED = "blocked"
-    TIMEOUT = "timeout"
-    UNREACHABLE = "unreachable"
-    ERROR = "error"
-    SKIPPED = "skipped"
-
-    def __str__(self) -> str:  # click echoes and f-strings show the value
-        return self.value
-
-
-#: Statuses that count as a failure of the source; they become "confirmed" only
-#: when history shows them persisting (DESIGN.md §3).
-FAILING = frozenset({Status.DEAD, Status.SOFT_404, Status.UNREACHABLE})
-
-
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
-
-    def __str__(self) -> str:
-        return self.value
+# the vocabularies live in vocab.py; importing them from here keeps working
+from .vocab import FAILING, FetchError, FindingCode, Severity, SnapshotKind, Status, UrlStatus  # noqa: F401
 
 
 @dataclass(frozen=True)
@@ -102,12 +73,15 @@ class Marker:
 class Finding:
     """Something wrong or worth a look, tied to a footnote (and line) when possible."""
 
-    code: str
+    code: FindingCode
     message: str
     footnote: str | None = None
     line: int | None = None
     severity: Severity = Severity.WARNING
     related: str | None = None  # the other footnote, for Ibid. and duplicates
+
+    def __post_init__(self) -> None:
+        self.code = FindingCode(self.code)  # an unknown code is a bug: ValueError here
 
     def where(self, source: str = "") -> str:
         parts = [source] if source else []
@@ -120,6 +94,7 @@ class Finding:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["severity"] = self.severity.value
+        d["code"] = self.code.value
         return {k: v for k, v in d.items() if v is not None}
 
 
@@ -147,7 +122,7 @@ class Citation:
     author: str | None = None
     archive_url: str | None = None
     archive_date: dt.date | None = None
-    url_status: str | None = None
+    url_status: UrlStatus | None = None
     line: int | None = None  # where it starts in citations.yaml
     # a lenient load (``run``) keeps a bad entry and says what is wrong with it here,
     # instead of refusing the whole file: the row reports it, the rest of the run goes on
@@ -172,7 +147,7 @@ class Fetch:
     body: bytes = b""
     truncated: bool = False
     chain: list[dict[str, Any]] = field(default_factory=list)  # [{url, status, location}]
-    error: str | None = None  # timeout | unreachable | error | refused | skipped
+    error: FetchError | None = None  # why there is no answer to classify
     error_reason: str | None = None
     attempts: int = 0
     elapsed_ms: int = 0
@@ -279,16 +254,19 @@ class Snapshot:
     url: str
     archive_url: str
     timestamp: dt.datetime
-    kind: str  # wayback | archive (another archive the footnote cites) | local
+    kind: SnapshotKind
     http_status: int | None = None
     note: str | None = None
+
+    def __post_init__(self) -> None:
+        self.kind = SnapshotKind(self.kind)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "url": self.url,
             "archive_url": self.archive_url,
             "timestamp": self.timestamp.isoformat(),
-            "kind": self.kind,
+            "kind": self.kind.value,
             "http_status": self.http_status,
             "note": self.note,
         }

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from .archive.history import History
 from .check import CheckSettings, OnFetch, OnProgress, UrlOutcome, check_urls
-from .model import FAILING, Citation, LinkCheck, Result, Status
+from .model import Citation, LinkCheck, Result, Status
 
-DEFAULT_FAIL_ON = ("dead", "soft-404", "unreachable")
+DEFAULT_FAIL_ON = tuple(s.value for s in Status.in_order() if s.is_failure)
 VERDICT_TOKENS = {
     "title:mismatch",
     "title:partial",
@@ -106,7 +106,7 @@ def problems(results: list[Result], fail_on: Iterable[str] = DEFAULT_FAIL_ON) ->
     for r in results:
         check = r.check
         if check is not None and check.status.value in fail_on:
-            if check.status not in FAILING or check.confirmed:
+            if not check.status.is_failure or check.confirmed:
                 found.append(Problem(r.citation.id, f"{check.status.value}: {check.reason}"))
         for name, match in (("title", r.title_match), ("date", r.date_match), ("publisher", r.publisher_match)):
             if match is not None and f"{name}:{match.verdict}" in fail_on:

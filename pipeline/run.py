@@ -23,7 +23,7 @@ from .check import CheckSettings, OnProgress, check_urls
 from .extract import extract
 from .fetch import Fetcher
 from .files import write_atomic
-from .model import FAILING, Finding, Result, Severity, Status
+from .model import Finding, Result, Severity, Status
 from .report import html as html_report
 from .report import json as json_report
 from .report import junit as junit_report
@@ -99,7 +99,7 @@ def _previous_run(archive_dir: Path, name: str) -> dict[str, Any] | None:
 def changes_since(previous: dict[str, Any] | None, results: list[Result], newly_archived: list[str]) -> dict[str, Any]:
     """What a reader of a weekly report wants first: what is different from last time."""
     before = {r["id"]: r for r in (previous or {}).get("results", [])}
-    failing = {s.value for s in FAILING}
+    failing = {s.value for s in Status if s.is_failure}
     out: dict[str, Any] = {
         "previous_run": (previous or {}).get("generated_at"),
         "newly_failing": [],
@@ -120,16 +120,16 @@ def changes_since(previous: dict[str, Any] | None, results: list[Result], newly_
             out["newly_failing"].append(r.citation.id)
         if now_failing and r.check.confirmed and not old_check.get("confirmed"):
             out["confirmed_dead"].append(r.citation.id)
-        if old_status in failing and r.check.status in (Status.LIVE, Status.REDIRECTED):
+        if old_status in failing and r.check.status.is_reached:
             out["recovered"].append(r.citation.id)
         if r.citation.url in newly_archived:
             out["newly_archived"].append(r.citation.id)
         # a page that still answers under another headline: a correction, or a story rewritten
         was = (old.get("page") or {}).get("title")
         now = r.page.title if r.page else None
-        reached = ("live", "redirected")
+        reached = {s.value for s in Status if s.is_reached}
         was_reached = (old_check.get("previous_status") if old_status == "skipped" else old_status) in reached
-        if was and now and was_reached and r.check.status.value in reached and _words(was) != _words(now):
+        if was and now and was_reached and r.check.status.is_reached and _words(was) != _words(now):
             out["retitled"].append(r.citation.id)
             out["previous_titles"][r.citation.id] = was
     return out

@@ -6,18 +6,6 @@ import click
 
 from ..model import Result, Status
 
-STATUS_COLOURS = {
-    Status.LIVE: "green",
-    Status.REDIRECTED: "yellow",
-    Status.SOFT_404: "red",
-    Status.DEAD: "red",
-    Status.BLOCKED: "magenta",
-    Status.TIMEOUT: "yellow",
-    Status.UNREACHABLE: "red",
-    Status.ERROR: "red",
-    Status.SKIPPED: "bright_black",
-}
-
 
 def print_results(results: list[Result]) -> None:
     lines: list[str] = []
@@ -25,9 +13,9 @@ def print_results(results: list[Result]) -> None:
         check = r.check
         if check is None:
             continue
-        status = click.style(f"{check.status.value:<11}", fg=STATUS_COLOURS[check.status])
+        status = click.style(f"{check.status.value:<11}", fg=check.status.colour)
         extra = ""
-        if check.status.value in ("dead", "soft-404", "unreachable") and check.failing_since:
+        if check.status.is_failure and check.failing_since:
             extra = (
                 " [confirmed]"
                 if check.confirmed
@@ -35,13 +23,9 @@ def print_results(results: list[Result]) -> None:
             )
         if check.paywalled:
             extra += " [paywalled]"
-        failing = ("dead", "soft-404", "unreachable")
-        if (
-            check.previous_status
-            and check.previous_status.value in failing
-            and check.status.value not in failing + ("skipped",)
-        ):
-            extra += f" [recovered: was {check.previous_status.value}]"
+        was = check.previous_status
+        if was and was.is_failure and not check.status.is_failure and check.status is not Status.SKIPPED:
+            extra += f" [recovered: was {was.value}]"
         target = r.citation.url or f"({r.citation.publisher or 'no publisher'}: {r.citation.title or 'no title'})"[:90]
         lines.append(f"{r.citation.id:>4}  {status} {check.reason}{extra}")
         lines.append(f"      {target}")

@@ -11,8 +11,9 @@ from html import escape
 from importlib import resources
 from typing import Any
 
+from ..vocab import Status
 from .json import local_copy
-from .markdown import CHANGE_LABELS, STATUS_ORDER, previous_title
+from .markdown import CHANGE_LABELS, previous_title
 
 
 def e(value: Any) -> str:
@@ -128,7 +129,7 @@ def render(report: dict[str, Any]) -> str:
         ("archived", s["archived"], "ok"),
         ("local copies", s.get("local_copies", 0), "ok"),
     ]
-    for st in STATUS_ORDER:
+    for st in Status.in_order():
         if s["by_status"].get(st):
             cards.append((st, s["by_status"][st], st))
     card_html = "".join(
@@ -145,7 +146,7 @@ def render(report: dict[str, Any]) -> str:
         check = r.get("check") or {}
         status = r.get("status") or ""
         flag = ""
-        if status in ("dead", "soft-404", "unreachable"):
+        if status and Status(status).is_failure:
             flag = (
                 " confirmed"
                 if check.get("confirmed")

@@ -8,6 +8,7 @@ from typing import Any
 
 from .. import __version__
 from ..model import Finding, Result
+from ..vocab import SnapshotKind, Status
 
 SCHEMA_VERSION = 1
 
@@ -50,9 +51,9 @@ def local_copy(r: dict[str, Any]) -> str | None:
     answer); the WARC keeps error pages and bot walls too, as evidence, not as copies."""
     check = r.get("check") or {}
     status = check.get("previous_status") if r.get("status") == "skipped" else r.get("status")
-    if status not in ("live", "redirected"):
+    if not status or not Status(status).is_reached:
         return None
-    return next((s["archive_url"] for s in r.get("snapshots") or [] if s.get("kind") == "local"), None)
+    return next((s["archive_url"] for s in r.get("snapshots") or [] if s.get("kind") == SnapshotKind.LOCAL), None)
 
 
 def _plain(value: Any) -> Any:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 from xml.etree import ElementTree as ET
 
-UNVERIFIABLE = {"blocked", "timeout", "skipped", "error"}
+from ..vocab import Status
 
 
 def render(report: dict[str, Any], failing_ids: set[str]) -> str:
@@ -32,7 +32,7 @@ def render(report: dict[str, Any], failing_ids: set[str]) -> str:
             fail.text = "\n".join(
                 f"{k}: {v}" for k, v in (("url", r.get("url")), ("archive", r.get("archive_url"))) if v
             )
-        elif r.get("status") in UNVERIFIABLE or (r.get("check") or {}).get("failing_since"):
+        elif (r.get("status") and Status(r["status"]).is_unverifiable) or (r.get("check") or {}).get("failing_since"):
             skipped += 1
             ET.SubElement(case, "skipped", message=message)
     suite.set("skipped", str(skipped))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..vocab import FindingCode, Status
 from .json import local_copy
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
@@ -29,12 +30,6 @@ def link(text: str, url: str | None) -> str:
     return f"[{esc(text)}](<{safe}>)"
 
 
-STATUS_ORDER = ["dead", "soft-404", "unreachable", "blocked", "timeout", "error", "redirected", "live", "skipped"]
-
-
-GROUPED = ("missing-url", "missing-date", "missing-title", "missing-publisher")
-
-
 def group_findings(findings: list[dict], threshold: int = 4) -> tuple[list[dict], dict[str, list[dict]]]:
     """Findings that hit many notes (no URL, no date) read better as one line each."""
     counts: dict[str, int] = {}
@@ -43,7 +38,7 @@ def group_findings(findings: list[dict], threshold: int = 4) -> tuple[list[dict]
     groups: dict[str, list[dict]] = {}
     singles = []
     for f in findings:
-        if f["code"] in GROUPED and counts[f["code"]] >= threshold:
+        if FindingCode(f["code"]).groups_in_summary and counts[f["code"]] >= threshold:
             groups.setdefault(f["code"], []).append(f)
         else:
             singles.append(f)
@@ -63,7 +58,7 @@ def summary(report: dict[str, Any]) -> str:
     if counts:
         lines.append("| status | count |")
         lines.append("|---|---:|")
-        for st in STATUS_ORDER:
+        for st in Status.in_order():
             if counts.get(st):
                 lines.append(f"| {st} | {counts[st]} |")
         lines.append("")
@@ -127,7 +122,7 @@ def render(report: dict[str, Any]) -> str:
         cited = link(cited_text, r.get("url"))
         status = f"**{esc(r.get('status'))}** {esc(r.get('reason'))}"
         check = r.get("check") or {}
-        if check.get("status") in ("dead", "soft-404", "unreachable"):
+        if check.get("status") and Status(check["status"]).is_failure:
             status += (
                 " (confirmed)"
                 if check.get("confirmed")
