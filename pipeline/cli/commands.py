@@ -18,9 +18,19 @@ from ..files import write_atomic
 from ..model import Severity
 from ..report import json as json_report
 from ..results import check_citations, parse_fail_on, problems
+from ..textsafe import clean
 from .errors import EXIT_OK, EXIT_PROBLEMS, InputError, friendly_errors
 from .options import archive_options, archive_settings_from, check_options, settings_from
-from .printing import print_results, summary_line
+from .printing import (
+    print_archive_links,
+    print_findings,
+    print_notes,
+    print_problems,
+    print_resolution,
+    print_results,
+    print_run_reports,
+    summary_line,
+)
 from .progress import Progress, settle_heap
 
 
@@ -59,23 +69,14 @@ def extract(article: Path, output: Path, fmt: str | None, dry_run: bool, quiet: 
 
     result = do_extract(article, output, fmt, write=not dry_run)
     if not quiet:
-        from ..report.markdown import group_findings
-
-        singles, groups = group_findings([f.to_dict() for f in result.findings])
-        for f in singles:
-            loc = f"{article}:{f['line']}" if f.get("line") else str(article)
-            label = click.style(f["severity"], fg={"error": "red", "warning": "yellow"}.get(f["severity"]))
-            click.echo(f"{loc}: footnote {f.get('footnote')}: {label}: {f['message']} [{f['code']}]")
-        for code, group in groups.items():
-            ids = ", ".join(f.get("footnote") or "?" for f in group)
-            click.echo(f"{article}: {len(group)} notes: {group[0]['message']} [{code}]: {ids}")
+        print_findings(article, [f.to_dict() for f in result.findings])
     errors = sum(1 for f in result.findings if f.severity == Severity.ERROR)
     warnings = sum(1 for f in result.findings if f.severity == Severity.WARNING)
     notes = len(result.article.notes)
     action = "would write" if dry_run else "wrote"
     click.echo(
         f"{notes} notes ({result.article.format}), {len(result.article.markers)} body markers; "
-        f"{result.without_url} of {notes} notes have no URL; {errors} errors, {warnings} warnings; {action} {output}"
+        f"{result.without_url} of {notes} notes have no URL; {errors} errors, {warnings} warnings; {action} {clean(output)}"
     )
     if not result.article.notes:
         raise InputError(
@@ -124,13 +125,9 @@ def check(citations_file: Path, json_path: Path | None, **opts) -> None:
     found = problems(results, fail_on)
     status = EXIT_PROBLEMS if found else EXIT_OK
     if json_path:
-        report = json_report.report_dict(citations_file.stem, results, exit_status=status)
+        report = json_report.report_dict(citations_file.stem, results, exit_status=status, problems=found)
         write_atomic(json_path, json_report.dumps(report))
-    if found:
-        click.echo(
-            f"{len(found)} confirmed problem(s): " + "; ".join(f"{p.citation_id}: {p.what}" for p in found[:5]),
-            err=True,
-        )
+    print_problems(found)
     sys.exit(status)
 
 
@@ -176,16 +173,8 @@ def archive(citations_file: Path, **opts) -> None:
     except KeyboardInterrupt:
         click.echo("\ncitewatch: interrupted; finished work is kept in " + str(opts["archive_dir"]), err=True)
         sys.exit(130)
-    for note in outcome.notes:
-        click.echo(f"note: {note}", err=True)
-    report = outcome.reports[0].report
-    for r in report["results"]:
-        if r.get("url"):
-            where = r.get("archive_url") or r.get("archive_note") or "not archived"
-            click.echo(f"{r['id']:>4}  {r['status']:<11} {where}")
-    click.echo(
-        f"{report['summary']['archived']} of {report['summary']['with_url']} URLs have an archive link in {citations_file}"
-    )
+    print_notes(outcome.notes)
+    print_archive_links(outcome.reports[0].report, citations_file)
 
 
 @click.command()
@@ -305,22 +294,8 @@ def run(
     finally:
         if _Stage.progress:
             _Stage.progress.close()
-    for note in outcome.notes:
-        click.echo(f"note: {note}", err=True)
-    for jr in outcome.reports:
-        for f in jr.report["findings"]:
-            if f["code"] == "bad-citation":
-                where = f"{jr.job.citations}:{f.get('line')}" if f.get("line") else str(jr.job.citations)
-                click.echo(
-                    f"citewatch: warning: {where}: citation {f.get('footnote')}: {f['message']} (kept, reported in its row)",
-                    err=True,
-                )
-        s = jr.report["summary"]
-        counts = ", ".join(f"{n} {k}" for k, n in s["by_status"].items())
-        click.echo(
-            f"{jr.job.name}: {s['citations']} citations ({counts}); {s['confirmed_problems']} confirmed problem(s)"
-        )
-        click.echo("  reports: " + ", ".join(str(p) for p in jr.paths))
+    print_notes(outcome.notes)
+    print_run_reports(outcome)
     sys.exit(outcome.exit_status)
 
 
@@ -350,7 +325,7 @@ def report(names: tuple[str, ...], archive_dir: Path, reports_dir: Path, junit: 
     from ..run import rerender
 
     for path in rerender(archive_dir, reports_dir, list(names) or None, junit):
-        click.echo(str(path))
+        click.echo(clean(path))
 
 
 @click.command()
@@ -433,7 +408,7 @@ def resolve(citations_file: Path, accepts: tuple[str, ...], **opts) -> None:
     if accepts:
         for spec in accepts:
             url = cit.edit(cf, lambda f, spec=spec: accept(f, spec))
-            click.echo(f"{spec.split(':')[0]}: url = {url}")
+            click.echo(f"{clean(spec.split(':')[0])}: url = {clean(url)}")
         cit.save(cf)
         return
     settings = ResolveSettings(
@@ -450,26 +425,13 @@ def resolve(citations_file: Path, accepts: tuple[str, ...], **opts) -> None:
     )
     fetcher = Fetcher(FetchSettings(timeout=opts["timeout"], allow_private=opts["allow_private"]))
 
-    def show(res) -> None:
-        c = res.citation
-        head = f"{c.id:>4}  {(c.publisher or '—')}: {(c.title or '—')[:70]}"
-        if res.note:
-            head += f"  ({res.note})"
-        click.echo(head)
-        if not res.candidates:
-            click.echo("      no candidate")
-        for n, cand in enumerate(res.candidates, 1):
-            ev = cand.evidence
-            seen = f"page “{ev['page_title']}”" if ev.get("page_title") else ev.get("status", "")
-            click.echo(f"      {n}. {cand.confidence:.2f}  {cand.url}  [{cand.source}; {seen}]")
-
     try:
-        resolutions = resolve_citations(cf.citations, settings, fetcher, on_progress=show)
+        resolutions = resolve_citations(cf.citations, settings, fetcher, on_progress=print_resolution)
     finally:
         fetcher.close()
     changed = cit.edit(cf, lambda f: write_candidates(f, resolutions))
     cit.save(cf)
     found = sum(1 for r in resolutions if r.candidates)
     click.echo(
-        f"{len(resolutions)} citation(s) without URL: {found} with candidates; {changed} updated in {citations_file}"
+        f"{len(resolutions)} citation(s) without URL: {found} with candidates; {changed} updated in {clean(citations_file)}"
     )

@@ -8,6 +8,7 @@ import click
 
 from .. import citations as cit
 from ..footnotes import ArticleError
+from ..textsafe import clean
 
 EXIT_OK, EXIT_INPUT, EXIT_PROBLEMS = 0, 1, 2
 
@@ -18,7 +19,7 @@ class InputError(click.ClickException):
     exit_code = EXIT_INPUT
 
     def show(self, file=None) -> None:
-        click.echo(f"citewatch: {self.format_message()}", err=True)
+        click.echo(f"citewatch: {clean(self.format_message())}", err=True)
 
 
 def friendly_errors(fn):
@@ -30,7 +31,7 @@ def friendly_errors(fn):
             return fn(*args, **kwargs)
         except cit.CitationsError as e:
             for p in e.problems[:-1]:
-                click.echo(f"citewatch: {p}", err=True)
+                click.echo(f"citewatch: {clean(p)}", err=True)
             raise InputError(e.problems[-1]) from None
         except ArticleError as e:
             raise InputError(str(e)) from None

@@ -8,6 +8,7 @@ import threading
 import click
 
 from ..check import UrlOutcome
+from ..textsafe import clean
 
 WHOLE_PROCESS = False  # set by the console script: the process is this command's alone
 
@@ -48,12 +49,12 @@ class Progress:
         if self.tty:
             width = 30
             filled = int(width * self.done / max(1, self.total))
-            line = f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} {c.status.value:<11} {url[:60]}"
+            line = f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} {c.status.value:<11} {clean(url)[:60]}"
             with self._lock:
                 self._bar = line.ljust(120)[:120]
         else:
             with self._lock:
-                self._lines.append(f"[{self.done}/{self.total}] {c.status.value:<11} {url} — {c.reason}")
+                self._lines.append(f"[{self.done}/{self.total}] {c.status.value:<11} {clean(url)} — {clean(c.reason)}")
         if self.done >= self.total:
             self.close()
         elif self._flusher is None:

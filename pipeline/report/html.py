@@ -11,23 +11,21 @@ from html import escape
 from importlib import resources
 from typing import Any
 
+from ..textsafe import clean, safe_href
 from ..vocab import Status
 from .json import local_copy
 from .markdown import CHANGE_LABELS, previous_title
 
+#: the report's Content-Security-Policy: nothing is loaded from anywhere (index.html too)
+CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
+
 
 def e(value: Any) -> str:
-    return "" if value is None else escape(str(value), quote=True)
-
-
-def _safe_href(url: str | None) -> str | None:
-    if url and url.lower().startswith(("http://", "https://")):
-        return url
-    return None
+    return "" if value is None else escape(clean(value), quote=True)
 
 
 def a(text: Any, url: str | None) -> str:
-    href = _safe_href(url)
+    href = safe_href(url)
     if not href:
         return e(text)
     return f'<a href="{e(href)}" rel="noopener noreferrer">{e(text)}</a>'
@@ -188,6 +186,7 @@ def render(report: dict[str, Any]) -> str:
     notes = "".join(f'<p class="note">{e(n)}</p>' for n in report.get("notes") or [])
     return _asset("report.html").format(
         title=e(title),
+        csp=CSP,
         css=_asset("report.css"),
         js=_asset("report.js"),
         cards=card_html,

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from .. import __version__
-from ..model import Finding, Result
+from ..model import Finding, Problem, Result
 from ..vocab import SnapshotKind, Status
 
 SCHEMA_VERSION = 1
@@ -76,7 +76,10 @@ def report_dict(
     exit_status: int | None = None,
     notes: list[str] | None = None,
     generated_at: dt.datetime | None = None,
+    problems: list[Problem] | None = None,
 ) -> dict[str, Any]:
+    """The report as JSON holds it. ``problems``: what counted against the exit status,
+    kept so that a report rendered again later (JUnit included) says the same."""
     counts: dict[str, int] = {}
     verdicts: dict[str, dict[str, int]] = {"title": {}, "date": {}, "publisher": {}}
     for r in results:
@@ -104,6 +107,7 @@ def report_dict(
         "changes": changes or {},
         "exit_status": exit_status,
         "notes": notes or [],
+        "problems": [{"id": p.citation_id, "what": p.what} for p in problems or []],
         "results": result_dicts,
         "findings": [f.to_dict() for f in findings or []],
     }

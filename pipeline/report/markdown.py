@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..textsafe import clean, safe_href
 from ..vocab import FindingCode, Status
 from .json import local_copy
 
@@ -17,14 +18,17 @@ _SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
 
 
 def esc(value: Any) -> str:
+    """Text from outside as Markdown shows it: one line, no control characters, and no
+    character that would make a link, a table cell break, emphasis or HTML."""
     if value is None or value == "":
         return ""
-    text = re.sub(r"\s+", " ", str(value)).strip()
+    text = re.sub(r"\s+", " ", clean(value)).strip()
     return _SPECIAL.sub(r"\\\1", text)
 
 
 def link(text: str, url: str | None) -> str:
-    if not url:
+    """A link only to an http(s) address with nothing hidden in it; else the text alone."""
+    if not safe_href(url):
         return esc(text)
     safe = url.replace(" ", "%20").replace("(", "%28").replace(")", "%29").replace("<", "%3C").replace(">", "%3E")
     return f"[{esc(text)}](<{safe}>)"
