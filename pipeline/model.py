@@ -272,6 +272,14 @@ class Snapshot:
         }
 
 
+@dataclass(frozen=True)
+class Problem:
+    """One thing that counts against the exit status (``--fail-on``), decided once per run."""
+
+    citation_id: str
+    what: str
+
+
 @dataclass
 class Result:
     """Everything learnt about one citation in one run."""

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from .archive.history import History
 from .check import CheckSettings, OnFetch, OnProgress, UrlOutcome, check_urls
-from .model import Citation, LinkCheck, Result, Status
+from .model import Citation, LinkCheck, Problem, Result, Status
 
 DEFAULT_FAIL_ON = tuple(s.value for s in Status.in_order() if s.is_failure)
 VERDICT_TOKENS = {
@@ -91,12 +90,6 @@ def check_citations(
     verifier = VerifyAsChecked(citations, on_progress)
     outcomes = check_urls(urls, settings, history, on_fetch=on_fetch, on_progress=verifier)
     return verifier.results(citations, outcomes)
-
-
-@dataclass
-class Problem:
-    citation_id: str
-    what: str
 
 
 def problems(results: list[Result], fail_on: Iterable[str] = DEFAULT_FAIL_ON) -> list[Problem]:

@@ -25,6 +25,7 @@ from .fetch import Fetcher
 from .files import write_atomic
 from .model import Finding, Result, Severity, Status
 from .report import html as html_report
+from .report import index as index_report
 from .report import json as json_report
 from .report import junit as junit_report
 from .report import markdown as md_report
@@ -163,8 +164,9 @@ def _write_reports(
         changes=changes_since(previous, results, newly_archived),
         exit_status=status,
         notes=notes,
+        problems=found,
     )
-    paths = write_report_files(report, settings.reports_dir, {p.citation_id for p in found}, settings.junit)
+    paths = write_report_files(report, settings.reports_dir, settings.junit)
     write_atomic(settings.archive_dir / "runs" / f"{job.name}.json", json_report.dumps(report))
     if settings.step_summary:
         with open(settings.step_summary, "a", encoding="utf-8") as f:
@@ -172,9 +174,7 @@ def _write_reports(
     return JobReport(job, report, paths, status)
 
 
-def write_report_files(
-    report: dict[str, Any], reports_dir: Path, failing_ids: set[str], junit: Path | None
-) -> list[Path]:
+def write_report_files(report: dict[str, Any], reports_dir: Path, junit: Path | None) -> list[Path]:
     """Render every format fully in memory first, then replace files atomically."""
     rendered = {
         reports_dir / f"{report['name']}.md": md_report.render(report),
@@ -183,41 +183,26 @@ def write_report_files(
     }
     if junit:
         target = junit if junit.suffix == ".xml" else junit / f"{report['name']}.xml"
-        rendered[target] = junit_report.render(report, failing_ids)
+        rendered[target] = junit_report.render(report)
     for path, text in rendered.items():
         write_atomic(path, text)
     return list(rendered)
 
 
 def write_index(reports: list[JobReport], reports_dir: Path) -> list[Path]:
-    lines = [
-        "# citewatch: all articles",
-        "",
-        "| article | citations | confirmed problems | exit | report |",
-        "|---|---:|---:|---:|---|",
+    rows = [
+        index_report.IndexRow(
+            name=jr.job.name,
+            title=jr.report["article"].get("title") or jr.job.name,
+            citations=jr.report["summary"]["citations"],
+            confirmed_problems=jr.report["summary"]["confirmed_problems"],
+            exit_status=jr.exit_status,
+        )
+        for jr in reports
     ]
-    rows = []
-    for jr in reports:
-        s = jr.report["summary"]
-        title = md_report.esc(jr.report["article"].get("title") or jr.job.name)
-        lines.append(
-            f"| {title} | {s['citations']} | {s['confirmed_problems']} | {jr.exit_status} | [{jr.job.name}.md](<{jr.job.name}.md>) · [html](<{jr.job.name}.html>) |"
-        )
-        rows.append(
-            f"<tr><td>{html_report.e(jr.report['article'].get('title') or jr.job.name)}</td><td>{s['citations']}</td>"
-            f'<td>{s["confirmed_problems"]}</td><td>{jr.exit_status}</td><td><a href="{html_report.e(jr.job.name)}.html">report</a></td></tr>'
-        )
-    html = (
-        "<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport content='width=device-width'>"
-        "<title>citewatch index</title><style>body{font:15px system-ui;margin:1rem}table{border-collapse:collapse}"
-        "td,th{border:1px solid #ddd;padding:.3rem .6rem}</style></head><body><h1>citewatch: all articles</h1>"
-        "<table><tr><th>article</th><th>citations</th><th>confirmed problems</th><th>exit</th><th></th></tr>"
-        + "".join(rows)
-        + "</table></body></html>\n"
-    )
     paths = [reports_dir / "index.md", reports_dir / "index.html"]
-    write_atomic(paths[0], "\n".join(lines) + "\n")
-    write_atomic(paths[1], html)
+    write_atomic(paths[0], index_report.render_markdown(rows))
+    write_atomic(paths[1], index_report.render_html(rows))
     return paths
 
 
@@ -308,8 +293,7 @@ def rerender(
             raise ValueError(
                 f"{runs_dir / (name + '.json')}: no saved run (available: {', '.join(available) or 'none'})"
             )
-        failing = {r["id"] for r in report["results"] if (r.get("check") or {}).get("confirmed")}
-        written += write_report_files(report, reports_dir, failing, junit)
+        written += write_report_files(report, reports_dir, junit)
     return written
 
 

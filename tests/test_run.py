@@ -178,9 +178,19 @@ def test_a_page_that_changed_its_headline_is_reported(world):
 
 
 def test_fail_on_verdicts(world, monkeypatch):
+    """A title verdict named by --fail-on alone makes the exit status 2 (no status does:
+    nothing is confirmed on a first run), and the JUnit file says which citation and why;
+    ``citewatch report`` later writes the same JUnit file from the saved run."""
     site, wayback, tmp = world
-    res = cli(*run_args(wayback, "post.md", "--fail-on", "blocked,title:mismatch", "--no-wayback"))
-    assert res.exit_code == 2
+    site.routes["/live"] = html("Rice harvest figures for the northern provinces in 1987")
+    res = cli(*run_args(wayback, "post.md", "--fail-on", "date:mismatch", "--no-wayback", "--junit", "reports/j.xml"))
+    assert res.exit_code == 0, res.output  # a verdict that is not named does not count
+    res = cli(*run_args(wayback, "post.md", "--fail-on", "title:mismatch", "--no-wayback", "--junit", "reports/j.xml"))
+    assert res.exit_code == 2, res.output
+    junit = (tmp / "reports" / "j.xml").read_text(encoding="utf-8")
+    assert junit.count("<failure") == 1 and 'message="title mismatch: ' in junit
+    assert cli("report", "--junit", "reports/again.xml").exit_code == 0
+    assert (tmp / "reports" / "again.xml").read_text(encoding="utf-8") == junit
 
 
 def test_report_rerenders_without_network(world, monkeypatch):
