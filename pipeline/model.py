@@ -98,6 +98,23 @@ class Finding:
         return {k: v for k, v in d.items() if v is not None}
 
 
+@dataclass(frozen=True)
+class InputProblem:
+    """One thing wrong in a file the user gave, kept as a value until it is printed: a
+    citation id may hold colons ("post:1"), so its text is never parsed back."""
+
+    file: str
+    message: str
+    line: int | None = None
+    citation_id: str | None = None
+    code: FindingCode = FindingCode.BAD_CITATION
+
+    def __str__(self) -> str:  # file:LINE: citation ID: message
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        who = f"citation {self.citation_id}: " if self.citation_id is not None else ""
+        return f"{where}: {who}{self.message}"
+
+
 @dataclass
 class Article:
     """An article reduced to its notes, its body markers and what is wrong with them."""
@@ -126,7 +143,7 @@ class Citation:
     line: int | None = None  # where it starts in citations.yaml
     # a lenient load (``run``) keeps a bad entry and says what is wrong with it here,
     # instead of refusing the whole file: the row reports it, the rest of the run goes on
-    problems: list[str] = field(default_factory=list)
+    problems: list[InputProblem] = field(default_factory=list)
     bad_url: str | None = None
     candidates: list[dict[str, Any]] = field(default_factory=list)  # from `citewatch resolve`
 

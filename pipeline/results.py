@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from .archive.history import History
 from .check import CheckSettings, OnFetch, OnProgress, UrlOutcome, check_urls
+from .errors import InputError
 from .model import Citation, LinkCheck, Problem, Result, Status
 
 DEFAULT_FAIL_ON = tuple(s.value for s in Status.in_order() if s.is_failure)
@@ -112,5 +113,5 @@ def parse_fail_on(value: str) -> tuple[str, ...]:
     valid = {s.value for s in Status} | VERDICT_TOKENS
     bad = [t for t in tokens if t not in valid]
     if bad:
-        raise ValueError(f"unknown --fail-on value(s): {', '.join(bad)} (choose from {', '.join(sorted(valid))})")
+        raise InputError(f"unknown --fail-on value(s): {', '.join(bad)} (choose from {', '.join(sorted(valid))})")
     return tokens

@@ -20,6 +20,7 @@ from .archive.history import History
 from .archive.stage import ArchiveSettings, archive_results
 from .archive.warc import WarcArchive
 from .check import CheckSettings, OnProgress, check_urls
+from .errors import InputError
 from .extract import extract
 from .fetch import Fetcher
 from .files import write_atomic
@@ -81,13 +82,9 @@ class RunOutcome:
 
 def citation_findings(cf: cit.CitationsFile) -> list[Finding]:
     """Bad entries in citations.yaml, reported in the report's findings (and their rows)."""
-    findings = []
-    for c in cf.citations:
-        for problem in c.problems:  # "path:LINE: citation ID: message"
-            m = re.match(r"^.*?:(\d+): citation [^:]+: (.*)$", problem)
-            line, message = (int(m.group(1)), m.group(2)) if m else (c.line, problem)
-            findings.append(Finding("bad-citation", message, c.id, line, Severity.ERROR))
-    return findings
+    return [
+        Finding(p.code, p.message, c.id, p.line or c.line, Severity.ERROR) for c in cf.citations for p in c.problems
+    ]
 
 
 def _previous_run(archive_dir: Path, name: str) -> dict[str, Any] | None:
@@ -290,7 +287,7 @@ def rerender(
     for name in names or available:
         report = _previous_run(archive_dir, name)
         if report is None:
-            raise ValueError(
+            raise InputError(
                 f"{runs_dir / (name + '.json')}: no saved run (available: {', '.join(available) or 'none'})"
             )
         written += write_report_files(report, reports_dir, junit)

@@ -13,13 +13,14 @@ import click
 
 from .. import citations as cit
 from ..archive.history import History
+from ..errors import InputError
 from ..fetch import Fetcher, FetchSettings
 from ..files import write_atomic
 from ..model import Severity
 from ..report import json as json_report
 from ..results import check_citations, parse_fail_on, problems
 from ..textsafe import clean
-from .errors import EXIT_OK, EXIT_PROBLEMS, InputError, friendly_errors
+from .errors import EXIT_OK, EXIT_PROBLEMS, friendly_errors
 from .options import archive_options, archive_settings_from, check_options, settings_from
 from .printing import (
     print_archive_links,

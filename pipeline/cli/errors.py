@@ -1,4 +1,4 @@
-"""How a command ends: its exit statuses, and input errors as one line on stderr."""
+"""How a command ends: its exit statuses, input errors as one line, bugs as bugs."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ import functools
 import click
 
 from .. import citations as cit
-from ..footnotes import ArticleError
+from ..errors import InputError
 from ..textsafe import clean
 
 EXIT_OK, EXIT_INPUT, EXIT_PROBLEMS = 0, 1, 2
+ISSUES = "https://github.com/citewatch/citewatch/issues"
 
 
-class InputError(click.ClickException):
+class OneLineError(click.ClickException):
     """One line on stderr, exit status 1."""
 
     exit_code = EXIT_INPUT
@@ -23,7 +24,9 @@ class InputError(click.ClickException):
 
 
 def friendly_errors(fn):
-    """Turn the library's input errors into one-line messages."""
+    """The library's input errors (``InputError``: a bad file, line or option value) become
+    one-line messages. Anything else is a bug in citewatch, not the user's mistake: it keeps
+    its traceback and says where to report it."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -32,10 +35,13 @@ def friendly_errors(fn):
         except cit.CitationsError as e:
             for p in e.problems[:-1]:
                 click.echo(f"citewatch: {clean(p)}", err=True)
-            raise InputError(e.problems[-1]) from None
-        except ArticleError as e:
-            raise InputError(str(e)) from None
-        except ValueError as e:
-            raise InputError(str(e)) from None
+            raise OneLineError(e.problems[-1]) from None
+        except InputError as e:
+            raise OneLineError(str(e)) from None
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception:
+            click.echo(f"citewatch: internal error (a bug, not your input); please report it at {ISSUES}", err=True)
+            raise
 
     return wrapper
