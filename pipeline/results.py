@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from .archive.history import History
 from .check import CheckSettings, OnFetch, OnProgress, UrlOutcome, check_urls
 from .errors import InputError
+from .fetch import Fetcher
 from .model import Citation, LinkCheck, Problem, Result, Status
 
 DEFAULT_FAIL_ON = tuple(s.value for s in Status.in_order() if s.is_failure)
@@ -86,10 +87,13 @@ def check_citations(
     history: History | None,
     on_fetch: OnFetch | None = None,
     on_progress: OnProgress | None = None,
+    fetcher: Fetcher | None = None,
 ) -> list[Result]:
+    """One Result per citation, in order; each distinct URL fetched once (``fetcher``: a
+    caller's own, kept open for the archive stage after)."""
     urls = [c.url for c in citations if c.url]
     verifier = VerifyAsChecked(citations, on_progress)
-    outcomes = check_urls(urls, settings, history, on_fetch=on_fetch, on_progress=verifier)
+    outcomes = check_urls(urls, settings, history, on_fetch=on_fetch, on_progress=verifier, fetcher=fetcher)
     return verifier.results(citations, outcomes)
 
 

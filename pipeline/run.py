@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -19,18 +20,18 @@ from . import citations as cit
 from .archive.history import History
 from .archive.stage import ArchiveSettings, archive_results
 from .archive.warc import WarcArchive
-from .check import CheckSettings, OnProgress, check_urls
+from .check import CheckSettings, OnProgress
 from .errors import InputError
 from .extract import extract
 from .fetch import Fetcher
 from .files import write_atomic
-from .model import Finding, Result, Severity, Status
+from .model import Citation, Finding, Result, Severity, Status
 from .report import html as html_report
 from .report import index as index_report
 from .report import json as json_report
 from .report import junit as junit_report
 from .report import markdown as md_report
-from .results import DEFAULT_FAIL_ON, VerifyAsChecked, problems
+from .results import DEFAULT_FAIL_ON, check_citations, problems
 
 EXIT_OK, EXIT_PROBLEMS = 0, 2
 
@@ -51,6 +52,27 @@ class Job:
         if self.article is not None:
             return self.article.stem
         return Path(self.source).stem if self.source else self.citations.stem
+
+
+def plan_jobs(
+    articles: tuple[Path, ...] | list[Path],
+    shared_file: Path | None,
+    citations_dir: Path,
+    fmt: str | None,
+    default_file: Path = Path("citations.yaml"),
+) -> list[Job]:
+    """Which citations file each article gets: several articles share ``shared_file`` when
+    one is given (ids become ARTICLE:N), else each gets ``citations_dir/<name>.yaml``; one
+    article (or none: the file as it is) uses ``shared_file`` or ``default_file``."""
+    if len(articles) > 1 and shared_file is not None:
+        jobs = [Job(shared_file, a, fmt) for a in articles]
+    elif len(articles) > 1:
+        jobs = [Job(citations_dir / f"{a.stem}.yaml", a, fmt) for a in articles]
+    else:
+        jobs = [Job(shared_file or default_file, articles[0] if articles else None, fmt)]
+    if len({j.name for j in jobs}) < len(jobs):
+        raise InputError("several articles share a file name; give them distinct names")
+    return jobs
 
 
 @dataclass
@@ -203,20 +225,48 @@ def write_index(reports: list[JobReport], reports_dir: Path) -> list[Path]:
     return paths
 
 
-def run(
-    jobs: list[Job],
-    settings: RunSettings,
-    on_progress: OnProgress | None = None,
-    on_stage: Callable[[str], None] | None = None,
-) -> RunOutcome:
-    say = on_stage or (lambda _msg: None)
+class Stage(StrEnum):
+    """The steps of a run, in order; each one starts with a ``StageStarted`` event."""
+
+    EXTRACT = "extract"
+    CHECK = "check"
+    ARCHIVE = "archive"
+    REPORT = "report"
+
+
+@dataclass(frozen=True)
+class StageStarted:
+    """Progress as a value: which stage starts, what it works on, and for the check stage
+    how many distinct URLs it will look at (the size of its progress bar)."""
+
+    stage: Stage
+    detail: str
+    urls: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.stage}: {self.detail}"
+
+
+OnStage = Callable[[StageStarted], None]
+
+
+@dataclass
+class _Loaded:
+    """Each job's citations file, its citations and the findings about them."""
+
+    files: list[cit.CitationsFile]
+    citations: list[list[Citation]]
+    findings: list[list[Finding]]
+
+
+def _load(jobs: list[Job], say: OnStage) -> _Loaded:
     # several articles, one citations file: ids are namespaced per article ("post:1")
     shared = len(jobs) > 1 and len({j.citations for j in jobs}) == 1
     files: list[cit.CitationsFile] = []
     findings: list[list[Finding]] = []
     for job in jobs:
         if job.article is not None:
-            say(f"extract: {job.article} → {job.citations}")
+            say(StageStarted(Stage.EXTRACT, f"{job.article} → {job.citations}"))
             ex = extract(job.article, job.citations, job.fmt, lenient=True, namespace=job.name if shared else None)
             job.title, job.source = ex.article.title, str(job.article)
             files.append(ex.file)
@@ -229,36 +279,51 @@ def run(
             findings.append([])
     if shared:  # one in-memory file for every job, so write-backs never overwrite each other
         files = [cit.load(jobs[0].citations, lenient=True)] * len(jobs)
-    per_job_citations = [
+    per_job = [
         [c for c in cf.citations if not shared or c.id.startswith(f"{job.name}:")]
         for job, cf in zip(jobs, files, strict=True)
     ]
     for i, cf in enumerate(files):
-        findings[i] = findings[i] + [
-            f for f in citation_findings(cf) if f.footnote in {c.id for c in per_job_citations[i]}
-        ]
+        ids = {c.id for c in per_job[i]}
+        findings[i] = findings[i] + [f for f in citation_findings(cf) if f.footnote in ids]
+    return _Loaded(files, per_job, findings)
 
-    urls = list(dict.fromkeys(c.url for cs in per_job_citations for c in cs if c.url))
-    say(f"check: {len(urls)} distinct URL(s) from {len(jobs)} article(s)")
-    history = History(settings.archive_dir)
+
+def _split(results: list[Result], sizes: list[int]) -> list[list[Result]]:
+    out, start = [], 0
+    for n in sizes:
+        out.append(results[start : start + n])
+        start += n
+    return out
+
+
+def run(
+    jobs: list[Job],
+    settings: RunSettings,
+    on_progress: OnProgress | None = None,
+    on_stage: OnStage | None = None,
+) -> RunOutcome:
+    """Extract (when articles are given), check and verify every distinct URL once for all
+    jobs, archive, then write each job's reports (and an index for several)."""
+    say = on_stage or (lambda _event: None)
+    loaded = _load(jobs, say)
+    everything = [c for cs in loaded.citations for c in cs]
+    urls = dict.fromkeys(c.url for c in everything if c.url)
+    say(StageStarted(Stage.CHECK, f"{len(urls)} distinct URL(s) from {len(jobs)} article(s)", urls=len(urls)))
     warc = WarcArchive(settings.archive_dir) if settings.local_copy else None
     fetcher = Fetcher(settings.check.fetch)
     notes: list[str] = []
-    verifier = VerifyAsChecked([c for cs in per_job_citations for c in cs], on_progress)
+    newly: list[str] = []
     try:
-        outcomes = check_urls(
-            urls,
-            settings.check,
-            history,
-            on_fetch=warc.write if warc else None,
-            on_progress=verifier,
-            fetcher=fetcher,
+        on_fetch = warc.write if warc else None
+        results = check_citations(
+            everything, settings.check, History(settings.archive_dir), on_fetch, on_progress, fetcher
         )
-        per_job = [verifier.results(cs, outcomes) for cs in per_job_citations]
-        newly: list[str] = []
+        per_job = _split(results, [len(cs) for cs in loaded.citations])
         if settings.archive.wayback is not None:
-            say("archive: Wayback Machine lookups" + (" and captures" if settings.archive.wayback.has_keys else ""))
-            items = [(r, cf) for results, cf in zip(per_job, files, strict=False) for r in results]
+            what = "Wayback Machine lookups" + (" and captures" if settings.archive.wayback.has_keys else "")
+            say(StageStarted(Stage.ARCHIVE, what))
+            items = [(r, cf) for rs, cf in zip(per_job, loaded.files, strict=True) for r in rs]
             out = archive_results(items, settings.archive_dir, settings.archive, fetcher)
             notes.extend(out.notes)
             newly = out.newly_archived
@@ -266,10 +331,10 @@ def run(
         fetcher.close()
         if warc:
             warc.close()
-    say("report: " + str(settings.reports_dir))
+    say(StageStarted(Stage.REPORT, str(settings.reports_dir)))
     reports = [
-        _write_reports(job, results, f, cf, settings, newly, notes)
-        for job, results, f, cf in zip(jobs, per_job, findings, files, strict=False)
+        _write_reports(job, rs, f, cf, settings, newly, notes)
+        for job, rs, f, cf in zip(jobs, per_job, loaded.findings, loaded.files, strict=True)
     ]
     if len(reports) > 1:
         write_index(reports, settings.reports_dir)

@@ -32,7 +32,7 @@ from .printing import (
     print_run_reports,
     summary_line,
 )
-from .progress import Progress, settle_heap
+from .progress import Progress, StageDisplay, settle_heap
 
 
 @click.command()
@@ -244,18 +244,11 @@ def run(
       citewatch run posts/*.md --citations-dir citations/ --junit reports/junit/
       citewatch run posts/*.md --citations all-sources.yaml
     """
-    from ..run import Job, RunSettings, step_summary_path
+    from ..run import RunSettings, plan_jobs, step_summary_path
     from ..run import run as run_jobs
 
     shared = click.get_current_context().get_parameter_source("citations_file") != click.core.ParameterSource.DEFAULT
-    if len(articles) > 1 and shared:
-        jobs = [Job(citations_file, a, fmt) for a in articles]  # one file, ids namespaced per article
-    elif len(articles) > 1:
-        jobs = [Job(citations_dir / f"{a.stem}.yaml", a, fmt) for a in articles]
-    else:
-        jobs = [Job(citations_file, articles[0] if articles else None, fmt)]
-    if len({j.name for j in jobs}) < len(jobs):
-        raise InputError("several articles share a file name; give them distinct names")
+    jobs = plan_jobs(articles, citations_file if shared else None, citations_dir, fmt, default_file=citations_file)
     settings = RunSettings(
         check=settings_from(opts),
         archive=archive_settings_from(opts),
@@ -267,34 +260,18 @@ def run(
         step_summary=step_summary_path(),
     )
 
-    class _Stage:
-        progress: Progress | None = None
-
-    def on_stage(msg: str) -> None:
-        if _Stage.progress:
-            _Stage.progress.close()  # the check's last lines before the next stage's
-        click.echo(f"citewatch: {msg}", err=True)
-        if msg.startswith("check:"):
-            _Stage.progress = Progress(int(msg.split()[1]))
-            settle_heap()
-
-    def on_progress(url, outcome):
-        if _Stage.progress:
-            _Stage.progress(url, outcome)
-
+    display = StageDisplay()
     try:
-        outcome = run_jobs(jobs, settings, on_progress=on_progress, on_stage=on_stage)
+        outcome = run_jobs(jobs, settings, on_progress=display.on_progress, on_stage=display.on_stage)
     except KeyboardInterrupt:
-        if _Stage.progress:
-            _Stage.progress.close()
+        display.close()
         click.echo(
             "\ncitewatch: interrupted; finished work is kept in " + str(opts["archive_dir"]) + "; run again to resume",
             err=True,
         )
         sys.exit(130)
     finally:
-        if _Stage.progress:
-            _Stage.progress.close()
+        display.close()
     print_notes(outcome.notes)
     print_run_reports(outcome)
     sys.exit(outcome.exit_status)

@@ -89,3 +89,28 @@ class Progress:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class StageDisplay:
+    """A run's stages as the terminal shows them: a line as each starts, and the check
+    stage's progress (sized by the event, not read out of its text)."""
+
+    def __init__(self) -> None:
+        self.progress: Progress | None = None
+
+    def on_stage(self, event) -> None:  # a run.StageStarted
+        from ..run import Stage
+
+        self.close()  # the check's last lines before the next stage's
+        click.echo(f"citewatch: {clean(event)}", err=True)
+        if event.stage is Stage.CHECK:
+            self.progress = Progress(event.urls)
+            settle_heap()
+
+    def on_progress(self, url: str, outcome: UrlOutcome) -> None:
+        if self.progress:
+            self.progress(url, outcome)
+
+    def close(self) -> None:
+        if self.progress:
+            self.progress.close()
