@@ -117,6 +117,33 @@ def _changed(changes: dict[str, Any], key: str, citation_id: str) -> str:
     return e(citation_id) + (f" (was “{e(was)}”)" if was else "")
 
 
+def _row(i: int, r: dict) -> str:
+    """One citation's table row and its (hidden) evidence row."""
+    check = r.get("check") or {}
+    status = r.get("status") or ""
+    flag = ""
+    if status and Status(status).is_failure:
+        flag = " confirmed" if check.get("confirmed") else f" · failing since {(check.get('failing_since') or '')[:10]}"
+    paywall = ' <span class="tag">paywalled</span>' if r.get("paywalled") else ""
+    cited = " · ".join(x for x in (e(r.get("publisher")), e(r.get("title"))) if x) or "—"
+    archive = a(r.get("archive_date") or "snapshot", r.get("archive_url")) if r.get("archive_url") else ""
+    if not archive and local_copy(r):
+        archive = f'<span title="archive/{e(local_copy(r))}">local copy</span>'
+    if not r.get("archive_url") and r.get("archive_note"):
+        archive += f'<div class="reason">{e(r["archive_note"])}</div>'
+    tverdict = (r.get("title_match") or {}).get("verdict", "")
+    return (
+        f'<tr class="row" data-status="{e(status)}" data-verdict="{e(tverdict)}" data-i="{i}" tabindex="0" aria-expanded="false">'
+        f'<td data-sort="{e(r["id"]).zfill(6)}">{e(r["id"])}</td><td>{cited}</td>'
+        f'<td data-sort="{e(status)}"><span class="s {Status(status).css_class if status else ""}">{e(status)}</span>{e(flag)}{paywall}<div class="reason">{e(r.get("reason"))}</div></td>'
+        f'<td data-label="page title">{e((r.get("page") or {}).get("title"))}</td>'
+        f'<td data-label="title" data-sort="{e(tverdict)}">{_verdict(r.get("title_match"))}</td>'
+        f'<td data-label="date">{_verdict(r.get("date_match"))}</td>'
+        f'<td data-label="publisher">{_verdict(r.get("publisher_match"))}</td><td data-label="archive">{archive}</td></tr>'
+        f'<tr class="evidence" hidden><td colspan="8">{_evidence(r)}</td></tr>'
+    )
+
+
 def render(report: dict[str, Any]) -> str:
     s = report["summary"]
     title = report["article"].get("title") or report["name"]
@@ -139,35 +166,7 @@ def render(report: dict[str, Any]) -> str:
     status_opts = "".join(f'<option value="{e(x)}">{e(x)}</option>' for x in statuses)
     verdict_opts = "".join(f'<option value="{e(x)}">{e(x)}</option>' for x in verdicts)
 
-    body_rows = []
-    for i, r in enumerate(report["results"]):
-        check = r.get("check") or {}
-        status = r.get("status") or ""
-        flag = ""
-        if status and Status(status).is_failure:
-            flag = (
-                " confirmed"
-                if check.get("confirmed")
-                else f" · failing since {(check.get('failing_since') or '')[:10]}"
-            )
-        paywall = ' <span class="tag">paywalled</span>' if r.get("paywalled") else ""
-        cited = " · ".join(x for x in (e(r.get("publisher")), e(r.get("title"))) if x) or "—"
-        archive = a(r.get("archive_date") or "snapshot", r.get("archive_url")) if r.get("archive_url") else ""
-        if not archive and local_copy(r):
-            archive = f'<span title="archive/{e(local_copy(r))}">local copy</span>'
-        if not r.get("archive_url") and r.get("archive_note"):
-            archive += f'<div class="reason">{e(r["archive_note"])}</div>'
-        tverdict = (r.get("title_match") or {}).get("verdict", "")
-        body_rows.append(
-            f'<tr class="row" data-status="{e(status)}" data-verdict="{e(tverdict)}" data-i="{i}" tabindex="0" aria-expanded="false">'
-            f'<td data-sort="{e(r["id"]).zfill(6)}">{e(r["id"])}</td><td>{cited}</td>'
-            f'<td data-sort="{e(status)}"><span class="s s-{e(status)}">{e(status)}</span>{e(flag)}{paywall}<div class="reason">{e(r.get("reason"))}</div></td>'
-            f'<td data-label="page title">{e((r.get("page") or {}).get("title"))}</td>'
-            f'<td data-label="title" data-sort="{e(tverdict)}">{_verdict(r.get("title_match"))}</td>'
-            f'<td data-label="date">{_verdict(r.get("date_match"))}</td>'
-            f'<td data-label="publisher">{_verdict(r.get("publisher_match"))}</td><td data-label="archive">{archive}</td></tr>'
-            f'<tr class="evidence" hidden><td colspan="8">{_evidence(r)}</td></tr>'
-        )
+    body_rows = [_row(i, r) for i, r in enumerate(report["results"])]
     findings = "".join(
         f'<li><b>{{{e(f.get("footnote"))}}}</b> <span class="sev sev-{e(f["severity"])}">{e(f["severity"])}</span> '
         f"{e(f['message'])} <code>{e(f['code'])}</code>{(' · line ' + e(f['line'])) if f.get('line') else ''}</li>"
