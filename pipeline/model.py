@@ -82,6 +82,7 @@ class Finding:
 
     def __post_init__(self) -> None:
         self.code = FindingCode(self.code)  # an unknown code is a bug: ValueError here
+        self.severity = Severity(self.severity)
 
     def where(self, source: str = "") -> str:
         parts = [source] if source else []
@@ -310,3 +311,16 @@ class Result:
     verified_against: str | None = None  # "live" | archive URL
     snapshots: list[Snapshot] = field(default_factory=list)
     archive_note: str | None = None
+
+    @property
+    def local_copy(self) -> str | None:
+        """Where in archive/ the WARC copy of the cited page is: one made by this run, or by
+        the check the cache still holds. Only when it holds the source (the page was reached);
+        the WARC keeps error pages and bot walls too, as evidence, not as copies."""
+        check = self.check
+        if check is None:
+            return None
+        status = check.previous_status if check.status is Status.SKIPPED else check.status
+        if status is None or not status.is_reached:
+            return None
+        return next((s.archive_url for s in self.snapshots if s.kind is SnapshotKind.LOCAL), None)

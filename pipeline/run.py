@@ -25,12 +25,14 @@ from .errors import InputError
 from .extract import extract
 from .fetch import Fetcher
 from .files import write_atomic
-from .model import Citation, Finding, Result, Severity, Status
+from .model import Citation, Finding, LinkCheck, Result, Severity, Status
 from .report import html as html_report
 from .report import index as index_report
 from .report import json as json_report
 from .report import junit as junit_report
 from .report import markdown as md_report
+from .report import model as report_model
+from .report.model import Changes, Report
 from .results import DEFAULT_FAIL_ON, check_citations, problems
 
 EXIT_OK, EXIT_PROBLEMS = 0, 2
@@ -90,9 +92,10 @@ class RunSettings:
 @dataclass
 class JobReport:
     job: Job
-    report: dict[str, Any]
+    report: dict[str, Any]  # the report as its JSON file holds it
     paths: list[Path]
     exit_status: int
+    model: Report  # the same report, typed: what printers and renderers take
 
 
 @dataclass
@@ -109,49 +112,59 @@ def citation_findings(cf: cit.CitationsFile) -> list[Finding]:
     ]
 
 
-def _previous_run(archive_dir: Path, name: str) -> dict[str, Any] | None:
+def saved_run(archive_dir: Path, name: str) -> Report | None:
+    """The report the last run of ``name`` saved in archive/runs/, typed; None if there is
+    none. One that cannot be read back is an input error naming the file."""
+    path = archive_dir / "runs" / f"{name}.json"
     try:
-        return json.loads((archive_dir / "runs" / f"{name}.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as e:
+        raise InputError(f"{path}: cannot read this saved run ({e})") from None
+    try:
+        return json_report.from_dict(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise InputError(f"{path}: not a saved citewatch run ({type(e).__name__}: {e})") from None
+
+
+def _previous_run(archive_dir: Path, name: str) -> Report | None:
+    try:
+        return saved_run(archive_dir, name)
+    except InputError:  # a damaged last run: this one compares with nothing, and replaces it
         return None
 
 
-def changes_since(previous: dict[str, Any] | None, results: list[Result], newly_archived: list[str]) -> dict[str, Any]:
+def _was_reached(check: LinkCheck | None) -> bool:
+    status = check.previous_status if check and check.status is Status.SKIPPED else check.status if check else None
+    return status is not None and status.is_reached
+
+
+def changes_since(previous: Report | None, results: list[Result], newly_archived: list[str]) -> Changes:
     """What a reader of a weekly report wants first: what is different from last time."""
-    before = {r["id"]: r for r in (previous or {}).get("results", [])}
-    failing = {s.value for s in Status if s.is_failure}
-    out: dict[str, Any] = {
-        "previous_run": (previous or {}).get("generated_at"),
-        "newly_failing": [],
-        "confirmed_dead": [],
-        "recovered": [],
-        "newly_archived": [],
-        "retitled": [],
-        "previous_titles": {},
-    }
+    before = {r.citation.id: r for r in previous.results} if previous else {}
+    out = Changes(previous_run=previous.generated_at if previous else None)
     for r in results:
         if r.check is None or r.check.status == Status.SKIPPED:
             continue
-        old = before.get(r.citation.id) or {}
-        old_status = old.get("status")
-        old_check = old.get("check") or {}
-        now_failing = r.check.status.value in failing
-        if now_failing and old_status not in failing:
-            out["newly_failing"].append(r.citation.id)
-        if now_failing and r.check.confirmed and not old_check.get("confirmed"):
-            out["confirmed_dead"].append(r.citation.id)
-        if old_status in failing and r.check.status.is_reached:
-            out["recovered"].append(r.citation.id)
+        old = before.get(r.citation.id)
+        old_check = old.check if old else None
+        was_failing = old_check is not None and old_check.status.is_failure
+        now_failing = r.check.status.is_failure
+        if now_failing and not was_failing:
+            out.newly_failing.append(r.citation.id)
+        if now_failing and r.check.confirmed and not (old_check and old_check.confirmed):
+            out.confirmed_dead.append(r.citation.id)
+        if was_failing and r.check.status.is_reached:
+            out.recovered.append(r.citation.id)
         if r.citation.url in newly_archived:
-            out["newly_archived"].append(r.citation.id)
+            out.newly_archived.append(r.citation.id)
         # a page that still answers under another headline: a correction, or a story rewritten
-        was = (old.get("page") or {}).get("title")
+        was = old.page.title if old and old.page else None
         now = r.page.title if r.page else None
-        reached = {s.value for s in Status if s.is_reached}
-        was_reached = (old_check.get("previous_status") if old_status == "skipped" else old_status) in reached
-        if was and now and was_reached and r.check.status.is_reached and _words(was) != _words(now):
-            out["retitled"].append(r.citation.id)
-            out["previous_titles"][r.citation.id] = was
+        if was and now and _was_reached(old_check) and r.check.status.is_reached and _words(was) != _words(now):
+            out.retitled.append(r.citation.id)
+            out.previous_titles[r.citation.id] = was
     return out
 
 
@@ -175,7 +188,7 @@ def _write_reports(
     else:
         article_meta = {k: str(v) for k, v in dict(cf.doc.get("article") or {}).items()}
     previous = _previous_run(settings.archive_dir, job.name)
-    report = json_report.report_dict(
+    report = report_model.build(
         job.name,
         results,
         findings,
@@ -185,23 +198,24 @@ def _write_reports(
         notes=notes,
         problems=found,
     )
+    data = json_report.to_dict(report)
     paths = write_report_files(report, settings.reports_dir, settings.junit)
-    write_atomic(settings.archive_dir / "runs" / f"{job.name}.json", json_report.dumps(report))
+    write_atomic(settings.archive_dir / "runs" / f"{job.name}.json", json_report.dumps(data))
     if settings.step_summary:
         with open(settings.step_summary, "a", encoding="utf-8") as f:
             f.write(md_report.summary(report) + "\n")
-    return JobReport(job, report, paths, status)
+    return JobReport(job, data, paths, status, report)
 
 
-def write_report_files(report: dict[str, Any], reports_dir: Path, junit: Path | None) -> list[Path]:
+def write_report_files(report: Report, reports_dir: Path, junit: Path | None) -> list[Path]:
     """Render every format fully in memory first, then replace files atomically."""
     rendered = {
-        reports_dir / f"{report['name']}.md": md_report.render(report),
-        reports_dir / f"{report['name']}.html": html_report.render(report),
-        reports_dir / f"{report['name']}.json": json_report.dumps(report),
+        reports_dir / f"{report.name}.md": md_report.render(report),
+        reports_dir / f"{report.name}.html": html_report.render(report),
+        reports_dir / f"{report.name}.json": json_report.dumps(report),
     }
     if junit:
-        target = junit if junit.suffix == ".xml" else junit / f"{report['name']}.xml"
+        target = junit if junit.suffix == ".xml" else junit / f"{report.name}.xml"
         rendered[target] = junit_report.render(report)
     for path, text in rendered.items():
         write_atomic(path, text)
@@ -212,9 +226,9 @@ def write_index(reports: list[JobReport], reports_dir: Path) -> list[Path]:
     rows = [
         index_report.IndexRow(
             name=jr.job.name,
-            title=jr.report["article"].get("title") or jr.job.name,
-            citations=jr.report["summary"]["citations"],
-            confirmed_problems=jr.report["summary"]["confirmed_problems"],
+            title=jr.model.article.get("title") or jr.job.name,
+            citations=jr.model.summary.citations,
+            confirmed_problems=jr.model.summary.confirmed_problems,
             exit_status=jr.exit_status,
         )
         for jr in reports
@@ -350,7 +364,7 @@ def rerender(
     runs_dir = archive_dir / "runs"
     available = sorted(p.stem for p in runs_dir.glob("*.json"))
     for name in names or available:
-        report = _previous_run(archive_dir, name)
+        report = saved_run(archive_dir, name)
         if report is None:
             raise InputError(
                 f"{runs_dir / (name + '.json')}: no saved run (available: {', '.join(available) or 'none'})"

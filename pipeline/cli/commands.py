@@ -18,6 +18,7 @@ from ..fetch import Fetcher, FetchSettings
 from ..files import write_atomic
 from ..model import Severity
 from ..report import json as json_report
+from ..report import model as report_model
 from ..results import check_citations, parse_fail_on, problems
 from ..textsafe import clean
 from .errors import EXIT_OK, EXIT_PROBLEMS, friendly_errors
@@ -70,7 +71,7 @@ def extract(article: Path, output: Path, fmt: str | None, dry_run: bool, quiet: 
 
     result = do_extract(article, output, fmt, write=not dry_run)
     if not quiet:
-        print_findings(article, [f.to_dict() for f in result.findings])
+        print_findings(article, result.findings)
     errors = sum(1 for f in result.findings if f.severity == Severity.ERROR)
     warnings = sum(1 for f in result.findings if f.severity == Severity.WARNING)
     notes = len(result.article.notes)
@@ -126,7 +127,7 @@ def check(citations_file: Path, json_path: Path | None, **opts) -> None:
     found = problems(results, fail_on)
     status = EXIT_PROBLEMS if found else EXIT_OK
     if json_path:
-        report = json_report.report_dict(citations_file.stem, results, exit_status=status, problems=found)
+        report = report_model.build(citations_file.stem, results, exit_status=status, problems=found)
         write_atomic(json_path, json_report.dumps(report))
     print_problems(found)
     sys.exit(status)
@@ -175,7 +176,7 @@ def archive(citations_file: Path, **opts) -> None:
         click.echo("\ncitewatch: interrupted; finished work is kept in " + str(opts["archive_dir"]), err=True)
         sys.exit(130)
     print_notes(outcome.notes)
-    print_archive_links(outcome.reports[0].report, citations_file)
+    print_archive_links(outcome.reports[0].model, citations_file)
 
 
 @click.command()

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 import click
 
-from ..model import Result, Severity, Status
+from ..model import Finding, Result, Status
+from ..report.model import Report
 from ..textsafe import clean
+from ..vocab import FindingCode
 
 
 def print_results(results: list[Result]) -> None:
@@ -59,7 +60,7 @@ def summary_line(results: list[Result]) -> str:
     return f"{len(results)} citations, {with_url} with a URL: {parts}"
 
 
-def print_findings(article: Path, findings: list[dict[str, Any]]) -> None:
+def print_findings(article: Path, findings: list[Finding]) -> None:
     """The notes' findings, as ``file:line: footnote N: severity: message [code]``; a code
     that hits many notes (no URL, no date) as one line listing them."""
     from ..report.markdown import group_findings
@@ -67,12 +68,12 @@ def print_findings(article: Path, findings: list[dict[str, Any]]) -> None:
     source = clean(article)
     singles, groups = group_findings(findings)
     for f in singles:
-        loc = f"{source}:{f['line']}" if f.get("line") else source
-        label = click.style(f["severity"], fg=Severity(f["severity"]).colour)
-        click.echo(f"{loc}: footnote {clean(f.get('footnote'))}: {label}: {clean(f['message'])} [{f['code']}]")
+        loc = f"{source}:{f.line}" if f.line else source
+        label = click.style(f.severity.value, fg=f.severity.colour)
+        click.echo(f"{loc}: footnote {clean(f.footnote)}: {label}: {clean(f.message)} [{f.code}]")
     for code, group in groups.items():
-        ids = ", ".join(clean(f.get("footnote")) or "?" for f in group)
-        click.echo(f"{source}: {len(group)} notes: {clean(group[0]['message'])} [{code}]: {ids}")
+        ids = ", ".join(clean(f.footnote) or "?" for f in group)
+        click.echo(f"{source}: {len(group)} notes: {clean(group[0].message)} [{code}]: {ids}")
 
 
 def print_notes(notes: Iterable[str]) -> None:
@@ -87,30 +88,32 @@ def print_problems(found: list) -> None:
         click.echo(f"{len(found)} confirmed problem(s): {listed}", err=True)
 
 
-def print_archive_links(report: dict[str, Any], citations_file: Path) -> None:
-    for r in report["results"]:
-        if r.get("url"):
-            where = r.get("archive_url") or r.get("archive_note") or "not archived"
-            click.echo(f"{clean(r['id']):>4}  {r['status']:<11} {clean(where)}")
-    summary = report["summary"]
-    click.echo(f"{summary['archived']} of {summary['with_url']} URLs have an archive link in {clean(citations_file)}")
+def print_archive_links(report: Report, citations_file: Path) -> None:
+    for r in report.results:
+        if r.citation.url:
+            where = r.citation.archive_url or r.archive_note or "not archived"
+            status = r.check.status.value if r.check else ""
+            click.echo(f"{clean(r.citation.id):>4}  {status:<11} {clean(where)}")
+    s = report.summary
+    click.echo(f"{s.archived} of {s.with_url} URLs have an archive link in {clean(citations_file)}")
 
 
 def print_run_reports(outcome) -> None:
     """Per article: citations kept despite a bad entry (stderr), the counts, where the reports went."""
     for jr in outcome.reports:
-        for f in jr.report["findings"]:
-            if f["code"] == "bad-citation":
-                where = f"{jr.job.citations}:{f.get('line')}" if f.get("line") else str(jr.job.citations)
+        report = jr.model
+        for f in report.findings:
+            if f.code is FindingCode.BAD_CITATION:
+                where = f"{jr.job.citations}:{f.line}" if f.line else str(jr.job.citations)
                 click.echo(
-                    f"citewatch: warning: {clean(where)}: citation {clean(f.get('footnote'))}: "
-                    f"{clean(f['message'])} (kept, reported in its row)",
+                    f"citewatch: warning: {clean(where)}: citation {clean(f.footnote)}: "
+                    f"{clean(f.message)} (kept, reported in its row)",
                     err=True,
                 )
-        s = jr.report["summary"]
-        counts = ", ".join(f"{n} {k}" for k, n in s["by_status"].items())
+        s = report.summary
+        counts = ", ".join(f"{n} {k}" for k, n in s.by_status.items())
         click.echo(
-            f"{clean(jr.job.name)}: {s['citations']} citations ({counts}); {s['confirmed_problems']} confirmed problem(s)"
+            f"{clean(jr.job.name)}: {s.citations} citations ({counts}); {s.confirmed_problems} confirmed problem(s)"
         )
         click.echo("  reports: " + ", ".join(clean(p) for p in jr.paths))
 
