@@ -122,14 +122,14 @@ def check(citations_file: Path, json_path: Path | None, **opts) -> None:
     except KeyboardInterrupt:
         click.echo("\ncitewatch: interrupted; finished checks are kept in " + str(opts["archive_dir"]), err=True)
         sys.exit(130)
-    print_results(results)
-    click.echo(summary_line(results))
     found = problems(results, fail_on)
     status = EXIT_PROBLEMS if found else EXIT_OK
+    report = report_model.build(citations_file.stem, results, exit_status=status, problems=found)
+    print_results(report)
+    click.echo(summary_line(report))
     if json_path:
-        report = report_model.build(citations_file.stem, results, exit_status=status, problems=found)
         write_atomic(json_path, json_report.dumps(report))
-    print_problems(found)
+    print_problems(report.problems)
     sys.exit(status)
 
 

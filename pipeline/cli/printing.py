@@ -11,15 +11,16 @@ from pathlib import Path
 
 import click
 
-from ..model import Finding, Result, Status
+from ..model import Finding, Problem, Status
 from ..report.model import Report
 from ..textsafe import clean
 from ..vocab import FindingCode
 
 
-def print_results(results: list[Result]) -> None:
+def print_results(report: Report) -> None:
+    """Two lines per citation (status and reason; the address), and any verdict worth a look."""
     lines: list[str] = []
-    for r in results:
+    for r in report.results:
         check = r.check
         if check is None:
             continue
@@ -47,7 +48,8 @@ def print_results(results: list[Result]) -> None:
         click.echo("\n".join(lines))  # one write: 2,000 citations print in one go
 
 
-def summary_line(results: list[Result]) -> str:
+def summary_line(report: Report) -> str:
+    results = report.results
     counts: dict[str, int] = {}
     for r in results:
         if r.check:
@@ -81,7 +83,7 @@ def print_notes(notes: Iterable[str]) -> None:
         click.echo(f"note: {clean(note)}", err=True)
 
 
-def print_problems(found: list) -> None:
+def print_problems(found: list[Problem]) -> None:
     """What made the exit status 2, the first five of them."""
     if found:
         listed = "; ".join(f"{clean(p.citation_id)}: {clean(p.what)}" for p in found[:5])
