@@ -34,8 +34,7 @@ from .report import markdown as md_report
 from .report import model as report_model
 from .report.model import Changes, Report
 from .results import DEFAULT_FAIL_ON, check_citations, problems
-
-EXIT_OK, EXIT_PROBLEMS = 0, 2
+from .vocab import ExitStatus
 
 
 @dataclass
@@ -182,7 +181,7 @@ def _write_reports(
     notes: list[str],
 ) -> JobReport:
     found = problems(results, settings.fail_on)
-    status = EXIT_PROBLEMS if found else EXIT_OK
+    status = ExitStatus.for_problems(found)
     if job.title is not None:  # extracted this run (and maybe sharing the file): the article speaks
         article_meta = {"title": job.title, "source": job.source or ""}
     else:
@@ -352,7 +351,7 @@ def run(
     ]
     if len(reports) > 1:
         write_index(reports, settings.reports_dir)
-    status = max((r.exit_status for r in reports), default=EXIT_OK)
+    status = max((r.exit_status for r in reports), default=ExitStatus.OK)
     return RunOutcome(reports, notes, status)
 
 

@@ -8,7 +8,21 @@ The string values are what citations.yaml, the JSON report and the history files
 
 from __future__ import annotations
 
-from enum import StrEnum
+from collections.abc import Sized
+from enum import IntEnum, StrEnum
+
+
+class ExitStatus(IntEnum):
+    """How a command ends, for the scheduled job that runs it."""
+
+    OK = 0  # nothing confirmed wrong
+    INPUT = 1  # a usage or input error: the job is broken, not the sources
+    PROBLEMS = 2  # confirmed problems: statuses and verdicts chosen by --fail-on
+
+    @classmethod
+    def for_problems(cls, problems: Sized) -> ExitStatus:
+        """The one rule: any problem --fail-on counts makes the exit status 2."""
+        return cls.PROBLEMS if len(problems) else cls.OK
 
 
 class Severity(StrEnum):

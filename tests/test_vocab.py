@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 import pytest
 
-from pipeline.vocab import FAILING, FetchError, FindingCode, Severity, SnapshotKind, Status, UrlStatus
+from pipeline.vocab import FAILING, ExitStatus, FetchError, FindingCode, Severity, SnapshotKind, Status, UrlStatus
 
 
 @pytest.mark.parametrize("status", list(Status))
@@ -60,6 +60,11 @@ def test_other_vocabularies_round_trip_their_values():
         FindingCode.MISSING_TITLE,
         FindingCode.MISSING_PUBLISHER,
     }
+
+
+def test_exit_status_is_two_only_for_problems_fail_on_counted():
+    assert ExitStatus.for_problems([]) == 0 and ExitStatus.for_problems(["x"]) == 2
+    assert f"{ExitStatus.PROBLEMS}" == "2" and ExitStatus.INPUT == 1
 
 
 def test_a_finding_with_an_unknown_code_is_a_bug():

@@ -19,8 +19,8 @@ import sys
 import click
 
 from .. import __version__
+from ..vocab import ExitStatus
 from . import commands, progress
-from .errors import EXIT_INPUT
 from .progress import Progress
 
 __all__ = ["Progress", "entry", "main"]
@@ -36,14 +36,14 @@ class _Commands(click.Group):
         try:
             return super().make_context(*args, **kwargs)
         except click.UsageError as e:
-            e.exit_code = EXIT_INPUT
+            e.exit_code = ExitStatus.INPUT
             raise
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except click.UsageError as e:  # a subcommand's own arguments
-            e.exit_code = EXIT_INPUT
+            e.exit_code = ExitStatus.INPUT
             raise
 
 

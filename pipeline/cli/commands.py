@@ -21,7 +21,8 @@ from ..report import json as json_report
 from ..report import model as report_model
 from ..results import check_citations, parse_fail_on, problems
 from ..textsafe import clean
-from .errors import EXIT_OK, EXIT_PROBLEMS, friendly_errors
+from ..vocab import ExitStatus
+from .errors import friendly_errors
 from .options import archive_options, archive_settings_from, check_options, settings_from
 from .printing import (
     print_archive_links,
@@ -123,7 +124,7 @@ def check(citations_file: Path, json_path: Path | None, **opts) -> None:
         click.echo("\ncitewatch: interrupted; finished checks are kept in " + str(opts["archive_dir"]), err=True)
         sys.exit(130)
     found = problems(results, fail_on)
-    status = EXIT_PROBLEMS if found else EXIT_OK
+    status = ExitStatus.for_problems(found)
     report = report_model.build(citations_file.stem, results, exit_status=status, problems=found)
     print_results(report)
     click.echo(summary_line(report))

@@ -9,15 +9,15 @@ import click
 from .. import citations as cit
 from ..errors import InputError
 from ..textsafe import clean
+from ..vocab import ExitStatus
 
-EXIT_OK, EXIT_INPUT, EXIT_PROBLEMS = 0, 1, 2
 ISSUES = "https://github.com/citewatch/citewatch/issues"
 
 
 class OneLineError(click.ClickException):
     """One line on stderr, exit status 1."""
 
-    exit_code = EXIT_INPUT
+    exit_code = ExitStatus.INPUT
 
     def show(self, file=None) -> None:
         click.echo(f"citewatch: {clean(self.format_message())}", err=True)
