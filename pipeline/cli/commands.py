@@ -23,7 +23,14 @@ from ..results import check_citations, parse_fail_on, problems
 from ..textsafe import clean
 from ..vocab import ExitStatus
 from .errors import friendly_errors
-from .options import archive_options, archive_settings_from, check_options, settings_from
+from .options import (
+    archive_options,
+    archive_settings_from,
+    article_format_option,
+    check_options,
+    citations_argument,
+    settings_from,
+)
 from .printing import (
     print_archive_links,
     print_findings,
@@ -47,13 +54,7 @@ from .progress import Progress, StageDisplay, settle_heap
     show_default=True,
     help="citations.yaml to write or merge into.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "markdown", "html"]),
-    default=None,
-    help="Article format (default: from extension and content).",
-)
+@article_format_option
 @click.option("--dry-run", is_flag=True, help="Report on the notes without writing the file.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line.")
 @friendly_errors
@@ -88,12 +89,7 @@ def extract(article: Path, output: Path, fmt: str | None, dry_run: bool, quiet: 
 
 
 @click.command()
-@click.argument(
-    "citations_file",
-    metavar="[CITATIONS]",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("citations.yaml"),
-)
+@citations_argument
 @click.option(
     "--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write machine-readable results here."
 )
@@ -135,12 +131,7 @@ def check(citations_file: Path, json_path: Path | None, **opts) -> None:
 
 
 @click.command()
-@click.argument(
-    "citations_file",
-    metavar="[CITATIONS]",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("citations.yaml"),
-)
+@citations_argument
 @archive_options
 @check_options
 @friendly_errors
@@ -197,13 +188,7 @@ def archive(citations_file: Path, **opts) -> None:
     show_default=True,
     help="With several articles: each gets DIR/<article-name>.yaml.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "markdown", "html"]),
-    default=None,
-    help="Article format (default: from extension and content).",
-)
+@article_format_option
 @click.option(
     "--reports-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -309,12 +294,7 @@ def report(names: tuple[str, ...], archive_dir: Path, reports_dir: Path, junit: 
 
 
 @click.command()
-@click.argument(
-    "citations_file",
-    metavar="[CITATIONS]",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("citations.yaml"),
-)
+@citations_argument
 @click.option(
     "--accept",
     "accepts",

@@ -208,6 +208,24 @@ ARCHIVE_OPTIONS = [
 ]
 
 
+#: the article format, for the commands that read an article (extract, run)
+article_format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "html"]),
+    default=None,
+    help="Article format (default: from extension and content).",
+)
+
+#: the citations file a command works on (check, archive, resolve)
+citations_argument = click.argument(
+    "citations_file",
+    metavar="[CITATIONS]",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("citations.yaml"),
+)
+
+
 def _apply(options: list[Callable], fn: Callable) -> Callable:
     for option in reversed(options):
         fn = option(fn)
