@@ -111,3 +111,16 @@ def test_index_escapes_titles_and_names_and_has_the_reports_csp():
     page = index_report.render_html(rows)
     assert "<script>alert" not in page and "\x1b" not in page and 'href="a%3Eb%7Cc.html"' in page
     assert "Content-Security-Policy" in page and "default-src 'none'" in page
+
+
+def test_a_javascript_candidate_is_shown_as_text_in_every_report():
+    from pipeline.model import Citation, LinkCheck, Result, Status
+    from pipeline.report import html as html_report
+    from pipeline.report import model as report_model
+
+    bad = "javascript:alert(document.cookie)"
+    cited = Citation("1", "Outlet", "No link yet", candidates=[{"url": bad, "confidence": 0.9, "source": "cdx"}])
+    report = report_model.build("post", [Result(cited, check=LinkCheck("", Status.SKIPPED, "no URL"))])
+    md, page = md_report.render(report), html_report.render(report)
+    assert "javascript" in md and "](<javascript" not in md.lower()
+    assert "javascript" in page and 'href="javascript' not in page.lower()
