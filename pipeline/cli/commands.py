@@ -25,10 +25,11 @@ from ..vocab import ExitStatus
 from .errors import friendly_errors
 from .options import (
     archive_options,
-    archive_settings_from,
     article_format_option,
     check_options,
     citations_argument,
+    resolve_settings_from,
+    run_settings_from,
     settings_from,
 )
 from .printing import (
@@ -149,16 +150,9 @@ def archive(citations_file: Path, **opts) -> None:
     Example:
       WAYBACK_ACCESS_KEY=... WAYBACK_SECRET_KEY=... citewatch archive citations.yaml
     """
-    from ..run import Job, RunSettings, run
+    from ..run import Job, run
 
-    settings = RunSettings(
-        check=settings_from(opts),
-        archive=archive_settings_from(opts),
-        archive_dir=opts["archive_dir"],
-        reports_dir=opts["archive_dir"] / "runs" / "reports",
-        local_copy=not opts["no_local"],
-        fail_on=parse_fail_on(opts["fail_on"]),
-    )
+    settings = run_settings_from(opts, reports_dir=opts["archive_dir"] / "runs" / "reports")
     cf = cit.load(citations_file)
     urls = {c.url for c in cf.citations if c.url}
     try:
@@ -231,21 +225,12 @@ def run(
       citewatch run posts/*.md --citations-dir citations/ --junit reports/junit/
       citewatch run posts/*.md --citations all-sources.yaml
     """
-    from ..run import RunSettings, plan_jobs, step_summary_path
+    from ..run import plan_jobs, step_summary_path
     from ..run import run as run_jobs
 
     shared = click.get_current_context().get_parameter_source("citations_file") != click.core.ParameterSource.DEFAULT
     jobs = plan_jobs(articles, citations_file if shared else None, citations_dir, fmt, default_file=citations_file)
-    settings = RunSettings(
-        check=settings_from(opts),
-        archive=archive_settings_from(opts),
-        archive_dir=opts["archive_dir"],
-        reports_dir=reports_dir,
-        local_copy=not opts["no_local"],
-        fail_on=parse_fail_on(opts["fail_on"]),
-        junit=junit,
-        step_summary=step_summary_path(),
-    )
+    settings = run_settings_from(opts, reports_dir=reports_dir, junit=junit, step_summary=step_summary_path())
 
     display = StageDisplay()
     try:
@@ -360,9 +345,7 @@ def resolve(citations_file: Path, accepts: tuple[str, ...], **opts) -> None:
       citewatch resolve citations.yaml --mailto you@example.org
       citewatch resolve --accept 24 --accept 9:2
     """
-    from ..archive.wayback import WaybackSettings
-    from ..publishers import load_outlets
-    from ..resolve import ResolveSettings, accept, resolve_citations, write_candidates
+    from ..resolve import accept, resolve_citations, write_candidates
 
     cf = cit.load(citations_file)
     if accepts:
@@ -371,18 +354,7 @@ def resolve(citations_file: Path, accepts: tuple[str, ...], **opts) -> None:
             click.echo(f"{clean(spec.split(':')[0])}: url = {clean(url)}")
         cit.save(cf)
         return
-    settings = ResolveSettings(
-        wayback=WaybackSettings.from_env(
-            endpoint=opts["wayback_endpoint"], cdx_per_minute=opts["cdx_per_minute"], request_timeout=opts["timeout"]
-        ),
-        crossref_endpoint=opts["crossref_endpoint"],
-        doi_base=opts["doi_base"],
-        mailto=opts["mailto"],
-        max_candidates=opts["max_candidates"],
-        window_days=opts["window_days"],
-        timeout=opts["timeout"],
-        extra_outlets=load_outlets(opts["publishers_file"]) if opts["publishers_file"] else (),
-    )
+    settings = resolve_settings_from(opts)
     fetcher = Fetcher(FetchSettings(timeout=opts["timeout"], allow_private=opts["allow_private"]))
 
     try:

@@ -18,7 +18,7 @@ import click
 from ..archive.history import ConfirmPolicy
 from ..check import CheckSettings
 from ..fetch import DEFAULT_USER_AGENT, FetchSettings
-from ..results import DEFAULT_FAIL_ON
+from ..results import DEFAULT_FAIL_ON, parse_fail_on
 
 
 def parse_duration(value: str) -> dt.timedelta:
@@ -264,6 +264,41 @@ def settings_from(opts: dict) -> CheckSettings:
         force=opts["force"],
         confirm=ConfirmPolicy(opts["confirm_checks"], opts["confirm_days"]),
         probe=not opts["no_probe"],
+    )
+
+
+def run_settings_from(opts: dict, reports_dir: Path, junit: Path | None = None, step_summary: Path | None = None):
+    """``archive`` and ``run``: the check, archive and report settings from their options."""
+    from ..run import RunSettings
+
+    return RunSettings(
+        check=settings_from(opts),
+        archive=archive_settings_from(opts),
+        archive_dir=opts["archive_dir"],
+        reports_dir=reports_dir,
+        local_copy=not opts["no_local"],
+        fail_on=parse_fail_on(opts["fail_on"]),
+        junit=junit,
+        step_summary=step_summary,
+    )
+
+
+def resolve_settings_from(opts: dict):
+    from ..archive.wayback import WaybackSettings
+    from ..publishers import load_outlets
+    from ..resolve import ResolveSettings
+
+    return ResolveSettings(
+        wayback=WaybackSettings.from_env(
+            endpoint=opts["wayback_endpoint"], cdx_per_minute=opts["cdx_per_minute"], request_timeout=opts["timeout"]
+        ),
+        crossref_endpoint=opts["crossref_endpoint"],
+        doi_base=opts["doi_base"],
+        mailto=opts["mailto"],
+        max_candidates=opts["max_candidates"],
+        window_days=opts["window_days"],
+        timeout=opts["timeout"],
+        extra_outlets=load_outlets(opts["publishers_file"]) if opts["publishers_file"] else (),
     )
 
 
