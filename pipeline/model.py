@@ -200,6 +200,12 @@ class LinkCheck:
     failing_checks: int = 0
     previous_status: Status | None = None
 
+    @property
+    def standing_status(self) -> Status | None:
+        """The status this check stands for: its own, or for a URL skipped as fresh, the
+        status of the check it reuses (None if it reuses none)."""
+        return self.previous_status if self.status is Status.SKIPPED else self.status
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "url": self.url,
@@ -317,10 +323,7 @@ class Result:
         """Where in archive/ the WARC copy of the cited page is: one made by this run, or by
         the check the cache still holds. Only when it holds the source (the page was reached);
         the WARC keeps error pages and bot walls too, as evidence, not as copies."""
-        check = self.check
-        if check is None:
-            return None
-        status = check.previous_status if check.status is Status.SKIPPED else check.status
+        status = self.check.standing_status if self.check else None
         if status is None or not status.is_reached:
             return None
         return next((s.archive_url for s in self.snapshots if s.kind is SnapshotKind.LOCAL), None)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -25,14 +24,15 @@ from .errors import InputError
 from .extract import extract
 from .fetch import Fetcher
 from .files import write_atomic
-from .model import Citation, Finding, LinkCheck, Result, Severity, Status
+from .model import Citation, Finding, Result, Severity
 from .report import html as html_report
 from .report import index as index_report
 from .report import json as json_report
 from .report import junit as junit_report
 from .report import markdown as md_report
 from .report import model as report_model
-from .report.model import Changes, Report
+from .report.changes import changes_since
+from .report.model import Report
 from .results import DEFAULT_FAIL_ON, check_citations, problems
 from .vocab import ExitStatus
 
@@ -132,43 +132,6 @@ def _previous_run(archive_dir: Path, name: str) -> Report | None:
         return saved_run(archive_dir, name)
     except InputError:  # a damaged last run: this one compares with nothing, and replaces it
         return None
-
-
-def _was_reached(check: LinkCheck | None) -> bool:
-    status = check.previous_status if check and check.status is Status.SKIPPED else check.status if check else None
-    return status is not None and status.is_reached
-
-
-def changes_since(previous: Report | None, results: list[Result], newly_archived: list[str]) -> Changes:
-    """What a reader of a weekly report wants first: what is different from last time."""
-    before = {r.citation.id: r for r in previous.results} if previous else {}
-    out = Changes(previous_run=previous.generated_at if previous else None)
-    for r in results:
-        if r.check is None or r.check.status == Status.SKIPPED:
-            continue
-        old = before.get(r.citation.id)
-        old_check = old.check if old else None
-        was_failing = old_check is not None and old_check.status.is_failure
-        now_failing = r.check.status.is_failure
-        if now_failing and not was_failing:
-            out.newly_failing.append(r.citation.id)
-        if now_failing and r.check.confirmed and not (old_check and old_check.confirmed):
-            out.confirmed_dead.append(r.citation.id)
-        if was_failing and r.check.status.is_reached:
-            out.recovered.append(r.citation.id)
-        if r.citation.url in newly_archived:
-            out.newly_archived.append(r.citation.id)
-        # a page that still answers under another headline: a correction, or a story rewritten
-        was = old.page.title if old and old.page else None
-        now = r.page.title if r.page else None
-        if was and now and _was_reached(old_check) and r.check.status.is_reached and _words(was) != _words(now):
-            out.retitled.append(r.citation.id)
-            out.previous_titles[r.citation.id] = was
-    return out
-
-
-def _words(title: str) -> list[str]:
-    return re.findall(r"\w+", title.casefold())
 
 
 def _write_reports(
