@@ -91,10 +91,14 @@ class RunSettings:
 @dataclass
 class JobReport:
     job: Job
-    report: dict[str, Any]  # the report as its JSON file holds it
+    model: Report  # what printers and renderers take
     paths: list[Path]
     exit_status: int
-    model: Report  # the same report, typed: what printers and renderers take
+
+    @property
+    def report(self) -> dict[str, Any]:
+        """The report as its JSON file holds it."""
+        return json_report.to_dict(self.model)
 
 
 @dataclass
@@ -160,13 +164,12 @@ def _write_reports(
         notes=notes,
         problems=found,
     )
-    data = json_report.to_dict(report)
     paths = write_report_files(report, settings.reports_dir, settings.junit)
-    write_atomic(settings.archive_dir / "runs" / f"{job.name}.json", json_report.dumps(data))
+    write_atomic(settings.archive_dir / "runs" / f"{job.name}.json", json_report.dumps(report))
     if settings.step_summary:
         with open(settings.step_summary, "a", encoding="utf-8") as f:
             f.write(md_report.summary(report) + "\n")
-    return JobReport(job, data, paths, status, report)
+    return JobReport(job, report, paths, status)
 
 
 def write_report_files(report: Report, reports_dir: Path, junit: Path | None) -> list[Path]:
