@@ -73,7 +73,17 @@ class Status(StrEnum):
         member._value_ = value
         return member
 
-    def __init__(self, value: str, order, severity, failure, reached, unverifiable, colour, meaning) -> None:
+    def __init__(
+        self,
+        value: str,
+        order: int,
+        severity: Severity,
+        failure: bool,
+        reached: bool,
+        unverifiable: bool,
+        colour: str,
+        meaning: str,
+    ) -> None:
         self.order, self.severity, self.colour, self.meaning = order, severity, colour, meaning
         self.is_failure, self.is_reached, self.is_unverifiable = failure, reached, unverifiable
 
