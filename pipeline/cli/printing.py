@@ -41,7 +41,7 @@ def print_results(report: Report) -> None:
         lines.append(f"{clean(r.citation.id):>4}  {status} {clean(check.reason)}{extra}")
         lines.append(f"      {clean(target)}")
         for label, m in (("title", r.title_match), ("date", r.date_match), ("publisher", r.publisher_match)):
-            if m is not None and m.verdict not in ("match", "unknown"):
+            if m is not None and m.verdict not in ("match", "unknown", "unverified"):
                 hint = f" — did you mean {clean(m.suggestion)!r}?" if m.suggestion else ""
                 lines.append(f"      {label} {m.verdict}: cited {clean(m.cited)!r}, page {clean(m.found)!r}{hint}")
     if lines:

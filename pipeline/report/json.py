@@ -21,6 +21,7 @@ from ..model import (
     Problem,
     Result,
     Snapshot,
+    Verdict,
 )
 from ..vocab import Status, UrlStatus
 from .model import Changes, Report, Summary
@@ -151,7 +152,11 @@ def _page_from_dict(d: dict[str, Any]) -> PageMeta:
 
 
 def _match(d: dict[str, Any] | None) -> Match | None:
-    return Match(**{f.name: d.get(f.name) for f in fields(Match)}) if d else None  # to_dict leaves out Nones
+    if not d:
+        return None
+    match = Match(**{f.name: d.get(f.name) for f in fields(Match)})  # to_dict leaves out Nones
+    match.verdict = Verdict(match.verdict)
+    return match
 
 
 def _snapshot_from_dict(d: dict[str, Any]) -> Snapshot:
