@@ -11,7 +11,8 @@ from pathlib import Path
 import click
 
 from .archive.layout import locked
-from .cli import friendly_errors, main
+from .cli import main
+from .cli.errors import friendly_errors
 from .merge import merge_archives, merge_citations
 
 

@@ -26,14 +26,17 @@ import os
 import re
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from .archive.history import MAX_CHECKS, History
 from .archive.layout import ArchiveLayout
+from .errors import InputError
 from .files import write_atomic
 from .report import json as json_report
+from .report import model as report_model
+from .report.model import Changes, Report
 
 Rewrite = Callable[[str], str]
 
@@ -57,7 +60,7 @@ def merge_archives(target: Path, shards: list[Path]) -> MergeOutcome:
     ours.root.mkdir(parents=True, exist_ok=True)
     for shard in shards:
         if not shard.is_dir():
-            raise ValueError(f"{shard}: no such archive folder")
+            raise InputError(f"{shard}: no such archive folder")
         theirs = ArchiveLayout.at(shard)
         copied = out.warc_files
         rewrite = _copy_warcs(theirs.warc_dir, ours.warc_dir, out)
@@ -188,68 +191,51 @@ def merge_citations(target: Path, shard_files: list[Path]) -> int:
 def merge_saved_runs(target: Path, shards: list[Path]) -> list[str]:
     """archive/runs/<name>.json of every shard, one merged saved run per name; the names.
 
-    Each shard's saved run reports its own citations, so the merged one is their union:
-    results in citation-id order (numbers as numbers), and every count of the summary the
-    sum of the shards' (the sets are disjoint). A citation in several shards' runs (an
-    earlier unsharded run's file left in a shard) keeps its newest result."""
-    runs: dict[str, list[dict[str, Any]]] = {}
+    Each shard's saved run reports its own citations, so the merged one is their union,
+    in citation-id order (numbers as numbers), summarised again; a citation in several
+    shards' runs (an earlier unsharded run's file left in a shard) keeps its newest result."""
+    from .run import saved_run
+
+    runs: dict[str, list[Report]] = {}
     for shard in shards:
         for path in sorted(ArchiveLayout.at(shard).runs.glob("*.json")):
-            data = _read_json(path, lambda t: t, MergeOutcome())
-            if isinstance(data, dict) and isinstance(data.get("results"), list):
-                runs.setdefault(path.stem, []).append(data)
+            report = saved_run(shard, path.stem)
+            if report is not None:
+                runs.setdefault(path.stem, []).append(report)
     for name, reports in runs.items():
         write_atomic(ArchiveLayout.at(target).run_report(name), json_report.dumps(merge_reports(reports)))
     return sorted(runs)
 
 
-def merge_reports(reports: list[dict[str, Any]]) -> dict[str, Any]:
-    """One saved run from several shards' runs of the same article."""
-    reports = sorted(reports, key=lambda r: str(r.get("generated_at", "")))
-    newest = dict(reports[-1])
-    by_id: dict[str, dict[str, Any]] = {}
-    owner: dict[str, int] = {}
-    for i, report in enumerate(reports):
-        for result in report["results"]:
-            by_id[str(result.get("id"))] = result
-            owner[str(result.get("id"))] = i
-    counted = [r for i, r in enumerate(reports) if i in set(owner.values())]
-    newest["results"] = [by_id[k] for k in sorted(by_id, key=_natural)]
-    newest["summary"] = _sum([r.get("summary") or {} for r in counted])
-    newest["changes"] = _union_values([r.get("changes") or {} for r in reports])
-    newest["findings"] = union(*[r.get("findings") or [] for r in reports])
-    newest["notes"] = list(dict.fromkeys(n for r in reports for n in r.get("notes") or []))
-    statuses = [r["exit_status"] for r in reports if isinstance(r.get("exit_status"), int)]
-    newest["exit_status"] = max(statuses) if statuses else newest.get("exit_status")
-    return newest
+def merge_reports(reports: list[Report]) -> Report:
+    """One report from several shards' reports of the same article."""
+    reports = sorted(reports, key=lambda r: r.generated_at)
+    by_id = {r.citation.id: r for report in reports for r in report.results}
+    changes = Changes()
+    for report in reports:
+        for f in fields(Changes):
+            mine, theirs = getattr(changes, f.name), getattr(report.changes, f.name)
+            if isinstance(theirs, list):
+                setattr(changes, f.name, list(dict.fromkeys([*mine, *theirs])))
+            elif isinstance(theirs, dict):
+                setattr(changes, f.name, {**mine, **theirs})
+            elif theirs is not None:
+                setattr(changes, f.name, theirs)
+    statuses = [r.exit_status for r in reports if r.exit_status is not None]
+    newest = reports[-1]
+    merged = report_model.build(
+        newest.name,
+        [by_id[k] for k in sorted(by_id, key=_natural)],
+        findings=list({json.dumps(f.to_dict(), sort_keys=True): f for r in reports for f in r.findings}.values()),
+        article=newest.article,
+        changes=changes,
+        exit_status=max(statuses) if statuses else None,
+        notes=list(dict.fromkeys(n for r in reports for n in r.notes)),
+        problems=[p for r in reports for p in r.problems],
+    )
+    merged.generated_at = newest.generated_at
+    return merged
 
 
 def _natural(citation_id: str) -> list[tuple[int, int | str]]:
     return [(0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"(\d+)", citation_id) if p]
-
-
-def _sum(summaries: list[dict[str, Any]]) -> dict[str, Any]:
-    """Counts added key by key (nested dicts too); other values: the last one seen."""
-    total: dict[str, Any] = {}
-    for s in summaries:
-        for key, value in s.items():
-            if isinstance(value, bool) or not isinstance(value, int | dict):
-                total[key] = value
-            elif isinstance(value, dict):
-                total[key] = _sum([total.get(key) or {}, value])
-            else:
-                total[key] = total.get(key, 0) + value
-    return total
-
-
-def _union_values(dicts: list[dict[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for d in dicts:
-        for key, value in d.items():
-            if isinstance(value, list):
-                out[key] = list(dict.fromkeys([*out.get(key, []), *value]))
-            elif isinstance(value, dict):
-                out[key] = {**out.get(key, {}), **value}
-            else:
-                out[key] = value
-    return out

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from .errors import InputError
 from .model import Citation
 
 C = TypeVar("C", bound=Citation)
@@ -43,13 +44,13 @@ class Shard:
 
 
 def parse_shard(text: str) -> Shard:
-    """``"2/4"`` → Shard(2, 4); a ValueError that says what is wrong otherwise."""
+    """``"2/4"`` → Shard(2, 4); an InputError that says what is wrong otherwise."""
     m = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text or "")
     if not m:
-        raise ValueError(f"--shard {text!r}: expected K/N, e.g. 1/4 (shard K of N, counted from 1)")
+        raise InputError(f"--shard {text!r}: expected K/N, e.g. 1/4 (shard K of N, counted from 1)")
     index, count = int(m.group(1)), int(m.group(2))
     if count < 1 or not 1 <= index <= count:
-        raise ValueError(f"--shard {text!r}: K must be between 1 and N, and N at least 1")
+        raise InputError(f"--shard {text!r}: K must be between 1 and N, and N at least 1")
     return Shard(index, count)
 
 
