@@ -129,7 +129,7 @@ def check(citations_file: Path, json_path: Path | None, **opts) -> None:
     print_results(report)
     click.echo(summary_line(report))
     if json_path:
-        write_atomic(json_path, json_report.dumps(report))
+        write_atomic(json_path, json_report.pieces(report))
     print_problems(report.problems)
     sys.exit(status)
 
