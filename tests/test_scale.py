@@ -56,3 +56,19 @@ def test_write_backs_find_their_entry_after_the_file_changes(tmp_path):
     assert cf.entry("3")["url"] == "http://e.com/3" and cf.entry("1") is None
     cf.entries.insert(0, {"id": "9", "url": "http://e.com/9"})
     assert cf.entry("9")["url"] == "http://e.com/9" and cf.entry("4")["url"] == "http://e.com/4"
+
+
+def test_a_large_html_report_lists_every_problem_and_leaves_the_quiet_rows_to_the_json():
+    from pipeline.report import html as html_report
+
+    report = report_of(html_report.FULL_LIST + 1000, findings=0)
+    for r in report.results[::300]:  # a few failures among thousands of live sources
+        r.check.status = Status.DEAD
+    dead = sum(r.check.status is Status.DEAD for r in report.results)
+    page = html_report.render(report_model.build("post", report.results))
+    assert page.count('data-status="dead"') == dead
+    assert 'data-status="live"' not in page
+    assert f"{len(report.results) - dead:,} of {len(report.results):,} citations are not listed" in page
+    assert 'id="load-json"' in page and len(page) < 60_000  # 3,000 full rows: ~2 MB
+    small = html_report.render(report_of(10, findings=0))
+    assert small.count('data-status="live"') == 10 and 'id="load-json"' not in small
