@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import os
 import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-REALPAGES = Path(__file__).resolve().parents[2] / "shared" / "realpages"
+# ../shared/realpages beside the checkout; CITEWATCH_REALPAGES names another place
+REALPAGES = Path(os.environ.get("CITEWATCH_REALPAGES") or Path(__file__).resolve().parents[2] / "shared" / "realpages")
 
 
 def page_files(root: Path = REALPAGES) -> list[Path]:
