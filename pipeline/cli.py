@@ -181,6 +181,12 @@ def check_options(fn):
             help="Allow this one host even if it resolves to a private address (repeatable).",
         ),
         click.option(
+            "--share-private",
+            is_flag=True,
+            help="Send private addresses allowed for checking to the Wayback Machine too (by default they"
+            " never leave this machine; for an archive stand-in on loopback).",
+        ),
+        click.option(
             "--ca-bundle",
             type=click.Path(exists=True, dir_okay=False),
             envvar="CITEWATCH_CA_BUNDLE",
@@ -235,6 +241,7 @@ def settings_from(opts: dict) -> CheckSettings:
             user_agent=opts["user_agent"],
             allow_private=opts["allow_private"],
             allow_hosts=tuple(opts["allow_host"]),
+            share_private=opts["share_private"],
             ca_bundle=opts["ca_bundle"],
             resolve=parse_resolve(opts["resolve_overrides"]),
         ),
@@ -878,6 +885,9 @@ def report(names: tuple[str, ...], archive_dir: Path, reports_dir: Path, junit: 
     "--timeout", type=click.FloatRange(0.1), default=30.0, show_default=True, help="Deadline per request in seconds."
 )
 @click.option("--allow-private", is_flag=True, help="Allow loopback/private addresses (tests, intranets).")
+@click.option(
+    "--share-private", is_flag=True, help="Look private candidates up in the Wayback Machine too (an archive stand-in)."
+)
 @friendly_errors
 def resolve(citations_file: Path, accepts: tuple[str, ...], **opts) -> None:
     """Propose addresses for citations that have no URL, with the evidence.
@@ -917,7 +927,9 @@ def resolve(citations_file: Path, accepts: tuple[str, ...], **opts) -> None:
         timeout=opts["timeout"],
         extra_outlets=load_outlets(opts["publishers_file"]) if opts["publishers_file"] else (),
     )
-    fetcher = Fetcher(FetchSettings(timeout=opts["timeout"], allow_private=opts["allow_private"]))
+    fetcher = Fetcher(
+        FetchSettings(timeout=opts["timeout"], allow_private=opts["allow_private"], share_private=opts["share_private"])
+    )
 
     def show(res) -> None:
         c = res.citation

@@ -203,7 +203,8 @@ def score(candidate: Candidate, citation: Citation, fetcher: Fetcher, client: Wa
     check = liveness.classify(fetched)
     page = metadata.extract(fetched) if check.status in (Status.LIVE, Status.REDIRECTED) else None
     candidate.evidence["status"] = check.status.value
-    if page is None and client is not None and check.status not in (Status.BLOCKED,):
+    shareable = fetcher.guard.may_share(candidate.url)  # a private or refused URL is not sent to the archive
+    if page is None and client is not None and check.status not in (Status.BLOCKED,) and shareable:
         try:
             look = client.lookup(candidate.url, citation.date.as_date() if citation.date else None)
         except WaybackError:

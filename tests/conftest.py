@@ -40,6 +40,7 @@ def site_factory():
 def fast_settings(**kw) -> FetchSettings:
     """Short deadlines for tests: a second or two, never the 30 s default."""
     base = dict(timeout=2.0, connect_timeout=1.0, read_timeout=1.0, retries=2, backoff=0.05, allow_private=True)
+    base["share_private"] = True  # loopback sites stand in for public ones, the Wayback stand-in for the real one
     base.update(kw)
     return FetchSettings(**base)
 

@@ -110,7 +110,7 @@ def archive_results(
 
     by_url: dict[str, list[tuple[Result, cit.CitationsFile | None]]] = {}
     for r, cf in items:
-        if r.citation.url:
+        if r.citation.url and fetcher.guard.may_share(r.citation.url):  # private URLs stay on this machine
             by_url.setdefault(r.citation.url, []).append((r, cf))
     lock = threading.Lock()
 
