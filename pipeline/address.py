@@ -23,6 +23,7 @@ a private address never leaves the machine unless the user asked for it separate
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -127,6 +128,22 @@ def parse_address(url: str) -> Address:
         raise BadAddress("the address is read differently by different URL parsers")
     path_and_query = urlunsplit(("", "", parts.path or "/", parts.query, ""))
     return Address(scheme, host, port, path_and_query)
+
+
+_AUTHORITY = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)([^/?#\\]*)")
+
+
+def redact_credentials(url: str) -> str:
+    """``https://user:secret@host/`` as ``https://user:***@host/`` (a lone user name, often a
+    token, as ``***@``): what is printed, reported and kept in the history. The fetcher
+    never sends credentials from a URL either (``Address.request_url`` drops them)."""
+    m = _AUTHORITY.match(url)
+    if not m or "@" not in m.group(2):
+        return url
+    userinfo, _, hostport = m.group(2).rpartition("@")
+    user, colon, _ = userinfo.partition(":")
+    hidden = f"{user}:***" if colon else "***"
+    return m.group(1) + hidden + "@" + hostport + url[m.end() :]
 
 
 def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
@@ -247,6 +264,8 @@ class AddressGuard:
         """May this URL be sent to a third party (the Wayback Machine)? Only a public one,
         unless the user asked separately (--share-private): an intranet address, or a
         private one allowed for checking, stays on this machine."""
+        if "@" in (_AUTHORITY.match(url) or ("", "", ""))[2]:
+            return False  # a URL with credentials in it is somebody's private page
         if self.is_public_url(url):
             return True
         return self.share_private and self.check(url) is None

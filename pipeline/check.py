@@ -18,6 +18,7 @@ from typing import Any
 
 from .archive.history import ConfirmPolicy, History, annotate, check_entry, fresh
 from .fetch import Fetcher, FetchSettings, Stopped, to_uri
+from .files import DISK_ERRNOS
 from .model import Fetch, LinkCheck, PageMeta, Snapshot, Status
 from .pagereader import PageReaders, needs_child, read_page, shared_readers
 
@@ -148,6 +149,8 @@ def check_one(url: str, job: _Job) -> UrlOutcome:
     except Stopped:
         raise
     except Exception as e:
+        if isinstance(e, OSError) and e.errno in DISK_ERRNOS:
+            raise  # the history cannot be written (read-only, disk full): the run's problem, said once
         # A fault of ours on one odd page must cost that URL, not the run and the checks
         # of the others. Nothing goes into the history, so the next run checks it again.
         reason = f"internal error while checking ({type(e).__name__}: {str(e)[:200]}); please report it"

@@ -23,7 +23,7 @@ from . import citations as cit
 from .archive.history import ConfirmPolicy, History
 from .check import CheckSettings, UrlOutcome
 from .fetch import DEFAULT_USER_AGENT, Fetcher, FetchSettings
-from .files import write_atomic
+from .files import DISK_ERRNOS, cannot_write, writable_problem, write_atomic
 from .footnotes import ArticleError
 from .model import Result, Severity, Status
 from .report import json as json_report
@@ -56,8 +56,21 @@ def friendly_errors(fn):
             raise InputError(str(e)) from None
         except ValueError as e:
             raise InputError(str(e)) from None
+        except OSError as e:  # a read-only folder, a full disk: the user's to fix, in one line
+            if e.errno in DISK_ERRNOS:
+                raise InputError(cannot_write(e)) from None
+            raise
 
     return wrapper
+
+
+def require_writable(*directories: Path | None) -> None:
+    """Refuse, in one line and before any network work, a folder the run could not write
+    to at the end (a read-only checkout, a full disk, a path through a file)."""
+    for directory in directories:
+        problem = writable_problem(directory) if directory is not None else None
+        if problem:
+            raise InputError(problem)
 
 
 def parse_duration(value: str) -> dt.timedelta:
@@ -180,9 +193,10 @@ def check_options(fn):
             metavar="HOST",
             help="Allow this one host even if it resolves to a private address (repeatable).",
         ),
-        click.option(
+        click.option(  # hidden until the README's help blocks list it (the lead integrates docs)
             "--share-private",
             is_flag=True,
+            hidden=True,
             help="Send private addresses allowed for checking to the Wayback Machine too (by default they"
             " never leave this machine; for an archive stand-in on loopback).",
         ),
@@ -529,6 +543,7 @@ def check(citations_file: Path, json_path: Path | None, **opts) -> None:
     settings = settings_from(opts)
     cf = cit.load(citations_file, for_update=False)
     settle_heap()
+    require_writable(opts["archive_dir"] / "history", json_path.parent if json_path else None)
     history = History(opts["archive_dir"])
     urls = {c.url for c in cf.citations if c.url}
     try:
@@ -645,6 +660,7 @@ def archive(citations_file: Path, **opts) -> None:
         fail_on=parse_fail_on(opts["fail_on"]),
     )
     cf = cit.load(citations_file)
+    require_writable(settings.archive_dir / "history", settings.reports_dir, citations_file.parent)
     urls = {c.url for c in cf.citations if c.url}
     try:
         with Progress(len(urls)) as progress:
@@ -753,6 +769,8 @@ def run(
         step_summary=step_summary_path(),
     )
 
+    require_writable(settings.archive_dir / "history", reports_dir, *{j.citations.parent for j in jobs})
+
     class _Stage:
         progress: Progress | None = None
 
@@ -825,6 +843,7 @@ def report(names: tuple[str, ...], archive_dir: Path, reports_dir: Path, junit: 
     """
     from .run import rerender
 
+    require_writable(reports_dir)
     for path in rerender(archive_dir, reports_dir, list(names) or None, junit):
         click.echo(str(path))
 
@@ -886,7 +905,10 @@ def report(names: tuple[str, ...], archive_dir: Path, reports_dir: Path, junit: 
 )
 @click.option("--allow-private", is_flag=True, help="Allow loopback/private addresses (tests, intranets).")
 @click.option(
-    "--share-private", is_flag=True, help="Look private candidates up in the Wayback Machine too (an archive stand-in)."
+    "--share-private",
+    is_flag=True,
+    hidden=True,  # until the README's help block lists it
+    help="Look private candidates up in the Wayback Machine too (an archive stand-in).",
 )
 @friendly_errors
 def resolve(citations_file: Path, accepts: tuple[str, ...], **opts) -> None:

@@ -161,16 +161,18 @@ class PageReaders:
     def start(self) -> ProcessPoolExecutor | None:
         with self._lock:
             if self._pool is None and not self._failed and self.processes > 0:
-                import multiprocessing
-                from concurrent.futures import ProcessPoolExecutor
-
-                methods = multiprocessing.get_all_start_methods()
-                ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
                 try:
+                    import multiprocessing
+                    from concurrent.futures import ProcessPoolExecutor
+
+                    methods = multiprocessing.get_all_start_methods()
+                    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
                     self._pool = ProcessPoolExecutor(
                         self.processes, mp_context=ctx, initializer=_child_init, initargs=(_memory_cap_mb(),)
                     )
-                except (OSError, ValueError):  # no semaphores, no /dev/shm: read in threads
+                except (OSError, ValueError, RuntimeError):
+                    # no semaphores, no /dev/shm: read in threads; RuntimeError: the process
+                    # is exiting (a warm-up that came too late) and can start nothing
                     self._failed = True
             return self._pool
 

@@ -22,7 +22,7 @@ from .archive.warc import WarcArchive
 from .check import CheckSettings, OnProgress, check_urls
 from .extract import extract
 from .fetch import Fetcher
-from .files import write_atomic
+from .files import safe_stem, write_atomic
 from .model import FAILING, Finding, Result, Severity, Status
 from .report import html as html_report
 from .report import json as json_report
@@ -176,13 +176,14 @@ def write_report_files(
     report: dict[str, Any], reports_dir: Path, failing_ids: set[str], junit: Path | None
 ) -> list[Path]:
     """Render every format fully in memory first, then replace files atomically."""
+    stem = safe_stem(report["name"])  # never a path out of reports_dir, whatever the saved run says
     rendered = {
-        reports_dir / f"{report['name']}.md": md_report.render(report),
-        reports_dir / f"{report['name']}.html": html_report.render(report),
-        reports_dir / f"{report['name']}.json": json_report.dumps(report),
+        reports_dir / f"{stem}.md": md_report.render(report),
+        reports_dir / f"{stem}.html": html_report.render(report),
+        reports_dir / f"{stem}.json": json_report.dumps(report),
     }
     if junit:
-        target = junit if junit.suffix == ".xml" else junit / f"{report['name']}.xml"
+        target = junit if junit.suffix == ".xml" else junit / f"{stem}.xml"
         rendered[target] = junit_report.render(report, failing_ids)
     for path, text in rendered.items():
         write_atomic(path, text)
@@ -303,7 +304,7 @@ def rerender(
     runs_dir = archive_dir / "runs"
     available = sorted(p.stem for p in runs_dir.glob("*.json"))
     for name in names or available:
-        report = _previous_run(archive_dir, name)
+        report = _previous_run(archive_dir, name) if safe_stem(name) == name else None
         if report is None:
             raise ValueError(
                 f"{runs_dir / (name + '.json')}: no saved run (available: {', '.join(available) or 'none'})"
