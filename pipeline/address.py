@@ -29,6 +29,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
 import idna
@@ -97,8 +98,10 @@ def _unsafe_char(authority: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def parse_address(url: str) -> Address:
-    """Parse and normalise an http(s) URL once, or raise ``BadAddress`` saying why not."""
+    """Parse and normalise an http(s) URL once, or raise ``BadAddress`` saying why not.
+    Cached: the guard and the request read each URL (~20 µs a reading, under the GIL)."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
