@@ -193,10 +193,9 @@ def check_options(fn):
             metavar="HOST",
             help="Allow this one host even if it resolves to a private address (repeatable).",
         ),
-        click.option(  # hidden until the README's help blocks list it (the lead integrates docs)
+        click.option(
             "--share-private",
             is_flag=True,
-            hidden=True,
             help="Send private addresses allowed for checking to the Wayback Machine too (by default they"
             " never leave this machine; for an archive stand-in on loopback).",
         ),
@@ -907,7 +906,6 @@ def report(names: tuple[str, ...], archive_dir: Path, reports_dir: Path, junit: 
 @click.option(
     "--share-private",
     is_flag=True,
-    hidden=True,  # until the README's help block lists it
     help="Look private candidates up in the Wayback Machine too (an archive stand-in).",
 )
 @friendly_errors
