@@ -276,7 +276,7 @@ def test_headers_dripped_past_the_deadline_are_a_timeout(site):
     elapsed = time.monotonic() - started
     assert fetched.error == "timeout", (fetched.http_status, fetched.error_reason)
     assert fetched.http_status is None
-    assert elapsed < 2.0
+    assert elapsed < 3.0  # a 1 s deadline; before: the dripped headers were read to the end, "live"
 
 
 # ----------------------------------------------------------------------------- private URLs stay here

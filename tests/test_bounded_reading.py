@@ -61,7 +61,7 @@ def test_a_pdf_bomb_is_an_error_within_the_deadline(site):
     assert pdf.page is None  # nothing is verified against a page that was not read
     html = results[site.url("/bomb.html")]
     assert html.check.status in (Status.LIVE, Status.ERROR), html.check.reason
-    assert elapsed < 5.0  # unbounded: ~9 s for the PDF alone
+    assert elapsed < 6.0  # unbounded: ~9 s for the PDF alone, on an idle machine
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="RLIMIT_AS is a POSIX limit")
