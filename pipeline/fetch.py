@@ -19,6 +19,7 @@ Why so much machinery:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import heapq
 import random
 import re
@@ -240,7 +241,7 @@ class _HTTPSPool(HTTPSConnectionPool):
     ConnectionCls = _WatchedHTTPSConnection
 
 
-def _redirect_refusal(came_from: str, target: str) -> str | None:
+def _redirect_refusal(guard: AddressGuard, came_from: str, target: str) -> str | None:
     """Why an archive or Crossref endpoint may not send us to ``target`` (None: it may).
     The endpoint itself is the user's choice; where it redirects to is not: a hop stays
     at the same host and port, or goes to a public address, read the one way."""
@@ -251,28 +252,51 @@ def _redirect_refusal(came_from: str, target: str) -> str | None:
         return str(e)
     if (to.host, to.port) == (here.host, here.port):
         return None
-    return None if _REDIRECT_GUARD.is_public_url(target) else f"{to.host} is not a public address"
+    return None if guard.is_public_url(target) else f"{to.host} is not a public address"
 
 
-_REDIRECT_GUARD = AddressGuard(allow_private=False, dns_timeout=5.0)
-
-
+@functools.cache
 def _guarded_session_class():
     import requests
 
-    class GuardedRedirectsSession(requests.Session):
-        """A requests session whose redirect hops pass the address guard."""
+    class GuardedSession(requests.Session):
+        """A requests session whose every request (redirect hops included) is read the one
+        way, resolved once with a deadline, and connected to the address that was vetted;
+        a redirect may leave the endpoint's host only for a public address."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            # the endpoints are the user's choice (a stand-in on loopback is fine); the
+            # guard is here to pin each host to the address it was vetted at
+            self.guard = AddressGuard(allow_private=True, dns_timeout=5.0)
+
+        def send(self, request, **kwargs):
+            refused = self.guard.check(request.url)
+            if refused:
+                kind, reason = refused
+                error = requests.exceptions.ConnectionError if kind == "unreachable" else requests.exceptions.InvalidURL
+                raise error(f"{request.url}: {reason}")
+            previous = getattr(_current, "guard", None)
+            _current.guard = self.guard
+            try:
+                return super().send(request, **kwargs)
+            finally:
+                _current.guard = previous
 
         def get_redirect_target(self, resp):
             location = super().get_redirect_target(resp)
             if location:
                 target = urljoin(resp.url, location)
-                refusal = _redirect_refusal(resp.url, target)
+                refusal = _redirect_refusal(self.guard, resp.url, target)
                 if refusal:
                     raise requests.exceptions.InvalidURL(f"refused redirect to {target!r}: {refusal}")
             return location
 
-    return GuardedRedirectsSession
+        def close(self) -> None:
+            super().close()
+            self.guard.close()
+
+    return GuardedSession
 
 
 def new_session(user_agent: str = DEFAULT_USER_AGENT, pool_size: int = 10) -> requests.Session:

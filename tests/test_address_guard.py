@@ -203,6 +203,27 @@ def test_an_archive_endpoint_cannot_redirect_into_the_machine(net, internal, sit
 
 
 # ----------------------------------------------------------------------------- rebinding
+def test_an_archive_endpoints_redirect_cannot_rebind_into_the_machine(net, internal, site_factory):
+    """A hop vetted at a public address is connected to at that address: a second DNS
+    answer (127.0.0.1) is never asked for."""
+    import requests
+
+    from pipeline.fetch import new_session
+
+    endpoint = site_factory("127.0.0.2")
+    net.answers["archive.test"] = ["127.0.0.2"]
+    net.answers["rebind.test"] = [PUBLIC_IP, "127.0.0.1"]
+    target = f"http://rebind.test:{internal.port}/x"
+    endpoint.routes["/cdx"] = lambda req: send(req, 302, "", {"Location": target})
+    session = new_session()
+    with pytest.raises(requests.exceptions.ConnectionError):
+        session.get(f"http://archive.test:{endpoint.port}/cdx", timeout=2)
+    session.close()
+    assert endpoint.hits("/cdx") == 1
+    assert internal.log == []
+    assert (PUBLIC_IP, internal.port) in net.connects and ("127.0.0.1", internal.port) not in net.connects
+
+
 def test_a_trailing_dot_does_not_escape_the_rebinding_pin(net, internal):
     net.answers["rebind.test"] = [PUBLIC_IP, "127.0.0.1"]  # public when vetted, loopback after
     with Fetcher(fast_settings(allow_private=False, retries=0)) as f:
