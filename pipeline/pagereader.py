@@ -26,9 +26,10 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .model import Fetch, LinkCheck, PageMeta, Status
 
@@ -42,6 +43,9 @@ KILL_GRACE = 2.0  # seconds past the deadline before the parent kills a child th
 
 
 _CHILD_MEMORY_MB = MEMORY_CAP_MB  # in a child: the cap it runs under
+
+
+NO_CHILD = object()  # PageReaders.call: no child process to do the work
 
 
 class _TooLong(BaseException):
@@ -94,8 +98,9 @@ def unreadable(fetched: Fetch, reason: str) -> Reading:
     return Reading(check, None)
 
 
-def _read_within(fetched: Fetch, probe_allowed: bool, seconds: float | None) -> Reading:
-    """In the child: read the page, interrupted when ``seconds`` pass or memory runs out."""
+@contextmanager
+def _interrupted_after(seconds: float | None) -> Iterator[None]:
+    """In the child: raise ``_TooLong`` in this thread when ``seconds`` have passed."""
     timer = seconds is not None and hasattr(signal, "setitimer")
     if timer:
 
@@ -105,14 +110,47 @@ def _read_within(fetched: Fetch, probe_allowed: bool, seconds: float | None) -> 
         signal.signal(signal.SIGALRM, too_long)
         signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        return read_page(fetched, _probe_in_parent if probe_allowed else None)
+        yield
+    finally:
+        if timer:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def _read_within(fetched: Fetch, probe_allowed: bool, seconds: float | None) -> Reading:
+    """In the child: read the page, interrupted when ``seconds`` pass or memory runs out."""
+    try:
+        with _interrupted_after(seconds):
+            return read_page(fetched, _probe_in_parent if probe_allowed else None)
     except _TooLong:
         return unreadable(fetched, f"reading the page took longer than the {seconds:g}s deadline")
     except MemoryError:
         return unreadable(fetched, f"reading the page needed more than {_CHILD_MEMORY_MB} MB")
-    finally:
-        if timer:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def _meta_within(fetched: Fetch, seconds: float | None) -> PageMeta | None:
+    """In the child: the page's metadata, or None when it takes too long or too much."""
+    from . import metadata
+
+    try:
+        with _interrupted_after(seconds):
+            return metadata.extract(fetched)
+    except (_TooLong, MemoryError):
+        return None
+
+
+def bounded_page_meta(fetched: Fetch, seconds: float) -> PageMeta | None:
+    """``metadata.extract`` under a check's bounds, for readers outside the check (resolve's
+    candidates, archived snapshots): in the child process when the page needs it."""
+    from . import metadata
+
+    if needs_child(fetched):
+        try:
+            meta = shared_readers().call(_meta_within, (fetched, seconds), seconds)
+        except _TooLong:
+            return None
+        if meta is not NO_CHILD:
+            return meta
+    return metadata.extract(fetched)
 
 
 def _memory_cap_mb() -> int:
@@ -179,25 +217,31 @@ class PageReaders:
     def read(self, fetched: Fetch, probe_allowed: bool, seconds: float | None = None) -> Reading | None:
         """The reading (within ``seconds`` of a child's time, if given), or None if the
         caller should read in its own thread."""
+        try:
+            reading = self.call(_read_within, (fetched, probe_allowed, seconds), seconds)
+        except _TooLong:
+            return unreadable(fetched, f"reading the page took longer than the {seconds:g}s deadline")
+        return None if reading is NO_CHILD else reading
+
+    def call(self, fn: Callable[..., Any], args: tuple, seconds: float | None) -> Any:
+        """``fn(*args)`` in a child; ``NO_CHILD`` when there is none to ask (the caller does
+        the work itself); ``_TooLong`` raised when the child had to be killed."""
         from concurrent.futures import CancelledError
         from concurrent.futures.process import BrokenProcessPool
 
         pool = self.start()
         if pool is None:
-            return None
+            return NO_CHILD
         try:
-            future = pool.submit(_read_within, fetched, probe_allowed, seconds)
-            reading = self._wait(pool, future, seconds)
-            if reading is None:
-                return unreadable(fetched, f"reading the page took longer than the {seconds:g}s deadline")
-            self._answered = True
-            return reading
+            result = self._wait(pool, pool.submit(fn, *args), seconds)
         except (BrokenProcessPool, CancelledError, RuntimeError):
             self._drop(pool)
-            return None
+            return NO_CHILD
+        self._answered = True
+        return result
 
-    def _wait(self, pool: ProcessPoolExecutor, future, seconds: float | None) -> Reading | None:
-        """The child's reading, or None after killing a child that overran its deadline
+    def _wait(self, pool: ProcessPoolExecutor, future, seconds: float | None) -> Any:
+        """The child's answer; ``_TooLong`` after killing a child that overran its deadline
         by ``KILL_GRACE`` (stuck where its own timer cannot interrupt it). The clock starts
         when the page reaches a child, not while it waits in the queue."""
         import time
@@ -216,7 +260,7 @@ class PageReaders:
                     for process in list(getattr(pool, "_processes", {}).values()):
                         process.kill()
                     self._drop(pool)
-                    return None
+                    raise _TooLong from None
 
     def _drop(self, pool: ProcessPoolExecutor) -> None:
         """A child died (or the pool is shutting down): replace it for later pages —

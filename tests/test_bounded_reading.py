@@ -12,7 +12,7 @@ import pytest
 
 from pipeline.check import check_urls
 from pipeline.model import Fetch, Status
-from pipeline.pagereader import PageReaders, needs_child
+from pipeline.pagereader import PageReaders, _TooLong, bounded_page_meta, needs_child
 
 from .conftest import check_settings
 from .pdfs import _assemble
@@ -86,8 +86,23 @@ def test_a_child_stuck_past_its_timer_is_killed(seconds, monkeypatch):
         pool = readers.start()
         future = pool.submit(time.sleep, 30)  # stands in for C code the timer cannot interrupt
         started = time.monotonic()
-        assert readers._wait(pool, future, seconds) is None
+        with pytest.raises(_TooLong):
+            readers._wait(pool, future, seconds)
         assert time.monotonic() - started < seconds + 3.5
         assert readers.read(fetched, probe_allowed=False, seconds=5) is not None  # a fresh child takes over
     finally:
         readers.close()
+
+
+def test_metadata_read_outside_a_check_is_bounded_too():
+    """resolve scores candidates (and the archive stage checks snapshots) with the same bounds."""
+    fetched = Fetch(
+        url="https://x.test/r.pdf",
+        final_url="https://x.test/r.pdf",
+        http_status=200,
+        headers={"content-type": "application/pdf"},
+        body=operator_bomb_pdf(),
+    )
+    started = time.monotonic()
+    assert bounded_page_meta(fetched, 1.0) is None
+    assert time.monotonic() - started < 5.0
