@@ -205,6 +205,7 @@ def check_options(fn):
         click.option(
             "--share-private",
             is_flag=True,
+            envvar="CITEWATCH_SHARE_PRIVATE",
             help="Send private addresses allowed for checking to the Wayback Machine too (by default they"
             " never leave this machine; for an archive stand-in on loopback).",
         ),
@@ -920,6 +921,7 @@ def report(names: tuple[str, ...], archive_dir: Path, reports_dir: Path, junit: 
 @click.option(
     "--share-private",
     is_flag=True,
+    envvar="CITEWATCH_SHARE_PRIVATE",
     help="Look private candidates up in the Wayback Machine too (an archive stand-in).",
 )
 @friendly_errors

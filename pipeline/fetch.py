@@ -262,7 +262,7 @@ def _guarded_session_class():
     class GuardedSession(requests.Session):
         """A requests session whose every request (redirect hops included) is read the one
         way, resolved once with a deadline, and connected to the address that was vetted;
-        a redirect may leave the endpoint's host only for a public address."""
+        a redirect is followed off the endpoint's host only to a public address."""
 
         def __init__(self) -> None:
             super().__init__()
@@ -284,12 +284,10 @@ def _guarded_session_class():
                 _current.guard = previous
 
         def get_redirect_target(self, resp):
+            """A refused redirect is not followed: the caller gets the 3xx answer itself."""
             location = super().get_redirect_target(resp)
-            if location:
-                target = urljoin(resp.url, location)
-                refusal = _redirect_refusal(self.guard, resp.url, target)
-                if refusal:
-                    raise requests.exceptions.InvalidURL(f"refused redirect to {target!r}: {refusal}")
+            if location and _redirect_refusal(self.guard, resp.url, urljoin(resp.url, location)):
+                return None
             return location
 
         def close(self) -> None:

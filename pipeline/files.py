@@ -122,12 +122,20 @@ def cannot_write(e: OSError, where: str | Path | None = None) -> str:
 
 
 def writable_problem(directory: str | Path) -> str | None:
-    """Why ``directory`` cannot take a file (None: it can), found by creating it if need be
-    and writing and removing one byte — before a run spends minutes on the network."""
+    """Why ``directory`` could not take a file (None: it could), found before a run spends
+    minutes on the network: one byte written to and removed from it, or from the nearest
+    folder above it that exists (the run creates the rest; this check creates nothing)."""
     directory = os.fspath(directory)
+    existing = directory
+    while not os.path.exists(existing):
+        parent = os.path.dirname(existing.rstrip(os.sep)) or "."
+        if parent == existing:
+            break
+        existing = parent
+    if not os.path.isdir(existing):
+        return cannot_write(OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR)), directory)
     try:
-        os.makedirs(directory, exist_ok=True)
-        fd, tmp = _open_temp(os.path.join(directory, "write-check"))
+        fd, tmp = _open_temp(os.path.join(existing, "write-check"))
         try:
             os.write(fd, b"\n")
         finally:

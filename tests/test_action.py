@@ -152,7 +152,7 @@ def runner_env(tmp_path: Path) -> dict[str, str]:
 
 def inputs(wayback: WaybackStandin, **kw: str) -> dict[str, str]:
     args = (
-        "--allow-private --share-private --timeout 3 --read-timeout 2 --retries 0 --no-probe "
+        "--allow-private --timeout 3 --read-timeout 2 --retries 0 --no-probe "
         f"--wayback-endpoint {wayback.endpoint} --cdx-per-minute 6000 --captures-per-minute 6000 "
     )
     return {

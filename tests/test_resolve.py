@@ -101,7 +101,6 @@ def resolve_args(wayback, journal, crossref, *extra):
     return [
         "resolve",
         "--allow-private",
-        "--share-private",  # the loopback sites stand in for public ones
         "--timeout",
         "3",
         "--publishers",

@@ -89,7 +89,6 @@ def run_args(wayback, *extra):
         "run",
         *extra,
         "--allow-private",
-        "--share-private",  # the loopback sites stand in for public ones
         "--timeout",
         "3",
         "--read-timeout",
