@@ -36,6 +36,8 @@ import idna
 from urllib3.exceptions import LocationParseError
 from urllib3.util import parse_url
 
+from .vocab import FetchError
+
 DEFAULT_PORTS = {"http": 80, "https": 443}
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
@@ -234,21 +236,22 @@ class AddressGuard:
             self._cache[(address.host, address.port)] = ([str(literal)], None)
         return [str(literal)], None
 
-    def check(self, url: str) -> tuple[str, str] | None:
+    def check(self, url: str) -> tuple[FetchError, str] | None:
         """None if the URL may be fetched, else (error kind, reason)."""
         try:
             address = parse_address(url)
         except BadAddress as e:
-            kind = "skipped" if str(e).startswith("not an http(s) URL") else "error"
-            return kind, f"refused: {e}" if kind == "error" else str(e)
+            if str(e).startswith("not an http(s) URL"):
+                return FetchError.SKIPPED, str(e)
+            return FetchError.ERROR, f"refused: {e}"  # a malformed address: the citation's to fix
         addresses, error = self._addresses(address)
         if error:
-            return "unreachable", error
+            return FetchError.UNREACHABLE, error
         if not self.allow_private and address.host not in self.allow_hosts:
             for a in addresses:
                 if not is_public_ip(ipaddress.ip_address(a.split("%")[0])):
                     return (
-                        "skipped",
+                        FetchError.REFUSED,
                         f"refused: {address.host} resolves to non-public address {a} (use --allow-private)",
                     )
         return None

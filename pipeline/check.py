@@ -19,7 +19,7 @@ from typing import Any
 from .archive.history import ConfirmPolicy, History, annotate, check_entry, fresh
 from .fetch import Fetcher, FetchSettings, Stopped, to_uri
 from .files import DISK_ERRNOS
-from .model import Fetch, LinkCheck, PageMeta, Snapshot, Status
+from .model import Fetch, FetchError, LinkCheck, PageMeta, Snapshot, Status
 from .pagereader import PageReaders, needs_child, read_page, shared_readers
 
 
@@ -70,7 +70,7 @@ class _ProbeCache:
                 event.set()
         else:
             event.wait()
-        return self._results.get(key) or Fetch(url=url, error="error", error_reason="probe failed")
+        return self._results.get(key) or Fetch(url=url, error=FetchError.ERROR, error_reason="probe failed")
 
 
 @dataclass

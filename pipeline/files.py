@@ -146,6 +146,17 @@ def writable_problem(directory: str | Path) -> str | None:
     return None
 
 
+def require_writable(*directories: str | Path | None) -> None:
+    """Refuse, as one line and before any network work, a folder a command could not write
+    to at the end (a read-only checkout, a full disk, a path through a file)."""
+    from .errors import InputError
+
+    for directory in directories:
+        problem = writable_problem(directory) if directory is not None else None
+        if problem:
+            raise InputError(problem)
+
+
 _NOT_IN_A_NAME = re.compile(r"[\\/\x00-\x1f\x7f:]")
 
 

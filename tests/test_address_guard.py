@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from pipeline.address import AddressGuard, BadAddress, is_public_ip, parse_address
 from pipeline.cli import main
 from pipeline.fetch import Fetcher
+from pipeline.vocab import FetchError
 
 from .conftest import fast_settings
 from .servers import Site, send
@@ -273,7 +274,7 @@ def test_ipv6_forms_embedding_a_private_ipv4_are_refused(address, public, intern
     refused = guard.check(f"http://{host}:{internal.port}/x")
     assert (refused is None) is public
     if not public:
-        assert refused[0] == "skipped" and "non-public" in refused[1]
+        assert refused[0] == FetchError.REFUSED and "non-public" in refused[1]
     guard.close()
 
 
