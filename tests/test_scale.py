@@ -72,3 +72,58 @@ def test_a_large_html_report_lists_every_problem_and_leaves_the_quiet_rows_to_th
     assert 'id="load-json"' in page and len(page) < 60_000  # 3,000 full rows: ~2 MB
     small = html_report.render(report_of(10, findings=0))
     assert small.count('data-status="live"') == 10 and 'id="load-json"' not in small
+
+
+YAML_SAMPLES = [
+    "citations:\n"
+    "  - id: '1'  # a comment\n"
+    '    title: "12:30"\n'
+    "    date: 2023-10-11\n"
+    "    n: 12\n"
+    "    f: 1.5\n"
+    "    b: yes\n"
+    "    t: true\n"
+    "    x: ~\n"
+    '    u: "Überall «quoted»"\n'
+    "    l: [1, a, {k: v}]\n"
+    "  - id: 2\n"
+    "    url: http://x/y?a=b#c\n"
+    "    multi: |\n      two\n      lines\n",
+    "a: 1\n",
+    "[]\n",
+    "",
+]
+
+
+def test_a_large_citations_file_is_read_as_a_stream_of_values_equal_to_yaml_load():
+    import tracemalloc
+
+    import yaml
+
+    for text in YAML_SAMPLES:
+        assert cit.streamed_load(text) == yaml.load(text, Loader=cit.fast_yaml_loader())
+    for unusual in ("a: &x 1\nb: *x\n", "a: !!str 1\n", "? [1]\n: 2\n", "<<: {a: 1}\n"):
+        try:
+            cit.streamed_load(unusual)
+        except Exception:
+            continue
+        raise AssertionError(f"{unusual!r} should go to the full loaders")
+    text = "citations:\n" + "".join(
+        f"  - id: '{i}'\n    title: Story {i}\n    url: http://e.com/{i}\n" for i in range(5000)
+    )
+    peaks = []
+    for load in (cit.streamed_load, lambda t: yaml.load(t, Loader=cit.fast_yaml_loader())):
+        tracemalloc.start()
+        value = load(text)
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+        assert len(value["citations"]) == 5000
+    assert peaks[0] < peaks[1] / 2  # no graph of nodes for the whole file at once
+
+
+def test_a_large_file_loads_through_the_stream(tmp_path, monkeypatch):
+    monkeypatch.setattr(cit, "STREAM_FROM", 10)
+    path = tmp_path / "citations.yaml"
+    path.write_text(YAML_SAMPLES[0], encoding="utf-8")
+    cf = cit.load(path, for_update=False)
+    assert [c.id for c in cf.citations] == ["1", "2"] and cf.citations[0].title == "12:30" and cf.read_only
