@@ -20,6 +20,7 @@ from .archive.history import ConfirmPolicy, History, annotate, check_entry, fres
 from .fetch import Fetcher, FetchSettings, Stopped, to_uri
 from .model import Fetch, FetchError, LinkCheck, PageMeta, Snapshot, Status
 from .pagereader import LARGE_PAGE, PageReaders, read_page, shared_readers
+from .rules import UrlRules
 
 
 @dataclass
@@ -31,6 +32,8 @@ class CheckSettings:
     probe: bool = True
     # child processes that read large pages; None: one per spare core (pagereader)
     page_processes: int | None = None
+    rules: UrlRules = field(default_factory=UrlRules)  # exclude/include/accept (citewatch.toml)
+    offline: bool = False  # no request at all: statuses from the history (offline.py)
 
 
 @dataclass

@@ -15,6 +15,8 @@ from .check import CheckSettings, OnFetch, OnProgress, UrlOutcome, check_urls
 from .errors import InputError
 from .fetch import Fetcher
 from .model import Citation, LinkCheck, Problem, Result, Status
+from .offline import stored_outcomes
+from .rules import UrlRules, accepted_check, excluded_check
 
 DEFAULT_FAIL_ON = tuple(s.value for s in Status.in_order() if s.is_failure)
 VERDICT_TOKENS = {
@@ -92,11 +94,39 @@ def check_citations(
     fetcher: Fetcher | None = None,
 ) -> list[Result]:
     """One Result per citation, in order; each distinct URL fetched once (``fetcher``: a
-    caller's own, kept open for the archive stage after)."""
+    caller's own, kept open for the archive stage after). The project's rules apply here:
+    an excluded URL is never requested, an accepted answer counts as live (rules.py);
+    offline, the history answers instead of the network (offline.py)."""
     urls = [c.url for c in citations if c.url]
     verifier = VerifyAsChecked(citations, on_progress)
-    outcomes = check_urls(urls, settings, history, on_fetch=on_fetch, on_progress=verifier, fetcher=fetcher)
+    rules = settings.rules
+    now = dt.datetime.now(dt.UTC)
+    outcomes: dict[str, UrlOutcome] = {}
+    to_check = []
+    for url in dict.fromkeys(urls):
+        rule = rules.excluded_by(url)
+        if rule is None:
+            to_check.append(url)
+        else:
+            outcomes[url] = UrlOutcome(excluded_check(url, rule, now))
+            verifier(url, outcomes[url])
+
+    def as_ruled(url: str, outcome: UrlOutcome) -> None:
+        verifier(url, _accepted(outcome, rules))
+
+    if settings.offline:
+        found = stored_outcomes(to_check, history, settings.confirm, on_progress=as_ruled)
+    else:
+        found = check_urls(to_check, settings, history, on_fetch=on_fetch, on_progress=as_ruled, fetcher=fetcher)
+    outcomes.update({url: _accepted(o, rules) for url, o in found.items()})
     return verifier.results(citations, outcomes)
+
+
+def _accepted(outcome: UrlOutcome, rules: UrlRules) -> UrlOutcome:
+    rule = rules.accepting(outcome.check)
+    if rule is None:
+        return outcome
+    return UrlOutcome(accepted_check(outcome.check, rule), None, outcome.local)
 
 
 def problems(results: list[Result], fail_on: Iterable[str] = DEFAULT_FAIL_ON) -> list[Problem]:

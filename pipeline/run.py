@@ -45,6 +45,7 @@ class Job:
     citations: Path
     article: Path | None = None
     fmt: str | None = None
+    text: str | None = None  # the article itself, when it came from stdin (``article`` is its name)
 
     source: str | None = None  # article.source in the citations file, when no article is given
     title: str | None = None  # the article's title, once extracted
@@ -189,17 +190,9 @@ def write_report_files(report: Report, reports_dir: Path, junit: Path | None) ->
     return list(rendered)
 
 
-def write_index(reports: list[JobReport], reports_dir: Path) -> list[Path]:
-    rows = [
-        index_report.IndexRow(
-            name=jr.job.name,
-            title=jr.model.article.get("title") or jr.job.name,
-            citations=jr.model.summary.citations,
-            confirmed_problems=jr.model.summary.confirmed_problems,
-            exit_status=jr.exit_status,
-        )
-        for jr in reports
-    ]
+def write_index(reports: list[tuple[str, Report]], reports_dir: Path) -> list[Path]:
+    """index.md and index.html: each article's counts and a link to its report."""
+    rows = [index_report.IndexRow.of(name, report) for name, report in reports]
     paths = [reports_dir / "index.md", reports_dir / "index.html"]
     write_atomic(paths[0], index_report.render_markdown(rows))
     write_atomic(paths[1], index_report.render_html(rows))
@@ -248,7 +241,14 @@ def _load(jobs: list[Job], say: OnStage) -> _Loaded:
     for job in jobs:
         if job.article is not None:
             say(StageStarted(Stage.EXTRACT, f"{job.article} → {job.citations}"))
-            ex = extract(job.article, job.citations, job.fmt, lenient=True, namespace=job.name if shared else None)
+            ex = extract(
+                job.article,
+                job.citations,
+                job.fmt,
+                lenient=True,
+                namespace=job.name if shared else None,
+                content=job.text,
+            )
             job.title, job.source = ex.article.title, str(job.article)
             files.append(ex.file)
             findings.append(ex.findings)
@@ -328,26 +328,35 @@ def _run(
         for job, rs, f, cf in zip(jobs, per_job, loaded.findings, loaded.files, strict=True)
     ]
     if len(reports) > 1:
-        write_index(reports, settings.reports_dir)
+        write_index([(r.job.name, r.model) for r in reports], settings.reports_dir)
     status = max((r.exit_status for r in reports), default=ExitStatus.OK)
     return RunOutcome(reports, notes, status)
 
 
+@dataclass
+class Rendered:
+    paths: list[Path]  # every file written, the index last
+    reports: int  # how many articles' reports
+
+
 def rerender(
     archive_dir: Path, reports_dir: Path, names: list[str] | None = None, junit: Path | None = None
-) -> list[Path]:
-    """Re-render reports from archive/runs/*.json without touching the network."""
+) -> Rendered:
+    """Re-render reports from archive/runs/*.json without touching the network, and the
+    index of every saved run. Nothing saved is an InputError: there is nothing to render."""
     written: list[Path] = []
     runs_dir = ArchiveLayout.at(archive_dir).runs
     available = sorted(p.stem for p in runs_dir.glob("*.json"))
+    if not available:
+        raise InputError(f"{runs_dir}: no saved run, nothing to render (`citewatch run` saves one)")
     for name in names or available:
         report = saved_run(archive_dir, name)
         if report is None:
-            raise InputError(
-                f"{runs_dir / (name + '.json')}: no saved run (available: {', '.join(available) or 'none'})"
-            )
+            raise InputError(f"{runs_dir / (name + '.json')}: no saved run (available: {', '.join(available)})")
         written += write_report_files(report, reports_dir, junit)
-    return written
+    saved = [(name, _previous_run(archive_dir, name)) for name in available]  # a damaged one: left out
+    written += write_index([(name, report) for name, report in saved if report is not None], reports_dir)
+    return Rendered(written, len(names or available))
 
 
 def step_summary_path() -> Path | None:

@@ -14,20 +14,29 @@ from collections.abc import Callable
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from ..archive.history import ConfirmPolicy
 from ..check import CheckSettings
+from ..errors import InputError
 from ..fetch import DEFAULT_USER_AGENT, FetchSettings
 from ..results import DEFAULT_FAIL_ON, parse_fail_on
+from ..rules import AcceptRule, UrlPattern, UrlRules
+from .configure import accept_origins, source_of
+
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
-def parse_duration(value: str) -> dt.timedelta:
+def parse_duration(value: str, option: str = "") -> dt.timedelta:
+    """A duration always carries its unit: "2" could be days, hours or seconds, and a
+    scheduled job that means one and gets another rechecks everything or nothing."""
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*", value or "")
+    where = f"{option}: " if option else ""
+    if m and not m.group(2):
+        raise InputError(f"{where}{value!r} has no unit; give a unit: 2d, 12h, 30m (s, m, h, d or w)")
     if not m:
-        raise click.BadParameter(f"{value!r} is not a duration (e.g. 30s, 12h, 1d, 2w)")
-    n = float(m.group(1))
-    unit = m.group(2) or "d"
-    return dt.timedelta(seconds=n * {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[unit])
+        raise InputError(f"{where}{value!r} is not a duration; give a number and a unit: 2d, 12h, 30m")
+    return dt.timedelta(seconds=float(m.group(1)) * _UNIT_SECONDS[m.group(2)])
 
 
 def parse_resolve(values: tuple[str, ...]) -> dict[str, str]:
@@ -174,6 +183,32 @@ CHECK_OPTIONS = [
         help="Days a failure must span to be confirmed.",
     ),
     click.option(
+        "--exclude",
+        multiple=True,
+        metavar="REGEX",
+        help="Do not check URLs matching this pattern: they are skipped, 'excluded by rule'. Repeatable.",
+    ),
+    click.option(
+        "--include",
+        multiple=True,
+        metavar="REGEX",
+        help="Check URLs matching this pattern even when an --exclude pattern matches. Repeatable.",
+    ),
+    click.option(
+        "--accept-status",
+        "accept_status",
+        multiple=True,
+        metavar="HOST=CODES",
+        help="HTTP statuses that count as live for HOST and its subdomains, e.g. example.com=403"
+        " (a site that refuses bots). Repeatable; [accept] in citewatch.toml.",
+    ),
+    click.option(
+        "--offline",
+        is_flag=True,
+        help="No network at all: statuses and verdicts from what archive-dir stored; a URL never"
+        " checked is skipped. Reports are rendered as usual.",
+    ),
+    click.option(
         "--fail-on",
         default=",".join(DEFAULT_FAIL_ON),
         show_default=True,
@@ -283,10 +318,35 @@ def settings_from(opts: dict) -> CheckSettings:
             ca_bundle=opts["ca_bundle"],
             resolve=parse_resolve(opts["resolve_overrides"]),
         ),
-        recheck_after=parse_duration(opts["recheck_after"]),
+        recheck_after=parse_duration(opts["recheck_after"], "--recheck-after"),
         force=opts["force"],
         confirm=ConfirmPolicy(opts["confirm_checks"], opts["confirm_days"]),
         probe=not opts["no_probe"],
+        rules=url_rules_from(opts),
+        offline=opts["offline"],
+    )
+
+
+def url_rules_from(opts: dict) -> UrlRules:
+    """--exclude, --include and --accept-status (or the config file's), each rule knowing
+    where it was written, so a skipped URL's reason can point at it."""
+    ctx = click.get_current_context()
+    params = {p.name: p for p in ctx.command.params}
+
+    def origin(name: str) -> str:
+        return source_of(ctx, params[name], flag_label="--" + name.replace("_", "-"))
+
+    accept_lines = accept_origins(ctx)
+
+    def accept_origin(spec: str) -> str:
+        if ctx.get_parameter_source("accept_status") is ParameterSource.COMMANDLINE:
+            return "--accept-status"
+        return accept_lines.get(spec.partition("=")[0].strip().lower(), origin("accept_status"))
+
+    return UrlRules(
+        exclude=tuple(UrlPattern.parse(p, origin("exclude")) for p in opts["exclude"]),
+        include=tuple(UrlPattern.parse(p, origin("include")) for p in opts["include"]),
+        accept=tuple(AcceptRule.parse(a, accept_origin(a)) for a in opts["accept_status"]),
     )
 
 
@@ -329,4 +389,6 @@ def resolve_settings_from(opts: dict):
 def archive_settings_from(opts: dict):
     from ..archive.settings import ArchiveSettings
 
-    return ArchiveSettings.from_options(**{**opts, "max_age": parse_duration(opts["max_age"])})
+    if opts.get("offline"):  # no archive service: they are all on the network
+        opts = {**opts, "no_wayback": True, "memento": ()}
+    return ArchiveSettings.from_options(**{**opts, "max_age": parse_duration(opts["max_age"], "--max-age")})
