@@ -13,6 +13,7 @@ the file, parses it and knows each key's line, which tomllib does not say.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -43,8 +44,21 @@ class ConfigFile:
     settings: dict[str, Setting] = field(default_factory=dict)
     accept: dict[str, Setting] = field(default_factory=dict)  # host -> its statuses
 
+    @property
+    def shown(self) -> str:
+        return shown(self.path)
+
     def where(self, line: int) -> str:
-        return f"{self.path}:{line}"
+        return f"{self.shown}:{line}"
+
+
+def shown(path: Path) -> str:
+    """A config file as messages and reports name it: relative to the current folder (a
+    report committed to the repository must not carry one machine's home folder)."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive
+        return str(path)
 
 
 def find_config(start: Path) -> Path | None:
@@ -75,13 +89,13 @@ def read_config(path: Path) -> ConfigFile:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError(f"{path}: no such config file") from None
+        raise InputError(f"{shown(path)}: no such config file") from None
     except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"{path}: cannot read this config file ({e})") from None
+        raise InputError(f"{shown(path)}: cannot read this config file ({e})") from None
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise InputError(f"{path}: not valid TOML ({e})") from None
+        raise InputError(f"{shown(path)}: not valid TOML ({e})") from None
     prefix: tuple[str, ...] = ()
     if path.name == PYPROJECT:
         prefix = PYPROJECT_TABLE
@@ -92,7 +106,7 @@ def read_config(path: Path) -> ConfigFile:
         line = lines.get((*prefix, key), 1)
         if key == ACCEPT_TABLE:
             if not isinstance(value, dict):
-                raise InputError(f"{path}:{line}: {ACCEPT_TABLE} is a table of host = [statuses]")
+                raise InputError(f"{shown(path)}:{line}: {ACCEPT_TABLE} is a table of host = [statuses]")
             for host, statuses in value.items():
                 config.accept[host] = Setting(host, statuses, lines.get((*prefix, key, host), line))
         else:

@@ -24,6 +24,7 @@ from ..config import ConfigFile, find_config, read_config
 from ..errors import InputError
 from ..rules import AcceptRule
 from .errors import OneLineError
+from .output import output
 
 CONFIG_KEY = "citewatch.config"
 #: options that say what to do this once, not how a project works: never in the file
@@ -83,6 +84,8 @@ class ConfiguredCommand(click.Command):
                 extra["default_map"] = default_map(self, config)
         ctx = super().make_context(info_name, args, parent=parent, **extra)
         ctx.meta[CONFIG_KEY] = config
+        with ctx.scope(cleanup=False):
+            output().detail(f"config: {config.shown}" if config else "config: none found, defaults and flags only")
         return ctx
 
 
@@ -117,7 +120,7 @@ def validate(config: ConfigFile, known: dict[str, click.Option]) -> None:
         try:
             convert(known[key], setting.value)
         except (click.BadParameter, InputError, TypeError, ValueError) as e:
-            message = e.format_message() if isinstance(e, click.ClickException) else str(e)
+            message = e.message if isinstance(e, click.ClickException) else str(e)
             raise InputError(f"{where}: {key}: {message}") from None
     for host, setting in config.accept.items():
         AcceptRule.parse(accept_spec(host, setting.value), config.where(setting.line))
@@ -184,7 +187,7 @@ def source_of(ctx: click.Context, param: click.Parameter, flag_label: str = "fla
         key = key_of(param)
         if key in config.settings:
             return config.where(config.settings[key].line)
-        return str(config.path)
+        return config.shown
     return "default"
 
 

@@ -8,6 +8,7 @@ stdin it is refused with a one-line error rather than guessed at.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -26,7 +27,7 @@ name_option = click.option(
 
 
 def read_stdin_article(name: str) -> str:
-    data = click.get_binary_stream("stdin").read()
+    data = sys.stdin.buffer.read()
     if data.startswith(b"PK\x03\x04"):
         raise InputError(f"{name} (stdin): a .docx or .odt cannot be read from stdin; give its file name")
     return decode_article(data, Path(name))
