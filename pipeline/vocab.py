@@ -34,8 +34,8 @@ class ExitStatus(IntEnum):
 _EXIT_MEANINGS = {
     ExitStatus.OK: "nothing confirmed wrong",
     ExitStatus.INPUT: "usage, input or config error (one line on stderr naming the file and line), or nothing to do",
-    ExitStatus.PROBLEMS: "confirmed problems: by default a confirmed dead, soft-404 or unreachable; --fail-on picks"
-    " statuses and verdicts, e.g. --fail-on dead,blocked,title:mismatch",
+    ExitStatus.PROBLEMS: "confirmed problems: by default a confirmed `dead`, `soft-404` or `unreachable`; `--fail-on`"
+    " picks statuses and verdicts, e.g. `--fail-on dead,blocked,title:mismatch`",
     ExitStatus.INTERRUPTED: "interrupted (Ctrl-C): what was finished is kept and the next run resumes",
 }
 
@@ -45,7 +45,7 @@ def exit_status_table(markdown: bool = False) -> str:
     if markdown:
         rows = [f"| {s.value} | {s.meaning} |" for s in ExitStatus]
         return "\n".join(["| code | meaning |", "|---|---|", *rows])
-    return "\n".join(f"  {s.value:<4} {s.meaning}" for s in ExitStatus)
+    return "\n".join(f"  {s.value:<4} {s.meaning.replace('`', '')}" for s in ExitStatus)
 
 
 class Severity(StrEnum):

@@ -136,3 +136,16 @@ def test_an_accepted_status_counts_as_live_and_fails_nothing(sources):
     status, reason = statuses(json.loads(res.stdout))["4"]
     assert status == "live" and reason.startswith("HTTP 403 accepted for 127.0.0.1 (citewatch.toml:4)")
     assert '"127.0.0.1" = [403]' in cli("config").stdout
+
+
+def test_the_readme_sample_config_is_valid_and_means_what_it_says(project):
+    from .conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    sample = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    (project / "citewatch.toml").write_text(sample, encoding="utf-8")
+    res = cli("config")
+    assert res.exit_code == 0, res.output
+    assert setting(res.stdout, "per-host").startswith("per-host = 1")
+    assert setting(res.stdout, "exclude").startswith('exclude = ["^https?://(www\\\\.)?x\\\\.com/"]')
+    assert '"example.com" = [403]' in res.stdout
