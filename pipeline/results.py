@@ -149,5 +149,7 @@ def parse_fail_on(value: str) -> tuple[str, ...]:
     valid = {s.value for s in Status} | VERDICT_TOKENS
     bad = [t for t in tokens if t not in valid]
     if bad:
-        raise InputError(f"unknown --fail-on value(s): {', '.join(bad)} (choose from {', '.join(sorted(valid))})")
+        raise InputError(
+            f"unknown --fail-on {'value' if len(bad) == 1 else 'values'}: {', '.join(bad)} (choose from {', '.join(sorted(valid))})"
+        )
     return tokens

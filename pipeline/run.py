@@ -36,6 +36,7 @@ from .report.changes import changes_since
 from .report.model import Report
 from .results import DEFAULT_FAIL_ON, check_citations, problems
 from .vocab import ExitStatus
+from .wording import plural
 
 
 @dataclass
@@ -302,7 +303,11 @@ def _run(
     loaded = _load(jobs, say)
     everything = [c for cs in loaded.citations for c in cs]
     urls = dict.fromkeys(c.url for c in everything if c.url)
-    say(StageStarted(Stage.CHECK, f"{len(urls)} distinct URL(s) from {len(jobs)} article(s)", urls=len(urls)))
+    say(
+        StageStarted(
+            Stage.CHECK, f"{plural(len(urls), 'distinct URL')} from {plural(len(jobs), 'article')}", urls=len(urls)
+        )
+    )
     warc = WarcArchive(settings.archive_dir) if settings.local_copy else None
     fetcher = Fetcher(settings.check.fetch)
     notes: list[str] = []

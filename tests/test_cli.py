@@ -156,7 +156,7 @@ def test_missing_citations_file_says_what_to_do(workdir):
 
 def test_bad_fail_on(workdir):
     Path("citations.yaml").write_text("citations: []\n")
-    one_line_error(cli("check", "--fail-on", "dead,bogus"), "unknown --fail-on value(s): bogus")
+    one_line_error(cli("check", "--fail-on", "dead,bogus"), "unknown --fail-on value: bogus")
 
 
 def test_bad_duration_is_a_usage_error(workdir):
