@@ -79,6 +79,7 @@ def test_a_named_config_file_is_used(project):
         ('recheck-after = "2"\n', "citewatch.toml:1: recheck-after: '2' has no unit; give a unit: 2d, 12h, 30m"),
         ("[accept]\n\"a.example\" = ['x']\n", "citewatch.toml:2: 'a.example=' is not HOST=STATUS[,STATUS]"),
         ("timeout = \n", "citewatch.toml: not valid TOML (Invalid value (at line 1, column 11))"),
+        ("allow-private = true\n", "citewatch.toml:1: allow-private is a flag only (--allow-private)"),
     ],
 )
 def test_a_bad_config_is_one_line_naming_file_and_line(project, text, message):

@@ -44,7 +44,7 @@ def test_offline_run_makes_no_request_and_renders_from_the_history(site, tmp_pat
     Path("post.md").write_text(article.replace("Two.[^2]", "Two.[^2] Three.[^3]") + f"[^3]: New, {base}/new\n")
     (tmp_path / "reports" / "post.json").unlink()
     requests_before = len(site.log)
-    res = cli("run", "post.md", "--offline", "--force", *everything)
+    res = cli("run", "post.md", "--offline", *everything)
 
     assert len(site.log) == requests_before, site.log[requests_before:]  # not one request
     assert res.exit_code == ExitStatus.OK, res.output
@@ -65,7 +65,7 @@ def test_offline_check_adds_nothing_to_the_history(site, tmp_path, monkeypatch):
     cli("check", *FAST)
     history = sorted((tmp_path / "archive").rglob("*.json"))
     before = {p: p.read_bytes() for p in history}
-    res = cli("check", "--offline", "--force", "--json", "-", *FAST)
+    res = cli("check", "--offline", "--recheck-after", "0s", "--json", "-", *FAST)
     assert json.loads(res.stdout)["results"][0]["check"]["status"] == "live"
     assert {p: p.read_bytes() for p in sorted((tmp_path / "archive").rglob("*.json"))} == before
     assert site.hits("/live") == 1

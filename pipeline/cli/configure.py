@@ -31,6 +31,9 @@ CONFIG_KEY = "citewatch.config"
 NOT_IN_CONFIG = frozenset(
     {"config", "force", "dry-run", "json", "output", "quiet", "verbose", "help", "format", "name", "offline", "accept"}
 )
+#: the address guard's exceptions stay flags: a file someone else can commit (a pull
+#: request, a shared template) must not open the guard for a scheduled job (SECURITY.md)
+FLAG_ONLY = frozenset({"allow-private", "allow-host", "resolve"})
 #: the [accept] table's option
 ACCEPT_PARAM = "accept_status"
 #: options holding a duration, checked like the flag (a unit is required)
@@ -61,7 +64,7 @@ def known_options() -> dict[str, click.Option]:
     for command in CONFIGURED:
         for param in command.params:
             key = key_of(param)
-            if key and key not in NOT_IN_CONFIG and param.expose_value:
+            if key and key not in NOT_IN_CONFIG | FLAG_ONLY and param.expose_value:
                 known.setdefault(key, param)
     return known
 
@@ -115,6 +118,8 @@ def validate(config: ConfigFile, known: dict[str, click.Option]) -> None:
     """Unknown keys and values that do not convert: an InputError naming file and line."""
     for key, setting in config.settings.items():
         where = config.where(setting.line)
+        if key in FLAG_ONLY:
+            raise InputError(f"{where}: {key} is a flag only (--{key}): a config file cannot open the address guard")
         if key not in known:
             raise InputError(f"{where}: unknown key {key!r}{_nearest(key, known)}")
         try:
@@ -164,7 +169,7 @@ def default_map(command: click.Command, config: ConfigFile) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for param in command.params:
         key = key_of(param)
-        if key in config.settings and key not in NOT_IN_CONFIG and isinstance(param, click.Option):
+        if key in config.settings and key not in NOT_IN_CONFIG | FLAG_ONLY and isinstance(param, click.Option):
             out[param.name] = convert(param, config.settings[key].value)
         if param.name == ACCEPT_PARAM and config.accept:
             out[param.name] = [accept_spec(h, s.value) for h, s in config.accept.items()]
