@@ -16,7 +16,7 @@ from ..archive.history import History
 from ..archive.layout import ArchiveLayout, locked
 from ..errors import InputError
 from ..fetch import Fetcher, FetchSettings
-from ..files import write_atomic
+from ..files import require_writable, write_atomic
 from ..model import Severity
 from ..report import json as json_report
 from ..report import model as report_model
@@ -142,6 +142,7 @@ def check(citations_file: Path, json_path: Path | None, **opts) -> None:
     settings = settings_from(opts)
     cf = cit.load(citations_file, for_update=False)
     settle_heap()
+    require_writable(ArchiveLayout.at(opts["archive_dir"]).history, json_path.parent if json_path else None)
     history = History(opts["archive_dir"])
     urls = {c.url for c in cf.citations if c.url}
     try:
@@ -188,6 +189,7 @@ def archive(citations_file: Path, **opts) -> None:
 
     settings = run_settings_from(opts, reports_dir=ArchiveLayout.at(opts["archive_dir"]).archive_command_reports)
     cf = cit.load(citations_file)
+    require_writable(ArchiveLayout.at(settings.archive_dir).history, settings.reports_dir, citations_file.parent)
     urls = {c.url for c in cf.citations if c.url}
     try:
         with Progress(len(urls), shown=output().shows_progress) as progress:
@@ -279,6 +281,7 @@ def run(
     if from_stdin:
         jobs[0].text = read_stdin_article(name)
     settings = run_settings_from(opts, reports_dir=reports_dir, junit=junit, step_summary=step_summary_path())
+    require_writable(ArchiveLayout.at(settings.archive_dir).history, reports_dir, *{j.citations.parent for j in jobs})
 
     display = StageDisplay(stages=out.verbosity >= 0, progress=out.shows_progress)
     try:
@@ -327,6 +330,7 @@ def report(names: tuple[str, ...], archive_dir: Path, reports_dir: Path, junit: 
     from ..run import rerender
 
     out = output()
+    require_writable(reports_dir)
     written = rerender(archive_dir, reports_dir, list(names) or None, junit)
     for path in written.paths:
         out.result(clean(path))
@@ -384,6 +388,12 @@ def report(names: tuple[str, ...], archive_dir: Path, reports_dir: Path, junit: 
     "--timeout", type=click.FloatRange(0.1), default=30.0, show_default=True, help="Deadline per request in seconds."
 )
 @click.option("--allow-private", is_flag=True, help="Allow loopback/private addresses (tests, intranets).")
+@click.option(
+    "--share-private",
+    is_flag=True,
+    envvar="CITEWATCH_SHARE_PRIVATE",
+    help="Look private candidates up in the Wayback Machine too (an archive stand-in).",
+)
 @config_option
 @output_options
 @friendly_errors
@@ -413,7 +423,9 @@ def resolve(citations_file: Path, accepts: tuple[str, ...], **opts) -> None:
         cit.save(cf)
         return
     settings = resolve_settings_from(opts)
-    fetcher = Fetcher(FetchSettings(timeout=opts["timeout"], allow_private=opts["allow_private"]))
+    fetcher = Fetcher(
+        FetchSettings(timeout=opts["timeout"], allow_private=opts["allow_private"], share_private=opts["share_private"])
+    )
 
     try:
         shown = print_resolution if out.verbosity >= 0 else None

@@ -31,9 +31,10 @@ CONFIG_KEY = "citewatch.config"
 NOT_IN_CONFIG = frozenset(
     {"config", "force", "dry-run", "json", "output", "quiet", "verbose", "help", "format", "name", "offline", "accept"}
 )
-#: the address guard's exceptions stay flags: a file someone else can commit (a pull
-#: request, a shared template) must not open the guard for a scheduled job (SECURITY.md)
-FLAG_ONLY = frozenset({"allow-private", "allow-host", "resolve"})
+#: the address guard's exceptions (and sharing private addresses) stay flags: a file
+#: someone else can commit (a pull request, a shared template) must not open the guard
+#: for a scheduled job (SECURITY.md)
+FLAG_ONLY = frozenset({"allow-private", "allow-host", "resolve", "share-private"})
 #: the [accept] table's option
 ACCEPT_PARAM = "accept_status"
 #: options holding a duration, checked like the flag (a unit is required)
