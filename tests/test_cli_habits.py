@@ -188,4 +188,5 @@ def test_report_rewrites_the_index_with_each_articles_counts(site, tmp_path, mon
     assert re.search(r"<td><a href=\"a.html\">.*1 live", index)
     assert re.search(r"<td><a href=\"b.html\">.*1 dead", index)
     assert "1 live" in (tmp_path / "reports" / "index.md").read_text(encoding="utf-8")
-    assert "rendered 2 reports and the index" in res.stdout
+    assert "rendered 2 reports and the index" in res.stderr  # stdout: only the files written
+    assert all(Path(line).is_file() for line in res.stdout.splitlines())

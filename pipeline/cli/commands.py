@@ -334,7 +334,7 @@ def report(names: tuple[str, ...], archive_dir: Path, reports_dir: Path, junit: 
     written = rerender(archive_dir, reports_dir, list(names) or None, junit)
     for path in written.paths:
         out.result(clean(path))
-    out.summary(f"rendered {plural(written.reports, 'report')} and the index in {clean(reports_dir)}")
+    out.summary(f"rendered {plural(written.reports, 'report')} and the index in {clean(reports_dir)}", stderr=True)
 
 
 @click.command(cls=ConfiguredCommand)

@@ -51,9 +51,10 @@ class Output:
         if self.verbosity > Verbosity.QUIET:
             click.echo(text, err=self.stdout_is_data)
 
-    def summary(self, text: str) -> None:
-        """The closing line: printed even with -q."""
-        click.echo(text, err=self.stdout_is_data)
+    def summary(self, text: str, stderr: bool = False) -> None:
+        """The closing line: printed even with -q (on stderr where stdout is a list of
+        files a script reads, as ``report`` prints)."""
+        click.echo(text, err=stderr or self.stdout_is_data)
 
     def log(self, text: str) -> None:
         """A stage or log line: stderr, not with -q."""
