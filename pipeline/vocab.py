@@ -45,7 +45,12 @@ def exit_status_table(markdown: bool = False) -> str:
     if markdown:
         rows = [f"| {s.value} | {s.meaning} |" for s in ExitStatus]
         return "\n".join(["| code | meaning |", "|---|---|", *rows])
-    return "\n".join(f"  {s.value:<4} {s.meaning.replace('`', '')}" for s in ExitStatus)
+    import textwrap
+
+    return "\n".join(
+        textwrap.fill(s.meaning.replace("`", ""), 78, initial_indent=f"  {s.value:<4} ", subsequent_indent=" " * 7)
+        for s in ExitStatus
+    )
 
 
 class Severity(StrEnum):

@@ -23,7 +23,7 @@ def cli(*args, **kw):
     return CliRunner().invoke(main, list(args), catch_exceptions=False, **kw)
 
 
-@pytest.mark.parametrize("command", ["extract", "check", "archive", "run", "report", "resolve"])
+@pytest.mark.parametrize("command", ["extract", "check", "archive", "run", "report", "resolve", "export", "config"])
 def test_every_command_has_help_with_an_example(command):
     res = cli(command, "--help")
     assert res.exit_code == 0
