@@ -12,12 +12,14 @@ import dataclasses
 import datetime as dt
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .archive.history import ConfirmPolicy, History, annotate, check_entry, fresh
-from .fetch import Fetcher, FetchSettings, Stopped, to_uri
+from .fetch import RAN_OUT, Fetcher, FetchSettings, Stopped, Turn, host_of, to_uri
+from .hosts import HostQueues, Slowdown
 from .model import Fetch, LinkCheck, PageMeta, Snapshot, Status
 from .pagereader import LARGE_PAGE, PageReaders, read_page, shared_readers
 
@@ -31,6 +33,8 @@ class CheckSettings:
     probe: bool = True
     # child processes that read large pages; None: one per spare core (pagereader)
     page_processes: int | None = None
+    # seconds for the whole run (--max-time); URLs it leaves unchecked are skipped
+    max_time: float | None = None
 
 
 @dataclass
@@ -38,6 +42,17 @@ class UrlOutcome:
     check: LinkCheck
     page: PageMeta | None = None
     local: Snapshot | None = None  # the WARC copy, if the archiver made one
+
+
+@dataclass
+class CheckRun:
+    """What a run of checks found, beside each URL's outcome: whether the machine seemed
+    offline (then nothing went into the history), and which hosts asked us to slow down."""
+
+    outcomes: dict[str, UrlOutcome]
+    offline: str | None = None  # the one message to print instead of a row of failures
+    slowdowns: list[Slowdown] = field(default_factory=list)
+    unchecked: int = 0  # URLs --max-time left unchecked (skipped)
 
 
 OnFetch = Callable[[Fetch, LinkCheck], Snapshot | None]
@@ -82,6 +97,17 @@ class _Job:
     probes: _ProbeCache | None
     on_fetch: OnFetch | None = None
     readers: PageReaders | None = None
+    # failures to reach a host, written to the history only once the run is known not to
+    # be offline: a machine's outage is not a source's failure
+    held: list[tuple[str, dict[str, Any], list[dict[str, Any]]]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record_held(self, offline: bool) -> None:
+        with self.lock:
+            held, self.held = self.held, []
+        if self.history is not None and not offline:
+            for url, entry, previous in held:
+                self.history.record(url, entry, previous)
 
 
 def _from_cache(url: str, previous: list[dict[str, Any]], job: _Job, now: dt.datetime) -> UrlOutcome | None:
@@ -129,22 +155,30 @@ def read_response(url: str, fetched: Fetch, previous: list[dict[str, Any]], job:
     if job.on_fetch is not None and fetched.http_status is not None:
         local = job.on_fetch(fetched, check)
     annotate(check, previous, job.settings.confirm)
-    if job.history is not None:
+    if job.history is not None and fetched.error != "skipped":
         extra: dict[str, Any] = {"page": page.to_dict()} if page else {}
         if local is not None:
             extra["warc"] = local.archive_url
-        job.history.record(url, check_entry(check, extra), previous)
+        entry = check_entry(check, extra)
+        if fetched.error in ("unreachable", "timeout"):
+            with job.lock:
+                job.held.append((url, entry, previous))
+        else:
+            job.history.record(url, entry, previous)
     return UrlOutcome(check, page, local)
 
 
-def check_one(url: str, job: _Job) -> UrlOutcome:
+def check_one(url: str, job: _Job, turn: Turn | None = None) -> UrlOutcome:
+    """Check one URL; ``turn``: the slot on its host the scheduler took for it."""
     now = dt.datetime.now(dt.UTC)
     previous = job.history.checks(url) if job.history else []
     cached = _from_cache(url, previous, job, now)
     if cached is not None:
+        if turn is not None:
+            job.fetcher.give_back(turn)
         return cached
     try:
-        return read_response(url, job.fetcher.fetch(url), previous, job)
+        return read_response(url, job.fetcher.fetch(url, turn), previous, job)
     except Stopped:
         raise
     except Exception as e:
@@ -185,7 +219,20 @@ def check_urls(
     on_progress: OnProgress | None = None,
     fetcher: Fetcher | None = None,
 ) -> dict[str, UrlOutcome]:
-    """Check each distinct URL once. Finished checks are in ``history`` even if interrupted.
+    """Each URL's outcome (``check_run`` without the run-level findings)."""
+    return check_run(urls, settings, history, on_fetch, on_progress, fetcher).outcomes
+
+
+def check_run(
+    urls: Iterable[str],
+    settings: CheckSettings | None = None,
+    history: History | None = None,
+    on_fetch: OnFetch | None = None,
+    on_progress: OnProgress | None = None,
+    fetcher: Fetcher | None = None,
+) -> CheckRun:
+    """Check each distinct URL once. Finished checks are in ``history`` even if interrupted
+    (failures to reach a host only once the run is known not to be offline).
 
     Distinct as a request, not as a string: ``…/a``, ``…/a#section-2``, ``…/a#:~:text=…``
     (a browser's "link to highlight") and ``HTTP://…/a`` are one GET, whose outcome every
@@ -214,23 +261,35 @@ def check_urls(
     else:
         readers = PageReaders(settings.page_processes) if settings.page_processes > 0 else None
     job = _Job(fetcher, settings, history, _ProbeCache(fetcher), on_fetch, readers)
+    started = time.monotonic()
+    run_deadline = started + settings.max_time if settings.max_time else None
+    fetcher.run_deadline = run_deadline
+    offline = None
     try:
         results = _run_pool(
-            [same[0] for same in spellings.values()],
-            lambda url: check_one(url, job),
-            workers_for(settings.fetch.concurrency),
+            [(key, same[0]) for key, same in spellings.items()],
+            lambda url, turn: check_one(url, job, turn),
+            _Pool(workers_for(settings.fetch.concurrency), fetcher, run_deadline),
             progress if on_progress else None,
-            fetcher.stop,
             lambda: warm_up(readers),
         )
         for url in aliases:
             results.update(spelled(url, results[url]))
-        return results
+        offline = fetcher.reach.offline()
+        unchecked = sum(1 for o in results.values() if o.check.reason == RAN_OUT)
+        return CheckRun(results, offline, fetcher.gate.slowdowns(), unchecked)
     finally:
+        job.record_held(offline=offline is not None or fetcher.reach.offline() is not None)
+        fetcher.run_deadline = None
         if own:
             fetcher.close()
         if readers is not None and settings.page_processes is not None:
             readers.close()  # a pool of this run's own; the shared one lives until exit
+
+
+def _ran_out(url: str) -> UrlOutcome:
+    """A URL the run's --max-time left unchecked: skipped, never a timeout, not recorded."""
+    return UrlOutcome(LinkCheck(url=url, status=Status.SKIPPED, reason=RAN_OUT, checked_at=dt.datetime.now(dt.UTC)))
 
 
 # A URL already in the form to_uri gives (the usual case) is its own key: to_uri costs
@@ -250,60 +309,116 @@ def _request_key(url: str) -> str:
         return url  # malformed: its own check says so
 
 
+@dataclass
+class _Pool:
+    workers: int
+    fetcher: Fetcher
+    run_deadline: float | None
+
+
 def _run_pool(
-    urls: list[str],
-    work: Callable[[str], UrlOutcome],
-    workers: int,
+    urls: list[tuple[str, str]],
+    work: Callable[[str, Turn], UrlOutcome],
+    pool_of: _Pool,
     on_progress: OnProgress | None,
-    stop: Callable[[], None],
     on_start: Callable[[], None] = lambda: None,
 ) -> dict[str, UrlOutcome]:
-    """Run ``work`` over ``urls``; progress is reported from this (the calling) thread, so
-    a slow terminal or pipe never holds up the workers.
+    """Run ``work`` over ``urls`` ((request key, url) pairs), each handed to a worker
+    together with a turn on its host: URLs wait in per-host queues (hosts.HostQueues),
+    not on workers, so a slow host holds up nobody else, and a URL's deadline starts
+    only with its turn. Progress is reported from this (the calling) thread, so a slow
+    terminal or pipe never holds up the workers.
 
-    URLs are handed to the pool a few at a time (twice the workers), not all at once:
-    20,000 submitted futures are 20,000 futures, conditions and queued work items alive
-    until the end, ~100,000 objects for every garbage collection of the run to walk."""
-    import itertools
+    Every request's end wakes this thread (``gate.on_free``) to hand that host's next
+    URL out. The pool never holds more futures than workers: 20,000 submitted futures
+    are ~100,000 objects for every garbage collection of the run to walk."""
     import queue
     from concurrent.futures import ThreadPoolExecutor
 
+    fetcher, workers, run_deadline = pool_of.fetcher, max(1, pool_of.workers), pool_of.run_deadline
+    waiting = HostQueues((host_of(key), url) for key, url in urls)
     results: dict[str, UrlOutcome] = {}
-    pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="citewatch-check")
-    finished: queue.SimpleQueue = queue.SimpleQueue()
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="citewatch-check")
+    events: queue.SimpleQueue = queue.SimpleQueue()
     pending: dict = {}
-    todo = iter(urls)
+    fetcher.gate.on_free = lambda host: events.put(host)
 
-    def top_up() -> None:
-        for url in itertools.islice(todo, max(0, 2 * workers - len(pending))):
-            fut = pool.submit(work, url)
+    def hand_out() -> None:
+        while len(pending) < workers:
+            picked = waiting.next(fetcher.take_turn)
+            if picked is None:
+                return
+            url, turn = picked
+            fut = pool.submit(work, url, turn)
             pending[fut] = url
-            fut.add_done_callback(finished.put)
+            fut.add_done_callback(events.put)
 
-    top_up()
+    def time_up() -> list[str]:
+        if run_deadline is None or time.monotonic() < run_deadline or not waiting:
+            return []
+        left = waiting.drain()
+        results.update((url, _ran_out(url)) for url in left)
+        return left
+
+    hand_out()
     threading.Thread(target=on_start, name="citewatch-warm-up", daemon=True).start()
     try:
-        while pending:
-            done = [finished.get()]
-            while True:  # everything that finished meanwhile: new work out first, then report
-                try:
-                    done.append(finished.get_nowait())
-                except queue.Empty:
-                    break
-            urls_done = [pending.pop(fut) for fut in done]
-            for fut, url in zip(done, urls_done, strict=True):
-                results[url] = fut.result()
-            top_up()
+        while pending or waiting:
+            done = time_up()
+            if pending:
+                # a host's spacing matters only while a worker is free to take its URL
+                wake = _wake_in(waiting, run_deadline, spacing=len(pending) < workers)
+                done += _collect(events, pending, results, waiting, wake)
+            elif waiting:  # nobody at work: a host spacing its requests out, or a missed wake-up
+                time.sleep(min(_wake_in(waiting, run_deadline) or 0.05, 0.05))
+                waiting.retry_all()
+            hand_out()
             if on_progress:
-                for url in urls_done:
+                for url in done:
                     on_progress(url, results[url])
     except BaseException:
         # Ctrl-C: start nothing new (workers already waiting for a slot give up);
         # requests under way end at their own deadline
-        stop()
+        fetcher.stop()
         for fut in pending:
             fut.cancel()
         pool.shutdown(wait=True, cancel_futures=True)
         raise
+    finally:
+        fetcher.gate.on_free = None
     pool.shutdown(wait=True)
     return results
+
+
+def _wake_in(waiting: HostQueues, run_deadline: float | None, spacing: bool = True) -> float | None:
+    """Seconds until a host set aside for spacing may go again, or the run's time is up."""
+    times = (waiting.wake_at() if spacing else None, run_deadline if waiting else None)
+    when = min((t for t in times if t is not None), default=None)
+    return None if when is None else max(0.0, when - time.monotonic())
+
+
+def _collect(
+    events, pending: dict, results: dict[str, UrlOutcome], waiting: HostQueues, timeout: float | None
+) -> list[str]:
+    """Wait for the next event (a check done, a host's slot freed), then take every one
+    that came meanwhile: new work goes out before progress is reported."""
+    import queue
+
+    try:
+        got = [events.get(timeout=timeout)]
+    except queue.Empty:
+        return []
+    while True:
+        try:
+            got.append(events.get_nowait())
+        except queue.Empty:
+            break
+    done = []
+    for event in got:
+        if isinstance(event, str):
+            waiting.freed(event)
+        else:
+            url = pending.pop(event)
+            results[url] = event.result()
+            done.append(url)
+    return done
