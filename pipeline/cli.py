@@ -27,7 +27,7 @@ from .files import write_atomic
 from .footnotes import ArticleError
 from .model import Result, Severity, Status
 from .report import json as json_report
-from .results import DEFAULT_FAIL_ON, check_citations, parse_fail_on, problems
+from .results import DEFAULT_FAIL_ON, check_citations_run, parse_fail_on, problems
 
 EXIT_OK, EXIT_INPUT, EXIT_PROBLEMS = 0, 1, 2
 
@@ -100,7 +100,13 @@ def check_options(fn):
             type=click.FloatRange(0.1),
             default=30.0,
             show_default=True,
-            help="Wall-clock deadline per URL in seconds, retries and redirects included.",
+            help="Wall-clock deadline per URL in seconds, retries and redirects included, counted from its first request.",
+        ),
+        click.option(
+            "--max-time",
+            type=click.FloatRange(1),
+            default=None,
+            help="Seconds for the whole check; URLs not started by then are skipped, not timed out.",
         ),
         click.option(
             "--connect-timeout",
@@ -242,6 +248,7 @@ def settings_from(opts: dict) -> CheckSettings:
         force=opts["force"],
         confirm=ConfirmPolicy(opts["confirm_checks"], opts["confirm_days"]),
         probe=not opts["no_probe"],
+        max_time=opts.get("max_time"),
     )
 
 
@@ -526,12 +533,17 @@ def check(citations_file: Path, json_path: Path | None, **opts) -> None:
     urls = {c.url for c in cf.citations if c.url}
     try:
         with Progress(len(urls)) as progress:  # its last lines are out before anything below
-            results = check_citations(cf.citations, settings, history, on_progress=progress)
+            results, checked = check_citations_run(cf.citations, settings, history, on_progress=progress)
     except KeyboardInterrupt:
         click.echo("\ncitewatch: interrupted; finished checks are kept in " + str(opts["archive_dir"]), err=True)
         sys.exit(130)
+    if checked.offline:
+        click.echo(f"citewatch: {checked.offline}", err=True)
+        sys.exit(1)
     print_results(results)
     click.echo(summary_line(results))
+    for slowdown in checked.slowdowns:
+        click.echo(f"note: {slowdown.sentence()}")
     found = problems(results, fail_on)
     status = EXIT_PROBLEMS if found else EXIT_OK
     if json_path:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .archive.history import History
-from .check import CheckSettings, OnFetch, OnProgress, UrlOutcome, check_urls
+from .check import CheckRun, CheckSettings, OnFetch, OnProgress, UrlOutcome, check_run
 from .model import FAILING, Citation, LinkCheck, Result, Status
 
 DEFAULT_FAIL_ON = ("dead", "soft-404", "unreachable")
@@ -87,10 +87,22 @@ def check_citations(
     on_fetch: OnFetch | None = None,
     on_progress: OnProgress | None = None,
 ) -> list[Result]:
+    return check_citations_run(citations, settings, history, on_fetch, on_progress)[0]
+
+
+def check_citations_run(
+    citations: list[Citation],
+    settings: CheckSettings,
+    history: History | None,
+    on_fetch: OnFetch | None = None,
+    on_progress: OnProgress | None = None,
+) -> tuple[list[Result], CheckRun]:
+    """The results, and what the run found beside them (offline, hosts that asked us to
+    slow down)."""
     urls = [c.url for c in citations if c.url]
     verifier = VerifyAsChecked(citations, on_progress)
-    outcomes = check_urls(urls, settings, history, on_fetch=on_fetch, on_progress=verifier)
-    return verifier.results(citations, outcomes)
+    run = check_run(urls, settings, history, on_fetch=on_fetch, on_progress=verifier)
+    return verifier.results(citations, run.outcomes), run
 
 
 @dataclass

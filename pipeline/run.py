@@ -19,7 +19,7 @@ from . import citations as cit
 from .archive.history import History
 from .archive.stage import ArchiveSettings, archive_results
 from .archive.warc import WarcArchive
-from .check import CheckSettings, OnProgress, check_urls
+from .check import CheckSettings, OnProgress, check_run
 from .extract import extract
 from .fetch import Fetcher
 from .files import write_atomic
@@ -30,7 +30,7 @@ from .report import junit as junit_report
 from .report import markdown as md_report
 from .results import DEFAULT_FAIL_ON, VerifyAsChecked, problems
 
-EXIT_OK, EXIT_PROBLEMS = 0, 2
+EXIT_OK, EXIT_INPUT, EXIT_PROBLEMS = 0, 1, 2
 
 
 @dataclass
@@ -264,7 +264,7 @@ def run(
     notes: list[str] = []
     verifier = VerifyAsChecked([c for cs in per_job_citations for c in cs], on_progress)
     try:
-        outcomes = check_urls(
+        checked = check_run(
             urls,
             settings.check,
             history,
@@ -272,6 +272,9 @@ def run(
             on_progress=verifier,
             fetcher=fetcher,
         )
+        if checked.offline:  # nothing recorded, nothing archived, no report of false failures
+            return RunOutcome([], [checked.offline], EXIT_INPUT)
+        outcomes = checked.outcomes
         per_job = [verifier.results(cs, outcomes) for cs in per_job_citations]
         newly: list[str] = []
         if settings.archive.wayback is not None:

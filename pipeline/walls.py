@@ -114,13 +114,17 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("Imperva/Incapsula bot protection", body=_any(b"incapsula incident id", b"_incapsula_resource")),
     Signature("Imperva/Incapsula bot protection", statuses=_BLOCK, header="x-iinfo"),
     Signature("Imperva/Incapsula bot protection", statuses=_BLOCK, cookie="visid_incap_"),
-    # Akamai: "Access Denied … Reference #18.…" from AkamaiGHost
+    # Akamai: "Access Denied … Reference #18.…" from AkamaiGHost; the page writes its
+    # punctuation as entities (Reference&#32;&#35;18&#46;…, errors&#46;edgesuite&#46;net)
     Signature("Akamai Access Denied", statuses=_BLOCK, header="server", header_value="akamaighost"),
     Signature(
         "Akamai Access Denied",
         body=(
             Marker(b"errors.edgesuite.net"),
-            Marker(b"access denied", re.compile(rb"access denied.{0,400}reference #", re.S), after=415),
+            Marker(b"errors&#46;edgesuite&#46;net"),
+            Marker(
+                b"access denied", re.compile(rb"access denied.{0,400}reference(?: |&#32;)(?:#|&#35;)", re.S), after=425
+            ),
         ),
     ),
     # PerimeterX / HUMAN

@@ -272,7 +272,7 @@ def test_interrupted_check_shows_the_finished_lines_before_saying_so(workdir, mo
         on_progress(*_outcome(2))
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli_mod, "check_citations", interrupted)
+    monkeypatch.setattr(cli_mod, "check_citations_run", interrupted)
     Path("citations.yaml").write_text(
         "citations:\n" + "".join(f"  - id: '{n}'\n    url: https://example.org/{n}\n" for n in (1, 2, 3))
     )
