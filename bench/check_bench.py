@@ -122,20 +122,31 @@ def main() -> None:
     ap.add_argument("--latency", type=float, default=0.1)
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--per-host", type=int, default=2)
-    ap.add_argument("--only", choices=["citewatch", "lychee", "linkchecker", "lean-python"], action="append")
+    ap.add_argument(
+        "--only", choices=["citewatch", "citewatch-baseline", "lychee", "linkchecker", "lean-python"], action="append"
+    )
     ap.add_argument("--page-kb", type=int, default=0, help="pad pages to about this size (0: ~1 KB pages)")
     ap.add_argument("--repeat", type=int, default=1, help="runs per tool, taking turns; medians reported")
     ap.add_argument("--corpus", choices=["uniform", "skew"], default="uniform")
+    ap.add_argument(
+        "--baseline",
+        type=Path,
+        help="also time citewatch from this source tree (A/B of a change), as citewatch-baseline",
+    )
     ap.add_argument("--slow", type=int, default=10, help="skew: slow pages on the big host")
     ap.add_argument("--slow-seconds", type=float, default=2.0, help="skew: extra seconds a slow page takes")
     args = ap.parse_args()
     tools = args.only or ["citewatch", "lychee", "lean-python", "linkchecker"]
+    if args.baseline and "citewatch-baseline" not in tools:
+        tools.insert(1, "citewatch-baseline")
 
     import compileall
 
     import pipeline
 
     compileall.compile_dir(str(Path(pipeline.__file__).parent), quiet=1)
+    if args.baseline:
+        compileall.compile_dir(str(args.baseline.resolve() / "pipeline"), quiet=1)
     proc, bases = start_corpus(args.hosts, args.latency, args.page_kb, args.slow_seconds)
     work = Path(tempfile.mkdtemp(prefix="citewatch-bench-"))
     try:
@@ -209,23 +220,27 @@ def main() -> None:
                 "links.html",
             ],
         }
+        commands["citewatch-baseline"] = commands["citewatch"]
+        envs = {"citewatch": {**os.environ, "PYTHONPATH": str(Path(pipeline.__file__).parent.parent)}}
+        if args.baseline:
+            envs["citewatch-baseline"] = {**os.environ, "PYTHONPATH": str(args.baseline.resolve())}
         runs: dict[str, list[tuple[float, float, int]]] = {}
         in_flight: dict[str, tuple[int, int]] = {}
         set_aside = itertools.count()
         for _ in range(max(1, args.repeat)):
             for tool in tools:
                 cmd = commands[tool]
-                if not Path(cmd[0]).exists():
+                if not Path(cmd[0]).exists() or (tool == "citewatch-baseline" and not args.baseline):
                     print(f"{tool}: not installed, skipped", file=sys.stderr)
                     continue
-                if (work / "archive").exists():  # every citewatch run starts cold
+                if tool.startswith("citewatch") and (work / "archive").exists():  # every citewatch run starts cold
                     # moved aside, deleted at the end: on ext4 without a journal, creating a
                     # file right after thousands were deleted searches past the freed inodes
                     # (the kernel's recently_deleted check), seconds of system time at 20,000
                     # URLs that would be the benchmark's doing, not the tool's
                     (work / "archive").rename(work / f"archive-{next(set_aside)}")
                 host_stats(bases)  # start the count afresh
-                wall, rss, rc = timed(cmd, work)
+                wall, rss, rc = timed(cmd, work, envs.get(tool))
                 runs.setdefault(tool, []).append((wall, rss, rc))
                 per_host = host_stats(bases)
                 in_flight[tool] = (per_host[0][1], max(m for _, m in per_host[1:]))

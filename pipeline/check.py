@@ -19,7 +19,7 @@ from typing import Any
 
 from .archive.history import ConfirmPolicy, History, annotate, check_entry, fresh
 from .fetch import RAN_OUT, Fetcher, FetchSettings, Stopped, Turn, host_of, to_uri
-from .hosts import HostQueues, Slowdown
+from .hosts import Scheduler, Slowdown
 from .model import Fetch, LinkCheck, PageMeta, Snapshot, Status
 from .pagereader import LARGE_PAGE, PageReaders, read_page, shared_readers
 
@@ -323,102 +323,56 @@ def _run_pool(
     on_progress: OnProgress | None,
     on_start: Callable[[], None] = lambda: None,
 ) -> dict[str, UrlOutcome]:
-    """Run ``work`` over ``urls`` ((request key, url) pairs), each handed to a worker
-    together with a turn on its host: URLs wait in per-host queues (hosts.HostQueues),
-    not on workers, so a slow host holds up nobody else, and a URL's deadline starts
-    only with its turn. Progress is reported from this (the calling) thread, so a slow
-    terminal or pipe never holds up the workers.
-
-    Every request's end wakes this thread (``gate.on_free``) to hand that host's next
-    URL out. The pool never holds more futures than workers: 20,000 submitted futures
-    are ~100,000 objects for every garbage collection of the run to walk."""
+    """Run ``work`` over ``urls`` ((request key, url) pairs). URLs wait in per-host queues
+    (hosts.Scheduler), not on workers: a worker takes a URL only together with a turn on
+    its host, so a slow host holds up nobody else, and a URL's deadline starts only with
+    its turn. Progress is reported from this (the calling) thread, so a slow terminal or
+    pipe never holds up the workers."""
     import queue
-    from concurrent.futures import ThreadPoolExecutor
 
-    fetcher, workers, run_deadline = pool_of.fetcher, max(1, pool_of.workers), pool_of.run_deadline
-    waiting = HostQueues((host_of(key), url) for key, url in urls)
-    results: dict[str, UrlOutcome] = {}
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="citewatch-check")
-    events: queue.SimpleQueue = queue.SimpleQueue()
-    pending: dict = {}
-    fetcher.gate.on_free = lambda host: events.put(host)
+    fetcher = pool_of.fetcher
+    finished: queue.SimpleQueue = queue.SimpleQueue()
 
-    def hand_out() -> None:
-        while len(pending) < workers:
-            picked = waiting.next(fetcher.take_turn)
-            if picked is None:
-                return
+    def ran_out(left: list[str]) -> None:
+        for url in left:
+            finished.put((url, _ran_out(url)))
+
+    scheduler = Scheduler(((host_of(key), url) for key, url in urls), fetcher.take_turn, pool_of.run_deadline, ran_out)
+    fetcher.gate.on_free = scheduler.freed
+
+    def worker() -> None:
+        while (picked := scheduler.next()) is not None:
             url, turn = picked
-            fut = pool.submit(work, url, turn)
-            pending[fut] = url
-            fut.add_done_callback(events.put)
+            try:
+                finished.put((url, work(url, turn)))
+            except BaseException as e:  # Stopped, or a fault of ours: the run ends with it
+                finished.put((url, e))
+                scheduler.stop()
 
-    def time_up() -> list[str]:
-        if run_deadline is None or time.monotonic() < run_deadline or not waiting:
-            return []
-        left = waiting.drain()
-        results.update((url, _ran_out(url)) for url in left)
-        return left
-
-    hand_out()
+    threads = [
+        threading.Thread(target=worker, name=f"citewatch-check-{i}", daemon=True)
+        for i in range(max(1, min(pool_of.workers, len(urls))))
+    ]
+    for t in threads:
+        t.start()
     threading.Thread(target=on_start, name="citewatch-warm-up", daemon=True).start()
+    results: dict[str, UrlOutcome] = {}
     try:
-        while pending or waiting:
-            done = time_up()
-            if pending:
-                # a host's spacing matters only while a worker is free to take its URL
-                wake = _wake_in(waiting, run_deadline, spacing=len(pending) < workers)
-                done += _collect(events, pending, results, waiting, wake)
-            elif waiting:  # nobody at work: a host spacing its requests out, or a missed wake-up
-                time.sleep(min(_wake_in(waiting, run_deadline) or 0.05, 0.05))
-                waiting.retry_all()
-            hand_out()
+        while len(results) < len(urls):
+            url, outcome = finished.get()
+            if isinstance(outcome, BaseException):
+                raise outcome
+            results[url] = outcome
             if on_progress:
-                for url in done:
-                    on_progress(url, results[url])
+                on_progress(url, outcome)
     except BaseException:
         # Ctrl-C: start nothing new (workers already waiting for a slot give up);
         # requests under way end at their own deadline
+        scheduler.stop()
         fetcher.stop()
-        for fut in pending:
-            fut.cancel()
-        pool.shutdown(wait=True, cancel_futures=True)
         raise
     finally:
+        for t in threads:
+            t.join()
         fetcher.gate.on_free = None
-    pool.shutdown(wait=True)
     return results
-
-
-def _wake_in(waiting: HostQueues, run_deadline: float | None, spacing: bool = True) -> float | None:
-    """Seconds until a host set aside for spacing may go again, or the run's time is up."""
-    times = (waiting.wake_at() if spacing else None, run_deadline if waiting else None)
-    when = min((t for t in times if t is not None), default=None)
-    return None if when is None else max(0.0, when - time.monotonic())
-
-
-def _collect(
-    events, pending: dict, results: dict[str, UrlOutcome], waiting: HostQueues, timeout: float | None
-) -> list[str]:
-    """Wait for the next event (a check done, a host's slot freed), then take every one
-    that came meanwhile: new work goes out before progress is reported."""
-    import queue
-
-    try:
-        got = [events.get(timeout=timeout)]
-    except queue.Empty:
-        return []
-    while True:
-        try:
-            got.append(events.get_nowait())
-        except queue.Empty:
-            break
-    done = []
-    for event in got:
-        if isinstance(event, str):
-            waiting.freed(event)
-        else:
-            url = pending.pop(event)
-            results[url] = event.result()
-            done.append(url)
-    return done

@@ -275,3 +275,58 @@ class Reachability:
             what = "DNS lookups failed" if how == "dns" else "connections failed"
             return f"{OFFLINE} ({what} for {same} of {tried} hosts; nothing was recorded)"
         return None
+
+
+class Scheduler:
+    """Hands each worker the next URL that may go now, with its turn: the queues above,
+    shared by the workers under one lock. A worker that finds nothing able to go waits
+    here (not on one host), and the end of any request wakes one waiting worker: one
+    thread switch from a freed slot to the next request, as with a semaphore.
+
+    ``take(host)`` is the Fetcher's ``take_turn``; the gate's ``on_free`` must call
+    ``freed``. After ``run_deadline`` (--max-time) nothing more is handed out: the URLs
+    still waiting are given to ``ran_out``."""
+
+    def __init__(
+        self,
+        urls: Iterable[tuple[str, str]],
+        take: Callable[[str], object],
+        run_deadline: float | None = None,
+        ran_out: Callable[[list[str]], None] = lambda urls: None,
+    ) -> None:
+        self.waiting = HostQueues(urls)
+        self._take = take
+        self._run_deadline = run_deadline
+        self._ran_out = ran_out
+        self._cv = threading.Condition()
+        self._stopped = False
+
+    def freed(self, host: str) -> None:
+        with self._cv:
+            self.waiting.freed(host)
+            self._cv.notify()
+
+    def stop(self) -> None:
+        with self._cv:
+            self._stopped = True
+            self._cv.notify_all()
+
+    def next(self) -> tuple[str, object] | None:
+        """The next URL and its turn, waiting as long as it takes; None: nothing left."""
+        with self._cv:
+            while not self._stopped and self.waiting:
+                now = time.monotonic()
+                if self._run_deadline is not None and now >= self._run_deadline:
+                    self._ran_out(self.waiting.drain())
+                    break
+                picked = self.waiting.next(self._take)
+                if picked is not None:
+                    if self.waiting:
+                        self._cv.notify()  # another URL may be able to go too
+                    return picked
+                wake = min(t for t in (self.waiting.wake_at(), self._run_deadline, math.inf) if t is not None)
+                # a release nobody heard of cannot stall the run: look at every host again now and then
+                if not self._cv.wait(min(wake - now, 0.5)) and wake - now >= 0.5:
+                    self.waiting.retry_all()
+            self._cv.notify_all()  # nothing left: every waiting worker may end
+            return None

@@ -97,7 +97,8 @@ def test_a_host_that_asks_to_slow_down_is_waited_for_and_said_so(site):
     assert {o.check.status for o in run.outcomes.values()} == {Status.LIVE}
     (slowdown,) = run.slowdowns
     assert slowdown.host == "127.0.0.1" and slowdown.times_asked == 1 and slowdown.longest_asked == 1
-    assert slowdown.requests_waited >= 1 and 0.8 <= slowdown.seconds_waited <= 3
+    # the retry waited the 1 s asked for; the others the pause and the widened spacing after it
+    assert slowdown.requests_waited >= 1 and 0.8 <= slowdown.seconds_waited <= 4.5
     assert slowdown.sentence().startswith("127.0.0.1 asked us to slow down (1 time): ")
     first_429 = min(t for _, p, t in site.log if p == "/busy")
     assert all(t - first_429 >= 0.9 for _, p, t in site.log if t > first_429)  # nothing sent during the pause
