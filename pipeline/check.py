@@ -1,5 +1,10 @@
 """The check stage: distinct URLs → fetch → liveness → page metadata, with memory.
 
+URLs wait for their host's turn in per-host queues (hosts.Scheduler), not on workers,
+and a URL's deadline starts at its first request: 40 pages of one slow site are 40
+pages checked, not 12 timeouts. What the run found beside each URL (no host reachable
+at all, hosts that asked us to slow down, URLs --max-time left unchecked) is CheckRun.
+
 Each URL is handled start to finish inside one worker: its response is
 classified, its metadata read and handed to the local archiver while the
 body is in memory, then dropped. A run's memory therefore grows with the

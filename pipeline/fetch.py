@@ -732,10 +732,7 @@ class Fetcher:
                 return result
             att = self._with_retries(current, clock, result, jar.setdefault(host_of(current), {}))
             result.final_url = current
-            if att.status is not None:
-                self.reach.answered(host_of(current))
-            elif att.unreached:
-                self.reach.failed(host_of(current), att.unreached)
+            self._note_reach(host_of(current), att)
             if att.error:
                 result.error, result.error_reason = att.error, att.error_reason
                 return result
@@ -770,6 +767,13 @@ class Fetcher:
             return result
         result.error, result.error_reason = "error", f"more than {s.max_redirects} redirects"
         return result
+
+    def _note_reach(self, host: str, att: _Attempt) -> None:
+        """Whether the host answered at all: an offline machine is told apart from dead sites."""
+        if att.status is not None:
+            self.reach.answered(host)
+        elif att.unreached:
+            self.reach.failed(host, att.unreached)
 
     def _with_retries(self, url: str, clock: _Clock, result: Fetch, cookies: dict[str, str]) -> _Attempt:
         s = self.settings

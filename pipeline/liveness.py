@@ -399,6 +399,26 @@ def _duration(seconds: float) -> str:
     return f"{seconds:.0f} s"
 
 
+def _not_a_page(fetch: Fetch, code: int, tries: str, signals: dict[str, str] | None) -> tuple[Status, str] | None:
+    """The status of an answer that is not the page (a wall, an error status), or None
+    for a 2xx page, which the caller reads."""
+    phrase = f"HTTP {code} {fetch.reason_phrase or status_phrase(code)}".strip()
+    wall = bot_wall(fetch, len(signals["text"]) if signals is not None and fetch.http_status == 200 else None)
+    if wall:
+        return Status.BLOCKED, f"{wall} (HTTP {code})"
+    if code == 999:  # LinkedIn's (and a few others') answer to anything that is not a browser
+        return Status.BLOCKED, "HTTP 999: the site refuses automated requests"
+    if code in (401, 403, 407, 429, 451):
+        return Status.BLOCKED, phrase + _asked_to_wait(fetch) + tries
+    if code >= 400:
+        return Status.DEAD, phrase + _asked_to_wait(fetch) + tries
+    if 300 <= code < 400:
+        return Status.ERROR, f"{phrase} without a usable Location header"
+    if not 200 <= code < 300:
+        return Status.ERROR, f"unexpected {phrase}"
+    return None
+
+
 def classify(fetch: Fetch, probe: Fetch | None = None, signals: dict[str, str] | None = None) -> LinkCheck:
     check = LinkCheck(
         url=fetch.url,
@@ -422,25 +442,9 @@ def classify(fetch: Fetch, probe: Fetch | None = None, signals: dict[str, str] |
         check.reason = (fetch.error_reason or fetch.error) + tries
         return check
     code = fetch.http_status or 0
-    phrase = f"HTTP {code} {fetch.reason_phrase or status_phrase(code)}".strip()
-    wall = bot_wall(fetch, len(signals["text"]) if signals is not None and fetch.http_status == 200 else None)
-    if wall:
-        check.status, check.reason = Status.BLOCKED, f"{wall} (HTTP {code})"
-        return check
-    if code == 999:  # LinkedIn's (and a few others') answer to anything that is not a browser
-        check.status, check.reason = Status.BLOCKED, "HTTP 999: the site refuses automated requests"
-        return check
-    if code in (401, 403, 407, 429, 451):
-        check.status, check.reason = Status.BLOCKED, phrase + _asked_to_wait(fetch) + tries
-        return check
-    if code >= 400:
-        check.status, check.reason = Status.DEAD, phrase + _asked_to_wait(fetch) + tries
-        return check
-    if 300 <= code < 400:
-        check.status, check.reason = Status.ERROR, f"{phrase} without a usable Location header"
-        return check
-    if not 200 <= code < 300:
-        check.status, check.reason = Status.ERROR, f"unexpected {phrase}"
+    not_a_page = _not_a_page(fetch, code, tries, signals)
+    if not_a_page is not None:
+        check.status, check.reason = not_a_page
         return check
 
     signals = signals if signals is not None else page_signals(fetch)
@@ -482,7 +486,9 @@ def classify(fetch: Fetch, probe: Fetch | None = None, signals: dict[str, str] |
         check.status, check.reason = Status.REDIRECTED, f"{kind} to {final}"
         return check
     check.status = Status.LIVE
-    check.reason = phrase + (" via " + " → ".join(str(h["status"]) for h in fetch.chain) if fetch.chain else "")
+    check.reason = f"HTTP {code} {fetch.reason_phrase or status_phrase(code)}".strip() + (
+        " via " + " → ".join(str(h["status"]) for h in fetch.chain) if fetch.chain else ""
+    )
     if fetch.truncated:
         check.reason += " (body capped)"
     return check

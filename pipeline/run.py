@@ -275,6 +275,7 @@ def run(
         if checked.offline:  # nothing recorded, nothing archived, no report of false failures
             return RunOutcome([], [checked.offline], EXIT_INPUT)
         outcomes = checked.outcomes
+        notes.extend(slowdown.sentence() for slowdown in checked.slowdowns)
         per_job = [verifier.results(cs, outcomes) for cs in per_job_citations]
         newly: list[str] = []
         if settings.archive.wayback is not None:
