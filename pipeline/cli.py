@@ -667,6 +667,8 @@ def archive(citations_file: Path, **opts) -> None:
     click.echo(
         f"{report['summary']['archived']} of {report['summary']['with_url']} URLs have an archive link in {citations_file}"
     )
+    if outcome.wayback_unreachable and not report["summary"]["archived"]:
+        sys.exit(1)  # the archive could do nothing
 
 
 @main.command()
@@ -932,6 +934,8 @@ def resolve(citations_file: Path, accepts: tuple[str, ...], **opts) -> None:
     fetcher = Fetcher(FetchSettings(timeout=opts["timeout"], allow_private=opts["allow_private"]))
 
     def show(res) -> None:
+        if res.unreachable:
+            return  # said once below, not as a row of "no candidate"
         c = res.citation
         head = f"{c.id:>4}  {(c.publisher or '—')}: {(c.title or '—')[:70]}"
         if res.note:
@@ -954,6 +958,10 @@ def resolve(citations_file: Path, accepts: tuple[str, ...], **opts) -> None:
     click.echo(
         f"{len(resolutions)} citation(s) without URL: {found} with candidates; {changed} updated in {citations_file}"
     )
+    for why in dict.fromkeys(r.unreachable for r in resolutions if r.unreachable):
+        click.echo(f"citewatch: {why}", err=True)
+    if not found and any(r.unreachable for r in resolutions):
+        sys.exit(1)  # nothing could be looked for
 
 
 def entry() -> None:

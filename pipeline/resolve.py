@@ -169,6 +169,8 @@ def crossref_candidates(citation: Citation, session: requests.Session, s: Resolv
         with deadline_scope(s.timeout):
             resp = session.get(url, timeout=(10, s.timeout), headers={"Accept": "application/json"})
             items = resp.json().get("message", {}).get("items", []) if resp.status_code == 200 else []
+    except requests.ConnectionError as e:  # DNS, refused: no point asking again this run
+        raise CrossrefUnreachable(f"{s.crossref_endpoint} ({type(e).__name__})") from None
     except (requests.RequestException, ValueError):
         return []
     out = []
@@ -230,11 +232,16 @@ def score(candidate: Candidate, citation: Citation, fetcher: Fetcher, client: Wa
     return candidate
 
 
+class CrossrefUnreachable(Exception):
+    pass
+
+
 @dataclass
 class Resolution:
     citation: Citation
     candidates: list[Candidate]
     note: str | None = None
+    unreachable: str | None = None  # why no candidate could be looked for: said once, not per row
 
 
 def resolve_citations(
@@ -246,6 +253,7 @@ def resolve_citations(
     client = WaybackClient(settings.wayback) if settings.wayback else None
     session = new_session(DEFAULT_USER_AGENT + (f" mailto:{settings.mailto}" if settings.mailto else ""))
     out = []
+    crossref_down: str | None = None
     try:
         for c in citations:
             if c.url or c.bad_url:
@@ -254,7 +262,11 @@ def resolve_citations(
             found: list[Candidate] = []
             if client is not None:
                 found += cdx_candidates(c, domains, client, settings)
-            found += crossref_candidates(c, session, settings)
+            if crossref_down is None:
+                try:
+                    found += crossref_candidates(c, session, settings)
+                except CrossrefUnreachable as e:
+                    crossref_down = f"Crossref could not be reached: {e}"
             seen: set[str] = set()
             scored = []
             for cand in found:
@@ -264,12 +276,22 @@ def resolve_citations(
                 scored.append(score(cand, c, fetcher, client))
             scored.sort(key=lambda x: -x.confidence)
             res = Resolution(c, [x for x in scored if x.confidence >= 0.3][: settings.max_candidates], note)
+            if not res.candidates:
+                res.unreachable = _unreachable(client, crossref_down)
             out.append(res)
             if on_progress:
                 on_progress(res)
     finally:
         session.close()
     return out
+
+
+def _unreachable(client: WaybackClient | None, crossref_down: str | None) -> str | None:
+    """Why candidates could not even be looked for: every service asked is down."""
+    wayback_down = f"the Wayback Machine could not be reached ({client.down})" if client and client.down else None
+    if client is not None and wayback_down is None:
+        return None
+    return "; ".join(x for x in (wayback_down, crossref_down) if x) or None
 
 
 def write_candidates(cf: cit.CitationsFile, resolutions: list[Resolution]) -> int:

@@ -76,6 +76,7 @@ class RunOutcome:
     reports: list[JobReport]
     notes: list[str]
     exit_status: int
+    wayback_unreachable: str | None = None  # the archive stage could not reach the Wayback Machine
 
 
 def citation_findings(cf: cit.CitationsFile) -> list[Finding]:
@@ -278,12 +279,14 @@ def run(
         notes.extend(slowdown.sentence() for slowdown in checked.slowdowns)
         per_job = [verifier.results(cs, outcomes) for cs in per_job_citations]
         newly: list[str] = []
+        wayback_unreachable = None
         if settings.archive.wayback is not None:
             say("archive: Wayback Machine lookups" + (" and captures" if settings.archive.wayback.has_keys else ""))
             items = [(r, cf) for results, cf in zip(per_job, files, strict=False) for r in results]
             out = archive_results(items, settings.archive_dir, settings.archive, fetcher)
             notes.extend(out.notes)
             newly = out.newly_archived
+            wayback_unreachable = out.unreachable
     finally:
         fetcher.close()
         if warc:
@@ -296,7 +299,7 @@ def run(
     if len(reports) > 1:
         write_index(reports, settings.reports_dir)
     status = max((r.exit_status for r in reports), default=EXIT_OK)
-    return RunOutcome(reports, notes, status)
+    return RunOutcome(reports, notes, status, wayback_unreachable)
 
 
 def rerender(

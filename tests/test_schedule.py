@@ -205,3 +205,41 @@ def test_run_command_offline_writes_no_report_and_no_history(no_dns, workdir):
     assert res.exit_code == 1
     assert res.stderr.count("is this machine offline?") == 1
     assert not (workdir / "archive" / "history").exists() and not (workdir / "reports").exists()
+
+
+def test_archive_with_the_wayback_machine_refusing_says_so_once_and_exits_1(site, workdir, closed_port):
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    site.fallback = html("A page")
+    (workdir / "citations.yaml").write_text(
+        "citations:\n" + "".join(f"  - id: '{n}'\n    url: {site.url(f'/p/{n}')}\n" for n in range(5)),
+        encoding="utf-8",
+    )
+    endpoint = f"http://127.0.0.1:{closed_port}"
+    res = CliRunner().invoke(main, ["archive", "--allow-private", "--wayback-endpoint", endpoint, "--timeout", "3"])
+    assert res.exit_code == 1  # nothing could be archived
+    assert res.stderr.count("the Wayback Machine could not be reached") == 1
+    assert "ConnectionError" not in res.stdout  # the rows say only "not archived"
+    assert res.stdout.count("not archived (the Wayback Machine could not be reached)") == 5
+
+
+def test_resolve_with_the_wayback_machine_refusing_says_so_once_not_a_row_of_no_candidate(workdir, closed_port):
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    (workdir / "citations.yaml").write_text(
+        "citations:\n"
+        + "".join(
+            f"  - id: '{n}'\n    publisher: The Guardian\n    title: Intel apologises to China {n}\n    date: 2021-12-23\n"
+            for n in range(4)
+        ),
+        encoding="utf-8",
+    )
+    endpoint = f"http://127.0.0.1:{closed_port}"
+    res = CliRunner().invoke(main, ["resolve", "--wayback-endpoint", endpoint, "--crossref-endpoint", endpoint])
+    assert res.exit_code == 1
+    assert res.stderr.count("the Wayback Machine could not be reached") == 1
+    assert "no candidate" not in res.stdout

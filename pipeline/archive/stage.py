@@ -35,9 +35,13 @@ class ArchiveSettings:
     workers: int = 4
 
 
+UNREACHABLE_NOTE = "not archived (the Wayback Machine could not be reached)"
+
+
 @dataclass
 class ArchiveOutcome:
     notes: list[str] = field(default_factory=list)  # run-level messages, each said once
+    unreachable: str | None = None  # the Wayback Machine could not be reached: said once, not per row
     newly_archived: list[str] = field(default_factory=list)
 
 
@@ -163,7 +167,7 @@ def archive_results(
             else:
                 chosen = look.closest or look.latest
         except WaybackError as e:
-            note = f"Wayback Machine: {e}"
+            note = UNREACHABLE_NOTE if client.down else f"Wayback Machine: {e}"
         return chosen, note
 
     def one(url: str, pairs: list[tuple[Result, cit.CitationsFile | None]]) -> None:
@@ -235,6 +239,10 @@ def archive_results(
             save_all()
     if client.stopped:
         out.notes.append(f"captures stopped for this run: {client.stopped}")
-    if client.down:
-        out.notes.append(client.down)
+    if client.down:  # one message, and rows that say only that they were not archived
+        out.unreachable = f"the Wayback Machine could not be reached ({client.down})"
+        out.notes.append(out.unreachable)
+        for r, _ in items:
+            if (r.archive_note or "").startswith("Wayback Machine:"):
+                r.archive_note = UNREACHABLE_NOTE
     return out
