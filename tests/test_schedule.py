@@ -243,3 +243,24 @@ def test_resolve_with_the_wayback_machine_refusing_says_so_once_not_a_row_of_no_
     assert res.exit_code == 1
     assert res.stderr.count("the Wayback Machine could not be reached") == 1
     assert "no candidate" not in res.stdout
+
+
+def test_the_run_report_says_which_host_asked_us_to_slow_down(site, workdir):
+    import json
+
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    site.routes["/busy"] = sequence(lambda req: send(req, 429, "Slow down", {"Retry-After": "1"}), html("Busy page"))
+    site.fallback = html("Page")
+    (workdir / "citations.yaml").write_text(
+        "citations:\n"
+        + "".join(f"  - id: '{n}'\n    url: {site.url(p)}\n" for n, p in enumerate(["/busy", "/a", "/b"])),
+        encoding="utf-8",
+    )
+    args = ["run", "--no-wayback", "--allow-private", "--per-host", "1", "--timeout", "5", "--no-probe"]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    notes = json.loads((workdir / "reports" / "citations.json").read_text())["notes"]
+    assert any(n.startswith("127.0.0.1 asked us to slow down (1 time): ") for n in notes), notes
