@@ -321,8 +321,8 @@ class Scheduler:
                     break
                 picked = self.waiting.next(self._take)
                 if picked is not None:
-                    if self.waiting:
-                        self._cv.notify()  # another URL may be able to go too
+                    # no wake-up for another worker here: every freed slot wakes one
+                    # itself, and a wake-up that finds nothing to do costs a GIL hand-off
                     return picked
                 wake = min(t for t in (self.waiting.wake_at(), self._run_deadline, math.inf) if t is not None)
                 # a release nobody heard of cannot stall the run: look at every host again now and then
