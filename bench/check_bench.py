@@ -31,11 +31,13 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
+import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -97,22 +99,35 @@ def skewed_corpus(bases: list[str], n: int, share: float = 0.3, slow: int = 10) 
     return out
 
 
-def host_stats(bases: list[str]) -> list[tuple[int, int]]:
-    """(requests, most in flight at once) per host since the last call."""
+def host_stats(bases: list[str]) -> list[tuple[int, int, float]]:
+    """(requests, most in flight at once, time.time() of the last answer) per host since
+    the last call."""
     import urllib.request
 
     out = []
     for base in bases:
         with urllib.request.urlopen(f"{base}/__stats", timeout=5) as resp:
-            requests, most = resp.read().decode().split()
-        out.append((int(requests), int(most)))
+            requests, most, last = resp.read().decode().split()
+        out.append((int(requests), int(most), float(last)))
     return out
 
 
 def timed(cmd: list[str], cwd: Path, env: dict | None = None) -> tuple[float, float, int]:
     out = subprocess.run(["/usr/bin/time", "-f", "@@%e %M", *cmd], cwd=cwd, capture_output=True, text=True, env=env)
     stat = [line for line in out.stderr.splitlines() if line.startswith("@@")][-1][2:].split()
+    print("  " + verdicts(out.stdout), file=sys.stderr)
     return float(stat[0]), int(stat[1]) / 1024, out.returncode
+
+
+def verdicts(stdout: str) -> str:
+    """What the tool said about the URLs, from its own summary: citewatch's summary line
+    (2000 citations, 2000 with a URL: 1800 live, 200 dead), lychee's counts."""
+    lines = stdout.strip().splitlines()
+    ours = [line for line in lines if " citations, " in line and " with a URL: " in line]
+    if ours:
+        return ours[-1]
+    counts = [line.strip() for line in lines if re.search(r"(Total|Successful|Errors|Timeouts|Excluded)", line)]
+    return " · ".join(counts[:6]) or (lines[-1] if lines else "")
 
 
 def main() -> None:
@@ -225,7 +240,7 @@ def main() -> None:
         if args.baseline:
             envs["citewatch-baseline"] = {**os.environ, "PYTHONPATH": str(args.baseline.resolve())}
         runs: dict[str, list[tuple[float, float, int]]] = {}
-        in_flight: dict[str, tuple[int, int]] = {}
+        in_flight: dict[str, tuple[int, int, float]] = {}
         set_aside = itertools.count()
         for _ in range(max(1, args.repeat)):
             for tool in tools:
@@ -240,13 +255,17 @@ def main() -> None:
                     # URLs that would be the benchmark's doing, not the tool's
                     (work / "archive").rename(work / f"archive-{next(set_aside)}")
                 host_stats(bases)  # start the count afresh
+                began = time.time()
                 wall, rss, rc = timed(cmd, work, envs.get(tool))
                 runs.setdefault(tool, []).append((wall, rss, rc))
                 per_host = host_stats(bases)
-                in_flight[tool] = (per_host[0][1], max(m for _, m in per_host[1:]))
+                # the other hosts' last answer: how long the first host's queue held them up
+                others_done = max(last for _, _, last in per_host[1:]) - began
+                in_flight[tool] = (per_host[0][1], max(m for _, m, _ in per_host[1:]), others_done)
                 print(
-                    f"{tool:<12} {wall:7.2f} s  {rss:7.1f} MB  exit {rc}  requests {sum(r for r, _ in per_host)}"
-                    f"  in flight at most: first host {per_host[0][1]}, others {in_flight[tool][1]}",
+                    f"{tool:<12} {wall:7.2f} s  {rss:7.1f} MB  exit {rc}  requests {sum(r for r, _, _ in per_host)}"
+                    f"  in flight at most: first host {per_host[0][1]}, others {in_flight[tool][1]};"
+                    f" other hosts done at {others_done:.1f} s",
                     file=sys.stderr,
                 )
         rows = [
@@ -262,14 +281,18 @@ def main() -> None:
         )
         print(f"physical floor: {floor:.2f} s\n")
         print(
-            "| tool | wall s (median) | runs | × floor | × lychee | peak MB | exit | in flight: first host / others |"
+            "| tool | wall s (median) | runs | × floor | × lychee | peak MB | exit"
+            " | in flight: first host / others | other hosts done at (s, last run) |"
         )
-        print("|---|---:|---|---:|---:|---:|---:|---|")
+        print("|---|---:|---|---:|---:|---:|---:|---|---:|")
         for tool, wall, rss, rc, walls in rows:
             vs = f"{wall / lychee[1]:.2f}" if lychee else "—"
             each = " ".join(f"{w:.2f}" for w in walls)
-            most = "{} / {}".format(*in_flight[tool])
-            print(f"| {tool} | {wall:.2f} | {each} | {wall / floor:.2f} | {vs} | {rss:.0f} | {rc} | {most} |")
+            first, others, done = in_flight[tool]
+            print(
+                f"| {tool} | {wall:.2f} | {each} | {wall / floor:.2f} | {vs} | {rss:.0f} | {rc}"
+                f" | {first} / {others} | {done:.1f} |"
+            )
     finally:
         proc.stdin.close()
         proc.terminate()

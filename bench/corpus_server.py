@@ -2,7 +2,7 @@
 HTTP server adding fixed latency per request. /page/N answers 200 with a small article
 page; /missing/N answers 404; /slow/N is a page that takes --slow-seconds more. Each
 host counts its requests and the most it had in flight at once: GET /__stats answers
-"requests max_in_flight" and starts the count again. Prints one base URL per line, then
+"requests max_in_flight last_answer_time" and starts the count again. Prints one base URL per line, then
 serves until killed (or for --max-seconds, so a forgotten server stops by itself)."""
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ class Counter:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.requests = self.active = self.max_active = 0
+        self.last = 0.0  # time.time() of the last request's end
 
     def enter(self) -> None:
         with self.lock:
@@ -44,10 +45,11 @@ class Counter:
     def leave(self) -> None:
         with self.lock:
             self.active -= 1
+            self.last = time.time()
 
     def take(self) -> bytes:
         with self.lock:
-            out = f"{self.requests} {self.max_active}".encode()
+            out = f"{self.requests} {self.max_active} {self.last}".encode()
             self.requests = self.max_active = 0
         return out
 
