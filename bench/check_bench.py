@@ -112,11 +112,10 @@ def host_stats(bases: list[str]) -> list[tuple[int, int, float]]:
     return out
 
 
-def timed(cmd: list[str], cwd: Path, env: dict | None = None) -> tuple[float, float, int]:
+def timed(cmd: list[str], cwd: Path, env: dict | None = None) -> tuple[float, float, int, str]:
     out = subprocess.run(["/usr/bin/time", "-f", "@@%e %M", *cmd], cwd=cwd, capture_output=True, text=True, env=env)
     stat = [line for line in out.stderr.splitlines() if line.startswith("@@")][-1][2:].split()
-    print("  " + verdicts(out.stdout), file=sys.stderr)
-    return float(stat[0]), int(stat[1]) / 1024, out.returncode
+    return float(stat[0]), int(stat[1]) / 1024, out.returncode, verdicts(out.stdout)
 
 
 def verdicts(stdout: str) -> str:
@@ -256,7 +255,7 @@ def main() -> None:
                     (work / "archive").rename(work / f"archive-{next(set_aside)}")
                 host_stats(bases)  # start the count afresh
                 began = time.time()
-                wall, rss, rc = timed(cmd, work, envs.get(tool))
+                wall, rss, rc, said = timed(cmd, work, envs.get(tool))
                 runs.setdefault(tool, []).append((wall, rss, rc))
                 per_host = host_stats(bases)
                 # the other hosts' last answer: how long the first host's queue held them up
@@ -265,7 +264,7 @@ def main() -> None:
                 print(
                     f"{tool:<12} {wall:7.2f} s  {rss:7.1f} MB  exit {rc}  requests {sum(r for r, _, _ in per_host)}"
                     f"  in flight at most: first host {per_host[0][1]}, others {in_flight[tool][1]};"
-                    f" other hosts done at {others_done:.1f} s",
+                    f" other hosts done at {others_done:.1f} s\n  {said}",
                     file=sys.stderr,
                 )
         rows = [
