@@ -659,6 +659,8 @@ def archive(citations_file: Path, **opts) -> None:
         sys.exit(130)
     for note in outcome.notes:
         click.echo(f"note: {note}", err=True)
+    if not outcome.reports:  # no host could be reached: nothing was checked or archived
+        sys.exit(outcome.exit_status)
     report = outcome.reports[0].report
     for r in report["results"]:
         if r.get("url"):

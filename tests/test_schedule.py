@@ -264,3 +264,18 @@ def test_the_run_report_says_which_host_asked_us_to_slow_down(site, workdir):
     assert res.exit_code == 0, res.output
     notes = json.loads((workdir / "reports" / "citations.json").read_text())["notes"]
     assert any(n.startswith("127.0.0.1 asked us to slow down (1 time): ") for n in notes), notes
+
+
+def test_archive_command_offline_says_so_once_and_exits_1(no_dns, workdir):
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    (workdir / "citations.yaml").write_text(
+        "citations:\n" + "".join(f"  - id: '{n}'\n    url: https://site{n}.example.org/a\n" for n in range(1, 4)),
+        encoding="utf-8",
+    )
+    res = CliRunner().invoke(main, ["archive", "--no-wayback"])
+    assert res.exit_code == 1
+    assert res.stderr.count("is this machine offline?") == 1
+    assert not (workdir / "archive" / "history").exists()
