@@ -266,25 +266,22 @@ def check_run(
     else:
         readers = PageReaders(settings.page_processes) if settings.page_processes > 0 else None
     job = _Job(fetcher, settings, history, _ProbeCache(fetcher), on_fetch, readers)
-    started = time.monotonic()
-    run_deadline = started + settings.max_time if settings.max_time else None
-    fetcher.run_deadline = run_deadline
-    offline = None
+    fetcher.run_deadline = time.monotonic() + settings.max_time if settings.max_time else None
     try:
         results = _run_pool(
             [(key, same[0]) for key, same in spellings.items()],
             lambda url, turn: check_one(url, job, turn),
-            _Pool(workers_for(settings.fetch.concurrency), fetcher, run_deadline),
+            workers_for(settings.fetch.concurrency),
+            fetcher,
             progress if on_progress else None,
             lambda: warm_up(readers),
         )
         for url in aliases:
             results.update(spelled(url, results[url]))
-        offline = fetcher.reach.offline()
         unchecked = sum(1 for o in results.values() if o.check.reason == RAN_OUT)
-        return CheckRun(results, offline, fetcher.gate.slowdowns(), unchecked)
-    finally:
-        job.record_held(offline=offline is not None or fetcher.reach.offline() is not None)
+        return CheckRun(results, fetcher.reach.offline(), fetcher.gate.slowdowns(), unchecked)
+    finally:  # (interrupted too: what was seen so far decides)
+        job.record_held(offline=fetcher.reach.offline() is not None)
         fetcher.run_deadline = None
         if own:
             fetcher.close()
@@ -314,17 +311,11 @@ def _request_key(url: str) -> str:
         return url  # malformed: its own check says so
 
 
-@dataclass
-class _Pool:
-    workers: int
-    fetcher: Fetcher
-    run_deadline: float | None
-
-
 def _run_pool(
     urls: list[tuple[str, str]],
     work: Callable[[str, Turn], UrlOutcome],
-    pool_of: _Pool,
+    workers: int,
+    fetcher: Fetcher,
     on_progress: OnProgress | None,
     on_start: Callable[[], None] = lambda: None,
 ) -> dict[str, UrlOutcome]:
@@ -335,14 +326,13 @@ def _run_pool(
     pipe never holds up the workers."""
     import queue
 
-    fetcher = pool_of.fetcher
     finished: queue.SimpleQueue = queue.SimpleQueue()
 
     def ran_out(left: list[str]) -> None:
         for url in left:
             finished.put((url, _ran_out(url)))
 
-    scheduler = Scheduler(((host_of(key), url) for key, url in urls), fetcher.take_turn, pool_of.run_deadline, ran_out)
+    scheduler = Scheduler(((host_of(key), url) for key, url in urls), fetcher.take_turn, fetcher.run_deadline, ran_out)
     fetcher.gate.on_free = scheduler.freed
 
     def worker() -> None:
@@ -356,7 +346,7 @@ def _run_pool(
 
     threads = [
         threading.Thread(target=worker, name=f"citewatch-check-{i}", daemon=True)
-        for i in range(max(1, min(pool_of.workers, len(urls))))
+        for i in range(max(1, min(workers, len(urls))))
     ]
     for t in threads:
         t.start()
