@@ -25,7 +25,7 @@ from typing import Any
 from .archive.history import ConfirmPolicy, History, annotate, check_entry, fresh
 from .fetch import RAN_OUT, Fetcher, FetchSettings, Stopped, Turn, host_of, to_uri
 from .hosts import Scheduler, Slowdown
-from .model import Fetch, LinkCheck, PageMeta, Snapshot, Status
+from .model import Fetch, FetchError, LinkCheck, PageMeta, Snapshot, Status
 from .pagereader import LARGE_PAGE, PageReaders, read_page, shared_readers
 
 
@@ -89,7 +89,7 @@ class _ProbeCache:
                 event.set()
         else:
             event.wait()
-        return self._results.get(key) or Fetch(url=url, error="error", error_reason="probe failed")
+        return self._results.get(key) or Fetch(url=url, error=FetchError.ERROR, error_reason="probe failed")
 
 
 @dataclass
@@ -160,12 +160,12 @@ def read_response(url: str, fetched: Fetch, previous: list[dict[str, Any]], job:
     if job.on_fetch is not None and fetched.http_status is not None:
         local = job.on_fetch(fetched, check)
     annotate(check, previous, job.settings.confirm)
-    if job.history is not None and fetched.error != "skipped":
+    if job.history is not None and fetched.error is not FetchError.SKIPPED:
         extra: dict[str, Any] = {"page": page.to_dict()} if page else {}
         if local is not None:
             extra["warc"] = local.archive_url
         entry = check_entry(check, extra)
-        if fetched.error in ("unreachable", "timeout"):
+        if fetched.error in (FetchError.UNREACHABLE, FetchError.TIMEOUT):
             with job.lock:
                 job.held.append((url, entry, previous))
         else:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from .archive.history import History
 from .check import CheckRun, CheckSettings, OnFetch, OnProgress, UrlOutcome, check_run
-from .model import FAILING, Citation, LinkCheck, Result, Status
+from .errors import InputError
+from .fetch import Fetcher
+from .model import Citation, LinkCheck, Problem, Result, Status
 
-DEFAULT_FAIL_ON = ("dead", "soft-404", "unreachable")
+DEFAULT_FAIL_ON = tuple(s.value for s in Status.in_order() if s.is_failure)
 VERDICT_TOKENS = {
     "title:mismatch",
     "title:partial",
@@ -48,7 +49,9 @@ def result_for(c: Citation, outcome: UrlOutcome | None) -> Result:
         r.check, r.page = outcome.check, outcome.page
         if outcome.local:
             r.snapshots.append(outcome.local)
-        r.title_match, r.date_match, r.publisher_match = verify(c, outcome.page, outcome.check.final_url or c.url)
+        url = outcome.check.final_url or c.url
+        unread = f"no page was read ({outcome.check.status}: {outcome.check.reason})"
+        r.title_match, r.date_match, r.publisher_match = verify(c, outcome.page, url, unread)
         if outcome.page is not None:
             r.verified_against = "live page"
     return r
@@ -86,8 +89,11 @@ def check_citations(
     history: History | None,
     on_fetch: OnFetch | None = None,
     on_progress: OnProgress | None = None,
+    fetcher: Fetcher | None = None,
 ) -> list[Result]:
-    return check_citations_run(citations, settings, history, on_fetch, on_progress)[0]
+    """One Result per citation, in order; each distinct URL fetched once (``fetcher``: a
+    caller's own, kept open for the archive stage after)."""
+    return check_citations_run(citations, settings, history, on_fetch, on_progress, fetcher)[0]
 
 
 def check_citations_run(
@@ -96,19 +102,14 @@ def check_citations_run(
     history: History | None,
     on_fetch: OnFetch | None = None,
     on_progress: OnProgress | None = None,
+    fetcher: Fetcher | None = None,
 ) -> tuple[list[Result], CheckRun]:
-    """The results, and what the run found beside them (offline, hosts that asked us to
-    slow down)."""
+    """The results, and what the run found beside them (no host reachable, hosts that
+    asked us to slow down, URLs --max-time left unchecked)."""
     urls = [c.url for c in citations if c.url]
     verifier = VerifyAsChecked(citations, on_progress)
-    run = check_run(urls, settings, history, on_fetch=on_fetch, on_progress=verifier)
+    run = check_run(urls, settings, history, on_fetch=on_fetch, on_progress=verifier, fetcher=fetcher)
     return verifier.results(citations, run.outcomes), run
-
-
-@dataclass
-class Problem:
-    citation_id: str
-    what: str
 
 
 def problems(results: list[Result], fail_on: Iterable[str] = DEFAULT_FAIL_ON) -> list[Problem]:
@@ -118,7 +119,7 @@ def problems(results: list[Result], fail_on: Iterable[str] = DEFAULT_FAIL_ON) ->
     for r in results:
         check = r.check
         if check is not None and check.status.value in fail_on:
-            if check.status not in FAILING or check.confirmed:
+            if not check.status.is_failure or check.confirmed:
                 found.append(Problem(r.citation.id, f"{check.status.value}: {check.reason}"))
         for name, match in (("title", r.title_match), ("date", r.date_match), ("publisher", r.publisher_match)):
             if match is not None and f"{name}:{match.verdict}" in fail_on:
@@ -131,5 +132,5 @@ def parse_fail_on(value: str) -> tuple[str, ...]:
     valid = {s.value for s in Status} | VERDICT_TOKENS
     bad = [t for t in tokens if t not in valid]
     if bad:
-        raise ValueError(f"unknown --fail-on value(s): {', '.join(bad)} (choose from {', '.join(sorted(valid))})")
+        raise InputError(f"unknown --fail-on value(s): {', '.join(bad)} (choose from {', '.join(sorted(valid))})")
     return tokens
