@@ -56,7 +56,7 @@ from urllib3.exceptions import (
 )
 
 from . import PROJECT_URL, __version__
-from .hosts import ALL_BUSY, HostGate, Reachability
+from .hosts import ALL_BUSY, HostGate, Reachability, Unreached
 from .model import Fetch, FetchError
 from .walls import wall
 
@@ -495,7 +495,7 @@ class _Attempt:
     http_version: str = "HTTP/1.1"
     reset: bool = False  # a reset connection is worth retrying; a refused one is not
     set_cookies: list[str] = field(default_factory=list)
-    unreached: str | None = None  # "dns" | "connect": the host could not be reached at all
+    unreached: Unreached | None = None  # the host could not be reached at all
 
 
 RAN_OUT = "not checked: the run's --max-time ran out before its turn"
@@ -735,7 +735,7 @@ class Fetcher:
                 result.error, result.error_reason = refused
                 result.final_url = current
                 if refused[0] is FetchError.UNREACHABLE:
-                    self.reach.failed(host_of(current), "dns")
+                    self.reach.failed(host_of(current), Unreached.DNS)
                 return result
             att = self._with_retries(current, clock, result, jar.setdefault(host_of(current), {}))
             result.final_url = current
@@ -828,15 +828,17 @@ def _classify_exception(e: Exception) -> _Attempt:
     """urllib3's exceptions (and the OSErrors under them) as a status and a reason."""
     text = repr(e)
     if isinstance(e, NameResolutionError) or "getaddrinfo" in text or "Name or service not known" in text:
-        return _Attempt(error=FetchError.UNREACHABLE, error_reason="DNS lookup failed", unreached="dns")
+        return _Attempt(error=FetchError.UNREACHABLE, error_reason="DNS lookup failed", unreached=Unreached.DNS)
     if isinstance(e, NewConnectionError):  # before ConnectTimeoutError: it is one, in urllib3 2
         if "refused" in text.lower():
-            return _Attempt(error=FetchError.UNREACHABLE, error_reason="connection refused", unreached="connect")
+            return _Attempt(
+                error=FetchError.UNREACHABLE, error_reason="connection refused", unreached=Unreached.CONNECT
+            )
         if "timed out" in text.lower():
-            return _Attempt(error=FetchError.TIMEOUT, error_reason="connection timed out", unreached="connect")
-        return _Attempt(error=FetchError.UNREACHABLE, error_reason="could not connect", unreached="connect")
+            return _Attempt(error=FetchError.TIMEOUT, error_reason="connection timed out", unreached=Unreached.CONNECT)
+        return _Attempt(error=FetchError.UNREACHABLE, error_reason="could not connect", unreached=Unreached.CONNECT)
     if isinstance(e, ConnectTimeoutError):
-        return _Attempt(error=FetchError.TIMEOUT, error_reason="connection timed out", unreached="connect")
+        return _Attempt(error=FetchError.TIMEOUT, error_reason="connection timed out", unreached=Unreached.CONNECT)
     if isinstance(e, ReadTimeoutError) or "Read timed out" in text:
         return _Attempt(error=FetchError.TIMEOUT, error_reason="server stopped answering (read timed out)")
     if isinstance(e, SSLError):
@@ -854,7 +856,7 @@ def _classify_exception(e: Exception) -> _Attempt:
     if isinstance(e, ProtocolError):
         return _classify_broken(e, e.args[1] if len(e.args) > 1 else None, text)
     if isinstance(e, ConnectionRefusedError):
-        return _Attempt(error=FetchError.UNREACHABLE, error_reason="connection refused", unreached="connect")
+        return _Attempt(error=FetchError.UNREACHABLE, error_reason="connection refused", unreached=Unreached.CONNECT)
     if isinstance(e, ConnectionResetError):
         return _Attempt(error=FetchError.UNREACHABLE, error_reason="connection reset by the server", reset=True)
     return _Attempt(error=FetchError.ERROR, error_reason=f"connection broke: {type(e).__name__}")

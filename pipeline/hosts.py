@@ -16,6 +16,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 
 # The longest spacing between two requests to a host that keeps asking us to slow down.
 MAX_INTERVAL = 30.0
@@ -240,6 +241,18 @@ class HostQueues:
 OFFLINE = "no host could be reached: is this machine offline?"
 
 
+class Unreached(StrEnum):
+    """How a host could not be reached at all (no answer of any kind), and how the
+    offline message says it."""
+
+    DNS = "dns"
+    CONNECT = "connect"
+
+    @property
+    def failures(self) -> str:
+        return "DNS lookups failed" if self is Unreached.DNS else "connections failed"
+
+
 class Reachability:
     """Which hosts answered and which could not be reached (DNS, connect). A machine
     without network makes every source look dead; this tells the two apart so that the
@@ -248,14 +261,14 @@ class Reachability:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._answered: set[str] = set()
-        self._failed: dict[str, str] = {}  # host → "dns" | "connect"
+        self._failed: dict[str, Unreached] = {}
 
     def answered(self, host: str) -> None:
         with self._lock:
             self._answered.add(host)
             self._failed.pop(host, None)
 
-    def failed(self, host: str, how: str) -> None:
+    def failed(self, host: str, how: Unreached) -> None:
         with self._lock:
             if host not in self._answered:
                 self._failed[host] = how
@@ -272,8 +285,7 @@ class Reachability:
         how = max(set(failed), key=failed.count)
         same = failed.count(how)
         if same == tried or (tried >= 5 and same >= 0.9 * tried):
-            what = "DNS lookups failed" if how == "dns" else "connections failed"
-            return f"{OFFLINE} ({what} for {same} of {tried} hosts; nothing was recorded)"
+            return f"{OFFLINE} ({how.failures} for {same} of {tried} hosts; nothing was recorded)"
         return None
 
 
