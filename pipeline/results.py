@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from .archive.history import History
-from .check import CheckSettings, OnFetch, OnProgress, UrlOutcome, check_urls
+from .check import CheckRun, CheckSettings, OnFetch, OnProgress, UrlOutcome, check_run
 from .errors import InputError
 from .fetch import Fetcher
 from .model import Citation, LinkCheck, Problem, Result, Status
@@ -94,9 +94,22 @@ def check_citations(
     fetcher: Fetcher | None = None,
 ) -> list[Result]:
     """One Result per citation, in order; each distinct URL fetched once (``fetcher``: a
-    caller's own, kept open for the archive stage after). The project's rules apply here:
-    an excluded URL is never requested, an accepted answer counts as live (rules.py);
-    offline, the history answers instead of the network (offline.py)."""
+    caller's own, kept open for the archive stage after)."""
+    return check_citations_run(citations, settings, history, on_fetch, on_progress, fetcher)[0]
+
+
+def check_citations_run(
+    citations: list[Citation],
+    settings: CheckSettings,
+    history: History | None,
+    on_fetch: OnFetch | None = None,
+    on_progress: OnProgress | None = None,
+    fetcher: Fetcher | None = None,
+) -> tuple[list[Result], CheckRun]:
+    """The results, and what the run found beside them (no host reachable, hosts that
+    asked us to slow down, URLs --max-time left unchecked). The project's rules apply
+    here: an excluded URL is never requested, an accepted answer counts as live
+    (rules.py); with --offline the history answers instead of the network (offline.py)."""
     urls = [c.url for c in citations if c.url]
     verifier = VerifyAsChecked(citations, on_progress)
     rules = settings.rules
@@ -115,11 +128,12 @@ def check_citations(
         verifier(url, _accepted(outcome, rules))
 
     if settings.offline:
-        found = stored_outcomes(to_check, history, settings.confirm, on_progress=as_ruled)
+        run = CheckRun(stored_outcomes(to_check, history, settings.confirm, on_progress=as_ruled))
     else:
-        found = check_urls(to_check, settings, history, on_fetch=on_fetch, on_progress=as_ruled, fetcher=fetcher)
-    outcomes.update({url: _accepted(o, rules) for url, o in found.items()})
-    return verifier.results(citations, outcomes)
+        run = check_run(to_check, settings, history, on_fetch=on_fetch, on_progress=as_ruled, fetcher=fetcher)
+    outcomes.update({url: _accepted(o, rules) for url, o in run.outcomes.items()})
+    run.outcomes = outcomes
+    return verifier.results(citations, outcomes), run
 
 
 def _accepted(outcome: UrlOutcome, rules: UrlRules) -> UrlOutcome:

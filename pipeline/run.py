@@ -34,7 +34,7 @@ from .report import markdown as md_report
 from .report import model as report_model
 from .report.changes import changes_since
 from .report.model import Report
-from .results import DEFAULT_FAIL_ON, check_citations, problems
+from .results import DEFAULT_FAIL_ON, check_citations_run, problems
 from .vocab import ExitStatus
 from .wording import plural
 
@@ -110,6 +110,8 @@ class RunOutcome:
     reports: list[JobReport]
     notes: list[str]
     exit_status: int
+    wayback_unreachable: str | None = None  # the archive stage could not reach the Wayback Machine
+    wayback_unreachable: str | None = None  # the archive stage could not reach the Wayback Machine
 
 
 def citation_findings(cf: cit.CitationsFile) -> list[Finding]:
@@ -313,17 +315,22 @@ def _run(
     fetcher = Fetcher(settings.check.fetch)
     notes: list[str] = []
     newly: list[str] = []
+    wayback_unreachable = None
     try:
         on_fetch = warc.write if warc else None
-        results = check_citations(
+        results, checked = check_citations_run(
             everything, settings.check, History(settings.archive_dir), on_fetch, on_progress, fetcher
         )
+        if checked.offline:  # nothing recorded, nothing archived, no report of false failures
+            return RunOutcome([], [checked.offline], ExitStatus.INPUT)
+        notes.extend(slowdown.sentence() for slowdown in checked.slowdowns)
         per_job = _split(results, [len(cs) for cs in loaded.citations])
         say(StageStarted(Stage.ARCHIVE, settings.archive.describe()))
         items = [(r, cf) for rs, cf in zip(per_job, loaded.files, strict=True) for r in rs]
         out = archive_results(items, settings.archive_dir, settings.archive, fetcher)
         notes.extend(out.notes)
         newly = out.newly_archived
+        wayback_unreachable = out.unreachable
     finally:
         fetcher.close()
         if warc:
@@ -336,7 +343,7 @@ def _run(
     if len(reports) > 1:
         write_index([(r.job.name, r.model) for r in reports], settings.reports_dir)
     status = max((r.exit_status for r in reports), default=ExitStatus.OK)
-    return RunOutcome(reports, notes, status)
+    return RunOutcome(reports, notes, status, wayback_unreachable)
 
 
 @dataclass

@@ -20,7 +20,7 @@ from ..files import require_writable, write_atomic
 from ..model import Severity
 from ..report import json as json_report
 from ..report import model as report_model
-from ..results import check_citations, parse_fail_on, problems
+from ..results import check_citations_run, parse_fail_on, problems
 from ..textsafe import clean
 from ..vocab import ExitStatus, exit_status_table
 from ..wording import plural
@@ -147,15 +147,20 @@ def check(citations_file: Path, json_path: Path | None, **opts) -> None:
     urls = {c.url for c in cf.citations if c.url}
     try:
         with locked(opts["archive_dir"], opts["lock_wait"]), Progress(len(urls), shown=out.shows_progress) as progress:
-            results = check_citations(cf.citations, settings, history, on_progress=progress)
+            results, checked = check_citations_run(cf.citations, settings, history, on_progress=progress)
     except KeyboardInterrupt:
         click.echo("\ncitewatch: interrupted; finished checks are kept in " + str(opts["archive_dir"]), err=True)
         sys.exit(ExitStatus.INTERRUPTED)
+    if checked.offline:  # one message, not a row of failures; nothing was recorded
+        click.echo(f"citewatch: {checked.offline}", err=True)
+        sys.exit(ExitStatus.INPUT)
     found = problems(results, fail_on)
     status = ExitStatus.for_problems(found)
     report = report_model.build(citations_file.stem, results, exit_status=status, problems=found)
     print_results(report)
     out.summary(summary_line(report))
+    for slowdown in checked.slowdowns:  # a log line: stderr
+        out.log(f"note: {clean(slowdown.sentence())}")
     if json_path == STDIN:
         out.data(json_report.dumps(report))
     elif json_path:
@@ -198,7 +203,11 @@ def archive(citations_file: Path, **opts) -> None:
         click.echo("\ncitewatch: interrupted; finished work is kept in " + str(opts["archive_dir"]), err=True)
         sys.exit(ExitStatus.INTERRUPTED)
     print_notes(outcome.notes)
+    if not outcome.reports:  # no host could be reached: nothing was checked or archived
+        sys.exit(outcome.exit_status)
     print_archive_links(outcome.reports[0].model, citations_file)
+    if outcome.wayback_unreachable and not outcome.reports[0].model.summary.archived:
+        sys.exit(ExitStatus.INPUT)  # the archive could do nothing
 
 
 @click.command(cls=ConfiguredCommand, epilog="Exit status:\n\n\b\n" + exit_status_table())
@@ -295,6 +304,10 @@ def run(
         sys.exit(ExitStatus.INTERRUPTED)
     finally:
         display.close()
+    if not outcome.reports:  # the run could do nothing: its notes say why, even with -q
+        for note in outcome.notes:
+            click.echo(f"citewatch: {clean(note)}", err=True)
+        sys.exit(outcome.exit_status)
     print_notes(outcome.notes)
     print_run_reports(outcome)
     sys.exit(outcome.exit_status)
@@ -439,3 +452,7 @@ def resolve(citations_file: Path, accepts: tuple[str, ...], **opts) -> None:
         f"{plural(len(resolutions), 'citation')} without a URL: {found} with candidates;"
         f" {changed} updated in {clean(citations_file)}"
     )
+    for why in dict.fromkeys(r.unreachable for r in resolutions if r.unreachable):
+        click.echo(f"citewatch: {clean(why)}", err=True)
+    if not found and any(r.unreachable for r in resolutions):
+        sys.exit(ExitStatus.INPUT)  # nothing could be looked for

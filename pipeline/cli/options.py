@@ -74,7 +74,13 @@ CHECK_OPTIONS = [
         type=click.FloatRange(0.1),
         default=30.0,
         show_default=True,
-        help="Wall-clock deadline per URL in seconds, retries and redirects included.",
+        help="Wall-clock deadline per URL in seconds, retries and redirects included, counted from its first request.",
+    ),
+    click.option(
+        "--max-time",
+        type=click.FloatRange(1),
+        default=None,
+        help="Seconds for the whole check; URLs not started by then are skipped, not timed out.",
     ),
     click.option(
         "--connect-timeout",
@@ -330,6 +336,7 @@ def settings_from(opts: dict) -> CheckSettings:
         force=opts["force"],
         confirm=ConfirmPolicy(opts["confirm_checks"], opts["confirm_days"]),
         probe=not opts["no_probe"],
+        max_time=opts.get("max_time"),
         rules=url_rules_from(opts),
         offline=opts["offline"],
     )
