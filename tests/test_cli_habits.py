@@ -118,6 +118,9 @@ def test_run_reads_an_article_from_stdin_and_names_its_reports(site, tmp_path, m
     assert (tmp_path / "reports" / "post.html").is_file()
     assert "post: 1 citation (1 live)" in res.stdout
     assert "source: post" in Path("citations.yaml").read_text(encoding="utf-8")
+    piped = cli("run", "-", "--name", "post", "--no-wayback", "--force", "--json", "-", *FAST, input=article)
+    assert json.loads(piped.stdout)["results"][0]["check"]["status"] == "live"  # stdin in, JSON out
+    assert "post: 1 citation" in piped.stderr
 
 
 def test_a_word_file_on_stdin_is_a_one_line_error(tmp_path, monkeypatch):

@@ -242,6 +242,12 @@ def archive(citations_file: Path, **opts) -> None:
     default=None,
     help="Also write JUnit XML here (a file, or a folder for several articles).",
 )
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="Also write the (one) article's JSON report here ('-': stdout, and nothing else goes there).",
+)
 @archive_options
 @check_options
 @config_option
@@ -255,6 +261,7 @@ def run(
     name: str,
     reports_dir: Path,
     junit: Path | None,
+    json_path: Path | None,
     **opts,
 ) -> None:
     """Do the whole job: extract, check, verify, archive, report.
@@ -268,14 +275,14 @@ def run(
     \b
     Examples:
       citewatch run examples/hostage-diplomacy.txt
-      curl -s https://example.org/post.html | citewatch run - --name post
+      curl -s https://example.org/post.html | citewatch run - --name post --json -
       citewatch run posts/*.md --citations-dir citations/ --junit reports/junit/
       citewatch run posts/*.md --citations all-sources.yaml
     """
     from ..run import plan_jobs, step_summary_path
     from ..run import run as run_jobs
 
-    out = output()
+    out = _output_for_data(json_path)
     ctx = click.get_current_context()
     shared = ctx.get_parameter_source("citations_file") not in (
         click.core.ParameterSource.DEFAULT,
@@ -287,6 +294,8 @@ def run(
     if from_stdin:
         articles = (Path(name),)
     jobs = plan_jobs(articles, citations_file if shared else None, citations_dir, fmt, default_file=citations_file)
+    if json_path and len(jobs) > 1:
+        raise InputError(f"--json {json_path}: one article's report; with several, read REPORTS_DIR/NAME.json")
     if from_stdin:
         jobs[0].text = read_stdin_article(name)
     settings = run_settings_from(opts, reports_dir=reports_dir, junit=junit, step_summary=step_summary_path())
@@ -310,6 +319,10 @@ def run(
         sys.exit(outcome.exit_status)
     print_notes(outcome.notes)
     print_run_reports(outcome)
+    if json_path == STDIN:
+        out.data(json_report.dumps(outcome.reports[0].model))
+    elif json_path:
+        write_atomic(json_path, json_report.dumps(outcome.reports[0].model))
     sys.exit(outcome.exit_status)
 
 
