@@ -25,8 +25,10 @@ from .errors import InputError
 CONFIG_FILE = "citewatch.toml"
 PYPROJECT = "pyproject.toml"
 PYPROJECT_TABLE = ("tool", "citewatch")
-#: the config file's one table: host -> accepted HTTP statuses
+#: the config file's tables, keyed by host: accepted HTTP statuses; request limits
 ACCEPT_TABLE = "accept"
+HOSTS_TABLE = "hosts"
+_TABLE_SHAPES = {ACCEPT_TABLE: "host = [statuses]", HOSTS_TABLE: '[hosts."example.com"] with per-host, min-interval'}
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class ConfigFile:
     path: Path
     settings: dict[str, Setting] = field(default_factory=dict)
     accept: dict[str, Setting] = field(default_factory=dict)  # host -> its statuses
+    hosts: dict[str, Setting] = field(default_factory=dict)  # host -> {"per-host": 1, "min-interval": 2.5}
 
     @property
     def shown(self) -> str:
@@ -104,11 +107,12 @@ def read_config(path: Path) -> ConfigFile:
     config = ConfigFile(path)
     for key, value in doc.items():
         line = lines.get((*prefix, key), 1)
-        if key == ACCEPT_TABLE:
+        if key in _TABLE_SHAPES:
             if not isinstance(value, dict):
-                raise InputError(f"{shown(path)}:{line}: {ACCEPT_TABLE} is a table of host = [statuses]")
-            for host, statuses in value.items():
-                config.accept[host] = Setting(host, statuses, lines.get((*prefix, key, host), line))
+                raise InputError(f"{shown(path)}:{line}: {key} is a table: {_TABLE_SHAPES[key]}")
+            table = config.accept if key == ACCEPT_TABLE else config.hosts
+            for host, entry in value.items():
+                table[host] = Setting(host, entry, lines.get((*prefix, key, host), line))
         else:
             config.settings[key] = Setting(key, value, line)
     return config

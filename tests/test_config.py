@@ -150,3 +150,39 @@ def test_the_readme_sample_config_is_valid_and_means_what_it_says(project):
     assert setting(res.stdout, "per-host").startswith("per-host = 1")
     assert setting(res.stdout, "exclude").startswith('exclude = ["^https?://(www\\\\.)?x\\\\.com/"]')
     assert '"example.com" = [403]' in res.stdout
+    assert '[hosts."slow.example.org"]' in res.stdout
+
+
+def test_a_host_limit_from_the_file_holds_that_host_to_one_request_at_a_time(site, tmp_path, monkeypatch):
+    from .servers import slow
+
+    for n in range(4):
+        site.route(f"/p{n}")(slow(0.3, html(f"Page {n}")))
+    monkeypatch.chdir(tmp_path)
+    Path("citations.yaml").write_text(
+        "citations:\n" + "".join(f"  - id: '{n}'\n    url: {site.url(f'/p{n}')}\n" for n in range(4)), encoding="utf-8"
+    )
+    args = ["check", "--per-host", "4", "--force", *FAST]
+    assert cli(*args).exit_code == 0
+    assert site.max_active > 1  # the run's own limit lets them overlap
+    site.max_active = 0
+    Path("citewatch.toml").write_text('[hosts."127.0.0.1"]\nper-host = 1\nmin-interval = 0.1\n', encoding="utf-8")
+    assert cli(*args).exit_code == 0
+    assert site.max_active == 1
+    starts = sorted(t for _, path, t in site.log[-4:])
+    assert all(b - a >= 0.3 for a, b in zip(starts, starts[1:], strict=False))  # one after another
+    assert '[hosts."127.0.0.1"]' in cli("config").stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[hosts."a.org"]\nper_host = 1\n', "citewatch.toml:1: unknown key 'per_host' in hosts.a.org"),
+        ('[hosts."a.org"]\nper-host = 0\n', "citewatch.toml:1: 'a.org=0/' is not HOST=N[/SECONDS]"),
+        ('[hosts."a.org"]\nmin-interval = "soon"\n', "citewatch.toml:1: 'a.org=?' is not HOST=N[/SECONDS]"),
+    ],
+)
+def test_a_bad_host_limit_names_its_table(project, text, message):
+    (project / "citewatch.toml").write_text(text, encoding="utf-8")
+    res = cli("check")
+    assert res.exit_code == ExitStatus.INPUT and message in res.stderr, res.stderr

@@ -35,8 +35,10 @@ NOT_IN_CONFIG = frozenset(
 #: someone else can commit (a pull request, a shared template) must not open the guard
 #: for a scheduled job (SECURITY.md)
 FLAG_ONLY = frozenset({"allow-private", "allow-host", "resolve", "share-private"})
-#: the [accept] table's option
+#: the [accept] and [hosts] tables' options
 ACCEPT_PARAM = "accept_status"
+HOSTS_PARAM = "host_limit"
+HOST_LIMIT_KEYS = ("per-host", "min-interval")
 #: options holding a duration, checked like the flag (a unit is required)
 DURATION_KEYS = frozenset({"recheck-after", "max-age"})
 #: every command whose options the file may set (filled as commands are declared)
@@ -130,6 +132,8 @@ def validate(config: ConfigFile, known: dict[str, click.Option]) -> None:
             raise InputError(f"{where}: {key}: {message}") from None
     for host, setting in config.accept.items():
         AcceptRule.parse(accept_spec(host, setting.value), config.where(setting.line))
+    for host, setting in config.hosts.items():
+        host_limit_spec(host, setting.value, config.where(setting.line))
 
 
 def _nearest(key: str, known: dict[str, click.Option]) -> str:
@@ -144,6 +148,23 @@ def accept_spec(host: str, statuses: Any) -> str:
     if not isinstance(statuses, list) or not all(isinstance(s, int) for s in statuses):
         statuses = []  # the parser says what is wrong
     return f"{host}=" + ",".join(str(s) for s in statuses)
+
+
+def host_limit_spec(host: str, entry: Any, where: str) -> str:
+    """A [hosts."example.com"] table in the flag's form, ``example.com=1/2.5``; checked."""
+    from .options import parse_host_limit
+
+    if not isinstance(entry, dict):
+        raise InputError(f"{where}: hosts.{host} is a table with {' and/or '.join(HOST_LIMIT_KEYS)}")
+    unknown = [k for k in entry if k not in HOST_LIMIT_KEYS]
+    if unknown:
+        raise InputError(f"{where}: unknown key {unknown[0]!r} in hosts.{host} (known: {', '.join(HOST_LIMIT_KEYS)})")
+    slots, spacing = entry.get("per-host"), entry.get("min-interval")
+    spec = f"{host}={'' if slots is None else slots}/{'' if spacing is None else spacing}"
+    if any(isinstance(v, bool) or not isinstance(v, int | float) for v in (slots, spacing) if v is not None):
+        spec = f"{host}=?"  # not numbers: the parser says what is expected
+    parse_host_limit(spec, where)
+    return spec
 
 
 def convert(param: click.Option, value: Any) -> Any:
@@ -174,6 +195,8 @@ def default_map(command: click.Command, config: ConfigFile) -> dict[str, Any]:
             out[param.name] = convert(param, config.settings[key].value)
         if param.name == ACCEPT_PARAM and config.accept:
             out[param.name] = [accept_spec(h, s.value) for h, s in config.accept.items()]
+        if param.name == HOSTS_PARAM and config.hosts:
+            out[param.name] = [host_limit_spec(h, s.value, config.where(s.line)) for h, s in config.hosts.items()]
     return out
 
 
@@ -197,9 +220,10 @@ def source_of(ctx: click.Context, param: click.Parameter, flag_label: str = "fla
     return "default"
 
 
-def accept_origins(ctx: click.Context) -> dict[str, str]:
-    """Each [accept] host's ``FILE:LINE``."""
+def table_origins(ctx: click.Context, table: str) -> dict[str, str]:
+    """Each host's ``FILE:LINE`` in the [accept] or [hosts] table."""
     config = loaded_config(ctx)
     if config is None:
         return {}
-    return {host.lower(): config.where(s.line) for host, s in config.accept.items()}
+    entries = config.accept if table == "accept" else config.hosts
+    return {host.lower(): config.where(s.line) for host, s in entries.items()}

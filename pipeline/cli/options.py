@@ -20,9 +20,10 @@ from ..archive.history import ConfirmPolicy
 from ..check import CheckSettings
 from ..errors import InputError
 from ..fetch import DEFAULT_USER_AGENT, FetchSettings
+from ..hosts import HostLimit
 from ..results import DEFAULT_FAIL_ON, parse_fail_on
 from ..rules import AcceptRule, UrlPattern, UrlRules
-from .configure import accept_origins, source_of
+from .configure import source_of, table_origins
 
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -37,6 +38,29 @@ def parse_duration(value: str, option: str = "") -> dt.timedelta:
     if not m:
         raise InputError(f"{where}{value!r} is not a duration; give a number and a unit: 2d, 12h, 30m")
     return dt.timedelta(seconds=float(m.group(1)) * _UNIT_SECONDS[m.group(2)])
+
+
+def parse_host_limit(spec: str, origin: str = "--host-limit") -> HostLimit:
+    """``HOST=N[/SECONDS]``: at most N requests at once to HOST (and its subdomains), and
+    SECONDS between two; ``HOST=/SECONDS`` only spaces them."""
+    host, sep, limits = spec.partition("=")
+    slots, _, spacing = limits.partition("/")
+    try:
+        per_host = int(slots) if slots.strip() else None
+        min_interval = float(spacing) if spacing.strip() else None
+    except ValueError:
+        per_host = min_interval = None
+    if (
+        not sep
+        or not host.strip()
+        or (per_host is None and min_interval is None)
+        or (per_host is not None and not 1 <= per_host <= 64)
+        or (min_interval is not None and not 0 <= min_interval <= 3600)
+    ):
+        raise InputError(
+            f"{origin}: {spec!r} is not HOST=N[/SECONDS] (e.g. example.com=1/2.5: one at a time, 2.5 s apart)"
+        )
+    return HostLimit(host.strip().lower().strip("."), per_host, min_interval)
 
 
 def parse_resolve(values: tuple[str, ...]) -> dict[str, str]:
@@ -116,6 +140,14 @@ CHECK_OPTIONS = [
         default=0.0,
         show_default=True,
         help="Seconds between two requests to one host.",
+    ),
+    click.option(
+        "--host-limit",
+        "host_limit",
+        multiple=True,
+        metavar="HOST=N[/SECONDS]",
+        help="Limits of one host and its subdomains: N requests at once, SECONDS apart"
+        " (e.g. example.com=1/2.5). Repeatable; [hosts] in citewatch.toml.",
     ),
     click.option(
         "--retries",
@@ -325,6 +357,7 @@ def settings_from(opts: dict) -> CheckSettings:
             concurrency=opts["concurrency"],
             per_host=opts["per_host"],
             min_interval=opts["min_interval"],
+            host_limits=host_limits_from(opts),
             user_agent=opts["user_agent"],
             allow_private=opts["allow_private"],
             allow_hosts=tuple(opts["allow_host"]),
@@ -342,6 +375,17 @@ def settings_from(opts: dict) -> CheckSettings:
     )
 
 
+def host_limits_from(opts: dict) -> tuple[HostLimit, ...]:
+    """--host-limit (or citewatch.toml's [hosts] tables), each naming where it was written."""
+    ctx = click.get_current_context()
+    from_file = ctx.get_parameter_source("host_limit") is ParameterSource.DEFAULT_MAP
+    lines = table_origins(ctx, "hosts") if from_file else {}
+    return tuple(
+        parse_host_limit(spec, lines.get(spec.partition("=")[0].strip().lower(), "--host-limit"))
+        for spec in opts["host_limit"]
+    )
+
+
 def url_rules_from(opts: dict) -> UrlRules:
     """--exclude, --include and --accept-status (or the config file's), each rule knowing
     where it was written, so a skipped URL's reason can point at it."""
@@ -351,7 +395,7 @@ def url_rules_from(opts: dict) -> UrlRules:
     def origin(name: str) -> str:
         return source_of(ctx, params[name], flag_label="--" + name.replace("_", "-"))
 
-    accept_lines = accept_origins(ctx)
+    accept_lines = table_origins(ctx, "accept")
 
     def accept_origin(spec: str) -> str:
         if ctx.get_parameter_source("accept_status") is ParameterSource.COMMANDLINE:

@@ -14,7 +14,17 @@ from typing import Any
 import click
 
 from ..textsafe import clean
-from .configure import ACCEPT_PARAM, CONFIGURED, ConfiguredCommand, config_option, key_of, loaded_config, source_of
+from .configure import (
+    ACCEPT_PARAM,
+    CONFIGURED,
+    HOSTS_PARAM,
+    ConfiguredCommand,
+    config_option,
+    key_of,
+    loaded_config,
+    source_of,
+    table_origins,
+)
 from .configure import known_options as configurable
 from .errors import friendly_errors
 from .output import output, output_options
@@ -35,23 +45,37 @@ def listing(ctx: click.Context, values: dict[str, Any]) -> list[str]:
     params = {p.name: p for p in ctx.command.params}
     rows = []
     for key, option in sorted(configurable().items()):
-        if option.name == ACCEPT_PARAM or option.name not in values:
+        if option.name in (ACCEPT_PARAM, HOSTS_PARAM) or option.name not in values:
             continue
         value, source = values[option.name], source_of(ctx, params[option.name])
         line = f"{key} = {toml_value(value)}" if value is not None else f"# {key} = (not set)"
         rows.append(f"{clean(line):<60}  # {clean(source)}")
-    config = loaded_config(ctx)
-    accept = values.get(ACCEPT_PARAM) or ()
-    if accept:
-        rows.append("")
-        rows.append("[accept]")
-        for spec in accept:
-            host, _, codes = spec.partition("=")
-            source = source_of(ctx, params[ACCEPT_PARAM], flag_label="flag")
-            if config and source != "flag" and host in config.accept:
-                source = config.where(config.accept[host].line)
-            line = f"{json.dumps(host)} = [{', '.join(codes.split(','))}]"
-            rows.append(f"{clean(line):<60}  # {clean(source)}")
+    return rows + _tables(ctx, values)
+
+
+def _tables(ctx: click.Context, values: dict[str, Any]) -> list[str]:
+    """The [accept] and [hosts."…"] tables, each entry with its origin."""
+    rows: list[str] = []
+    params = {p.name: p for p in ctx.command.params}
+    for name, table in ((ACCEPT_PARAM, "accept"), (HOSTS_PARAM, "hosts")):
+        specs = values.get(name) or ()
+        origins = table_origins(ctx, table)
+        from_flags = source_of(ctx, params[name]) == "flag"
+        if specs and table == "accept":
+            rows += ["", "[accept]"]
+        for spec in specs:
+            host, _, limits = spec.partition("=")
+            source = "flag" if from_flags else origins.get(host.strip().lower(), "flag")
+            if table == "accept":
+                entry = [f"{json.dumps(host)} = [{', '.join(limits.split(','))}]"]
+            else:
+                slots, _, spacing = limits.partition("/")
+                entry = [f"[hosts.{json.dumps(host)}]"]
+                entry += [f"per-host = {slots}"] if slots else []
+                entry += [f"min-interval = {float(spacing)}"] if spacing else []
+                rows.append("")
+            rows.append(f"{clean(entry[0]):<60}  # {clean(source)}")
+            rows += [clean(e) for e in entry[1:]]
     return rows
 
 
