@@ -1,0 +1,225 @@
+"""The links an HTML article cites from its body, as paragraphs of text with their links.
+
+A news page links far more than it cites: menus, section fronts, share buttons, bylines,
+"Related" lists, tag pages, sign-in and subscribe prompts. Two layers keep those out:
+
+1. the body. The page's own markup says where its article is (``itemprop=articleBody``,
+   ``<article>``, ``<main>``, the usual CMS body classes) on most pages, and then that is
+   trusted. Where it does not, trafilatura's main-content extraction picks the body's
+   paragraphs: it is the best-measured open extractor on news pages and the family
+   htmldate (page dates) comes from; a home-made text-density rule would be worse at it;
+2. our own rules for what is left inside the body, which no extractor decides for us:
+   elements that are furniture by their tag, role, class or id (share bars, bylines,
+   related lists, tag lists, newsletter boxes), links that are not sources by their address
+   (``mailto:``, ``tel:``, ``javascript:``, in-page anchors, share endpoints, tag/section/
+   author/login/subscribe pages, the site's front page, the article itself).
+
+"Sources" / "References" / "Further reading" lists are read wherever they sit.
+Relative links resolve against ``<base href>``, then ``<link rel=canonical>`` / ``og:url``.
+lxml parses the page: linear, also on thousands of unclosed ``<p>``.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+from lxml import html as lxml_html
+from lxml.etree import ParserError
+
+from ..model import LinkedSource, Note
+from .links import LinkAt, Paragraph, clean_url, gather
+
+_FURNITURE_TAGS = frozenset({"nav", "header", "footer", "aside", "form", "button", "menu", "dialog", "select"})
+_FURNITURE_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar"})
+_FURNITURE_WORDS = frozenset(
+    "nav navbar navigation menu breadcrumb breadcrumbs share sharing social byline author authors bio related "
+    "recommended recommendations tags tag topics categories newsletter subscribe subscription signup login signin "
+    "comments comment sidebar promo advert ads advertisement footer header masthead toolbar outbrain taboola "
+    "trending popular paywall".split()
+)
+_FURNITURE_PHRASES = ("more-stories", "read-more", "most-read", "also-read", "you-may-like", "more-from")
+_NEVER_FURNITURE = frozenset({"html", "body", "main", "article"})
+_BODY_CLASSES = frozenset(
+    {"article-body", "articlebody", "entry-content", "post-content", "story-body", "article-content", "post-body"}
+)
+_BLOCK_TAGS = frozenset(
+    "p li blockquote dd dt td th figcaption h1 h2 h3 h4 h5 h6 pre div section article main body".split()
+)
+_SOURCES_HEADING = re.compile(r"^\s*(sources|references|further reading|bibliography|works cited)\s*:?\s*$", re.I)
+_WORD_SPLIT = re.compile(r"[\s_-]+")
+
+
+def parse_tree(text: str) -> lxml_html.HtmlElement | None:
+    try:
+        return lxml_html.document_fromstring(text)
+    except (ParserError, ValueError):
+        return None
+
+
+def _words(el: lxml_html.HtmlElement) -> str:
+    return f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+
+
+def is_furniture(el: lxml_html.HtmlElement) -> bool:
+    """Navigation, share bars, bylines, related lists…: by tag, ARIA role, class or id."""
+    tag = el.tag if isinstance(el.tag, str) else ""
+    if tag in _NEVER_FURNITURE:
+        return False
+    if tag in _FURNITURE_TAGS or (el.get("role") or "").lower() in _FURNITURE_ROLES:
+        return True
+    words = _words(el)
+    if not words.strip():
+        return False
+    return bool(_FURNITURE_WORDS & set(_WORD_SPLIT.split(words))) or any(p in words for p in _FURNITURE_PHRASES)
+
+
+def base_url(root: lxml_html.HtmlElement) -> str | None:
+    """What relative links are relative to: ``<base href>``, the canonical URL, ``og:url``."""
+    for xpath in ("//base/@href", "//link[@rel='canonical']/@href", "//meta[@property='og:url']/@content"):
+        for value in root.xpath(xpath):
+            if str(value).startswith(("http://", "https://")):
+                return str(value)
+    return None
+
+
+def unwrap_redirect(href: str) -> str:
+    """Google Docs' HTML export wraps every link as google.com/url?q=<the address>&sa=…;
+    the article cites the address, not Google's click tracker."""
+    parts = urlsplit(href)
+    if parts.hostname in ("www.google.com", "google.com") and parts.path == "/url":
+        target = parse_qs(parts.query).get("q", [""])[0]
+        if target.startswith(("http://", "https://")):
+            return target
+    return href
+
+
+def _address(href: str, base: str | None) -> str | None:
+    """The absolute address a link points at, or None for what is never a source."""
+    href = href.strip()
+    if not href or href.startswith("#") or re.match(r"^(mailto|tel|javascript|data|sms|callto):", href, re.I):
+        return None
+    if not re.match(r"^https?://", href, re.I):
+        if base is None or re.match(r"^[a-z][a-z0-9+.-]*:", href, re.I):
+            return None  # relative with nothing to resolve it against, or another scheme
+        href = urljoin(base, href)
+    url = clean_url(unwrap_redirect(href))
+    if base is not None:
+        b, u = urlsplit(base), urlsplit(url)
+        if u.hostname == b.hostname and (u.path.rstrip("/") in ("", b.path.rstrip("/"))):
+            return None  # the site's front page, or the article itself
+    return url
+
+
+def _body(root: lxml_html.HtmlElement, raw: str) -> list[lxml_html.HtmlElement] | None:
+    """The element holding the article (None: trafilatura's paragraphs are used)."""
+    candidates = root.xpath("//*[@itemprop='articleBody']") or root.xpath("//article") or root.xpath("//main")
+    candidates = candidates or root.xpath("//*[@role='main']")
+    if not candidates:
+        candidates = [el for el in root.iter("div", "section") if _BODY_CLASSES & set((el.get("class") or "").split())]
+    if not candidates:
+        return None
+    return [max(candidates, key=lambda el: len(el.text_content()))]
+
+
+def _main_text_blocks(root: lxml_html.HtmlElement, raw: str) -> list[lxml_html.HtmlElement]:
+    """Blocks whose text trafilatura counts as the article's main content."""
+    import trafilatura
+
+    main = trafilatura.extract(raw, include_comments=False, include_tables=True, favor_recall=True, deduplicate=False)
+    body = root.find("body")
+    if not main or body is None:
+        return [body] if body is not None else []
+    main_text = " ".join(main.split())
+    kept = []
+    for el in body.iter("p", "li", "blockquote", "dd", "td", "figcaption", "pre"):
+        text = " ".join(el.text_content().split())
+        if text and text[:80] in main_text:
+            kept.append(el)
+    return kept
+
+
+def _sources_lists(root: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
+    """The lists under a Sources / References / Further reading heading."""
+    lists = []
+    for heading in root.iter("h1", "h2", "h3", "h4", "h5", "h6", "p", "strong", "b", "dt"):
+        if _SOURCES_HEADING.match(heading.text_content() or ""):
+            nxt = heading.getnext()
+            while nxt is not None and not isinstance(nxt.tag, str):
+                nxt = nxt.getnext()
+            if nxt is not None and nxt.tag in ("ul", "ol", "dl"):
+                lists.append(nxt)
+    return lists
+
+
+def _block_of(a: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
+    for el in a.iterancestors():
+        if el.tag in _BLOCK_TAGS:
+            return el
+    return a
+
+
+def _text_with_offsets(block: lxml_html.HtmlElement) -> tuple[str, dict[int, int]]:
+    """A block's text as the reader sees it, and where each link's words start in it."""
+    parts: list[str] = []
+    offsets: dict[int, int] = {}
+    length = 0
+    stack: list[tuple[lxml_html.HtmlElement, bool]] = [(block, False)]
+    while stack:  # depth-first without recursion: a page may nest deeper than Python recurses
+        el, closing = stack.pop()
+        if closing:
+            piece = el.tail if el is not block else None
+        else:
+            if el.tag == "a":
+                offsets[id(el)] = length
+            piece = el.text if isinstance(el.tag, str) and el.tag not in ("script", "style") else None
+            stack.append((el, True))
+            if isinstance(el.tag, str) and el.tag not in ("script", "style"):
+                stack.extend((child, False) for child in reversed(el))
+        if el.tag == "br" and not closing:
+            piece = " " + (piece or "")
+        if piece:
+            parts.append(piece)
+            length += len(piece)
+    return "".join(parts), offsets
+
+
+def body_paragraphs(root: lxml_html.HtmlElement, raw: str) -> list[Paragraph]:
+    """The body's paragraphs with their source links, in reading order."""
+    base = base_url(root)
+    for el in list(root.iter("script", "style", "noscript", "template")):
+        el.drop_tree()
+    sources = _sources_lists(root)
+    furniture = [el for el in root.iter() if isinstance(el.tag, str) and is_furniture(el)]
+    for el in furniture:
+        if el.getparent() is not None:
+            el.drop_tree()
+    scopes = _body(root, raw) or _main_text_blocks(root, raw)
+    blocks: dict[int, tuple[lxml_html.HtmlElement, list[lxml_html.HtmlElement]]] = {}
+    seen: set[int] = set()
+    for scope in [*scopes, *sources]:
+        for a in scope.iter("a"):
+            if id(a) in seen or not a.get("href"):
+                continue
+            seen.add(id(a))
+            block = _block_of(a)
+            blocks.setdefault(id(block), (block, []))[1].append(a)
+    paragraphs = []
+    for block, anchors in blocks.values():
+        text, offsets = _text_with_offsets(block)
+        links = []
+        for a in anchors:
+            url = _address(a.get("href", ""), base)
+            if url is not None:
+                links.append(LinkAt(url, a.text_content(), offsets.get(id(a), 0)))
+        if links:
+            paragraphs.append(Paragraph(text, block.sourceline, links))
+    paragraphs.sort(key=lambda p: p.line or 0)
+    return paragraphs
+
+
+def from_html(text: str, notes: list[Note]) -> list[LinkedSource]:
+    root = parse_tree(text)
+    if root is None:
+        return []
+    return gather(body_paragraphs(root, text), notes)

@@ -1,0 +1,262 @@
+"""Linked sources: the URLs an article links from its text, each with the words that link it
+and the sentence it sits in.
+
+Web journalism cites with links more than with footnotes. Each format reduces its body to
+paragraphs of plain text with the links' places in them (``Paragraph``); what is a source
+and how one URL linked several times becomes one source is decided here, once for all
+formats. Markdown and plain text are read here too; HTML's body is found in
+``htmlbody.py``.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from ..model import LinkedSource, Note, Place
+from .sentences import sentence_at
+
+# a bare URL ends before white space, brackets and quotes; trailing sentence punctuation is not part of it
+BARE_URL = re.compile(r"""(?<![\w/(\[<"'=])(?:https?://|www\.)[^\s<>"'“”‘’\[\]()]+(?:\([^\s()]*\)[^\s<>"'“”‘’\[\]()]*)*""", re.I)
+_TRAILING = ".,;:!?…*_"
+
+# links that are never a source, whatever page they sit in: sharing, signing in, mail
+_SHARE_HOSTS = re.compile(
+    r"(^|\.)(facebook\.com/sharer|twitter\.com/(intent|share)|x\.com/intent|linkedin\.com/(share|sharearticle|cws/share)"
+    r"|pinterest\.[a-z.]+/pin/create|reddit\.com/submit|wa\.me/|api\.whatsapp\.com/send|t\.me/share|telegram\.me/share"
+    r"|news\.ycombinator\.com/submitlink|getpocket\.com/save|flipboard\.com/bookmarklet)",
+    re.I,
+)
+# site furniture: pages about the site or its people, not sources of a claim
+_FURNITURE_PATH = re.compile(
+    r"/(tag|tags|topic|topics|category|categories|section|sections|author|authors|profile|profiles|people|journalists?"
+    r"|login|log-in|signin|sign-in|signup|sign-up|register|subscribe|subscription|subscriptions|newsletters?"
+    r"|account|myaccount|my-account)(/|$)",
+    re.I,
+)
+_SOURCES_HEADING = re.compile(
+    r"^\s*(?:#+\s*)?(sources|references|further reading|read more|bibliography|works cited|links|notes)\s*:?\s*$", re.I
+)
+
+
+@dataclass
+class LinkAt:
+    """A link inside a paragraph's text: its address, its words, where its words start."""
+
+    url: str
+    text: str
+    offset: int
+    line: int | None = None  # when known apart from its paragraph's (HTML: the <a>'s own line)
+
+
+@dataclass
+class Paragraph:
+    """One paragraph (or list item) of the body as plain text, the line it starts on, and
+    its links."""
+
+    text: str
+    line: int | None
+    links: list[LinkAt] = field(default_factory=list)
+    line_starts: list[int] = field(default_factory=lambda: [0])  # offset in ``text`` of each source line
+
+    def line_at(self, offset: int) -> int | None:
+        """The source line of a character of the paragraph's (unrendered) text."""
+        if self.line is None:
+            return None
+        return self.line + bisect_right(self.line_starts, offset) - 1
+
+
+def clean_url(url: str) -> str:
+    """A URL as written in prose: trailing punctuation and an unmatched closing bracket are
+    the sentence's, not the address's; ``www.`` alone gets its scheme."""
+    url = url.strip().strip("<>")
+    while url and (url[-1] in _TRAILING or (url[-1] == ")" and url.count("(") < url.count(")"))):
+        url = url[:-1]
+    if url.lower().startswith("www."):
+        url = "https://" + url
+    return url
+
+
+def is_source_url(url: str) -> bool:
+    """Could this address be a cited source? Only http(s), not a share button, not a
+    tag/section/author/login/subscribe page."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return False
+    if _SHARE_HOSTS.search(f"{parts.hostname}{parts.path}"):
+        return False
+    return not _FURNITURE_PATH.search(parts.path)
+
+
+def bare_links(text: str, shift: int = 0) -> list[LinkAt]:
+    """Bare URLs in a piece of prose, their own text as their words."""
+    found = []
+    for m in BARE_URL.finditer(text):
+        written = m.group(0)
+        url = clean_url(written)
+        found.append(LinkAt(url, written[: len(written.rstrip(_TRAILING))] or url, m.start() + shift))
+    return found
+
+
+def gather(paragraphs: list[Paragraph], notes: list[Note]) -> list[LinkedSource]:
+    """Paragraphs → linked sources in reading order: one per URL, every place listed. A URL
+    a footnote also carries is that footnote's source, not a second one."""
+    noted = {url_key(u) for n in notes for u in n.urls}
+    by_url: dict[str, LinkedSource] = {}
+    for p in paragraphs:
+        for link in p.links:
+            if not is_source_url(link.url) or url_key(link.url) in noted:
+                continue
+            source = by_url.setdefault(url_key(link.url), LinkedSource(link.url))
+            text = " ".join(link.text.split()) or None
+            line = link.line if link.line is not None else p.line_at(link.offset)
+            source.places.append(Place(line, text, sentence_at(p.text, link.offset) or None))
+    return list(by_url.values())
+
+
+def url_key(url: str) -> str:
+    """Two spellings of one address: scheme, ``www.``, a trailing slash, a fragment."""
+    u = re.sub(r"^https?://(www\.)?", "", url.strip(), flags=re.I)
+    u = u.split("#", 1)[0]
+    return u.rstrip("/").lower() if "?" not in u else u.lower()
+
+
+# ---- plain text -------------------------------------------------------------------------
+
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
+
+
+def text_paragraphs(lines: list[str], first_line: int = 1) -> list[Paragraph]:
+    """Blank-line separated paragraphs of plain text (each list item one of its own), with
+    their bare URLs."""
+    paragraphs: list[Paragraph] = []
+    parts: list[str] = []
+    start = first_line
+    for n, line in enumerate([*lines, ""], start=first_line):
+        if (not line.strip() or _LIST_ITEM.match(line)) and parts:
+            paragraphs.append(_text_paragraph(parts, start))
+            parts = []
+        if line.strip():
+            if not parts:
+                start = n
+                line = _LIST_ITEM.sub("", line)
+            parts.append(line.strip())
+    return paragraphs
+
+
+def _text_paragraph(parts: list[str], line: int) -> Paragraph:
+    text = " ".join(parts)
+    starts = [0]
+    for part in parts[:-1]:
+        starts.append(starts[-1] + len(part) + 1)
+    return Paragraph(text, line, bare_links(text), starts)
+
+
+def from_text(text: str, notes: list[Note]) -> list[LinkedSource]:
+    return gather(text_paragraphs(text.splitlines()), notes)
+
+
+# ---- Markdown ---------------------------------------------------------------------------
+
+_REF_DEF = re.compile(r"^ {0,3}\[(?P<id>[^\]^][^\]]*)\]:\s*<?(?P<url>\S+?)>?(?:\s+[\"'(].*[\"')])?\s*$")
+_FOOTNOTE_DEF = re.compile(r"^ {0,3}\[\^[^\]]+\]:")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_CODE_SPAN = re.compile(r"`[^`]*`")
+_INLINE = re.compile(
+    r"(?P<image>!?)\[(?P<text>(?:[^\[\]]|\[[^\[\]]*\])*)\]"
+    r"(?:\(\s*<?(?P<url>[^)\s>]+)>?(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)|\[(?P<ref>[^\]]*)\])?"
+)
+_AUTOLINK = re.compile(r"<(?P<url>https?://[^>\s]+)>")
+_HEADING = re.compile(r"^\s*#{1,6}\s")
+_FRONT_FIELD = re.compile(r"^(?P<key>title|date)\s*:\s*[\"']?(?P<value>.*?)[\"']?\s*$", re.I)
+
+
+def front_matter(lines: list[str]) -> tuple[dict[str, str], int]:
+    """The title and date of a YAML front matter block, and the first line after it."""
+    fields: dict[str, str] = {}
+    if not lines or lines[0].strip() != "---":
+        return fields, 0
+    for i, line in enumerate(lines[1:200], start=1):
+        if line.strip() in ("---", "..."):
+            return fields, i + 1
+        m = _FRONT_FIELD.match(line)
+        if m and m["value"]:
+            fields.setdefault(m["key"].lower(), m["value"])
+    return {}, 0
+
+
+def _markdown_links(p: Paragraph, refs: dict[str, str]) -> tuple[str, list[LinkAt]]:
+    """A Markdown paragraph as the reader sees it (link words, not link syntax) and its links."""
+    text = _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), p.text)
+    out: list[str] = []
+    links: list[LinkAt] = []
+    pos = 0
+    for m in _INLINE.finditer(text):
+        url = m["url"]
+        if url is None:
+            ref = (m["ref"] or m["text"]).strip().lower()
+            url = refs.get(" ".join(ref.split()))
+            if url is None or m["text"].startswith("^"):
+                continue  # brackets, a footnote marker, or a reference defined nowhere
+        chunk = text[pos : m.start()]
+        out.append(chunk)
+        links.extend(_plain_links(p, chunk, sum(map(len, out)) - len(chunk), pos))
+        words = re.sub(r"[*_`]", "", m["text"])
+        if not m["image"]:
+            links.append(LinkAt(clean_url(url), words, sum(map(len, out)), p.line_at(m.start())))
+        out.append(words)
+        pos = m.end()
+    rest = text[pos:]
+    out.append(rest)
+    links.extend(_plain_links(p, rest, sum(map(len, out)) - len(rest), pos))
+    return "".join(out), links
+
+
+def _plain_links(p: Paragraph, chunk: str, shift: int, source_at: int) -> list[LinkAt]:
+    """Autolinks and bare URLs in the text between Markdown links (``chunk``, which starts at
+    ``shift`` in the rendered paragraph and at ``source_at`` in the written one)."""
+    auto = [LinkAt(clean_url(m["url"]), m["url"], m.start() + shift) for m in _AUTOLINK.finditer(chunk)]
+    rest = _AUTOLINK.sub(lambda m: " " * len(m.group(0)), chunk)
+    found = sorted(auto + bare_links(rest, shift), key=lambda link: link.offset)
+    for link in found:
+        link.line = p.line_at(link.offset - shift + source_at)
+    return found
+
+
+def markdown_paragraphs(text: str) -> tuple[list[Paragraph], dict[str, str]]:
+    """The body's paragraphs (code blocks, footnote definitions and reference definitions
+    left out) and the front matter's fields."""
+    lines = text.splitlines()
+    fields, body_start = front_matter(lines)
+    refs: dict[str, str] = {}
+    kept: list[str] = []
+    in_fence = in_footnote = False
+    for line in lines[body_start:]:
+        if _FENCE.match(line):
+            in_fence = not in_fence
+            kept.append("")
+            continue
+        m = None if in_fence else _REF_DEF.match(line)
+        if m:
+            refs.setdefault(" ".join(m["id"].lower().split()), m["url"])
+        if in_fence or m or _FOOTNOTE_DEF.match(line) or (in_footnote and line.strip()):
+            in_footnote = bool(_FOOTNOTE_DEF.match(line)) or (in_footnote and bool(line.strip()))
+            kept.append("")
+            continue
+        in_footnote = False
+        kept.append("" if _HEADING.match(line) else line)
+    paragraphs = []
+    for p in text_paragraphs(kept, first_line=body_start + 1):
+        plain, links = _markdown_links(p, refs)
+        paragraphs.append(Paragraph(plain, p.line, links))
+    return paragraphs, fields
+
+
+def from_markdown(text: str, notes: list[Note]) -> tuple[list[LinkedSource], dict[str, str]]:
+    paragraphs, fields = markdown_paragraphs(text)
+    return gather(paragraphs, notes), fields
