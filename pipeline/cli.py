@@ -470,28 +470,37 @@ def extract(article: Path, output: Path, fmt: str | None, dry_run: bool, quiet: 
 
     result = do_extract(article, output, fmt, write=not dry_run)
     if not quiet:
-        from .report.markdown import group_findings
-
-        singles, groups = group_findings([f.to_dict() for f in result.findings])
-        for f in singles:
-            loc = f"{article}:{f['line']}" if f.get("line") else str(article)
-            label = click.style(f["severity"], fg={"error": "red", "warning": "yellow"}.get(f["severity"]))
-            click.echo(f"{loc}: footnote {f.get('footnote')}: {label}: {f['message']} [{f['code']}]")
-        for code, group in groups.items():
-            ids = ", ".join(f.get("footnote") or "?" for f in group)
-            click.echo(f"{article}: {len(group)} notes: {group[0]['message']} [{code}]: {ids}")
+        print_findings(article, [f.to_dict() for f in result.findings])
     errors = sum(1 for f in result.findings if f.severity == Severity.ERROR)
     warnings = sum(1 for f in result.findings if f.severity == Severity.WARNING)
-    notes = len(result.article.notes)
+    notes, links = len(result.article.notes), len(result.article.links)
     action = "would write" if dry_run else "wrote"
+    linked = f", {links} linked source{'s' if links != 1 else ''}" if links else ""
     click.echo(
-        f"{notes} notes ({result.article.format}), {len(result.article.markers)} body markers; "
-        f"{result.without_url} of {notes} notes have no URL; {errors} errors, {warnings} warnings; {action} {output}"
+        f"{notes} notes ({result.article.format}){linked}, {len(result.article.markers)} body markers; "
+        f"{result.without_url} of {notes} notes have no URL; {errors} error{'s' if errors != 1 else ''},"
+        f" {warnings} warning{'s' if warnings != 1 else ''}; {action} {output}"
     )
-    if not result.article.notes:
-        raise InputError(
-            f"{article}: no footnotes found (looked for {{1}}/[1]/¹ notes, numbered notes under a Notes heading, [^1]: definitions, HTML note lists)"
-        )
+    if not result.sources:
+        from .extract import no_sources_message
+
+        raise InputError(no_sources_message(article))
+
+
+def print_findings(article: Path, findings: list[dict], severities: tuple[str, ...] = ("error", "warning", "info")) -> None:
+    """Findings about an article's notes and links, one line each (or one per code, for
+    a code many notes share), as ``extract`` and ``run`` print them."""
+    from .report.markdown import group_findings
+
+    singles, groups = group_findings([f for f in findings if f["severity"] in severities])
+    for f in singles:
+        loc = f"{article}:{f['line']}" if f.get("line") else str(article)
+        label = click.style(f["severity"], fg={"error": "red", "warning": "yellow"}.get(f["severity"]))
+        note = f"footnote {f.get('footnote')}: " if f.get("footnote") else ""
+        click.echo(f"{loc}: {note}{label}: {f['message']} [{f['code']}]")
+    for code, group in groups.items():
+        ids = ", ".join(f.get("footnote") or "?" for f in group)
+        click.echo(f"{article}: {len(group)} notes: {group[0]['message']} [{code}]: {ids}")
 
 
 @main.command()
@@ -694,6 +703,7 @@ def archive(citations_file: Path, **opts) -> None:
     default=None,
     help="Also write JUnit XML here (a file, or a folder for several articles).",
 )
+@click.option("--quiet", "-q", is_flag=True, help="Do not print the findings about the articles' notes and links.")
 @archive_options
 @check_options
 @friendly_errors
@@ -704,6 +714,7 @@ def run(
     fmt: str | None,
     reports_dir: Path,
     junit: Path | None,
+    quiet: bool,
     **opts,
 ) -> None:
     """Do the whole job: extract, check, verify, archive, report.
@@ -731,8 +742,15 @@ def run(
         jobs = [Job(citations_file, a, fmt) for a in articles]  # one file, ids namespaced per article
     elif len(articles) > 1:
         jobs = [Job(citations_dir / f"{a.stem}.yaml", a, fmt) for a in articles]
+    elif articles:
+        from .extract import citations_for
+
+        choice = citations_for(articles[0], citations_file, citations_dir, explicit=shared)
+        if choice.note:
+            click.echo(f"citewatch: {choice.note}", err=True)
+        jobs = [Job(choice.path, articles[0], fmt, namespace=choice.namespace)]
     else:
-        jobs = [Job(citations_file, articles[0] if articles else None, fmt)]
+        jobs = [Job(citations_file, None, fmt)]
     if len({j.name for j in jobs}) < len(jobs):
         raise InputError("several articles share a file name; give them distinct names")
     settings = RunSettings(
@@ -777,6 +795,8 @@ def run(
     for note in outcome.notes:
         click.echo(f"note: {note}", err=True)
     for jr in outcome.reports:
+        if jr.job.article is not None and not quiet:
+            print_findings(jr.job.article, [f for f in jr.report["findings"] if f["code"] != "bad-citation"], ("error", "warning"))
         for f in jr.report["findings"]:
             if f["code"] == "bad-citation":
                 where = f"{jr.job.citations}:{f.get('line')}" if f.get("line") else str(jr.job.citations)

@@ -132,6 +132,15 @@ class Marker:
     citing_text: str | None = None  # the sentence it ends (with the one before, after a quotation)
 
 
+#: Codes of the findings about an article's notes and links and its citations file; each
+#: can be named in ``--fail-on`` (and ``findings:error`` / ``findings:warning`` name them by severity).
+FINDING_CODES = frozenset(
+    "note-not-cited marker-without-note marker-out-of-order duplicate-id ibid ibid-without-antecedent "
+    "duplicate-note same-source unparsed-note publisher-typo missing-publisher missing-title missing-date "
+    "missing-url note-changed note-removed bad-citation".split()
+)
+
+
 @dataclass
 class Finding:
     """Something wrong or worth a look, tied to a footnote (and line) when possible."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from .archive.history import History
 from .check import CheckSettings, OnFetch, OnProgress, UrlOutcome, check_urls
-from .model import FAILING, Citation, LinkCheck, Result, Status
+from .model import FAILING, FINDING_CODES, Citation, Finding, LinkCheck, Result, Severity, Status
 
 DEFAULT_FAIL_ON = ("dead", "soft-404", "unreachable")
 VERDICT_TOKENS = {
@@ -99,10 +99,18 @@ class Problem:
     what: str
 
 
-def problems(results: list[Result], fail_on: Iterable[str] = DEFAULT_FAIL_ON) -> list[Problem]:
-    """What counts against the exit status. Failing statuses count only once confirmed."""
+def problems(
+    results: list[Result], fail_on: Iterable[str] = DEFAULT_FAIL_ON, findings: Iterable[Finding] = ()
+) -> list[Problem]:
+    """What counts against the exit status. Failing statuses count only once confirmed;
+    findings about the notes and links count when ``fail_on`` names their code or
+    ``findings:SEVERITY``."""
     fail_on = set(fail_on)
-    found = []
+    found = [
+        Problem(f.footnote or "", f"{f.code}: {f.message}")
+        for f in findings
+        if f.code in fail_on or f"findings:{f.severity.value}" in fail_on
+    ]
     for r in results:
         check = r.check
         if check is not None and check.status.value in fail_on:
@@ -116,7 +124,7 @@ def problems(results: list[Result], fail_on: Iterable[str] = DEFAULT_FAIL_ON) ->
 
 def parse_fail_on(value: str) -> tuple[str, ...]:
     tokens = tuple(t.strip() for t in value.split(",") if t.strip())
-    valid = {s.value for s in Status} | VERDICT_TOKENS
+    valid = {s.value for s in Status} | VERDICT_TOKENS | FINDING_CODES | {f"findings:{s.value}" for s in Severity}
     bad = [t for t in tokens if t not in valid]
     if bad:
         raise ValueError(f"unknown --fail-on value(s): {', '.join(bad)} (choose from {', '.join(sorted(valid))})")

@@ -20,7 +20,8 @@ from .archive.history import History
 from .archive.stage import ArchiveSettings, archive_results
 from .archive.warc import WarcArchive
 from .check import CheckSettings, OnProgress, check_urls
-from .extract import extract
+from .extract import extract, no_sources_message
+from .footnotes import ArticleError
 from .fetch import Fetcher
 from .files import write_atomic
 from .model import FAILING, Finding, Result, Severity, Status
@@ -41,6 +42,7 @@ class Job:
     article: Path | None = None
     fmt: str | None = None
 
+    namespace: str | None = None  # shares a file another article owns: its ids are NAMESPACE:…
     source: str | None = None  # article.source in the citations file, when no article is given
     title: str | None = None  # the article's title, once extracted
 
@@ -148,7 +150,7 @@ def _write_reports(
     newly_archived: list[str],
     notes: list[str],
 ) -> JobReport:
-    found = problems(results, settings.fail_on)
+    found = problems(results, settings.fail_on, findings)
     status = EXIT_PROBLEMS if found else EXIT_OK
     if job.title is not None:  # extracted this run (and maybe sharing the file): the article speaks
         article_meta = {"title": job.title, "source": job.source or ""}
@@ -235,7 +237,10 @@ def run(
     for job in jobs:
         if job.article is not None:
             say(f"extract: {job.article} → {job.citations}")
-            ex = extract(job.article, job.citations, job.fmt, lenient=True, namespace=job.name if shared else None)
+            job.namespace = job.name if shared else job.namespace
+            ex = extract(job.article, job.citations, job.fmt, lenient=True, namespace=job.namespace)
+            if not ex.sources:
+                raise ArticleError(no_sources_message(job.article))
             job.title, job.source = ex.article.title, str(job.article)
             files.append(ex.file)
             findings.append(ex.findings)
@@ -248,7 +253,7 @@ def run(
     if shared:  # one in-memory file for every job, so write-backs never overwrite each other
         files = [cit.load(jobs[0].citations, lenient=True)] * len(jobs)
     per_job_citations = [
-        [c for c in cf.citations if not shared or c.id.startswith(f"{job.name}:")]
+        [c for c in cf.citations if not job.namespace or c.id.startswith(f"{job.namespace}:")]
         for job, cf in zip(jobs, files, strict=True)
     ]
     for i, cf in enumerate(files):
