@@ -227,7 +227,9 @@ def _read_source_fields(c: Citation, entry: Any, problems: list[str], at: Callab
     places = entry.get("places")
     if isinstance(places, list):
         c.places = [
-            Place(p.get("article_line"), p.get("link_text"), p.get("citing_text")) for p in places if isinstance(p, dict)
+            Place(p.get("article_line"), p.get("link_text"), p.get("citing_text"))
+            for p in places
+            if isinstance(p, dict)
         ]
 
 
@@ -588,7 +590,11 @@ def _place(place: Place) -> CommentedMap:
     from ruamel.yaml.comments import CommentedMap
 
     out = CommentedMap()
-    for key, value in (("article_line", place.line), ("link_text", place.link_text), ("citing_text", place.citing_text)):
+    for key, value in (
+        ("article_line", place.line),
+        ("link_text", place.link_text),
+        ("citing_text", place.citing_text),
+    ):
         if value is not None:
             out[key] = value
     return out

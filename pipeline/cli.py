@@ -487,7 +487,9 @@ def extract(article: Path, output: Path, fmt: str | None, dry_run: bool, quiet: 
         raise InputError(no_sources_message(article))
 
 
-def print_findings(article: Path, findings: list[dict], severities: tuple[str, ...] = ("error", "warning", "info")) -> None:
+def print_findings(
+    article: Path, findings: list[dict], severities: tuple[str, ...] = ("error", "warning", "info")
+) -> None:
     """Findings about an article's notes and links, one line each (or one per code, for
     a code many notes share), as ``extract`` and ``run`` print them."""
     from .report.markdown import group_findings
@@ -796,7 +798,9 @@ def run(
         click.echo(f"note: {note}", err=True)
     for jr in outcome.reports:
         if jr.job.article is not None and not quiet:
-            print_findings(jr.job.article, [f for f in jr.report["findings"] if f["code"] != "bad-citation"], ("error", "warning"))
+            print_findings(
+                jr.job.article, [f for f in jr.report["findings"] if f["code"] != "bad-citation"], ("error", "warning")
+            )
         for f in jr.report["findings"]:
             if f["code"] == "bad-citation":
                 where = f"{jr.job.citations}:{f.get('line')}" if f.get("line") else str(jr.job.citations)

@@ -69,7 +69,9 @@ def citations_for(article: Path, citations: Path, citations_dir: Path, explicit:
         return CitationsChoice(citations, namespace=article.stem)
     own = citations_dir / f"{article.stem}.yaml"
     if belongs_to(own, article):
-        return CitationsChoice(own, note=f"{citations} holds the sources of {owner(citations)}; using {own} for {article}")
+        return CitationsChoice(
+            own, note=f"{citations} holds the sources of {owner(citations)}; using {own} for {article}"
+        )
     raise ForeignCitationsFile(
         f"{citations} and {own} hold the sources of other articles;"
         f" pass --citations FILE for {article} (a file it may share)"

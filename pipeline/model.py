@@ -121,8 +121,6 @@ class Note:
     citing_text: str | None = None  # the sentence carrying the note's first marker
 
 
-
-
 @dataclass
 class Marker:
     """A footnote reference in the article body, e.g. ``{3}`` on line 11."""

@@ -21,9 +21,9 @@ from .archive.stage import ArchiveSettings, archive_results
 from .archive.warc import WarcArchive
 from .check import CheckSettings, OnProgress, check_urls
 from .extract import extract, no_sources_message
-from .footnotes import ArticleError
 from .fetch import Fetcher
 from .files import write_atomic
+from .footnotes import ArticleError
 from .model import FAILING, Finding, Result, Severity, Status
 from .report import html as html_report
 from .report import json as json_report

@@ -186,6 +186,8 @@ def _add_linked_sources(article: Article, content: str) -> None:
         article.date = parse_date_string(front["date"]) if front.get("date") else None
     else:
         article.links = links.from_text(content, article.notes)
+    if article.format in ("markdown", "text"):
+        links.note_sentences(article.format, content, article.notes, article.markers)
 
 
 def _norm(s: str) -> str:

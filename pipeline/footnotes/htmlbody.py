@@ -94,19 +94,25 @@ def unwrap_redirect(href: str) -> str:
     return href
 
 
-def _address(href: str, base: str | None) -> str | None:
-    """The absolute address a link points at, or None for what is never a source."""
+_NOT_A_PAGE = re.compile(r"^(mailto|tel|javascript|data|sms|callto):", re.I)
+_HTTP = re.compile(r"^https?://", re.I)
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)
+
+
+def _address(href: str, base: str | None, own: tuple[str | None, tuple[str, ...]]) -> str | None:
+    """The absolute address a link points at, or None for what is never a source. ``own``:
+    the article's host and the paths that are its front page or itself."""
     href = href.strip()
-    if not href or href.startswith("#") or re.match(r"^(mailto|tel|javascript|data|sms|callto):", href, re.I):
+    if not href or href.startswith("#") or _NOT_A_PAGE.match(href):
         return None
-    if not re.match(r"^https?://", href, re.I):
-        if base is None or re.match(r"^[a-z][a-z0-9+.-]*:", href, re.I):
+    if not _HTTP.match(href):
+        if base is None or _SCHEME.match(href):
             return None  # relative with nothing to resolve it against, or another scheme
         href = urljoin(base, href)
     url = clean_url(unwrap_redirect(href))
-    if base is not None:
-        b, u = urlsplit(base), urlsplit(url)
-        if u.hostname == b.hostname and (u.path.rstrip("/") in ("", b.path.rstrip("/"))):
+    if own[0] is not None:
+        u = urlsplit(url)
+        if u.hostname == own[0] and u.path.rstrip("/") in own[1]:
             return None  # the site's front page, or the article itself
     return url
 
@@ -205,11 +211,12 @@ def body_paragraphs(root: lxml_html.HtmlElement, raw: str) -> list[Paragraph]:
             block = _block_of(a)
             blocks.setdefault(id(block), (block, []))[1].append(a)
     paragraphs = []
+    own = (urlsplit(base).hostname, ("", urlsplit(base).path.rstrip("/"))) if base else (None, ())
     for block, anchors in blocks.values():
         text, offsets = _text_with_offsets(block)
         links = []
         for a in anchors:
-            url = _address(a.get("href", ""), base)
+            url = _address(a.get("href", ""), base, own)
             if url is not None:
                 links.append(LinkAt(url, a.text_content(), offsets.get(id(a), 0)))
         if links:

@@ -13,13 +13,16 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urlsplit
 
-from ..model import LinkedSource, Note, Place
-from .sentences import sentence_at
+from ..model import LinkedSource, Marker, Note, Place
+from .sentences import sentence_at, sentence_before_marker
 
 # a bare URL ends before white space, brackets and quotes; trailing sentence punctuation is not part of it
-BARE_URL = re.compile(r"""(?<![\w/(\[<"'=])(?:https?://|www\.)[^\s<>"'“”‘’\[\]()]+(?:\([^\s()]*\)[^\s<>"'“”‘’\[\]()]*)*""", re.I)
+BARE_URL = re.compile(
+    r"""(?<![\w/\[<"'=])(?:https?://|www\.)[^\s<>"'“”‘’\[\]()]+(?:\([^\s()]*\)[^\s<>"'“”‘’\[\]()]*)*""", re.I
+)
 _TRAILING = ".,;:!?…*_"
 
 # links that are never a source, whatever page they sit in: sharing, signing in, mail
@@ -79,6 +82,7 @@ def clean_url(url: str) -> str:
     return url
 
 
+@lru_cache(maxsize=4096)
 def is_source_url(url: str) -> bool:
     """Could this address be a cited source? Only http(s), not a share button, not a
     tag/section/author/login/subscribe page."""
@@ -119,11 +123,15 @@ def gather(paragraphs: list[Paragraph], notes: list[Note]) -> list[LinkedSource]
     return list(by_url.values())
 
 
+@lru_cache(maxsize=4096)
 def url_key(url: str) -> str:
     """Two spellings of one address: scheme, ``www.``, a trailing slash, a fragment."""
-    u = re.sub(r"^https?://(www\.)?", "", url.strip(), flags=re.I)
+    u = _SCHEME_WWW.sub("", url.strip())
     u = u.split("#", 1)[0]
     return u.rstrip("/").lower() if "?" not in u else u.lower()
+
+
+_SCHEME_WWW = re.compile(r"^https?://(www\.)?", re.I)
 
 
 # ---- plain text -------------------------------------------------------------------------
@@ -260,3 +268,35 @@ def markdown_paragraphs(text: str) -> tuple[list[Paragraph], dict[str, str]]:
 def from_markdown(text: str, notes: list[Note]) -> tuple[list[LinkedSource], dict[str, str]]:
     paragraphs, fields = markdown_paragraphs(text)
     return gather(paragraphs, notes), fields
+
+
+def _marker_token(marker_id: str) -> re.Pattern[str]:
+    """How a note's marker is written in the text: ``[^id]``, ``{n}``, ``[n]``, ``[n, m]``."""
+    n = re.escape(marker_id)
+    return re.compile(rf"\[\^{n}\]|\{{{n}\}}|\[(?:\d+\s*[,\u2013-]\s*)*{n}(?:\s*[,\u2013-]\s*\d+)*\]")
+
+
+def cite_notes(paragraphs: list[Paragraph], notes: list[Note], markers: list[Marker]) -> None:
+    """Give each note the sentence its first marker ends (``Note.citing_text``)."""
+    wanted = {n.id: n for n in notes if n.citing_text is None}
+    starts = [p.line or 0 for p in paragraphs]
+    for marker in markers:
+        note = wanted.get(marker.id)
+        if note is None or marker.line is None:
+            continue
+        i = bisect_right(starts, marker.line) - 1
+        p = paragraphs[i] if i >= 0 and marker.line < starts[i] + len(paragraphs[i].line_starts) else None
+        m = _marker_token(marker.id).search(p.text) if p is not None else None
+        if m:
+            marker.citing_text = sentence_before_marker(p.text, m.start())
+            note.citing_text = marker.citing_text
+            del wanted[marker.id]
+
+
+def note_sentences(fmt: str, text: str, notes: list[Note], markers: list[Marker]) -> None:
+    """The citing sentence of each note of a plain-text or Markdown article."""
+    if fmt == "markdown":
+        paragraphs, _ = markdown_paragraphs(text)
+    else:
+        paragraphs = text_paragraphs(text.splitlines())
+    cite_notes(paragraphs, notes, markers)

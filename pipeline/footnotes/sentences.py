@@ -15,16 +15,18 @@ _ABBREVIATIONS = frozenset(
     "mr mrs ms dr st jr sr prof gen sen rep gov col lt sgt capt vs etc no nos fig inc corp co ltd "
     "jan feb mar apr jun jul aug sep sept oct nov dec e.g i.e u.s u.k u.n a.m p.m approx est dept".split()
 )
-_CLOSERS = "\"”’»)]"
+_CLOSERS = '"”’»)]'
 # end punctuation, closing quotes/brackets, then either white space before something that can
 # start a sentence, or the end; CJK full stops need no space
 _END = re.compile(
-    r"(?:[.!?…]+[" + re.escape(_CLOSERS) + r"]*(?:\[\^?[\w-]{1,20}\]|\{\d{1,4}\}|[⁰¹²³⁴⁵⁶⁷⁸⁹]+)*(?=\s+[\"“‘«(\[¿¡]?[A-Z0-9\u00C0-\u024F\u0400-\u04FF])"
+    r"(?:[.!?…]+["
+    + re.escape(_CLOSERS)
+    + r"]*(?:\[\^?[\w-]{1,20}\]|\{\d{1,4}\}|[⁰¹²³⁴⁵⁶⁷⁸⁹]+)*(?=\s+[\"“‘«(\[¿¡]?[A-Z0-9\u00C0-\u024F\u0400-\u04FF])"
     r"|[。！？]+[」』”]*)"
 )
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
 _MARKERS = re.compile(r"\[\^[^\]\s]+\]|\{\d{1,4}\}|\[\d{1,4}(?:\s*[,\u2013-]\s*\d{1,4})*\]|[⁰¹²³⁴⁵⁶⁷⁸⁹]+")
-_QUOTE_CLOSERS = "\"”’»」』"
+_QUOTE_CLOSERS = '"”’»」』'
 _ENDS_SENTENCE = re.compile(r"[.!?…。！？][" + re.escape(_CLOSERS) + r"」』]*$")
 
 

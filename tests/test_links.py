@@ -1,0 +1,276 @@
+"""Linked sources: articles that cite with links (HTML body links, Markdown links of every kind,
+bare URLs, Sources lists) become citations with their link text and citing sentence, and
+what a page links that is not a source is left out."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from pipeline import citations as cit
+from pipeline.cli import main
+from pipeline.extract import extract
+from pipeline.footnotes import parse_article
+from pipeline.footnotes.sentences import sentence_before_marker
+
+NEWS_PAGE = """<!doctype html>
+<html><head><title>Ministry says exports grew | Daily Example</title>
+<link rel="canonical" href="https://news.example.com/world/2024/exports-grew">
+</head><body class="single author-3">
+<header><a href="/">Daily Example</a> <nav><a href="/world">World</a> <a href="/section/business">Business</a></nav>
+<a href="/login">Sign in</a> <a href="/subscribe">Subscribe</a></header>
+<article>
+<h1>Ministry says exports grew</h1>
+<div class="byline">By <a href="/authors/jane-doe">Jane Doe</a></div>
+<div class="share-bar"><a href="https://www.facebook.com/sharer/sharer.php?u=x">Share</a>
+<a href="https://twitter.com/intent/tweet?url=x">Tweet</a> <a href="mailto:?subject=x">Email</a></div>
+<p>Exports grew 5% last year, the <a href="https://stats.example.gov/trade/2023">statistics office said</a>. The
+figures were revised in March.</p>
+<p>Critics disputed the method, as <a href="/2023/01/earlier-story">our earlier report</a> showed.
+Call <a href="tel:+123">us</a> or <a href="javascript:void(0)">print</a> or jump <a href="#comments">to comments</a>.</p>
+<p>The <a href="https://stats.example.gov/trade/2023">same office</a> later confirmed it.</p>
+<p>Read the <a href="/tag/trade">trade</a> page or the <a href="https://news.example.com/">front page</a>.</p>
+<h2>Sources</h2>
+<ul><li><a href="https://imf.example.org/weo">IMF World Economic Outlook</a>, April 2024</li></ul>
+<div class="tags"><a href="/topics/economy">economy</a></div>
+<section class="related-stories"><h3>Related</h3><a href="/world/other">Other story</a></section>
+</article>
+<aside><a href="https://ads.example.com/x">Ad</a></aside>
+<footer><a href="/about">About</a> <a href="https://twitter.com/dailyexample">Follow us</a></footer>
+</body></html>
+"""
+
+MARKDOWN_POST = """---
+title: "Salmon and the Nobel"
+date: 2024-03-05
+---
+# Salmon and the Nobel
+
+Norway's salmon exports collapsed after the prize, as [the NYT reported](https://www.nytimes.com/2016/12/19/norway.html "Norway and China"). Trade resumed
+six years later, according to [official figures][ssb]. See also <https://example.org/autolink> and
+https://bare.example.com/path/page.html.
+
+The [NYT piece](https://www.nytimes.com/2016/12/19/norway.html) was widely cited. Code `https://code.example/x` is not.
+
+```
+https://fenced.example/no
+```
+
+## Further reading
+
+- [A book review](https://reviews.example.net/book)
+- https://list.example.com/item
+
+[ssb]: https://www.ssb.no/en/utenriksokonomi "Statistics Norway"
+"""
+
+
+def sources(path: Path) -> dict[str, list[tuple[int | None, str | None, str | None]]]:
+    article = parse_article(path)
+    return {s.url: [(p.line, p.link_text, p.citing_text) for p in s.places] for s in article.links}
+
+
+def test_news_page_body_links_without_the_boilerplate(tmp_path):
+    page = tmp_path / "news.html"
+    page.write_text(NEWS_PAGE, encoding="utf-8")
+    found = sources(page)
+    assert found == {
+        "https://stats.example.gov/trade/2023": [
+            (12, "statistics office said", "Exports grew 5% last year, the statistics office said."),
+            (16, "same office", "The same office later confirmed it."),
+        ],
+        # relative, resolved against the canonical URL
+        "https://news.example.com/2023/01/earlier-story": [
+            (14, "our earlier report", "Critics disputed the method, as our earlier report showed.")
+        ],
+        "https://imf.example.org/weo": [
+            (19, "IMF World Economic Outlook", "IMF World Economic Outlook, April 2024"),
+        ],
+    }
+    assert parse_article(page).title == "Ministry says exports grew"
+
+
+def test_markdown_post_with_every_kind_of_link(tmp_path):
+    post = tmp_path / "post.md"
+    post.write_text(MARKDOWN_POST, encoding="utf-8")
+    article = parse_article(post)
+    assert article.title == "Salmon and the Nobel" and str(article.date) == "2024-03-05"
+    found = sources(post)
+    assert list(found) == [
+        "https://www.nytimes.com/2016/12/19/norway.html",
+        "https://www.ssb.no/en/utenriksokonomi",
+        "https://example.org/autolink",
+        "https://bare.example.com/path/page.html",
+        "https://reviews.example.net/book",
+        "https://list.example.com/item",
+    ]
+    assert found["https://www.nytimes.com/2016/12/19/norway.html"] == [
+        (7, "the NYT reported", "Norway's salmon exports collapsed after the prize, as the NYT reported."),
+        (11, "NYT piece", "The NYT piece was widely cited."),
+    ]
+    assert found["https://www.ssb.no/en/utenriksokonomi"] == [
+        (8, "official figures", "Trade resumed six years later, according to official figures.")
+    ]
+    assert found["https://bare.example.com/path/page.html"][0][0] == 9
+    assert found["https://reviews.example.net/book"] == [(19, "A book review", "A book review")]
+
+
+def test_plain_text_with_bare_urls(tmp_path):
+    text = tmp_path / "t.txt"
+    text.write_text(
+        "Rising seas\n\nThe report (https://ipcc.example.int/ar6) warns of rising seas. Dr. Lee agreed.\n"
+        "Data: www.noaa.example.gov/sea-level, updated daily.\n\nMore at https://ipcc.example.int/ar6.\n",
+        encoding="utf-8",
+    )
+    assert sources(text) == {
+        "https://ipcc.example.int/ar6": [
+            (3, "https://ipcc.example.int/ar6", "The report (https://ipcc.example.int/ar6) warns of rising seas."),
+            (6, "https://ipcc.example.int/ar6", "More at https://ipcc.example.int/ar6."),
+        ],
+        "https://www.noaa.example.gov/sea-level": [
+            (4, "www.noaa.example.gov/sea-level", "Data: www.noaa.example.gov/sea-level, updated daily.")
+        ],
+    }
+
+
+def test_a_sources_list_with_no_markers_is_linked_sources_with_their_fields(tmp_path):
+    text = tmp_path / "piece.txt"
+    text.write_text(
+        "A piece\n\nThe talks failed, officials said.\n\nSources\n"
+        '1. Reuters, "Talks collapse in Geneva," May 3, 2024, https://reuters.example.com/talks\n'
+        '2. BBC, "Geneva talks end," 2024\n',
+        encoding="utf-8",
+    )
+    article = parse_article(text)
+    assert [s.url for s in article.links] == ["https://reuters.example.com/talks"]
+    assert [n.id for n in article.notes] == ["2"]  # no address: stays a note for `resolve`
+    out = tmp_path / "c.yaml"
+    extract(text, out)
+    entry = cit.load(out).entry("link-1")
+    assert entry["kind"] == "link" and entry["publisher"] == "Reuters"
+    assert entry["title"] == "Talks collapse in Geneva"
+
+
+def test_footnote_and_body_link_to_one_url_are_one_source(tmp_path):
+    post = tmp_path / "p.md"
+    post.write_text(
+        "The [ministry said](https://gov.example/a) so.[^1] Others [disagreed](https://other.example/b).\n\n"
+        '[^1]: Ministry, "Statement," 2024, https://gov.example/a\n',
+        encoding="utf-8",
+    )
+    article = parse_article(post)
+    assert [n.urls for n in article.notes] == [["https://gov.example/a"]]
+    assert [s.url for s in article.links] == ["https://other.example/b"]
+    assert article.notes[0].citing_text == "The ministry said so."
+
+
+def test_citations_file_lists_every_place_and_keeps_ids_by_url(tmp_path):
+    post = tmp_path / "post.md"
+    post.write_text(MARKDOWN_POST, encoding="utf-8")
+    out = tmp_path / "citations.yaml"
+    extract(post, out)
+    cf = cit.load(out)
+    nyt = next(c for c in cf.citations if c.url == "https://www.nytimes.com/2016/12/19/norway.html")
+    assert nyt.kind == "link" and nyt.link_text == "the NYT reported"
+    assert nyt.citing_text == "Norway's salmon exports collapsed after the prize, as the NYT reported."
+    assert [p.line for p in nyt.places] == [7, 11]
+    # a new link at the top: the old ones keep their ids, the new one gets the next number
+    post.write_text(
+        MARKDOWN_POST.replace("# Salmon and the Nobel\n", "# Salmon and the Nobel\n\nSee [x](https://new.example/x).\n")
+    )
+    extract(post, out)
+    again = {c.url: c.id for c in cit.load(out).citations}
+    assert again["https://www.nytimes.com/2016/12/19/norway.html"] == nyt.id
+    assert again["https://new.example/x"] == "link-7"
+
+
+def test_markdown_numbered_notes_work_without_format_text(tmp_path):
+    post = tmp_path / "notes.md"
+    post.write_text(
+        "# Title\n\nThe talks failed.[1] Trade resumed.[2]\n\n## Notes\n\n"
+        '1. Reuters, "Talks collapse," 2024, https://reuters.example.com/t\n'
+        '2. BBC, ["Trade resumes"](https://bbc.example.co.uk/t), 2024\n',
+        encoding="utf-8",
+    )
+    article = parse_article(post)
+    assert [(n.id, n.urls) for n in article.notes] == [
+        ("1", ["https://reuters.example.com/t"]),
+        ("2", ["https://bbc.example.co.uk/t"]),
+    ]
+    assert [m.id for m in article.markers] == ["1", "2"] and article.links == []
+
+
+def test_the_marker_sentence_and_the_quotation_it_closes():
+    text = 'He spoke. The minister said: "We will not yield. We never have."[3] Talks went on.'
+    assert sentence_before_marker(text, text.index("[3]")) == ('The minister said: "We will not yield. We never have."')
+    text = "Mr. Smith said sales fell[2] by half. Next."
+    assert sentence_before_marker(text, text.index("[2]")) == "Mr. Smith said sales fell by half."
+
+
+def cli(*args):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_two_articles_run_in_one_folder_keep_both_files(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("a.md").write_text('A says so.[^1]\n\n[^1]: Ex, "One," 2021, http://127.0.0.1:9/one\n', encoding="utf-8")
+    Path("b.md").write_text("B [links](http://127.0.0.1:9/two) instead.\n", encoding="utf-8")
+    args = ["--no-wayback", "--timeout", "1", "--retries", "0", "--archive-dir", "arch"]
+    assert cli("run", "a.md", *args).exit_code == 0
+    res = cli("run", "b.md", *args)
+    assert res.exit_code == 0, res.output
+    assert "citations.yaml holds the sources of a.md; using citations/b.yaml" in res.stderr
+    a = cit.load(tmp_path / "citations.yaml")
+    assert [(c.id, c.url) for c in a.citations] == [("1", "http://127.0.0.1:9/one")]
+    assert "note_removed" not in (tmp_path / "citations.yaml").read_text(encoding="utf-8")
+    b = cit.load(tmp_path / "citations" / "b.yaml")
+    assert [(c.id, c.url) for c in b.citations] == [("link-1", "http://127.0.0.1:9/two")]
+    # extract refuses to write one article's sources into another's file, and says what to pass
+    res = cli("extract", "b.md")
+    assert res.exit_code == 1
+    assert (
+        res.stderr.strip() == "citewatch: citations.yaml holds the sources of a.md, not b.md; pass -o citations/b.yaml"
+    )
+
+
+def test_an_article_with_no_sources_exits_1(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("empty.md").write_text("# Nothing cited\n\nJust prose.\n", encoding="utf-8")
+    res = cli("run", "empty.md", "--no-wayback")
+    assert res.exit_code == 1
+    assert res.stderr.splitlines()[-1].startswith("citewatch: no sources found in empty.md (looked for footnotes")
+    assert not Path("citations.yaml").exists()
+
+
+def test_fail_on_a_note_problem_fails_the_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("a.md").write_text(
+        'Cited.[^1] And a ghost.[^9]\n\n[^1]: Ex, "One," 2021, http://127.0.0.1:9/one\n', encoding="utf-8"
+    )
+    args = ["run", "a.md", "--no-wayback", "--timeout", "1", "--retries", "0"]
+    res = cli(*args)
+    assert res.exit_code == 0  # the default fails only on confirmed dead sources
+    assert "a.md:1: footnote 9: error: the body cites 9 but there is no such note [marker-without-note]" in res.output
+    assert cli(*args, "--fail-on", "marker-without-note").exit_code == 2
+    assert cli(*args, "--fail-on", "findings:error").exit_code == 2
+    assert cli(*args, "--fail-on", "note-not-cited").exit_code == 0
+    quiet = cli(*args, "-q")
+    assert "marker-without-note" not in quiet.output
+
+
+def test_a_big_broken_html_article_extracts_in_linear_time(tmp_path):
+    """1 MB of HTML with 16,000 unclosed <p>: the body's links are read in well under 2 s."""
+    from pipeline.footnotes.htmlbody import from_html
+
+    parts = ["<html><head><link rel=canonical href='https://n.example/a'></head><body><article>"]
+    parts += [
+        f"<p>Claim {i} rests on <a href='https://s{i % 400}.example/r'>a report</a>. More words." for i in range(16000)
+    ]
+    page = "".join(parts)
+    assert len(page) > 1_000_000
+    started = time.perf_counter()
+    found = from_html(page, [])
+    assert time.perf_counter() - started < 2.0
+    assert len(found) == 400 and len(found[0].places) == 40
