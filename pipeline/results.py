@@ -77,7 +77,26 @@ class VerifyAsChecked:
     def results(self, citations: Iterable[Citation], outcomes: dict[str, UrlOutcome]) -> list[Result]:
         """One Result per citation, in order: those verified on arrival, the rest (no URL,
         a malformed one) now."""
-        return [self._done.get(id(c)) or result_for(c, outcomes.get(c.url) if c.url else None) for c in citations]
+        results = [self._done.get(id(c)) or result_for(c, outcomes.get(c.url) if c.url else None) for c in citations]
+        return with_repeats(results)
+
+
+def with_repeats(results: list[Result]) -> list[Result]:
+    """An Ibid. or a duplicate note without an address of its own says which note it repeats
+    and how that one fared ("same as note 3 (live)"), instead of "no URL in the footnote"."""
+    by_id = {r.citation.id: r for r in results}
+    for r in results:
+        c = r.citation
+        if not c.same_as or c.url or c.bad_url is not None or r.check is None:
+            continue
+        target, hops = by_id.get(c.same_as), 0
+        while target is not None and target.citation.same_as and not target.citation.url and hops < 20:
+            target, hops = by_id.get(target.citation.same_as), hops + 1
+        how = ""
+        if target is not None and target.check is not None:
+            how = f" ({target.check.status.value})" if target.citation.url else f": {target.check.reason}"
+        r.check.reason = f"same as note {c.same_as}{how}"
+    return results
 
 
 def check_citations(

@@ -274,3 +274,23 @@ def test_a_big_broken_html_article_extracts_in_linear_time(tmp_path):
     found = from_html(page, [])
     assert time.perf_counter() - started < 2.0
     assert len(found) == 400 and len(found[0].places) == 40
+
+
+def test_an_ibid_note_shows_the_note_it_repeats_in_every_report(tmp_path, monkeypatch):
+    import json
+
+    monkeypatch.chdir(tmp_path)
+    Path("a.txt").write_text(
+        "Title\n\nIt was so.{1} Again.{2} Elsewhere.{3}\n\n"
+        '{1} Ex, "One," 2021, http://127.0.0.1:9/one\n{2} Ibid.\n{3} BBC, "No address," 2020\n',
+        encoding="utf-8",
+    )
+    res = cli("run", "a.txt", "--no-wayback", "--timeout", "1", "--retries", "0", "--allow-private")
+    assert res.exit_code == 0, res.output
+    report = json.loads(Path("reports/a.json").read_text(encoding="utf-8"))
+    two = next(r for r in report["results"] if r["id"] == "2")
+    assert two["same_as"] == "1" and two["reason"] == "same as note 1 (unreachable)"
+    md = Path("reports/a.md").read_text(encoding="utf-8")
+    assert "same as note 1 (unreachable)" in md and "same as note 1 (unreachable)" in Path("reports/a.html").read_text()
+    unresolved = md.split("## Unresolved citations", 1)[1].split("##", 1)[0]
+    assert "{3}" in unresolved and "{2}" not in unresolved

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import asdict
 from typing import Any
 
 from .. import __version__
@@ -41,6 +42,11 @@ def result_to_dict(r: Result) -> dict[str, Any]:
         "snapshots": [s.to_dict() for s in r.snapshots],
         "archive_note": r.archive_note,
         "candidates": [_plain(x) for x in c.candidates],
+        "kind": c.kind.value,
+        "link_text": c.link_text,
+        "citing_text": c.citing_text,
+        "places": [asdict(p) for p in c.places],
+        "same_as": c.same_as,
     }
 
 

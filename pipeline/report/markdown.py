@@ -151,7 +151,7 @@ def render(report: dict[str, Any]) -> str:
             f"{_verdict(r.get('date_match'))} | {_verdict(r.get('publisher_match'))} | {archive} |"
         )
     lines.append("")
-    unresolved = [r for r in report["results"] if not r.get("url")]
+    unresolved = [r for r in report["results"] if not r.get("url") and not r.get("same_as")]
     if unresolved:
         lines.append("## Unresolved citations")
         lines.append("")
