@@ -270,9 +270,9 @@ def test_a_big_broken_html_article_extracts_in_linear_time(tmp_path):
     ]
     page = "".join(parts)
     assert len(page) > 1_000_000
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: other processes on a loaded machine do not count
     found = from_html(page, [])
-    assert time.perf_counter() - started < 2.0
+    assert time.process_time() - started < 2.0
     assert len(found) == 400 and len(found[0].places) == 40
 
 
@@ -291,6 +291,7 @@ def test_an_ibid_note_shows_the_note_it_repeats_in_every_report(tmp_path, monkey
     two = next(r for r in report["results"] if r["id"] == "2")
     assert two["same_as"] == "1" and two["reason"] == "same as note 1 (unreachable)"
     md = Path("reports/a.md").read_text(encoding="utf-8")
-    assert "same as note 1 (unreachable)" in md and "same as note 1 (unreachable)" in Path("reports/a.html").read_text()
+    assert r"same as note 1 \(unreachable\)" in md
+    assert "same as note 1 (unreachable)" in Path("reports/a.html").read_text(encoding="utf-8")
     unresolved = md.split("## Unresolved citations", 1)[1].split("##", 1)[0]
     assert "{3}" in unresolved and "{2}" not in unresolved
