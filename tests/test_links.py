@@ -261,19 +261,25 @@ def test_fail_on_a_note_problem_fails_the_run(tmp_path, monkeypatch):
 
 
 def test_a_big_broken_html_article_extracts_in_linear_time(tmp_path):
-    """1 MB of HTML with 16,000 unclosed <p>: the body's links are read in well under 2 s."""
-    from pipeline.footnotes.htmlbody import from_html
-
-    parts = ["<html><head><link rel=canonical href='https://n.example/a'></head><body><article>"]
+    """1 MB of HTML with 16,000 unclosed <p>, 16,000 body links, note markers and a note
+    list: notes, markers and linked sources all read in under 2 s of CPU."""
+    parts = ["<html><head><link rel=canonical href='https://n.example/a'></head><body><article><h1>Big</h1>"]
+    for i in range(16000):
+        marker = f"<sup><a href='#fn{i % 50 + 1}'>{i % 50 + 1}</a></sup>" if i % 9 == 0 else ""
+        parts.append(f"<p>Claim {i} rests on <a href='https://s{i % 400}.example/r{i}'>a report</a>.{marker} More.")
+    parts.append("<h2>Notes</h2><ol>")
     parts += [
-        f"<p>Claim {i} rests on <a href='https://s{i % 400}.example/r'>a report</a>. More words." for i in range(16000)
+        f"<li id='fn{n}'>Reuters, “Story {n},” 2023, <a href='https://r.example/{n}'>link</a></li>"
+        for n in range(1, 51)
     ]
-    page = "".join(parts)
-    assert len(page) > 1_000_000
+    page = tmp_path / "big.html"
+    page.write_text("".join(parts) + "</ol></article></body></html>", encoding="utf-8")
+    assert page.stat().st_size > 1_000_000
     started = time.process_time()  # CPU time: other processes on a loaded machine do not count
-    found = from_html(page, [])
+    article = parse_article(page)
     assert time.process_time() - started < 2.0
-    assert len(found) == 400 and len(found[0].places) == 40
+    assert len(article.notes) == 50 and len(article.markers) == 1778 and len(article.links) == 16000
+    assert article.notes[0].raw == "Reuters, “Story 1,” 2023, link" and article.notes[0].urls == ["https://r.example/1"]
 
 
 def test_an_ibid_note_shows_the_note_it_repeats_in_every_report(tmp_path, monkeypatch):
@@ -295,3 +301,17 @@ def test_an_ibid_note_shows_the_note_it_repeats_in_every_report(tmp_path, monkey
     assert "same as note 1 (unreachable)" in Path("reports/a.html").read_text(encoding="utf-8")
     unresolved = md.split("## Unresolved citations", 1)[1].split("##", 1)[0]
     assert "{3}" in unresolved and "{2}" not in unresolved
+
+
+def test_an_html_note_keeps_its_text_as_the_reader_sees_it(tmp_path):
+    page = tmp_path / "n.html"
+    page.write_text(
+        '<html><body><p>Talks failed.<a href="#fn1" id="r1">1</a></p><ol class="footnotes">'
+        '<li id="fn1"><em>Data &amp; Research </em>, “<a href="https://x.example/a">Talks <b>collapse</b></a>,”'
+        ' May 3, 2024. <a href="#r1">↩</a></li></ol></body></html>',
+        encoding="utf-8",
+    )
+    note = parse_article(page).notes[0]
+    assert note.raw == "Data & Research , “Talks collapse,” May 3, 2024."  # no address inside the quotes
+    assert note.urls == ["https://x.example/a"] and note.title == "Talks collapse"
+    assert note.publisher == "Data & Research"  # no space left at its end

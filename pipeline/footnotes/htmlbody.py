@@ -28,7 +28,7 @@ from lxml import html as lxml_html
 from lxml.etree import ParserError
 
 from ..model import LinkedSource, Note
-from .links import LinkAt, Paragraph, clean_url, gather
+from .links import LinkAt, Paragraph, clean_url, gather, host_and_path
 
 _FURNITURE_TAGS = frozenset({"nav", "header", "footer", "aside", "form", "button", "menu", "dialog", "select"})
 _FURNITURE_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar"})
@@ -109,10 +109,10 @@ def _address(href: str, base: str | None, own: tuple[str | None, tuple[str, ...]
         if base is None or _SCHEME.match(href):
             return None  # relative with nothing to resolve it against, or another scheme
         href = urljoin(base, href)
-    url = clean_url(unwrap_redirect(href))
+    url = clean_url(unwrap_redirect(href) if "google." in href else href)
     if own[0] is not None:
-        u = urlsplit(url)
-        if u.hostname == own[0] and u.path.rstrip("/") in own[1]:
+        parts = host_and_path(url)
+        if parts is not None and parts[0] == own[0] and parts[1].rstrip("/") in own[1]:
             return None  # the site's front page, or the article itself
     return url
 
@@ -188,6 +188,37 @@ def _text_with_offsets(block: lxml_html.HtmlElement) -> tuple[str, dict[int, int
             parts.append(piece)
             length += len(piece)
     return "".join(parts), offsets
+
+
+_BREAKS = frozenset(
+    "p div li ul ol dl dd dt br h1 h2 h3 h4 h5 h6 blockquote pre table tr td th section article aside header footer"
+    " figure figcaption hr".split()
+)
+
+
+def visible_text(el: lxml_html.HtmlElement) -> str:
+    """An element's text as a reader sees it: inline markup adds nothing (no space before the
+    comma after an ``<em>``), blocks and line breaks separate words, runs of white space are
+    one space."""
+    parts: list[str] = []
+    stack: list[tuple[lxml_html.HtmlElement, bool]] = [(el, False)]
+    while stack:
+        node, closing = stack.pop()
+        tag = node.tag if isinstance(node.tag, str) else None
+        if closing:
+            if tag in _BREAKS:
+                parts.append(" ")
+            if node is not el and node.tail:
+                parts.append(node.tail)
+            continue
+        if tag in _BREAKS:
+            parts.append(" ")
+        if tag is not None and tag not in ("script", "style") and node.text:
+            parts.append(node.text)
+        stack.append((node, True))
+        if tag is not None and tag not in ("script", "style"):
+            stack.extend((child, False) for child in reversed(node))
+    return " ".join("".join(parts).split())
 
 
 def body_paragraphs(root: lxml_html.HtmlElement, raw: str) -> list[Paragraph]:
