@@ -315,3 +315,4 @@ def test_an_html_note_keeps_its_text_as_the_reader_sees_it(tmp_path):
     assert note.raw == "Data & Research , “Talks collapse,” May 3, 2024."  # no address inside the quotes
     assert note.urls == ["https://x.example/a"] and note.title == "Talks collapse"
     assert note.publisher == "Data & Research"  # no space left at its end
+    assert note.citing_text == "Talks failed."

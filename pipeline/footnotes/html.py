@@ -25,7 +25,7 @@ from lxml import html as lxml_html
 from ..model import Marker, Note
 from . import text as plain_text
 from .fields import parse_note
-from .htmlbody import parse_tree, unwrap_redirect, visible_text
+from .htmlbody import citing_sentence, parse_tree, unwrap_redirect, visible_text
 
 _LIST_HINT = re.compile(r"foot|endnote|reference|reflist|citation|notes", re.I)
 _HEADING = re.compile(r"^\s*(notes|references|sources|footnotes|endnotes|citations|参考资料|注释)\s*:?\s*$", re.I)
@@ -272,22 +272,32 @@ def parse(text: str) -> tuple[list[Note], list[Marker], str | None]:
             id_to_note[anchor_id] = note_id
         notes.append(_read_note(item, note_id, marker_ids))
 
-    markers = [
-        Marker(id_to_note[a.get("href")[1:]], a.sourceline) for a in body_anchors if a.get("href")[1:] in id_to_note
-    ]
-    if not markers:  # a note list under a heading, cited by bare <sup>1</sup>, not by links
-        markers = _bare_superscripts(root, in_notes)
+    cited = [(a, id_to_note[a.get("href")[1:]]) for a in body_anchors if a.get("href")[1:] in id_to_note]
+    if not cited:  # a note list under a heading, cited by bare <sup>1</sup>, not by links
+        cited = _bare_superscripts(root, in_notes)
+    markers = [Marker(note_id, el.sourceline) for el, note_id in cited]
+    _cite_notes(notes, cited)
     return notes, markers, title
 
 
-def _bare_superscripts(root: Element, in_notes: set[Element]) -> list[Marker]:
+def _cite_notes(notes: list[Note], cited: list[tuple[Element, str]]) -> None:
+    """Each note's citing sentence: the one its first marker ends."""
+    first: dict[str, Element] = {}
+    for el, note_id in cited:
+        first.setdefault(note_id, el)
+    for note in notes:
+        if note.id in first:
+            note.citing_text = citing_sentence(first[note.id])
+
+
+def _bare_superscripts(root: Element, in_notes: set[Element]) -> list[tuple[Element, str]]:
     markers = []
     for sup in root.iter("sup"):
         if sup in in_notes or any(a.get("href") is not None for a in sup.iter("a")):
             continue
         group = visible_text(sup).strip("[]")
         if re.fullmatch(r"\d{1,4}(?:\s*[,\u2013-]\s*\d{1,4})*", group):
-            markers.extend(Marker(i, sup.sourceline) for i in plain_text.expand_markers(group))
+            markers.extend((sup, i) for i in plain_text.expand_markers(group))
     return markers
 
 

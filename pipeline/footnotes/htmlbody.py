@@ -29,6 +29,7 @@ from lxml.etree import ParserError
 
 from ..model import LinkedSource, Note
 from .links import LinkAt, Paragraph, clean_url, gather, host_and_path
+from .sentences import sentence_before_marker
 
 _FURNITURE_TAGS = frozenset({"nav", "header", "footer", "aside", "form", "button", "menu", "dialog", "select"})
 _FURNITURE_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar"})
@@ -47,6 +48,7 @@ _BLOCK_TAGS = frozenset(
     "p li blockquote dd dt td th figcaption h1 h2 h3 h4 h5 h6 pre div section article main body".split()
 )
 _SOURCES_HEADING = re.compile(r"^\s*(sources|references|further reading|bibliography|works cited)\s*:?\s*$", re.I)
+_NOTE_NUMBER = re.compile(r"\[?\d{1,4}(?:\s*[,\u2013-]\s*\d{1,4})*\]?")
 _WORD_SPLIT = re.compile(r"[\s_-]+")
 
 
@@ -158,6 +160,13 @@ def _sources_lists(root: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
     return lists
 
 
+def citing_sentence(marker: lxml_html.HtmlElement) -> str | None:
+    """The sentence a note marker (its ``<a>`` or ``<sup>``) ends, in the block it sits in."""
+    text, offsets = _text_with_offsets(_block_of(marker))
+    at = offsets.get(id(marker))
+    return sentence_before_marker(text, at) or None if at is not None else None
+
+
 def _block_of(a: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
     for el in a.iterancestors():
         if el.tag in _BLOCK_TAGS:
@@ -166,7 +175,8 @@ def _block_of(a: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
 
 
 def _text_with_offsets(block: lxml_html.HtmlElement) -> tuple[str, dict[int, int]]:
-    """A block's text as the reader sees it, and where each link's words start in it."""
+    """A block's text as the reader sees it, and where each link's (and superscript's) words
+    start in it."""
     parts: list[str] = []
     offsets: dict[int, int] = {}
     length = 0
@@ -176,8 +186,12 @@ def _text_with_offsets(block: lxml_html.HtmlElement) -> tuple[str, dict[int, int
         if closing:
             piece = el.tail if el is not block else None
         else:
-            if el.tag == "a":
+            if el.tag in ("a", "sup"):
                 offsets[id(el)] = length
+            if el.tag == "sup" and _NOTE_NUMBER.fullmatch(el.text_content().strip()):
+                offsets.update((id(a), length) for a in el.iter("a"))
+                stack.append((el, True))  # a note marker: not a word of the sentence
+                continue
             piece = el.text if isinstance(el.tag, str) and el.tag not in ("script", "style") else None
             stack.append((el, True))
             if isinstance(el.tag, str) and el.tag not in ("script", "style"):
