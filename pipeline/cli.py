@@ -212,7 +212,8 @@ def check_options(fn):
             "--fail-on",
             default=",".join(DEFAULT_FAIL_ON),
             show_default=True,
-            help="Statuses (and verdicts like title:mismatch) that make the exit status 2.",
+            help="Statuses, verdicts (title:mismatch) and note findings (marker-without-note, findings:error)"
+            " that make the exit status 2.",
         ),
     ]
     for option in reversed(options):
@@ -456,7 +457,7 @@ def _quiet_libraries() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line.")
 @friendly_errors
 def extract(article: Path, output: Path, fmt: str | None, dry_run: bool, quiet: bool) -> None:
-    """Read ARTICLE's footnotes into citations.yaml and report problems in the notes.
+    """Read ARTICLE's footnotes and linked sources into citations.yaml; report problems in the notes.
 
     Merging into an existing file keeps URLs and fields a person added,
     refreshes fields still as the old note said, and flags (never deletes)
@@ -721,8 +722,10 @@ def run(
 ) -> None:
     """Do the whole job: extract, check, verify, archive, report.
 
-    With ARTICLE(s), their footnotes are extracted first (merged into the
-    citations file). Without, the existing citations file is used. Reports go
+    With ARTICLE(s), their footnotes and linked sources are extracted first
+    (merged into the article's own citations file: one that belongs to another
+    article is left alone, and CITATIONS-DIR/<name>.yaml used instead). Without,
+    the existing citations file is used. Reports go
     to --reports-dir as NAME.md, NAME.html and NAME.json (plus index.* for
     several articles). URLs shared between articles are fetched once.
 
