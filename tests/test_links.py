@@ -67,6 +67,28 @@ https://fenced.example/no
 """
 
 
+# no <article>, <main> or body class: the body is found by trafilatura's main-content extraction
+DIV_PAGE = """<!doctype html>
+<html><head><title>Port strike ends</title><base href="https://www.portnews.example/2024/05/strike"></head>
+<body>
+<div class="top"><a href="/">Port News</a> | <a href="/world">World</a> | <a href="/business">Business</a> | <a href="/sport">Sport</a></div>
+<div class="wrap">
+<div class="c1">
+<h1>Port strike ends after nine days</h1>
+<div class="txt">
+<p>Dock workers in the harbour returned to work on Monday after nine days, ending a strike that had held up more than two hundred container ships, the <a href="https://union.example.org/statement">union said in a statement</a> issued late on Sunday evening after a long night of talks.</p>
+<p>The port authority estimated the cost of the stoppage at forty million euros, according to <a href="/2024/05/cost-estimate">its own estimate published last week</a>, and said that the backlog of ships waiting outside the harbour would take at least a week to clear.</p>
+<p>Shipping companies had diverted some vessels to neighbouring ports during the strike, and several exporters said they had lost orders because goods could not leave the country on time, as <a href="https://trade.example.com/survey-2024">a survey of exporters</a> found earlier this month.</p>
+<p>Talks between the union and the employers' association are due to resume in June on the remaining questions of shift patterns and overtime pay, both sides said in separate statements on Monday morning.</p>
+</div>
+</div>
+<div class="c2"><ul><li><a href="/world/other-story">Ferry fares rise again</a></li><li><a href="/world/third-story">New bridge opens</a></li><li><a href="/world/fourth">Airport expands</a></li></ul></div>
+</div>
+<div class="bottom"><a href="/about">About us</a> <a href="/contact">Contact</a> <a href="/privacy">Privacy</a></div>
+</body></html>
+"""
+
+
 def sources(path: Path) -> dict[str, list[tuple[int | None, str | None, str | None]]]:
     article = parse_article(path)
     return {s.url: [(p.line, p.link_text, p.citing_text) for p in s.places] for s in article.links}
@@ -316,3 +338,23 @@ def test_an_html_note_keeps_its_text_as_the_reader_sees_it(tmp_path):
     assert note.urls == ["https://x.example/a"] and note.title == "Talks collapse"
     assert note.publisher == "Data & Research"  # no space left at its end
     assert note.citing_text == "Talks failed."
+
+
+def test_a_page_without_article_markup_finds_its_body_by_main_content_extraction(tmp_path):
+    page = tmp_path / "divs.html"
+    page.write_text(DIV_PAGE, encoding="utf-8")
+    assert {url: places[0][:2] for url, places in sources(page).items()} == {
+        "https://union.example.org/statement": (9, "union said in a statement"),
+        "https://www.portnews.example/2024/05/cost-estimate": (10, "its own estimate published last week"),
+        "https://trade.example.com/survey-2024": (11, "a survey of exporters"),
+    }  # not the menu, the "more stories" column or the footer
+
+
+def test_extract_of_findings_only_says_1_error_and_fails(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("a.txt").write_text("Title\n\nIt cites a note that is not there.{4}\n", encoding="utf-8")
+    res = cli("extract", "a.txt")
+    assert res.exit_code == 1
+    assert "a.txt:3: footnote 4: error: the body cites 4 but there is no such note [marker-without-note]" in res.output
+    assert "1 error, 0 warnings" in res.output
+    assert res.stderr.startswith("citewatch: no sources found in a.txt")
