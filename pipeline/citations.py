@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from .files import write_atomic
-from .model import Article, Citation, Finding, LinkedSource, Note, PartialDate, Place, Severity, SourceKind
+from .model import Article, Citation, Finding, Note, PartialDate, Severity
+from .sources_yaml import merge_links, read_source_fields, same_value, set_or_drop
 
 T = TypeVar("T")
 
@@ -203,34 +204,12 @@ def _validate(path: Path, doc: Any, lenient: bool = False) -> tuple[list[Citatio
                 )
             else:
                 c.url_status = value
-        _read_source_fields(c, entry, field_problems, at)
+        read_source_fields(c, entry, field_problems, at)
         raw_candidates = entry.get("candidates")
         if isinstance(raw_candidates, list):
             c.candidates = [dict(x) for x in raw_candidates if isinstance(x, dict) and isinstance(x.get("url"), str)]
         citations.append(c)
     return citations, problems
-
-
-def _read_source_fields(c: Citation, entry: Any, problems: list[str], at: Callable[[str], str]) -> None:
-    """How the article cites the source: kind, link text, the citing sentence, its places."""
-    kind = entry.get("kind")
-    if kind not in (None, ""):
-        try:
-            c.kind = SourceKind(kind)
-        except ValueError:
-            kinds = ", ".join(k.value for k in SourceKind)
-            problems.append(f"{at('kind')}: citation {c.id}: kind must be one of {kinds}, not {kind!r}")
-    for key in ("link_text", "citing_text", "same_as"):
-        value = entry.get(key)
-        if isinstance(value, (str, int)) and not isinstance(value, bool):
-            setattr(c, key, str(value))
-    places = entry.get("places")
-    if isinstance(places, list):
-        c.places = [
-            Place(p.get("article_line"), p.get("link_text"), p.get("citing_text"))
-            for p in places
-            if isinstance(p, dict)
-        ]
 
 
 @cache
@@ -421,7 +400,7 @@ def _catch_up(cf: CitationsFile) -> None:
     cf.doc, cf.citations, cf.on_disk = theirs.doc, theirs.citations, theirs.on_disk
 
 
-def _note_fields(note: Note) -> dict[str, Any]:
+def note_fields(note: Note) -> dict[str, Any]:
     return {
         "publisher": note.publisher,
         "title": note.title,
@@ -437,7 +416,7 @@ def _new_entry(note: Note) -> CommentedMap:
 
     entry = CommentedMap()
     entry["id"] = DoubleQuotedScalarString(note.id)
-    for key, value in _note_fields(note).items():
+    for key, value in note_fields(note).items():
         if value is not None:
             entry[key] = value
     entry["note"] = note.raw
@@ -483,15 +462,15 @@ def merge_article(cf: CitationsFile, article: Article, scope: str | None = None)
             cf.entries.insert(last_index + 1, entry)
         else:
             old_raw = entry.get("note")
-            old = _note_fields(parse_note(note.id, old_raw)) if isinstance(old_raw, str) else {}
-            new = _note_fields(note)
+            old = note_fields(parse_note(note.id, old_raw)) if isinstance(old_raw, str) else {}
+            new = note_fields(note)
             for key, value in new.items():
                 current = entry.get(key)
-                if current in (None, "") or (old and _same(current, old.get(key))):
+                if current in (None, "") or (old and same_value(current, old.get(key))):
                     if value is None:
                         if current is not None and key != "url":
                             del entry[key]
-                    elif not _same(current, value):
+                    elif not same_value(current, value):
                         entry[key] = value
             if old_raw != note.raw:
                 entry["note"] = note.raw
@@ -511,10 +490,10 @@ def merge_article(cf: CitationsFile, article: Article, scope: str | None = None)
             entry["same_as"] = DoubleQuotedScalarString(related[note.id])
         elif "same_as" in entry:
             del entry["same_as"]
-        _set_or_drop(entry, "citing_text", note.citing_text)
+        set_or_drop(entry, "citing_text", note.citing_text)
         last_index = cf.entries.index(entry)
 
-    note_ids |= _merge_links(cf, article, scope, last_index)
+    note_ids |= merge_links(cf, article, scope, last_index)
     for entry in cf.entries:
         cid = str(entry.get("id"))
         if scope is not None and not cid.startswith(f"{scope}:"):
@@ -536,86 +515,6 @@ def merge_article(cf: CitationsFile, article: Article, scope: str | None = None)
     return findings
 
 
-_LINK_ID = re.compile(r"^(?:.*:)?link-(\d+)$")
-
-
-def _merge_links(cf: CitationsFile, article: Article, scope: str | None, last_index: int) -> set[str]:
-    """Bring the article's linked sources in: an entry per URL (``kind: link``), found again
-    by its URL on the next extract, with where and how the article links it refreshed. A
-    person's fields (publisher, title, date…) are theirs once typed. Returns the ids."""
-    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
-
-    from .footnotes.links import url_key
-
-    prefix = f"{scope}:" if scope else ""
-    mine = [e for e in cf.entries if str(e.get("id")).startswith(prefix)]
-    by_url = {url_key(str(e["url"])): e for e in mine if e.get("kind") == "link" and isinstance(e.get("url"), str)}
-    numbers = [int(m.group(1)) for e in cf.entries if (m := _LINK_ID.match(str(e.get("id"))))]
-    next_number = max(numbers, default=0) + 1
-    ids: set[str] = set()
-    for source in article.links:
-        entry = by_url.get(url_key(source.url))
-        if entry is None:
-            entry = _new_link_entry(f"{prefix}link-{next_number}", source)
-            next_number += 1
-            cf.entries.insert(last_index + 1, entry)
-        elif "note_removed" in entry:
-            del entry["note_removed"]
-        first = source.places[0]
-        _set_or_drop(entry, "link_text", first.link_text)
-        _set_or_drop(entry, "citing_text", first.citing_text)
-        _set_or_drop(entry, "article_line", first.line)
-        _set_or_drop(entry, "places", [_place(p) for p in source.places] if len(source.places) > 1 else None)
-        entry["id"] = DoubleQuotedScalarString(str(entry["id"]))
-        ids.add(str(entry["id"]))
-        last_index = cf.entries.index(entry)
-    return ids
-
-
-def _new_link_entry(cid: str, source: LinkedSource) -> CommentedMap:
-    from ruamel.yaml.comments import CommentedMap
-
-    entry = CommentedMap()
-    entry["id"] = cid
-    entry["kind"] = "link"
-    if source.note is not None:
-        for key, value in _note_fields(source.note).items():
-            if value is not None and key != "url":
-                entry[key] = value
-    entry["url"] = source.url
-    return entry
-
-
-def _place(place: Place) -> CommentedMap:
-    from ruamel.yaml.comments import CommentedMap
-
-    out = CommentedMap()
-    for key, value in (
-        ("article_line", place.line),
-        ("link_text", place.link_text),
-        ("citing_text", place.citing_text),
-    ):
-        if value is not None:
-            out[key] = value
-    return out
-
-
-def _set_or_drop(entry: CommentedMap, key: str, value: Any) -> None:
-    """A field the tool owns (what the article says): set, or removed when the article no
-    longer has it."""
-    if value is None or value == []:
-        if key in entry:
-            del entry[key]
-    elif not _same(entry.get(key), value):
-        entry[key] = value
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, dt.date) or isinstance(b, dt.date):
-        return str(a) == str(b)
-    return a == b
-
-
 def set_fields(cf: CitationsFile, citation_id: str, **values: Any) -> bool:
     """Write tool-owned fields (archive_url, url_status, …) into one entry; True if changed."""
     return edit(cf, lambda f: _set_fields(f, citation_id, values))
@@ -629,7 +528,7 @@ def _set_fields(cf: CitationsFile, citation_id: str, values: dict[str, Any]) -> 
     for key, value in values.items():
         if value is None:
             continue
-        if not _same(entry.get(key), value):
+        if not same_value(entry.get(key), value):
             entry[key] = value
             changed = True
     return changed
