@@ -135,7 +135,7 @@ class Marker:
 FINDING_CODES = frozenset(
     "note-not-cited marker-without-note marker-out-of-order duplicate-id ibid ibid-without-antecedent "
     "duplicate-note same-source unparsed-note publisher-typo missing-publisher missing-title missing-date "
-    "missing-url note-changed note-removed bad-citation".split()
+    "missing-url note-changed note-removed bad-citation relative-links".split()
 )
 
 

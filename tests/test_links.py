@@ -358,3 +358,21 @@ def test_extract_of_findings_only_says_1_error_and_fails(tmp_path, monkeypatch):
     assert "a.txt:3: footnote 4: error: the body cites 4 but there is no such note [marker-without-note]" in res.output
     assert "1 error, 0 warnings" in res.output
     assert res.stderr.startswith("citewatch: no sources found in a.txt")
+
+
+def test_relative_links_on_a_page_with_no_address_of_its_own_are_reported(tmp_path):
+    page = tmp_path / "saved.html"
+    page.write_text(
+        '<html><body><article><p>See <a href="/2024/report">the report</a> and'
+        ' <a href="https://ok.example/a">this</a>.</p></article></body></html>',
+        encoding="utf-8",
+    )
+    article = parse_article(page)
+    assert [s.url for s in article.links] == ["https://ok.example/a"]
+    assert [(f.code, f.message) for f in article.findings] == [
+        (
+            "relative-links",
+            "1 relative link(s) left out: the page names no address of its own"
+            " (<link rel=canonical> or <base href>) to resolve them against",
+        )
+    ]

@@ -127,15 +127,16 @@ def parse_article(path: str | Path, fmt: str | None = None, content: str | None 
             raise ArticleError(f"{path}: unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
         notes, markers, title = import_module(FORMATS[fmt], __name__).parse(content)
     article = Article(source=str(path), format=fmt, title=title, notes=notes, markers=markers)
+    link_findings: list[Finding] = []
     if content is not None:
         listed: list[LinkedSource] = []
         if notes and not markers:
             article.notes, listed = _sources_list(notes)
             notes = article.notes
-        _add_linked_sources(article, content)
+        link_findings = _add_linked_sources(article, content)
         if listed:
             article.links = _join_sources(listed, article.links)
-    article.findings = cross_check(notes, markers)
+    article.findings = cross_check(notes, markers) + link_findings
     return article
 
 
@@ -170,14 +171,22 @@ def _join_sources(listed: list[LinkedSource], linked: list[LinkedSource]) -> lis
     return sorted(by_url.values(), key=lambda s: s.places[0].line or 0)
 
 
-def _add_linked_sources(article: Article, content: str) -> None:
+def _add_linked_sources(article: Article, content: str) -> list[Finding]:
     """The URLs the article links from its text, beside its notes."""
     from . import links
 
     if article.format == "html":
         from .htmlbody import from_html
 
-        article.links = from_html(content, article.notes)
+        article.links, unresolved = from_html(content, article.notes)
+        if unresolved:
+            return [
+                Finding(
+                    "relative-links",
+                    f"{unresolved} relative link(s) left out: the page names no address of its own"
+                    " (<link rel=canonical> or <base href>) to resolve them against",
+                )
+            ]
     elif article.format == "markdown":
         from .fields import parse_date_string
 
@@ -188,6 +197,7 @@ def _add_linked_sources(article: Article, content: str) -> None:
         article.links = links.from_text(content, article.notes)
     if article.format in ("markdown", "text"):
         links.note_sentences(article.format, content, article.notes, article.markers)
+    return []
 
 
 def _norm(s: str) -> str:

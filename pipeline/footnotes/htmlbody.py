@@ -96,6 +96,7 @@ def unwrap_redirect(href: str) -> str:
     return href
 
 
+_RELATIVE = re.compile(r"^(?![a-z][a-z0-9+.-]*:|#|//)\S", re.I)
 _NOT_A_PAGE = re.compile(r"^(mailto|tel|javascript|data|sms|callto):", re.I)
 _HTTP = re.compile(r"^https?://", re.I)
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)
@@ -235,8 +236,9 @@ def visible_text(el: lxml_html.HtmlElement) -> str:
     return " ".join("".join(parts).split())
 
 
-def body_paragraphs(root: lxml_html.HtmlElement, raw: str) -> list[Paragraph]:
-    """The body's paragraphs with their source links, in reading order."""
+def body_paragraphs(root: lxml_html.HtmlElement, raw: str) -> tuple[list[Paragraph], int]:
+    """The body's paragraphs with their source links, in reading order, and the number of
+    relative links that could not be resolved."""
     base = base_url(root)
     for el in list(root.iter("script", "style", "noscript", "template")):
         el.drop_tree()
@@ -255,23 +257,27 @@ def body_paragraphs(root: lxml_html.HtmlElement, raw: str) -> list[Paragraph]:
             seen.add(id(a))
             block = _block_of(a)
             blocks.setdefault(id(block), (block, []))[1].append(a)
-    paragraphs = []
+    paragraphs, unresolved = [], 0
     own = (urlsplit(base).hostname, ("", urlsplit(base).path.rstrip("/"))) if base else (None, ())
     for block, anchors in blocks.values():
         text, offsets = _text_with_offsets(block)
         links = []
         for a in anchors:
             url = _address(a.get("href", ""), base, own)
+            unresolved += url is None and base is None and bool(_RELATIVE.match(a.get("href", "")))
             if url is not None:
                 links.append(LinkAt(url, a.text_content(), offsets.get(id(a), 0)))
         if links:
             paragraphs.append(Paragraph(text, block.sourceline, links))
     paragraphs.sort(key=lambda p: p.line or 0)
-    return paragraphs
+    return paragraphs, unresolved
 
 
-def from_html(text: str, notes: list[Note]) -> list[LinkedSource]:
+def from_html(text: str, notes: list[Note]) -> tuple[list[LinkedSource], int]:
+    """The body's linked sources, and how many body links were left out for being relative
+    on a page that names no address of its own to resolve them against."""
     root = parse_tree(text)
     if root is None:
-        return []
-    return gather(body_paragraphs(root, text), notes)
+        return [], 0
+    paragraphs, unresolved = body_paragraphs(root, text)
+    return gather(paragraphs, notes), unresolved
