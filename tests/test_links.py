@@ -222,6 +222,8 @@ def test_markdown_numbered_notes_work_without_format_text(tmp_path):
         ("2", ["https://bbc.example.co.uk/t"]),
     ]
     assert [m.id for m in article.markers] == ["1", "2"] and article.links == []
+    post.write_text("A [2019] survey, [linked](https://s.example/x).\n", encoding="utf-8")
+    assert parse_article(post).findings == []  # no notes anywhere: a year in brackets, not a marker
 
 
 def test_the_marker_sentence_and_the_quotation_it_closes():
@@ -249,6 +251,16 @@ def test_two_articles_run_in_one_folder_keep_both_files(tmp_path, monkeypatch):
     assert "note_removed" not in (tmp_path / "citations.yaml").read_text(encoding="utf-8")
     b = cit.load(tmp_path / "citations" / "b.yaml")
     assert [(c.id, c.url) for c in b.citations] == [("link-1", "http://127.0.0.1:9/two")]
+    assert "| link-1 | [“links”](<http://127.0.0.1:9/two>) |" in Path("reports/b.md").read_text(encoding="utf-8")
+    # sharing a file on purpose: the second article's ids are its own, the first's untouched
+    res = cli("run", "b.md", "--citations", "citations.yaml", *args)
+    assert res.exit_code == 0, res.output
+    shared = cit.load(tmp_path / "citations.yaml")
+    assert [(c.id, c.url) for c in shared.citations] == [
+        ("1", "http://127.0.0.1:9/one"),
+        ("b:link-1", "http://127.0.0.1:9/two"),
+    ]
+    assert "note_removed" not in (tmp_path / "citations.yaml").read_text(encoding="utf-8")
     # extract refuses to write one article's sources into another's file, and says what to pass
     res = cli("extract", "b.md")
     assert res.exit_code == 1

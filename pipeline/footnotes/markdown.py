@@ -103,7 +103,8 @@ def _numbered_notes(text: str, lines: list[str]) -> tuple[list[Note], list[Marke
 
     unlinked, link_text = _unlink(text)
     notes, markers, _ = plain_text.parse(unlinked, link_text)
-    return notes, markers, _title(lines)
+    # with no notes list, "[2019]" in a linked post is a year in brackets, not a marker
+    return notes, markers if notes else [], _title(lines)
 
 
 def parse(text: str) -> tuple[list[Note], list[Marker], str | None]:

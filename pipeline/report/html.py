@@ -152,7 +152,7 @@ def render(report: dict[str, Any]) -> str:
                 else f" · failing since {(check.get('failing_since') or '')[:10]}"
             )
         paywall = ' <span class="tag">paywalled</span>' if r.get("paywalled") else ""
-        cited = " · ".join(x for x in (e(r.get("publisher")), e(r.get("title"))) if x) or "—"
+        cited = " · ".join(x for x in (e(r.get("publisher")), e(r.get("title"))) if x) or _linked(r) or "—"
         archive = a(r.get("archive_date") or "snapshot", r.get("archive_url")) if r.get("archive_url") else ""
         if not archive and local_copy(r):
             archive = f'<span title="archive/{e(local_copy(r))}">local copy</span>'
@@ -200,3 +200,8 @@ def render(report: dict[str, Any]) -> str:
         generated=e(report["generated_at"]),
         exit_status=e(report.get("exit_status")),
     )
+
+
+def _linked(r: dict[str, Any]) -> str:
+    """A linked source's words, in quotes, for a row that has no publisher or title."""
+    return f"“{e(r['link_text'])}”" if r.get("link_text") else ""

@@ -123,7 +123,7 @@ def render(report: dict[str, Any]) -> str:
     lines.append("| id | cited publisher · title | status | page title | title | date | publisher | archive |")
     lines.append("|---|---|---|---|---|---|---|---|")
     for r in report["results"]:
-        cited_text = " · ".join(x for x in (r.get("publisher"), r.get("title")) if x) or "—"
+        cited_text = " · ".join(x for x in (r.get("publisher"), r.get("title")) if x) or _linked(r) or "—"
         cited = link(cited_text, r.get("url"))
         status = f"**{esc(r.get('status'))}** {esc(r.get('reason'))}"
         check = r.get("check") or {}
@@ -190,3 +190,8 @@ def render(report: dict[str, Any]) -> str:
         lines.append(f"> {esc(note)}")
     lines.append(f"\n<sub>{esc(report['tool'])} · {esc(report['generated_at'])}</sub>\n")
     return "\n".join(lines)
+
+
+def _linked(r: dict[str, Any]) -> str:
+    """A linked source's words, in quotes, for a row that has no publisher or title."""
+    return f"“{r['link_text']}”" if r.get("link_text") else ""
