@@ -1010,3 +1010,6 @@ def entry() -> None:
         except (OSError, ValueError):  # a closed pipe (citewatch check | head): nothing to add
             pass
     os._exit(code)
+
+
+from . import cli_export  # noqa: E402, F401 - registers `citewatch export` on main

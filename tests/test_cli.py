@@ -368,7 +368,10 @@ def test_workflow_passes_actionlint():
 
 
 def test_workflow_does_what_the_ci_recipe_promises():
-    wf = (ROOT / ".github" / "workflows" / "citewatch.yml").read_text(encoding="utf-8")
+    # the workflow runs the repository's own action (issue 21): the steps live in action.yml
+    workflow = (ROOT / ".github" / "workflows" / "citewatch.yml").read_text(encoding="utf-8")
+    assert "uses: ./" in workflow
+    wf = workflow + (ROOT / "action.yml").read_text(encoding="utf-8")
     for needle in (
         "schedule:",
         "workflow_dispatch:",
