@@ -448,6 +448,8 @@ def merge_article(cf: CitationsFile, article: Article, scope: str | None = None)
             meta["title"] = article.title
         if not meta.get("source"):
             meta["source"] = article.source
+        if article.date and not meta.get("date"):  # front matter: what the article's sources were at
+            meta["date"] = _yaml_date(article.date)
 
     # where a new note goes: after the previous note of this article; a new article's notes
     # go at the end of a shared file

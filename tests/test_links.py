@@ -198,6 +198,7 @@ def test_citations_file_lists_every_place_and_keeps_ids_by_url(tmp_path):
     assert nyt.kind == "link" and nyt.link_text == "the NYT reported"
     assert nyt.citing_text == "Norway's salmon exports collapsed after the prize, as the NYT reported."
     assert [p.line for p in nyt.places] == [7, 11]
+    assert str(cf.doc["article"]["date"]) == "2024-03-05"  # from the front matter
     # a new link at the top: the old ones keep their ids, the new one gets the next number
     post.write_text(
         MARKDOWN_POST.replace("# Salmon and the Nobel\n", "# Salmon and the Nobel\n\nSee [x](https://new.example/x).\n")
@@ -388,3 +389,16 @@ def test_relative_links_on_a_page_with_no_address_of_its_own_are_reported(tmp_pa
             " (<link rel=canonical> or <base href>) to resolve them against",
         )
     ]
+
+
+def test_notes_of_text_and_pasted_html_articles_keep_their_citing_sentence():
+    from .conftest import EXAMPLE, FIXTURES
+
+    example = {n.id: n.citing_text for n in parse_article(EXAMPLE).notes}
+    assert example["4"] == (
+        "The Chinese authorities demanded the surrender of the siblings’ father, Liu Changming,"
+        " a former bank official who had fled China after allegedly making $1.6 billion in illegal loans."
+    )
+    assert example["1"] is None  # never cited
+    pasted = {n.id: n.citing_text for n in parse_article(FIXTURES / "articles" / "pasted-notes.html").notes}
+    assert pasted["2"] == "Critics said it was rushed."  # a bare superscript marker

@@ -26,6 +26,7 @@ from ..model import Marker, Note
 from . import text as plain_text
 from .fields import parse_note
 from .htmlbody import citing_sentence, parse_tree, unwrap_redirect, visible_text
+from .links import note_sentences
 
 _LIST_HINT = re.compile(r"foot|endnote|reference|reflist|citation|notes", re.I)
 _HEADING = re.compile(r"^\s*(notes|references|sources|footnotes|endnotes|citations|参考资料|注释)\s*:?\s*$", re.I)
@@ -216,6 +217,7 @@ def _as_text(root: Element) -> tuple[str, list[int], dict[str, str]]:
 def _parse_as_text(root: Element) -> tuple[list[Note], list[Marker]]:
     text, where, link_text = _as_text(root)
     notes, markers, _ = plain_text.parse(text, link_text)
+    note_sentences("text", text, notes, markers)
     for item in (*notes, *markers):
         item.line = where[item.line - 1] if item.line and item.line <= len(where) else None
     return notes, markers

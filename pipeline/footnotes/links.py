@@ -278,10 +278,17 @@ def from_markdown(text: str, notes: list[Note]) -> tuple[list[LinkedSource], dic
     return gather(paragraphs, notes), fields
 
 
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
 def _marker_token(marker_id: str) -> re.Pattern[str]:
-    """How a note's marker is written in the text: ``[^id]``, ``{n}``, ``[n]``, ``[n, m]``."""
+    """How a note's marker is written in the text: ``[^id]``, ``{n}``, ``[n]``, ``[n, m]``, ``ⁿ``."""
     n = re.escape(marker_id)
-    return re.compile(rf"\[\^{n}\]|\{{{n}\}}|\[(?:\d+\s*[,\u2013-]\s*)*{n}(?:\s*[,\u2013-]\s*\d+)*\]")
+    superscript = re.escape(marker_id.translate(_SUPERSCRIPT)) if marker_id.isdigit() else None
+    written = rf"\[\^{n}\]|\{{{n}\}}|\[(?:\d+\s*[,\u2013-]\s*)*{n}(?:\s*[,\u2013-]\s*\d+)*\]"
+    if superscript:
+        written += rf"|(?<![⁰¹²³⁴⁵⁶⁷⁸⁹]){superscript}(?![⁰¹²³⁴⁵⁶⁷⁸⁹])"
+    return re.compile(written)
 
 
 def cite_notes(paragraphs: list[Paragraph], notes: list[Note], markers: list[Marker]) -> None:
