@@ -402,3 +402,41 @@ def test_notes_of_text_and_pasted_html_articles_keep_their_citing_sentence():
     assert example["1"] is None  # never cited
     pasted = {n.id: n.citing_text for n in parse_article(FIXTURES / "articles" / "pasted-notes.html").notes}
     assert pasted["2"] == "Critics said it was rushed."  # a bare superscript marker
+
+
+REAL_PAGES = Path(__file__).resolve().parents[2] / "shared" / "realpages" / "pages"
+
+
+def real_page(name: str) -> str:
+    import gzip
+
+    import pytest
+
+    path = REAL_PAGES / f"{name}.html.gz"
+    if not path.exists():
+        pytest.skip(f"{path} is absent: the real saved pages live in ../shared/realpages beside the project")
+    return gzip.decompress(path.read_bytes()).decode("utf-8")
+
+
+def test_real_news_pages_list_the_sources_their_text_links_and_nothing_else():
+    from pipeline.footnotes.htmlbody import from_html
+
+    def hosts(name: str) -> list[str]:
+        links, _ = from_html(real_page(name), [])
+        return [s.url.split("/")[2] for s in links]
+
+    # a report citing seven documents and articles inline; its menus, share bar, author box,
+    # newsletter box and "more stories" give nothing
+    assert hosts("fundus-za-DailyMaverick_2026_01_06") == [
+        "www.ewn.co.za",
+        "www.wiego.org",
+        "iol.co.za",
+        "www.dailymaverick.co.za",
+        "joburg.org.za",
+        "joburg.org.za",
+        "theconversation.com",
+    ]
+    # two statistics sources, one under a path that is a topic page only on a news site
+    assert hosts("fundus-de-NetzpolitikOrg_2024_04_28") == ["www.destatis.de", "www.bmfsfj.de"]
+    # an article with no inline links: its <article> holds menus and teaser lists only
+    assert hosts("fundus-jp-MainichiShimbun_2025_01_14") == []

@@ -28,7 +28,7 @@ from lxml import html as lxml_html
 from lxml.etree import ParserError
 
 from ..model import LinkedSource, Note
-from .links import LinkAt, Paragraph, clean_url, gather, host_and_path
+from .links import SECTION_PATH, LinkAt, Paragraph, clean_url, gather, host_and_path
 from .sentences import sentence_before_marker
 
 _FURNITURE_TAGS = frozenset({"nav", "header", "footer", "aside", "form", "button", "menu", "dialog", "select"})
@@ -117,10 +117,12 @@ def _address(href: str, base: str | None, own: tuple[str | None, tuple[str, ...]
         parts = host_and_path(url)
         if parts is not None and parts[0] == own[0] and parts[1].rstrip("/") in own[1]:
             return None  # the site's front page, or the article itself
+        if parts is not None and parts[0] == own[0] and SECTION_PATH.search(parts[1]):
+            return None  # one of the site's own section, topic or people pages
     return url
 
 
-def _body(root: lxml_html.HtmlElement, raw: str) -> list[lxml_html.HtmlElement] | None:
+def _body(root: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement] | None:
     """The element holding the article (None: trafilatura's paragraphs are used)."""
     candidates = root.xpath("//*[@itemprop='articleBody']") or root.xpath("//article") or root.xpath("//main")
     candidates = candidates or root.xpath("//*[@role='main']")
@@ -247,7 +249,8 @@ def body_paragraphs(root: lxml_html.HtmlElement, raw: str) -> tuple[list[Paragra
     for el in furniture:
         if el.getparent() is not None:
             el.drop_tree()
-    scopes = _body(root, raw) or _main_text_blocks(root, raw)
+    scopes = _body(root) or _main_text_blocks(root, raw)
+    listed = {id(a) for lst in sources for a in lst.iter("a")}
     blocks: dict[int, tuple[lxml_html.HtmlElement, list[lxml_html.HtmlElement]]] = {}
     seen: set[int] = set()
     for scope in [*scopes, *sources]:
@@ -265,12 +268,21 @@ def body_paragraphs(root: lxml_html.HtmlElement, raw: str) -> tuple[list[Paragra
         for a in anchors:
             url = _address(a.get("href", ""), base, own)
             unresolved += url is None and base is None and bool(_RELATIVE.match(a.get("href", "")))
-            if url is not None:
-                links.append(LinkAt(url, a.text_content(), offsets.get(id(a), 0)))
+            words = a.text_content()
+            if url is not None and (id(a) in listed or _cites(words, text)):
+                links.append(LinkAt(url, words, offsets.get(id(a), 0)))
         if links:
             paragraphs.append(Paragraph(text, block.sourceline, links))
     paragraphs.sort(key=lambda p: p.line or 0)
     return paragraphs, unresolved
+
+
+def _cites(link_words: str, block_text: str) -> bool:
+    """Is this link part of what its paragraph says? A link with no words (a photo) or one
+    that is nearly all of its block (a teaser, a menu entry, a "Subscribe now" button) is
+    not; a Sources list's entries are asked nothing."""
+    linked = len("".join(link_words.split()))
+    return linked > 0 and linked < 0.7 * len("".join(block_text.split()))
 
 
 def from_html(text: str, notes: list[Note]) -> tuple[list[LinkedSource], int]:

@@ -31,17 +31,20 @@ _SHARE_HOSTS = re.compile(
     r"|news\.ycombinator\.com/submitlink|getpocket\.com/save|flipboard\.com/bookmarklet)",
     re.I,
 )
-# site furniture: pages about the site or its people, not sources of a claim
+# site furniture anywhere: tag, author, sign-in, subscription and policy pages are not sources
 _FURNITURE_PATH = re.compile(
-    r"/(tag|tags|topic|topics|category|categories|section|sections|author|authors|profile|profiles|people|journalists?"
-    r"|login|log-in|signin|sign-in|signup|sign-up|register|subscribe|subscription|subscriptions|newsletters?"
-    r"|account|myaccount|my-account)(/|$)",
+    r"/(tag|tags|category|categories|author|authors|login|log-in|signin|sign-in|signup|sign-up|register"
+    r"|subscribe|subscription|subscriptions|newsletters?|account|myaccount|my-account|privacy|privacy-policy"
+    r"|datenschutz|impressum|imprint|cookies?|terms)(/|$)",
     re.I,
 )
-_SOURCES_HEADING = re.compile(
-    r"^\s*(?:#+\s*)?(sources|references|further reading|read more|bibliography|works cited|links|notes)\s*:?\s*$", re.I
+# a news site's own section, topic and people pages; on another site such a path can be a
+# source ("/DE/Themen/Arbeit/…" at a statistics office), so only on the article's own site
+SECTION_PATH = re.compile(
+    r"/(section|sections|topic|topics|profile|profiles|people|journalists?|thema|themen|tema|temas|sujets?"
+    r"|persone|personen)(/|$)",
+    re.I,
 )
-
 
 @dataclass
 class LinkAt:
