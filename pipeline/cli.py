@@ -476,11 +476,15 @@ def extract(article: Path, output: Path, fmt: str | None, dry_run: bool, quiet: 
     warnings = sum(1 for f in result.findings if f.severity == Severity.WARNING)
     notes, links = len(result.article.notes), len(result.article.links)
     action = "would write" if dry_run else "wrote"
-    linked = f", {links} linked source{'s' if links != 1 else ''}" if links else ""
+    linked = f"{links} linked source{'s' if links != 1 else ''}"
+    if notes or not links:
+        found = f"{notes} notes ({result.article.format}){', ' + linked if links else ''}, "
+        found += f"{len(result.article.markers)} body markers; {result.without_url} of {notes} notes have no URL"
+    else:  # an article that cites with links only
+        found = f"{linked} ({result.article.format})"
     click.echo(
-        f"{notes} notes ({result.article.format}){linked}, {len(result.article.markers)} body markers; "
-        f"{result.without_url} of {notes} notes have no URL; {errors} error{'s' if errors != 1 else ''},"
-        f" {warnings} warning{'s' if warnings != 1 else ''}; {action} {output}"
+        f"{found}; {errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''};"
+        f" {action} {output}"
     )
     if not result.sources:
         from .extract import no_sources_message

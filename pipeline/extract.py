@@ -108,7 +108,7 @@ def extract(
     """
     article = parse_article(article_path, fmt)
     output = Path(output)
-    if namespace is None and write and not belongs_to(output, Path(article_path)):
+    if namespace is None and not belongs_to(output, Path(article_path)):
         raise ForeignCitationsFile(
             f"{output} holds the sources of {owner(output)}, not {article_path};"
             f" pass -o citations/{Path(article_path).stem}.yaml"

@@ -262,6 +262,10 @@ def test_two_articles_run_in_one_folder_keep_both_files(tmp_path, monkeypatch):
         ("b:link-1", "http://127.0.0.1:9/two"),
     ]
     assert "note_removed" not in (tmp_path / "citations.yaml").read_text(encoding="utf-8")
+    assert (
+        cli("extract", "b.md", "--dry-run", "-o", "b.yaml").output
+        == "1 linked source (markdown); 0 errors, 0 warnings; would write b.yaml\n"
+    )
     # extract refuses to write one article's sources into another's file, and says what to pass
     res = cli("extract", "b.md")
     assert res.exit_code == 1

@@ -46,6 +46,7 @@ SECTION_PATH = re.compile(
     re.I,
 )
 
+
 @dataclass
 class LinkAt:
     """A link inside a paragraph's text: its address, its words, where its words start."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import asdict
 from typing import Any
 
 from .. import __version__
@@ -45,7 +44,7 @@ def result_to_dict(r: Result) -> dict[str, Any]:
         "kind": c.kind.value,
         "link_text": c.link_text,
         "citing_text": c.citing_text,
-        "places": [asdict(p) for p in c.places],
+        "places": [{"article_line": p.line, "link_text": p.link_text, "citing_text": p.citing_text} for p in c.places],
         "same_as": c.same_as,
     }
 
