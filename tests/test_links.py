@@ -444,3 +444,21 @@ def test_real_news_pages_list_the_sources_their_text_links_and_nothing_else():
     assert hosts("fundus-de-NetzpolitikOrg_2024_04_28") == ["www.destatis.de", "www.bmfsfj.de"]
     # an article with no inline links: its <article> holds menus and teaser lists only
     assert hosts("fundus-jp-MainichiShimbun_2025_01_14") == []
+
+
+def test_a_big_page_without_article_markup_is_read_in_bounded_time():
+    """trafilatura's work grows faster than the page: above a size the rules alone read it."""
+    from pipeline.footnotes.htmlbody import MAIN_TEXT_MAX_CHARS, from_html
+
+    block = (
+        "<div class=t><p>Claim {i} rests on <a href='https://s{i}.example/r'>a report</a> released on Monday.</p></div>"
+    )
+    parts = ["<html><head><link rel=canonical href='https://n.example/a'></head><body><div class=c>"]
+    size = i = 0
+    while size < MAIN_TEXT_MAX_CHARS * 1.2:
+        parts.append(block.format(i=i))
+        size, i = size + len(parts[-1]), i + 1
+    started = time.process_time()
+    found, _ = from_html("".join(parts) + "</div></body></html>", [])
+    assert time.process_time() - started < 3.0
+    assert len(found) == i

@@ -137,10 +137,11 @@ def gather(paragraphs: list[Paragraph], notes: list[Note]) -> list[LinkedSource]
 
 @lru_cache(maxsize=4096)
 def url_key(url: str) -> str:
-    """Two spellings of one address: scheme, ``www.``, a trailing slash, a fragment."""
-    u = _SCHEME_WWW.sub("", url.strip())
-    u = u.split("#", 1)[0]
-    return u.rstrip("/").lower() if "?" not in u else u.lower()
+    """One key for two spellings of one address: the scheme, ``www.``, the host's letter
+    case, a trailing slash and a fragment make no difference."""
+    host, slash, rest = _SCHEME_WWW.sub("", url.strip()).split("#", 1)[0].partition("/")
+    key = host.lower() + slash + rest
+    return key if "?" in key else key.rstrip("/")
 
 
 _SCHEME_WWW = re.compile(r"^https?://(www\.)?", re.I)
