@@ -367,7 +367,7 @@ def print_results(results: list[Result]) -> None:
         lines.append(f"{r.citation.id:>4}  {status} {check.reason}{extra}")
         lines.append(f"      {target}")
         for label, m in (("title", r.title_match), ("date", r.date_match), ("publisher", r.publisher_match)):
-            if m is not None and m.verdict not in ("match", "unknown"):
+            if m is not None and m.verdict not in ("match", "unknown", "unverified"):
                 hint = f" — did you mean {m.suggestion!r}?" if m.suggestion else ""
                 lines.append(f"      {label} {m.verdict}: cited {m.cited!r}, page {m.found!r}{hint}")
     if lines:

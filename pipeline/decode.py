@@ -65,6 +65,11 @@ def decode_body(body: bytes, content_type: str | None = None) -> tuple[str, str]
             text = body.decode(enc)
         except (UnicodeDecodeError, LookupError):
             continue
+        # A single-byte label on bytes that are valid UTF-8 with non-ASCII in them is a
+        # stale declaration (a page re-saved as UTF-8): read as the label says, every
+        # "ü" would be "Ã¼". Random single-byte text is almost never valid UTF-8.
+        if _single_byte(enc) and _is_utf8_with_non_ascii(body):
+            return body.decode("utf-8"), "utf-8"
         # cp1252 decodes almost anything; accept it only when the bytes are not
         # clearly multi-byte CJK (which detection would find instead).
         if enc == "cp1252" and _looks_multibyte(body):
@@ -106,3 +111,20 @@ def _looks_multibyte(body: bytes) -> bool:
         return False
     best = from_bytes(body[:20000]).best()
     return best is not None and best.encoding not in ("cp1252", "latin_1", "iso8859_15", "ascii")
+
+
+def _single_byte(enc: str) -> bool:
+    try:
+        return codecs.lookup(enc).name.startswith(("cp125", "iso8859", "latin", "koi8", "mac-", "cp437", "cp850"))
+    except LookupError:
+        return False
+
+
+def _is_utf8_with_non_ascii(body: bytes) -> bool:
+    if body.isascii():
+        return False
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True

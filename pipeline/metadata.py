@@ -25,10 +25,12 @@ from rapidfuzz import fuzz
 
 from .decode import decode_page
 from .model import Candidate, Fetch, PageMeta
+from .pagedates import date_from_url, page_date, parse_iso_date  # noqa: F401 - re-exported
 
 ARTICLE_TYPES = {
     "article",
     "newsarticle",
+    "liveblogposting",
     "reportagenewsarticle",
     "analysisnewsarticle",
     "opinionnewsarticle",
@@ -42,7 +44,11 @@ ARTICLE_TYPES = {
     "creativework",
     "videoobject",
 }
-_TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:·•»/]\s+|\s+::\s+|\s*｜\s*|\s*_\s+")
+# spaced ASCII bars, dashes, colons, bullets, slashes and stars; the full-width bar and colon
+# and the Korean letter "ㅣ" used as a bar are written without spaces
+_TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:·•»/*]\s+|\s+::\s+|\s*[｜：ㅣ]\s*|\s*_\s+")
+_SEPARATOR_CHARS = " |-–—:·•»/*｜：ㅣ_"
+_DATE_SEGMENT = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}\.? \w+ \d{4}|\w+ \d{1,2}, \d{4}")
 
 
 @lru_cache(maxsize=1)
@@ -171,44 +177,59 @@ def _meta(doc: _Doc, *keys: str) -> str | None:
 
 # ----------------------------------------------------------------------------- title
 def strip_site_name(title: str, site_names: list[str]) -> str:
-    """Remove " - BBC News", "| Reuters", "The Guardian |" and the like from a <title>."""
+    """Remove " - BBC News", "| Reuters", "The Guardian |", "：東京新聞デジタル", a site
+    in the middle followed by a date ("… | DW | 28.04.2023") and the like from a title.
+    A dash-separated tail that is not the site stays: it is as often a subtitle
+    ("… – so the weather will be") as a section."""
     parts = [p for p in _TITLE_SEPARATORS.split(title) if p.strip()]
     if len(parts) < 2:
         return title
-    names = [n.lower() for n in site_names if n]
-
-    def is_site(part: str) -> bool:
-        p = part.strip().lower()
-        compact = re.sub(r"[\W_]+", "", p)
-        return any(
-            fuzz.ratio(p, n) >= 85
-            or (compact and compact == re.sub(r"[\W_]+", "", n))
-            or (n and n in p and len(p) <= len(n) + 12)
-            for n in names
-        )
-
-    for edge in (-1, 0):
-        if is_site(parts[edge]):
+    while len(parts) > 1 and _DATE_SEGMENT.fullmatch(parts[-1].strip()):  # "| 28.04.2023"
+        title = title[: title.rfind(parts.pop())].rstrip(_SEPARATOR_CHARS)
+    names = [n for n in site_names if n]
+    # the site last, or followed only by short bits (a byline, a date): "… | Site | by Jane Doe"
+    for i in range(len(parts) - 1, 0, -1):
+        if _is_site(parts[i], names):
             # cut the original string so separators inside the title survive
-            if edge == -1:
-                cut = title.rfind(parts[-1])
-                stripped = title[:cut]
-            else:
-                cut = title.find(parts[0]) + len(parts[0])
-                stripped = title[cut:]
-            stripped = re.sub(r"^[\s|\-–—:·•»/｜_]+|[\s|\-–—:·•»/｜_]+$", "", stripped)
+            stripped = title[: title.rfind(parts[i], 0, _nth_end(title, parts, i))].strip(_SEPARATOR_CHARS)
             if stripped:
                 # "Headline | Section | Site": after the site, a short trailing section goes too
                 m = re.match(r"^(.{20,}?)\s[|｜]\s([^|｜]{1,25})$", stripped)
                 return m.group(1) if m and len(m.group(2).split()) <= 3 else stripped
+        if len(parts[i].split()) > 4:
+            break
+    if _is_site(parts[0], names):
+        stripped = title[title.find(parts[0]) + len(parts[0]) :].strip(_SEPARATOR_CHARS)
+        if stripped:
+            return stripped
     # no known site name: a short last segment after " | " is almost always the site
-    if (
-        len(parts) >= 2
-        and re.search(r"\s[|｜]\s|\s[-–—]\s", title)
-        and len(parts[-1]) <= 30 < len(" ".join(parts[:-1]))
-    ):
-        return title[: title.rfind(parts[-1])].rstrip(" |-–—｜")
+    if len(parts) >= 2 and re.search(r"\s[|｜]\s", title) and len(parts[-1]) <= 30 < len(" ".join(parts[:-1])):
+        return title[: title.rfind(parts[-1])].rstrip(" |｜")
     return title
+
+
+def _nth_end(title: str, parts: list[str], i: int) -> int:
+    """Where segment ``i`` ends in ``title`` (segments are found in order)."""
+    pos = 0
+    for part in parts[: i + 1]:
+        pos = title.find(part, pos) + len(part)
+    return pos
+
+
+def _is_site(part: str, names: list[str]) -> bool:
+    """Is this segment of a title the site's name ("BBC News", "DW", "Die Neue Südtiroler
+    Tageszeitung" for tageszeitung.it)? A headline is rarely five words or fewer that
+    name the outlet."""
+    from .publishers import tie
+
+    p = part.strip().lower()
+    compact = re.sub(r"[\W_]+", "", p)
+    for n in (n.lower() for n in names):
+        if fuzz.ratio(p, n) >= 85 or (compact and compact == re.sub(r"[\W_]+", "", n)):
+            return True
+        if n and n in p and len(p) <= len(n) + 12:
+            return True
+    return len(p.split()) <= 5 and tie(part, names) is not None
 
 
 TitleFn = Callable[[_Doc], tuple[str | None, str]]
@@ -252,100 +273,36 @@ def _t_h1(doc: _Doc):
 
 
 TITLE_CHAIN: list[TitleFn] = [_t_og, _t_twitter, _t_ld, _t_citation, _t_title, _t_h1]
+_CUT_SHORT = re.compile(r"^\s*[-–—:|]\s+\S")
+_SHORT_TAIL = re.compile(r"\s+[-–—|]\s+\S+(?:\s\S+)?\s*")
 
 
-# ----------------------------------------------------------------------------- dates
-_URL_DATE = [
-    re.compile(r"/((?:19|20)\d\d)/(\d{1,2})/(\d{1,2})(?:/|$)"),
-    re.compile(r"/((?:19|20)\d\d)/(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*/(\d{1,2})(?:/|$)", re.I),
-    re.compile(r"/((?:19|20)\d\d)-(\d{2})-(\d{2})(?:[/-]|$)"),
-    re.compile(r"[/_-]((?:19|20)\d\d)(\d{2})(\d{2})(?:[/_.-]|$)"),
-]
-_MONTHS = {
-    m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)
-}
+def choose_title(candidates: list[Candidate]) -> Candidate:
+    """The headline a reader sees: the first of the chain (og:title; measured on real
+    pages, preferring the JSON-LD headline, or the headline that JSON-LD and <h1> agree
+    on, chose worse), except that a title that the visible <h1> continues after a dash or a
+    colon was cut short by the CMS, and the <h1> is the headline ("Storm hits coast" vs
+    the <h1> "Storm hits coast – thousands without power"); a title that is the <h1> plus
+    one or two words after a dash or bar ("… - National"), or a <title> that merely contains
+    the <h1>, carries extra bits (site, section), and the <h1> wins."""
+    chosen = candidates[0]
+    h1 = next((c for c in candidates if c.source == "<h1>"), None)
+    if h1 is None or h1.value == chosen.value:
+        return chosen
+    head, full = _fold_title(chosen.value), _fold_title(h1.value)
+    if full.startswith(head.rstrip(" :-–—")) and _CUT_SHORT.match(full[len(head.rstrip(" :-–—")) :]):
+        return h1
+    if chosen.source == "<title>" and head != full and full in head:
+        return h1
+    if head.startswith(full) and _SHORT_TAIL.fullmatch(head[len(full) :]):
+        return h1  # "Headline - National": a section or site after the visible headline
+    return chosen
 
 
-def parse_iso_date(value: str | None) -> dt.date | None:
-    if not value:
-        return None
-    value = value.strip()
-    m = re.match(r"((?:19|20)\d\d)-(\d{1,2})-(\d{1,2})", value)
-    if m:
-        try:
-            return dt.date(int(m[1]), int(m[2]), int(m[3]))
-        except ValueError:
-            return None
-    m = re.match(r"((?:19|20)\d\d)/(\d{1,2})/(\d{1,2})", value)
-    if m:
-        try:
-            return dt.date(int(m[1]), int(m[2]), int(m[3]))
-        except ValueError:
-            return None
-    try:
-        from email.utils import parsedate_to_datetime
-
-        return parsedate_to_datetime(value).date()
-    except (TypeError, ValueError, IndexError):
-        return None
-
-
-def date_from_url(url: str) -> dt.date | None:
-    path = urlsplit(url).path
-    for pattern in _URL_DATE:
-        m = pattern.search(path)
-        if m:
-            month = _MONTHS.get(m[2][:3].lower()) if not m[2].isdigit() else int(m[2])
-            try:
-                return dt.date(int(m[1]), month or 0, int(m[3]))
-            except ValueError:
-                continue
-    return None
-
-
-def _dates(doc: _Doc, url: str, text: str) -> tuple[dt.date | None, str | None]:
-    root, ld = doc.root, doc.ld
-    d = parse_iso_date(
-        _meta(
-            doc,
-            "article:published_time",
-            "og:published_time",
-            "datePublished",
-            "citation_publication_date",
-            "citation_date",
-            "DC.date.issued",
-            "dc.date",
-            "pubdate",
-            "publishdate",
-            "parsely-pub-date",
-            "sailthru.date",
-            "date",
-        )
-    )
-    if d:
-        return d, "meta published_time"
-    for node in _articles(ld):
-        d = parse_iso_date(node.get("datePublished") if isinstance(node.get("datePublished"), str) else None)
-        if d:
-            return d, "JSON-LD datePublished"
-    time_tags = [t for t in root.iter("time") if t.get("datetime")]
-    time_tags.sort(key=lambda t: 0 if (t.get("itemprop") == "datePublished" or t.get("pubdate") is not None) else 1)
-    for t in time_tags:
-        d = parse_iso_date(t.get("datetime"))
-        if d:
-            return d, "<time datetime>"
-    d = date_from_url(url)
-    if d:
-        return d, "URL path"
-    try:
-        from htmldate import find_date
-
-        found = find_date(doc.root, url=url, original_date=True, extensive_search=True, outputformat="%Y-%m-%d")
-    except Exception:  # htmldate is a heuristic fallback; it must never break a check
-        found = None
-    if found:
-        return dt.date.fromisoformat(found), "htmldate"
-    return None, None
+def _fold_title(s: str) -> str:
+    """Quote style and spacing do not make another headline."""
+    s = re.sub("[‘’‚‛`´]", "'", re.sub("[“”„‟«»]", '"', s))
+    return re.sub(r"\s+", " ", s).strip().casefold()
 
 
 # ----------------------------------------------------------------------------- language
@@ -442,27 +399,39 @@ def extract(fetch: Fetch, decoded: tuple[str, str] | None = None) -> PageMeta | 
 def extract_html(text: str, url: str, content_language: str | None = None, encoding: str | None = None) -> PageMeta:
     root = _parse(text)
     doc = _Doc(root, _json_ld(root), _meta_index(root))
-    ld = doc.ld
     meta = PageMeta(encoding=encoding)
+    rd = registered_domain(url)
+    meta.site_name, meta.site_name_source = _site_name(doc, rd)
+    doc.sites = [n for n in (meta.site_name, rd, (rd or "").split(".")[0]) if n]
+    _titles(doc, meta)
+    meta.published, meta.published_source = page_date(doc.root, _articles(doc.ld), doc.metas, url, text)
+    meta.language, meta.language_source = _language(doc, content_language, meta.title)
+    author = _meta(doc, "author", "article:author", "citation_author", "dc.creator")
+    if not author:
+        for node in _articles(doc.ld):
+            author = _ld_text(_name(node.get("author")))
+            if author:
+                break
+    meta.author = _text(author) if author and not author.startswith("http") else None
+    return meta
 
+
+def _site_name(doc: _Doc, rd: str | None) -> tuple[str | None, str | None]:
     site = _meta(doc, "og:site_name")
     if site:
-        meta.site_name, meta.site_name_source = _text(site), "og:site_name"
-    else:
-        for node in ld:
-            pub = _name(node.get("publisher")) if _types(node) & ARTICLE_TYPES else None
-            if pub:
-                meta.site_name, meta.site_name_source = _ld_text(pub), "JSON-LD publisher"
-                break
-    if not meta.site_name:
-        app = _meta(doc, "application-name")
-        if app:
-            meta.site_name, meta.site_name_source = _text(app), "application-name"
-    rd = registered_domain(url)
-    if not meta.site_name and rd:
-        meta.site_name, meta.site_name_source = rd, "registered domain"
+        return _text(site), "og:site_name"
+    for node in doc.ld:
+        pub = _name(node.get("publisher")) if _types(node) & ARTICLE_TYPES else None
+        if pub:
+            return _ld_text(pub), "JSON-LD publisher"
+    app = _meta(doc, "application-name")
+    if app:
+        return _text(app), "application-name"
+    return (rd, "registered domain") if rd else (None, None)
 
-    doc.sites = [n for n in (meta.site_name, rd, (rd or "").split(".")[0]) if n]
+
+def _titles(doc: _Doc, meta: PageMeta) -> None:
+    """Every title the page offers (kept, with its source), and the one chosen."""
     for fn in TITLE_CHAIN:
         value, source = fn(doc)
         value = _text(value)
@@ -470,14 +439,21 @@ def extract_html(text: str, url: str, content_language: str | None = None, encod
             if source in ("og:title", "twitter:title", "JSON-LD headline", "JSON-LD name"):
                 value = strip_site_name(value, doc.sites)
             meta.title_candidates.append(Candidate(value, source))
-    if meta.title_candidates:
-        chosen = meta.title_candidates[0]
-        agree = [c.source for c in meta.title_candidates[1:] if fuzz.ratio(c.value.lower(), chosen.value.lower()) >= 90]
-        meta.title = chosen.value
-        meta.title_source = chosen.source + (f" (agrees with {', '.join(agree)})" if agree else " (first in the chain)")
+    if not meta.title_candidates:
+        return
+    chosen = choose_title(meta.title_candidates)
+    agree = [
+        c.source
+        for c in meta.title_candidates
+        if c is not chosen and fuzz.ratio(c.value.lower(), chosen.value.lower()) >= 90
+    ]
+    why = "first in the chain" if chosen is meta.title_candidates[0] else "the visible headline"
+    meta.title = chosen.value
+    meta.title_source = chosen.source + (f" (agrees with {', '.join(agree)})" if agree else f" ({why})")
 
-    meta.published, meta.published_source = _dates(doc, url, text)
 
+def _language(doc: _Doc, content_language: str | None, title: str | None) -> tuple[str | None, str | None]:
+    root = doc.root
     html_tag = root if root.tag == "html" else next(root.iter("html"), None)
     lang = (
         _lang(html_tag.get("lang") or html_tag.get("{http://www.w3.org/XML/1998/namespace}lang"))
@@ -485,23 +461,13 @@ def extract_html(text: str, url: str, content_language: str | None = None, encod
         else None
     )
     if lang:
-        meta.language, meta.language_source = lang, "<html lang>"
-    elif _lang(content_language):
-        meta.language, meta.language_source = _lang(content_language), "Content-Language"
-    elif _lang(_meta(doc, "og:locale")):
-        meta.language, meta.language_source = _lang(_meta(doc, "og:locale")), "og:locale"
-    else:
-        meta.language = detect_language(meta.title)
-        meta.language_source = "detected from title" if meta.language else None
-
-    author = _meta(doc, "author", "article:author", "citation_author", "dc.creator")
-    if not author:
-        for node in _articles(ld):
-            author = _ld_text(_name(node.get("author")))
-            if author:
-                break
-    meta.author = _text(author) if author and not author.startswith("http") else None
-    return meta
+        return lang, "<html lang>"
+    if _lang(content_language):
+        return _lang(content_language), "Content-Language"
+    if _lang(_meta(doc, "og:locale")):
+        return _lang(_meta(doc, "og:locale")), "og:locale"
+    detected = detect_language(title)
+    return detected, "detected from title" if detected else None
 
 
 def _parse(text: str):

@@ -43,6 +43,38 @@ class Severity(StrEnum):
         return self.value
 
 
+class Verdict(StrEnum):
+    """How a footnote's title, date or publisher compares with the page (DESIGN.md §3).
+
+    A verdict comes only from a page that was read (live, or an archived copy); without
+    one it is ``unverified``, never a mismatch. ``mismatch`` needs positive evidence of
+    something else; a name that cannot be tied to the page is ``unconfirmed``."""
+
+    MATCH = "match"
+    PARTIAL = "partial"  # close, or one contains the other: worth a look
+    ALIAS = "alias"  # another name of the same outlet
+    OTHER_LANGUAGE = "other-language"  # footnote and page in different languages: compare by hand
+    LIKELY_TYPO = "likely-typo"
+    OFF_BY_DAYS = "off-by-days"  # a date 2–31 days away (the detail says how many)
+    MISMATCH = "mismatch"
+    UNCONFIRMED = "unconfirmed"  # a page was read, but nothing on it ties the name to it
+    UNVERIFIED = "unverified"  # no page was read: nothing to compare with
+    UNKNOWN = "unknown"  # the footnote or the page gives no value to compare
+
+    @property
+    def is_alarm(self) -> bool:
+        """The footnote looks wrong: a person should look (what "false alarms" count)."""
+        return self in _ALARMS
+
+    def __str__(self) -> str:
+        return self.value
+
+
+_ALARMS = frozenset(
+    {Verdict.PARTIAL, Verdict.OTHER_LANGUAGE, Verdict.LIKELY_TYPO, Verdict.OFF_BY_DAYS, Verdict.MISMATCH}
+)
+
+
 @dataclass(frozen=True)
 class PartialDate:
     """A date as precise as the footnote gave it: a year, a month or a day."""
@@ -309,7 +341,7 @@ class PageMeta:
 class Match:
     """One comparison of a footnote claim with the page: both values side by side."""
 
-    verdict: str  # title: match/partial/mismatch/other-language/unknown, etc.
+    verdict: Verdict
     cited: str | None
     found: str | None
     score: float | None = None

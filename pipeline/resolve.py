@@ -20,6 +20,7 @@ Resolvers:
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ from . import liveness, metadata
 from .archive.stage import good_snapshot
 from .archive.wayback import WaybackClient, WaybackError, WaybackSettings
 from .fetch import DEFAULT_USER_AGENT, Fetcher, deadline_scope, new_session
-from .model import Citation, Status
+from .model import Citation, Status, Verdict
 from .publishers import PUBLISHER_TYPO, Outlet, closest_outlet, outlet_named
 from .verify import match_date, match_title
 
@@ -156,9 +157,13 @@ def looks_scholarly(citation: Citation) -> bool:
     return bool(SCHOLARLY.search(" ".join(x for x in (citation.publisher, citation.title) if x)))
 
 
-def crossref_candidates(citation: Citation, session: requests.Session, s: ResolveSettings) -> list[Candidate]:
+def crossref_candidates(
+    citation: Citation, session: requests.Session, s: ResolveSettings
+) -> tuple[list[Candidate], str | None]:
+    """Works Crossref finds for a scholarly-looking citation, and what went wrong when
+    the search itself failed (a person reads "Crossref: …", not a silent "no candidate")."""
     if not citation.title or not looks_scholarly(citation):
-        return []
+        return [], None
     query = " ".join(
         x for x in (citation.title, citation.author, str(citation.date.year) if citation.date else None) if x
     )
@@ -168,32 +173,54 @@ def crossref_candidates(citation: Citation, session: requests.Session, s: Resolv
     try:
         with deadline_scope(s.timeout):
             resp = session.get(url, timeout=(10, s.timeout), headers={"Accept": "application/json"})
-            items = resp.json().get("message", {}).get("items", []) if resp.status_code == 200 else []
-    except (requests.RequestException, ValueError):
-        return []
-    out = []
-    for item in items:
-        doi = item.get("DOI")
-        title = (item.get("title") or [""])[0]
-        if not doi or not title:
-            continue
-        score = fuzz.token_set_ratio(title.lower(), citation.title.lower()) / 100
-        if score < 0.6:
-            continue
-        parts = ((item.get("issued") or {}).get("date-parts") or [[None]])[0]
-        out.append(
-            Candidate(
-                f"{s.doi_base.rstrip('/')}/{doi}",
-                "crossref",
-                {
-                    "doi": doi,
-                    "work_title": title,
-                    "title_score": round(score, 2),
-                    "issued": "-".join(str(p) for p in parts if p),
-                },
-            )
+            items, problem = crossref_items(resp.status_code, resp.text)
+    except requests.RequestException as e:
+        return [], f"Crossref could not be reached ({type(e).__name__})"
+    return [c for item in items if (c := _crossref_candidate(item, citation, s))], problem
+
+
+def crossref_items(status: int, text: str) -> tuple[list[dict], str | None]:
+    """The works in a Crossref answer — a list (``/works?query…``) or one work — or why none."""
+    if status == 429:
+        return [], "Crossref rate limited (429): paused"
+    if status == 404:
+        return [], "Crossref: not found"
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return [], f"Crossref answered HTTP {status} with something that is not JSON"
+    message = data.get("message") if isinstance(data, dict) else None
+    if status != 200 or not isinstance(message, dict | list):
+        detail = (
+            message[0].get("message")
+            if isinstance(message, list) and message and isinstance(message[0], dict)
+            else None
         )
-    return out
+        return [], f"Crossref answered HTTP {status}" + (f": {detail}" if detail else "")
+    if isinstance(message, dict) and isinstance(message.get("items"), list):
+        return [i for i in message["items"] if isinstance(i, dict)], None
+    return ([message] if isinstance(message, dict) and message.get("DOI") else []), None
+
+
+def _crossref_candidate(item: dict, citation: Citation, s: ResolveSettings) -> Candidate | None:
+    doi = item.get("DOI")
+    title = (item.get("title") or [""])[0]
+    if not doi or not title:
+        return None
+    score = fuzz.token_set_ratio(title.lower(), (citation.title or "").lower()) / 100
+    if score < 0.6:
+        return None
+    parts = ((item.get("issued") or {}).get("date-parts") or [[None]])[0]
+    return Candidate(
+        f"{s.doi_base.rstrip('/')}/{doi}",
+        "crossref",
+        {
+            "doi": doi,
+            "work_title": title,
+            "title_score": round(score, 2),
+            "issued": "-".join(str(p) for p in parts if p),
+        },
+    )
 
 
 # ----------------------------------------------------------------------------- scoring
@@ -221,11 +248,11 @@ def score(candidate: Candidate, citation: Citation, fetcher: Fetcher, client: Wa
         return candidate
     t = match_title(citation.title, page)
     d = match_date(citation.date, page)
-    candidate.evidence.update({"page_title": page.title, "title": t.verdict, "date": d.verdict})
+    candidate.evidence.update({"page_title": page.title, "title": t.verdict.value, "date": d.verdict.value})
     title_part = t.score or 0.0
-    if t.verdict == "other-language":
+    if t.verdict == Verdict.OTHER_LANGUAGE:
         title_part = 0.5
-    date_part = {"match": 1.0, "unknown": 0.5}.get(d.verdict, 0.6 if d.verdict.startswith("off-by") else 0.0)
+    date_part = {Verdict.MATCH: 1.0, Verdict.UNKNOWN: 0.5, Verdict.OFF_BY_DAYS: 0.6}.get(d.verdict, 0.0)
     candidate.confidence = 0.75 * title_part + 0.25 * date_part
     return candidate
 
@@ -254,7 +281,9 @@ def resolve_citations(
             found: list[Candidate] = []
             if client is not None:
                 found += cdx_candidates(c, domains, client, settings)
-            found += crossref_candidates(c, session, settings)
+            works, problem = crossref_candidates(c, session, settings)
+            found += works
+            note = "; ".join(x for x in (note, problem) if x) or None
             seen: set[str] = set()
             scored = []
             for cand in found:

@@ -48,7 +48,9 @@ def result_for(c: Citation, outcome: UrlOutcome | None) -> Result:
         r.check, r.page = outcome.check, outcome.page
         if outcome.local:
             r.snapshots.append(outcome.local)
-        r.title_match, r.date_match, r.publisher_match = verify(c, outcome.page, outcome.check.final_url or c.url)
+        url = outcome.check.final_url or c.url
+        unread = f"no page was read ({outcome.check.status}: {outcome.check.reason})"
+        r.title_match, r.date_match, r.publisher_match = verify(c, outcome.page, url, unread)
         if outcome.page is not None:
             r.verified_against = "live page"
     return r

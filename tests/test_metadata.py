@@ -191,6 +191,17 @@ def test_pdf_whose_page_inflates_to_100_mb_is_read_in_bounded_memory():
         ("Reuters | Markets fall on China fears", ["Reuters"], "Markets fall on China fears"),
         ("Brexit: what next? - Explainer", [], "Brexit: what next? - Explainer"),
         ("A long headline that goes on and on | Short Site", [], "A long headline that goes on and on"),
+        # the site in the middle, a date after it
+        ("Talks: aims, chances, risks | DW | 28.04.2023", ["DW.COM", "dw.com", "dw"], "Talks: aims, chances, risks"),
+        # the site in the middle, a byline after it, "*" as the bar
+        ("Storm hits the coast * The Daily Pundit * by Jane Doe", ["The Daily Pundit"], "Storm hits the coast"),
+        # separators written without spaces: full-width colon, the Korean letter used as a bar
+        ("港で嵐、数千世帯が停電：東京日報デジタル", ["東京日報デジタル"], "港で嵐、数千世帯が停電"),
+        ("해안에 폭풍, 수천 가구 정전ㅣ서울일보", ["서울일보"], "해안에 폭풍, 수천 가구 정전"),
+        # the site by a longer name than its domain's
+        ("Quiet week in the valley – Die Neue Talbote Zeitung", ["talbote.it", "talbote"], "Quiet week in the valley"),
+        # a real subtitle after a dash is not a site name
+        ("Storm hits coast – thousands without power", ["Example Times"], "Storm hits coast – thousands without power"),
     ],
 )
 def test_strip_site_name(title, sites, expected):
@@ -237,3 +248,117 @@ def test_a_title_too_long_to_be_one_is_cut():
     assert page.title_candidates[1].value.startswith("word0 word1") and page.title_candidates[1].value.endswith("…")
     assert not page.title_candidates[1].value[:-1].endswith(" ")  # cut at a word, not inside one
     assert extract_html("<title>Short and real</title>", "https://example.org/b").title == "Short and real"
+
+
+def _page(head: str, body: str = "", url: str = "https://www.example-times.com/a/1"):
+    from pipeline.metadata import extract_html
+
+    return extract_html(f"<html><head>{head}</head><body>{body}</body></html>", url)
+
+
+def test_a_social_title_cut_short_loses_to_the_visible_headline_it_starts():
+    page = _page(
+        '<meta property="og:title" content="Storm hits coast">',
+        "<h1>Storm hits coast – thousands without power</h1>",
+    )
+    assert page.title == "Storm hits coast – thousands without power"
+
+
+def test_a_tab_title_with_extra_bits_loses_to_the_single_h1_it_contains():
+    page = _page(
+        "<title>Storm hits coast tonight · live updates · Example Times</title>", "<h1>Storm hits coast tonight</h1>"
+    )
+    assert page.title == "Storm hits coast tonight"
+
+
+def test_a_footnote_quoting_the_visible_headline_matches_when_the_social_title_differs():
+    from pipeline.model import Citation
+    from pipeline.verify import verify
+
+    page = _page(
+        '<meta property="og:title" content="You will not believe what the storm did">',
+        "<h1>Storm hits coast, thousands without power</h1>",
+    )
+    title, _, _ = verify(Citation(id="1", title="Storm hits coast, thousands without power"), page)
+    assert title.verdict == "match", title
+
+
+def test_a_utc_stamp_gives_the_day_in_the_pages_own_offset():
+    page = _page(
+        '<meta property="article:published_time" content="2020-12-05T23:15:00Z">'
+        '<meta property="article:modified_time" content="2020-12-06T09:00:00+01:00">'
+    )
+    assert page.published == dt.date(2020, 12, 6)
+
+
+def test_og_article_published_time_is_read_and_beats_sailthru_date():
+    page = _page(
+        '<meta name="sailthru.date" content="2021-03-09 10:00:00">'
+        '<meta property="og:article:published_time" content="2021-03-08T10:00:00+00:00">'
+    )
+    assert page.published == dt.date(2021, 3, 8)
+
+
+def test_the_article_json_ld_date_beats_a_generic_date_meta():
+    page = _page(
+        '<meta name="date" content="2024-04-26">'
+        '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2024-04-25T19:30:04+02:00"}'
+        "</script>"
+    )
+    assert page.published == dt.date(2024, 4, 25)
+
+
+def test_a_live_blog_that_moved_its_published_time_to_the_last_update_keeps_its_first_day():
+    page = _page(
+        '<meta property="article:published_time" content="2024-08-05T19:49:50Z">'
+        '<script type="application/ld+json">{"@type": "LiveBlogPosting", "datePublished": "2024-08-04T13:23:00Z"}'
+        "</script>"
+    )
+    assert page.published == dt.date(2024, 8, 4)
+
+
+def test_a_time_in_a_sidebar_teaser_is_not_the_articles_date():
+    page = _page(
+        "",
+        '<div class="sidebar"><a href="/b"><time datetime="2019-01-02">2 Jan</time> Older story</a></div>'
+        '<article><h1>Storm</h1><time datetime="2020-05-06T08:00">6 May</time></article>',
+        url="https://www.example-times.com/storm",
+    )
+    assert page.published == dt.date(2020, 5, 6)
+
+
+def test_a_copyright_year_is_not_a_publication_day():
+    page = _page("<title>About us</title>", "<p>Some text.</p><footer>© 1998 Example Times</footer>")
+    assert page.published is None
+
+
+def test_a_stale_single_byte_charset_on_utf8_bytes_reads_as_utf8():
+    from pipeline.decode import decode_body
+
+    body = '<html><head><meta charset="iso-8859-1"><title>Müller über Straßen</title></head></html>'.encode()
+    text, enc = decode_body(body, "text/html")
+    assert "Müller über Straßen" in text and enc == "utf-8"
+    latin = '<html><head><meta charset="iso-8859-1"><title>Müller</title></head></html>'.encode("latin-1")
+    assert "Müller" in decode_body(latin, "text/html")[0]
+
+
+def test_a_social_title_with_a_section_after_the_visible_headline_loses_to_it():
+    page = _page(
+        '<meta property="og:title" content="Storm hits coast, thousands without power - National">',
+        "<h1>Storm hits coast, thousands without power</h1>",
+    )
+    assert page.title == "Storm hits coast, thousands without power"
+
+
+def test_a_utc_stamp_gives_the_day_in_the_zone_the_page_names_after_its_times():
+    page = _page(
+        '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2020-02-18T02:18:11Z"}</script>',
+        "<p class=byline>Posted Feb 17, 2020 at 6:18pm PST</p>",
+    )
+    assert page.published == dt.date(2020, 2, 17)
+
+
+def test_a_utc_stamp_on_a_single_zone_country_domain_gives_that_countrys_day():
+    head = '<meta property="article:published_time" content="2020-12-05T23:15:00Z">'
+    assert _page(head, url="https://www.gazzetta-esempio.it/news/1").published == dt.date(2020, 12, 6)
+    assert _page(head, url="https://www.example-times.com/news/1").published == dt.date(2020, 12, 5)

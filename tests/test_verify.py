@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from pipeline.model import Candidate, PageMeta, PartialDate
+from pipeline.model import Candidate, Citation, PageMeta, PartialDate
 from pipeline.publishers import outlet_for_domain, outlet_named
-from pipeline.verify import match_date, match_publisher, match_title, normalize_title
+from pipeline.verify import match_date, match_publisher, match_title, normalize_title, verify
 
 
 def page(title=None, published=None, site=None, language=None, candidates=()):
@@ -82,7 +82,7 @@ def test_title_unknown(cited, found):
     [
         (PartialDate(2021, 12, 23), dt.date(2021, 12, 23), "match"),
         (PartialDate(2016, 12, 20), dt.date(2016, 12, 19), "match"),  # time zones
-        (PartialDate(2023, 10, 11), dt.date(2023, 10, 6), "off-by-5-days"),
+        (PartialDate(2023, 10, 11), dt.date(2023, 10, 6), "off-by-days"),  # detail: "5 days apart"
         (PartialDate(2023, 10, 11), dt.date(2022, 10, 11), "mismatch"),
         (PartialDate(2009), dt.date(2009, 6, 8), "match"),
         (PartialDate(2009), dt.date(2010, 1, 1), "mismatch"),
@@ -159,3 +159,95 @@ def test_a_broken_outlet_table_is_one_line_naming_the_file(tmp_path, text):
     res = CliRunner().invoke(main, ["resolve", str(tmp_path / "citations.yaml"), "--publishers", str(table)])
     assert res.exit_code == 1, res.output
     assert "mine.yaml: not a publishers table" in res.output and "Traceback" not in res.output
+
+
+@pytest.mark.parametrize(
+    "cited,site,url,why",
+    [
+        # brand vs legal name: the page calls itself by a shorter or longer form
+        ("Die Zeitung", "ZEITUNG ONLINE", "https://www.zeitung.de/a", None),
+        ("Evening Courier", "The Courier", "https://www.courier.de/a", "part of the other"),
+        # acronyms, either way round, with or without digits after them
+        ("Westfälischer Rundfunk", "WFR24", "https://www.wfr24.de/a", "stands for"),
+        ("Nordic Broadcasting Corporation", None, "https://www.nbc-news.de/a", "stands for"),
+        ("Norddeutsche Zeitung (NDZ)", "NDZ", "https://www.ndz.de/a", None),
+        # the domain as the page's name, the footnote naming the domain
+        ("Tagesbote", "tagesbote.de", "https://www.tagesbote.de/a", None),
+        ("Münchner Blatt", None, "https://www.blatt.de/a", "part of the other"),
+        ("Lübecker Nachrichten", None, "https://www.luebecker-nachrichten.de/a", None),
+        ("Salon.de", "Salon", "https://www.salon.de/a", None),
+        # another script on the page, the domain in Latin letters
+        ("Asahi Shimbun", "朝日新聞デジタル", "https://www.asahi.de/a", "part of the other"),
+    ],
+)
+def test_a_name_tied_to_the_page_is_never_an_alarm(cited, site, url, why):
+    m = match_publisher(cited, page(site=site), url)
+    assert m.verdict in ("match", "alias"), m
+    assert why is None or why in (m.detail or ""), m
+
+
+def test_a_name_nothing_ties_to_the_page_is_unconfirmed_not_a_mismatch():
+    m = match_publisher("Zwölf Stunden", page(site="12 Stunden"), "https://www.12std.ch/a")
+    assert m.verdict == "unconfirmed" and not m.verdict.is_alarm
+    # a known outlet on a domain the table does not list for it: no evidence of another outlet
+    m = match_publisher("Reuters", page(site="Wire Desk"), "https://www.wiredesk-news.ch/a")
+    assert m.verdict == "unconfirmed" and "reuters.com" in m.detail
+
+
+def test_a_known_outlet_on_another_outlets_domain_is_a_mismatch():
+    m = match_publisher("Reuters", page(site="Home"), "https://www.bloomberg.com/x")
+    assert m.verdict == "mismatch" and "Bloomberg" in m.detail
+
+
+def test_a_known_name_is_not_a_typo_of_another_known_name_when_the_page_says_it():
+    """ "Malay Mail" is near "Daily Mail", but the page says Malay Mail."""
+    m = match_publisher("Malay Mail", page(site="Malay Mail"), "https://www.malaymail.de/a")
+    assert m.verdict == "match"
+
+
+def test_without_a_page_every_claim_is_unverified_with_the_reason():
+    c = Citation(
+        id="1",
+        publisher="Committee to Protect Journalists",
+        title="A title",
+        date=PartialDate(2023, 1, 2),
+        url="https://cpj.org/x",
+    )
+    matches = verify(c, None, c.url, "no page was read (unreachable: DNS failure)")
+    assert [m.verdict for m in matches] == ["unverified"] * 3
+    assert all("DNS failure" in m.detail and m.found is None for m in matches)
+    assert not any(m.verdict.is_alarm for m in matches)
+
+
+def test_every_verdict_says_whether_it_is_an_alarm():
+    from pipeline.model import Verdict
+
+    alarms = {v.value for v in Verdict if v.is_alarm}
+    assert alarms == {"partial", "other-language", "likely-typo", "off-by-days", "mismatch"}
+
+
+def test_an_unreachable_page_gives_no_verdict_and_fails_no_job():
+    """Offline, `check` once printed "publisher mismatch: cited 'Committee to Protect
+    Journalists', page 'cpj.org'" and --fail-on publisher:mismatch failed the job."""
+    from pipeline.check import UrlOutcome
+    from pipeline.model import LinkCheck, Status
+    from pipeline.results import problems, result_for
+
+    c = Citation(id="7", publisher="Committee to Protect Journalists", title="Report", url="https://cpj.org/x")
+    check = LinkCheck(url=c.url, status=Status.UNREACHABLE, reason="DNS failure")
+    r = result_for(c, UrlOutcome(check, None))
+    assert r.publisher_match.verdict == "unverified" and r.publisher_match.found is None
+    assert "unreachable: DNS failure" in r.publisher_match.detail
+    assert r.title_match.verdict == "unverified"
+    assert problems([r], {"publisher:mismatch", "title:mismatch"}) == []
+
+
+def test_a_footnote_that_leaves_out_the_kicker_before_the_colon_matches():
+    m = match_title("Mayor resigns after audit", page("City hall scandal: Mayor resigns after audit"))
+    assert m.verdict == "match" and "City hall scandal" in m.detail
+
+
+def test_a_footnote_quoting_the_browser_tab_title_with_the_site_name_matches():
+    p = page("What we do", site="Open Commons Foundation")
+    m = match_title("What we do - Open Commons Foundation", p)
+    assert m.verdict == "match" and "site's name" in m.detail

@@ -6,7 +6,8 @@
   ``{"url", "job_id"}`` or an error *inside HTTP 200*; ``GET /save/status/<job>`` →
   pending / success (timestamp, original_url) / error (status_ext);
   ``GET /save/status/user`` → available slots.
-- Replay: ``GET /web/<timestamp>id_/<url>`` → the archived bytes.
+- Replay: ``GET /web/<timestamp>id_/<url>`` → the archived bytes with ``Memento-Datetime``;
+  a timestamp without a capture → 302 to the nearest capture.
 
 Behaviours are switches on the object, so each test sets up the misbehaviour it needs.
 """
@@ -176,8 +177,19 @@ class WaybackStandin:
         send(req, 200, json.dumps(body), content_type="application/json")
 
     def _replay(self, req, ts: str, url: str) -> None:
+        """As the real replay answers (see ../shared/recorded/wayback): an archived copy
+        carries ``Memento-Datetime`` and ``Link`` (rel original / memento); a timestamp
+        with no capture redirects (302) to the nearest one; no capture at all is the
+        archive's own 404 page, without ``Memento-Datetime``."""
         self.calls.append(("replay", time.monotonic()))
-        for c in self.captures.get(url, []):
+        caps = self.captures.get(url, [])
+        for c in caps:
             if c["timestamp"] == ts:
-                return send(req, 200, c["body"])
+                when = dt.datetime.strptime(ts, "%Y%m%d%H%M%S").strftime("%a, %d %b %Y %H:%M:%S GMT")
+                link = f'<{url}>; rel="original", <{self.endpoint}/web/{ts}/{url}>; rel="memento"; datetime="{when}"'
+                return send(req, 200, c["body"], headers={"Memento-Datetime": when, "Link": link})
+        if caps:
+            nearest = min(caps, key=lambda c: abs(int(c["timestamp"]) - int(ts)))["timestamp"]
+            mode = "id_" if "id_/" in req.path else ""
+            return send(req, 302, "", headers={"Location": f"{self.endpoint}/web/{nearest}{mode}/{url}"})
         send(req, 404, "<title>Wayback Machine</title>not archived")

@@ -70,6 +70,11 @@ def good_snapshot(snap: Snapshot, fetcher: Fetcher) -> tuple[bool, str, metadata
     check = liveness.classify(fetched)
     if check.status not in (Status.LIVE, Status.REDIRECTED):
         return False, f"snapshot {ts} is not usable: {check.status.value} ({check.reason})", None
+    if "memento-datetime" not in {k.lower() for k in fetched.headers}:
+        # the archive's own page (an exclusion notice, a player), not an archived copy
+        excluded = b"has been excluded from the Wayback Machine" in fetched.body[:200_000]
+        why = "the Wayback Machine refuses to show this site" if excluded else "the archive answered with its own page"
+        return False, f"snapshot {ts} is not usable: {why}", None
     return True, "", metadata.extract(fetched)
 
 

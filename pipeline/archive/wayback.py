@@ -204,6 +204,30 @@ def cited_copy(url: str) -> tuple[Snapshot, bool] | None:
     return snapshot, when is not None
 
 
+_BLOCKED = re.compile(r"AdministrativeAccessControlException|Blocked Site Error|RobotAccessControlException")
+_CDX_FIELDS = ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"]
+
+
+def _cdx_rows(text: str) -> list[dict[str, str]]:
+    """CDX rows as dicts, from the JSON we ask for or the server's default plain text (one
+    row per line, seven space-separated fields; a resume key after a blank line), which
+    it sends when a parameter is ignored or a proxy rewrites the query."""
+    if not text:
+        return []
+    if text.startswith("["):
+        try:
+            rows = json.loads(text)
+        except ValueError:
+            raise WaybackError("CDX API answered something that is not JSON") from None
+        if not rows or not isinstance(rows, list):
+            return []
+        return [dict(zip(rows[0], r, strict=False)) for r in rows[1:]]
+    rows = [line.split() for line in text.split("\n\n")[0].splitlines()]
+    if not all(len(r) == len(_CDX_FIELDS) and r[1].isdigit() for r in rows):
+        raise WaybackError("CDX API answered something that is neither JSON nor CDX rows")
+    return [dict(zip(_CDX_FIELDS, r, strict=True)) for r in rows]
+
+
 def _ts(value: dt.datetime | dt.date) -> str:
     if isinstance(value, dt.datetime):
         return value.strftime("%Y%m%d%H%M%S")
@@ -285,21 +309,12 @@ class WaybackClient:
         resp = self._call(self.cdx_pacer, "GET", url)
         if resp.status_code == 429:
             raise WaybackError("CDX API rate limit (429): paused")
+        if resp.status_code == 403 and _BLOCKED.search(resp.text[:2000]):
+            raise WaybackError("the Wayback Machine refuses to show this site (blocked by its owner or the archive)")
         if resp.status_code >= 400:
             raise WaybackError(f"CDX API answered HTTP {resp.status_code}")
-        text = resp.text.strip()
-        if not text:
-            return []
-        try:
-            rows = json.loads(text)
-        except ValueError:
-            raise WaybackError("CDX API answered something that is not JSON") from None
-        if not rows or not isinstance(rows, list):
-            return []
-        header, body = rows[0], rows[1:]
         out = []
-        for r in body:
-            props = dict(zip(header, r, strict=False))
+        for props in _cdx_rows(resp.text.strip()):
             props.setdefault("urlkey", "")
             props.setdefault("mimetype", "")
             props.setdefault("digest", "")
