@@ -11,10 +11,10 @@ import re
 from importlib import import_module
 from pathlib import Path
 
-from ..model import Article, Finding, LinkedSource, Marker, Note, Place, Severity
+from ..model import Article, Finding, LinkedSource, Marker, Note, Severity
 
 # format → module with a parse(text) function; imported on use, so commands that never read
-# an article (check) do not pay for BeautifulSoup
+# an article (check) do not pay for its parser
 FORMATS = {"text": ".text", "markdown": ".markdown", "html": ".html"}
 _EXT = {
     ".txt": "text",
@@ -129,65 +129,34 @@ def parse_article(path: str | Path, fmt: str | None = None, content: str | None 
     article = Article(source=str(path), format=fmt, title=title, notes=notes, markers=markers)
     link_findings: list[Finding] = []
     if content is not None:
+        from .links import join_sources, sources_list
+
         listed: list[LinkedSource] = []
         if notes and not markers:
-            article.notes, listed = _sources_list(notes)
+            article.notes, listed = sources_list(notes)
             notes = article.notes
         link_findings = _add_linked_sources(article, content)
-        if listed:
-            article.links = _join_sources(listed, article.links)
+        article.links = join_sources(listed, article.links)
     article.findings = cross_check(notes, markers) + link_findings
     return article
 
 
-def _sources_list(notes: list[Note]) -> tuple[list[Note], list[LinkedSource]]:
-    """An article that cites no note anywhere in its text has no footnotes: its list of
-    numbered entries with addresses is a Sources / References / Further reading list, each
-    entry a linked source (its parsed publisher, title and date kept). Entries without an
-    address stay notes, for `citewatch resolve` to find one."""
-    kept, listed = [], []
-    for n in notes:
-        if n.urls and not n.ibid:
-            listed.append(LinkedSource(n.urls[0], [Place(n.line, n.title, " ".join(n.raw.split()))], n))
-        else:
-            kept.append(n)
-    return kept, listed
-
-
-def _join_sources(listed: list[LinkedSource], linked: list[LinkedSource]) -> list[LinkedSource]:
-    """A Sources-list entry the text also links is one source with every place, in reading order."""
-    from .links import url_key
-
-    by_url = {url_key(s.url): s for s in listed}
-    for s in linked:
-        same = by_url.get(url_key(s.url))
-        if same is not None:  # the list's entry as the reader sees it, where the body reader found it
-            lines = {p.line for p in s.places}
-            same.places = [p for p in same.places if p.line not in lines] + s.places
-        else:
-            by_url[url_key(s.url)] = s
-    for s in by_url.values():
-        s.places.sort(key=lambda p: p.line or 0)
-    return sorted(by_url.values(), key=lambda s: s.places[0].line or 0)
-
-
 def _add_linked_sources(article: Article, content: str) -> list[Finding]:
-    """The URLs the article links from its text, beside its notes."""
+    """The URLs the article links from its text, beside its notes, and what is wrong with them."""
     from . import links
 
     if article.format == "html":
         from .htmlbody import from_html
 
         article.links, unresolved = from_html(content, article.notes)
-        if unresolved:
-            return [
-                Finding(
-                    "relative-links",
-                    f"{unresolved} relative link(s) left out: the page names no address of its own"
-                    " (<link rel=canonical> or <base href>) to resolve them against",
-                )
-            ]
-    elif article.format == "markdown":
+        if not unresolved:
+            return []
+        message = (
+            f"{unresolved} relative link(s) left out: the page names no address of its own"
+            " (<link rel=canonical> or <base href>) to resolve them against"
+        )
+        return [Finding("relative-links", message)]
+    if article.format == "markdown":
         from .fields import parse_date_string
 
         article.links, front = links.from_markdown(content, article.notes)
@@ -195,8 +164,7 @@ def _add_linked_sources(article: Article, content: str) -> list[Finding]:
         article.date = parse_date_string(front["date"]) if front.get("date") else None
     else:
         article.links = links.from_text(content, article.notes)
-    if article.format in ("markdown", "text"):
-        links.note_sentences(article.format, content, article.notes, article.markers)
+    links.note_sentences(article.format, content, article.notes, article.markers)
     return []
 
 

@@ -147,6 +147,37 @@ def url_key(url: str) -> str:
 _SCHEME_WWW = re.compile(r"^https?://(www\.)?", re.I)
 
 
+def sources_list(notes: list[Note]) -> tuple[list[Note], list[LinkedSource]]:
+    """An article that cites no note anywhere in its text has no footnotes: its list of
+    numbered entries with addresses is a Sources / References / Further reading list, each
+    entry a linked source (its parsed publisher, title and date kept). Entries without an
+    address stay notes, for `citewatch resolve` to find one."""
+    kept, listed = [], []
+    for n in notes:
+        if n.urls and not n.ibid:
+            listed.append(LinkedSource(n.urls[0], [Place(n.line, n.title, " ".join(n.raw.split()))], n))
+        else:
+            kept.append(n)
+    return kept, listed
+
+
+def join_sources(listed: list[LinkedSource], linked: list[LinkedSource]) -> list[LinkedSource]:
+    """A Sources-list entry the text also links is one source with every place, in reading order."""
+    if not listed:
+        return linked
+    by_url = {url_key(s.url): s for s in listed}
+    for s in linked:
+        same = by_url.get(url_key(s.url))
+        if same is not None:  # the list's entry as the reader sees it, where the body reader found it
+            lines = {p.line for p in s.places}
+            same.places = [p for p in same.places if p.line not in lines] + s.places
+        else:
+            by_url[url_key(s.url)] = s
+    for s in by_url.values():
+        s.places.sort(key=lambda p: p.line or 0)
+    return sorted(by_url.values(), key=lambda s: s.places[0].line or 0)
+
+
 # ---- plain text -------------------------------------------------------------------------
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
