@@ -150,7 +150,8 @@ class Note:
     author: str | None = None
     extra: str | None = None  # text that is neither publisher, title nor date
     ibid: bool = False
-    citing_text: str | None = None  # the sentence carrying the note's first marker
+    # the sentence its first marker ends (and the one before, when the marker closes a quotation)
+    citing_text: str | None = None
 
 
 @dataclass
@@ -159,7 +160,6 @@ class Marker:
 
     id: str
     line: int | None = None
-    citing_text: str | None = None  # the sentence it ends (with the one before, after a quotation)
 
 
 #: Codes of the findings about an article's notes and links and its citations file; each

@@ -339,8 +339,7 @@ def cite_notes(paragraphs: list[Paragraph], notes: list[Note], markers: list[Mar
         p = paragraphs[i] if i >= 0 and marker.line < starts[i] + len(paragraphs[i].line_starts) else None
         m = _marker_token(marker.id).search(p.text) if p is not None else None
         if m:
-            marker.citing_text = sentence_before_marker(p.text, m.start())
-            note.citing_text = marker.citing_text
+            note.citing_text = sentence_before_marker(p.text, m.start())
             del wanted[marker.id]
 
 
