@@ -21,6 +21,7 @@ import click
 from . import __version__
 from . import citations as cit
 from .archive.history import ConfirmPolicy, History
+from .archive.layout import ArchiveLayout, locked
 from .check import CheckSettings, UrlOutcome
 from .fetch import DEFAULT_USER_AGENT, Fetcher, FetchSettings
 from .files import write_atomic
@@ -94,6 +95,14 @@ def check_options(fn):
             default=Path("archive"),
             show_default=True,
             help="Where the history of checks (and WARC copies) live.",
+        ),
+        click.option(
+            "--lock-wait",
+            type=click.FloatRange(0),
+            default=60.0,
+            show_default=True,
+            envvar="CITEWATCH_LOCK_WAIT",
+            help="Seconds to wait while another run writes --archive-dir, then give up.",
         ),
         click.option(
             "--timeout",
@@ -541,7 +550,7 @@ def check(citations_file: Path, json_path: Path | None, **opts) -> None:
     history = History(opts["archive_dir"])
     urls = {c.url for c in cf.citations if c.url}
     try:
-        with Progress(len(urls)) as progress:  # its last lines are out before anything below
+        with locked(opts["archive_dir"], opts["lock_wait"]), Progress(len(urls)) as progress:
             results = check_citations(cf.citations, settings, history, on_progress=progress)
     except KeyboardInterrupt:
         click.echo("\ncitewatch: interrupted; finished checks are kept in " + str(opts["archive_dir"]), err=True)
@@ -595,6 +604,21 @@ def archive_options(fn):
             show_default=True,
             help="CDX lookup pace (documented limit: about 30).",
         ),
+        click.option(
+            "--wayback-poll",
+            type=click.FloatRange(0),
+            default=5.0,
+            show_default=True,
+            envvar="CITEWATCH_WAYBACK_POLL",
+            help="Seconds between status checks on a Save Page Now capture in progress.",
+        ),
+        click.option(
+            "--memento",
+            multiple=True,
+            metavar="TIMEMAP",
+            help="Also look for copies of dead pages in other archives (RFC 7089 TimeMaps): 'aggregator'"
+            " (timetravel.mementoweb.org), 'archive.today', or a TimeMap address with {url}. Repeatable.",
+        ),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -602,21 +626,9 @@ def archive_options(fn):
 
 
 def archive_settings_from(opts: dict):
-    from .archive.stage import ArchiveSettings
-    from .archive.wayback import WaybackSettings
+    from .archive.settings import ArchiveSettings
 
-    if opts["no_wayback"]:
-        return ArchiveSettings(wayback=None)
-    return ArchiveSettings(
-        wayback=WaybackSettings.from_env(
-            endpoint=opts["wayback_endpoint"],
-            max_age=parse_duration(opts["max_age"]),
-            anonymous=opts["anonymous"],
-            captures_per_minute=opts["captures_per_minute"],
-            cdx_per_minute=opts["cdx_per_minute"],
-            user_agent=opts["user_agent"],
-        )
-    )
+    return ArchiveSettings.from_options(**{**opts, "max_age": parse_duration(opts["max_age"])})
 
 
 @main.command()
@@ -649,9 +661,10 @@ def archive(citations_file: Path, **opts) -> None:
         check=settings_from(opts),
         archive=archive_settings_from(opts),
         archive_dir=opts["archive_dir"],
-        reports_dir=opts["archive_dir"] / "runs" / "reports",
+        reports_dir=ArchiveLayout.at(opts["archive_dir"]).archive_command_reports,
         local_copy=not opts["no_local"],
         fail_on=parse_fail_on(opts["fail_on"]),
+        lock_wait=opts["lock_wait"],
     )
     cf = cit.load(citations_file)
     urls = {c.url for c in cf.citations if c.url}
@@ -771,6 +784,7 @@ def run(
         fail_on=parse_fail_on(opts["fail_on"]),
         junit=junit,
         step_summary=step_summary_path(),
+        lock_wait=opts["lock_wait"],
     )
 
     class _Stage:

@@ -18,9 +18,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 from rapidfuzz import fuzz
 
+from .archive.copies import WAYBACK_COPY
 from .decode import decode_body
 from .fetch import parse_retry_after, to_uri
-from .model import Fetch, LinkCheck, Status
+from .model import Cause, Fetch, LinkCheck, Status
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
 _H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.I | re.S)
@@ -49,10 +50,6 @@ _ERROR_PATH = re.compile(
 # an EU address until someone clicks "accept": a wall in front of the page, not a move.
 _CONSENT_HOST = re.compile(r"^(?:consent|guce)\.", re.I)
 
-# A Wayback Machine copy: /web/<timestamp>[modifier]/<original address>
-WAYBACK_COPY = re.compile(
-    r"^https?://(?:web\.|www\.)?archive\.org(?::\d+)?/web/(\d{4,14})(?:[a-z]{2}_|\*)?/(.+)$", re.I
-)
 
 _LOGIN_PATH = re.compile(
     r"/(?:log-?in|sign-?in|signon|auth|authwall|account/login|subscribe|subscription|register|paywall)(?:[/.?]|$)", re.I
@@ -516,6 +513,7 @@ def classify(fetch: Fetch, probe: Fetch | None = None, signals: dict[str, str] |
     gone = usurped(fetch, signals)
     if gone:
         check.status, check.reason = Status.SOFT_404, gone
+        check.cause = Cause.PARKED if gone.startswith(PARKED) else None
         return check
     if moved and _is_root(final) and not _is_root(fetch.url):
         check.status, check.reason = Status.SOFT_404, f"redirects to the site's front page ({final})"

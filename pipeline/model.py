@@ -34,6 +34,13 @@ class Status(StrEnum):
 FAILING = frozenset({Status.DEAD, Status.SOFT_404, Status.UNREACHABLE})
 
 
+class Cause(StrEnum):
+    """Why a check has its status, where something downstream acts on the why (the human
+    wording stays in ``LinkCheck.reason``): a parked domain's citation is ``usurped``."""
+
+    PARKED = "parked"  # the domain is parked or for sale: someone else holds it now
+
+
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
@@ -286,6 +293,7 @@ class LinkCheck:
     failing_since: dt.datetime | None = None
     failing_checks: int = 0
     previous_status: Status | None = None
+    cause: Cause | None = None  # a typed "why", where one is acted on
 
     def to_dict(self) -> dict[str, Any]:
         return {

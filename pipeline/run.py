@@ -17,6 +17,7 @@ from typing import Any
 
 from . import citations as cit
 from .archive.history import History
+from .archive.layout import LOCK_WAIT, ArchiveLayout, locked
 from .archive.stage import ArchiveSettings, archive_results
 from .archive.warc import WarcArchive
 from .check import CheckSettings, OnProgress, check_urls
@@ -63,6 +64,7 @@ class RunSettings:
     fail_on: tuple[str, ...] = DEFAULT_FAIL_ON
     junit: Path | None = None
     step_summary: Path | None = None  # GITHUB_STEP_SUMMARY
+    lock_wait: float = LOCK_WAIT  # seconds to wait for another run writing archive_dir
 
 
 @dataclass
@@ -93,7 +95,7 @@ def citation_findings(cf: cit.CitationsFile) -> list[Finding]:
 
 def _previous_run(archive_dir: Path, name: str) -> dict[str, Any] | None:
     try:
-        return json.loads((archive_dir / "runs" / f"{name}.json").read_text(encoding="utf-8"))
+        return json.loads(ArchiveLayout.at(archive_dir).run_report(name).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
 
@@ -167,7 +169,7 @@ def _write_reports(
         notes=notes,
     )
     paths = write_report_files(report, settings.reports_dir, {p.citation_id for p in found}, settings.junit)
-    write_atomic(settings.archive_dir / "runs" / f"{job.name}.json", json_report.dumps(report))
+    write_atomic(ArchiveLayout.at(settings.archive_dir).run_report(job.name), json_report.dumps(report))
     if settings.step_summary:
         with open(settings.step_summary, "a", encoding="utf-8") as f:
             f.write(md_report.summary(report) + "\n")
@@ -229,6 +231,18 @@ def run(
     on_progress: OnProgress | None = None,
     on_stage: Callable[[str], None] | None = None,
 ) -> RunOutcome:
+    """The whole job, holding archive_dir's lock: a second run on the same archive waits for
+    this one (bounded), since both would read, extend and rewrite the same shared files."""
+    with locked(settings.archive_dir, settings.lock_wait):
+        return _run(jobs, settings, on_progress, on_stage)
+
+
+def _run(
+    jobs: list[Job],
+    settings: RunSettings,
+    on_progress: OnProgress | None,
+    on_stage: Callable[[str], None] | None,
+) -> RunOutcome:
     say = on_stage or (lambda _msg: None)
     # several articles, one citations file: ids are namespaced per article ("post:1")
     shared = len(jobs) > 1 and len({j.citations for j in jobs}) == 1
@@ -278,13 +292,11 @@ def run(
             fetcher=fetcher,
         )
         per_job = [verifier.results(cs, outcomes) for cs in per_job_citations]
-        newly: list[str] = []
-        if settings.archive.wayback is not None:
-            say("archive: Wayback Machine lookups" + (" and captures" if settings.archive.wayback.has_keys else ""))
-            items = [(r, cf) for results, cf in zip(per_job, files, strict=False) for r in results]
-            out = archive_results(items, settings.archive_dir, settings.archive, fetcher)
-            notes.extend(out.notes)
-            newly = out.newly_archived
+        say("archive: " + settings.archive.describe())
+        items = [(r, cf) for results, cf in zip(per_job, files, strict=False) for r in results]
+        out = archive_results(items, settings.archive_dir, settings.archive, fetcher)
+        notes.extend(out.notes)
+        newly = out.newly_archived
     finally:
         fetcher.close()
         if warc:
@@ -305,7 +317,7 @@ def rerender(
 ) -> list[Path]:
     """Re-render reports from archive/runs/*.json without touching the network."""
     written: list[Path] = []
-    runs_dir = archive_dir / "runs"
+    runs_dir = ArchiveLayout.at(archive_dir).runs
     available = sorted(p.stem for p in runs_dir.glob("*.json"))
     for name in names or available:
         report = _previous_run(archive_dir, name)

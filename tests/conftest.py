@@ -9,18 +9,35 @@ import pytest
 from pipeline.check import CheckSettings
 from pipeline.fetch import Fetcher, FetchSettings
 
+from .memento_standin import MementoStandin
 from .servers import Site
+from .wayback_standin import WaybackStandin
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "hostage-diplomacy.txt"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
+def _serving(server):
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def site():
-    s = Site()
-    yield s
-    s.stop()
+    yield from _serving(Site())
+
+
+@pytest.fixture
+def wayback():
+    """A Wayback Machine stand-in (CDX, Save Page Now 2, replay) on loopback."""
+    yield from _serving(WaybackStandin())
+
+
+@pytest.fixture
+def memento():
+    """A Memento TimeMap stand-in (the aggregator's format) on loopback."""
+    yield from _serving(MementoStandin())
 
 
 @pytest.fixture

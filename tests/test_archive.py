@@ -15,21 +15,14 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from pipeline import citations as cit
+from pipeline.archive.copies import cited_copy
 from pipeline.archive.history import History
 from pipeline.archive.stage import ArchiveSettings
-from pipeline.archive.wayback import Pending, WaybackClient, WaybackSettings, cited_copy
+from pipeline.archive.wayback import Pending, WaybackClient, WaybackSettings
 from pipeline.run import Job, RunSettings, run
 
 from .conftest import check_settings
 from .servers import html
-from .wayback_standin import WaybackStandin
-
-
-@pytest.fixture
-def wayback():
-    w = WaybackStandin()
-    yield w
-    w.stop()
 
 
 def wb_settings(wayback, keys=True, **kw) -> WaybackSettings:

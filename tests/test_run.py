@@ -102,6 +102,8 @@ def run_args(wayback, *extra):
         "6000",
         "--captures-per-minute",
         "6000",
+        "--wayback-poll",
+        "0",
     ]
 
 
@@ -312,9 +314,13 @@ def test_a_bad_citation_is_reported_in_its_row_and_the_run_goes_on(world):
     assert len(rows) == 3  # nothing dropped
     bad = {(f["footnote"], f["line"]) for f in report["findings"] if f["code"] == "bad-citation"}
     assert bad == {("2", 7), ("3", 10)}
+    # --no-wayback still writes url_status back (one line more above the bad entry)
+    written = (tmp / "citations.yaml").read_text(encoding="utf-8").splitlines()
+    assert "    url_status: live" in written
+    bad_line = next(i for i, line in enumerate(written, 1) if "not a url at all" in line)
     # the strict `check` still refuses the file, naming the lines
     strict = CliRunner().invoke(main, ["check"], catch_exceptions=False)
-    assert strict.exit_code == 1 and "citations.yaml:7:" in strict.stderr
+    assert strict.exit_code == 1 and f"citations.yaml:{bad_line}:" in strict.stderr
 
 
 def test_several_articles_can_share_one_citations_file(world):

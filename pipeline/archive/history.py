@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 from ..files import read_text, write_atomic
 from ..model import FAILING, LinkCheck, Status
+from .layout import ArchiveLayout
 
 MAX_CHECKS = 60
 
@@ -44,7 +45,7 @@ def _parse_time(value: str | None) -> dt.datetime | None:
 
 class History:
     def __init__(self, root: str | Path) -> None:
-        self.root = Path(root) / "history"
+        self.root = ArchiveLayout.at(root).history
         # file names per host folder, listed once: a URL a run has never seen costs no
         # failed open (see files.py for why each system call counts)
         self._names: dict[Path, set[str]] = {}

@@ -22,9 +22,12 @@ import io
 import json
 import os
 import threading
+import zlib
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -32,7 +35,12 @@ from .. import __version__
 from ..files import write_atomic
 from ..liveness import status_phrase
 from ..model import Fetch, LinkCheck, Snapshot
+from .layout import ArchiveLayout
 
+# Extension fields (WARC 1.1 allows them) so the index can be rebuilt from the files alone:
+# the address the footnote cited (the record's target is where redirects ended) and the check
+CITED_HEADER = "Citewatch-Cited-URI"
+STATUS_HEADER = "Citewatch-Check-Status"
 _HOP_BY_HOP = {"content-encoding", "transfer-encoding", "content-length", "connection", "keep-alive"}
 
 
@@ -40,12 +48,17 @@ class WarcArchive:
     """One WARC file per run under ``archive/warc/``, plus ``archive/warc-index.json``."""
 
     def __init__(self, root: str | Path, run_id: str | None = None) -> None:
-        self.root = Path(root)
-        self.dir = self.root / "warc"
+        self.layout = ArchiveLayout.at(root)
+        self.root = self.layout.root
+        self.dir = self.layout.warc_dir
         self.dir.mkdir(parents=True, exist_ok=True)
         run_id = run_id or dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S") + f"-{os.getpid()}"
-        self.path = self.dir / f"citewatch-{run_id}.warc.gz"
-        self.index_path = self.root / "warc-index.json"
+        self.path = self.layout.warc_file(run_id)
+        n = 1
+        while self.path.exists():  # one file per run, even for two runs in one second
+            n += 1
+            self.path = self.layout.warc_file(f"{run_id}-{n}")
+        self.index_path = self.layout.warc_index
         self._lock = threading.Lock()
         self._file = None
         self._writer: WARCWriter | None = None
@@ -65,7 +78,7 @@ class WarcArchive:
     def _same_copy(self, cited: str, digest: str, status: int) -> dict | None:
         """The latest earlier copy of ``cited`` with this very payload, if its WARC is still there."""
         if self._earlier is None:
-            self._earlier = load_index(self.root)
+            self._earlier = load_index(self.root, exclude=self.path)
         for entry in reversed(self._earlier.get(cited, [])):
             if entry.get("digest") == digest and entry.get("http_status") == status and not entry.get("truncated"):
                 if entry.get("warc_date") and (self.root / entry["warc"]).is_file():
@@ -90,7 +103,9 @@ class WarcArchive:
         with self._lock:
             same = None if fetch.truncated else self._same_copy(fetch.url, digest, fetch.http_status)
             writer = self._open()
-            extra = {"WARC-Date": warc_date}
+            extra = {"WARC-Date": warc_date, CITED_HEADER: fetch.url}
+            if check is not None:
+                extra[STATUS_HEADER] = check.status.value
             if same is not None:
                 resp = writer.create_revisit_record(
                     url, digest, same["url"], same["warc_date"], http_headers=http_headers, warc_headers_dict=extra
@@ -150,19 +165,92 @@ class WarcArchive:
             if self._file is not None:
                 self._file.close()
                 self._file, self._writer = None, None
-            if not self.added:
+            if not self.added and not _stale(self.layout, exclude=self.path):
                 return
-            index = load_index(self.root)
+            index = load_index(self.root, exclude=self.path)
             for cited, entry in self.added.items():
-                index.setdefault(cited, []).append(entry)
-                index[cited] = index[cited][-10:]
+                _add(index, cited, entry)
             write_atomic(self.index_path, json.dumps(index, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
             self.added = {}
 
 
-def load_index(root: str | Path) -> dict[str, list[dict]]:
+KEEP_PER_URL = 10  # copies of one URL the index remembers (the WARC files keep them all)
+
+
+def _add(index: dict[str, list[dict]], cited: str, entry: dict) -> None:
+    entries = index.setdefault(cited, [])
+    if not any(e.get("warc") == entry["warc"] and e.get("offset") == entry["offset"] for e in entries):
+        entries.append(entry)
+        entries.sort(key=lambda e: e.get("timestamp") or "")
+    index[cited] = entries[-KEEP_PER_URL:]
+
+
+def _stale(layout: ArchiveLayout, exclude: Path | None) -> list[Path]:
+    """The WARC files written after the index (all of them when there is no index): a run
+    killed before its end wrote records the index never heard of."""
     try:
-        data = json.loads((Path(root) / "warc-index.json").read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
+        indexed_at = layout.warc_index.stat().st_mtime
+    except OSError:
+        indexed_at = float("-inf")
+    newer = []
+    for path in layout.warc_files():
+        try:
+            if path != exclude and path.stat().st_mtime > indexed_at:
+                newer.append(path)
+        except OSError:
+            continue
+    return newer
+
+
+def load_index(root: str | Path, exclude: Path | None = None) -> dict[str, list[dict]]:
+    """archive/warc-index.json, with the records of WARC files newer than it read back in
+    (``exclude``: the file this run is writing, whose entries it adds itself)."""
+    layout = ArchiveLayout.at(root)
+    try:
+        data = json.loads(layout.warc_index.read_text(encoding="utf-8"))
+        index = data if isinstance(data, dict) else {}
     except (OSError, ValueError):
-        return {}
+        index = {}
+    for path in _stale(layout, exclude):
+        for cited, entry in read_entries(path, layout.root):
+            _add(index, cited, entry)
+    return index
+
+
+def read_entries(path: Path, root: Path) -> list[tuple[str, dict]]:
+    """Index entries for the response and revisit records of one WARC file, read back from
+    it; a file cut short by a killed run gives the records before the cut."""
+    out: list[tuple[str, dict]] = []
+    try:
+        with open(path, "rb") as f:
+            records = ArchiveIterator(f)
+            for record in records:
+                if record.rec_type not in ("response", "revisit") or record.http_headers is None:
+                    continue
+                body = record.content_stream().read() if record.rec_type == "response" else b""
+                out.append(_entry_of(record, records.get_record_offset(), path, root, len(body)))
+    except (OSError, ArchiveLoadFailed, EOFError, zlib.error):
+        pass  # the whole records before the damage are kept
+    return out
+
+
+def _entry_of(record, offset: int, path: Path, root: Path, size: int) -> tuple[str, dict]:
+    h = record.rec_headers
+    url = h.get_header("WARC-Target-URI")
+    warc_date = h.get_header("WARC-Date") or ""
+    when = dt.datetime.strptime(warc_date[:19], "%Y-%m-%dT%H:%M:%S") if warc_date else None
+    code = record.http_headers.get_statuscode()
+    entry = {
+        "url": url,
+        "cited_url": h.get_header(CITED_HEADER) or url,
+        "warc": str(path.relative_to(root)),
+        "offset": offset,
+        "timestamp": when.strftime("%Y%m%d%H%M%S") if when else "",
+        "warc_date": warc_date,
+        "digest": h.get_header("WARC-Payload-Digest"),
+        "http_status": int(code) if code and code.isdigit() else None,
+        "truncated": bool(h.get_header("WARC-Truncated")),
+        "bytes": size if record.rec_type == "response" else int(record.http_headers.get_header("Content-Length") or 0),
+        "status": h.get_header(STATUS_HEADER),
+    }
+    return entry["cited_url"], entry

@@ -33,8 +33,10 @@ from waybackpy.cdx_utils import full_url
 
 from ..fetch import DEFAULT_USER_AGENT, deadline_scope, new_session
 from ..files import write_atomic
-from ..liveness import WAYBACK_COPY
 from ..model import Snapshot
+from .layout import ArchiveLayout
+from .pacing import Pacer
+from .service import Capture, Lookup
 
 STOP_ERRORS = {
     "error:too-many-daily-captures": "the Wayback Machine's daily capture limit is reached",
@@ -78,58 +80,6 @@ class WaybackError(Exception):
     pass
 
 
-class Pacer:
-    """Spaces calls of one kind to one endpoint; shared by every thread in the process."""
-
-    _registry: dict[tuple[str, str], Pacer] = {}
-    _registry_lock = threading.Lock()
-
-    def __init__(self, per_minute: float) -> None:
-        self.interval = 60.0 / per_minute if per_minute > 0 else 0.0
-        self._next = 0.0
-        self._lock = threading.Lock()
-        self.paused_until = 0.0
-        self.calls: list[float] = []
-
-    @classmethod
-    def get(cls, endpoint: str, kind: str, per_minute: float) -> Pacer:
-        with cls._registry_lock:
-            key = (endpoint.rstrip("/"), kind)
-            pacer = cls._registry.get(key)
-            if pacer is None or abs(pacer.interval - (60.0 / per_minute if per_minute > 0 else 0.0)) > 1e-9:
-                pacer = cls._registry[key] = cls(per_minute)
-            return pacer
-
-    def wait(self) -> None:
-        with self._lock:
-            now = time.monotonic()
-            start = max(now, self._next, self.paused_until)
-            self._next = start + self.interval
-            self.calls.append(start)
-        delay = start - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
-
-    def pause(self, seconds: float) -> None:
-        with self._lock:
-            self.paused_until = max(self.paused_until, time.monotonic() + seconds)
-            self._next = max(self._next, self.paused_until)
-
-
-@dataclass
-class Lookup:
-    closest: Snapshot | None = None  # closest to the footnote's date, 2xx
-    latest: Snapshot | None = None
-
-
-@dataclass
-class Capture:
-    snapshot: Snapshot | None = None
-    pending_job: str | None = None  # still running: resume next run
-    error: str | None = None
-    ambiguous: bool = False  # 520/523/timeout: may have succeeded
-
-
 @dataclass
 class Pending:
     """Capture jobs not finished when a run ended, kept in archive/wayback-pending.json."""
@@ -140,7 +90,7 @@ class Pending:
 
     @classmethod
     def load(cls, root: str | Path) -> Pending:
-        path = Path(root) / "wayback-pending.json"
+        path = ArchiveLayout.at(root).pending
         try:
             jobs = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -163,45 +113,6 @@ class Pending:
 
     def _save(self) -> None:
         write_atomic(self.path, json.dumps(self.jobs, indent=2, sort_keys=True) + "\n", durable=True)
-
-
-_ARCHIVE_TODAY = re.compile(
-    r"^https?://(?:www\.)?archive\.(?:today|ph|is|li|md|vn|fo)/(?:(\d{14})/(.+)|[A-Za-z0-9]{4,8}/?)$", re.I
-)
-_OTHER_ARCHIVES = re.compile(
-    r"^https?://(?:www\.)?(?:ghostarchive\.org/archive/|perma\.cc/|webcitation\.org/|archive\.(?:today|ph|is|li|md|vn|fo)/)",
-    re.I,
-)
-
-
-def cited_copy(url: str) -> tuple[Snapshot, bool] | None:
-    """The footnote cites an archived copy (Wayback, archive.today, Perma.cc, Ghostarchive,
-    WebCite), as fact-checks of deleted posts do: that address is the archive. It is checked
-    like any URL, but there is nothing to look up or capture for it, and asking the Wayback
-    Machine to capture the Wayback Machine only spends a capture on an error. The flag says
-    whether the copy's date is known (from its address)."""
-    when: dt.datetime | None = None
-    original = url
-    m = WAYBACK_COPY.match(url) or _ARCHIVE_TODAY.match(url)
-    if m and m.group(1):
-        original = m.group(2)
-        if len(m.group(1)) >= 8:  # "/web/2019/…" only asks for the copy nearest 2019
-            digits = m.group(1) + "000000"[: 14 - len(m.group(1))]
-            try:
-                when = dt.datetime.strptime(digits, "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC)
-            except ValueError:
-                when = None
-    elif not _OTHER_ARCHIVES.match(url):
-        return None
-    kind = "wayback" if WAYBACK_COPY.match(url) else "archive"
-    snapshot = Snapshot(
-        url=original,
-        archive_url=url,
-        timestamp=when or dt.datetime.now(dt.UTC),
-        kind=kind,
-        note="the footnote cites an archived copy" + ("" if when else " (date not in its address)"),
-    )
-    return snapshot, when is not None
 
 
 _BLOCKED = re.compile(r"AdministrativeAccessControlException|Blocked Site Error|RobotAccessControlException")
@@ -483,3 +394,67 @@ class WaybackClient:
             pending.drop(url)
             done[url] = cap
         return done
+
+
+class WaybackService:
+    """The Wayback Machine as an archive service: CDX lookups, Save Page Now 2 captures,
+    and the capture jobs an earlier run left pending (archive/wayback-pending.json)."""
+
+    name = "Wayback Machine"
+    keeps_live_pages = True
+
+    def __init__(self, settings: WaybackSettings, root: str | Path) -> None:
+        self.settings = settings
+        self.max_age = settings.max_age
+        self.client = WaybackClient(settings)
+        self.pending = Pending.load(root)
+        self._resumed: dict[str, Capture] = {}
+
+    def start(self) -> list[str]:
+        notes = []
+        if not self.settings.has_keys:
+            notes.append(
+                "no Wayback keys (WAYBACK_ACCESS_KEY / WAYBACK_SECRET_KEY): lookup-only mode, nothing new is captured"
+                + (" except anonymous attempts (--anonymous, ≤ 3/min)" if self.settings.anonymous else "")
+            )
+        else:
+            slots = self.client.user_status()
+            if slots and slots.get("available") == 0:
+                notes.append(
+                    f"the Wayback account has no free capture slot now ({slots.get('processing', '?')} captures"
+                    " in progress); captures may be refused"
+                )
+        try:
+            if self.client.can_capture() or self.pending.jobs:
+                self._resumed = self.client.resume(self.pending)
+        except WaybackError as e:
+            notes.append(f"could not resume pending captures: {e}")
+        return notes
+
+    def can_capture(self, url: str) -> bool:
+        return self.client.can_capture()
+
+    def lookup(self, url: str, near: dt.date | None) -> Lookup:
+        try:
+            return self.client.lookup(url, near)
+        except WaybackError as e:
+            return Lookup(error=f"Wayback Machine: {e}")
+
+    def capture(self, url: str) -> Capture:
+        return self.client.capture(url, self.pending)
+
+    def resumed(self, url: str) -> Snapshot | None:
+        cap = self._resumed.get(url)
+        return cap.snapshot if cap else None
+
+    def raw_copy_url(self, snapshot: Snapshot) -> str:
+        ts = snapshot.timestamp.strftime("%Y%m%d%H%M%S")
+        return snapshot.archive_url.replace(f"/web/{ts}/", f"/web/{ts}id_/", 1)
+
+    def finish(self) -> list[str]:
+        notes = []
+        if self.client.stopped:
+            notes.append(f"captures stopped for this run: {self.client.stopped}")
+        if self.client.down:
+            notes.append(self.client.down)
+        return notes

@@ -57,6 +57,9 @@ _CLOSE_QUOTES = '”"»」』“》'
 _ACCESS_RE = re.compile(
     r"\b(?:accessed|retrieved|archived|available)(?: on| from| at| at:)?\b[^;]*?(?:(?:19|20)\d\d|$)", re.I
 )
+_ACCESSED = re.compile(
+    r"\b(?:accessed|retrieved|consulted|viewed|last (?:accessed|visited|checked))\b(?P<rest>[^;]{0,200})", re.I
+)
 IBID_RE = re.compile(r"^\s*(ibid|ibidem|id)\.?\s*(?:,.*)?$", re.I)
 
 
@@ -239,3 +242,13 @@ def _parse_note(note_id: str, raw: str, line: int | None, link_text: dict[str, s
     else:
         note.publisher = before_c if before_c and len(before_c) <= 80 else None
     return note
+
+
+def find_access_date(raw: str) -> PartialDate | None:
+    """When the note says its author read the source ("accessed May 3, 2024", "retrieved
+    2024-05-03"): the citation time quote checking and drift compare against."""
+    for m in _ACCESSED.finditer(raw):
+        date, _ = find_date(URL_RE.sub(" ", m["rest"]))
+        if date is not None:
+            return date
+    return None

@@ -1,0 +1,215 @@
+"""A fetched source → its main text, or the reason it cannot be read.
+
+Quotes are looked for in the article text only: a headline in the navigation, a
+reader's comment or a "most read" box that repeats the quote does not make the source
+say it. trafilatura extracts it with ``favor_recall``, measured on the 211 real news
+pages with an <article> in ../shared/realpages (bench/eval_maintext.py):
+
+| setting          | article paragraphs kept | navigation/comment links leaked | ms/page |
+|------------------|------------------------:|--------------------------------:|--------:|
+| default          | 86.6 % | 0.7 % | 80 |
+| favor_precision  | 85.0 % | 0.2 % | 70 |
+| favor_recall     | 86.7 % | 0.6 % | 49 |
+| precision + fast | 83.4 % | 0.2 % | 40 (4 pages came out empty) |
+
+(times on the shared 2-core machine, busy with other work.) A quote missed because its paragraph
+was dropped would be a false "not-found", which costs a fact-checker more than a rare
+navigation link, and recall is also the fastest of the complete modes.
+
+A quote that is nowhere on the page — navigation and comments included — is not in its
+article either: then the page's whole text (12 ms/page over all 348 pages) is searched
+instead and the article is not extracted (38 ms/page).
+
+Reading runs in a helper thread the caller stops waiting for at its deadline: the work
+itself is bounded by the size caps below, so a thread left behind ends on its own.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from ..decode import decode_page
+from ..metadata import detect_language
+from ..model import Fetch, LinkCheck, PageMeta, Status
+from .find import MAX_TEXT as SEARCHED
+from .verdicts import Unreadable
+
+MAX_HTML = 2_000_000  # characters of HTML handed to the extractor (news pages: 100-500 KB)
+MAX_TEXT = 400_000  # characters of main text kept
+MAX_PDF_PAGES = 60
+MIN_WORDS = 15  # less is a menu or a placeholder, not an article: searched, but no proof of absence
+# seconds to read one page's text. The largest real page of the developers' set (1.5 MB)
+# takes 0.3-0.5 s; 2 MB of 40,000 paragraphs or 80,000 table cells, 8-13 s on a loaded
+# 2-core machine (the MAX_HTML cap bounds what a thread left behind at the deadline spends)
+DEADLINE = 5.0
+
+_NOT_REACHED = {Status.TIMEOUT: Unreadable.NOT_REACHED, Status.UNREACHABLE: Unreadable.NOT_REACHED}
+_GONE = {Status.DEAD, Status.SOFT_404}
+T = TypeVar("T")
+
+
+@dataclass
+class PageText:
+    """The main text of one copy of a source (live or archived), or why there is none."""
+
+    text: str | None = None  # may be set with a reason: too little text to prove a quote absent
+    reason: Unreadable | None = None
+    language: str | None = None  # ISO 639-1, from the page's markup or its text
+    url: str | None = None  # where it was read: the live address or the archived copy's
+    paywalled: bool = False  # the page answered, but its text may stop at a wall
+    whole_page: bool = False  # the text is the whole page's, navigation and comments included
+
+    @property
+    def readable(self) -> bool:
+        return bool(self.text) and self.reason is None
+
+
+def html_main_text(html: str, url: str | None = None) -> str:
+    """The article text of an HTML page, without navigation, comments or boilerplate."""
+    import trafilatura
+
+    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+    text = trafilatura.extract(html[:MAX_HTML], url=url, include_comments=False, include_tables=True, favor_recall=True)
+    return (text or "")[:MAX_TEXT]
+
+
+def pdf_main_text(body: bytes) -> str:
+    """The text layer of a PDF (first pages only); empty for a scan without one."""
+    from pypdf import PdfReader
+
+    logging.getLogger("pypdf").setLevel(logging.CRITICAL)
+    try:
+        reader = PdfReader(io.BytesIO(body))
+        parts: list[str] = []
+        size = 0
+        for page in reader.pages[:MAX_PDF_PAGES]:
+            part = page.extract_text() or ""
+            parts.append(part)
+            size += len(part)
+            if size >= MAX_TEXT:
+                break
+    except Exception:  # a damaged PDF has no readable text; that is a fact about the source
+        return ""
+    return "\n".join(parts)[:MAX_TEXT]
+
+
+def within(seconds: float, work: Callable[[], T]) -> T | None:
+    """``work()``'s result, or None when it has not finished within ``seconds``. An
+    exception inside ``work`` is raised here, in the caller's thread."""
+    box: list[T] = []
+    failed: list[Exception] = []
+
+    def run() -> None:
+        try:
+            box.append(work())
+        except Exception as e:  # handed to the caller below
+            failed.append(e)
+
+    worker = threading.Thread(target=run, daemon=True, name="citewatch-pagetext")
+    worker.start()
+    worker.join(seconds)
+    if failed:
+        raise failed[0]
+    return box[0] if box else None
+
+
+def _is_pdf(fetch: Fetch) -> bool:
+    return fetch.content_type == "application/pdf" or fetch.body[:5] == b"%PDF-"
+
+
+def whole_page_text(html: str) -> str:
+    """Every visible word of a page, navigation and comments included: a quote absent from
+    all of it is absent from its article too. Words of separate elements stay apart."""
+    import lxml.html
+    from lxml import etree
+
+    try:
+        root = lxml.html.document_fromstring(html[:MAX_HTML])
+    except (etree.ParserError, ValueError):
+        return ""
+    etree.strip_elements(root, "script", "style", "noscript", "template", etree.Comment, with_tail=False)
+    return " ".join(root.itertext())
+
+
+def _mentions(text: str, quotes: list[str]) -> bool:
+    from .find import find_quote
+    from .verdicts import QuoteVerdict
+
+    return any(find_quote(q, text).verdict is not QuoteVerdict.NOT_FOUND for q in quotes)
+
+
+def _html_text(html: str, url: str, quotes: list[str] | None) -> tuple[str, bool]:
+    """The article text; or, when none of ``quotes`` is anywhere on the page, the whole
+    page's text, which is cheaper to read and gives the same verdicts. The flag says
+    which one it is (True: the whole page)."""
+    if quotes is not None:
+        whole = whole_page_text(html)
+        if len(whole) <= SEARCHED and not _mentions(whole, quotes):
+            return whole, True
+    return html_main_text(html, url), False
+
+
+def read_text(
+    fetch: Fetch, language: str | None = None, deadline: float = DEADLINE, quotes: list[str] | None = None
+) -> PageText:
+    """The main text of a page that answered 2xx. ``language``: the page's declared one, if
+    known. ``quotes``: the only quotes this text is read for (None: read the article, as
+    drift needs)."""
+    url = fetch.final_url or fetch.url
+    pdf = _is_pdf(fetch)
+    try:
+        if pdf:
+            got = within(deadline, lambda: (pdf_main_text(fetch.body), False))
+        else:
+            decoded = decode_page(fetch.body, fetch.headers.get("content-type"))
+            html = decoded[0] if decoded else ""
+            got = within(deadline, lambda: _html_text(html, url, quotes)) if html else ("", False)
+    except Exception:  # an extractor's fault on a strange page: no text, never a crashed run
+        got = ("", False)
+    if got is None:
+        return PageText(reason=Unreadable.TOO_SLOW, url=url)
+    text, whole_page = got
+    if not text.strip():
+        return PageText(reason=Unreadable.NO_TEXT_LAYER if pdf else Unreadable.NO_TEXT, url=url)
+    read = PageText(text=text, language=language or detect_language(text[:3000]), url=url, whole_page=whole_page)
+    if len(text.split()) < MIN_WORDS:
+        read.reason = Unreadable.NO_TEXT_LAYER if pdf else Unreadable.NO_TEXT
+    return read
+
+
+def live_text(
+    fetch: Fetch | None,
+    check: LinkCheck | None,
+    page: PageMeta | None = None,
+    deadline: float = DEADLINE,
+    quotes: list[str] | None = None,
+) -> PageText:
+    """Today's copy of a source, as this run's check saw it. ``quotes``: see ``read_text``."""
+    if check is None or fetch is None:
+        return PageText(reason=Unreadable.NOT_FETCHED)
+    url = check.final_url or check.url
+    if check.status is Status.BLOCKED:
+        return PageText(reason=Unreadable.BLOCKED, url=url)
+    if check.status in _GONE:
+        return PageText(reason=Unreadable.DEAD_NO_COPY, url=url)
+    if check.status not in (Status.LIVE, Status.REDIRECTED):
+        return PageText(reason=_NOT_REACHED.get(check.status, Unreadable.NOT_FETCHED), url=url)
+    read = read_text(fetch, page.language if page else None, deadline, quotes)
+    read.paywalled = check.paywalled
+    if check.paywalled and not read.readable:
+        read.reason = Unreadable.PAYWALLED
+    return read
+
+
+def copy_text(fetch: Fetch | None, archive_url: str | None, deadline: float = DEADLINE) -> PageText | None:
+    """The archived copy's text; None when there is no copy to read."""
+    if fetch is None or fetch.http_status is None or not 200 <= fetch.http_status < 300 or not fetch.body:
+        return None
+    read = read_text(fetch, None, deadline)
+    read.url = archive_url or read.url
+    return read
