@@ -462,3 +462,19 @@ def test_a_big_page_without_article_markup_is_read_in_bounded_time():
     found, _ = from_html("".join(parts) + "</div></body></html>", [])
     assert time.process_time() - started < 3.0
     assert len(found) == i
+
+
+def test_one_huge_paragraph_is_read_in_linear_time(tmp_path):
+    """No blank line in 1 MB of text: 16,000 bare URLs and 16,000 markers in one paragraph."""
+    lines = [
+        f"Claim {i} per https://s{i % 300}.example/r{i} was said. Mr. Lee agreed.{{{i % 20 + 1}}}" for i in range(16000)
+    ]
+    notes = [f'{{{n}}} Reuters, "Story {n}," 2023, https://r.example/{n}' for n in range(1, 21)]
+    text = tmp_path / "one.txt"
+    text.write_text("Title\n\n" + "\n".join(lines) + "\n\n" + "\n".join(notes) + "\n", encoding="utf-8")
+    started = time.process_time()
+    article = parse_article(text)
+    assert time.process_time() - started < 2.0
+    assert len(article.links) == 16000 and len(article.notes) == 20
+    assert article.links[5].places[0].citing_text == "Claim 5 per https://s5.example/r5 was said."
+    assert article.notes[0].citing_text == "Mr. Lee agreed."

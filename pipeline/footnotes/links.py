@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..model import LinkedSource, Marker, Note, Place
-from .sentences import sentence_at, sentence_before_marker
+from .sentences import sentence_at, sentence_before_marker, sentence_spans
 
 # a bare URL ends before white space, brackets and quotes; trailing sentence punctuation is not part of it
 BARE_URL = re.compile(
@@ -125,13 +125,14 @@ def gather(paragraphs: list[Paragraph], notes: list[Note]) -> list[LinkedSource]
     noted = {url_key(u) for n in notes for u in n.urls}
     by_url: dict[str, LinkedSource] = {}
     for p in paragraphs:
+        spans = sentence_spans(p.text) if p.links else []  # once per paragraph, however many links
         for link in p.links:
             if not is_source_url(link.url) or url_key(link.url) in noted:
                 continue
             source = by_url.setdefault(url_key(link.url), LinkedSource(link.url))
             text = " ".join(link.text.split()) or None
             line = link.line if link.line is not None else p.line_at(link.offset)
-            source.places.append(Place(line, text, sentence_at(p.text, link.offset) or None))
+            source.places.append(Place(line, text, sentence_at(p.text, link.offset, spans) or None))
     return list(by_url.values())
 
 

@@ -10,6 +10,7 @@ linear; a sentence it joins by mistake is still the text around the link.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr st jr sr prof gen sen rep gov col lt sgt capt vs etc no nos fig inc corp co ltd "
@@ -26,6 +27,7 @@ _END = re.compile(
 )
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
 _MARKERS = re.compile(r"\[\^[^\]\s]+\]|\{\d{1,4}\}|\[\d{1,4}(?:\s*[,\u2013-]\s*\d{1,4})*\]|[⁰¹²³⁴⁵⁶⁷⁸⁹]+")
+_WINDOW = 2000
 _QUOTE_CLOSERS = '"”’»」』'
 _ENDS_SENTENCE = re.compile(r"[.!?…。！？][" + re.escape(_CLOSERS) + r"」』]*$")
 
@@ -34,7 +36,7 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     """Does the full stop at ``dot`` end an abbreviation or an initial ("J. Smith")?"""
     if text[dot] != ".":
         return False
-    m = _WORD_BEFORE.search(text, 0, dot)
+    m = _WORD_BEFORE.search(text, max(0, dot - 40), dot)  # a window: searching from 0 is quadratic
     if not m:
         return False
     word = m.group(1).lower().rstrip(".")
@@ -66,9 +68,13 @@ def _tidy(text: str) -> str:
     return " ".join(text.split())
 
 
-def sentence_at(text: str, offset: int) -> str:
-    """The sentence of ``text`` that holds the character at ``offset`` (a link's first word)."""
-    for s, e in sentence_spans(text):
+def sentence_at(text: str, offset: int, spans: list[tuple[int, int]] | None = None) -> str:
+    """The sentence of ``text`` that holds the character at ``offset`` (a link's first word).
+    ``spans``: the text's ``sentence_spans``, when several links of one text are looked up."""
+    spans = sentence_spans(text) if spans is None else spans
+    at = max(bisect_right(spans, (offset, len(text) + 1)) - 1, 0)
+    for i in range(at, min(at + 2, len(spans))):  # the sentence starting at or before it, or the next
+        s, e = spans[i]
         if offset < e:
             return _tidy(text[s:e])
     return _tidy(text)
@@ -78,8 +84,9 @@ def sentence_before_marker(text: str, offset: int) -> str:
     """The sentence a footnote marker at ``offset`` cites: the one it ends (or sits in),
     and the one before too when the marker closes a quotation, which may have begun there.
     Other markers are left out of the sentence."""
-    before = _MARKERS.sub("", text[:offset]).rstrip()
-    after = _MARKERS.sub("", text[offset:])
+    # a window around the marker: two sentences fit, and a long paragraph costs no more
+    before = _MARKERS.sub("", text[max(0, offset - _WINDOW) : offset]).rstrip()
+    after = _MARKERS.sub("", text[offset : offset + _WINDOW])
     spans = sentence_spans(before)
     if not spans:
         return _tidy(after[: _first_end(after)])
