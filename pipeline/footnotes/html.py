@@ -25,7 +25,7 @@ from lxml import html as lxml_html
 from ..model import Marker, Note
 from . import text as plain_text
 from .fields import parse_note
-from .htmlbody import citing_sentence, parse_tree, unwrap_redirect, visible_text
+from .htmlbody import BlockTexts, citing_sentence, parse_tree, unwrap_redirect, visible_text
 from .links import note_sentences
 
 _LIST_HINT = re.compile(r"foot|endnote|reference|reflist|citation|notes", re.I)
@@ -287,9 +287,10 @@ def _cite_notes(notes: list[Note], cited: list[tuple[Element, str]]) -> None:
     first: dict[str, Element] = {}
     for el, note_id in cited:
         first.setdefault(note_id, el)
+    read: BlockTexts = {}
     for note in notes:
         if note.id in first:
-            note.citing_text = citing_sentence(first[note.id])
+            note.citing_text = citing_sentence(first[note.id], read)
 
 
 def _bare_superscripts(root: Element, in_notes: set[Element]) -> list[tuple[Element, str]]:

@@ -182,9 +182,16 @@ def _sources_lists(root: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
     return lists
 
 
-def citing_sentence(marker: lxml_html.HtmlElement) -> str | None:
-    """The sentence a note marker (its ``<a>`` or ``<sup>``) ends, in the block it sits in."""
-    text, offsets = _text_with_offsets(_block_of(marker))
+BlockTexts = dict[int, tuple[str, dict[int, int]]]
+
+
+def citing_sentence(marker: lxml_html.HtmlElement, read: BlockTexts) -> str | None:
+    """The sentence a note marker (its ``<a>`` or ``<sup>``) ends, in the block it sits in.
+    ``read``: the blocks' texts so far, so that a block holding many markers is read once."""
+    block = _block_of(marker)
+    if id(block) not in read:
+        read[id(block)] = _text_with_offsets(block)
+    text, offsets = read[id(block)]
     at = offsets.get(id(marker))
     return sentence_before_marker(text, at) or None if at is not None else None
 

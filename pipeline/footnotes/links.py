@@ -247,6 +247,7 @@ def _markdown_links(p: Paragraph, refs: dict[str, str]) -> tuple[str, list[LinkA
     """A Markdown paragraph as the reader sees it (link words, not link syntax) and its links."""
     text = _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), p.text)
     out: list[str] = []
+    length = 0  # of the rendered text so far
     links: list[LinkAt] = []
     pos = 0
     for m in _INLINE.finditer(text):
@@ -257,16 +258,16 @@ def _markdown_links(p: Paragraph, refs: dict[str, str]) -> tuple[str, list[LinkA
             if url is None or m["text"].startswith("^"):
                 continue  # brackets, a footnote marker, or a reference defined nowhere
         chunk = text[pos : m.start()]
-        out.append(chunk)
-        links.extend(_plain_links(p, chunk, sum(map(len, out)) - len(chunk), pos))
+        links.extend(_plain_links(p, chunk, length, pos))
         words = re.sub(r"[*_`]", "", m["text"])
         if not m["image"]:
-            links.append(LinkAt(clean_url(url), words, sum(map(len, out)), p.line_at(m.start())))
-        out.append(words)
+            links.append(LinkAt(clean_url(url), words, length + len(chunk), p.line_at(m.start())))
+        out += [chunk, words]
+        length += len(chunk) + len(words)
         pos = m.end()
     rest = text[pos:]
+    links.extend(_plain_links(p, rest, length, pos))
     out.append(rest)
-    links.extend(_plain_links(p, rest, sum(map(len, out)) - len(rest), pos))
     return "".join(out), links
 
 
