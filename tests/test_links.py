@@ -36,6 +36,9 @@ Call <a href="tel:+123">us</a> or <a href="javascript:void(0)">print</a> or jump
 <ul><li><a href="https://imf.example.org/weo">IMF World Economic Outlook</a>, April 2024</li></ul>
 <div class="tags"><a href="/topics/economy">economy</a></div>
 <section class="related-stories"><h3>Related</h3><a href="/world/other">Other story</a></section>
+<p><a href="https://apps.example.com/join">Join</a> | <a href="https://apps.example.com/app">Get the app</a></p>
+<p><a href="https://photos.example.com/1"><img src="x.jpg"></a> Photo: Reuters</p>
+<ul><li><a href="/world/2024/teaser">Ferry fares rise again</a> 3 hours ago</li></ul>
 </article>
 <aside><a href="https://ads.example.com/x">Ad</a></aside>
 <footer><a href="/about">About</a> <a href="https://twitter.com/dailyexample">Follow us</a></footer>

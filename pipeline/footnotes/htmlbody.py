@@ -290,12 +290,13 @@ def body_paragraphs(root: lxml_html.HtmlElement, raw: str) -> tuple[list[Paragra
     own = (urlsplit(base).hostname, ("", urlsplit(base).path.rstrip("/"))) if base else (None, ())
     for block, anchors in blocks.values():
         text, offsets = _text_with_offsets(block)
+        prose = _is_prose(text, [a.text_content() for a in anchors])
         links = []
         for a in anchors:
             url = _address(a.get("href", ""), base, own)
             unresolved += url is None and base is None and bool(_RELATIVE.match(a.get("href", "")))
             words = a.text_content()
-            if url is not None and (id(a) in listed or _cites(words, text)):
+            if url is not None and (id(a) in listed or (prose and words.strip())):
                 links.append(LinkAt(url, words, offsets.get(id(a), 0), a.sourceline))
         if links:
             paragraphs.append(Paragraph(text, block.sourceline, links))
@@ -303,12 +304,12 @@ def body_paragraphs(root: lxml_html.HtmlElement, raw: str) -> tuple[list[Paragra
     return paragraphs, unresolved
 
 
-def _cites(link_words: str, block_text: str) -> bool:
-    """Is this link part of what its paragraph says? A link with no words (a photo) or one
-    that is nearly all of its block (a teaser, a menu entry, a "Subscribe now" button) is
-    not; a Sources list's entries are asked nothing."""
-    linked = len("".join(link_words.split()))
-    return linked > 0 and linked < 0.7 * len("".join(block_text.split()))
+def _is_prose(block_text: str, link_words: list[str]) -> bool:
+    """Do this block's links sit in what it says? A block that is mostly link words is a
+    teaser, a menu, a row of buttons ("Join | Recommend | Subscribe"), not prose citing a
+    source; a link with no words is a photo. A Sources list's entries are asked nothing."""
+    linked = sum(len("".join(w.split())) for w in link_words)
+    return linked < 0.7 * len("".join(block_text.split()))
 
 
 def from_html(text: str, notes: list[Note]) -> tuple[list[LinkedSource], int]:
