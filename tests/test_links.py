@@ -39,6 +39,7 @@ Call <a href="tel:+123">us</a> or <a href="javascript:void(0)">print</a> or jump
 <p><a href="https://apps.example.com/join">Join</a> | <a href="https://apps.example.com/app">Get the app</a></p>
 <p><a href="https://photos.example.com/1"><img src="x.jpg"></a> Photo: Reuters</p>
 <ul><li><a href="/world/2024/teaser">Ferry fares rise again</a> 3 hours ago</li></ul>
+<p>According to <a href="https://bls.example.gov/jobs">the Bureau's monthly jobs report</a>, jobs grew.</p>
 </article>
 <aside><a href="https://ads.example.com/x">Ad</a></aside>
 <footer><a href="/about">About</a> <a href="https://twitter.com/dailyexample">Follow us</a></footer>
@@ -112,6 +113,10 @@ def test_news_page_body_links_without_the_boilerplate(tmp_path):
         ],
         "https://imf.example.org/weo": [
             (19, "IMF World Economic Outlook", "IMF World Economic Outlook, April 2024"),
+        ],
+        # a short sentence that is mostly its link still cites it
+        "https://bls.example.gov/jobs": [
+            (25, "the Bureau's monthly jobs report", "According to the Bureau's monthly jobs report, jobs grew.")
         ],
     }
     assert parse_article(page).title == "Ministry says exports grew"
