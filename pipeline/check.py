@@ -18,7 +18,7 @@ from typing import Any
 
 from .archive.history import ConfirmPolicy, History, annotate, check_entry, fresh
 from .fetch import Fetcher, FetchSettings, Stopped, to_uri
-from .model import Fetch, LinkCheck, PageMeta, Snapshot, Status
+from .model import Fetch, FetchError, LinkCheck, PageMeta, Snapshot, Status
 from .pagereader import LARGE_PAGE, PageReaders, read_page, shared_readers
 
 
@@ -69,7 +69,7 @@ class _ProbeCache:
                 event.set()
         else:
             event.wait()
-        return self._results.get(key) or Fetch(url=url, error="error", error_reason="probe failed")
+        return self._results.get(key) or Fetch(url=url, error=FetchError.ERROR, error_reason="probe failed")
 
 
 @dataclass

@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
+from .errors import InputError
 from .files import write_atomic
-from .model import Article, Citation, Finding, Note, PartialDate, Severity
+from .model import Article, Citation, Finding, InputProblem, Note, PartialDate, Severity, UrlStatus
 from .sources_yaml import merge_links, read_source_fields, same_value, set_or_drop
 
 T = TypeVar("T")
@@ -32,16 +33,16 @@ if TYPE_CHECKING:
 # ruamel.yaml (round-trip, comments kept) is imported where a file is parsed for update
 # or written: `check` reads through libyaml and never needs it (~12 ms of start-up).
 
-URL_STATUSES = {"live", "dead", "usurped", "unfit", "deviated"}
+URL_STATUSES = {s.value for s in UrlStatus}
 _DATE_STR = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
-class CitationsError(Exception):
+class CitationsError(InputError):
     """citations.yaml has problems; ``problems`` holds one ``file:line: message`` each."""
 
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
+    def __init__(self, problems: list[str] | list[InputProblem]):
+        self.problems = [str(p) for p in problems]
+        super().__init__("\n".join(self.problems))
 
 
 @dataclass
@@ -121,15 +122,15 @@ def _is_http_url(value: str) -> bool:
     return parts.scheme in ("http", "https") and bool(host) and not any(ch.isspace() for ch in host)
 
 
-def _validate(path: Path, doc: Any, lenient: bool = False) -> tuple[list[Citation], list[str]]:
+def _validate(path: Path, doc: Any, lenient: bool = False) -> tuple[list[Citation], list[InputProblem]]:
     """Citations and problems. ``lenient``: a bad field stays with its citation
     (``Citation.problems``) instead of failing the file; structure errors always fail."""
-    problems: list[str] = []
+    problems: list[InputProblem] = []
     name = str(path)
     if not isinstance(doc, dict):
-        return [], [f"{name}:1: expected a mapping with a 'citations' list at the top"]
+        return [], [InputProblem(name, "expected a mapping with a 'citations' list at the top", 1)]
     if "citations" not in doc:
-        return [], [f"{name}:1: no 'citations' list"]
+        return [], [InputProblem(name, "no 'citations' list", 1)]
     seq = doc["citations"]
     if seq is None:
         from ruamel.yaml.comments import CommentedSeq
@@ -137,7 +138,7 @@ def _validate(path: Path, doc: Any, lenient: bool = False) -> tuple[list[Citatio
         doc["citations"] = CommentedSeq()
         return [], []
     if not isinstance(seq, list):
-        return [], [f"{name}:{_line(doc, 'citations')}: 'citations' must be a list"]
+        return [], [InputProblem(name, "'citations' must be a list", _line(doc, "citations"))]
     citations: list[Citation] = []
     seen: dict[str, int | None] = {}
     for i, entry in enumerate(seq):
@@ -147,24 +148,23 @@ def _validate(path: Path, doc: Any, lenient: bool = False) -> tuple[list[Citatio
                 line = seq.lc.item(i)[0] + 1
             except (AttributeError, KeyError, TypeError):
                 line = None
-        where = f"{name}:{line}" if line else name
         if not isinstance(entry, dict):
-            problems.append(f"{where}: citation #{i + 1} must be a mapping with at least an 'id'")
+            problems.append(InputProblem(name, f"citation #{i + 1} must be a mapping with at least an 'id'", line))
             continue
         raw_id = entry.get("id")
         if raw_id is None or isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)):
-            problems.append(f"{where}: citation #{i + 1} needs an 'id' (a string such as \"1\")")
+            problems.append(InputProblem(name, f"citation #{i + 1} needs an 'id' (a string such as \"1\")", line))
             continue
         cid = str(raw_id)
         if cid in seen:
-            problems.append(f"{where}: duplicate id {cid!r} (first at line {seen[cid]})")
+            problems.append(InputProblem(name, f"duplicate id {cid!r} (first at line {seen[cid]})", line))
             continue
         seen[cid] = line
         c = Citation(id=cid, line=line)
         field_problems = c.problems if lenient else problems
 
-        def at(key: str, entry=entry, line=line) -> str:
-            return f"{name}:{_line(entry, key) or line}"
+        def at(key: str, message: str, entry=entry, line=line, cid=cid) -> InputProblem:
+            return InputProblem(name, message, _line(entry, key) or line, cid)
 
         for key in ("publisher", "title", "author"):
             value = entry.get(key)
@@ -172,19 +172,19 @@ def _validate(path: Path, doc: Any, lenient: bool = False) -> tuple[list[Citatio
                 if isinstance(value, (int, float)):
                     value = str(value)
                 else:
-                    field_problems.append(f"{at(key)}: citation {cid}: {key} must be text")
+                    field_problems.append(at(key, f"{key} must be text"))
                     continue
             setattr(c, key, value or None)
         try:
             c.date = to_partial_date(entry.get("date"))
         except ValueError as e:
-            field_problems.append(f"{at('date')}: citation {cid}: {e}")
+            field_problems.append(at("date", str(e)))
         for key in ("url", "archive_url"):
             value = entry.get(key)
             if value in (None, ""):
                 continue
             if not isinstance(value, str) or not _is_http_url(value.strip()):
-                field_problems.append(f"{at(key)}: citation {cid}: {key} must be an http(s) URL, not {value!r}")
+                field_problems.append(at(key, f"{key} must be an http(s) URL, not {value!r}"))
                 if key == "url":
                     c.bad_url = str(value)
                 continue
@@ -195,15 +195,13 @@ def _validate(path: Path, doc: Any, lenient: bool = False) -> tuple[list[Citatio
                 d = to_partial_date(value)
                 c.archive_date = d.as_date() if d else None
             except ValueError as e:
-                field_problems.append(f"{at('archive_date')}: citation {cid}: {e}")
+                field_problems.append(at("archive_date", str(e)))
         value = entry.get("url_status")
         if value not in (None, ""):
             if value not in URL_STATUSES:
-                field_problems.append(
-                    f"{at('url_status')}: citation {cid}: url_status must be one of {', '.join(sorted(URL_STATUSES))}"
-                )
+                field_problems.append(at("url_status", f"url_status must be one of {', '.join(sorted(URL_STATUSES))}"))
             else:
-                c.url_status = value
+                c.url_status = UrlStatus(value)
         read_source_fields(c, entry, field_problems, at)
         raw_candidates = entry.get("candidates")
         if isinstance(raw_candidates, list):
@@ -530,6 +528,8 @@ def _set_fields(cf: CitationsFile, citation_id: str, values: dict[str, Any]) -> 
     for key, value in values.items():
         if value is None:
             continue
+        if isinstance(value, str):
+            value = str(value)  # a vocabulary member (UrlStatus) is written as its plain value
         if not same_value(entry.get(key), value):
             entry[key] = value
             changed = True

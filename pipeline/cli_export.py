@@ -12,7 +12,9 @@ from pathlib import Path
 import click
 
 from . import citations as cit
-from .cli import InputError, friendly_errors, main
+from .cli import main
+from .cli.errors import friendly_errors
+from .errors import InputError
 from .export import Format, Selection, export
 from .files import write_atomic
 

@@ -53,7 +53,7 @@ from urllib3.exceptions import (
 )
 
 from . import PROJECT_URL, __version__
-from .model import Fetch
+from .model import Fetch, FetchError
 
 if TYPE_CHECKING:
     import requests
@@ -385,30 +385,33 @@ class AddressGuard:
             self._cache[key] = result
         return result
 
-    def check(self, url: str) -> tuple[str, str] | None:
+    def check(self, url: str) -> tuple[FetchError, str] | None:
         """None if the URL may be fetched, else (error kind, reason)."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https"):
-            return "skipped", f"not an http(s) URL ({parts.scheme or 'no scheme'})"
+            return FetchError.SKIPPED, f"not an http(s) URL ({parts.scheme or 'no scheme'})"
         host = parts.hostname
         if not host:
-            return "error", "URL has no host"
+            return FetchError.ERROR, "URL has no host"
         try:
             port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError:
-            return "error", "URL has an invalid port"
+            return FetchError.ERROR, "URL has an invalid port"
         try:
             literal = ipaddress.ip_address(host)
             addresses, error = [str(literal)], None
         except ValueError:
             addresses, error = self._resolve(host, port)
         if error:
-            return "unreachable", error
+            return FetchError.UNREACHABLE, error
         if not self.allow_private and host.lower() not in self.allow_hosts:
             for a in addresses:
                 ip = ipaddress.ip_address(a.split("%")[0])
                 if not ip.is_global or ip.is_multicast:
-                    return "skipped", f"refused: {host} resolves to non-public address {a} (use --allow-private)"
+                    return (
+                        FetchError.REFUSED,
+                        f"refused: {host} resolves to non-public address {a} (use --allow-private)",
+                    )
         return None
 
     def close(self) -> None:
@@ -526,7 +529,7 @@ class _Attempt:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     truncated: bool = False
-    error: str | None = None
+    error: FetchError | None = None
     error_reason: str | None = None
     retry_after: float | None = None
     http_version: str = "HTTP/1.1"
@@ -577,10 +580,14 @@ class Fetcher:
         s = self.settings
         host = host_of(url)
         if not self.gate.acquire(host, deadline):
-            return _Attempt(error="timeout", error_reason=f"no turn for {host} within the {s.timeout:g}s deadline")
+            return _Attempt(
+                error=FetchError.TIMEOUT, error_reason=f"no turn for {host} within the {s.timeout:g}s deadline"
+            )
         if not self.in_flight.acquire(timeout=max(0.0, deadline - time.monotonic())):
             self.gate.release(host)
-            return _Attempt(error="timeout", error_reason=f"no free connection within the {s.timeout:g}s deadline")
+            return _Attempt(
+                error=FetchError.TIMEOUT, error_reason=f"no free connection within the {s.timeout:g}s deadline"
+            )
         try:
             if self._stopping.is_set():
                 raise Stopped(url)
@@ -597,7 +604,9 @@ class Fetcher:
                         raise _Deadline from None
                     return _classify_exception(e)
         except _Deadline:
-            return _Attempt(error="timeout", error_reason=f"no complete answer within the {s.timeout:g}s deadline")
+            return _Attempt(
+                error=FetchError.TIMEOUT, error_reason=f"no complete answer within the {s.timeout:g}s deadline"
+            )
         finally:
             self.in_flight.release()
             self.gate.release(host)
@@ -661,7 +670,7 @@ class Fetcher:
         try:
             current = to_uri(url)
         except ValueError as e:
-            result.error, result.error_reason = "error", f"malformed URL: {e}"
+            result.error, result.error_reason = FetchError.ERROR, f"malformed URL: {e}"
             return result
 
         # a loop is a URL revisited with nothing changed: coming back to it with a cookie
@@ -693,7 +702,7 @@ class Fetcher:
                     try:
                         target = to_uri(urljoin(current, location or refresh))
                     except ValueError as e:  # a port out of range, a broken IPv6 literal
-                        result.error = "error"
+                        result.error = FetchError.ERROR
                         result.error_reason = (
                             f"redirects to a malformed URL ({_clip(location or refresh or '')!r}: {e})"
                         )
@@ -702,7 +711,7 @@ class Fetcher:
                         {"url": current, "status": att.status if location else "meta-refresh", "location": target}
                     )
                     if state(target) in seen:
-                        result.error, result.error_reason = "error", f"redirect loop back to {target}"
+                        result.error, result.error_reason = FetchError.ERROR, f"redirect loop back to {target}"
                         return result
                     if refresh:
                         result.meta_refresh = True
@@ -713,7 +722,7 @@ class Fetcher:
                 result.headers, result.body, result.truncated = att.headers, att.body, att.truncated
                 result.http_version = att.http_version
                 return result
-            result.error, result.error_reason = "error", f"more than {s.max_redirects} redirects"
+            result.error, result.error_reason = FetchError.ERROR, f"more than {s.max_redirects} redirects"
             return result
         finally:
             result.elapsed_ms = int((time.monotonic() - started) * 1000)
@@ -725,12 +734,12 @@ class Fetcher:
             result.attempts += 1
             att = self._attempt(url, deadline, cookies)
             cookies.update(_cookie_pairs(att.set_cookies))
-            retryable = att.error == "timeout" or att.reset or att.status in RETRYABLE_STATUS
+            retryable = att.error is FetchError.TIMEOUT or att.reset or att.status in RETRYABLE_STATUS
             if att.status in (429, 503):
                 self.gate.slow_down(host, min(att.retry_after or 0, s.retry_after_cap) or None)
             if not retryable or n == s.retries:
                 return att
-            if att.error == "timeout" and time.monotonic() >= deadline:
+            if att.error is FetchError.TIMEOUT and time.monotonic() >= deadline:
                 return att
             wait = s.backoff * (2**n) * (0.75 + random.random() / 2)
             if att.retry_after is not None:
@@ -758,35 +767,36 @@ def _classify_exception(e: Exception) -> _Attempt:
     """urllib3's exceptions (and the OSErrors under them) as a status and a reason."""
     text = repr(e)
     if isinstance(e, NameResolutionError) or "getaddrinfo" in text or "Name or service not known" in text:
-        return _Attempt(error="unreachable", error_reason="DNS lookup failed")
+        return _Attempt(error=FetchError.UNREACHABLE, error_reason="DNS lookup failed")
     if isinstance(e, NewConnectionError):  # before ConnectTimeoutError: it is one, in urllib3 2
         if "refused" in text.lower():
-            return _Attempt(error="unreachable", error_reason="connection refused")
+            return _Attempt(error=FetchError.UNREACHABLE, error_reason="connection refused")
         if "timed out" in text.lower():
-            return _Attempt(error="timeout", error_reason="connection timed out")
-        return _Attempt(error="unreachable", error_reason="could not connect")
+            return _Attempt(error=FetchError.TIMEOUT, error_reason="connection timed out")
+        return _Attempt(error=FetchError.UNREACHABLE, error_reason="could not connect")
     if isinstance(e, ConnectTimeoutError):
-        return _Attempt(error="timeout", error_reason="connection timed out")
+        return _Attempt(error=FetchError.TIMEOUT, error_reason="connection timed out")
     if isinstance(e, ReadTimeoutError) or "Read timed out" in text:
-        return _Attempt(error="timeout", error_reason="server stopped answering (read timed out)")
+        return _Attempt(error=FetchError.TIMEOUT, error_reason="server stopped answering (read timed out)")
     if isinstance(e, SSLError):
         detail = re.search(r"\[SSL[^\]]*\][^'\")]*", text)
         return _Attempt(
-            error="unreachable", error_reason=f"TLS failure: {detail.group(0) if detail else 'handshake failed'}"
+            error=FetchError.UNREACHABLE,
+            error_reason=f"TLS failure: {detail.group(0) if detail else 'handshake failed'}",
         )
     if isinstance(e, DecodeError):
-        return _Attempt(error="error", error_reason="malformed response (cannot decompress body)")
+        return _Attempt(error=FetchError.ERROR, error_reason="malformed response (cannot decompress body)")
     if isinstance(e, LocationValueError):
-        return _Attempt(error="error", error_reason=f"invalid URL: {e}")
+        return _Attempt(error=FetchError.ERROR, error_reason=f"invalid URL: {e}")
     if isinstance(e, InvalidHeader):
-        return _Attempt(error="error", error_reason=f"malformed response ({_clip(str(e))})")
+        return _Attempt(error=FetchError.ERROR, error_reason=f"malformed response ({_clip(str(e))})")
     if isinstance(e, ProtocolError):
         return _classify_broken(e, e.args[1] if len(e.args) > 1 else None, text)
     if isinstance(e, ConnectionRefusedError):
-        return _Attempt(error="unreachable", error_reason="connection refused")
+        return _Attempt(error=FetchError.UNREACHABLE, error_reason="connection refused")
     if isinstance(e, ConnectionResetError):
-        return _Attempt(error="unreachable", error_reason="connection reset by the server", reset=True)
-    return _Attempt(error="error", error_reason=f"connection broke: {type(e).__name__}")
+        return _Attempt(error=FetchError.UNREACHABLE, error_reason="connection reset by the server", reset=True)
+    return _Attempt(error=FetchError.ERROR, error_reason=f"connection broke: {type(e).__name__}")
 
 
 def _classify_broken(e: ProtocolError, cause: BaseException | None, text: str) -> _Attempt:
@@ -795,26 +805,28 @@ def _classify_broken(e: ProtocolError, cause: BaseException | None, text: str) -
     asking it twice more will not mend its answer."""
     if isinstance(cause, http_client.RemoteDisconnected):  # a BadStatusLine too: test it first
         return _Attempt(
-            error="unreachable", error_reason="the server closed the connection without answering", reset=True
+            error=FetchError.UNREACHABLE, error_reason="the server closed the connection without answering", reset=True
         )
     if isinstance(cause, InvalidChunkLength):  # an IncompleteRead too: test it first
-        return _Attempt(error="error", error_reason="malformed response (broken chunked encoding)")
+        return _Attempt(error=FetchError.ERROR, error_reason="malformed response (broken chunked encoding)")
     if isinstance(cause, http_client.IncompleteRead):
         # http.client's holds the bytes read, urllib3's (a subclass) their number
         got = cause.partial if isinstance(cause.partial, int) else len(cause.partial)
         more = cause.expected or 0
         return _Attempt(
-            error="error", error_reason=f"the answer was cut off after {got:,} of {got + more:,} bytes", reset=True
+            error=FetchError.ERROR,
+            error_reason=f"the answer was cut off after {got:,} of {got + more:,} bytes",
+            reset=True,
         )
     if isinstance(cause, http_client.LineTooLong):
-        return _Attempt(error="error", error_reason="malformed response (a header line longer than 64 KB)")
+        return _Attempt(error=FetchError.ERROR, error_reason="malformed response (a header line longer than 64 KB)")
     if isinstance(cause, http_client.BadStatusLine):
-        return _Attempt(error="error", error_reason=f"not an HTTP answer (status line {_clip(str(cause))!r})")
+        return _Attempt(error=FetchError.ERROR, error_reason=f"not an HTTP answer (status line {_clip(str(cause))!r})")
     if isinstance(cause, http_client.HTTPException) and "headers" in str(cause):
-        return _Attempt(error="error", error_reason="malformed response (more than 100 header lines)")
+        return _Attempt(error=FetchError.ERROR, error_reason="malformed response (more than 100 header lines)")
     if isinstance(cause, ConnectionResetError) or "reset" in text.lower():
-        return _Attempt(error="unreachable", error_reason="connection reset by the server", reset=True)
-    return _Attempt(error="error", error_reason=f"connection broke: {type(cause or e).__name__}")
+        return _Attempt(error=FetchError.UNREACHABLE, error_reason="connection reset by the server", reset=True)
+    return _Attempt(error=FetchError.ERROR, error_reason=f"connection broke: {type(cause or e).__name__}")
 
 
 def _clip(value: str, limit: int = 60) -> str:

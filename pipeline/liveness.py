@@ -21,7 +21,7 @@ from rapidfuzz import fuzz
 from .archive.copies import WAYBACK_COPY
 from .decode import decode_body
 from .fetch import parse_retry_after, to_uri
-from .model import Cause, Fetch, LinkCheck, Status
+from .model import Cause, Fetch, FetchError, LinkCheck, Status
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
 _H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.I | re.S)
@@ -478,11 +478,7 @@ def classify(fetch: Fetch, probe: Fetch | None = None, signals: dict[str, str] |
     )
     tries = f" (after {fetch.attempts} attempts)" if fetch.attempts > 1 else ""
     if fetch.error:
-        check.status = {
-            "skipped": Status.SKIPPED,
-            "timeout": Status.TIMEOUT,
-            "unreachable": Status.UNREACHABLE,
-        }.get(fetch.error, Status.ERROR)
+        check.status = FetchError(fetch.error).status
         check.reason = (fetch.error_reason or fetch.error) + tries
         return check
     code = fetch.http_status or 0

@@ -11,43 +11,8 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-
-class Status(StrEnum):
-    """Outcome of checking one URL. The values are what JSON and reports show."""
-
-    LIVE = "live"
-    REDIRECTED = "redirected"
-    SOFT_404 = "soft-404"
-    DEAD = "dead"
-    BLOCKED = "blocked"
-    TIMEOUT = "timeout"
-    UNREACHABLE = "unreachable"
-    ERROR = "error"
-    SKIPPED = "skipped"
-
-    def __str__(self) -> str:  # click echoes and f-strings show the value
-        return self.value
-
-
-#: Statuses that count as a failure of the source; they become "confirmed" only
-#: when history shows them persisting (DESIGN.md §3).
-FAILING = frozenset({Status.DEAD, Status.SOFT_404, Status.UNREACHABLE})
-
-
-class Cause(StrEnum):
-    """Why a check has its status, where something downstream acts on the why (the human
-    wording stays in ``LinkCheck.reason``): a parked domain's citation is ``usurped``."""
-
-    PARKED = "parked"  # the domain is parked or for sale: someone else holds it now
-
-
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
-
-    def __str__(self) -> str:
-        return self.value
+# the vocabularies live in vocab.py; importing them from here keeps working
+from .vocab import FAILING, Cause, FetchError, FindingCode, Severity, SnapshotKind, Status, UrlStatus  # noqa: F401
 
 
 class Verdict(StrEnum):
@@ -169,25 +134,20 @@ class Marker:
     line: int | None = None
 
 
-#: Codes of the findings about an article's notes and links and its citations file; each
-#: can be named in ``--fail-on`` (and ``findings:error`` / ``findings:warning`` name them by severity).
-FINDING_CODES = frozenset(
-    "note-not-cited marker-without-note marker-out-of-order duplicate-id ibid ibid-without-antecedent "
-    "duplicate-note same-source unparsed-note publisher-typo missing-publisher missing-title missing-date "
-    "missing-url note-changed note-removed bad-citation relative-links".split()
-)
-
-
 @dataclass
 class Finding:
     """Something wrong or worth a look, tied to a footnote (and line) when possible."""
 
-    code: str
+    code: FindingCode
     message: str
     footnote: str | None = None
     line: int | None = None
     severity: Severity = Severity.WARNING
     related: str | None = None  # the other footnote, for Ibid. and duplicates
+
+    def __post_init__(self) -> None:
+        self.code = FindingCode(self.code)  # an unknown code is a bug: ValueError here
+        self.severity = Severity(self.severity)
 
     def where(self, source: str = "") -> str:
         parts = [source] if source else []
@@ -200,7 +160,25 @@ class Finding:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["severity"] = self.severity.value
+        d["code"] = self.code.value
         return {k: v for k, v in d.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class InputProblem:
+    """One thing wrong in a file the user gave, kept as a value until it is printed: a
+    citation id may hold colons ("post:1"), so its text is never parsed back."""
+
+    file: str
+    message: str
+    line: int | None = None
+    citation_id: str | None = None
+    code: FindingCode = FindingCode.BAD_CITATION
+
+    def __str__(self) -> str:  # file:LINE: citation ID: message
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        who = f"citation {self.citation_id}: " if self.citation_id is not None else ""
+        return f"{where}: {who}{self.message}"
 
 
 @dataclass
@@ -229,11 +207,11 @@ class Citation:
     author: str | None = None
     archive_url: str | None = None
     archive_date: dt.date | None = None
-    url_status: str | None = None
+    url_status: UrlStatus | None = None
     line: int | None = None  # where it starts in citations.yaml
     # a lenient load (``run``) keeps a bad entry and says what is wrong with it here,
     # instead of refusing the whole file: the row reports it, the rest of the run goes on
-    problems: list[str] = field(default_factory=list)
+    problems: list[InputProblem] = field(default_factory=list)
     bad_url: str | None = None
     candidates: list[dict[str, Any]] = field(default_factory=list)  # from `citewatch resolve`
     kind: SourceKind = SourceKind.FOOTNOTE
@@ -259,7 +237,7 @@ class Fetch:
     body: bytes = b""
     truncated: bool = False
     chain: list[dict[str, Any]] = field(default_factory=list)  # [{url, status, location}]
-    error: str | None = None  # timeout | unreachable | error | refused | skipped
+    error: FetchError | None = None  # why there is no answer to classify
     error_reason: str | None = None
     attempts: int = 0
     elapsed_ms: int = 0
@@ -294,6 +272,12 @@ class LinkCheck:
     failing_checks: int = 0
     previous_status: Status | None = None
     cause: Cause | None = None  # a typed "why", where one is acted on
+
+    @property
+    def standing_status(self) -> Status | None:
+        """The status this check stands for: its own, or for a URL skipped as fresh, the
+        status of the check it reuses (None if it reuses none)."""
+        return self.previous_status if self.status is Status.SKIPPED else self.status
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -367,19 +351,30 @@ class Snapshot:
     url: str
     archive_url: str
     timestamp: dt.datetime
-    kind: str  # wayback | archive (another archive the footnote cites) | local
+    kind: SnapshotKind
     http_status: int | None = None
     note: str | None = None
+
+    def __post_init__(self) -> None:
+        self.kind = SnapshotKind(self.kind)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "url": self.url,
             "archive_url": self.archive_url,
             "timestamp": self.timestamp.isoformat(),
-            "kind": self.kind,
+            "kind": self.kind.value,
             "http_status": self.http_status,
             "note": self.note,
         }
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing that counts against the exit status (``--fail-on``), decided once per run."""
+
+    citation_id: str
+    what: str
 
 
 @dataclass
@@ -395,3 +390,13 @@ class Result:
     verified_against: str | None = None  # "live" | archive URL
     snapshots: list[Snapshot] = field(default_factory=list)
     archive_note: str | None = None
+
+    @property
+    def local_copy(self) -> str | None:
+        """Where in archive/ the WARC copy of the cited page is: one made by this run, or by
+        the check the cache still holds. Only when it holds the source (the page was reached);
+        the WARC keeps error pages and bot walls too, as evidence, not as copies."""
+        status = self.check.standing_status if self.check else None
+        if status is None or not status.is_reached:
+            return None
+        return next((s.archive_url for s in self.snapshots if s.kind is SnapshotKind.LOCAL), None)

@@ -15,6 +15,8 @@ from importlib import resources
 import yaml
 from rapidfuzz import fuzz, process
 
+from .errors import InputError
+
 PUBLISHER_TYPO = 80  # rapidfuzz ratio from which a near-miss of a known name is a likely typo
 
 
@@ -63,14 +65,14 @@ def same_outlet(a: Outlet, b: Outlet) -> bool:
 
 
 def load_outlets(path: str) -> tuple[Outlet, ...]:
-    """A user's own table in the same format (``--publishers FILE``); raises ValueError."""
+    """A user's own table in the same format (``--publishers FILE``); raises InputError."""
     try:
         with open(path, encoding="utf-8") as f:
             return parse_outlets(f.read())
     except OSError as e:
-        raise ValueError(f"{path}: cannot read ({e.strerror})") from None
+        raise InputError(f"{path}: cannot read ({e.strerror})") from None
     except (KeyError, TypeError, AttributeError, yaml.YAMLError) as e:
-        raise ValueError(f"{path}: not a publishers table ({type(e).__name__})") from None
+        raise InputError(f"{path}: not a publishers table ({type(e).__name__})") from None
 
 
 def pnorm(s: str) -> str:

@@ -34,6 +34,7 @@ from . import citations as cit
 from . import liveness, metadata
 from .archive.stage import good_snapshot
 from .archive.wayback import WaybackClient, WaybackError, WaybackSettings
+from .errors import InputError
 from .fetch import DEFAULT_USER_AGENT, Fetcher, deadline_scope, new_session
 from .model import Citation, Status, Verdict
 from .publishers import PUBLISHER_TYPO, Outlet, closest_outlet, outlet_named
@@ -324,18 +325,18 @@ def accept(cf: cit.CitationsFile, spec: str) -> str:
     cid, _, n = spec.partition(":")
     entry = cf.entry(cid)
     if entry is None:
-        raise ValueError(f"{cf.path}: no citation with id {cid!r}")
+        raise InputError(f"{cf.path}: no citation with id {cid!r}")
     candidates = entry.get("candidates") or []
     if not candidates:
-        raise ValueError(f"{cf.path}: citation {cid} has no candidates (run 'citewatch resolve' first)")
+        raise InputError(f"{cf.path}: citation {cid} has no candidates (run 'citewatch resolve' first)")
     if n:
         if not n.isdigit() or not 1 <= int(n) <= len(candidates):
-            raise ValueError(f"citation {cid} has candidates 1 to {len(candidates)}, not {n!r}")
+            raise InputError(f"citation {cid} has candidates 1 to {len(candidates)}, not {n!r}")
         chosen = candidates[int(n) - 1]
     else:
         chosen = max(candidates, key=lambda c: c.get("confidence") or 0)
     if entry.get("url"):
-        raise ValueError(f"citation {cid} already has a url ({entry['url']}); remove it first")
+        raise InputError(f"citation {cid} already has a url ({entry['url']}); remove it first")
     keys = list(entry.keys())
     position = keys.index("date") + 1 if "date" in keys else keys.index("candidates")
     entry.insert(position, "url", chosen["url"])

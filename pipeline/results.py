@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from .archive.history import History
 from .check import CheckSettings, OnFetch, OnProgress, UrlOutcome, check_urls
-from .model import FAILING, FINDING_CODES, Citation, Finding, LinkCheck, Result, Severity, Status
+from .errors import InputError
+from .fetch import Fetcher
+from .model import Citation, Finding, LinkCheck, Problem, Result, Status
+from .vocab import FindingCode, Severity
 
-DEFAULT_FAIL_ON = ("dead", "soft-404", "unreachable")
+DEFAULT_FAIL_ON = tuple(s.value for s in Status.in_order() if s.is_failure)
 VERDICT_TOKENS = {
     "title:mismatch",
     "title:partial",
@@ -107,17 +109,14 @@ def check_citations(
     history: History | None,
     on_fetch: OnFetch | None = None,
     on_progress: OnProgress | None = None,
+    fetcher: Fetcher | None = None,
 ) -> list[Result]:
+    """One Result per citation, in order; each distinct URL fetched once (``fetcher``: a
+    caller's own, kept open for the archive stage after)."""
     urls = [c.url for c in citations if c.url]
     verifier = VerifyAsChecked(citations, on_progress)
-    outcomes = check_urls(urls, settings, history, on_fetch=on_fetch, on_progress=verifier)
+    outcomes = check_urls(urls, settings, history, on_fetch=on_fetch, on_progress=verifier, fetcher=fetcher)
     return verifier.results(citations, outcomes)
-
-
-@dataclass
-class Problem:
-    citation_id: str
-    what: str
 
 
 def problems(
@@ -135,7 +134,7 @@ def problems(
     for r in results:
         check = r.check
         if check is not None and check.status.value in fail_on:
-            if check.status not in FAILING or check.confirmed:
+            if not check.status.is_failure or check.confirmed:
                 found.append(Problem(r.citation.id, f"{check.status.value}: {check.reason}"))
         for name, match in (("title", r.title_match), ("date", r.date_match), ("publisher", r.publisher_match)):
             if match is not None and f"{name}:{match.verdict}" in fail_on:
@@ -145,8 +144,9 @@ def problems(
 
 def parse_fail_on(value: str) -> tuple[str, ...]:
     tokens = tuple(t.strip() for t in value.split(",") if t.strip())
-    valid = {s.value for s in Status} | VERDICT_TOKENS | FINDING_CODES | {f"findings:{s.value}" for s in Severity}
+    finding_tokens = {c.value for c in FindingCode} | {f"findings:{s.value}" for s in Severity}
+    valid = {s.value for s in Status} | VERDICT_TOKENS | finding_tokens
     bad = [t for t in tokens if t not in valid]
     if bad:
-        raise ValueError(f"unknown --fail-on value(s): {', '.join(bad)} (choose from {', '.join(sorted(valid))})")
+        raise InputError(f"unknown --fail-on value(s): {', '.join(bad)} (choose from {', '.join(sorted(valid))})")
     return tokens

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -20,19 +20,23 @@ from .archive.history import History
 from .archive.layout import LOCK_WAIT, ArchiveLayout, locked
 from .archive.stage import ArchiveSettings, archive_results
 from .archive.warc import WarcArchive
-from .check import CheckSettings, OnProgress, check_urls
-from .extract import extract, no_sources_message
+from .check import CheckSettings, OnProgress
+from .errors import InputError
+from .extract import citations_for, extract, no_sources_message
 from .fetch import Fetcher
 from .files import write_atomic
 from .footnotes import ArticleError
-from .model import FAILING, Finding, Result, Severity, Status
+from .model import Citation, Finding, Result, Severity
 from .report import html as html_report
+from .report import index as index_report
 from .report import json as json_report
 from .report import junit as junit_report
 from .report import markdown as md_report
-from .results import DEFAULT_FAIL_ON, VerifyAsChecked, problems
-
-EXIT_OK, EXIT_PROBLEMS = 0, 2
+from .report import model as report_model
+from .report.changes import changes_since
+from .report.model import Report
+from .results import DEFAULT_FAIL_ON, check_citations, problems
+from .vocab import ExitStatus
 
 
 @dataclass
@@ -44,6 +48,7 @@ class Job:
     fmt: str | None = None
 
     namespace: str | None = None  # shares a file another article owns: its ids are NAMESPACE:…
+    note: str | None = None  # why it uses the citations file it uses, when the user should hear it
     source: str | None = None  # article.source in the citations file, when no article is given
     title: str | None = None  # the article's title, once extracted
 
@@ -52,6 +57,32 @@ class Job:
         if self.article is not None:
             return self.article.stem
         return Path(self.source).stem if self.source else self.citations.stem
+
+
+def plan_jobs(
+    articles: tuple[Path, ...] | list[Path],
+    shared_file: Path | None,
+    citations_dir: Path,
+    fmt: str | None,
+    default_file: Path = Path("citations.yaml"),
+) -> list[Job]:
+    """Which citations file each article gets: several articles share ``shared_file`` when
+    one is given (ids become ARTICLE:N), else each gets ``citations_dir/<name>.yaml``; one
+    article (or none: the file as it is) uses ``shared_file`` or ``default_file``."""
+    if len(articles) > 1 and shared_file is not None:
+        jobs = [Job(shared_file, a, fmt) for a in articles]
+    elif len(articles) > 1:
+        jobs = [Job(citations_dir / f"{a.stem}.yaml", a, fmt) for a in articles]
+    elif articles:  # one article: its own file, never another article's unless given on purpose
+        choice = citations_for(
+            articles[0], shared_file or default_file, citations_dir, explicit=shared_file is not None
+        )
+        jobs = [Job(choice.path, articles[0], fmt, namespace=choice.namespace, note=choice.note)]
+    else:
+        jobs = [Job(shared_file or default_file, None, fmt)]
+    if len({j.name for j in jobs}) < len(jobs):
+        raise InputError("several articles share a file name; give them distinct names")
+    return jobs
 
 
 @dataclass
@@ -70,9 +101,14 @@ class RunSettings:
 @dataclass
 class JobReport:
     job: Job
-    report: dict[str, Any]
+    model: Report  # what printers and renderers take
     paths: list[Path]
     exit_status: int
+
+    @property
+    def report(self) -> dict[str, Any]:
+        """The report as its JSON file holds it."""
+        return json_report.to_dict(self.model)
 
 
 @dataclass
@@ -84,63 +120,32 @@ class RunOutcome:
 
 def citation_findings(cf: cit.CitationsFile) -> list[Finding]:
     """Bad entries in citations.yaml, reported in the report's findings (and their rows)."""
-    findings = []
-    for c in cf.citations:
-        for problem in c.problems:  # "path:LINE: citation ID: message"
-            m = re.match(r"^.*?:(\d+): citation [^:]+: (.*)$", problem)
-            line, message = (int(m.group(1)), m.group(2)) if m else (c.line, problem)
-            findings.append(Finding("bad-citation", message, c.id, line, Severity.ERROR))
-    return findings
+    return [
+        Finding(p.code, p.message, c.id, p.line or c.line, Severity.ERROR) for c in cf.citations for p in c.problems
+    ]
 
 
-def _previous_run(archive_dir: Path, name: str) -> dict[str, Any] | None:
+def saved_run(archive_dir: Path, name: str) -> Report | None:
+    """The report the last run of ``name`` saved in archive/runs/, typed; None if there is
+    none. One that cannot be read back is an input error naming the file."""
+    path = ArchiveLayout.at(archive_dir).run_report(name)
     try:
-        return json.loads(ArchiveLayout.at(archive_dir).run_report(name).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
         return None
+    except (OSError, ValueError) as e:
+        raise InputError(f"{path}: cannot read this saved run ({e})") from None
+    try:
+        return json_report.from_dict(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise InputError(f"{path}: not a saved citewatch run ({type(e).__name__}: {e})") from None
 
 
-def changes_since(previous: dict[str, Any] | None, results: list[Result], newly_archived: list[str]) -> dict[str, Any]:
-    """What a reader of a weekly report wants first: what is different from last time."""
-    before = {r["id"]: r for r in (previous or {}).get("results", [])}
-    failing = {s.value for s in FAILING}
-    out: dict[str, Any] = {
-        "previous_run": (previous or {}).get("generated_at"),
-        "newly_failing": [],
-        "confirmed_dead": [],
-        "recovered": [],
-        "newly_archived": [],
-        "retitled": [],
-        "previous_titles": {},
-    }
-    for r in results:
-        if r.check is None or r.check.status == Status.SKIPPED:
-            continue
-        old = before.get(r.citation.id) or {}
-        old_status = old.get("status")
-        old_check = old.get("check") or {}
-        now_failing = r.check.status.value in failing
-        if now_failing and old_status not in failing:
-            out["newly_failing"].append(r.citation.id)
-        if now_failing and r.check.confirmed and not old_check.get("confirmed"):
-            out["confirmed_dead"].append(r.citation.id)
-        if old_status in failing and r.check.status in (Status.LIVE, Status.REDIRECTED):
-            out["recovered"].append(r.citation.id)
-        if r.citation.url in newly_archived:
-            out["newly_archived"].append(r.citation.id)
-        # a page that still answers under another headline: a correction, or a story rewritten
-        was = (old.get("page") or {}).get("title")
-        now = r.page.title if r.page else None
-        reached = ("live", "redirected")
-        was_reached = (old_check.get("previous_status") if old_status == "skipped" else old_status) in reached
-        if was and now and was_reached and r.check.status.value in reached and _words(was) != _words(now):
-            out["retitled"].append(r.citation.id)
-            out["previous_titles"][r.citation.id] = was
-    return out
-
-
-def _words(title: str) -> list[str]:
-    return re.findall(r"\w+", title.casefold())
+def _previous_run(archive_dir: Path, name: str) -> Report | None:
+    try:
+        return saved_run(archive_dir, name)
+    except InputError:  # a damaged last run: this one compares with nothing, and replaces it
+        return None
 
 
 def _write_reports(
@@ -153,13 +158,13 @@ def _write_reports(
     notes: list[str],
 ) -> JobReport:
     found = problems(results, settings.fail_on, findings)
-    status = EXIT_PROBLEMS if found else EXIT_OK
+    status = ExitStatus.for_problems(found)
     if job.title is not None:  # extracted this run (and maybe sharing the file): the article speaks
         article_meta = {"title": job.title, "source": job.source or ""}
     else:
         article_meta = {k: str(v) for k, v in dict(cf.doc.get("article") or {}).items()}
     previous = _previous_run(settings.archive_dir, job.name)
-    report = json_report.report_dict(
+    report = report_model.build(
         job.name,
         results,
         findings,
@@ -167,8 +172,9 @@ def _write_reports(
         changes=changes_since(previous, results, newly_archived),
         exit_status=status,
         notes=notes,
+        problems=found,
     )
-    paths = write_report_files(report, settings.reports_dir, {p.citation_id for p in found}, settings.junit)
+    paths = write_report_files(report, settings.reports_dir, settings.junit)
     write_atomic(ArchiveLayout.at(settings.archive_dir).run_report(job.name), json_report.dumps(report))
     if settings.step_summary:
         with open(settings.step_summary, "a", encoding="utf-8") as f:
@@ -176,81 +182,80 @@ def _write_reports(
     return JobReport(job, report, paths, status)
 
 
-def write_report_files(
-    report: dict[str, Any], reports_dir: Path, failing_ids: set[str], junit: Path | None
-) -> list[Path]:
+def write_report_files(report: Report, reports_dir: Path, junit: Path | None) -> list[Path]:
     """Render every format fully in memory first, then replace files atomically."""
     rendered = {
-        reports_dir / f"{report['name']}.md": md_report.render(report),
-        reports_dir / f"{report['name']}.html": html_report.render(report),
-        reports_dir / f"{report['name']}.json": json_report.dumps(report),
+        reports_dir / f"{report.name}.md": md_report.render(report),
+        reports_dir / f"{report.name}.html": html_report.render(report),
+        reports_dir / f"{report.name}.json": json_report.dumps(report),
     }
     if junit:
-        target = junit if junit.suffix == ".xml" else junit / f"{report['name']}.xml"
-        rendered[target] = junit_report.render(report, failing_ids)
+        target = junit if junit.suffix == ".xml" else junit / f"{report.name}.xml"
+        rendered[target] = junit_report.render(report)
     for path, text in rendered.items():
         write_atomic(path, text)
     return list(rendered)
 
 
 def write_index(reports: list[JobReport], reports_dir: Path) -> list[Path]:
-    lines = [
-        "# citewatch: all articles",
-        "",
-        "| article | citations | confirmed problems | exit | report |",
-        "|---|---:|---:|---:|---|",
+    rows = [
+        index_report.IndexRow(
+            name=jr.job.name,
+            title=jr.model.article.get("title") or jr.job.name,
+            citations=jr.model.summary.citations,
+            confirmed_problems=jr.model.summary.confirmed_problems,
+            exit_status=jr.exit_status,
+        )
+        for jr in reports
     ]
-    rows = []
-    for jr in reports:
-        s = jr.report["summary"]
-        title = md_report.esc(jr.report["article"].get("title") or jr.job.name)
-        lines.append(
-            f"| {title} | {s['citations']} | {s['confirmed_problems']} | {jr.exit_status} | [{jr.job.name}.md](<{jr.job.name}.md>) · [html](<{jr.job.name}.html>) |"
-        )
-        rows.append(
-            f"<tr><td>{html_report.e(jr.report['article'].get('title') or jr.job.name)}</td><td>{s['citations']}</td>"
-            f'<td>{s["confirmed_problems"]}</td><td>{jr.exit_status}</td><td><a href="{html_report.e(jr.job.name)}.html">report</a></td></tr>'
-        )
-    html = (
-        "<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport content='width=device-width'>"
-        "<title>citewatch index</title><style>body{font:15px system-ui;margin:1rem}table{border-collapse:collapse}"
-        "td,th{border:1px solid #ddd;padding:.3rem .6rem}</style></head><body><h1>citewatch: all articles</h1>"
-        "<table><tr><th>article</th><th>citations</th><th>confirmed problems</th><th>exit</th><th></th></tr>"
-        + "".join(rows)
-        + "</table></body></html>\n"
-    )
     paths = [reports_dir / "index.md", reports_dir / "index.html"]
-    write_atomic(paths[0], "\n".join(lines) + "\n")
-    write_atomic(paths[1], html)
+    write_atomic(paths[0], index_report.render_markdown(rows))
+    write_atomic(paths[1], index_report.render_html(rows))
     return paths
 
 
-def run(
-    jobs: list[Job],
-    settings: RunSettings,
-    on_progress: OnProgress | None = None,
-    on_stage: Callable[[str], None] | None = None,
-) -> RunOutcome:
-    """The whole job, holding archive_dir's lock: a second run on the same archive waits for
-    this one (bounded), since both would read, extend and rewrite the same shared files."""
-    with locked(settings.archive_dir, settings.lock_wait):
-        return _run(jobs, settings, on_progress, on_stage)
+class Stage(StrEnum):
+    """The steps of a run, in order; each one starts with a ``StageStarted`` event."""
+
+    EXTRACT = "extract"
+    CHECK = "check"
+    ARCHIVE = "archive"
+    REPORT = "report"
 
 
-def _run(
-    jobs: list[Job],
-    settings: RunSettings,
-    on_progress: OnProgress | None,
-    on_stage: Callable[[str], None] | None,
-) -> RunOutcome:
-    say = on_stage or (lambda _msg: None)
+@dataclass(frozen=True)
+class StageStarted:
+    """Progress as a value: which stage starts, what it works on, and for the check stage
+    how many distinct URLs it will look at (the size of its progress bar)."""
+
+    stage: Stage
+    detail: str
+    urls: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.stage}: {self.detail}"
+
+
+OnStage = Callable[[StageStarted], None]
+
+
+@dataclass
+class _Loaded:
+    """Each job's citations file, its citations and the findings about them."""
+
+    files: list[cit.CitationsFile]
+    citations: list[list[Citation]]
+    findings: list[list[Finding]]
+
+
+def _load(jobs: list[Job], say: OnStage) -> _Loaded:
     # several articles, one citations file: ids are namespaced per article ("post:1")
     shared = len(jobs) > 1 and len({j.citations for j in jobs}) == 1
     files: list[cit.CitationsFile] = []
     findings: list[list[Finding]] = []
     for job in jobs:
         if job.article is not None:
-            say(f"extract: {job.article} → {job.citations}")
+            say(StageStarted(Stage.EXTRACT, f"{job.article} → {job.citations}"))
             job.namespace = job.name if shared else job.namespace
             ex = extract(job.article, job.citations, job.fmt, lenient=True, namespace=job.namespace)
             if not ex.sources:
@@ -266,34 +271,61 @@ def _run(
             findings.append([])
     if shared:  # one in-memory file for every job, so write-backs never overwrite each other
         files = [cit.load(jobs[0].citations, lenient=True)] * len(jobs)
-    per_job_citations = [
+    per_job = [
         [c for c in cf.citations if not job.namespace or c.id.startswith(f"{job.namespace}:")]
         for job, cf in zip(jobs, files, strict=True)
     ]
     for i, cf in enumerate(files):
-        findings[i] = findings[i] + [
-            f for f in citation_findings(cf) if f.footnote in {c.id for c in per_job_citations[i]}
-        ]
+        ids = {c.id for c in per_job[i]}
+        findings[i] = findings[i] + [f for f in citation_findings(cf) if f.footnote in ids]
+    return _Loaded(files, per_job, findings)
 
-    urls = list(dict.fromkeys(c.url for cs in per_job_citations for c in cs if c.url))
-    say(f"check: {len(urls)} distinct URL(s) from {len(jobs)} article(s)")
-    history = History(settings.archive_dir)
+
+def _split(results: list[Result], sizes: list[int]) -> list[list[Result]]:
+    out, start = [], 0
+    for n in sizes:
+        out.append(results[start : start + n])
+        start += n
+    return out
+
+
+def run(
+    jobs: list[Job],
+    settings: RunSettings,
+    on_progress: OnProgress | None = None,
+    on_stage: OnStage | None = None,
+) -> RunOutcome:
+    """Extract (when articles are given), check and verify every distinct URL once for all
+    jobs, archive, then write each job's reports (and an index for several) — holding
+    archive_dir's lock: a second run on the same archive waits for this one (bounded), since
+    both would read, extend and rewrite the same shared files."""
+    with locked(settings.archive_dir, settings.lock_wait):
+        return _run(jobs, settings, on_progress, on_stage)
+
+
+def _run(
+    jobs: list[Job],
+    settings: RunSettings,
+    on_progress: OnProgress | None,
+    on_stage: OnStage | None,
+) -> RunOutcome:
+    say = on_stage or (lambda _event: None)
+    loaded = _load(jobs, say)
+    everything = [c for cs in loaded.citations for c in cs]
+    urls = dict.fromkeys(c.url for c in everything if c.url)
+    say(StageStarted(Stage.CHECK, f"{len(urls)} distinct URL(s) from {len(jobs)} article(s)", urls=len(urls)))
     warc = WarcArchive(settings.archive_dir) if settings.local_copy else None
     fetcher = Fetcher(settings.check.fetch)
     notes: list[str] = []
-    verifier = VerifyAsChecked([c for cs in per_job_citations for c in cs], on_progress)
+    newly: list[str] = []
     try:
-        outcomes = check_urls(
-            urls,
-            settings.check,
-            history,
-            on_fetch=warc.write if warc else None,
-            on_progress=verifier,
-            fetcher=fetcher,
+        on_fetch = warc.write if warc else None
+        results = check_citations(
+            everything, settings.check, History(settings.archive_dir), on_fetch, on_progress, fetcher
         )
-        per_job = [verifier.results(cs, outcomes) for cs in per_job_citations]
-        say("archive: " + settings.archive.describe())
-        items = [(r, cf) for results, cf in zip(per_job, files, strict=False) for r in results]
+        per_job = _split(results, [len(cs) for cs in loaded.citations])
+        say(StageStarted(Stage.ARCHIVE, settings.archive.describe()))
+        items = [(r, cf) for rs, cf in zip(per_job, loaded.files, strict=True) for r in rs]
         out = archive_results(items, settings.archive_dir, settings.archive, fetcher)
         notes.extend(out.notes)
         newly = out.newly_archived
@@ -301,14 +333,14 @@ def _run(
         fetcher.close()
         if warc:
             warc.close()
-    say("report: " + str(settings.reports_dir))
+    say(StageStarted(Stage.REPORT, str(settings.reports_dir)))
     reports = [
-        _write_reports(job, results, f, cf, settings, newly, notes)
-        for job, results, f, cf in zip(jobs, per_job, findings, files, strict=False)
+        _write_reports(job, rs, f, cf, settings, newly, notes)
+        for job, rs, f, cf in zip(jobs, per_job, loaded.findings, loaded.files, strict=True)
     ]
     if len(reports) > 1:
         write_index(reports, settings.reports_dir)
-    status = max((r.exit_status for r in reports), default=EXIT_OK)
+    status = max((r.exit_status for r in reports), default=ExitStatus.OK)
     return RunOutcome(reports, notes, status)
 
 
@@ -320,13 +352,12 @@ def rerender(
     runs_dir = ArchiveLayout.at(archive_dir).runs
     available = sorted(p.stem for p in runs_dir.glob("*.json"))
     for name in names or available:
-        report = _previous_run(archive_dir, name)
+        report = saved_run(archive_dir, name)
         if report is None:
-            raise ValueError(
+            raise InputError(
                 f"{runs_dir / (name + '.json')}: no saved run (available: {', '.join(available) or 'none'})"
             )
-        failing = {r["id"] for r in report["results"] if (r.get("check") or {}).get("confirmed")}
-        written += write_report_files(report, reports_dir, failing, junit)
+        written += write_report_files(report, reports_dir, junit)
     return written
 
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .model import Article, Citation, LinkedSource, Place, SourceKind
+from .model import Article, Citation, InputProblem, LinkedSource, Place, SourceKind
 
 if TYPE_CHECKING:
     from ruamel.yaml.comments import CommentedMap
@@ -21,7 +21,9 @@ if TYPE_CHECKING:
     from .citations import CitationsFile
 
 
-def read_source_fields(c: Citation, entry: Any, problems: list[str], at: Callable[[str], str]) -> None:
+def read_source_fields(
+    c: Citation, entry: Any, problems: list[InputProblem], at: Callable[[str, str], InputProblem]
+) -> None:
     """How the article cites the source: kind, link text, the citing sentence, its places."""
     kind = entry.get("kind")
     if kind not in (None, ""):
@@ -29,7 +31,7 @@ def read_source_fields(c: Citation, entry: Any, problems: list[str], at: Callabl
             c.kind = SourceKind(kind)
         except ValueError:
             kinds = ", ".join(k.value for k in SourceKind)
-            problems.append(f"{at('kind')}: citation {c.id}: kind must be one of {kinds}, not {kind!r}")
+            problems.append(at("kind", f"kind must be one of {kinds}, not {kind!r}"))
     for key in ("link_text", "citing_text", "same_as"):
         value = entry.get(key)
         if isinstance(value, (str, int)) and not isinstance(value, bool):

@@ -16,7 +16,9 @@ NOW = dt.datetime.now(dt.UTC)
 
 
 def snap(days_ago: float, where: str = "a") -> Snapshot:
-    return Snapshot("http://x.example/s", f"http://{where}.example/{days_ago}", NOW - dt.timedelta(days=days_ago), "x")
+    return Snapshot(
+        "http://x.example/s", f"http://{where}.example/{days_ago}", NOW - dt.timedelta(days=days_ago), "wayback"
+    )
 
 
 @dataclass

@@ -271,7 +271,7 @@ def test_interrupted_check_shows_the_finished_lines_before_saying_so(workdir, mo
         on_progress(*_outcome(2))
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli_mod, "check_citations", interrupted)
+    monkeypatch.setattr(cli_mod.commands, "check_citations", interrupted)
     Path("citations.yaml").write_text(
         "citations:\n" + "".join(f"  - id: '{n}'\n    url: https://example.org/{n}\n" for n in (1, 2, 3))
     )
@@ -412,3 +412,34 @@ def test_damaged_pdfs_leave_no_library_warnings_on_the_terminal(site, tmp_path):
     assert proc.stdout.rstrip().endswith("2 citations, 2 with a URL: 2 live"), proc.stdout
     ours = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(ours) == 2 and all(line.startswith(("[1/2]", "[2/2]")) for line in ours), proc.stderr
+
+
+def test_a_bad_entry_with_a_namespaced_id_is_reported_once_with_its_line(workdir):
+    """Problems stay values (file, line, id, message) until printed: an id with a colon
+    ("post:1", as shared citation files have) no longer prints its prefix twice."""
+    Path("c.yaml").write_text(
+        "citations:\n  - id: 'post:1'\n    title: A story\n    url: ftp://example.org/x\n", encoding="utf-8"
+    )
+    res = cli("run", "--citations", "c.yaml", "--no-wayback", "--reports-dir", "r", "--archive-dir", "a")
+    assert res.exit_code == 0, res.output
+    warning = "citewatch: warning: c.yaml:4: citation post:1: url must be an http(s) URL, not 'ftp://example.org/x'"
+    assert warning + " (kept, reported in its row)" in res.stderr.splitlines()
+    assert res.stderr.count("citation post:1") == 1
+    finding = json.loads(Path("r/c.json").read_text(encoding="utf-8"))["findings"][0]
+    assert (finding["code"], finding["footnote"], finding["line"]) == ("bad-citation", "post:1", 4)
+    assert finding["message"] == "url must be an http(s) URL, not 'ftp://example.org/x'"
+
+
+def test_a_bug_is_a_bug_not_an_input_error(workdir, monkeypatch):
+    """Only citewatch's own input errors become one line; a ValueError from a bug keeps its
+    traceback and says where to report it."""
+    import pipeline.cli.commands as commands
+
+    def broken(*args, **kwargs):
+        raise ValueError("a bug nobody foresaw")
+
+    monkeypatch.setattr(commands, "check_citations", broken)
+    Path("citations.yaml").write_text("citations:\n  - id: '1'\n    url: https://example.org/1\n")
+    res = CliRunner().invoke(main, ["check"])
+    assert isinstance(res.exception, ValueError) and str(res.exception) == "a bug nobody foresaw"
+    assert "internal error (a bug, not your input); please report it" in res.stderr

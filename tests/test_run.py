@@ -180,9 +180,19 @@ def test_a_page_that_changed_its_headline_is_reported(world):
 
 
 def test_fail_on_verdicts(world, monkeypatch):
+    """A title verdict named by --fail-on alone makes the exit status 2 (no status does:
+    nothing is confirmed on a first run), and the JUnit file says which citation and why;
+    ``citewatch report`` later writes the same JUnit file from the saved run."""
     site, wayback, tmp = world
-    res = cli(*run_args(wayback, "post.md", "--fail-on", "blocked,title:mismatch", "--no-wayback"))
-    assert res.exit_code == 2
+    site.routes["/live"] = html("Rice harvest figures for the northern provinces in 1987")
+    res = cli(*run_args(wayback, "post.md", "--fail-on", "date:mismatch", "--no-wayback", "--junit", "reports/j.xml"))
+    assert res.exit_code == 0, res.output  # a verdict that is not named does not count
+    res = cli(*run_args(wayback, "post.md", "--fail-on", "title:mismatch", "--no-wayback", "--junit", "reports/j.xml"))
+    assert res.exit_code == 2, res.output
+    junit = (tmp / "reports" / "j.xml").read_text(encoding="utf-8")
+    assert junit.count("<failure") == 1 and 'message="title mismatch: ' in junit
+    assert cli("report", "--junit", "reports/again.xml").exit_code == 0
+    assert (tmp / "reports" / "again.xml").read_text(encoding="utf-8") == junit
 
 
 def test_report_rerenders_without_network(world, monkeypatch):
@@ -209,10 +219,11 @@ def test_step_summary_is_appended(world, monkeypatch):
 
 def test_interrupted_run_resumes(world, monkeypatch):
     """Ctrl-C during the checks: finished checks are kept; the next run does not redo them."""
+    from pipeline import results as results_mod
     from pipeline import run as run_mod
 
     site, wayback, tmp = world
-    real = run_mod.check_urls
+    real = results_mod.check_urls
     # each page takes 0.15 s, so the run cannot finish before the interrupt is acted on,
     # however slowly this machine schedules the collecting thread
     for path, route in list(site.routes.items()):
@@ -225,14 +236,14 @@ def test_interrupted_run_resumes(world, monkeypatch):
 
         return real(urls, settings, history, on_fetch=on_fetch, on_progress=progress, fetcher=fetcher)
 
-    monkeypatch.setattr(run_mod, "check_urls", interrupted)
+    monkeypatch.setattr(results_mod, "check_urls", interrupted)
     res = cli(*run_args(wayback, "post.md", "--no-wayback", "--concurrency", "1"))
     assert res.exit_code == 130
     assert "interrupted" in res.output
     done = set(run_mod.History(tmp / "archive").all_urls())
     assert 3 <= len(done) < 8
     assert not (tmp / "reports" / "post.json").exists()  # no half-made report
-    monkeypatch.setattr(run_mod, "check_urls", real)
+    monkeypatch.setattr(results_mod, "check_urls", real)
     hits_before = {p: site.hits(p) for p in ("/live", "/paid", "/zh")}
     res = cli(*run_args(wayback, "post.md", "--no-wayback"))
     assert res.exit_code == 0, res.output
@@ -343,3 +354,32 @@ def test_several_articles_can_share_one_citations_file(world):
     res = cli(*run_args(wayback, "post.md", "other.md", "--citations", "shared.yaml", "--no-wayback"))
     assert res.exit_code == 0
     assert "note_removed" not in (tmp / "shared.yaml").read_text(encoding="utf-8")
+
+
+def test_stages_arrive_as_typed_events_sized_by_distinct_urls(site, tmp_path):
+    """The check stage's event carries the number of distinct URLs (the progress bar's
+    size) as a number; nobody parses it out of the message."""
+    from pipeline.archive.stage import ArchiveSettings
+    from pipeline.run import Job, RunSettings, Stage, run
+
+    from .conftest import check_settings
+
+    site.routes["/a"] = html("A")
+    site.routes["/b"] = html("B")
+    urls = [site.url("/a"), site.url("/a"), site.url("/b")]
+    (tmp_path / "c.yaml").write_text(
+        "citations:\n" + "".join(f"  - id: '{n}'\n    url: {u}\n" for n, u in enumerate(urls, 1)), encoding="utf-8"
+    )
+    settings = RunSettings(
+        check=check_settings(retries=0),
+        archive=ArchiveSettings(wayback=None),
+        archive_dir=tmp_path / "a",
+        reports_dir=tmp_path / "r",
+        local_copy=False,
+    )
+    events = []
+    outcome = run([Job(tmp_path / "c.yaml")], settings, on_stage=events.append)
+    # the archive stage runs without the Wayback Machine too: it writes url_status back
+    assert [e.stage for e in events] == [Stage.CHECK, Stage.ARCHIVE, Stage.REPORT]
+    assert events[0].urls == 2 and str(events[0]) == "check: 2 distinct URL(s) from 1 article(s)"
+    assert [r["status"] for r in outcome.reports[0].report["results"]] == ["live", "live", "live"]

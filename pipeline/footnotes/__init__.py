@@ -11,6 +11,7 @@ import re
 from importlib import import_module
 from pathlib import Path
 
+from ..errors import InputError
 from ..model import Article, Finding, LinkedSource, Marker, Note, Severity
 
 # format → module with a parse(text) function; imported on use, so commands that never read
@@ -28,7 +29,7 @@ _EXT = {
 }
 
 
-class ArticleError(Exception):
+class ArticleError(InputError):
     """An article that cannot be read; the message names the file."""
 
 

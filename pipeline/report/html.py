@@ -1,4 +1,4 @@
-"""Report dict → one self-contained HTML file (inline CSS and JS, no network).
+"""Report → one self-contained HTML file (inline CSS and JS, no network).
 
 Everything that came from a page or a footnote passes through ``e()``
 (html.escape); the small script only sorts, filters and expands rows and never
@@ -11,22 +11,22 @@ from html import escape
 from importlib import resources
 from typing import Any
 
-from .json import local_copy
-from .markdown import CHANGE_LABELS, STATUS_ORDER, previous_title
+from ..model import Match, Result
+from ..textsafe import clean, safe_href
+from ..vocab import SnapshotKind, Status
+from .markdown import previous_title
+from .model import CHANGE_LABELS, Changes, Report
+
+#: the report's Content-Security-Policy: nothing is loaded from anywhere (index.html too)
+CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 
 
 def e(value: Any) -> str:
-    return "" if value is None else escape(str(value), quote=True)
-
-
-def _safe_href(url: str | None) -> str | None:
-    if url and url.lower().startswith(("http://", "https://")):
-        return url
-    return None
+    return "" if value is None else escape(clean(value), quote=True)
 
 
 def a(text: Any, url: str | None) -> str:
-    href = _safe_href(url)
+    href = safe_href(url)
     if not href:
         return e(text)
     return f'<a href="{e(href)}" rel="noopener noreferrer">{e(text)}</a>'
@@ -36,71 +36,75 @@ def _asset(name: str) -> str:
     return resources.files("pipeline").joinpath(f"report/templates/{name}").read_text("utf-8")
 
 
-def _verdict(m: dict | None) -> str:
+def _verdict(m: Match | None) -> str:
     if not m:
         return '<span class="v v-unknown">—</span>'
-    v = m["verdict"]
+    v = m.verdict
     cls = "ok" if v in ("match", "alias") else "bad" if v in ("mismatch",) else "unknown" if v == "unknown" else "warn"
-    score = f" {m['score']:.2f}" if m.get("score") is not None and v not in ("unknown", "other-language") else ""
-    return f'<span class="v v-{cls}" title="{e(m.get("detail"))}">{e(v)}{e(score)}</span>'
+    score = f" {m.score:.2f}" if m.score is not None and v not in ("unknown", "other-language") else ""
+    return f'<span class="v v-{cls}" title="{e(m.detail)}">{e(v)}{e(score)}</span>'
 
 
-def _evidence(r: dict) -> str:
+def _check_evidence(r: Result) -> list[str]:
     rows = []
-    check = r.get("check") or {}
-    if r.get("url"):
-        rows.append(f"<dt>URL</dt><dd>{a(r['url'], r['url'])}</dd>")
-    if r.get("final_url") and r["final_url"] != r.get("url"):
-        rows.append(f"<dt>Final URL</dt><dd>{a(r['final_url'], r['final_url'])}</dd>")
-    chain = r.get("redirect_chain") or []
-    if chain:
-        hops = "".join(f"<li>{e(h.get('status'))} {e(h.get('url'))} → {e(h.get('location'))}</li>" for h in chain)
+    url, check = r.citation.url, r.check
+    if url:
+        rows.append(f"<dt>URL</dt><dd>{a(url, url)}</dd>")
+    if check is None:
+        return rows
+    if check.final_url and check.final_url != url:
+        rows.append(f"<dt>Final URL</dt><dd>{a(check.final_url, check.final_url)}</dd>")
+    if check.chain:
+        hops = "".join(f"<li>{e(h.get('status'))} {e(h.get('url'))} → {e(h.get('location'))}</li>" for h in check.chain)
         rows.append(f"<dt>Redirects</dt><dd><ol>{hops}</ol></dd>")
-    if check:
-        bits = [
-            f"HTTP {e(check.get('http_status'))}" if check.get("http_status") else "",
-            f"{e(check.get('elapsed_ms'))} ms",
-        ]
-        if check.get("truncated"):
-            bits.append("body capped")
-        if check.get("failing_since"):
-            bits.append(f"failing since {e(check['failing_since'][:10])} ({e(check.get('failing_checks'))} checks)")
-        rows.append(f"<dt>Check</dt><dd>{' · '.join(b for b in bits if b)}</dd>")
-    page = r.get("page") or {}
-    if page:
-        cands = "".join(
-            f"<li><b>{e(c['source'])}</b>: {e(c['value'])}</li>" for c in page.get("title_candidates") or []
-        )
-        rows.append(
-            f"<dt>Page title</dt><dd>{e(page.get('title'))} <small>({e(page.get('title_source'))})</small><ul>{cands}</ul></dd>"
-        )
-        rows.append(
-            f"<dt>Page facts</dt><dd>published {e(page.get('published') or '?')} <small>({e(page.get('published_source'))})</small>"
-            f" · site {e(page.get('site_name') or '?')} <small>({e(page.get('site_name_source'))})</small>"
-            f" · language {e(page.get('language') or '?')}</dd>"
-        )
-    for key in ("title_match", "date_match", "publisher_match"):
-        m = r.get(key)
-        if m and (m.get("cited") or m.get("found")):
-            detail = f" — {e(m['detail'])}" if m.get("detail") else ""
-            sugg = f" — did you mean <b>{e(m['suggestion'])}</b>?" if m.get("suggestion") else ""
-            rows.append(
-                f"<dt>{e(key.split('_')[0].title())}</dt><dd>cited: “{e(m.get('cited'))}”<br>page: “{e(m.get('found'))}”{detail}{sugg}</dd>"
-            )
-    if r.get("verified_against") and r["verified_against"] != "live page":
-        rows.append(
-            f"<dt>Verified against</dt><dd>archived copy {a(r['verified_against'], r['verified_against'])}</dd>"
-        )
-    snaps = r.get("snapshots") or []
-    if snaps:
+    bits = [f"HTTP {e(check.http_status)}" if check.http_status else "", f"{e(check.elapsed_ms)} ms"]
+    if check.truncated:
+        bits.append("body capped")
+    if check.failing_since:
+        since = check.failing_since.isoformat()[:10]
+        bits.append(f"failing since {e(since)} ({e(check.failing_checks)} checks)")
+    rows.append(f"<dt>Check</dt><dd>{' · '.join(b for b in bits if b)}</dd>")
+    return rows
+
+
+def _page_evidence(r: Result) -> list[str]:
+    page = r.page
+    if page is None:
+        return []
+    cands = "".join(f"<li><b>{e(c.source)}</b>: {e(c.value)}</li>" for c in page.title_candidates)
+    published = page.published.isoformat() if page.published else "?"
+    return [
+        f"<dt>Page title</dt><dd>{e(page.title)} <small>({e(page.title_source)})</small><ul>{cands}</ul></dd>",
+        f"<dt>Page facts</dt><dd>published {e(published)} <small>({e(page.published_source)})</small>"
+        f" · site {e(page.site_name or '?')} <small>({e(page.site_name_source)})</small>"
+        f" · language {e(page.language or '?')}</dd>",
+    ]
+
+
+def _claims_evidence(r: Result) -> list[str]:
+    rows = []
+    for label, m in (("Title", r.title_match), ("Date", r.date_match), ("Publisher", r.publisher_match)):
+        if m and (m.cited or m.found):
+            detail = f" — {e(m.detail)}" if m.detail else ""
+            sugg = f" — did you mean <b>{e(m.suggestion)}</b>?" if m.suggestion else ""
+            rows.append(f"<dt>{label}</dt><dd>cited: “{e(m.cited)}”<br>page: “{e(m.found)}”{detail}{sugg}</dd>")
+    if r.verified_against and r.verified_against != "live page":
+        rows.append(f"<dt>Verified against</dt><dd>archived copy {a(r.verified_against, r.verified_against)}</dd>")
+    return rows
+
+
+def _archive_evidence(r: Result) -> list[str]:
+    rows = []
+    if r.snapshots:
         items = "".join(
-            f"<li>{e(s['kind'])} {e(s['timestamp'][:10])}: {a(s['archive_url'], s['archive_url']) if s['kind'] != 'local' else e(s['archive_url'])} {e(s.get('note') or '')}</li>"
-            for s in snaps
+            f"<li>{e(s.kind)} {e(s.timestamp.isoformat()[:10])}: "
+            f"{a(s.archive_url, s.archive_url) if s.kind is not SnapshotKind.LOCAL else e(s.archive_url)} {e(s.note or '')}</li>"
+            for s in r.snapshots
         )
         rows.append(f"<dt>Snapshots</dt><dd><ul>{items}</ul></dd>")
-    if r.get("archive_note"):
-        rows.append(f"<dt>Archive</dt><dd>{e(r['archive_note'])}</dd>")
-    cands = r.get("candidates") or []
+    if r.archive_note:
+        rows.append(f"<dt>Archive</dt><dd>{e(r.archive_note)}</dd>")
+    cands = r.citation.candidates
     if cands:
         items = "".join(
             f"<li>{e(c.get('confidence'))} {a(c['url'], c['url'])} <small>({e(c.get('source'))}; "
@@ -108,100 +112,100 @@ def _evidence(r: dict) -> str:
             for c in cands
         )
         rows.append(
-            f"<dt>Candidates</dt><dd><ol>{items}</ol><small>citewatch resolve --accept {e(r['id'])}[:N]</small></dd>"
+            f"<dt>Candidates</dt><dd><ol>{items}</ol><small>citewatch resolve --accept {e(r.citation.id)}[:N]</small></dd>"
         )
+    return rows
+
+
+def _evidence(r: Result) -> str:
+    rows = _check_evidence(r) + _page_evidence(r) + _claims_evidence(r) + _archive_evidence(r)
     return f"<dl>{''.join(rows)}</dl>"
 
 
-def _changed(changes: dict[str, Any], key: str, citation_id: str) -> str:
+def _changed(changes: Changes, key: str, citation_id: str) -> str:
     was = previous_title(changes, key, citation_id)
     return e(citation_id) + (f" (was “{e(was)}”)" if was else "")
 
 
-def render(report: dict[str, Any]) -> str:
-    s = report["summary"]
-    title = report["article"].get("title") or report["name"]
+def _row(i: int, r: Result) -> str:
+    """One citation's table row and its (hidden) evidence row."""
+    check, c = r.check, r.citation
+    status = check.status if check else None
+    flag = ""
+    if check and check.status.is_failure:
+        since = check.failing_since.isoformat()[:10] if check.failing_since else ""
+        flag = " confirmed" if check.confirmed else f" · failing since {since}"
+    paywall = ' <span class="tag">paywalled</span>' if check and check.paywalled else ""
+    cited = " · ".join(x for x in (e(c.publisher), e(c.title)) if x) or (f"“{e(c.link_text)}”" if c.link_text else "—")
+    archive = a(c.archive_date.isoformat() if c.archive_date else "snapshot", c.archive_url) if c.archive_url else ""
+    if not archive and r.local_copy:
+        archive = f'<span title="archive/{e(r.local_copy)}">local copy</span>'
+    if not c.archive_url and r.archive_note:
+        archive += f'<div class="reason">{e(r.archive_note)}</div>'
+    tverdict = r.title_match.verdict if r.title_match else ""
+    return (
+        f'<tr class="row" data-status="{e(status)}" data-verdict="{e(tverdict)}" data-i="{i}" tabindex="0" aria-expanded="false">'
+        f'<td data-sort="{e(c.id).zfill(6)}">{e(c.id)}</td><td>{cited}</td>'
+        f'<td data-sort="{e(status)}"><span class="s {status.css_class if status else ""}">{e(status)}</span>{e(flag)}{paywall}<div class="reason">{e(check.reason if check else None)}</div></td>'
+        f'<td data-label="page title">{e(r.page.title if r.page else None)}</td>'
+        f'<td data-label="title" data-sort="{e(tverdict)}">{_verdict(r.title_match)}</td>'
+        f'<td data-label="date">{_verdict(r.date_match)}</td>'
+        f'<td data-label="publisher">{_verdict(r.publisher_match)}</td><td data-label="archive">{archive}</td></tr>'
+        f'<tr class="evidence" hidden><td colspan="8">{_evidence(r)}</td></tr>'
+    )
+
+
+def _cards(report: Report) -> str:
+    s = report.summary
     cards = [
-        ("citations", s["citations"], "total"),
-        ("with URL", s["with_url"], "total"),
-        ("confirmed problems", s["confirmed_problems"], "bad" if s["confirmed_problems"] else "ok"),
-        ("archived", s["archived"], "ok"),
-        ("local copies", s.get("local_copies", 0), "ok"),
+        ("citations", s.citations, "total"),
+        ("with URL", s.with_url, "total"),
+        ("confirmed problems", s.confirmed_problems, "bad" if s.confirmed_problems else "ok"),
+        ("archived", s.archived, "ok"),
+        ("local copies", s.local_copies, "ok"),
     ]
-    for st in STATUS_ORDER:
-        if s["by_status"].get(st):
-            cards.append((st, s["by_status"][st], st))
-    card_html = "".join(
+    for st in Status.in_order():
+        if s.by_status.get(st):
+            cards.append((st, s.by_status[st], st))
+    return "".join(
         f'<div class="card c-{e(cls)}" data-count="{e(label)}"><span class="n">{e(n)}</span><span class="l">{e(label)}</span></div>'
         for label, n, cls in cards
     )
-    statuses = sorted({r.get("status") or "" for r in report["results"]})
-    verdicts = sorted({(r.get("title_match") or {}).get("verdict", "") for r in report["results"]} - {""})
-    status_opts = "".join(f'<option value="{e(x)}">{e(x)}</option>' for x in statuses)
-    verdict_opts = "".join(f'<option value="{e(x)}">{e(x)}</option>' for x in verdicts)
 
-    body_rows = []
-    for i, r in enumerate(report["results"]):
-        check = r.get("check") or {}
-        status = r.get("status") or ""
-        flag = ""
-        if status in ("dead", "soft-404", "unreachable"):
-            flag = (
-                " confirmed"
-                if check.get("confirmed")
-                else f" · failing since {(check.get('failing_since') or '')[:10]}"
-            )
-        paywall = ' <span class="tag">paywalled</span>' if r.get("paywalled") else ""
-        cited = " · ".join(x for x in (e(r.get("publisher")), e(r.get("title"))) if x) or _linked(r) or "—"
-        archive = a(r.get("archive_date") or "snapshot", r.get("archive_url")) if r.get("archive_url") else ""
-        if not archive and local_copy(r):
-            archive = f'<span title="archive/{e(local_copy(r))}">local copy</span>'
-        if not r.get("archive_url") and r.get("archive_note"):
-            archive += f'<div class="reason">{e(r["archive_note"])}</div>'
-        tverdict = (r.get("title_match") or {}).get("verdict", "")
-        body_rows.append(
-            f'<tr class="row" data-status="{e(status)}" data-verdict="{e(tverdict)}" data-i="{i}" tabindex="0" aria-expanded="false">'
-            f'<td data-sort="{e(r["id"]).zfill(6)}">{e(r["id"])}</td><td>{cited}</td>'
-            f'<td data-sort="{e(status)}"><span class="s s-{e(status)}">{e(status)}</span>{e(flag)}{paywall}<div class="reason">{e(r.get("reason"))}</div></td>'
-            f'<td data-label="page title">{e((r.get("page") or {}).get("title"))}</td>'
-            f'<td data-label="title" data-sort="{e(tverdict)}">{_verdict(r.get("title_match"))}</td>'
-            f'<td data-label="date">{_verdict(r.get("date_match"))}</td>'
-            f'<td data-label="publisher">{_verdict(r.get("publisher_match"))}</td><td data-label="archive">{archive}</td></tr>'
-            f'<tr class="evidence" hidden><td colspan="8">{_evidence(r)}</td></tr>'
-        )
-    findings = "".join(
-        f'<li><b>{{{e(f.get("footnote"))}}}</b> <span class="sev sev-{e(f["severity"])}">{e(f["severity"])}</span> '
-        f"{e(f['message'])} <code>{e(f['code'])}</code>{(' · line ' + e(f['line'])) if f.get('line') else ''}</li>"
-        for f in report.get("findings") or []
-    )
-    changes = report.get("changes") or {}
-    change_items = "".join(
-        f"<li><b>{e(label)}</b>: {', '.join(_changed(changes, key, i) for i in changes[key])}</li>"
+
+def _change_items(changes: Changes) -> str:
+    return "".join(
+        f"<li><b>{e(label)}</b>: {', '.join(_changed(changes, key, i) for i in getattr(changes, key))}</li>"
         for key, label in CHANGE_LABELS.items()
-        if changes.get(key)
+        if getattr(changes, key)
     ) or (
         "<li>Nothing changed since the last run.</li>"
-        if changes.get("previous_run")
+        if changes.previous_run
         else "<li>First run: nothing to compare with.</li>"
     )
-    notes = "".join(f'<p class="note">{e(n)}</p>' for n in report.get("notes") or [])
+
+
+def render(report: Report) -> str:
+    statuses = sorted({r.check.status.value if r.check else "" for r in report.results})
+    verdicts = sorted({r.title_match.verdict if r.title_match else "" for r in report.results} - {""})
+    findings = "".join(
+        f'<li><b>{{{e(f.footnote)}}}</b> <span class="sev sev-{e(f.severity)}">{e(f.severity)}</span> '
+        f"{e(f.message)} <code>{e(f.code)}</code>{(' · line ' + e(f.line)) if f.line else ''}</li>"
+        for f in report.findings
+    )
     return _asset("report.html").format(
-        title=e(title),
+        title=e(report.title),
+        csp=CSP,
         css=_asset("report.css"),
         js=_asset("report.js"),
-        cards=card_html,
-        status_opts=status_opts,
-        verdict_opts=verdict_opts,
-        rows="".join(body_rows),
+        cards=_cards(report),
+        status_opts="".join(f'<option value="{e(x)}">{e(x)}</option>' for x in statuses),
+        verdict_opts="".join(f'<option value="{e(x)}">{e(x)}</option>' for x in verdicts),
+        rows="".join(_row(i, r) for i, r in enumerate(report.results)),
         findings=f'<h2>Problems in the footnotes</h2><ul class="findings">{findings}</ul>' if findings else "",
-        changes=change_items,
-        notes=notes,
-        tool=e(report["tool"]),
-        generated=e(report["generated_at"]),
-        exit_status=e(report.get("exit_status")),
+        changes=_change_items(report.changes),
+        notes="".join(f'<p class="note">{e(n)}</p>' for n in report.notes),
+        tool=e(report.tool),
+        generated=e(report.generated_at),
+        exit_status=e(report.exit_status),
     )
-
-
-def _linked(r: dict[str, Any]) -> str:
-    """A linked source's words, in quotes, for a row that has no publisher or title."""
-    return f"“{e(r['link_text'])}”" if r.get("link_text") else ""

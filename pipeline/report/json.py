@@ -1,15 +1,32 @@
-"""Results → JSON (schema in docs/report.schema.json). Also the form `report` re-reads."""
+"""The typed report ↔ JSON (schema in docs/report.schema.json): the only place that knows
+the JSON's keys. ``to_dict`` writes reports/<name>.json and archive/runs/<name>.json;
+``from_dict`` reads a saved run back into the same typed report, once, for ``citewatch
+report`` and for "changed since the last run"."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import fields
 from typing import Any
 
-from .. import __version__
-from ..model import Finding, Result
-
-SCHEMA_VERSION = 1
+from ..model import (
+    Candidate,
+    Citation,
+    Finding,
+    LinkCheck,
+    Match,
+    PageMeta,
+    PartialDate,
+    Place,
+    Problem,
+    Result,
+    Snapshot,
+    SourceKind,
+    Verdict,
+)
+from ..vocab import Status, UrlStatus
+from .model import Changes, Report, Summary
 
 
 def result_to_dict(r: Result) -> dict[str, Any]:
@@ -37,7 +54,7 @@ def result_to_dict(r: Result) -> dict[str, Any]:
         "verified_against": r.verified_against,
         "archive_url": c.archive_url,
         "archive_date": c.archive_date.isoformat() if c.archive_date else None,
-        "url_status": c.url_status,
+        "url_status": str(c.url_status) if c.url_status else None,
         "snapshots": [s.to_dict() for s in r.snapshots],
         "archive_note": r.archive_note,
         "candidates": [_plain(x) for x in c.candidates],
@@ -47,17 +64,6 @@ def result_to_dict(r: Result) -> dict[str, Any]:
         "places": [{"article_line": p.line, "link_text": p.link_text, "citing_text": p.citing_text} for p in c.places],
         "same_as": c.same_as,
     }
-
-
-def local_copy(r: dict[str, Any]) -> str | None:
-    """Where in archive/ the WARC copy of a result's cited page is: one made by this run, or
-    by the check the cache still holds. Only when it holds the source (a live or redirected
-    answer); the WARC keeps error pages and bot walls too, as evidence, not as copies."""
-    check = r.get("check") or {}
-    status = check.get("previous_status") if r.get("status") == "skipped" else r.get("status")
-    if status not in ("live", "redirected"):
-        return None
-    return next((s["archive_url"] for s in r.get("snapshots") or [] if s.get("kind") == "local"), None)
 
 
 def _plain(value: Any) -> Any:
@@ -71,47 +77,163 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def report_dict(
-    name: str,
-    results: list[Result],
-    findings: list[Finding] | None = None,
-    article: dict[str, Any] | None = None,
-    changes: dict[str, list[str]] | None = None,
-    exit_status: int | None = None,
-    notes: list[str] | None = None,
-    generated_at: dt.datetime | None = None,
-) -> dict[str, Any]:
-    counts: dict[str, int] = {}
-    verdicts: dict[str, dict[str, int]] = {"title": {}, "date": {}, "publisher": {}}
-    for r in results:
-        if r.check:
-            counts[r.check.status.value] = counts.get(r.check.status.value, 0) + 1
-        for key, m in (("title", r.title_match), ("date", r.date_match), ("publisher", r.publisher_match)):
-            if m is not None:
-                verdicts[key][m.verdict] = verdicts[key].get(m.verdict, 0) + 1
-    result_dicts = [result_to_dict(r) for r in results]
+def to_dict(report: Report) -> dict[str, Any]:
+    s = report.summary
     return {
-        "schema_version": SCHEMA_VERSION,
-        "tool": f"citewatch {__version__}",
-        "name": name,
-        "generated_at": (generated_at or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"),
-        "article": article or {},
+        "schema_version": report.schema_version,
+        "tool": report.tool,
+        "name": report.name,
+        "generated_at": report.generated_at,
+        "article": report.article,
         "summary": {
-            "citations": len(results),
-            "with_url": sum(1 for r in results if r.citation.url),
-            "by_status": dict(sorted(counts.items())),
-            "by_verdict": verdicts,
-            "confirmed_problems": sum(1 for r in results if r.check and r.check.confirmed),
-            "archived": sum(1 for r in results if r.citation.archive_url),
-            "local_copies": sum(1 for r in result_dicts if local_copy(r)),
+            "citations": s.citations,
+            "with_url": s.with_url,
+            "by_status": {st.value: n for st, n in s.by_status.items()},
+            "by_verdict": s.by_verdict,
+            "confirmed_problems": s.confirmed_problems,
+            "archived": s.archived,
+            "local_copies": s.local_copies,
         },
-        "changes": changes or {},
-        "exit_status": exit_status,
-        "notes": notes or [],
-        "results": result_dicts,
-        "findings": [f.to_dict() for f in findings or []],
+        "changes": {f.name: getattr(report.changes, f.name) for f in fields(Changes)},
+        "exit_status": report.exit_status,
+        "notes": report.notes,
+        "problems": [{"id": p.citation_id, "what": p.what} for p in report.problems],
+        "results": [result_to_dict(r) for r in report.results],
+        "findings": [f.to_dict() for f in report.findings],
     }
 
 
-def dumps(report: dict[str, Any]) -> str:
-    return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
+def dumps(report: Report | dict[str, Any]) -> str:
+    data = to_dict(report) if isinstance(report, Report) else report
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+# --- a saved run back into the typed report -------------------------------------------
+
+
+def _datetime(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def _partial_date(value: str | None) -> PartialDate | None:
+    if not value:
+        return None
+    parts = [int(p) for p in value.split("-")]
+    return PartialDate(*parts)
+
+
+def _known(cls: type, d: dict[str, Any]) -> dict[str, Any]:
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in d.items() if k in names}
+
+
+def _check_from_dict(d: dict[str, Any]) -> LinkCheck:
+    return LinkCheck(
+        url=d["url"],
+        status=Status(d["status"]),
+        reason=d.get("reason") or "",
+        http_status=d.get("http_status"),
+        final_url=d.get("final_url"),
+        chain=d.get("redirect_chain") or [],
+        paywalled=bool(d.get("paywalled")),
+        checked_at=_datetime(d.get("checked_at")),
+        elapsed_ms=d.get("elapsed_ms") or 0,
+        bytes_read=d.get("bytes_read") or 0,
+        truncated=bool(d.get("truncated")),
+        confirmed=bool(d.get("confirmed")),
+        failing_since=_datetime(d.get("failing_since")),
+        failing_checks=d.get("failing_checks") or 0,
+        previous_status=Status(d["previous_status"]) if d.get("previous_status") else None,
+    )
+
+
+def _page_from_dict(d: dict[str, Any]) -> PageMeta:
+    page = PageMeta(**_known(PageMeta, d))
+    page.published = _date(d.get("published"))
+    page.title_candidates = [Candidate(**_known(Candidate, c)) for c in d.get("title_candidates") or []]
+    return page
+
+
+def _match(d: dict[str, Any] | None) -> Match | None:
+    if not d:
+        return None
+    match = Match(**{f.name: d.get(f.name) for f in fields(Match)})  # to_dict leaves out Nones
+    match.verdict = Verdict(match.verdict)
+    return match
+
+
+def _snapshot_from_dict(d: dict[str, Any]) -> Snapshot:
+    return Snapshot(
+        url=d["url"],
+        archive_url=d["archive_url"],
+        timestamp=dt.datetime.fromisoformat(d["timestamp"]),
+        kind=d["kind"],
+        http_status=d.get("http_status"),
+        note=d.get("note"),
+    )
+
+
+def result_from_dict(d: dict[str, Any]) -> Result:
+    citation = Citation(
+        id=d["id"],
+        publisher=d.get("publisher"),
+        title=d.get("title"),
+        date=_partial_date(d.get("date")),
+        url=d.get("url"),
+        archive_url=d.get("archive_url"),
+        archive_date=_date(d.get("archive_date")),
+        url_status=UrlStatus(d["url_status"]) if d.get("url_status") else None,
+        candidates=d.get("candidates") or [],
+        kind=SourceKind(d.get("kind") or SourceKind.FOOTNOTE),
+        link_text=d.get("link_text"),
+        citing_text=d.get("citing_text"),
+        places=[Place(p.get("article_line"), p.get("link_text"), p.get("citing_text")) for p in d.get("places") or []],
+        same_as=d.get("same_as"),
+    )
+    return Result(
+        citation=citation,
+        check=_check_from_dict(d["check"]) if d.get("check") else None,
+        page=_page_from_dict(d["page"]) if d.get("page") else None,
+        title_match=_match(d.get("title_match")),
+        date_match=_match(d.get("date_match")),
+        publisher_match=_match(d.get("publisher_match")),
+        verified_against=d.get("verified_against"),
+        snapshots=[_snapshot_from_dict(s) for s in d.get("snapshots") or []],
+        archive_note=d.get("archive_note"),
+    )
+
+
+def _problems(d: dict[str, Any]) -> list[Problem]:
+    """A run saved before reports listed their problems: its confirmed failures, as the
+    default --fail-on counted them."""
+    if "problems" in d:
+        return [Problem(p["id"], p["what"]) for p in d["problems"]]
+    return [
+        Problem(r["id"], f"{r.get('status')}: {r.get('reason')}")
+        for r in d["results"]
+        if (r.get("check") or {}).get("confirmed")
+    ]
+
+
+def from_dict(d: dict[str, Any]) -> Report:
+    s = d.get("summary") or {}
+    summary = Summary(**_known(Summary, s))
+    summary.by_status = {Status(k): n for k, n in (s.get("by_status") or {}).items()}
+    return Report(
+        name=d["name"],
+        results=[result_from_dict(r) for r in d["results"]],
+        findings=[Finding(**_known(Finding, f)) for f in d.get("findings") or []],
+        article=d.get("article") or {},
+        summary=summary,
+        changes=Changes.from_dict(d.get("changes")),
+        exit_status=d.get("exit_status"),
+        notes=d.get("notes") or [],
+        problems=_problems(d),
+        generated_at=d["generated_at"],
+        tool=d.get("tool") or "",
+        schema_version=d.get("schema_version", 1),
+    )

@@ -1,0 +1,205 @@
+"""Every fixed word citewatch uses for a state, each one enum that owns its meaning.
+
+A status's report order, its severity, whether it is a failure, whether the source was
+reached, its terminal colour and its CSS class are all written on the member itself, so a
+new status is one line here (and a test checks that every member has every property).
+The string values are what citations.yaml, the JSON report and the history files hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sized
+from enum import IntEnum, StrEnum
+
+
+class ExitStatus(IntEnum):
+    """How a command ends, for the scheduled job that runs it."""
+
+    OK = 0  # nothing confirmed wrong
+    INPUT = 1  # a usage or input error: the job is broken, not the sources
+    PROBLEMS = 2  # confirmed problems: statuses and verdicts chosen by --fail-on
+
+    @classmethod
+    def for_problems(cls, problems: Sized) -> ExitStatus:
+        """The one rule: any problem --fail-on counts makes the exit status 2."""
+        return cls.PROBLEMS if len(problems) else cls.OK
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def colour(self) -> str | None:
+        """Terminal colour of the word (click's names); None: the terminal's own."""
+        return {Severity.ERROR: "red", Severity.WARNING: "yellow"}.get(self)
+
+
+class Status(StrEnum):
+    """Outcome of checking one URL (DESIGN.md §3). The values are what JSON and reports show.
+
+    ``is_reached``: the source's own page answered and was read (live, or after a permanent
+    redirect). A bot wall (``blocked``) answered instead of the source, so its page is not
+    the source's: no metadata, no local copy, no "retitled", no ``url_status: live``.
+    ``is_failure``: evidence the source is gone; counts once history confirms it.
+    ``is_unverifiable``: no conclusion either way (the page could not be judged).
+    """
+
+    # value, report order, severity, failure, reached, unverifiable, terminal colour, meaning
+    DEAD = "dead", 0, Severity.ERROR, True, False, False, "red", "404, 410 or another 4xx/5xx that persists"
+    SOFT_404 = "soft-404", 1, Severity.ERROR, True, False, False, "red", "answers 2xx but is a 'not found' page"
+    UNREACHABLE = "unreachable", 2, Severity.ERROR, True, False, False, "red", "DNS, connection or TLS failure"
+    BLOCKED = "blocked", 3, Severity.WARNING, False, False, True, "magenta", "a bot wall or 401/403/429"
+    TIMEOUT = "timeout", 4, Severity.WARNING, False, False, True, "yellow", "no complete answer within the deadline"
+    ERROR = "error", 5, Severity.WARNING, False, False, True, "red", "redirect loop, malformed response, other"
+    REDIRECTED = "redirected", 6, Severity.WARNING, False, True, False, "yellow", "moved for good: update the URL"
+    LIVE = "live", 7, Severity.INFO, False, True, False, "green", "2xx, the page is what it claims to be"
+    SKIPPED = "skipped", 8, Severity.INFO, False, False, True, "bright_black", "not checked (no URL, refused, fresh)"
+
+    order: int
+    severity: Severity
+    is_failure: bool
+    is_reached: bool
+    is_unverifiable: bool
+    colour: str
+    meaning: str
+
+    def __new__(cls, value: str, *meaning: object) -> Status:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        return member
+
+    def __init__(
+        self,
+        value: str,
+        order: int,
+        severity: Severity,
+        failure: bool,
+        reached: bool,
+        unverifiable: bool,
+        colour: str,
+        meaning: str,
+    ) -> None:
+        self.order, self.severity, self.colour, self.meaning = order, severity, colour, meaning
+        self.is_failure, self.is_reached, self.is_unverifiable = failure, reached, unverifiable
+
+    def __str__(self) -> str:  # click echoes and f-strings show the value
+        return self.value
+
+    @property
+    def label(self) -> str:
+        """The word a person reads (reports, terminal): the value itself."""
+        return self.value
+
+    @property
+    def css_class(self) -> str:
+        """The report stylesheet's class for this status (report.css: ``.s-dead`` …)."""
+        return f"s-{self.value}"
+
+    @classmethod
+    def in_order(cls) -> list[Status]:
+        """Worst first, as reports list them."""
+        return sorted(cls, key=lambda s: s.order)
+
+
+#: Statuses that count as a failure of the source; they become "confirmed" only
+#: when history shows them persisting (DESIGN.md §3).
+FAILING = frozenset(s for s in Status if s.is_failure)
+
+
+class FetchError(StrEnum):
+    """Why a fetch has no answer to classify, and the status that makes."""
+
+    TIMEOUT = "timeout"
+    UNREACHABLE = "unreachable"
+    ERROR = "error"  # malformed answer, redirect loop, bad URL
+    SKIPPED = "skipped"  # not fetched: not an http(s) URL
+    REFUSED = "refused"  # the address guard refused it (private address)
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def status(self) -> Status:
+        return _FETCH_ERROR_STATUS[self]
+
+
+_FETCH_ERROR_STATUS = {
+    FetchError.TIMEOUT: Status.TIMEOUT,
+    FetchError.UNREACHABLE: Status.UNREACHABLE,
+    FetchError.ERROR: Status.ERROR,
+    FetchError.SKIPPED: Status.SKIPPED,
+    FetchError.REFUSED: Status.SKIPPED,
+}
+
+
+class SnapshotKind(StrEnum):
+    """Where an archived copy lives."""
+
+    WAYBACK = "wayback"  # the Wayback Machine
+    ARCHIVE = "archive"  # another archive: one the footnote cites (archive.today, Perma.cc …) or a Memento archive
+    LOCAL = "local"  # a WARC record under archive/
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def is_public(self) -> bool:
+        """A copy anyone can open by its address (a local one is a path in archive/)."""
+        return self is not SnapshotKind.LOCAL
+
+
+class UrlStatus(StrEnum):
+    """The ``url_status`` written back to citations.yaml: Wikipedia CS1's values."""
+
+    LIVE = "live"
+    DEAD = "dead"  # a confirmed failure
+    USURPED = "usurped"  # the domain now serves something else (parked)
+    UNFIT = "unfit"  # set by people: the source became unsuitable
+    DEVIATED = "deviated"  # the page no longer says what was cited (quote evidence only)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class FindingCode(StrEnum):
+    """What a finding about the notes (or about citations.yaml) is. Its severity is the
+    finding's own (an out-of-order marker is worth less than a missing note)."""
+
+    NOTE_NOT_CITED = "note-not-cited"
+    MARKER_WITHOUT_NOTE = "marker-without-note"
+    MARKER_OUT_OF_ORDER = "marker-out-of-order"
+    IBID = "ibid"
+    IBID_WITHOUT_ANTECEDENT = "ibid-without-antecedent"
+    DUPLICATE_NOTE = "duplicate-note"
+    SAME_SOURCE = "same-source"
+    DUPLICATE_ID = "duplicate-id"
+    UNPARSED_NOTE = "unparsed-note"
+    PUBLISHER_TYPO = "publisher-typo"
+    MISSING_URL = "missing-url"
+    MISSING_DATE = "missing-date"
+    MISSING_TITLE = "missing-title"
+    MISSING_PUBLISHER = "missing-publisher"
+    NOTE_CHANGED = "note-changed"
+    NOTE_REMOVED = "note-removed"
+    BAD_CITATION = "bad-citation"  # an entry of citations.yaml a lenient load kept
+    RELATIVE_LINKS = "relative-links"  # body links left out: nothing to resolve them against
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def groups_in_summary(self) -> bool:
+        """A finding that hits many notes at once (no URL, no date) reads better as one line."""
+        return self.value.startswith("missing-")
+
+
+class Cause(StrEnum):
+    """Why a check has its status, where something downstream acts on the why (the human
+    wording stays in ``LinkCheck.reason``): a parked domain's citation is ``usurped``."""
+
+    PARKED = "parked"  # the domain is parked or for sale: someone else holds it now
