@@ -17,7 +17,6 @@ from ..archive.layout import ArchiveLayout, locked
 from ..errors import InputError
 from ..fetch import Fetcher, FetchSettings
 from ..files import require_writable, write_atomic
-from ..model import Severity
 from ..report import json as json_report
 from ..report import model as report_model
 from ..results import check_citations_run, parse_fail_on, problems
@@ -37,9 +36,12 @@ from .options import (
 )
 from .output import output, output_options
 from .printing import (
+    extract_summary,
     print_archive_links,
+    print_article_findings,
     print_findings,
     print_notes,
+    print_notes_of_jobs,
     print_problems,
     print_resolution,
     print_results,
@@ -67,7 +69,7 @@ from .stdin import STDIN, name_option, read_stdin_article
 @output_options
 @friendly_errors
 def extract(article: Path, output: Path, fmt: str | None, name: str, dry_run: bool) -> None:
-    """Read ARTICLE's footnotes into citations.yaml and report problems in the notes.
+    """Read ARTICLE's footnotes and linked sources into citations.yaml; report problems in the notes.
 
     ARTICLE '-' reads the article from stdin (name it with --name).
     Merging into an existing file keeps URLs and fields a person added,
@@ -89,20 +91,11 @@ def extract(article: Path, output: Path, fmt: str | None, name: str, dry_run: bo
     if output == STDIN:
         out.data(cit.dumps(result.file))
     print_findings(article, result.findings)
-    errors = sum(1 for f in result.findings if f.severity == Severity.ERROR)
-    warnings = sum(1 for f in result.findings if f.severity == Severity.WARNING)
-    notes = len(result.article.notes)
-    action = "would write" if dry_run else "printed" if output == STDIN else "wrote"
-    target = "stdout" if output == STDIN else clean(output)
-    out.summary(
-        f"{plural(notes, 'note')} ({result.article.format}), {plural(len(result.article.markers), 'body marker')}; "
-        f"{result.without_url} of {plural(notes, 'note')} {'has' if notes == 1 else 'have'} no URL; {plural(errors, 'error')}, {plural(warnings, 'warning')}; "
-        f"{action} {target}"
-    )
-    if not result.article.notes:
-        raise InputError(
-            f"{article}: no footnotes found (looked for {{1}}/[1]/¹ notes, numbered notes under a Notes heading, [^1]: definitions, HTML note lists)"
-        )
+    out.summary(extract_summary(result, output, dry_run, to_stdout=output == STDIN))
+    if not result.sources:
+        from ..extract import no_sources_message
+
+        raise InputError(no_sources_message(article))
 
 
 def _output_for_data(target: Path | None):
@@ -266,8 +259,10 @@ def run(
 ) -> None:
     """Do the whole job: extract, check, verify, archive, report.
 
-    With ARTICLE(s), their footnotes are extracted first (merged into the
-    citations file). Without, the existing citations file is used. Reports go
+    With ARTICLE(s), their footnotes and linked sources are extracted first
+    (merged into the article's own citations file: one that belongs to another
+    article is left alone, and CITATIONS-DIR/<name>.yaml used instead). Without,
+    the existing citations file is used. Reports go
     to --reports-dir as NAME.md, NAME.html and NAME.json (plus index.* for
     several articles). URLs shared between articles are fetched once.
     ARTICLE '-' reads one article from stdin (named by --name).
@@ -298,6 +293,7 @@ def run(
         raise InputError(f"--json {json_path}: one article's report; with several, read REPORTS_DIR/NAME.json")
     if from_stdin:
         jobs[0].text = read_stdin_article(name)
+    print_notes_of_jobs(jobs)
     settings = run_settings_from(opts, reports_dir=reports_dir, junit=junit, step_summary=step_summary_path())
     require_writable(ArchiveLayout.at(settings.archive_dir).history, reports_dir, *{j.citations.parent for j in jobs})
 
@@ -318,6 +314,7 @@ def run(
             click.echo(f"citewatch: {clean(note)}", err=True)
         sys.exit(outcome.exit_status)
     print_notes(outcome.notes)
+    print_article_findings(outcome)
     print_run_reports(outcome)
     if json_path == STDIN:
         out.data(json_report.dumps(outcome.reports[0].model))

@@ -257,7 +257,8 @@ CHECK_OPTIONS = [
         "--fail-on",
         default=",".join(DEFAULT_FAIL_ON),
         show_default=True,
-        help="Statuses (and verdicts like title:mismatch) that make the exit status 2.",
+        help="Statuses, verdicts (title:mismatch) and note findings (marker-without-note, findings:error)"
+        " that make the exit status 2.",
     ),
 ]
 

@@ -14,7 +14,7 @@ import click
 from ..model import Finding, Problem, Status
 from ..report.model import Report
 from ..textsafe import clean
-from ..vocab import FindingCode
+from ..vocab import FindingCode, Severity
 from ..wording import plural
 from .output import output
 
@@ -75,7 +75,8 @@ def print_findings(article: Path, findings: list[Finding]) -> None:
     for f in singles:
         loc = f"{source}:{f.line}" if f.line else source
         label = click.style(f.severity.value, fg=f.severity.colour)
-        out.result(f"{loc}: footnote {clean(f.footnote)}: {label}: {clean(f.message)} [{f.code}]")
+        note = f"footnote {clean(f.footnote)}: " if f.footnote else ""
+        out.result(f"{loc}: {note}{label}: {clean(f.message)} [{f.code}]")
     for code, group in groups.items():
         ids = ", ".join(clean(f.footnote) or "?" for f in group)
         out.result(f"{source}: {plural(len(group), 'note')}: {clean(group[0].message)} [{code}]: {ids}")
@@ -143,3 +144,39 @@ def print_resolution(res) -> None:
         ev = cand.evidence
         seen = f"page “{ev['page_title']}”" if ev.get("page_title") else ev.get("status", "")
         out.result(f"      {n}. {cand.confidence:.2f}  {clean(cand.url)}  [{clean(cand.source)}; {clean(seen)}]")
+
+
+def extract_summary(result, output: Path, dry_run: bool, to_stdout: bool = False) -> str:
+    """``extract``'s last line: what was found, how many errors and warnings, what was written."""
+    errors = sum(1 for f in result.findings if f.severity == Severity.ERROR)
+    warnings = sum(1 for f in result.findings if f.severity == Severity.WARNING)
+    notes, links = len(result.article.notes), len(result.article.links)
+    linked = plural(links, "linked source")
+    if notes or not links:
+        found = f"{plural(notes, 'note')} ({result.article.format}){', ' + linked if links else ''}, "
+        found += f"{plural(len(result.article.markers), 'body marker')}; "
+        found += f"{result.without_url} of {plural(notes, 'note')} {'has' if notes == 1 else 'have'} no URL"
+    else:  # an article that cites with links only
+        found = f"{linked} ({result.article.format})"
+    action = "would write" if dry_run else "printed" if to_stdout else "wrote"
+    target = "stdout" if to_stdout else clean(output)
+    return f"{found}; {plural(errors, 'error')}, {plural(warnings, 'warning')}; {action} {target}"
+
+
+def print_notes_of_jobs(jobs) -> None:
+    """Why an article's run uses the citations file it uses, when it is not the one asked for."""
+    for job in jobs:
+        if job.note:
+            click.echo(f"citewatch: {clean(job.note)}", err=True)
+
+
+def print_article_findings(outcome) -> None:
+    """What ``run`` found wrong in each article's notes and links: errors and warnings."""
+    for jr in outcome.reports:
+        if jr.job.article is not None:
+            shown = [
+                f
+                for f in jr.model.findings
+                if f.code is not FindingCode.BAD_CITATION and f.severity in (Severity.ERROR, Severity.WARNING)
+            ]
+            print_findings(jr.job.article, shown)
