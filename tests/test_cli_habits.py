@@ -65,9 +65,10 @@ def test_no_progress_drops_the_per_url_lines_but_keeps_the_results(two_sources):
 
 
 def test_verbose_says_where_the_settings_came_from(two_sources):
-    Path("citewatch.toml").write_text("timeout = 3\n", encoding="utf-8")
+    Path("citewatch.toml").write_text('timeout = 3\nexclude = ["/nothing-here"]\n', encoding="utf-8")
     res = cli("check", "-v", *FAST)
     assert re.search(r"^citewatch: config: .*citewatch.toml$", res.stderr, re.M)
+    assert "citewatch: exclude '/nothing-here' (citewatch.toml:2)" in res.stderr
     assert "config" not in cli("check", *FAST).stderr
 
 

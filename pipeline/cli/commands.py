@@ -46,6 +46,7 @@ from .printing import (
     print_resolution,
     print_results,
     print_run_reports,
+    print_settings,
     summary_line,
 )
 from .progress import Progress, StageDisplay, settle_heap
@@ -133,6 +134,7 @@ def check(citations_file: Path, json_path: Path | None, **opts) -> None:
     out = _output_for_data(json_path)
     fail_on = parse_fail_on(opts["fail_on"])
     settings = settings_from(opts)
+    print_settings(settings)
     cf = cit.load(citations_file, for_update=False)
     settle_heap()
     require_writable(ArchiveLayout.at(opts["archive_dir"]).history, json_path.parent if json_path else None)
@@ -295,6 +297,7 @@ def run(
         jobs[0].text = read_stdin_article(name)
     print_notes_of_jobs(jobs)
     settings = run_settings_from(opts, reports_dir=reports_dir, junit=junit, step_summary=step_summary_path())
+    print_settings(settings.check)
     require_writable(ArchiveLayout.at(settings.archive_dir).history, reports_dir, *{j.citations.parent for j in jobs})
 
     display = StageDisplay(stages=out.verbosity >= 0, progress=out.shows_progress)

@@ -82,6 +82,23 @@ def print_findings(article: Path, findings: list[Finding]) -> None:
         out.result(f"{source}: {plural(len(group), 'note')}: {clean(group[0].message)} [{code}]: {ids}")
 
 
+def print_settings(settings) -> None:
+    """With -v: the project rules and modes in effect, where a run's outcome depends on them."""
+    rules, out = settings.rules, output()
+    if settings.offline:
+        out.detail("offline: statuses and verdicts from the history, no request")
+    for kind, items in (("exclude", rules.exclude), ("include", rules.include)):
+        for rule in items:
+            out.detail(f"{kind} {clean(rule.pattern.pattern)!r} ({clean(rule.origin)})")
+    for rule in rules.accept:
+        statuses = ", ".join(str(s) for s in sorted(rule.statuses))
+        out.detail(f"accept HTTP {statuses} from {clean(rule.host)} ({clean(rule.origin)})")
+    for limit in settings.fetch.host_limits:
+        out.detail(
+            f"host limit {clean(limit.host)}: {limit.per_host or '-'} at once, {limit.min_interval or 0} s apart"
+        )
+
+
 def print_notes(notes: Iterable[str]) -> None:
     for note in notes:
         output().log(f"note: {clean(note)}")
