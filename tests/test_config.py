@@ -80,6 +80,9 @@ def test_a_named_config_file_is_used(project):
         ("[accept]\n\"a.example\" = ['x']\n", "citewatch.toml:2: 'a.example=' is not HOST=STATUS[,STATUS]"),
         ("timeout = \n", "citewatch.toml: not valid TOML (Invalid value (at line 1, column 11))"),
         ("allow-private = true\n", "citewatch.toml:1: allow-private is a flag only (--allow-private)"),
+        ('[hosts."a.org"]\nper_host = 1\n', "citewatch.toml:1: unknown key 'per_host' in hosts.a.org"),
+        ('[hosts."a.org"]\nper-host = 0\n', "citewatch.toml:1: 'a.org=0/' is not HOST=N[/SECONDS]"),
+        ('[hosts."a.org"]\nmin-interval = "soon"\n', "citewatch.toml:1: 'a.org=?' is not HOST=N[/SECONDS]"),
     ],
 )
 def test_a_bad_config_is_one_line_naming_file_and_line(project, text, message):
@@ -172,17 +175,3 @@ def test_a_host_limit_from_the_file_holds_that_host_to_one_request_at_a_time(sit
     starts = sorted(t for _, path, t in site.log[-4:])
     assert all(b - a >= 0.3 for a, b in zip(starts, starts[1:], strict=False))  # one after another
     assert '[hosts."127.0.0.1"]' in cli("config").stdout
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ('[hosts."a.org"]\nper_host = 1\n', "citewatch.toml:1: unknown key 'per_host' in hosts.a.org"),
-        ('[hosts."a.org"]\nper-host = 0\n', "citewatch.toml:1: 'a.org=0/' is not HOST=N[/SECONDS]"),
-        ('[hosts."a.org"]\nmin-interval = "soon"\n', "citewatch.toml:1: 'a.org=?' is not HOST=N[/SECONDS]"),
-    ],
-)
-def test_a_bad_host_limit_names_its_table(project, text, message):
-    (project / "citewatch.toml").write_text(text, encoding="utf-8")
-    res = cli("check")
-    assert res.exit_code == ExitStatus.INPUT and message in res.stderr, res.stderr
