@@ -111,6 +111,8 @@ def run_case(case: dict, root: Path, with_peers: bool) -> dict:
         row["title"] = page.title if page else None
         row["date"] = page.published if page else None
         row["site"] = page.site_name if page else None
+        row["title_candidates"] = [(c.source, c.value) for c in page.title_candidates] if page else []
+        row["date_source"] = page.published_source if page else None
     except Exception as e:  # counted and shown: a crash on a real page is a bug to fix
         row["crash"] = repr(e)
     row["seconds"] = time.perf_counter() - start
@@ -175,8 +177,10 @@ def _print_misses(field: str, sets: dict, rows: list[dict]) -> None:
         m = r.get("matches")
         if field == "title" and norm_title(r.get("title")) != norm_title(c["title"]):
             print(f"  {c['id']}: want {c['title']!r}\n  {' ' * len(c['id'])}  got  {r.get('title')!r}")
+            for source, value in r.get("title_candidates") or []:
+                print(f"  {' ' * len(c['id'])}    {source}: {value!r}")
         elif field == "date" and not days_ok(r.get("date"), c):
-            print(f"  {c['id']}: want {c['date']} got {r.get('date')} [{m[1].verdict if m else '-'}]")
+            print(f"  {c['id']}: want {c['date']} got {r.get('date')} from {r.get('date_source')} [{m[1].verdict if m else '-'}]")
         elif field == "publisher" and m and is_alarm(m[index].verdict):
             print(f"  {c['id']}: cited {c['site_name']!r} page {m[2].found!r} → {m[2].verdict}")
 
