@@ -77,8 +77,10 @@ def _is_site(part: str, names: list[str]) -> bool:
     return len(p.split()) <= 5 and tie(part, names) is not None
 
 
-_CUT_SHORT = re.compile(r"^\s*[-–—:|]\s+\S")
+# the rest of a title cut short: after a dash or colon, or at a quote an unescaped meta attribute ended at
+_CUT_SHORT = re.compile(r"^\s*(?:[-–—:|]\s+\S|[\"“„«])")
 _SHORT_TAIL = re.compile(r"\s+[-–—|]\s+\S+(?:\s\S+)?\s*")
+_TAIL = re.compile(r"\s*[-–—|]\s*[^\W\d]\w*(?:\s\w+)?\s*")
 
 
 def choose_title(candidates: list[Candidate]) -> Candidate:
@@ -89,7 +91,7 @@ def choose_title(candidates: list[Candidate]) -> Candidate:
     the <h1> "Storm hits coast – thousands without power"); a title that is the <h1> plus
     one or two words after a dash or bar ("… - National"), or a <title> that merely contains
     the <h1>, carries extra bits (site, section), and the <h1> wins."""
-    chosen = candidates[0]
+    chosen = _without_section(candidates[0], candidates)
     h1 = next((c for c in candidates if c.source == "<h1>"), None)
     if h1 is None or h1.value == chosen.value:
         return chosen
@@ -100,6 +102,18 @@ def choose_title(candidates: list[Candidate]) -> Candidate:
         return h1
     if head.startswith(full) and _SHORT_TAIL.fullmatch(head[len(full) :]):
         return h1  # "Headline - National": a section or site after the visible headline
+    return chosen
+
+
+def _without_section(chosen: Candidate, candidates: list[Candidate]) -> Candidate:
+    """A title that is another source's title plus a word or two after a dash or bar
+    ("… – National", "…-정치", spaced or not) carries the section or site: the other
+    source's title is the headline."""
+    head = _fold_title(chosen.value)
+    for c in candidates:
+        other = _fold_title(c.value)
+        if c is not chosen and len(other) >= 10 and head.startswith(other) and _TAIL.fullmatch(head[len(other) :]):
+            return c
     return chosen
 
 

@@ -362,3 +362,21 @@ def test_a_utc_stamp_on_a_single_zone_country_domain_gives_that_countrys_day():
     head = '<meta property="article:published_time" content="2020-12-05T23:15:00Z">'
     assert _page(head, url="https://www.gazzetta-esempio.it/news/1").published == dt.date(2020, 12, 6)
     assert _page(head, url="https://www.example-times.com/news/1").published == dt.date(2020, 12, 5)
+
+
+def test_a_social_title_with_a_section_glued_on_loses_to_the_declared_headline_without_it():
+    page = _page(
+        '<meta property="og:title" content="Council votes to close the old bridge for repairs-Politics">'
+        '<script type="application/ld+json">{"@type": "NewsArticle",'
+        ' "headline": "Council votes to close the old bridge for repairs"}</script>'
+    )
+    assert page.title == "Council votes to close the old bridge for repairs"
+
+
+def test_a_social_title_cut_at_an_unescaped_quote_loses_to_the_visible_headline():
+    # the CMS wrote content="… und "royaler Besuch"": the attribute ends at the inner quote
+    page = _page(
+        '<meta property="og:title" content="Marathon 2024: A clear winner and "royal visit"">',
+        '<h1>Marathon 2024: A clear winner and "royal visit"</h1>',
+    )
+    assert page.title == 'Marathon 2024: A clear winner and "royal visit"'
