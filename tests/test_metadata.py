@@ -380,3 +380,47 @@ def test_a_social_title_cut_at_an_unescaped_quote_loses_to_the_visible_headline(
         '<h1>Marathon 2024: A clear winner and "royal visit"</h1>',
     )
     assert page.title == 'Marathon 2024: A clear winner and "royal visit"'
+
+
+def test_a_syndicated_copy_takes_the_day_from_the_original_address_it_names():
+    page = _page(
+        '<link rel="canonical" href="https://www.original-news.example/world/storm-hits-coast-20200113">',
+        url="https://www.copy-network.example/news/263700449/storm-hits-coast",
+    )
+    assert (page.published, page.published_source) == (dt.date(2020, 1, 13), "canonical URL path")
+
+
+def test_a_day_written_as_the_last_segment_of_the_title_beats_a_caption_under_the_headline():
+    page = _page(
+        "<title>Counter-offensive: aims, chances, risks | Europe | Example Welle | 28.04.2023</title>",
+        "<h1>Counter-offensive: aims, chances, risks</h1><p>Ukrainian armour near Bakhmut, 24 April 2023</p>",
+    )
+    assert page.published == dt.date(2023, 4, 28)
+
+
+@pytest.mark.parametrize(
+    "byline, day",
+    [
+        ("<p>Jane Doe</p><p>21 Jan 2020</p>", dt.date(2020, 1, 21)),
+        ('<ul class="meta"><li><a href="/time/2020-10-13">13 Oct 2020 18:29</a></li></ul>', dt.date(2020, 10, 13)),
+        ("<p>By Jane Doe, October 13, 2020</p>", dt.date(2020, 10, 13)),
+        ("<p>Von Erika Muster · 24. April 2023</p>", dt.date(2023, 4, 24)),
+    ],
+)
+def test_a_day_in_the_byline_under_the_headline_is_the_pages_day(byline, day):
+    page = _page("", f"<h1>Storm hits coast, thousands without power</h1>{byline}<p>Text.</p>")
+    assert (page.published, page.published_source) == (day, "byline under the headline")
+
+
+def test_a_day_far_below_the_headline_is_not_its_byline():
+    caption = "<p>" + "Long article text without any day in it. " * 10 + "Photo taken 3 March 2019</p>"
+    page = _page("", f"<h1>Storm hits coast, thousands without power</h1>{caption}")
+    assert page.published_source != "byline under the headline"
+
+
+def test_a_utc_stamp_gives_the_day_in_the_offset_the_pages_scripts_write_times_in():
+    page = _page(
+        '<meta property="article:published_time" content="2020-05-02T02:54:29.000Z">'
+        '<script>var video = {"date": "Fri, 01 May 2020 23:00:00 -0400"};</script>'
+    )
+    assert page.published == dt.date(2020, 5, 1)
