@@ -73,8 +73,17 @@ def days_ok(got: dt.date | str | None, case: dict) -> bool:
     return got in {case["date"], *(case.get("date_alt") or [])}
 
 
+_HTMLDATE_AS_SHIPPED = None  # htmldate's own dateparser factory (pipeline/datefallback.py replaces it)
+
+
 def peers(body: bytes, url: str) -> dict:
-    """What htmldate and trafilatura make of the same bytes (None when they crash)."""
+    """What htmldate and trafilatura make of the same bytes (None when they crash), with
+    htmldate as shipped: its all-locale dateparser and its own caches."""
+    from htmldate import extractors
+    from htmldate.meta import reset_caches
+
+    ours, extractors.get_external_parser = extractors.get_external_parser, _HTMLDATE_AS_SHIPPED
+    reset_caches()
     out: dict = {}
     try:
         from htmldate import find_date
@@ -89,6 +98,8 @@ def peers(body: bytes, url: str) -> dict:
         out["traf_title"], out["traf_date"] = (m.title, m.date) if m else (None, None)
     except Exception as e:
         out["traf_crash"] = repr(e)
+    extractors.get_external_parser = ours
+    reset_caches()
     return out
 
 
@@ -180,7 +191,9 @@ def _print_misses(field: str, sets: dict, rows: list[dict]) -> None:
             for source, value in r.get("title_candidates") or []:
                 print(f"  {' ' * len(c['id'])}    {source}: {value!r}")
         elif field == "date" and not days_ok(r.get("date"), c):
-            print(f"  {c['id']}: want {c['date']} got {r.get('date')} from {r.get('date_source')} [{m[1].verdict if m else '-'}]")
+            print(
+                f"  {c['id']}: want {c['date']} got {r.get('date')} from {r.get('date_source')} [{m[1].verdict if m else '-'}]"
+            )
         elif field == "publisher" and m and is_alarm(m[index].verdict):
             print(f"  {c['id']}: cited {c['site_name']!r} page {m[2].found!r} → {m[2].verdict}")
 
@@ -203,11 +216,12 @@ def main(argv: list[str] | None = None) -> int:
     import logging
 
     logging.disable(logging.CRITICAL)  # the peers log every page they cannot date
-    from htmldate.extractors import get_external_parser
+    from htmldate import extractors
 
-    # once per process, not per page: dateparser loads its ~200 locales on first use (4-10 s of
-    # CPU on a busy 2-core machine); the run's warm-up thread should pay it the same way
-    get_external_parser().get_date_data("12 qqq 2020")  # matches no locale: every one is loaded
+    global _HTMLDATE_AS_SHIPPED
+    _HTMLDATE_AS_SHIPPED = extractors.get_external_parser
+    if not args.no_peers:  # htmldate as shipped loads dateparser's ~200 locales once: not timed
+        _HTMLDATE_AS_SHIPPED().get_date_data("12 qqq 2020")  # matches no locale: every one is loaded
 
     if cases:
         run_case(cases[0], root, not args.no_peers)

@@ -312,8 +312,8 @@ def extract_html(text: str, url: str, content_language: str | None = None, encod
     meta.site_name, meta.site_name_source = _site_name(doc, rd)
     doc.sites = [n for n in (meta.site_name, rd, (rd or "").split(".")[0]) if n]
     _titles(doc, meta)
-    meta.published, meta.published_source = page_date(doc.root, _articles(doc.ld), doc.metas, url, text)
     meta.language, meta.language_source = _language(doc, content_language, meta.title)
+    meta.published, meta.published_source = page_date(doc.root, _articles(doc.ld), doc.metas, url, text, meta.language)
     author = _meta(doc, "author", "article:author", "citation_author", "dc.creator")
     if not author:
         for node in _articles(doc.ld):

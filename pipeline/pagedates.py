@@ -27,6 +27,8 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .datefallback import htmldate_day
+
 DECLARED = (
     "article:published_time",
     "og:article:published_time",
@@ -252,24 +254,11 @@ def _time_tag(root, offset: dt.tzinfo | None) -> dt.date | None:
     return None
 
 
-def _htmldate(root, url: str, html_text: str) -> tuple[dt.date | None, str | None]:
-    try:
-        from htmldate import find_date
-
-        found = find_date(root, url=url, original_date=True, extensive_search=True, outputformat="%Y-%m-%d")
-    except Exception:  # htmldate is a heuristic fallback; it must never break a check
-        found = None
-    if not found:
-        return None, None
-    day = dt.date.fromisoformat(found)
-    written = (found, f"{day:%Y/%m/%d}", f"01.01.{day.year}", f"January 1, {day.year}")
-    if (day.month, day.day) == (1, 1) and not any(w in html_text for w in written):
-        return None, f"htmldate found only a year ({day.year}), not a day"  # a copyright line
-    return day, "htmldate"
-
-
-def page_date(root, articles: list[dict], metas: dict[str, str], url: str, html_text: str = "") -> tuple:
-    """(day, where it came from) for a parsed page; (None, None or why) when it has none."""
+def page_date(
+    root, articles: list[dict], metas: dict[str, str], url: str, html_text: str = "", language: str | None = None
+) -> tuple:
+    """(day, where it came from) for a parsed page; (None, None or why) when it has none.
+    ``language``: the page's, for htmldate's free-text parser (datefallback.py)."""
     ld_values = [n["datePublished"] for n in articles if isinstance(n.get("datePublished"), str)]
     other_stamps = [metas.get(k.lower(), "") for k in (*DECLARED, "article:modified_time", *GENERIC)]
     other_stamps += [n[k] for n in articles for k in ("dateModified", "dateCreated") if isinstance(n.get(k), str)]
@@ -299,7 +288,7 @@ def page_date(root, articles: list[dict], metas: dict[str, str], url: str, html_
     d = byline_day(root)
     if d:
         return d, "byline under the headline"
-    return _htmldate(root, url, html_text)
+    return htmldate_day(root, url, html_text, language)
 
 
 def _canonical(root) -> str:
