@@ -39,7 +39,20 @@ class Severity(StrEnum):
         return {Severity.ERROR: "red", Severity.WARNING: "yellow"}.get(self)
 
 
-class Status(StrEnum):
+class _Described(StrEnum):
+    """A vocabulary whose members carry their meaning beside their value: a member is
+    written ``NAME = "value", meaning…`` and its own ``__init__`` stores the meaning."""
+
+    def __new__(cls, value: str, *meaning: object) -> _Described:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        return member
+
+    def __str__(self) -> str:  # click echoes and f-strings show the value
+        return self.value
+
+
+class Status(_Described):
     """Outcome of checking one URL (DESIGN.md §3). The values are what JSON and reports show.
 
     ``is_reached``: the source's own page answered and was read (live, or after a permanent
@@ -68,11 +81,6 @@ class Status(StrEnum):
     colour: str
     meaning: str
 
-    def __new__(cls, value: str, *meaning: object) -> Status:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        return member
-
     def __init__(
         self,
         value: str,
@@ -86,9 +94,6 @@ class Status(StrEnum):
     ) -> None:
         self.order, self.severity, self.colour, self.meaning = order, severity, colour, meaning
         self.is_failure, self.is_reached, self.is_unverifiable = failure, reached, unverifiable
-
-    def __str__(self) -> str:  # click echoes and f-strings show the value
-        return self.value
 
     @property
     def label(self) -> str:
@@ -123,7 +128,7 @@ class Tone(StrEnum):
         return self.value
 
 
-class Verdict(StrEnum):
+class Verdict(_Described):
     """How a footnote's title, date or publisher compares with the page (DESIGN.md §3).
 
     A verdict comes only from a page that was read (live, or an archived copy); without
@@ -147,16 +152,8 @@ class Verdict(StrEnum):
     tone: Tone
     shows_score: bool
 
-    def __new__(cls, value: str, *meaning: object) -> Verdict:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        return member
-
     def __init__(self, value: str, tone: Tone, shows_score: bool) -> None:
         self.tone, self.shows_score = tone, shows_score
-
-    def __str__(self) -> str:
-        return self.value
 
     @property
     def is_alarm(self) -> bool:
