@@ -18,8 +18,9 @@ from typing import Any
 
 from .archive.history import ConfirmPolicy, History, annotate, check_entry, fresh
 from .fetch import Fetcher, FetchSettings, Stopped, to_uri
+from .files import DISK_ERRNOS
 from .model import Fetch, FetchError, LinkCheck, PageMeta, Snapshot, Status
-from .pagereader import LARGE_PAGE, PageReaders, read_page, shared_readers
+from .pagereader import PageReaders, needs_child, read_page, shared_readers
 
 
 @dataclass
@@ -120,8 +121,8 @@ def read_response(url: str, fetched: Fetch, previous: list[dict[str, Any]], job:
     process when there is one (pagereader); the result is the same either way."""
     get_probe = job.probes.get if job.settings.probe and job.probes is not None else None
     reading = None
-    if job.readers is not None and len(fetched.body) >= LARGE_PAGE:
-        reading = job.readers.read(fetched, probe_allowed=get_probe is not None)
+    if job.readers is not None and needs_child(fetched):  # bounded: the URL's deadline, a memory cap
+        reading = job.readers.read(fetched, probe_allowed=get_probe is not None, seconds=job.settings.fetch.timeout)
     if reading is None or reading.needs_probe:  # (a child cannot fetch the probe: read here)
         reading = read_page(fetched, get_probe)
     check, page = reading.check, reading.page
@@ -148,6 +149,8 @@ def check_one(url: str, job: _Job) -> UrlOutcome:
     except Stopped:
         raise
     except Exception as e:
+        if isinstance(e, OSError) and e.errno in DISK_ERRNOS:
+            raise  # the history cannot be written (read-only, disk full): the run's problem, said once
         # A fault of ours on one odd page must cost that URL, not the run and the checks
         # of the others. Nothing goes into the history, so the next run checks it again.
         reason = f"internal error while checking ({type(e).__name__}: {str(e)[:200]}); please report it"

@@ -19,15 +19,13 @@ Why so much machinery:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import heapq
-import ipaddress
 import random
 import re
 import socket
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from http import client as http_client
@@ -53,6 +51,7 @@ from urllib3.exceptions import (
 )
 
 from . import PROJECT_URL, __version__
+from .address import AddressGuard, parse_address
 from .model import Fetch, FetchError
 
 if TYPE_CHECKING:
@@ -79,6 +78,7 @@ class FetchSettings:
     user_agent: str = DEFAULT_USER_AGENT
     allow_private: bool = False
     allow_hosts: tuple[str, ...] = ()  # exempt from the private-address refusal (an intranet wiki)
+    share_private: bool = False  # send non-public URLs to the Wayback Machine too (asked for separately)
     resolve: dict[str, str] = field(default_factory=dict)  # HOST → IP, instead of DNS (curl's --resolve)
     ca_bundle: str | None = None  # PEM file of trusted CAs; None: certifi's bundle
     follow_meta_refresh: bool = True
@@ -191,11 +191,14 @@ def _register(conn: HTTPConnection) -> None:
 def _pinned_new_conn(conn: HTTPConnection, new_conn):
     """Connect to the address the guard vetted, not to a second DNS answer: otherwise a
     host could resolve to a public address for the check and to 169.254.169.254 for the
-    connection (DNS rebinding). TLS still verifies and sends SNI for the real host name."""
+    connection (DNS rebinding). TLS still verifies and sends SNI for the real host name.
+    Under a guard, a host it never vetted is not connected to at all."""
     guard = getattr(_current, "guard", None)
-    pinned = guard.pinned(conn.host, conn.port) if guard is not None else None
-    if pinned is None:
+    if guard is None:
         return new_conn()
+    pinned = guard.pinned(conn._dns_host, conn.port)
+    if pinned is None:
+        raise LocationValueError(f"{conn.host} was not vetted by the address guard")
     saved = conn._dns_host
     conn._dns_host = pinned
     try:
@@ -238,10 +241,69 @@ class _HTTPSPool(HTTPSConnectionPool):
     ConnectionCls = _WatchedHTTPSConnection
 
 
+def _redirect_refusal(guard: AddressGuard, came_from: str, target: str) -> str | None:
+    """Why an archive or Crossref endpoint may not send us to ``target`` (None: it may).
+    The endpoint itself is the user's choice; where it redirects to is not: a hop stays
+    at the same host and port, or goes to a public address, read the one way."""
+    try:
+        to = parse_address(target)
+        here = parse_address(came_from)
+    except ValueError as e:
+        return str(e)
+    if (to.host, to.port) == (here.host, here.port):
+        return None
+    return None if guard.is_public_url(target) else f"{to.host} is not a public address"
+
+
+@functools.cache
+def _guarded_session_class():
+    import requests
+
+    class GuardedSession(requests.Session):
+        """A requests session whose every request (redirect hops included) is read the one
+        way, resolved once with a deadline, and connected to the address that was vetted;
+        a redirect is followed off the endpoint's host only to a public address."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            # the endpoints are the user's choice (a stand-in on loopback is fine); the
+            # guard is here to pin each host to the address it was vetted at
+            self.guard = AddressGuard(allow_private=True, dns_timeout=5.0)
+
+        def send(self, request, **kwargs):
+            refused = self.guard.check(request.url)
+            if refused:
+                kind, reason = refused
+                error = (
+                    requests.exceptions.ConnectionError
+                    if kind == FetchError.UNREACHABLE
+                    else requests.exceptions.InvalidURL
+                )
+                raise error(f"{request.url}: {reason}")
+            previous = getattr(_current, "guard", None)
+            _current.guard = self.guard
+            try:
+                return super().send(request, **kwargs)
+            finally:
+                _current.guard = previous
+
+        def get_redirect_target(self, resp):
+            """A refused redirect is not followed: the caller gets the 3xx answer itself."""
+            location = super().get_redirect_target(resp)
+            if location and _redirect_refusal(self.guard, resp.url, urljoin(resp.url, location)):
+                return None
+            return location
+
+        def close(self) -> None:
+            super().close()
+            self.guard.close()
+
+    return GuardedSession
+
+
 def new_session(user_agent: str = DEFAULT_USER_AGENT, pool_size: int = 10) -> requests.Session:
     """A requests session whose sockets the watchdog can cut (archive stage, resolve).
     requests is imported here, not at module level: `check` never needs it (~50 ms)."""
-    import requests
     from requests.adapters import HTTPAdapter
 
     class _WatchedAdapter(HTTPAdapter):
@@ -249,7 +311,7 @@ def new_session(user_agent: str = DEFAULT_USER_AGENT, pool_size: int = 10) -> re
             super().init_poolmanager(*args, **kwargs)
             self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
 
-    s = requests.Session()
+    s = _guarded_session_class()()
     adapter = _WatchedAdapter(pool_connections=256, pool_maxsize=pool_size, max_retries=0)
     s.mount("http://", adapter)
     s.mount("https://", adapter)
@@ -335,93 +397,6 @@ def to_uri(url: str) -> str:
 
 def host_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
-
-
-# --------------------------------------------------------------------------- guard
-class AddressGuard:
-    """Resolve a host (with a deadline) and refuse non-public addresses."""
-
-    def __init__(
-        self,
-        allow_private: bool,
-        dns_timeout: float,
-        allow_hosts: tuple[str, ...] = (),
-        overrides: dict[str, str] | None = None,
-    ) -> None:
-        self.allow_private = allow_private
-        self.allow_hosts = {h.lower() for h in allow_hosts}
-        self.overrides = {h.lower(): ip for h, ip in (overrides or {}).items()}
-        self.dns_timeout = dns_timeout
-        self._cache: dict[tuple[str, int], tuple[list[str], str | None]] = {}
-        self._lock = threading.Lock()
-        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="citewatch-dns")
-
-    def pinned(self, host: str, port: int | None) -> str | None:
-        """The vetted address to connect to (None: an IP literal, or never checked)."""
-        with self._lock:
-            found = self._cache.get((host.lower(), port))
-        return found[0][0] if found and found[0] else None
-
-    def _resolve(self, host: str, port: int) -> tuple[list[str], str | None]:
-        host = host.lower()
-        key = (host, port)
-        if host in self.overrides:  # --resolve HOST:IP, like curl's
-            with self._lock:
-                self._cache[key] = ([self.overrides[host]], None)
-            return self._cache[key]
-        with self._lock:
-            if key in self._cache:
-                return self._cache[key]
-        try:
-            infos = self._pool.submit(socket.getaddrinfo, host, port, 0, socket.SOCK_STREAM).result(
-                timeout=self.dns_timeout
-            )
-            result: tuple[list[str], str | None] = (sorted({i[4][0] for i in infos}), None)
-        except FutureTimeout:
-            result = ([], f"DNS lookup of {host} timed out")
-        except (socket.gaierror, UnicodeError) as e:
-            result = ([], f"DNS lookup failed for {host} ({_gai_reason(e)})")
-        with self._lock:
-            self._cache[key] = result
-        return result
-
-    def check(self, url: str) -> tuple[FetchError, str] | None:
-        """None if the URL may be fetched, else (error kind, reason)."""
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https"):
-            return FetchError.SKIPPED, f"not an http(s) URL ({parts.scheme or 'no scheme'})"
-        host = parts.hostname
-        if not host:
-            return FetchError.ERROR, "URL has no host"
-        try:
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-        except ValueError:
-            return FetchError.ERROR, "URL has an invalid port"
-        try:
-            literal = ipaddress.ip_address(host)
-            addresses, error = [str(literal)], None
-        except ValueError:
-            addresses, error = self._resolve(host, port)
-        if error:
-            return FetchError.UNREACHABLE, error
-        if not self.allow_private and host.lower() not in self.allow_hosts:
-            for a in addresses:
-                ip = ipaddress.ip_address(a.split("%")[0])
-                if not ip.is_global or ip.is_multicast:
-                    return (
-                        FetchError.REFUSED,
-                        f"refused: {host} resolves to non-public address {a} (use --allow-private)",
-                    )
-        return None
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
-
-
-def _gai_reason(e: Exception) -> str:
-    if isinstance(e, socket.gaierror) and e.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", -5)):
-        return "no such host"
-    return str(getattr(e, "strerror", None) or e)
 
 
 # --------------------------------------------------------------------------- politeness
@@ -554,7 +529,7 @@ class Fetcher:
             "Accept": "text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.8",
             "Accept-Language": "en,*;q=0.5",
         }
-        self.guard = AddressGuard(s.allow_private, s.dns_timeout, s.allow_hosts, s.resolve)
+        self.guard = AddressGuard(s.allow_private, s.dns_timeout, s.allow_hosts, s.resolve, s.share_private)
         self.gate = HostGate(s.per_host, s.min_interval)
         # Requests in flight, counted here rather than by the caller's thread count: a
         # worker busy reading a page it has fetched holds no network slot.
@@ -598,11 +573,18 @@ class Fetcher:
             _current.guard = self.guard
             with scope as guarded:
                 try:
-                    return self._get(url, remaining, guarded, cookies)
+                    att = self._get(url, remaining, guarded, cookies)
                 except (urllib3.exceptions.HTTPError, OSError) as e:
                     if guarded.expired:
                         raise _Deadline from None
                     return _classify_exception(e)
+                finally:
+                    _current.guard = None
+                # the watchdog cut the socket: what was read (headers dripped a byte at a
+                # time, a body cut short) is not an answer
+                if guarded.expired:
+                    raise _Deadline
+                return att
         except _Deadline:
             return _Attempt(
                 error=FetchError.TIMEOUT, error_reason=f"no complete answer within the {s.timeout:g}s deadline"
@@ -618,7 +600,7 @@ class Fetcher:
             headers = {**headers, "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
         resp = self.http.urlopen(
             "GET",
-            url,
+            parse_address(url).request_url,  # the reading the guard vetted, nothing else
             headers=headers,
             redirect=False,
             retries=False,

@@ -31,12 +31,13 @@ import requests
 from rapidfuzz import fuzz
 
 from . import citations as cit
-from . import liveness, metadata
+from . import liveness
 from .archive.stage import good_snapshot
 from .archive.wayback import WaybackClient, WaybackError, WaybackSettings
 from .errors import InputError
 from .fetch import DEFAULT_USER_AGENT, Fetcher, deadline_scope, new_session
 from .model import Citation, Status, Verdict
+from .pagereader import bounded_page_meta
 from .publishers import PUBLISHER_TYPO, Outlet, closest_outlet, outlet_named
 from .verify import match_date, match_title
 
@@ -229,9 +230,11 @@ def score(candidate: Candidate, citation: Citation, fetcher: Fetcher, client: Wa
     """Fetch the candidate (or its snapshot when the page is gone) and verify it."""
     fetched = fetcher.fetch(candidate.url)
     check = liveness.classify(fetched)
-    page = metadata.extract(fetched) if check.status in (Status.LIVE, Status.REDIRECTED) else None
+    reached = check.status in (Status.LIVE, Status.REDIRECTED)
+    page = bounded_page_meta(fetched, fetcher.settings.timeout) if reached else None  # a stranger's page
     candidate.evidence["status"] = check.status.value
-    if page is None and client is not None and check.status not in (Status.BLOCKED,):
+    shareable = fetcher.guard.may_share(candidate.url)  # a private or refused URL is not sent to the archive
+    if page is None and client is not None and check.status not in (Status.BLOCKED,) and shareable:
         try:
             look = client.lookup(candidate.url, citation.date.as_date() if citation.date else None)
         except WaybackError:

@@ -24,7 +24,7 @@ from .check import CheckSettings, OnProgress
 from .errors import InputError
 from .extract import extract
 from .fetch import Fetcher
-from .files import write_atomic
+from .files import safe_stem, write_atomic
 from .model import Citation, Finding, Result, Severity
 from .report import html as html_report
 from .report import index as index_report
@@ -176,13 +176,14 @@ def _write_reports(
 
 def write_report_files(report: Report, reports_dir: Path, junit: Path | None) -> list[Path]:
     """Render every format fully in memory first, then replace files atomically."""
+    stem = safe_stem(report.name)  # never a path out of reports_dir, whatever the saved run says
     rendered = {
-        reports_dir / f"{report.name}.md": md_report.render(report),
-        reports_dir / f"{report.name}.html": html_report.render(report),
-        reports_dir / f"{report.name}.json": json_report.dumps(report),
+        reports_dir / f"{stem}.md": md_report.render(report),
+        reports_dir / f"{stem}.html": html_report.render(report),
+        reports_dir / f"{stem}.json": json_report.dumps(report),
     }
     if junit:
-        target = junit if junit.suffix == ".xml" else junit / f"{report.name}.xml"
+        target = junit if junit.suffix == ".xml" else junit / f"{stem}.xml"
         rendered[target] = junit_report.render(report)
     for path, text in rendered.items():
         write_atomic(path, text)
@@ -341,7 +342,7 @@ def rerender(
     runs_dir = ArchiveLayout.at(archive_dir).runs
     available = sorted(p.stem for p in runs_dir.glob("*.json"))
     for name in names or available:
-        report = saved_run(archive_dir, name)
+        report = saved_run(archive_dir, name) if safe_stem(name) == name else None
         if report is None:
             raise InputError(
                 f"{runs_dir / (name + '.json')}: no saved run (available: {', '.join(available) or 'none'})"

@@ -140,7 +140,7 @@ def archive_results(
     clock = SaveClock(out.notes)
     by_url: dict[str, list[tuple[Result, cit.CitationsFile | None]]] = {}
     for r, cf in items:
-        if r.citation.url:
+        if r.citation.url and fetcher.guard.may_share(r.citation.url):  # private URLs stay on this machine
             by_url.setdefault(r.citation.url, []).append((r, cf))
 
     pool = ThreadPoolExecutor(max_workers=max(1, settings.workers), thread_name_prefix="citewatch-archive")

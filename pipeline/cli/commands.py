@@ -16,7 +16,7 @@ from ..archive.history import History
 from ..archive.layout import ArchiveLayout, locked
 from ..errors import InputError
 from ..fetch import Fetcher, FetchSettings
-from ..files import write_atomic
+from ..files import require_writable, write_atomic
 from ..model import Severity
 from ..report import json as json_report
 from ..report import model as report_model
@@ -113,6 +113,7 @@ def check(citations_file: Path, json_path: Path | None, **opts) -> None:
     settings = settings_from(opts)
     cf = cit.load(citations_file, for_update=False)
     settle_heap()
+    require_writable(ArchiveLayout.at(opts["archive_dir"]).history, json_path.parent if json_path else None)
     history = History(opts["archive_dir"])
     urls = {c.url for c in cf.citations if c.url}
     try:
@@ -155,6 +156,7 @@ def archive(citations_file: Path, **opts) -> None:
 
     settings = run_settings_from(opts, reports_dir=ArchiveLayout.at(opts["archive_dir"]).archive_command_reports)
     cf = cit.load(citations_file)
+    require_writable(ArchiveLayout.at(settings.archive_dir).history, settings.reports_dir, citations_file.parent)
     urls = {c.url for c in cf.citations if c.url}
     try:
         with Progress(len(urls)) as progress:
@@ -232,6 +234,7 @@ def run(
     shared = click.get_current_context().get_parameter_source("citations_file") != click.core.ParameterSource.DEFAULT
     jobs = plan_jobs(articles, citations_file if shared else None, citations_dir, fmt, default_file=citations_file)
     settings = run_settings_from(opts, reports_dir=reports_dir, junit=junit, step_summary=step_summary_path())
+    require_writable(ArchiveLayout.at(settings.archive_dir).history, reports_dir, *{j.citations.parent for j in jobs})
 
     display = StageDisplay()
     try:
@@ -275,6 +278,7 @@ def report(names: tuple[str, ...], archive_dir: Path, reports_dir: Path, junit: 
     """
     from ..run import rerender
 
+    require_writable(reports_dir)
     for path in rerender(archive_dir, reports_dir, list(names) or None, junit):
         click.echo(clean(path))
 
@@ -330,6 +334,12 @@ def report(names: tuple[str, ...], archive_dir: Path, reports_dir: Path, junit: 
     "--timeout", type=click.FloatRange(0.1), default=30.0, show_default=True, help="Deadline per request in seconds."
 )
 @click.option("--allow-private", is_flag=True, help="Allow loopback/private addresses (tests, intranets).")
+@click.option(
+    "--share-private",
+    is_flag=True,
+    envvar="CITEWATCH_SHARE_PRIVATE",
+    help="Look private candidates up in the Wayback Machine too (an archive stand-in).",
+)
 @friendly_errors
 def resolve(citations_file: Path, accepts: tuple[str, ...], **opts) -> None:
     """Propose addresses for citations that have no URL, with the evidence.
@@ -356,7 +366,9 @@ def resolve(citations_file: Path, accepts: tuple[str, ...], **opts) -> None:
         cit.save(cf)
         return
     settings = resolve_settings_from(opts)
-    fetcher = Fetcher(FetchSettings(timeout=opts["timeout"], allow_private=opts["allow_private"]))
+    fetcher = Fetcher(
+        FetchSettings(timeout=opts["timeout"], allow_private=opts["allow_private"], share_private=opts["share_private"])
+    )
 
     try:
         resolutions = resolve_citations(cf.citations, settings, fetcher, on_progress=print_resolution)

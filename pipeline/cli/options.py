@@ -146,6 +146,13 @@ CHECK_OPTIONS = [
         help="Allow this one host even if it resolves to a private address (repeatable).",
     ),
     click.option(
+        "--share-private",
+        is_flag=True,
+        envvar="CITEWATCH_SHARE_PRIVATE",
+        help="Send private addresses allowed for checking to the Wayback Machine too (by default they"
+        " never leave this machine; for an archive stand-in on loopback).",
+    ),
+    click.option(
         "--ca-bundle",
         type=click.Path(exists=True, dir_okay=False),
         envvar="CITEWATCH_CA_BUNDLE",
@@ -280,6 +287,7 @@ def settings_from(opts: dict) -> CheckSettings:
             user_agent=opts["user_agent"],
             allow_private=opts["allow_private"],
             allow_hosts=tuple(opts["allow_host"]),
+            share_private=opts["share_private"],
             ca_bundle=opts["ca_bundle"],
             resolve=parse_resolve(opts["resolve_overrides"]),
         ),
