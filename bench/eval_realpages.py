@@ -132,7 +132,7 @@ def run_case(case: dict, root: Path, with_peers: bool) -> dict:
     body = gzip.decompress((root / case["file"]).read_bytes())
     url = case["url"]
     row: dict = {"id": case["id"]}
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     try:
         fetch = Fetch(url=url, final_url=url, http_status=200, body=body, headers={"content-type": "text/html"})
         page = extract(fetch)
@@ -151,7 +151,7 @@ def run_case(case: dict, root: Path, with_peers: bool) -> dict:
         row["date_source"] = page.published_source if page else None
     except Exception as e:  # counted and shown: a crash on a real page is a bug to fix
         row["crash"] = repr(e)
-    row["seconds"] = time.perf_counter() - start
+    row["seconds"], row["cpu"] = time.perf_counter() - start, time.process_time() - cpu
     if with_peers:
         row.update(peers(body, url))
     return row
@@ -202,7 +202,9 @@ def report(cases: list[dict], rows: list[dict], with_peers: bool, misses: str | 
         f"| crashes | {len(crashes)} | {sum('htmldate_crash' in r for r in rows)} | {sum('traf_crash' in r for r in rows)} |"
     )
     slow = max(rows, key=lambda r: r["seconds"])
+    hungry = max(rows, key=lambda r: r["cpu"])
     print(f"| slowest page (ours) | {slow['seconds']:.2f} s ({slow['id']}) | | |")
+    print(f"| most CPU on one page (ours) | {hungry['cpu']:.2f} s ({hungry['id']}) | | |")
     print("\nverdicts when the footnote is right:")
     for field, counter in verdicts.items():
         print(f"  {field}: " + ", ".join(f"{k} {n}" for k, n in counter.most_common()))
@@ -232,12 +234,37 @@ def _print_misses(field: str, sets: dict, rows: list[dict]) -> None:
             print(f"  {c['id']}: cited {c['site_name']!r} page {m[2].found!r} → {m[2].verdict}")
 
 
+class _NoDateparser:
+    def get_date_data(self, _text: str) -> dict:
+        return {"date_obj": None}
+
+
+def _choose_dateparser(mode: str) -> None:
+    """What each choice for htmldate's last resort costs in days (see bench/README.md)."""
+    from pipeline import datefallback
+
+    ours = datefallback._parser
+    datefallback._parser = {
+        "page": ours,
+        "all": lambda _languages: _HTMLDATE_AS_SHIPPED(),
+        "english": lambda _languages: ours(("en",)),
+        "none": lambda _languages: _NoDateparser(),
+    }[mode]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("realpages", nargs="?", default=str(DEFAULT))
     ap.add_argument("--no-peers", action="store_true", help="skip htmldate and trafilatura")
     ap.add_argument("--misses", choices=["title", "date", "publisher"], help="list the pages we got wrong")
     ap.add_argument("--source", help="only pages from this source (fundus, htmldate-mc, trafilatura)")
+    ap.add_argument(
+        "--dateparser",
+        choices=["page", "all", "english", "none"],
+        default="page",
+        help="locales htmldate's free-text parser reads for us: the page's language and English (ours), "
+        "all ~200 (htmldate as shipped), English only, or no dateparser at all",
+    )
     args = ap.parse_args(argv)
     root = Path(args.realpages)
     if not (root / "ground_truth.json").is_file():
@@ -257,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_peers:  # htmldate as shipped loads dateparser's ~200 locales once: not timed
         _HTMLDATE_AS_SHIPPED().get_date_data("12 qqq 2020")  # matches no locale: every one is loaded
 
+    _choose_dateparser(args.dateparser)
     if cases:
         run_case(cases[0], root, not args.no_peers)
     rows = [run_case(c, root, not args.no_peers) for c in cases]
