@@ -25,7 +25,7 @@ from rapidfuzz import fuzz
 
 from .decode import decode_page
 from .model import Candidate, Fetch, PageMeta
-from .pagedates import date_from_url, page_date, parse_iso_date  # noqa: F401 - re-exported
+from .pagedates import date_from_url, page_days, parse_iso_date  # noqa: F401 - re-exported
 from .titles import choose_title, strip_site_name
 
 ARTICLE_TYPES = {
@@ -313,7 +313,8 @@ def extract_html(text: str, url: str, content_language: str | None = None, encod
     doc.sites = [n for n in (meta.site_name, rd, (rd or "").split(".")[0]) if n]
     _titles(doc, meta)
     meta.language, meta.language_source = _language(doc, content_language, meta.title)
-    meta.published, meta.published_source = page_date(doc.root, _articles(doc.ld), doc.metas, url, text, meta.language)
+    days = page_days(doc.root, _articles(doc.ld), doc.metas, url, text, meta.language)
+    meta.published, meta.published_source, meta.updated = days.published, days.published_source, days.updated
     author = _meta(doc, "author", "article:author", "citation_author", "dc.creator")
     if not author:
         for node in _articles(doc.ld):
@@ -400,4 +401,6 @@ def page_from_dict(d: dict | None) -> PageMeta | None:
     meta.title_candidates = [Candidate(**c) for c in d.get("title_candidates") or []]
     if isinstance(meta.published, str):
         meta.published = dt.date.fromisoformat(meta.published)
+    if isinstance(meta.updated, str):
+        meta.updated = dt.date.fromisoformat(meta.updated)
     return meta

@@ -254,6 +254,7 @@ class PageMeta:
     title_candidates: list[Candidate] = field(default_factory=list)
     published: dt.date | None = None
     published_source: str | None = None
+    updated: dt.date | None = None  # a later day the page declares it was updated on: a footnote may cite that
     site_name: str | None = None
     site_name_source: str | None = None
     language: str | None = None
@@ -264,6 +265,7 @@ class PageMeta:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["published"] = self.published.isoformat() if self.published else None
+        d["updated"] = self.updated.isoformat() if self.updated else None
         return d
 
 

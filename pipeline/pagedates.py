@@ -23,6 +23,7 @@ import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -38,6 +39,7 @@ DECLARED = (
     "citation_date",
     "DC.date.issued",
 )
+MODIFIED = ("article:modified_time", "og:article:modified_time", "og:updated_time")
 GENERIC = ("dc.date", "pubdate", "publishdate", "parsely-pub-date", "sailthru.date", "date")
 _STAMP = re.compile(
     r"((?:19|20)\d\d)[-/](\d{1,2})[-/](\d{1,2})"
@@ -254,16 +256,37 @@ def _time_tag(root, offset: dt.tzinfo | None) -> dt.date | None:
     return None
 
 
-def page_date(
+@dataclass
+class PageDays:
+    """A page's days: a footnote may cite the day it was published or the day it was updated."""
+
+    published: dt.date | None
+    published_source: str | None  # where the day came from, or why there is none
+    updated: dt.date | None  # a later day the page declares it was updated on
+
+
+def page_days(
     root, articles: list[dict], metas: dict[str, str], url: str, html_text: str = "", language: str | None = None
-) -> tuple:
-    """(day, where it came from) for a parsed page; (None, None or why) when it has none.
-    ``language``: the page's, for htmldate's free-text parser (datefallback.py)."""
+) -> PageDays:
+    """The day a parsed page was published (and where it says so), and the later day it was
+    last updated, both in the page's own offset. ``language``: the page's, for htmldate's
+    free-text parser (datefallback.py)."""
     ld_values = [n["datePublished"] for n in articles if isinstance(n.get("datePublished"), str)]
-    other_stamps = [metas.get(k.lower(), "") for k in (*DECLARED, "article:modified_time", *GENERIC)]
-    other_stamps += [n[k] for n in articles for k in ("dateModified", "dateCreated") if isinstance(n.get(k), str)]
+    modified = [metas.get(k, "") for k in MODIFIED]
+    modified += [n["dateModified"] for n in articles if isinstance(n.get("dateModified"), str)]
+    other_stamps = [metas.get(k.lower(), "") for k in (*DECLARED, *GENERIC)] + modified
+    other_stamps += [n["dateCreated"] for n in articles if isinstance(n.get("dateCreated"), str)]
     stamps = [*ld_values, *other_stamps, *(t.get("datetime") or "" for t in root.iter("time"))]
     offset = page_offset(stamps, html_text, url)
+    published, source = _published(root, ld_values, metas, url, html_text, language, offset)
+    updates = [day for value in modified if value and (day := local_day(value, offset))]
+    updated = max(updates) if updates and published and max(updates) > published else None
+    return PageDays(published, source, updated)
+
+
+def _published(
+    root, ld_values: list[str], metas: dict[str, str], url: str, html_text: str, language: str | None, offset
+) -> tuple[dt.date | None, str | None]:
     declared = [metas[k.lower()] for k in DECLARED if metas.get(k.lower())]
     d = _earliest(declared + ld_values, offset)
     if d:

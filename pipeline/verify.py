@@ -144,6 +144,9 @@ def match_date(cited: PartialDate | None, page: PageMeta | None) -> Match:
     days = abs((cited.as_date() - found).days)
     if days <= 1:
         return Match(Verdict.MATCH, c, f, detail="same day" if days == 0 else "1 day apart (time zones)")
+    if page.updated and abs((cited.as_date() - page.updated).days) <= 1:
+        u = page.updated.isoformat()
+        return Match(Verdict.MATCH, c, u, detail=f"the day the page says it was updated; first published {f}")
     if days <= 31:
         return Match(Verdict.OFF_BY_DAYS, c, f, detail=f"{days} days apart")
     return Match(Verdict.MISMATCH, c, f, detail=f"{days} days apart")
