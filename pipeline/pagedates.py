@@ -184,11 +184,15 @@ _COUNTRY_ZONES = {
 def page_offset(stamps: Iterable[str], html_text: str = "", url: str = "") -> dt.tzinfo | None:
     """The zone the page writes its times in: the first stamp with an offset that is not
     UTC, else the zone it names after a visible time ("Feb 16, 2020 at 3:02pm PST"), else
-    the zone of its country domain when the country has one (.it → Europe/Rome)."""
-    for value in stamps:
-        parsed = parse_stamp(value)
-        if parsed and parsed[1] is not None and parsed[1].utcoffset() != dt.timedelta(0):
-            return parsed[1].tzinfo
+    the zone of its country domain when the country has one (.it → Europe/Rome), else the
+    offset its scripts write times in. None when no stamp is in UTC: no day needs moving,
+    and the page's text is not searched."""
+    instants = [parsed[1] for value in stamps if (parsed := parse_stamp(value)) and parsed[1] is not None]
+    for instant in instants:
+        if instant.utcoffset() != dt.timedelta(0):
+            return instant.tzinfo
+    if not instants:
+        return None
     m = _ZONE_AFTER_TIME.search(html_text[:2_000_000])
     if m:
         return dt.timezone(dt.timedelta(hours=_ZONES[m[1].upper()]))
