@@ -22,9 +22,10 @@ from .archive.stage import ArchiveSettings, archive_results
 from .archive.warc import WarcArchive
 from .check import CheckSettings, OnProgress
 from .errors import InputError
-from .extract import extract
+from .extract import citations_for, extract, no_sources_message
 from .fetch import Fetcher
 from .files import safe_stem, write_atomic
+from .footnotes import ArticleError
 from .model import Citation, Finding, Result, Severity
 from .report import html as html_report
 from .report import index as index_report
@@ -34,7 +35,7 @@ from .report import markdown as md_report
 from .report import model as report_model
 from .report.changes import changes_since
 from .report.model import Report
-from .results import DEFAULT_FAIL_ON, check_citations, problems
+from .results import DEFAULT_FAIL_ON, check_citations_run, problems
 from .vocab import ExitStatus
 
 
@@ -46,6 +47,8 @@ class Job:
     article: Path | None = None
     fmt: str | None = None
 
+    namespace: str | None = None  # shares a file another article owns: its ids are NAMESPACE:…
+    note: str | None = None  # why it uses the citations file it uses, when the user should hear it
     source: str | None = None  # article.source in the citations file, when no article is given
     title: str | None = None  # the article's title, once extracted
 
@@ -70,8 +73,13 @@ def plan_jobs(
         jobs = [Job(shared_file, a, fmt) for a in articles]
     elif len(articles) > 1:
         jobs = [Job(citations_dir / f"{a.stem}.yaml", a, fmt) for a in articles]
+    elif articles:  # one article: its own file, never another article's unless given on purpose
+        choice = citations_for(
+            articles[0], shared_file or default_file, citations_dir, explicit=shared_file is not None
+        )
+        jobs = [Job(choice.path, articles[0], fmt, namespace=choice.namespace, note=choice.note)]
     else:
-        jobs = [Job(shared_file or default_file, articles[0] if articles else None, fmt)]
+        jobs = [Job(shared_file or default_file, None, fmt)]
     if len({j.name for j in jobs}) < len(jobs):
         raise InputError("several articles share a file name; give them distinct names")
     return jobs
@@ -108,6 +116,8 @@ class RunOutcome:
     reports: list[JobReport]
     notes: list[str]
     exit_status: int
+    wayback_unreachable: str | None = None  # the archive stage could not reach the Wayback Machine
+    wayback_unreachable: str | None = None  # the archive stage could not reach the Wayback Machine
 
 
 def citation_findings(cf: cit.CitationsFile) -> list[Finding]:
@@ -149,7 +159,7 @@ def _write_reports(
     newly_archived: list[str],
     notes: list[str],
 ) -> JobReport:
-    found = problems(results, settings.fail_on)
+    found = problems(results, settings.fail_on, findings)
     status = ExitStatus.for_problems(found)
     if job.title is not None:  # extracted this run (and maybe sharing the file): the article speaks
         article_meta = {"title": job.title, "source": job.source or ""}
@@ -249,7 +259,10 @@ def _load(jobs: list[Job], say: OnStage) -> _Loaded:
     for job in jobs:
         if job.article is not None:
             say(StageStarted(Stage.EXTRACT, f"{job.article} → {job.citations}"))
-            ex = extract(job.article, job.citations, job.fmt, lenient=True, namespace=job.name if shared else None)
+            job.namespace = job.name if shared else job.namespace
+            ex = extract(job.article, job.citations, job.fmt, lenient=True, namespace=job.namespace)
+            if not ex.sources:
+                raise ArticleError(no_sources_message(job.article))
             job.title, job.source = ex.article.title, str(job.article)
             files.append(ex.file)
             findings.append(ex.findings)
@@ -262,7 +275,7 @@ def _load(jobs: list[Job], say: OnStage) -> _Loaded:
     if shared:  # one in-memory file for every job, so write-backs never overwrite each other
         files = [cit.load(jobs[0].citations, lenient=True)] * len(jobs)
     per_job = [
-        [c for c in cf.citations if not shared or c.id.startswith(f"{job.name}:")]
+        [c for c in cf.citations if not job.namespace or c.id.startswith(f"{job.namespace}:")]
         for job, cf in zip(jobs, files, strict=True)
     ]
     for i, cf in enumerate(files):
@@ -308,17 +321,22 @@ def _run(
     fetcher = Fetcher(settings.check.fetch)
     notes: list[str] = []
     newly: list[str] = []
+    wayback_unreachable = None
     try:
         on_fetch = warc.write if warc else None
-        results = check_citations(
+        results, checked = check_citations_run(
             everything, settings.check, History(settings.archive_dir), on_fetch, on_progress, fetcher
         )
+        if checked.offline:  # nothing recorded, nothing archived, no report of false failures
+            return RunOutcome([], [checked.offline], ExitStatus.INPUT)
+        notes.extend(slowdown.sentence() for slowdown in checked.slowdowns)
         per_job = _split(results, [len(cs) for cs in loaded.citations])
         say(StageStarted(Stage.ARCHIVE, settings.archive.describe()))
         items = [(r, cf) for rs, cf in zip(per_job, loaded.files, strict=True) for r in rs]
         out = archive_results(items, settings.archive_dir, settings.archive, fetcher)
         notes.extend(out.notes)
         newly = out.newly_archived
+        wayback_unreachable = out.unreachable
     finally:
         fetcher.close()
         if warc:
@@ -331,7 +349,7 @@ def _run(
     if len(reports) > 1:
         write_index(reports, settings.reports_dir)
     status = max((r.exit_status for r in reports), default=ExitStatus.OK)
-    return RunOutcome(reports, notes, status)
+    return RunOutcome(reports, notes, status, wayback_unreachable)
 
 
 def rerender(

@@ -17,10 +17,9 @@ from ..archive.layout import ArchiveLayout, locked
 from ..errors import InputError
 from ..fetch import Fetcher, FetchSettings
 from ..files import require_writable, write_atomic
-from ..model import Severity
 from ..report import json as json_report
 from ..report import model as report_model
-from ..results import check_citations, parse_fail_on, problems
+from ..results import check_citations_run, parse_fail_on, problems
 from ..textsafe import clean
 from ..vocab import ExitStatus
 from .errors import friendly_errors
@@ -34,9 +33,12 @@ from .options import (
     settings_from,
 )
 from .printing import (
+    extract_summary,
     print_archive_links,
+    print_article_findings,
     print_findings,
     print_notes,
+    print_notes_of_jobs,
     print_problems,
     print_resolution,
     print_results,
@@ -61,7 +63,7 @@ from .progress import Progress, StageDisplay, settle_heap
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line.")
 @friendly_errors
 def extract(article: Path, output: Path, fmt: str | None, dry_run: bool, quiet: bool) -> None:
-    """Read ARTICLE's footnotes into citations.yaml and report problems in the notes.
+    """Read ARTICLE's footnotes and linked sources into citations.yaml; report problems in the notes.
 
     Merging into an existing file keeps URLs and fields a person added,
     refreshes fields still as the old note said, and flags (never deletes)
@@ -76,18 +78,11 @@ def extract(article: Path, output: Path, fmt: str | None, dry_run: bool, quiet: 
     result = do_extract(article, output, fmt, write=not dry_run)
     if not quiet:
         print_findings(article, result.findings)
-    errors = sum(1 for f in result.findings if f.severity == Severity.ERROR)
-    warnings = sum(1 for f in result.findings if f.severity == Severity.WARNING)
-    notes = len(result.article.notes)
-    action = "would write" if dry_run else "wrote"
-    click.echo(
-        f"{notes} notes ({result.article.format}), {len(result.article.markers)} body markers; "
-        f"{result.without_url} of {notes} notes have no URL; {errors} errors, {warnings} warnings; {action} {clean(output)}"
-    )
-    if not result.article.notes:
-        raise InputError(
-            f"{article}: no footnotes found (looked for {{1}}/[1]/¹ notes, numbered notes under a Notes heading, [^1]: definitions, HTML note lists)"
-        )
+    click.echo(extract_summary(result, output, dry_run))
+    if not result.sources:
+        from ..extract import no_sources_message
+
+        raise InputError(no_sources_message(article))
 
 
 @click.command()
@@ -118,15 +113,20 @@ def check(citations_file: Path, json_path: Path | None, **opts) -> None:
     urls = {c.url for c in cf.citations if c.url}
     try:
         with locked(opts["archive_dir"], opts["lock_wait"]), Progress(len(urls)) as progress:
-            results = check_citations(cf.citations, settings, history, on_progress=progress)
+            results, checked = check_citations_run(cf.citations, settings, history, on_progress=progress)
     except KeyboardInterrupt:
         click.echo("\ncitewatch: interrupted; finished checks are kept in " + str(opts["archive_dir"]), err=True)
         sys.exit(130)
+    if checked.offline:  # one message, not a row of failures; nothing was recorded
+        click.echo(f"citewatch: {checked.offline}", err=True)
+        sys.exit(ExitStatus.INPUT)
     found = problems(results, fail_on)
     status = ExitStatus.for_problems(found)
     report = report_model.build(citations_file.stem, results, exit_status=status, problems=found)
     print_results(report)
     click.echo(summary_line(report))
+    for slowdown in checked.slowdowns:
+        click.echo(f"note: {clean(slowdown.sentence())}")
     if json_path:
         write_atomic(json_path, json_report.dumps(report))
     print_problems(report.problems)
@@ -165,7 +165,11 @@ def archive(citations_file: Path, **opts) -> None:
         click.echo("\ncitewatch: interrupted; finished work is kept in " + str(opts["archive_dir"]), err=True)
         sys.exit(130)
     print_notes(outcome.notes)
+    if not outcome.reports:  # no host could be reached: nothing was checked or archived
+        sys.exit(outcome.exit_status)
     print_archive_links(outcome.reports[0].model, citations_file)
+    if outcome.wayback_unreachable and not outcome.reports[0].model.summary.archived:
+        sys.exit(ExitStatus.INPUT)  # the archive could do nothing
 
 
 @click.command()
@@ -199,6 +203,7 @@ def archive(citations_file: Path, **opts) -> None:
     default=None,
     help="Also write JUnit XML here (a file, or a folder for several articles).",
 )
+@click.option("--quiet", "-q", is_flag=True, help="Do not print the findings about the articles' notes and links.")
 @archive_options
 @check_options
 @friendly_errors
@@ -209,12 +214,15 @@ def run(
     fmt: str | None,
     reports_dir: Path,
     junit: Path | None,
+    quiet: bool,
     **opts,
 ) -> None:
     """Do the whole job: extract, check, verify, archive, report.
 
-    With ARTICLE(s), their footnotes are extracted first (merged into the
-    citations file). Without, the existing citations file is used. Reports go
+    With ARTICLE(s), their footnotes and linked sources are extracted first
+    (merged into the article's own citations file: one that belongs to another
+    article is left alone, and CITATIONS-DIR/<name>.yaml used instead). Without,
+    the existing citations file is used. Reports go
     to --reports-dir as NAME.md, NAME.html and NAME.json (plus index.* for
     several articles). URLs shared between articles are fetched once.
 
@@ -233,6 +241,7 @@ def run(
 
     shared = click.get_current_context().get_parameter_source("citations_file") != click.core.ParameterSource.DEFAULT
     jobs = plan_jobs(articles, citations_file if shared else None, citations_dir, fmt, default_file=citations_file)
+    print_notes_of_jobs(jobs)
     settings = run_settings_from(opts, reports_dir=reports_dir, junit=junit, step_summary=step_summary_path())
     require_writable(ArchiveLayout.at(settings.archive_dir).history, reports_dir, *{j.citations.parent for j in jobs})
 
@@ -249,6 +258,8 @@ def run(
     finally:
         display.close()
     print_notes(outcome.notes)
+    if not quiet:
+        print_article_findings(outcome)
     print_run_reports(outcome)
     sys.exit(outcome.exit_status)
 
@@ -380,3 +391,7 @@ def resolve(citations_file: Path, accepts: tuple[str, ...], **opts) -> None:
     click.echo(
         f"{len(resolutions)} citation(s) without URL: {found} with candidates; {changed} updated in {clean(citations_file)}"
     )
+    for why in dict.fromkeys(r.unreachable for r in resolutions if r.unreachable):
+        click.echo(f"citewatch: {clean(why)}", err=True)
+    if not found and any(r.unreachable for r in resolutions):
+        sys.exit(ExitStatus.INPUT)  # nothing could be looked for

@@ -65,7 +65,13 @@ CHECK_OPTIONS = [
         type=click.FloatRange(0.1),
         default=30.0,
         show_default=True,
-        help="Wall-clock deadline per URL in seconds, retries and redirects included.",
+        help="Wall-clock deadline per URL in seconds, retries and redirects included, counted from its first request.",
+    ),
+    click.option(
+        "--max-time",
+        type=click.FloatRange(1),
+        default=None,
+        help="Seconds for the whole check; URLs not started by then are skipped, not timed out.",
     ),
     click.option(
         "--connect-timeout",
@@ -184,7 +190,8 @@ CHECK_OPTIONS = [
         "--fail-on",
         default=",".join(DEFAULT_FAIL_ON),
         show_default=True,
-        help="Statuses (and verdicts like title:mismatch) that make the exit status 2.",
+        help="Statuses, verdicts (title:mismatch) and note findings (marker-without-note, findings:error)"
+        " that make the exit status 2.",
     ),
 ]
 
@@ -295,6 +302,7 @@ def settings_from(opts: dict) -> CheckSettings:
         force=opts["force"],
         confirm=ConfirmPolicy(opts["confirm_checks"], opts["confirm_days"]),
         probe=not opts["no_probe"],
+        max_time=opts.get("max_time"),
     )
 
 

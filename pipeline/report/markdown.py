@@ -110,8 +110,10 @@ def previous_title(changes: Changes, key: str, citation_id: str) -> str | None:
 
 
 def cited_text(r: Result) -> str:
-    """The footnote's claim as one phrase: publisher · title."""
-    return " · ".join(x for x in (r.citation.publisher, r.citation.title) if x) or "—"
+    """The footnote's claim as one phrase: publisher · title (a linked source without
+    them: its link words, in quotes)."""
+    c = r.citation
+    return " · ".join(x for x in (c.publisher, c.title) if x) or (f"“{c.link_text}”" if c.link_text else "—")
 
 
 def _status_cell(r: Result) -> str:
@@ -150,7 +152,7 @@ def _row(r: Result) -> str:
 
 
 def _unresolved(results: list[Result]) -> list[str]:
-    unresolved = [r for r in results if not r.citation.url]
+    unresolved = [r for r in results if not r.citation.url and not r.citation.same_as]  # a repeat says which note
     if not unresolved:
         return []
     lines = ["## Unresolved citations", ""]
