@@ -85,12 +85,16 @@ _TAIL = re.compile(r"\s*[-–—|]\s*[^\W\d]\w*(?:\s\w+)?\s*")
 
 def choose_title(candidates: list[Candidate]) -> Candidate:
     """The headline a reader sees: the first of the chain (og:title; measured on real
-    pages, preferring the JSON-LD headline, or the headline that JSON-LD and <h1> agree
-    on, chose worse), except that a title that the visible <h1> continues after a dash or a
-    colon was cut short by the CMS, and the <h1> is the headline ("Storm hits coast" vs
-    the <h1> "Storm hits coast – thousands without power"); a title that is the <h1> plus
-    one or two words after a dash or bar ("… - National"), or a <title> that merely contains
-    the <h1>, carries extra bits (site, section), and the <h1> wins."""
+    pages, preferring the JSON-LD headline, the headline that JSON-LD and <h1> agree on, or
+    one two other sources agree on against the og:title, chose worse: publishers disagree
+    on which of their titles is the headline), except that
+    - a title that is another source's title plus a section after a dash ("…-Politics")
+      gives way to that title;
+    - a title that the visible <h1> continues after a dash, a colon or a quote was cut short
+      (by the CMS, or by an unescaped quote in the meta tag), and the <h1> is the headline
+      ("Storm hits coast" vs the <h1> "Storm hits coast – thousands without power");
+    - a title that is the <h1> plus one or two words after a dash or bar ("… - National"),
+      or a <title> that merely contains the <h1>, carries extra bits, and the <h1> wins."""
     chosen = _without_section(candidates[0], candidates)
     h1 = next((c for c in candidates if c.source == "<h1>"), None)
     if h1 is None or h1.value == chosen.value:
