@@ -1,11 +1,11 @@
 """htmldate as the last resort for a page's day, with its free-text parser kept cheap.
 
 htmldate's last step hands a date-like string to dateparser, which by default tries every
-one of its ~200 locales: the first page of a process that gets there paid 1.2-1.4 s of
-CPU on an idle 2-core machine and 4-10 s on a busy one (loading the locales), inside a
-URL's check. Here dateparser reads the page's own language and English only (a German
-page: ``de`` and ``en``), which is 0.2-0.3 s the first time a language is met and the
-same days on the real pages (bench/README.md, "dateparser's cost").
+one of its ~200 locales when a string matches none of them: the first such page of a
+process paid 1.3-2.3 s of CPU loading the locales (3-10 s wall on a busy 2-core machine),
+inside a URL's check. Here dateparser reads the page's own language and English only (a
+German page: ``de`` and ``en``): 0.1-0.3 s the first time a language is met, and the
+same days on the real pages (bench/README.md, "dateparser's cost"; English alone lost 4).
 
 htmldate has no setting for this: it builds its parser in
 ``htmldate.extractors.get_external_parser``, which is replaced once by one that answers
