@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from .wording import plural
+
 # The longest spacing between two requests to a host that keeps asking us to slow down.
 MAX_INTERVAL = 30.0
 ALL_BUSY = -1.0  # a ``take`` answer: no request may start anywhere until one ends
@@ -35,10 +37,9 @@ class Slowdown:
 
     def sentence(self) -> str:
         """One line for the run's summary."""
-        asked = f"{self.times_asked} time{'s' if self.times_asked != 1 else ''}"
+        asked = plural(self.times_asked, "time")
         waited = (
-            f"{self.requests_waited} request{'s' if self.requests_waited != 1 else ''} waited "
-            f"{self.seconds_waited:.0f} s in all"
+            f"{plural(self.requests_waited, 'request')} waited {self.seconds_waited:.0f} s in all"
             if self.requests_waited
             else "no request had to wait"
         )
