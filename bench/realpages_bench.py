@@ -119,7 +119,7 @@ def whole_runs(args: argparse.Namespace) -> None:
             for tool in args.only or ["citewatch", "lychee"]:
                 if (work / "archive").exists():
                     (work / "archive").rename(work / f"archive-{tool}-{n}")
-                wall, rss, rc, cpu = timed(commands[tool], work)
+                wall, rss, rc, _, cpu = timed(commands[tool], work)
                 runs.setdefault(tool, []).append((wall, rss, rc, cpu))
                 print(f"{tool:<10} {wall:7.2f} s  {rss:6.0f} MB  cpu {cpu:6.2f} s  exit {rc}", file=sys.stderr)
         floor = args.urls * args.latency / min(args.concurrency, args.hosts * 2)

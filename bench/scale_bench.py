@@ -97,11 +97,11 @@ def one_run(name: str, n: int, citations: Path, args: argparse.Namespace, last: 
     try:
         shutil.copy(citations, folder / "citations.yaml")
         (folder / "reports").mkdir()
-        wall, rss, rc, cpu = timed(command(name, args), folder)
+        wall, rss, rc, _, cpu = timed(command(name, args), folder)
         row = {"command": name, "citations": n, "wall_s": wall, "cpu_s": cpu, "peak_mb": rss, "exit": rc}
         row |= sizes_of(folder)
         if args.cached:
-            wall2, rss2, rc2, cpu2 = timed(command(name, args), folder)
+            wall2, rss2, rc2, _, cpu2 = timed(command(name, args), folder)
             row |= {"cached_wall_s": wall2, "cached_cpu_s": cpu2, "cached_peak_mb": rss2, "cached_exit": rc2}
         if args.git and last:
             row |= git_times(folder)

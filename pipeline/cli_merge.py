@@ -68,7 +68,7 @@ def merge_command(shards: tuple[Path, ...], archive_dir: Path, reports_dir: Path
     with locked(archive_dir):
         outcome = merge_archives(archive_dir, archives)
         names = merge_saved_runs(archive_dir, archives)
-    written = rerender(archive_dir, reports_dir, names) if names else []
+    written = rerender(archive_dir, reports_dir, names).paths if names else []
     files = list(citations_files) or [Path("citations.yaml"), *sorted(Path("citations").glob("*.yaml"))]
     changed = 0
     for f in files:

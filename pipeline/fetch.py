@@ -12,8 +12,11 @@ Why so much machinery:
 - Bodies are streamed and capped; decompression is bounded by urllib3 (>= 2.7
   decodes a chunk at a time; Brotli through brotlicffi, which can stop at a size)
   and by the same cap on decoded bytes.
-- Hosts are treated politely: at most ``per_host`` requests at once, a minimum
-  gap between them, and an adaptive slow-down after 429/503.
+- Hosts are treated politely (hosts.HostGate): at most ``per_host`` requests at
+  once, a minimum gap between them, and a slow-down when a host asks for one (429,
+  or 503 with Retry-After; never for a bot wall, which is no sign of overload).
+- A URL's deadline starts at its first request: the scheduler (check.py) keeps URLs
+  waiting for their host's turn out of the clock.
 """
 
 from __future__ import annotations
@@ -52,7 +55,9 @@ from urllib3.exceptions import (
 
 from . import PROJECT_URL, __version__
 from .address import AddressGuard, parse_address
+from .hosts import ALL_BUSY, HostGate, HostLimit, Reachability, Unreached
 from .model import Fetch, FetchError
+from .walls import wall
 
 if TYPE_CHECKING:
     import requests
@@ -75,6 +80,7 @@ class FetchSettings:
     concurrency: int = 32
     per_host: int = 2
     min_interval: float = 0.0  # seconds between two requests to one host
+    host_limits: tuple[HostLimit, ...] = ()  # a project's own limits for some hosts (hosts.HostLimit)
     user_agent: str = DEFAULT_USER_AGENT
     allow_private: bool = False
     allow_hosts: tuple[str, ...] = ()  # exempt from the private-address refusal (an intranet wiki)
@@ -400,51 +406,6 @@ def host_of(url: str) -> str:
 
 
 # --------------------------------------------------------------------------- politeness
-class HostGate:
-    """Per-host concurrency, spacing and back-off. Shared by every fetch in a run."""
-
-    def __init__(self, per_host: int, min_interval: float) -> None:
-        self.per_host = max(1, per_host)
-        self.min_interval = min_interval
-        self._lock = threading.Lock()
-        self._sems: dict[str, threading.BoundedSemaphore] = {}
-        self._next: dict[str, float] = {}
-        self._interval: dict[str, float] = {}
-
-    def _sem(self, host: str) -> threading.BoundedSemaphore:
-        with self._lock:
-            if host not in self._sems:
-                self._sems[host] = threading.BoundedSemaphore(self.per_host)
-            return self._sems[host]
-
-    def acquire(self, host: str, deadline: float) -> bool:
-        sem = self._sem(host)
-        if not sem.acquire(timeout=max(0.0, deadline - time.monotonic())):
-            return False
-        while True:
-            with self._lock:
-                now = time.monotonic()
-                start = self._next.get(host, 0.0)
-                if start <= now:
-                    self._next[host] = now + self._interval.get(host, self.min_interval)
-                    return True
-            if start > deadline:
-                sem.release()
-                return False
-            time.sleep(min(start - now, max(0.0, deadline - time.monotonic())))
-
-    def release(self, host: str) -> None:
-        self._sem(host).release()
-
-    def slow_down(self, host: str, wait: float | None) -> None:
-        """After a 429/503: space this host's requests further apart, and wait if told to."""
-        with self._lock:
-            current = self._interval.get(host, self.min_interval)
-            self._interval[host] = min(max(current * 2, 1.0), 30.0)
-            if wait:
-                self._next[host] = max(self._next.get(host, 0.0), time.monotonic() + wait)
-
-
 def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:
     if not value:
         return None
@@ -510,6 +471,41 @@ class _Attempt:
     http_version: str = "HTTP/1.1"
     reset: bool = False  # a reset connection is worth retrying; a refused one is not
     set_cookies: list[str] = field(default_factory=list)
+    unreached: Unreached | None = None  # the host could not be reached at all
+
+
+RAN_OUT = "not checked: the run's --max-time ran out before its turn"
+
+
+@dataclass
+class Turn:
+    """A slot on a host (and one of the run's connections) that the scheduler took for a
+    URL's first request; that request gives it back when it ends."""
+
+    host: str
+
+
+class _Clock:
+    """One check's deadline. It starts at the check's first request, never while the
+    URL waits for its turn; until then only the run's deadline (--max-time) bounds the
+    wait."""
+
+    def __init__(self, timeout: float, run_deadline: float | None, turn: Turn | None) -> None:
+        self.timeout = timeout
+        self.run_deadline = run_deadline
+        self.turn = turn
+        self.deadline: float | None = None
+        self.started: float | None = None
+        self.started_at: dt.datetime | None = None
+
+    def start(self) -> None:
+        if self.deadline is None:
+            self.started = time.monotonic()
+            self.started_at = dt.datetime.now(dt.UTC)
+            self.deadline = self.started + self.timeout
+
+    def limit(self) -> float | None:
+        return self.deadline if self.deadline is not None else self.run_deadline
 
 
 class Fetcher:
@@ -522,7 +518,7 @@ class Fetcher:
     def __init__(self, settings: FetchSettings | None = None) -> None:
         self.settings = settings or FetchSettings()
         s = self.settings
-        self.http = new_pool_manager(max(2, s.per_host), s.ca_bundle)
+        self.http = new_pool_manager(max(2, s.per_host, *(lim.per_host or 0 for lim in s.host_limits)), s.ca_bundle)
         self.headers = {
             "User-Agent": s.user_agent,
             "Accept-Encoding": urllib3.util.make_headers(accept_encoding=True)["accept-encoding"],
@@ -530,15 +526,18 @@ class Fetcher:
             "Accept-Language": "en,*;q=0.5",
         }
         self.guard = AddressGuard(s.allow_private, s.dns_timeout, s.allow_hosts, s.resolve, s.share_private)
-        self.gate = HostGate(s.per_host, s.min_interval)
+        self.gate = HostGate(s.per_host, s.min_interval, s.host_limits)
+        self.reach = Reachability()
         # Requests in flight, counted here rather than by the caller's thread count: a
         # worker busy reading a page it has fetched holds no network slot.
         self.in_flight = threading.BoundedSemaphore(max(1, s.concurrency))
+        self.run_deadline: float | None = None  # --max-time, set by the check run
         self._stopping = threading.Event()
 
     def stop(self) -> None:
         """Send nothing more (Ctrl-C); requests already under way end at their deadline."""
         self._stopping.set()
+        self.gate.stop()
 
     def close(self) -> None:
         self.http.clear()
@@ -550,23 +549,63 @@ class Fetcher:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    # turns: a slot on the host and one of the run's connections
+    def take_turn(self, host: str) -> Turn | float:
+        """The scheduler's way in: a turn if ``host`` may be sent a request now, else when
+        to ask again (``math.inf``: when the host frees a slot; ``ALL_BUSY``: when any
+        request ends). Never waits."""
+        if self._stopping.is_set() or not self.in_flight.acquire(blocking=False):
+            return ALL_BUSY
+        wait = self.gate.try_acquire(host)
+        if wait is not None:
+            self.in_flight.release()
+            return wait
+        return Turn(host)
+
+    def give_back(self, turn: Turn) -> None:
+        """A turn not used after all (the URL was fresh in the cache)."""
+        self._release(turn.host)
+
+    def _release(self, host: str) -> None:
+        self.in_flight.release()
+        self.gate.release(host)  # last: the scheduler it wakes finds both slots free
+
+    def _wait_turn(self, host: str, clock: _Clock) -> _Attempt | None:
+        """Wait for a turn on ``host`` (a redirect, a retry, a probe); None once taken."""
+        limit = clock.limit()
+        if self.gate.acquire(host, limit):
+            while not self._stopping.is_set():
+                left = 0.5 if limit is None else min(0.5, limit - time.monotonic())
+                if self.in_flight.acquire(timeout=max(0.0, left)):
+                    return None
+                if limit is not None and time.monotonic() >= limit:
+                    break
+            self.gate.release(host)
+        if self._stopping.is_set():
+            raise Stopped(host)
+        if clock.deadline is None:
+            return _Attempt(error=FetchError.SKIPPED, error_reason=RAN_OUT)
+        return _Attempt(
+            error=FetchError.TIMEOUT, error_reason=f"no turn for {host} within the {clock.timeout:g}s deadline"
+        )
+
     # one GET, no redirects, no retries
-    def _attempt(self, url: str, deadline: float, cookies: dict[str, str] | None = None) -> _Attempt:
+    def _attempt(self, url: str, clock: _Clock, cookies: dict[str, str] | None = None) -> _Attempt:
         s = self.settings
         host = host_of(url)
-        if not self.gate.acquire(host, deadline):
-            return _Attempt(
-                error=FetchError.TIMEOUT, error_reason=f"no turn for {host} within the {s.timeout:g}s deadline"
-            )
-        if not self.in_flight.acquire(timeout=max(0.0, deadline - time.monotonic())):
-            self.gate.release(host)
-            return _Attempt(
-                error=FetchError.TIMEOUT, error_reason=f"no free connection within the {s.timeout:g}s deadline"
-            )
+        turn, clock.turn = clock.turn, None
+        if turn is not None and turn.host != host:
+            self._release(turn.host)
+            turn = None
+        if turn is None:
+            refused = self._wait_turn(host, clock)
+            if refused is not None:
+                return refused
+        clock.start()
         try:
             if self._stopping.is_set():
                 raise Stopped(url)
-            remaining = deadline - time.monotonic()
+            remaining = clock.deadline - time.monotonic()
             if remaining <= 0:
                 raise _Deadline
             scope = deadline_scope(remaining)
@@ -590,8 +629,7 @@ class Fetcher:
                 error=FetchError.TIMEOUT, error_reason=f"no complete answer within the {s.timeout:g}s deadline"
             )
         finally:
-            self.in_flight.release()
-            self.gate.release(host)
+            self._release(host)
 
     def _get(self, url: str, remaining: float, guarded: _Guarded, cookies: dict[str, str] | None) -> _Attempt:
         s = self.settings
@@ -640,12 +678,23 @@ class Fetcher:
             resp.close()
             resp.release_conn()
 
-    def fetch(self, url: str) -> Fetch:
-        """Follow redirects (and meta refresh) with retries, all inside one deadline."""
+    def fetch(self, url: str, turn: Turn | None = None) -> Fetch:
+        """Follow redirects (and meta refresh) with retries, all inside one deadline that
+        starts with the first request. ``turn``: the slot the scheduler took for it."""
         s = self.settings
-        started = time.monotonic()
-        deadline = started + s.timeout
-        result = Fetch(url=url, started_at=dt.datetime.now(dt.UTC), request_headers=dict(self.headers))
+        clock = _Clock(s.timeout, self.run_deadline, turn)
+        result = Fetch(url=url, request_headers=dict(self.headers))
+        try:
+            return self._follow(url, clock, result)
+        finally:
+            if clock.turn is not None:  # never sent: refused, malformed, DNS failed
+                self._release(clock.turn.host)
+            result.started_at = clock.started_at or dt.datetime.now(dt.UTC)
+            if clock.started is not None:
+                result.elapsed_ms = int((time.monotonic() - clock.started) * 1000)
+
+    def _follow(self, url: str, clock: _Clock, result: Fetch) -> Fetch:
+        s = self.settings
         # cookies set along this one redirect chain, sent back to the host that set them
         # (sites that set a cookie and redirect to check it); nothing is kept across URLs
         jar: dict[str, dict[str, str]] = {}
@@ -661,76 +710,89 @@ class Fetcher:
             return url, frozenset(jar.get(host_of(url), {}).items())
 
         seen = {state(current)}
-        try:
-            for _hop in range(s.max_redirects + 1):
-                refused = self.guard.check(current)
-                if refused:
-                    result.error, result.error_reason = refused
-                    result.final_url = current
-                    return result
-                att = self._with_retries(current, deadline, result, jar.setdefault(host_of(current), {}))
+        for _hop in range(s.max_redirects + 1):
+            if clock.turn is not None:
+                clock.start()  # the turn is ours: the request starts with its DNS lookup
+            refused = self.guard.check(current)
+            if refused:
+                result.error, result.error_reason = refused
                 result.final_url = current
-                if att.error:
-                    result.error, result.error_reason = att.error, att.error_reason
-                    return result
-                location = att.headers.get("location") if att.status and 300 <= att.status < 400 else None
-                location = _header_text(location) if location else None
-                refresh = None
-                if not location and att.status == 200 and s.follow_meta_refresh:
-                    refresh = refresh_header_target(att.headers.get("refresh"))
-                    if not refresh and "html" in att.headers.get("content-type", "html"):
-                        refresh = meta_refresh_target(att.body)
-                if location or refresh:
-                    try:
-                        target = to_uri(urljoin(current, location or refresh))
-                    except ValueError as e:  # a port out of range, a broken IPv6 literal
-                        result.error = FetchError.ERROR
-                        result.error_reason = (
-                            f"redirects to a malformed URL ({_clip(location or refresh or '')!r}: {e})"
-                        )
-                        return result
-                    result.chain.append(
-                        {"url": current, "status": att.status if location else "meta-refresh", "location": target}
-                    )
-                    if state(target) in seen:
-                        result.error, result.error_reason = FetchError.ERROR, f"redirect loop back to {target}"
-                        return result
-                    if refresh:
-                        result.meta_refresh = True
-                    seen.add(state(target))
-                    current = target
-                    continue
-                result.http_status, result.reason_phrase = att.status, att.reason
-                result.headers, result.body, result.truncated = att.headers, att.body, att.truncated
-                result.http_version = att.http_version
+                if refused[0] is FetchError.UNREACHABLE:
+                    self.reach.failed(host_of(current), Unreached.DNS)
                 return result
-            result.error, result.error_reason = FetchError.ERROR, f"more than {s.max_redirects} redirects"
+            att = self._with_retries(current, clock, result, jar.setdefault(host_of(current), {}))
+            result.final_url = current
+            self._note_reach(host_of(current), att)
+            if att.error:
+                result.error, result.error_reason = att.error, att.error_reason
+                return result
+            location = att.headers.get("location") if att.status and 300 <= att.status < 400 else None
+            location = _header_text(location) if location else None
+            refresh = None
+            if not location and att.status == 200 and s.follow_meta_refresh:
+                refresh = refresh_header_target(att.headers.get("refresh"))
+                if not refresh and "html" in att.headers.get("content-type", "html"):
+                    refresh = meta_refresh_target(att.body)
+            if location or refresh:
+                try:
+                    target = to_uri(urljoin(current, location or refresh))
+                except ValueError as e:  # a port out of range, a broken IPv6 literal
+                    result.error = FetchError.ERROR
+                    result.error_reason = f"redirects to a malformed URL ({_clip(location or refresh or '')!r}: {e})"
+                    return result
+                result.chain.append(
+                    {"url": current, "status": att.status if location else "meta-refresh", "location": target}
+                )
+                if state(target) in seen:
+                    result.error, result.error_reason = FetchError.ERROR, f"redirect loop back to {target}"
+                    return result
+                if refresh:
+                    result.meta_refresh = True
+                seen.add(state(target))
+                current = target
+                continue
+            result.http_status, result.reason_phrase = att.status, att.reason
+            result.headers, result.body, result.truncated = att.headers, att.body, att.truncated
+            result.http_version = att.http_version
             return result
-        finally:
-            result.elapsed_ms = int((time.monotonic() - started) * 1000)
+        result.error, result.error_reason = FetchError.ERROR, f"more than {s.max_redirects} redirects"
+        return result
 
-    def _with_retries(self, url: str, deadline: float, result: Fetch, cookies: dict[str, str]) -> _Attempt:
+    def _note_reach(self, host: str, att: _Attempt) -> None:
+        """Whether the host answered at all: an offline machine is told apart from dead sites."""
+        if att.status is not None:
+            self.reach.answered(host)
+        elif att.unreached:
+            self.reach.failed(host, att.unreached)
+
+    def _with_retries(self, url: str, clock: _Clock, result: Fetch, cookies: dict[str, str]) -> _Attempt:
         s = self.settings
         host = host_of(url)
         for n in range(s.retries + 1):
-            result.attempts += 1
-            att = self._attempt(url, deadline, cookies)
-            cookies.update(_cookie_pairs(att.set_cookies))
-            retryable = att.error is FetchError.TIMEOUT or att.reset or att.status in RETRYABLE_STATUS
-            if att.status in (429, 503):
-                self.gate.slow_down(host, min(att.retry_after or 0, s.retry_after_cap) or None)
-            if not retryable or n == s.retries:
+            att = self._attempt(url, clock, cookies)
+            if att.error is FetchError.SKIPPED:  # the run's time ran out before the request's turn
                 return att
-            if att.error is FetchError.TIMEOUT and time.monotonic() >= deadline:
+            result.attempts += 1
+            cookies.update(_cookie_pairs(att.set_cookies))
+            # a bot wall answering 429/503 is not a host out of breath: no back-off, no retry
+            walled = att.status is not None and att.status >= 400 and wall(att.status, att.headers, att.body, 0)
+            if not walled and (att.status == 429 or (att.status == 503 and att.retry_after is not None)):
+                self.gate.slow_down(host, min(att.retry_after, s.retry_after_cap) if att.retry_after else None)
+            retryable = not walled and (att.error is FetchError.TIMEOUT or att.reset or att.status in RETRYABLE_STATUS)
+            if not retryable or n == s.retries or clock.deadline is None:
+                return att
+            if att.error is FetchError.TIMEOUT and time.monotonic() >= clock.deadline:
                 return att
             wait = s.backoff * (2**n) * (0.75 + random.random() / 2)
             if att.retry_after is not None:
                 if att.retry_after > s.retry_after_cap:
                     return att  # asked to come back much later: report it, do not wait an hour
                 wait = max(wait, att.retry_after)
-            if time.monotonic() + wait >= deadline:
+            if time.monotonic() + wait >= clock.deadline:
                 return att
             time.sleep(wait)
+            if att.retry_after:
+                self.gate.note_wait(host, wait)
         return att
 
 
@@ -749,15 +811,17 @@ def _classify_exception(e: Exception) -> _Attempt:
     """urllib3's exceptions (and the OSErrors under them) as a status and a reason."""
     text = repr(e)
     if isinstance(e, NameResolutionError) or "getaddrinfo" in text or "Name or service not known" in text:
-        return _Attempt(error=FetchError.UNREACHABLE, error_reason="DNS lookup failed")
+        return _Attempt(error=FetchError.UNREACHABLE, error_reason="DNS lookup failed", unreached=Unreached.DNS)
     if isinstance(e, NewConnectionError):  # before ConnectTimeoutError: it is one, in urllib3 2
         if "refused" in text.lower():
-            return _Attempt(error=FetchError.UNREACHABLE, error_reason="connection refused")
+            return _Attempt(
+                error=FetchError.UNREACHABLE, error_reason="connection refused", unreached=Unreached.CONNECT
+            )
         if "timed out" in text.lower():
-            return _Attempt(error=FetchError.TIMEOUT, error_reason="connection timed out")
-        return _Attempt(error=FetchError.UNREACHABLE, error_reason="could not connect")
+            return _Attempt(error=FetchError.TIMEOUT, error_reason="connection timed out", unreached=Unreached.CONNECT)
+        return _Attempt(error=FetchError.UNREACHABLE, error_reason="could not connect", unreached=Unreached.CONNECT)
     if isinstance(e, ConnectTimeoutError):
-        return _Attempt(error=FetchError.TIMEOUT, error_reason="connection timed out")
+        return _Attempt(error=FetchError.TIMEOUT, error_reason="connection timed out", unreached=Unreached.CONNECT)
     if isinstance(e, ReadTimeoutError) or "Read timed out" in text:
         return _Attempt(error=FetchError.TIMEOUT, error_reason="server stopped answering (read timed out)")
     if isinstance(e, SSLError):
@@ -775,7 +839,7 @@ def _classify_exception(e: Exception) -> _Attempt:
     if isinstance(e, ProtocolError):
         return _classify_broken(e, e.args[1] if len(e.args) > 1 else None, text)
     if isinstance(e, ConnectionRefusedError):
-        return _Attempt(error=FetchError.UNREACHABLE, error_reason="connection refused")
+        return _Attempt(error=FetchError.UNREACHABLE, error_reason="connection refused", unreached=Unreached.CONNECT)
     if isinstance(e, ConnectionResetError):
         return _Attempt(error=FetchError.UNREACHABLE, error_reason="connection reset by the server", reset=True)
     return _Attempt(error=FetchError.ERROR, error_reason=f"connection broke: {type(e).__name__}")

@@ -12,38 +12,16 @@ from enum import StrEnum
 from typing import Any
 
 # the vocabularies live in vocab.py; importing them from here keeps working
-from .vocab import FAILING, Cause, FetchError, FindingCode, Severity, SnapshotKind, Status, UrlStatus  # noqa: F401
-
-
-class Verdict(StrEnum):
-    """How a footnote's title, date or publisher compares with the page (DESIGN.md §3).
-
-    A verdict comes only from a page that was read (live, or an archived copy); without
-    one it is ``unverified``, never a mismatch. ``mismatch`` needs positive evidence of
-    something else; a name that cannot be tied to the page is ``unconfirmed``."""
-
-    MATCH = "match"
-    PARTIAL = "partial"  # close, or one contains the other: worth a look
-    ALIAS = "alias"  # another name of the same outlet
-    OTHER_LANGUAGE = "other-language"  # footnote and page in different languages: compare by hand
-    LIKELY_TYPO = "likely-typo"
-    OFF_BY_DAYS = "off-by-days"  # a date 2–31 days away (the detail says how many)
-    MISMATCH = "mismatch"
-    UNCONFIRMED = "unconfirmed"  # a page was read, but nothing on it ties the name to it
-    UNVERIFIED = "unverified"  # no page was read: nothing to compare with
-    UNKNOWN = "unknown"  # the footnote or the page gives no value to compare
-
-    @property
-    def is_alarm(self) -> bool:
-        """The footnote looks wrong: a person should look (what "false alarms" count)."""
-        return self in _ALARMS
-
-    def __str__(self) -> str:
-        return self.value
-
-
-_ALARMS = frozenset(
-    {Verdict.PARTIAL, Verdict.OTHER_LANGUAGE, Verdict.LIKELY_TYPO, Verdict.OFF_BY_DAYS, Verdict.MISMATCH}
+from .vocab import (  # noqa: F401
+    FAILING,
+    Cause,
+    FetchError,
+    FindingCode,
+    Severity,
+    SnapshotKind,
+    Status,
+    UrlStatus,
+    Verdict,
 )
 
 
@@ -78,6 +56,36 @@ class PartialDate:
         return self.iso()
 
 
+class SourceKind(StrEnum):
+    """How an article cites a source: a footnote (or endnote), or a link in its text."""
+
+    FOOTNOTE = "footnote"
+    LINK = "link"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass
+class Place:
+    """One place in the article that cites a source: its line, the words that link it (a
+    link) and the sentence it sits in, the claim the source is there to support."""
+
+    line: int | None = None
+    link_text: str | None = None
+    citing_text: str | None = None
+
+
+@dataclass
+class LinkedSource:
+    """A URL the article links from its text (or lists under Sources), with every place
+    that links it: one source however often it is linked."""
+
+    url: str
+    places: list[Place] = field(default_factory=list)
+    note: Note | None = None  # an entry of a Sources list: what could be parsed from its text
+
+
 @dataclass
 class Note:
     """One footnote as written in the article, with what could be parsed from it."""
@@ -92,6 +100,8 @@ class Note:
     author: str | None = None
     extra: str | None = None  # text that is neither publisher, title nor date
     ibid: bool = False
+    # the sentence its first marker ends (and the one before, when the marker closes a quotation)
+    citing_text: str | None = None
 
 
 @dataclass
@@ -159,6 +169,8 @@ class Article:
     notes: list[Note]
     markers: list[Marker]
     findings: list[Finding] = field(default_factory=list)
+    links: list[LinkedSource] = field(default_factory=list)
+    date: PartialDate | None = None  # from Markdown front matter
 
 
 @dataclass
@@ -180,6 +192,11 @@ class Citation:
     problems: list[InputProblem] = field(default_factory=list)
     bad_url: str | None = None
     candidates: list[dict[str, Any]] = field(default_factory=list)  # from `citewatch resolve`
+    kind: SourceKind = SourceKind.FOOTNOTE
+    link_text: str | None = None  # a linked source: the words that link it
+    citing_text: str | None = None  # the sentence that cites it (first place)
+    places: list[Place] = field(default_factory=list)  # every place, when linked more than once
+    same_as: str | None = None  # an Ibid. or duplicate: the note it repeats
 
 
 @dataclass
@@ -277,6 +294,7 @@ class PageMeta:
     title_candidates: list[Candidate] = field(default_factory=list)
     published: dt.date | None = None
     published_source: str | None = None
+    updated: dt.date | None = None  # a later day the page declares it was updated on: a footnote may cite that
     site_name: str | None = None
     site_name_source: str | None = None
     language: str | None = None
@@ -287,6 +305,7 @@ class PageMeta:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["published"] = self.published.isoformat() if self.published else None
+        d["updated"] = self.updated.isoformat() if self.updated else None
         return d
 
 

@@ -266,6 +266,7 @@ class Resolution:
     citation: Citation
     candidates: list[Candidate]
     note: str | None = None
+    unreachable: str | None = None  # why no candidate could be looked for: said once, not per row
 
 
 def resolve_citations(
@@ -277,6 +278,7 @@ def resolve_citations(
     client = WaybackClient(settings.wayback) if settings.wayback else None
     session = new_session(DEFAULT_USER_AGENT + (f" mailto:{settings.mailto}" if settings.mailto else ""))
     out = []
+    crossref_down: str | None = None
     try:
         for c in citations:
             if c.url or c.bad_url:
@@ -287,6 +289,8 @@ def resolve_citations(
                 found += cdx_candidates(c, domains, client, settings)
             works, problem = crossref_candidates(c, session, settings)
             found += works
+            if problem and problem.startswith("Crossref could not be reached"):
+                crossref_down = problem
             note = "; ".join(x for x in (note, problem) if x) or None
             seen: set[str] = set()
             scored = []
@@ -297,12 +301,22 @@ def resolve_citations(
                 scored.append(score(cand, c, fetcher, client))
             scored.sort(key=lambda x: -x.confidence)
             res = Resolution(c, [x for x in scored if x.confidence >= 0.3][: settings.max_candidates], note)
+            if not res.candidates:
+                res.unreachable = _unreachable(client, crossref_down)
             out.append(res)
             if on_progress:
                 on_progress(res)
     finally:
         session.close()
     return out
+
+
+def _unreachable(client: WaybackClient | None, crossref_down: str | None) -> str | None:
+    """Why candidates could not even be looked for: every service asked is down."""
+    wayback_down = f"the Wayback Machine could not be reached ({client.down})" if client and client.down else None
+    if client is not None and wayback_down is None:
+        return None
+    return "; ".join(x for x in (wayback_down, crossref_down) if x) or None
 
 
 def write_candidates(cf: cit.CitationsFile, resolutions: list[Resolution]) -> int:

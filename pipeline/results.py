@@ -11,10 +11,13 @@ import datetime as dt
 from collections.abc import Iterable
 
 from .archive.history import History
-from .check import CheckSettings, OnFetch, OnProgress, UrlOutcome, check_urls
+from .check import CheckRun, CheckSettings, OnFetch, OnProgress, UrlOutcome, check_run
 from .errors import InputError
 from .fetch import Fetcher
-from .model import Citation, LinkCheck, Problem, Result, Status
+from .model import Citation, Finding, LinkCheck, Problem, Result, Status
+from .offline import stored_outcomes
+from .rules import UrlRules, accepted_check, excluded_check
+from .vocab import FindingCode, Severity
 
 DEFAULT_FAIL_ON = tuple(s.value for s in Status.in_order() if s.is_failure)
 VERDICT_TOKENS = {
@@ -80,7 +83,26 @@ class VerifyAsChecked:
     def results(self, citations: Iterable[Citation], outcomes: dict[str, UrlOutcome]) -> list[Result]:
         """One Result per citation, in order: those verified on arrival, the rest (no URL,
         a malformed one) now."""
-        return [self._done.get(id(c)) or result_for(c, outcomes.get(c.url) if c.url else None) for c in citations]
+        results = [self._done.get(id(c)) or result_for(c, outcomes.get(c.url) if c.url else None) for c in citations]
+        return with_repeats(results)
+
+
+def with_repeats(results: list[Result]) -> list[Result]:
+    """An Ibid. or a duplicate note without an address of its own says which note it repeats
+    and how that one fared ("same as note 3 (live)"), instead of "no URL in the footnote"."""
+    by_id = {r.citation.id: r for r in results}
+    for r in results:
+        c = r.citation
+        if not c.same_as or c.url or c.bad_url is not None or r.check is None:
+            continue
+        target, hops = by_id.get(c.same_as), 0
+        while target is not None and target.citation.same_as and not target.citation.url and hops < 20:
+            target, hops = by_id.get(target.citation.same_as), hops + 1
+        how = ""
+        if target is not None and target.check is not None:
+            how = f" ({target.check.status.value})" if target.citation.url else f": {target.check.reason}"
+        r.check.reason = f"same as note {c.same_as}{how}"
+    return results
 
 
 def check_citations(
@@ -93,16 +115,66 @@ def check_citations(
 ) -> list[Result]:
     """One Result per citation, in order; each distinct URL fetched once (``fetcher``: a
     caller's own, kept open for the archive stage after)."""
+    return check_citations_run(citations, settings, history, on_fetch, on_progress, fetcher)[0]
+
+
+def check_citations_run(
+    citations: list[Citation],
+    settings: CheckSettings,
+    history: History | None,
+    on_fetch: OnFetch | None = None,
+    on_progress: OnProgress | None = None,
+    fetcher: Fetcher | None = None,
+) -> tuple[list[Result], CheckRun]:
+    """The results, and what the run found beside them (no host reachable, hosts that
+    asked us to slow down, URLs --max-time left unchecked). The project's rules apply
+    here: an excluded URL is never requested, an accepted answer counts as live
+    (rules.py); with --offline the history answers instead of the network (offline.py)."""
     urls = [c.url for c in citations if c.url]
     verifier = VerifyAsChecked(citations, on_progress)
-    outcomes = check_urls(urls, settings, history, on_fetch=on_fetch, on_progress=verifier, fetcher=fetcher)
-    return verifier.results(citations, outcomes)
+    rules = settings.rules
+    now = dt.datetime.now(dt.UTC)
+    outcomes: dict[str, UrlOutcome] = {}
+    to_check = []
+    for url in dict.fromkeys(urls):
+        rule = rules.excluded_by(url)
+        if rule is None:
+            to_check.append(url)
+        else:
+            outcomes[url] = UrlOutcome(excluded_check(url, rule, now))
+            verifier(url, outcomes[url])
+
+    def as_ruled(url: str, outcome: UrlOutcome) -> None:
+        verifier(url, _accepted(outcome, rules))
+
+    if settings.offline:
+        run = CheckRun(stored_outcomes(to_check, history, settings.confirm, on_progress=as_ruled))
+    else:
+        run = check_run(to_check, settings, history, on_fetch=on_fetch, on_progress=as_ruled, fetcher=fetcher)
+    outcomes.update({url: _accepted(o, rules) for url, o in run.outcomes.items()})
+    run.outcomes = outcomes
+    return verifier.results(citations, outcomes), run
 
 
-def problems(results: list[Result], fail_on: Iterable[str] = DEFAULT_FAIL_ON) -> list[Problem]:
-    """What counts against the exit status. Failing statuses count only once confirmed."""
+def _accepted(outcome: UrlOutcome, rules: UrlRules) -> UrlOutcome:
+    rule = rules.accepting(outcome.check)
+    if rule is None:
+        return outcome
+    return UrlOutcome(accepted_check(outcome.check, rule), None, outcome.local)
+
+
+def problems(
+    results: list[Result], fail_on: Iterable[str] = DEFAULT_FAIL_ON, findings: Iterable[Finding] = ()
+) -> list[Problem]:
+    """What counts against the exit status. Failing statuses count only once confirmed;
+    findings about the notes and links count when ``fail_on`` names their code or
+    ``findings:SEVERITY``."""
     fail_on = set(fail_on)
-    found = []
+    found = [
+        Problem(f.footnote or "", f"{f.code}: {f.message}")
+        for f in findings
+        if f.code in fail_on or f"findings:{f.severity.value}" in fail_on
+    ]
     for r in results:
         check = r.check
         if check is not None and check.status.value in fail_on:
@@ -116,8 +188,11 @@ def problems(results: list[Result], fail_on: Iterable[str] = DEFAULT_FAIL_ON) ->
 
 def parse_fail_on(value: str) -> tuple[str, ...]:
     tokens = tuple(t.strip() for t in value.split(",") if t.strip())
-    valid = {s.value for s in Status} | VERDICT_TOKENS
+    finding_tokens = {c.value for c in FindingCode} | {f"findings:{s.value}" for s in Severity}
+    valid = {s.value for s in Status} | VERDICT_TOKENS | finding_tokens
     bad = [t for t in tokens if t not in valid]
     if bad:
-        raise InputError(f"unknown --fail-on value(s): {', '.join(bad)} (choose from {', '.join(sorted(valid))})")
+        raise InputError(
+            f"unknown --fail-on {'value' if len(bad) == 1 else 'values'}: {', '.join(bad)} (choose from {', '.join(sorted(valid))})"
+        )
     return tokens

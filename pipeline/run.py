@@ -22,9 +22,10 @@ from .archive.stage import ArchiveSettings, archive_results
 from .archive.warc import WarcArchive
 from .check import CheckSettings, OnProgress
 from .errors import InputError
-from .extract import extract
+from .extract import citations_for, extract, no_sources_message
 from .fetch import Fetcher
 from .files import safe_stem, write_atomic
+from .footnotes import ArticleError
 from .model import Citation, Finding, Result, Severity
 from .report import html as html_report
 from .report import index as index_report
@@ -34,9 +35,10 @@ from .report import markdown as md_report
 from .report import model as report_model
 from .report.changes import changes_since
 from .report.model import Report
-from .results import DEFAULT_FAIL_ON, check_citations, problems
+from .results import DEFAULT_FAIL_ON, check_citations_run, problems
 from .shard import Shard
 from .vocab import ExitStatus
+from .wording import plural
 
 
 @dataclass
@@ -46,7 +48,10 @@ class Job:
     citations: Path
     article: Path | None = None
     fmt: str | None = None
+    text: str | None = None  # the article itself, when it came from stdin (``article`` is its name)
 
+    namespace: str | None = None  # shares a file another article owns: its ids are NAMESPACE:…
+    note: str | None = None  # why it uses the citations file it uses, when the user should hear it
     source: str | None = None  # article.source in the citations file, when no article is given
     title: str | None = None  # the article's title, once extracted
 
@@ -71,8 +76,13 @@ def plan_jobs(
         jobs = [Job(shared_file, a, fmt) for a in articles]
     elif len(articles) > 1:
         jobs = [Job(citations_dir / f"{a.stem}.yaml", a, fmt) for a in articles]
+    elif articles:  # one article: its own file, never another article's unless given on purpose
+        choice = citations_for(
+            articles[0], shared_file or default_file, citations_dir, explicit=shared_file is not None
+        )
+        jobs = [Job(choice.path, articles[0], fmt, namespace=choice.namespace, note=choice.note)]
     else:
-        jobs = [Job(shared_file or default_file, articles[0] if articles else None, fmt)]
+        jobs = [Job(shared_file or default_file, None, fmt)]
     if len({j.name for j in jobs}) < len(jobs):
         raise InputError("several articles share a file name; give them distinct names")
     return jobs
@@ -110,6 +120,8 @@ class RunOutcome:
     reports: list[JobReport]
     notes: list[str]
     exit_status: int
+    wayback_unreachable: str | None = None  # the archive stage could not reach the Wayback Machine
+    wayback_unreachable: str | None = None  # the archive stage could not reach the Wayback Machine
 
 
 def citation_findings(cf: cit.CitationsFile) -> list[Finding]:
@@ -151,7 +163,7 @@ def _write_reports(
     newly_archived: list[str],
     notes: list[str],
 ) -> JobReport:
-    found = problems(results, settings.fail_on)
+    found = problems(results, settings.fail_on, findings)
     status = ExitStatus.for_problems(found)
     if job.title is not None:  # extracted this run (and maybe sharing the file): the article speaks
         article_meta = {"title": job.title, "source": job.source or ""}
@@ -193,17 +205,9 @@ def write_report_files(report: Report, reports_dir: Path, junit: Path | None) ->
     return list(rendered)
 
 
-def write_index(reports: list[JobReport], reports_dir: Path) -> list[Path]:
-    rows = [
-        index_report.IndexRow(
-            name=jr.job.name,
-            title=jr.model.article.get("title") or jr.job.name,
-            citations=jr.model.summary.citations,
-            confirmed_problems=jr.model.summary.confirmed_problems,
-            exit_status=jr.exit_status,
-        )
-        for jr in reports
-    ]
+def write_index(reports: list[tuple[str, Report]], reports_dir: Path) -> list[Path]:
+    """index.md and index.html: each article's counts and a link to its report."""
+    rows = [index_report.IndexRow.of(name, report) for name, report in reports]
     paths = [reports_dir / "index.md", reports_dir / "index.html"]
     write_atomic(paths[0], index_report.render_markdown(rows))
     write_atomic(paths[1], index_report.render_html(rows))
@@ -252,7 +256,10 @@ def _load(jobs: list[Job], say: OnStage, shard: Shard | None = None) -> _Loaded:
     for job in jobs:
         if job.article is not None:
             say(StageStarted(Stage.EXTRACT, f"{job.article} → {job.citations}"))
-            ex = extract(job.article, job.citations, job.fmt, lenient=True, namespace=job.name if shared else None)
+            job.namespace = job.name if shared else job.namespace
+            ex = extract(job.article, job.citations, job.fmt, lenient=True, namespace=job.namespace, content=job.text)
+            if not ex.sources:
+                raise ArticleError(no_sources_message(job.article))
             job.title, job.source = ex.article.title, str(job.article)
             files.append(ex.file)
             findings.append(ex.findings)
@@ -268,7 +275,7 @@ def _load(jobs: list[Job], say: OnStage, shard: Shard | None = None) -> _Loaded:
         [
             c
             for c in (shard.select(cf.citations) if shard else cf.citations)
-            if not shared or c.id.startswith(f"{job.name}:")
+            if not job.namespace or c.id.startswith(f"{job.namespace}:")
         ]
         for job, cf in zip(jobs, files, strict=True)
     ]
@@ -310,22 +317,31 @@ def _run(
     loaded = _load(jobs, say, settings.shard)
     everything = [c for cs in loaded.citations for c in cs]
     urls = dict.fromkeys(c.url for c in everything if c.url)
-    say(StageStarted(Stage.CHECK, f"{len(urls)} distinct URL(s) from {len(jobs)} article(s)", urls=len(urls)))
+    say(
+        StageStarted(
+            Stage.CHECK, f"{plural(len(urls), 'distinct URL')} from {plural(len(jobs), 'article')}", urls=len(urls)
+        )
+    )
     warc = WarcArchive(settings.archive_dir) if settings.local_copy else None
     fetcher = Fetcher(settings.check.fetch)
     notes: list[str] = []
     newly: list[str] = []
+    wayback_unreachable = None
     try:
         on_fetch = warc.write if warc else None
-        results = check_citations(
+        results, checked = check_citations_run(
             everything, settings.check, History(settings.archive_dir), on_fetch, on_progress, fetcher
         )
+        if checked.offline:  # nothing recorded, nothing archived, no report of false failures
+            return RunOutcome([], [checked.offline], ExitStatus.INPUT)
+        notes.extend(slowdown.sentence() for slowdown in checked.slowdowns)
         per_job = _split(results, [len(cs) for cs in loaded.citations])
         say(StageStarted(Stage.ARCHIVE, settings.archive.describe()))
         items = [(r, cf) for rs, cf in zip(per_job, loaded.files, strict=True) for r in rs]
         out = archive_results(items, settings.archive_dir, settings.archive, fetcher)
         notes.extend(out.notes)
         newly = out.newly_archived
+        wayback_unreachable = out.unreachable
     finally:
         fetcher.close()
         if warc:
@@ -336,26 +352,35 @@ def _run(
         for job, rs, f, cf in zip(jobs, per_job, loaded.findings, loaded.files, strict=True)
     ]
     if len(reports) > 1:
-        write_index(reports, settings.reports_dir)
+        write_index([(r.job.name, r.model) for r in reports], settings.reports_dir)
     status = max((r.exit_status for r in reports), default=ExitStatus.OK)
-    return RunOutcome(reports, notes, status)
+    return RunOutcome(reports, notes, status, wayback_unreachable)
+
+
+@dataclass
+class Rendered:
+    paths: list[Path]  # every file written, the index last
+    reports: int  # how many articles' reports
 
 
 def rerender(
     archive_dir: Path, reports_dir: Path, names: list[str] | None = None, junit: Path | None = None
-) -> list[Path]:
-    """Re-render reports from archive/runs/*.json without touching the network."""
+) -> Rendered:
+    """Re-render reports from archive/runs/*.json without touching the network, and the
+    index of every saved run. Nothing saved is an InputError: there is nothing to render."""
     written: list[Path] = []
     runs_dir = ArchiveLayout.at(archive_dir).runs
     available = sorted(p.stem for p in runs_dir.glob("*.json"))
+    if not available:
+        raise InputError(f"{runs_dir}: no saved run, nothing to render (`citewatch run` saves one)")
     for name in names or available:
         report = saved_run(archive_dir, name) if safe_stem(name) == name else None
         if report is None:
-            raise InputError(
-                f"{runs_dir / (name + '.json')}: no saved run (available: {', '.join(available) or 'none'})"
-            )
+            raise InputError(f"{runs_dir / (name + '.json')}: no saved run (available: {', '.join(available)})")
         written += write_report_files(report, reports_dir, junit)
-    return written
+    saved = [(name, _previous_run(archive_dir, name)) for name in available]  # a damaged one: left out
+    written += write_index([(name, report) for name, report in saved if report is not None], reports_dir)
+    return Rendered(written, len(names or available))
 
 
 def step_summary_path() -> Path | None:

@@ -259,7 +259,10 @@ def test_cdx_pacing_is_measured_on_the_server(wayback):
         client.cdx({"url": f"https://example.com/{i}"})
     times = wayback.calls_of("cdx")
     gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
-    assert len(times) == 6 and min(gaps) >= 0.23, gaps
+    # the pacer spaces the sends; what the server sees jitters by a scheduler's slice on a busy
+    # machine, so: no two calls close together (unpaced, they arrive ms apart), and the whole
+    # series takes at least its paced length
+    assert len(times) == 6 and min(gaps) >= 0.15 and times[-1] - times[0] >= 0.9 * 5 * 0.25, gaps
 
 
 def test_429_pauses_every_call(wayback):
@@ -479,7 +482,7 @@ def test_the_report_names_local_copies_of_sources_not_of_error_pages(tmp_path, s
     assert any(s["kind"] == "local" for s in two["snapshots"])  # the 404 is in the WARC ...
     md = (tmp_path / "reports" / "citations.md").read_text(encoding="utf-8")
     assert f"local copy `archive/{copy}`" in md.replace("\\", "")
-    assert md.count("local copy") == 1  # ... but not offered as a copy of the source
+    assert md.count("local copy `") == 1  # ... but not offered as a copy of the source
 
     second = do_run(tmp_path, p, settings)
     again = by_id(second)["1"]

@@ -20,9 +20,11 @@ from ..model import (
     Match,
     PageMeta,
     PartialDate,
+    Place,
     Problem,
     Result,
     Snapshot,
+    SourceKind,
     Verdict,
 )
 from ..vocab import Status, UrlStatus
@@ -58,6 +60,11 @@ def result_to_dict(r: Result) -> dict[str, Any]:
         "snapshots": [s.to_dict() for s in r.snapshots],
         "archive_note": r.archive_note,
         "candidates": [_plain(x) for x in c.candidates],
+        "kind": c.kind.value,
+        "link_text": c.link_text,
+        "citing_text": c.citing_text,
+        "places": [{"article_line": p.line, "link_text": p.link_text, "citing_text": p.citing_text} for p in c.places],
+        "same_as": c.same_as,
     }
 
 
@@ -166,6 +173,7 @@ def _check_from_dict(d: dict[str, Any]) -> LinkCheck:
 def _page_from_dict(d: dict[str, Any]) -> PageMeta:
     page = PageMeta(**_known(PageMeta, d))
     page.published = _date(d.get("published"))
+    page.updated = _date(d.get("updated"))
     page.title_candidates = [Candidate(**_known(Candidate, c)) for c in d.get("title_candidates") or []]
     return page
 
@@ -200,6 +208,11 @@ def result_from_dict(d: dict[str, Any]) -> Result:
         archive_date=_date(d.get("archive_date")),
         url_status=UrlStatus(d["url_status"]) if d.get("url_status") else None,
         candidates=d.get("candidates") or [],
+        kind=SourceKind(d.get("kind") or SourceKind.FOOTNOTE),
+        link_text=d.get("link_text"),
+        citing_text=d.get("citing_text"),
+        places=[Place(p.get("article_line"), p.get("link_text"), p.get("citing_text")) for p in d.get("places") or []],
+        same_as=d.get("same_as"),
     )
     return Result(
         citation=citation,

@@ -12,7 +12,8 @@ from typing import Any
 
 from ..model import Finding, Match, Result
 from ..textsafe import clean, safe_href
-from ..vocab import Status
+from ..vocab import Status, Tone, Verdict
+from ..wording import plural
 from .model import CHANGE_LABELS, Changes, Report
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
@@ -54,9 +55,9 @@ def summary(report: Report) -> str:
     s = report.summary
     lines = [f"## citewatch: {esc(report.title)}", ""]
     lines.append(
-        f"{s.citations} citations, {s.with_url} with a URL, {s.archived} archived, "
-        f"{s.local_copies} local copies, "
-        f"**{s.confirmed_problems} confirmed problem(s)** — exit status {report.exit_status}."
+        f"{plural(s.citations, 'citation')}, {s.with_url} with a URL, {s.archived} archived, "
+        f"{plural(s.local_copies, 'local copy')}, "
+        f"**{plural(s.confirmed_problems, 'confirmed problem')}** — exit status {report.exit_status}."
     )
     lines.append("")
     if s.by_status:
@@ -93,8 +94,11 @@ def _changed(changes: Changes, key: str, citation_id: str) -> str:
 def _verdict(m: Match | None) -> str:
     if not m:
         return ""
-    v = esc(m.verdict)
-    if m.score is not None and m.verdict not in ("unknown", "other-language"):
+    verdict = Verdict(m.verdict)
+    if verdict.tone is Tone.NEUTRAL:
+        return f"*{esc(verdict)}*"  # not checked, not wrong: no score that reads as a failed comparison
+    v = esc(verdict)
+    if m.score is not None and verdict.shows_score:
         v += f" ({m.score:.2f})"
     if m.suggestion:
         v += f" → {esc(m.suggestion)}?"
@@ -107,8 +111,10 @@ def previous_title(changes: Changes, key: str, citation_id: str) -> str | None:
 
 
 def cited_text(r: Result) -> str:
-    """The footnote's claim as one phrase: publisher · title."""
-    return " · ".join(x for x in (r.citation.publisher, r.citation.title) if x) or "—"
+    """The footnote's claim as one phrase: publisher · title (a linked source without
+    them: its link words, in quotes)."""
+    c = r.citation
+    return " · ".join(x for x in (c.publisher, c.title) if x) or (f"“{c.link_text}”" if c.link_text else "—")
 
 
 def _status_cell(r: Result) -> str:
@@ -119,7 +125,9 @@ def _status_cell(r: Result) -> str:
     if check.status.is_failure:
         since = check.failing_since.isoformat()[:10] if check.failing_since else ""
         status += (
-            " (confirmed)" if check.confirmed else f" (failing since {esc(since)}, {check.failing_checks} check(s))"
+            " (confirmed)"
+            if check.confirmed
+            else f" (failing since {esc(since)}, {plural(check.failing_checks, 'check')})"
         )
     if check.paywalled:
         status += " · paywalled"
@@ -147,11 +155,12 @@ def _row(r: Result) -> str:
 
 
 def _unresolved(results: list[Result]) -> list[str]:
-    unresolved = [r for r in results if not r.citation.url]
+    unresolved = [r for r in results if not r.citation.url and not r.citation.same_as]  # a repeat says which note
     if not unresolved:
         return []
     lines = ["## Unresolved citations", ""]
-    lines.append(f"{len(unresolved)} citation(s) have no URL. Candidates come from `citewatch resolve`;")
+    has = "has" if len(unresolved) == 1 else "have"
+    lines.append(f"{plural(len(unresolved), 'citation')} {has} no URL. Candidates come from `citewatch resolve`;")
     lines.append("accept one with `citewatch resolve --accept ID[:N]` after checking it.")
     lines.append("")
     for r in unresolved:
