@@ -251,70 +251,7 @@ def fast_yaml_loader():
     return Core12Loader
 
 
-STREAM_FROM = 1_000_000  # characters of citations.yaml from which streamed_load reads it
-
-
-class _Unusual(Exception):
-    """YAML that streamed_load leaves to the full loaders (anchors, tags, complex keys)."""
-
-
-def streamed_load(text: str) -> Any:
-    """What ``yaml.load(text, Loader=fast_yaml_loader())`` returns, built from libyaml's
-    events as they come. yaml.load composes the whole document as a graph of nodes before
-    it builds a single value: at 200,000 citations that graph took the load to a 972 MB
-    peak (4.7 KB per citation), for values that take 1.1 KB. Here no node outlives its
-    value. Anchors, aliases, explicit tags, merge keys and complex keys raise _Unusual (the
-    caller falls back to the loaders that know them)."""
-    from yaml import events as ev
-    from yaml.nodes import ScalarNode
-
-    loader = fast_yaml_loader()(text)
-    build = loader.yaml_constructors
-    open_: list[list[Any]] = []  # [container, the key waiting for its value (or _NO_KEY)]
-    root: list[Any] = []
-
-    def add(value: Any) -> None:
-        if not open_:
-            root.append(value)
-        elif isinstance(open_[-1][0], list):
-            open_[-1][0].append(value)
-        elif open_[-1][1] is _NO_KEY:
-            if isinstance(value, dict | list):
-                raise _Unusual("a complex key")
-            open_[-1][1] = value
-        else:
-            open_[-1][0][open_[-1][1]] = value
-            open_[-1][1] = _NO_KEY
-
-    try:
-        while not isinstance(event := loader.get_event(), ev.StreamEndEvent):
-            if isinstance(event, ev.ScalarEvent):
-                if event.anchor or event.tag not in (None, "!"):
-                    raise _Unusual("an anchor or a tag")
-                tag = (
-                    loader.resolve(ScalarNode, event.value, event.implicit)
-                    if event.tag is None
-                    else "tag:yaml.org,2002:str"
-                )
-                if tag not in build or tag.endswith(":merge"):
-                    raise _Unusual(tag)
-                add(build[tag](loader, ScalarNode(tag, event.value, style=event.style)))
-            elif isinstance(event, ev.MappingStartEvent | ev.SequenceStartEvent):
-                if event.anchor or not event.implicit:
-                    raise _Unusual("an anchor or a tag")
-                box: dict | list = {} if isinstance(event, ev.MappingStartEvent) else []
-                add(box)
-                open_.append([box, _NO_KEY])
-            elif isinstance(event, ev.MappingEndEvent | ev.SequenceEndEvent):
-                open_.pop()
-            elif isinstance(event, ev.AliasEvent) or (isinstance(event, ev.DocumentStartEvent) and root):
-                raise _Unusual("an alias, or a second document")
-    finally:
-        loader.dispose()
-    return root[0] if root else None
-
-
-_NO_KEY = object()
+STREAM_FROM = 1_000_000  # characters of citations.yaml from which it is read as a stream (yamlstream)
 
 
 def _load_fast(path: Path, text: str) -> CitationsFile | None:
@@ -323,7 +260,10 @@ def _load_fast(path: Path, text: str) -> CitationsFile | None:
     try:
         import yaml
 
-        doc = yaml.load(text, Loader=fast_yaml_loader()) if len(text) < STREAM_FROM else streamed_load(text)
+        from .yamlstream import streamed_load
+
+        loader = fast_yaml_loader()
+        doc = yaml.load(text, Loader=loader) if len(text) < STREAM_FROM else streamed_load(text, loader)
     except Exception:  # any parse/construct problem: let the careful path explain it
         return None
     if not isinstance(doc, dict) or not isinstance(doc.get("citations"), list):

@@ -11,6 +11,7 @@ from pipeline.model import Citation, Finding, LinkCheck, Result, Severity
 from pipeline.report import json as json_report
 from pipeline.report import model as report_model
 from pipeline.vocab import Status
+from pipeline.yamlstream import streamed_load
 
 
 def report_of(n: int, findings: int = 1) -> report_model.Report:
@@ -101,10 +102,10 @@ def test_a_large_citations_file_is_read_as_a_stream_of_values_equal_to_yaml_load
     import yaml
 
     for text in YAML_SAMPLES:
-        assert cit.streamed_load(text) == yaml.load(text, Loader=cit.fast_yaml_loader())
+        assert streamed_load(text, cit.fast_yaml_loader()) == yaml.load(text, Loader=cit.fast_yaml_loader())
     for unusual in ("a: &x 1\nb: *x\n", "a: !!str 1\n", "? [1]\n: 2\n", "<<: {a: 1}\n"):
         try:
-            cit.streamed_load(unusual)
+            streamed_load(unusual, cit.fast_yaml_loader())
         except Exception:
             continue
         raise AssertionError(f"{unusual!r} should go to the full loaders")
@@ -112,7 +113,10 @@ def test_a_large_citations_file_is_read_as_a_stream_of_values_equal_to_yaml_load
         f"  - id: '{i}'\n    title: Story {i}\n    url: http://e.com/{i}\n" for i in range(5000)
     )
     peaks = []
-    for load in (cit.streamed_load, lambda t: yaml.load(t, Loader=cit.fast_yaml_loader())):
+    for load in (
+        lambda t: streamed_load(t, cit.fast_yaml_loader()),
+        lambda t: yaml.load(t, Loader=cit.fast_yaml_loader()),
+    ):
         tracemalloc.start()
         value = load(text)
         peaks.append(tracemalloc.get_traced_memory()[1])
