@@ -16,8 +16,9 @@ the most it had in flight at once (the per-host limit, seen from the servers' si
 Python program can do to GET the same URLs with lychee's scheduling, on one asyncio loop.
 
 Every tool runs at the same global concurrency and per-host limit, in the same invocation,
-one after another against the same servers; wall time and peak RSS come from
-/usr/bin/time. Ratios are reported against lychee and against the physical floor
+one after another against the same servers; wall time, peak RSS and CPU (user + system,
+the whole process tree) come from treetime.py, /usr/bin/time's figures with orphaned
+children counted. Ratios are reported against lychee and against the physical floor
 (requests × latency ÷ concurrency), because absolute seconds on a shared machine mean
 little. With --repeat N the tools take turns N times and the median is reported: on a
 shared machine one run of a CPU-bound tool can be 10% off. citewatch's bytecode is
