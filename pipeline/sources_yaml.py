@@ -84,7 +84,7 @@ def merge_links(cf: CitationsFile, article: Article, scope: str | None, last_ind
 def _new_link_entry(cid: str, source: LinkedSource) -> CommentedMap:
     from ruamel.yaml.comments import CommentedMap
 
-    from .citations import note_fields
+    from .citations_merge import note_fields
 
     entry = CommentedMap()
     entry["id"] = cid
