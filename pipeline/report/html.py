@@ -13,7 +13,7 @@ from typing import Any
 
 from ..model import Match, Result
 from ..textsafe import clean, safe_href
-from ..vocab import SnapshotKind, Status
+from ..vocab import SnapshotKind, Status, Verdict
 from .markdown import previous_title
 from .model import CHANGE_LABELS, Changes, Report
 
@@ -38,11 +38,10 @@ def _asset(name: str) -> str:
 
 def _verdict(m: Match | None) -> str:
     if not m:
-        return '<span class="v v-unknown">—</span>'
-    v = m.verdict
-    cls = "ok" if v in ("match", "alias") else "bad" if v in ("mismatch",) else "unknown" if v == "unknown" else "warn"
-    score = f" {m.score:.2f}" if m.score is not None and v not in ("unknown", "other-language") else ""
-    return f'<span class="v v-{cls}" title="{e(m.detail)}">{e(v)}{e(score)}</span>'
+        return f'<span class="v {Verdict.UNKNOWN.css_class}">—</span>'
+    v = Verdict(m.verdict)
+    score = f" {m.score:.2f}" if m.score is not None and v.shows_score else ""
+    return f'<span class="v {v.css_class}" title="{e(m.detail)}">{e(v)}{e(score)}</span>'
 
 
 def _check_evidence(r: Result) -> list[str]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..model import Finding, Match, Result
 from ..textsafe import clean, safe_href
-from ..vocab import Status
+from ..vocab import Status, Tone, Verdict
 from .model import CHANGE_LABELS, Changes, Report
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
@@ -93,8 +93,11 @@ def _changed(changes: Changes, key: str, citation_id: str) -> str:
 def _verdict(m: Match | None) -> str:
     if not m:
         return ""
-    v = esc(m.verdict)
-    if m.score is not None and m.verdict not in ("unknown", "other-language"):
+    verdict = Verdict(m.verdict)
+    if verdict.tone is Tone.NEUTRAL:
+        return f"*{esc(verdict)}*"  # not checked, not wrong: no score that reads as a failed comparison
+    v = esc(verdict)
+    if m.score is not None and verdict.shows_score:
         v += f" ({m.score:.2f})"
     if m.suggestion:
         v += f" → {esc(m.suggestion)}?"
