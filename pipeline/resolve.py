@@ -230,7 +230,7 @@ def score(candidate: Candidate, citation: Citation, fetcher: Fetcher, client: Wa
     """Fetch the candidate (or its snapshot when the page is gone) and verify it."""
     fetched = fetcher.fetch(candidate.url)
     check = liveness.classify(fetched)
-    reached = check.status in (Status.LIVE, Status.REDIRECTED)
+    reached = check.status.is_reached
     page = bounded_page_meta(fetched, fetcher.settings.timeout) if reached else None  # a stranger's page
     candidate.evidence["status"] = check.status.value
     shareable = fetcher.guard.may_share(candidate.url)  # a private or refused URL is not sent to the archive

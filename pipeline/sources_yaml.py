@@ -58,7 +58,9 @@ def merge_links(cf: CitationsFile, article: Article, scope: str | None, last_ind
 
     prefix = f"{scope}:" if scope else ""
     mine = [e for e in cf.entries if str(e.get("id")).startswith(prefix)]
-    by_url = {url_key(str(e["url"])): e for e in mine if e.get("kind") == "link" and isinstance(e.get("url"), str)}
+    by_url = {
+        url_key(str(e["url"])): e for e in mine if e.get("kind") == SourceKind.LINK and isinstance(e.get("url"), str)
+    }
     numbers = [int(m.group(1)) for e in cf.entries if (m := _LINK_ID.match(str(e.get("id"))))]
     next_number = max(numbers, default=0) + 1
     ids: set[str] = set()

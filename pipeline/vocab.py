@@ -105,6 +105,12 @@ class Status(_Described):
         """The report stylesheet's class for this status (report.css: ``.s-dead`` …)."""
         return f"s-{self.value}"
 
+    @property
+    def is_worth_capturing(self) -> bool:
+        """An archive may be asked to capture the address now: its page answered, or a bot
+        wall answered for it (an archive's crawler may be let through where we were not)."""
+        return self.is_reached or self is Status.BLOCKED
+
     @classmethod
     def in_order(cls) -> list[Status]:
         """Worst first, as reports list them."""
@@ -219,6 +225,18 @@ class UrlStatus(StrEnum):
 
     def __str__(self) -> str:
         return self.value
+
+    @property
+    def original_unusable(self) -> bool:
+        """The original address should not be the link a reader follows first: it is
+        gone, or it now serves something else (an export links the archived copy)."""
+        return self in (UrlStatus.DEAD, UrlStatus.USURPED, UrlStatus.UNFIT)
+
+    @property
+    def original_hidden(self) -> bool:
+        """The original address is not linked at all (CS1 hides it too): a domain taken
+        over by someone else, or a page unfit to send readers to."""
+        return self in (UrlStatus.USURPED, UrlStatus.UNFIT)
 
 
 class FindingCode(StrEnum):

@@ -156,7 +156,7 @@ def _add_linked_sources(article: Article, content: str) -> list[Finding]:
             f"{unresolved} relative link(s) left out: the page names no address of its own"
             " (<link rel=canonical> or <base href>) to resolve them against"
         )
-        return [Finding("relative-links", message)]
+        return [Finding(FindingCode.RELATIVE_LINKS, message)]
     if article.format == "markdown":
         from .fields import parse_date_string
 
