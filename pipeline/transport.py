@@ -147,7 +147,9 @@ def _pinned_new_conn(conn: HTTPConnection, new_conn):
         conn._dns_host = saved
 
 
-class _WatchedHTTPConnection(HTTPConnection):
+class _Watched:
+    """What both connection classes add: the vetted address, and the watchdog's reach."""
+
     def _new_conn(self):
         return _pinned_new_conn(self, super()._new_conn)
 
@@ -160,17 +162,12 @@ class _WatchedHTTPConnection(HTTPConnection):
         return super().request(*args, **kwargs)
 
 
-class _WatchedHTTPSConnection(HTTPSConnection):
-    def _new_conn(self):
-        return _pinned_new_conn(self, super()._new_conn)
+class _WatchedHTTPConnection(_Watched, HTTPConnection):
+    pass
 
-    def connect(self) -> None:
-        super().connect()
-        _register(self)
 
-    def request(self, *args, **kwargs):
-        _register(self)
-        return super().request(*args, **kwargs)
+class _WatchedHTTPSConnection(_Watched, HTTPSConnection):
+    pass
 
 
 class _HTTPPool(HTTPConnectionPool):
