@@ -39,11 +39,11 @@ class Severity(StrEnum):
         return {Severity.ERROR: "red", Severity.WARNING: "yellow"}.get(self)
 
 
-class _Described(StrEnum):
+class Described(StrEnum):
     """A vocabulary whose members carry their meaning beside their value: a member is
     written ``NAME = "value", meaning…`` and its own ``__init__`` stores the meaning."""
 
-    def __new__(cls, value: str, *meaning: object) -> _Described:
+    def __new__(cls, value: str, *meaning: object) -> Described:
         member = str.__new__(cls, value)
         member._value_ = value
         return member
@@ -52,7 +52,7 @@ class _Described(StrEnum):
         return self.value
 
 
-class Status(_Described):
+class Status(Described):
     """Outcome of checking one URL (DESIGN.md §3). The values are what JSON and reports show.
 
     ``is_reached``: the source's own page answered and was read (live, or after a permanent
@@ -134,7 +134,7 @@ class Tone(StrEnum):
         return self.value
 
 
-class Verdict(_Described):
+class Verdict(Described):
     """How a footnote's title, date or publisher compares with the page (DESIGN.md §3).
 
     A verdict comes only from a page that was read (live, or an archived copy); without
