@@ -172,30 +172,19 @@ class Verdict(Described):
         return f"v-{self.tone}"
 
 
-class FetchError(StrEnum):
+class FetchError(Described):
     """Why a fetch has no answer to classify, and the status that makes."""
 
-    TIMEOUT = "timeout"
-    UNREACHABLE = "unreachable"
-    ERROR = "error"  # malformed answer, redirect loop, bad URL
-    SKIPPED = "skipped"  # not fetched: not an http(s) URL
-    REFUSED = "refused"  # the address guard refused it (private address)
+    TIMEOUT = "timeout", Status.TIMEOUT
+    UNREACHABLE = "unreachable", Status.UNREACHABLE
+    ERROR = "error", Status.ERROR  # malformed answer, redirect loop, bad URL
+    SKIPPED = "skipped", Status.SKIPPED  # not fetched: not an http(s) URL
+    REFUSED = "refused", Status.SKIPPED  # the address guard refused it (private address)
 
-    def __str__(self) -> str:
-        return self.value
+    status: Status
 
-    @property
-    def status(self) -> Status:
-        return _FETCH_ERROR_STATUS[self]
-
-
-_FETCH_ERROR_STATUS = {
-    FetchError.TIMEOUT: Status.TIMEOUT,
-    FetchError.UNREACHABLE: Status.UNREACHABLE,
-    FetchError.ERROR: Status.ERROR,
-    FetchError.SKIPPED: Status.SKIPPED,
-    FetchError.REFUSED: Status.SKIPPED,
-}
+    def __init__(self, value: str, status: Status) -> None:
+        self.status = status
 
 
 class SnapshotKind(StrEnum):
