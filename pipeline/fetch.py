@@ -42,14 +42,13 @@ from .redirects import (
     refresh_header_target,
     to_uri,
 )
-from .transport import (  # noqa: F401 - importable from here, as before the split
+from .transport import (
     DEFAULT_USER_AGENT,
     _current,
     _Guarded,
-    _watchdog,
     deadline_scope,
     new_pool_manager,
-    new_session,
+    new_session,  # noqa: F401 - importable from here, as before the split
 )
 from .walls import wall
 

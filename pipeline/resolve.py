@@ -35,10 +35,11 @@ from . import liveness
 from .archive.stage import good_snapshot
 from .archive.wayback import WaybackClient, WaybackError, WaybackSettings
 from .errors import InputError
-from .fetch import DEFAULT_USER_AGENT, Fetcher, deadline_scope, new_session
+from .fetch import Fetcher
 from .model import Citation, Status, Verdict
 from .pagereader import bounded_page_meta
 from .publishers import PUBLISHER_TYPO, Outlet, closest_outlet, outlet_named
+from .transport import DEFAULT_USER_AGENT, deadline_scope, new_session
 from .verify import match_date, match_title
 
 STOPWORDS = set(

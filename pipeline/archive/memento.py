@@ -28,8 +28,8 @@ from urllib.parse import urlsplit
 
 import requests
 
-from ..fetch import DEFAULT_USER_AGENT, deadline_scope, new_session
 from ..model import Snapshot, SnapshotKind
+from ..transport import DEFAULT_USER_AGENT, deadline_scope, new_session
 from .pacing import Pacer
 from .service import Capture, Lookup
 

@@ -31,9 +31,9 @@ import requests
 from waybackpy.cdx_snapshot import CDXSnapshot
 from waybackpy.cdx_utils import full_url
 
-from ..fetch import DEFAULT_USER_AGENT, deadline_scope, new_session
 from ..files import write_atomic
 from ..model import Snapshot, SnapshotKind
+from ..transport import DEFAULT_USER_AGENT, deadline_scope, new_session
 from .layout import ArchiveLayout
 from .pacing import Pacer
 from .service import Capture, Lookup
