@@ -13,16 +13,44 @@ from enum import IntEnum, StrEnum
 
 
 class ExitStatus(IntEnum):
-    """How a command ends, for the scheduled job that runs it."""
+    """How a command ends, for the scheduled job that runs it. The one table of exit codes:
+    ``--help``, docs/cli.md and README.md all show ``exit_status_table``'s rows."""
 
-    OK = 0  # nothing confirmed wrong
-    INPUT = 1  # a usage or input error: the job is broken, not the sources
-    PROBLEMS = 2  # confirmed problems: statuses and verdicts chosen by --fail-on
+    OK = 0
+    INPUT = 1
+    PROBLEMS = 2
+    INTERRUPTED = 130
+
+    @property
+    def meaning(self) -> str:
+        return _EXIT_MEANINGS[self]
 
     @classmethod
     def for_problems(cls, problems: Sized) -> ExitStatus:
         """The one rule: any problem --fail-on counts makes the exit status 2."""
         return cls.PROBLEMS if len(problems) else cls.OK
+
+
+_EXIT_MEANINGS = {
+    ExitStatus.OK: "nothing confirmed wrong",
+    ExitStatus.INPUT: "usage, input or config error (one line on stderr naming the file and line), or nothing to do",
+    ExitStatus.PROBLEMS: "confirmed problems: by default a confirmed `dead`, `soft-404` or `unreachable`; `--fail-on`"
+    " picks statuses and verdicts, e.g. `--fail-on dead,blocked,title:mismatch`",
+    ExitStatus.INTERRUPTED: "interrupted (Ctrl-C): what was finished is kept and the next run resumes",
+}
+
+
+def exit_status_table(markdown: bool = False) -> str:
+    """The exit codes, one per line: for ``--help`` (plain) or README.md (a Markdown table)."""
+    if markdown:
+        rows = [f"| {s.value} | {s.meaning} |" for s in ExitStatus]
+        return "\n".join(["| code | meaning |", "|---|---|", *rows])
+    import textwrap
+
+    return "\n".join(
+        textwrap.fill(s.meaning.replace("`", ""), 78, initial_indent=f"  {s.value:<4} ", subsequent_indent=" " * 7)
+        for s in ExitStatus
+    )
 
 
 class Severity(StrEnum):

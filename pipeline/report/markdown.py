@@ -13,6 +13,7 @@ from typing import Any
 from ..model import Finding, Match, Result
 from ..textsafe import clean, safe_href
 from ..vocab import Status, Tone, Verdict
+from ..wording import plural
 from .model import CHANGE_LABELS, Changes, Report
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
@@ -54,9 +55,9 @@ def summary(report: Report) -> str:
     s = report.summary
     lines = [f"## citewatch: {esc(report.title)}", ""]
     lines.append(
-        f"{s.citations} citations, {s.with_url} with a URL, {s.archived} archived, "
-        f"{s.local_copies} local copies, "
-        f"**{s.confirmed_problems} confirmed problem(s)** — exit status {report.exit_status}."
+        f"{plural(s.citations, 'citation')}, {s.with_url} with a URL, {s.archived} archived, "
+        f"{plural(s.local_copies, 'local copy')}, "
+        f"**{plural(s.confirmed_problems, 'confirmed problem')}** — exit status {report.exit_status}."
     )
     lines.append("")
     if s.by_status:
@@ -124,7 +125,9 @@ def _status_cell(r: Result) -> str:
     if check.status.is_failure:
         since = check.failing_since.isoformat()[:10] if check.failing_since else ""
         status += (
-            " (confirmed)" if check.confirmed else f" (failing since {esc(since)}, {check.failing_checks} check(s))"
+            " (confirmed)"
+            if check.confirmed
+            else f" (failing since {esc(since)}, {plural(check.failing_checks, 'check')})"
         )
     if check.paywalled:
         status += " · paywalled"
@@ -156,7 +159,8 @@ def _unresolved(results: list[Result]) -> list[str]:
     if not unresolved:
         return []
     lines = ["## Unresolved citations", ""]
-    lines.append(f"{len(unresolved)} citation(s) have no URL. Candidates come from `citewatch resolve`;")
+    has = "has" if len(unresolved) == 1 else "have"
+    lines.append(f"{plural(len(unresolved), 'citation')} {has} no URL. Candidates come from `citewatch resolve`;")
     lines.append("accept one with `citewatch resolve --accept ID[:N]` after checking it.")
     lines.append("")
     for r in unresolved:
