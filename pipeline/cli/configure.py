@@ -34,7 +34,10 @@ NOT_IN_CONFIG = frozenset(
 #: the address guard's exceptions (and sharing private addresses) stay flags: a file
 #: someone else can commit (a pull request, a shared template) must not open the guard
 #: for a scheduled job (SECURITY.md)
-FLAG_ONLY = frozenset({"allow-private", "allow-host", "resolve", "share-private"})
+GUARD_FLAGS = frozenset({"allow-private", "allow-host", "resolve", "share-private"})
+#: where the Wayback keys are sent: a committed file must not redirect them to its own server
+KEY_ENDPOINTS = frozenset({"wayback-endpoint"})
+FLAG_ONLY = GUARD_FLAGS | KEY_ENDPOINTS
 #: the [accept] and [hosts] tables' options
 ACCEPT_PARAM = "accept_status"
 HOSTS_PARAM = "host_limit"
@@ -67,7 +70,7 @@ def known_options() -> dict[str, click.Option]:
     for command in CONFIGURED:
         for param in command.params:
             key = key_of(param)
-            if key and key not in NOT_IN_CONFIG | FLAG_ONLY and param.expose_value:
+            if key and key not in NOT_IN_CONFIG | GUARD_FLAGS and param.expose_value:
                 known.setdefault(key, param)
     return known
 
@@ -121,8 +124,13 @@ def validate(config: ConfigFile, known: dict[str, click.Option]) -> None:
     """Unknown keys and values that do not convert: an InputError naming file and line."""
     for key, setting in config.settings.items():
         where = config.where(setting.line)
-        if key in FLAG_ONLY:
+        if key in GUARD_FLAGS:
             raise InputError(f"{where}: {key} is a flag only (--{key}): a config file cannot open the address guard")
+        if key in KEY_ENDPOINTS:
+            raise InputError(
+                f"{where}: {key} is a flag or environment setting only: the Wayback keys are sent there,"
+                " and a file someone else can commit must not redirect them"
+            )
         if key not in known:
             raise InputError(f"{where}: unknown key {key!r}{_nearest(key, known)}")
         try:
