@@ -26,7 +26,7 @@ from .extract import citations_for, extract, no_sources_message
 from .fetch import Fetcher
 from .files import safe_stem, write_atomic
 from .footnotes import ArticleError
-from .model import Citation, Finding, Result, Severity
+from .model import Citation, Finding, LinkCheck, Result, Severity, Status
 from .report import html as html_report
 from .report import index as index_report
 from .report import json as json_report
@@ -121,7 +121,7 @@ class RunOutcome:
     notes: list[str]
     exit_status: int
     wayback_unreachable: str | None = None  # the archive stage could not reach the Wayback Machine
-    wayback_unreachable: str | None = None  # the archive stage could not reach the Wayback Machine
+    offline: str | None = None  # no host could be reached: nothing was checked (said even with -q)
 
 
 def citation_findings(cf: cit.CitationsFile) -> list[Finding]:
@@ -162,6 +162,7 @@ def _write_reports(
     settings: RunSettings,
     newly_archived: list[str],
     notes: list[str],
+    save_run: bool = True,
 ) -> JobReport:
     found = problems(results, settings.fail_on, findings)
     status = ExitStatus.for_problems(found)
@@ -181,7 +182,8 @@ def _write_reports(
         problems=found,
     )
     paths = write_report_files(report, settings.reports_dir, settings.junit)
-    write_atomic(ArchiveLayout.at(settings.archive_dir).run_report(job.name), json_report.pieces(report))
+    if save_run:
+        write_atomic(ArchiveLayout.at(settings.archive_dir).run_report(job.name), json_report.pieces(report))
     if settings.step_summary:
         with open(settings.step_summary, "a", encoding="utf-8") as f:
             f.write(md_report.summary(report) + "\n")
@@ -332,8 +334,8 @@ def _run(
         results, checked = check_citations_run(
             everything, settings.check, History(settings.archive_dir), on_fetch, on_progress, fetcher
         )
-        if checked.offline:  # nothing recorded, nothing archived, no report of false failures
-            return RunOutcome([], [checked.offline], ExitStatus.INPUT)
+        if checked.offline:  # nothing recorded or archived; reports that say why nothing was checked
+            return _offline_reports(jobs, loaded, results, settings, checked.offline)
         notes.extend(slowdown.sentence() for slowdown in checked.slowdowns)
         per_job = _split(results, [len(cs) for cs in loaded.citations])
         say(StageStarted(Stage.ARCHIVE, settings.archive.describe()))
@@ -355,6 +357,26 @@ def _run(
         write_index([(r.job.name, r.model) for r in reports], settings.reports_dir)
     status = max((r.exit_status for r in reports), default=ExitStatus.OK)
     return RunOutcome(reports, notes, status, wayback_unreachable)
+
+
+def _offline_reports(
+    jobs: list[Job], loaded: _Loaded, results: list[Result], settings: RunSettings, why: str
+) -> RunOutcome:
+    """A machine that reaches no host learnt nothing about the sources: each URL is
+    ``skipped`` with the reason, the reports are written (a newcomer running the example
+    without a network still sees them), no run is saved (the next run compares with the last
+    real one) and the exit status is 1: the run could not do its job."""
+    for r in results:
+        if r.citation.url:
+            r.check = LinkCheck(r.citation.url, Status.SKIPPED, f"not checked: {why}")
+    per_job = _split(results, [len(cs) for cs in loaded.citations])
+    reports = [
+        _write_reports(job, rs, f, cf, settings, [], [why], save_run=False)
+        for job, rs, f, cf in zip(jobs, per_job, loaded.findings, loaded.files, strict=True)
+    ]
+    if len(reports) > 1:
+        write_index([(r.job.name, r.model) for r in reports], settings.reports_dir)
+    return RunOutcome(reports, [], ExitStatus.INPUT, offline=why)
 
 
 @dataclass

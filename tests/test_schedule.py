@@ -5,6 +5,7 @@ most in flight at once, when each request arrived."""
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 
@@ -192,7 +193,7 @@ def test_check_command_offline_says_so_once_and_exits_1(no_dns, workdir):
     assert not (workdir / "archive" / "history").exists()
 
 
-def test_run_command_offline_writes_no_report_and_no_history(no_dns, workdir):
+def test_run_command_offline_records_nothing_and_its_report_says_nothing_was_checked(no_dns, workdir):
     from click.testing import CliRunner
 
     from pipeline.cli import main
@@ -204,7 +205,12 @@ def test_run_command_offline_writes_no_report_and_no_history(no_dns, workdir):
     res = CliRunner().invoke(main, ["run", "--no-wayback", "--confirm-checks", "1", "--confirm-days", "0"])
     assert res.exit_code == 1
     assert res.stderr.count("is this machine offline?") == 1
-    assert not (workdir / "archive" / "history").exists() and not (workdir / "reports").exists()
+    assert not (workdir / "archive" / "history").exists() and not (workdir / "archive" / "runs").exists()
+    # the reports are written (a newcomer running the example without a network sees one) and
+    # say why: every source skipped, none failing, nothing confirmed
+    report = json.loads((workdir / "reports" / "citations.json").read_text(encoding="utf-8"))
+    assert [r["status"] for r in report["results"]] == ["skipped"] * 3
+    assert all("is this machine offline?" in r["check"]["reason"] for r in report["results"])
 
 
 def test_archive_with_the_wayback_machine_refusing_says_so_once_and_exits_1(site, workdir, closed_port):

@@ -201,7 +201,8 @@ def archive(citations_file: Path, **opts) -> None:
         click.echo("\ncitewatch: interrupted; finished work is kept in " + str(opts["archive_dir"]), err=True)
         sys.exit(ExitStatus.INTERRUPTED)
     print_notes(outcome.notes)
-    if not outcome.reports:  # no host could be reached: nothing was checked or archived
+    if outcome.offline:  # no host could be reached: nothing was checked or archived
+        click.echo(f"citewatch: {clean(outcome.offline)}", err=True)
         sys.exit(outcome.exit_status)
     print_archive_links(outcome.reports[0].model, citations_file)
     if outcome.wayback_unreachable and not outcome.reports[0].model.summary.archived:
@@ -319,6 +320,8 @@ def run(
         for note in outcome.notes:
             click.echo(f"citewatch: {clean(note)}", err=True)
         sys.exit(outcome.exit_status)
+    if outcome.offline:  # said once, even with -q; the reports say every source is unchecked
+        click.echo(f"citewatch: {clean(outcome.offline)}", err=True)
     print_notes(outcome.notes)
     print_article_findings(outcome)
     print_run_reports(outcome)
