@@ -175,3 +175,20 @@ def test_a_warc_cut_short_by_a_kill_is_indexed_up_to_its_last_whole_record(tmp_p
     warc.write_bytes(warc.read_bytes()[: last + 100])  # killed while writing the last response
     index = load_index(layout.root)
     assert len(index) == 2 and all(e[0]["warc"] == str(warc.relative_to(layout.root)) for e in index.values())
+
+
+def test_the_lock_file_stays_out_of_a_commit_of_archive(tmp_path):
+    """Scheduled jobs `git add archive/`: the lock a run leaves behind is ignored by git."""
+    import subprocess
+
+    from pipeline.archive.layout import locked
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    with locked(tmp_path / "archive", 1):
+        pass
+    (tmp_path / "archive" / "history.txt").write_text("x\n")
+    subprocess.run(["git", "-C", str(tmp_path), "add", "archive"], check=True)
+    added = subprocess.run(
+        ["git", "-C", str(tmp_path), "diff", "--cached", "--name-only"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert "archive/.lock" not in added and "archive/history.txt" in added

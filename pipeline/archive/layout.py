@@ -110,6 +110,18 @@ def _read_holder(fd: int) -> str:
     return "".join(ch for ch in text.splitlines()[0] if ch.isprintable()) if text else ""
 
 
+def _ignore_lock(root: Path) -> None:
+    """archive/ is committed by scheduled jobs (``git add archive``): the lock file stays
+    (deleting it on release would let two runs lock two different files), so a
+    ``.gitignore`` beside it keeps it out of commits. A person's own .gitignore is kept."""
+    ignore = root / ".gitignore"
+    if not ignore.exists():
+        try:
+            ignore.write_text(".lock\n", encoding="utf-8")
+        except OSError:
+            pass  # an unwritable archive/ is reported by the write check, not here
+
+
 @contextlib.contextmanager
 def locked(root: str | Path, wait: float = LOCK_WAIT, command: str | None = None) -> Iterator[None]:
     """Hold ``archive/.lock`` for the body; wait at most ``wait`` seconds for another run.
@@ -119,6 +131,7 @@ def locked(root: str | Path, wait: float = LOCK_WAIT, command: str | None = None
     """
     layout = ArchiveLayout.at(root)
     layout.root.mkdir(parents=True, exist_ok=True)
+    _ignore_lock(layout.root)
     fd = os.open(layout.lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666)
     try:
         deadline = time.monotonic() + max(0.0, wait)
