@@ -69,7 +69,7 @@ def test_the_installed_command_ends_with_its_status_all_its_output_and_no_child_
     assert proc.returncode == 2, stderr
     assert stdout.rstrip().endswith("2 citations, 2 with a URL: 1 live, 1 dead"), stdout
     assert "[2/2]" in stderr and "Traceback" not in stderr
-    assert "1 confirmed problem: 2: dead" in stderr
+    assert "1 problem failing this run: 2: dead" in stderr
     deadline = time.monotonic() + 10
     while True:  # the forkserver and its worker follow the parent out within moments
         try:

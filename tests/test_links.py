@@ -301,7 +301,11 @@ def test_fail_on_a_note_problem_fails_the_run(tmp_path, monkeypatch):
     res = cli(*args)
     assert res.exit_code == 0  # the default fails only on confirmed dead sources
     assert "a.md:1: footnote 9: error: the body cites 9 but there is no such note [marker-without-note]" in res.output
-    assert cli(*args, "--fail-on", "marker-without-note").exit_code == 2
+    failed = cli(*args, "--fail-on", "marker-without-note")
+    assert failed.exit_code == 2
+    # a failed job names what failed it, on the terminal and in the report
+    assert "1 problem failing this run: 9: " in failed.stderr and "marker-without-note" in failed.stderr
+    assert "Failing this run: 9: " in Path("reports/a.md").read_text(encoding="utf-8")
     assert cli(*args, "--fail-on", "findings:error").exit_code == 2
     assert cli(*args, "--fail-on", "note-not-cited").exit_code == 0
     quiet = cli(*args, "-q")

@@ -105,10 +105,12 @@ def print_notes(notes: Iterable[str]) -> None:
 
 
 def print_problems(found: list[Problem]) -> None:
-    """What made the exit status 2, the first five of them."""
+    """What made the exit status 2 (confirmed failures, or what --fail-on chose), the first
+    five of them: a failed job names what failed it."""
     if found:
         listed = "; ".join(f"{clean(p.citation_id)}: {clean(p.what)}" for p in found[:5])
-        click.echo(f"{plural(len(found), 'confirmed problem')}: {listed}", err=True)
+        more = f" (and {len(found) - 5} more)" if len(found) > 5 else ""
+        click.echo(f"{plural(len(found), 'problem')} failing this run: {listed}{more}", err=True)
 
 
 def print_archive_links(report: Report, citations_file: Path) -> None:
@@ -143,6 +145,7 @@ def print_run_reports(outcome) -> None:
             f"{plural(s.confirmed_problems, 'confirmed problem')}"
         )
         out.result("  reports: " + ", ".join(clean(p) for p in jr.paths))
+        print_problems(report.problems)
 
 
 def print_resolution(res) -> None:

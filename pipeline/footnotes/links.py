@@ -22,7 +22,8 @@ from .sentences import sentence_at, sentence_before_marker, sentence_spans
 # It may stand in quotes or brackets in prose ("see 'https://…'"), but not as an HTML attribute's value
 # (href="https://…"), nor inside a word or path
 BARE_URL = re.compile(
-    r"""(?<![\w/<=])(?<!=")(?<!=')(?:https?://|www\.)[^\s<>"'“”‘’‹›«»\[\]()]+(?:\([^\s()]*\)[^\s<>"'“”‘’‹›«»\[\]()]*)*""", re.I
+    r"""(?<![\w/<=])(?<!=")(?<!=')(?:https?://|www\.)[^\s<>"'“”‘’‹›«»\[\]()]+(?:\([^\s()]*\)[^\s<>"'“”‘’‹›«»\[\]()]*)*""",
+    re.I,
 )
 _TRAILING = ".,;:!?…*_"
 

@@ -59,6 +59,10 @@ def summary(report: Report) -> str:
         f"{plural(s.local_copies, 'local copy')}, "
         f"**{plural(s.confirmed_problems, 'confirmed problem')}** — exit status {report.exit_status}."
     )
+    if report.problems:  # what failed the job, confirmed or chosen by --fail-on
+        listed = "; ".join(f"{esc(p.citation_id)}: {esc(p.what)}" for p in report.problems[:10])
+        more = f" (and {len(report.problems) - 10} more)" if len(report.problems) > 10 else ""
+        lines += ["", f"Failing this run: {listed}{more}"]
     lines.append("")
     if s.by_status:
         lines.append("| status | count |")
