@@ -102,6 +102,9 @@ def test_markdown_escapes_links_tables_and_newlines():
     assert md_report.link("x", "https://ok.example/a b)c") == "[x](<https://ok.example/a%20b%29c>)"
     cell = md_report.esc("a | b [c](javascript:x)\n# d")
     assert "|" not in cell.replace("\\|", "") and "](" not in cell and "\n" not in cell
+    # a pipe in a link target or a code span would end the table cell
+    assert "|" not in md_report.link("x", "https://ok.example/a|b")
+    assert md_report.code("warc/x.warc.gz#offset=3|`") == "`warc/x.warc.gz#offset=3\\|'`"
 
 
 def test_index_escapes_titles_and_names_and_has_the_reports_csp():

@@ -28,11 +28,26 @@ def esc(value: Any) -> str:
     return _SPECIAL.sub(r"\\\1", text)
 
 
+def code(value: Any) -> str:
+    """Text from outside as a code span in a table cell: backslashes show as written there,
+    so only what would end the span (a backtick) or the cell (a pipe, escaped as GFM asks)
+    is changed."""
+    text = re.sub(r"\s+", " ", clean(value)).strip().replace("`", "'").replace("|", "\\|")
+    return f"`{text}`"
+
+
 def link(text: str, url: str | None) -> str:
     """A link only to an http(s) address with nothing hidden in it; else the text alone."""
     if not safe_href(url):
         return esc(text)
-    safe = url.replace(" ", "%20").replace("(", "%28").replace(")", "%29").replace("<", "%3C").replace(">", "%3E")
+    safe = (  # nothing that ends the link or, inside a table, the cell
+        url.replace(" ", "%20")
+        .replace("(", "%28")
+        .replace(")", "%29")
+        .replace("<", "%3C")
+        .replace(">", "%3E")
+        .replace("|", "%7C")
+    )
     return f"[{esc(text)}](<{safe}>)"
 
 
@@ -142,7 +157,7 @@ def _archive_cell(r: Result) -> str:
     c = r.citation
     archive = link(c.archive_date.isoformat() if c.archive_date else "snapshot", c.archive_url) if c.archive_url else ""
     if not archive and r.local_copy:
-        archive = f"local copy `archive/{esc(r.local_copy)}`"
+        archive = "local copy " + code(f"archive/{r.local_copy}")
     if not c.archive_url and r.archive_note:
         archive += ("; " if archive else "") + esc(r.archive_note)
     return archive
