@@ -14,6 +14,7 @@ from importlib import resources
 
 import yaml
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from .errors import InputError
 
@@ -132,6 +133,19 @@ def closest_outlet(name: str, extra: tuple[Outlet, ...] = ()) -> tuple[Outlet, s
     if hit is None:
         return None
     return choices[hit[0]], hit[0], hit[1]
+
+
+def typo_of(name: str) -> tuple[Outlet, str, float] | None:
+    """A known outlet ``name`` is a misspelling of: one or two keystrokes off (a letter
+    wrong, missing, extra, or two swapped; one for short names), not just a similar name:
+    "Cape Times" is a paper of its own, not "Taipei Times" misspelt."""
+    if outlet_named(name) is not None:
+        return None
+    near = closest_outlet(name)
+    if not near or near[2] < PUBLISHER_TYPO or pnorm(near[1]) == pnorm(name):
+        return None
+    edits = OSA.distance(name.casefold(), near[1].casefold())
+    return near if edits <= (1 if len(name) <= 8 else 2) else None
 
 
 # ----------------------------------------------------------------------------- tying a name to a page

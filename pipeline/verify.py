@@ -25,9 +25,18 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
+from .footnotes import typo_message
 from .metadata import detect_language, registered_domain
 from .model import Citation, Match, PageMeta, PartialDate, Verdict
-from .publishers import PUBLISHER_TYPO, closest_outlet, outlet_for_domain, outlet_named, pnorm, same_outlet, tie
+from .publishers import (
+    PUBLISHER_TYPO,
+    outlet_for_domain,
+    outlet_named,
+    pnorm,
+    same_outlet,
+    tie,
+    typo_of,
+)
 from .titles import strip_site_name
 
 TITLE_MATCH = 90
@@ -204,10 +213,8 @@ def _publishes_at(name: str, domain: str) -> bool:
 
 def _typo_of_known(cited: str, found: str | None = None) -> Match | None:
     """A name no outlet has, within a typo of one that does ("Beijing Sprint")."""
-    if outlet_named(cited) is not None:
-        return None
-    near = closest_outlet(cited)
-    if not near or near[2] < PUBLISHER_TYPO or pnorm(near[1]) == pnorm(cited):
+    near = typo_of(cited)
+    if near is None:
         return None
     return Match(
         Verdict.LIKELY_TYPO,
@@ -215,7 +222,7 @@ def _typo_of_known(cited: str, found: str | None = None) -> Match | None:
         found,
         round(near[2] / 100, 3),
         suggestion=near[0].name,
-        detail=f"no outlet is called {cited!r}; did you mean {near[0].name!r}?",
+        detail=typo_message(cited, near[0].name),
     )
 
 

@@ -91,7 +91,10 @@ def test_extract_on_the_example(workdir):
     assert "footnote 8: warning: repeats note 5 word for word" in out
     assert "footnote 16: warning: repeats note 14 word for word" in out
     assert "footnote 17: warning: no publisher" in out
-    assert "footnote 7: warning: no outlet is called 'Beijing Sprint'; did you mean 'Beijing Spring'?" in out
+    assert (
+        "footnote 7: warning: 'Beijing Sprint' is not in citewatch's list of outlets; did you mean 'Beijing Spring'?"
+        in out
+    )
     assert "27 notes (text)" in out and "27 of 27 notes have no URL" in out
     assert (workdir / "citations.yaml").exists()
 

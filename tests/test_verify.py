@@ -125,6 +125,13 @@ def test_publisher_typo_is_flagged_with_suggestion_even_without_a_page():
     assert m.verdict == "likely-typo" and m.suggestion == "Beijing Spring"
 
 
+@pytest.mark.parametrize("name", ["Cape Times", "QA Times", "Kyiv Independent"])
+def test_an_outlet_not_in_the_list_is_not_called_a_typo_of_a_similar_name(name):
+    """Cape Times is a paper of its own, not "Taipei Times" misspelt: a typo is a keystroke
+    or two, not a shared word."""
+    assert match_publisher(name, None).verdict != "likely-typo"
+
+
 def test_publisher_typo_against_the_page_site():
     m = match_publisher("Asia Finanical", page(site="Asia Financial"), "https://www.asiafinancial.com/x")
     assert m.verdict == "likely-typo" and m.suggestion == "Asia Financial"

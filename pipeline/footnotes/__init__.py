@@ -318,22 +318,18 @@ class _Repeats:
 
 def _content_findings(n: Note) -> list[Finding]:
     """A note nothing could be read from; a publisher name one letter off a known outlet's."""
-    from ..publishers import PUBLISHER_TYPO, closest_outlet, outlet_named  # rapidfuzz, ruamel: only here
+    from ..publishers import typo_of  # rapidfuzz, ruamel: only here
 
     if not (n.publisher or n.title or n.date or n.urls):
         return [Finding(FindingCode.UNPARSED_NOTE, "nothing could be parsed; the raw text is kept", n.id, n.line)]
-    if n.publisher and outlet_named(n.publisher) is None:
-        near = closest_outlet(n.publisher)
-        if near and near[2] >= PUBLISHER_TYPO:
-            return [
-                Finding(
-                    FindingCode.PUBLISHER_TYPO,
-                    f"no outlet is called {n.publisher!r}; did you mean {near[0].name!r}?",
-                    n.id,
-                    n.line,
-                )
-            ]
+    near = typo_of(n.publisher) if n.publisher else None
+    if near:
+        return [Finding(FindingCode.PUBLISHER_TYPO, typo_message(n.publisher, near[0].name), n.id, n.line)]
     return []
+
+
+def typo_message(cited: str, known: str) -> str:
+    return f"{cited!r} is not in citewatch's list of outlets; did you mean {known!r}?"
 
 
 def missing_field_findings(notes: list[Note], urls: dict[str, str | None]) -> list[Finding]:
