@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 # the vocabularies live in vocab.py; importing them from here keeps working
+from .quotes.verdicts import Drift, QuoteCheck
 from .vocab import FAILING, Cause, FetchError, FindingCode, Severity, SnapshotKind, Status, UrlStatus  # noqa: F401
 
 
@@ -351,6 +352,10 @@ class Result:
     verified_against: str | None = None  # "live" | archive URL
     snapshots: list[Snapshot] = field(default_factory=list)
     archive_note: str | None = None
+    # does the source still say it? (pipeline/quotes)
+    citing_text: str | None = None  # the article's sentence(s) citing the source
+    quotes: list[QuoteCheck] = field(default_factory=list)  # each quotation of citing_text, checked
+    drift: Drift | None = None  # the source since the citation time; None: not compared (--no-drift)
 
     @property
     def local_copy(self) -> str | None:

@@ -15,6 +15,7 @@ from .check import CheckSettings, OnFetch, OnProgress, UrlOutcome, check_urls
 from .errors import InputError
 from .fetch import Fetcher
 from .model import Citation, LinkCheck, Problem, Result, Status
+from .quotes.verdicts import DriftVerdict, QuoteVerdict
 
 DEFAULT_FAIL_ON = tuple(s.value for s in Status.in_order() if s.is_failure)
 VERDICT_TOKENS = {
@@ -24,6 +25,8 @@ VERDICT_TOKENS = {
     "publisher:mismatch",
     "publisher:likely-typo",
 }
+#: does the source still say it? (not in the default: a quote a person must read first)
+QUOTE_TOKENS = {f"quote:{v}" for v in QuoteVerdict if v.is_failure} | {f"drift:{v}" for v in DriftVerdict if v.is_failure}
 
 
 def no_url_check(citation: Citation) -> LinkCheck:
@@ -111,12 +114,21 @@ def problems(results: list[Result], fail_on: Iterable[str] = DEFAULT_FAIL_ON) ->
         for name, match in (("title", r.title_match), ("date", r.date_match), ("publisher", r.publisher_match)):
             if match is not None and f"{name}:{match.verdict}" in fail_on:
                 found.append(Problem(r.citation.id, f"{name} {match.verdict}: {match.cited!r} vs {match.found!r}"))
+        found += _quote_problems(r, fail_on)
+    return found
+
+
+def _quote_problems(r: Result, fail_on: set[str]) -> list[Problem]:
+    found = [Problem(r.citation.id, f"quote {q.verdict}: “{q.text}”") for q in r.quotes if f"quote:{q.verdict}" in fail_on]
+    if r.drift is not None and f"drift:{r.drift.verdict}" in fail_on:
+        similarity = f" (similarity {r.drift.similarity:.2f})" if r.drift.similarity is not None else ""
+        found.append(Problem(r.citation.id, f"drift {r.drift.verdict} since cited{similarity}"))
     return found
 
 
 def parse_fail_on(value: str) -> tuple[str, ...]:
     tokens = tuple(t.strip() for t in value.split(",") if t.strip())
-    valid = {s.value for s in Status} | VERDICT_TOKENS
+    valid = {s.value for s in Status} | VERDICT_TOKENS | QUOTE_TOKENS
     bad = [t for t in tokens if t not in valid]
     if bad:
         raise InputError(f"unknown --fail-on value(s): {', '.join(bad)} (choose from {', '.join(sorted(valid))})")

@@ -18,14 +18,17 @@ from typing import Any
 from . import citations as cit
 from .archive.history import History
 from .archive.layout import LOCK_WAIT, ArchiveLayout, locked
-from .archive.stage import ArchiveSettings, archive_results
+from .archive.policy import write_back
+from .archive.stage import ArchiveSettings, SaveClock, archive_results
 from .archive.warc import WarcArchive
-from .check import CheckSettings, OnProgress
+from .check import CheckSettings, OnFetch, OnProgress
 from .errors import InputError
 from .extract import extract
 from .fetch import Fetcher
 from .files import write_atomic
-from .model import Citation, Finding, Result, Severity
+from .model import Citation, Fetch, Finding, LinkCheck, Result, Severity, Snapshot
+from .quotes.check import deviated
+from .quotes.stage import QuoteSettings, SourceTexts, keep_last_verdicts, read_snapshots, source_texts
 from .report import html as html_report
 from .report import index as index_report
 from .report import json as json_report
@@ -81,6 +84,7 @@ def plan_jobs(
 class RunSettings:
     check: CheckSettings = field(default_factory=CheckSettings)
     archive: ArchiveSettings = field(default_factory=ArchiveSettings)
+    quotes: QuoteSettings = field(default_factory=QuoteSettings)
     archive_dir: Path = Path("archive")
     reports_dir: Path = Path("reports")
     local_copy: bool = True
@@ -149,13 +153,14 @@ def _write_reports(
     newly_archived: list[str],
     notes: list[str],
 ) -> JobReport:
+    previous = _previous_run(settings.archive_dir, job.name)
+    keep_last_verdicts(results, previous.results if previous else [])
     found = problems(results, settings.fail_on)
     status = ExitStatus.for_problems(found)
     if job.title is not None:  # extracted this run (and maybe sharing the file): the article speaks
         article_meta = {"title": job.title, "source": job.source or ""}
     else:
         article_meta = {k: str(v) for k, v in dict(cf.doc.get("article") or {}).items()}
-    previous = _previous_run(settings.archive_dir, job.name)
     report = report_model.build(
         job.name,
         results,
@@ -307,10 +312,13 @@ def _run(
     fetcher = Fetcher(settings.check.fetch)
     notes: list[str] = []
     newly: list[str] = []
+    files = [cf for cs, cf in zip(loaded.citations, loaded.files, strict=True) for _ in cs]
+    texts = source_texts(
+        list(zip(everything, files, strict=True)), settings.quotes, settings.archive_dir, fetcher, settings.archive.wayback
+    )
     try:
-        on_fetch = warc.write if warc else None
         results = check_citations(
-            everything, settings.check, History(settings.archive_dir), on_fetch, on_progress, fetcher
+            everything, settings.check, History(settings.archive_dir), _on_fetch(warc, texts), on_progress, fetcher
         )
         per_job = _split(results, [len(cs) for cs in loaded.citations])
         say(StageStarted(Stage.ARCHIVE, settings.archive.describe()))
@@ -318,6 +326,8 @@ def _run(
         out = archive_results(items, settings.archive_dir, settings.archive, fetcher)
         notes.extend(out.notes)
         newly = out.newly_archived
+        texts.finish(results, read_snapshots(ArchiveLayout.at(settings.archive_dir).snapshots), settings.archive.workers)
+        _write_deviated(items, notes)
     finally:
         fetcher.close()
         if warc:
@@ -331,6 +341,27 @@ def _run(
         write_index(reports, settings.reports_dir)
     status = max((r.exit_status for r in reports), default=ExitStatus.OK)
     return RunOutcome(reports, notes, status)
+
+
+def _on_fetch(warc: WarcArchive | None, texts: SourceTexts) -> OnFetch:
+    """Each fetched page, while its body is in memory: its source text read for the quotes,
+    and its local copy written."""
+
+    def on_fetch(fetched: Fetch, check: LinkCheck) -> Snapshot | None:
+        texts.on_fetch(fetched, check)
+        return warc.write(fetched, check) if warc else None
+
+    return on_fetch
+
+
+def _write_deviated(items: list[tuple[Result, cit.CitationsFile]], notes: list[str]) -> None:
+    """``url_status: deviated`` for a citation whose quote the copy from then holds and the
+    page no longer does (the archive stage wrote the other url_status values)."""
+    clock = SaveClock(notes)
+    for r, cf in items:
+        if deviated(r.quotes) and write_back(r, cf, None, None):
+            clock.changed(cf)
+    clock.save_all()
 
 
 def rerender(

@@ -20,6 +20,7 @@ from .. import citations as cit
 from .. import liveness, metadata
 from ..fetch import Fetcher
 from ..model import FAILING, Cause, Result, Snapshot, Status
+from ..quotes.check import deviated
 from ..verify import verify
 from .service import ArchiveService
 
@@ -121,13 +122,15 @@ def choose_snapshot(
 
 def url_status_for(result: Result) -> str | None:
     """Wikipedia CS1's url-status for a citation: ``live`` when the page answers,
-    ``dead`` once a failure is confirmed, ``usurped`` when the domain someone else now
-    holds is parked or for sale (link the archive only); None: leave what is there."""
+    ``deviated`` when it answers but no longer holds a quote its copy from the citation
+    time holds (quote evidence only), ``dead`` once a failure is confirmed, ``usurped``
+    when the domain someone else now holds is parked or for sale (link the archive only);
+    None: leave what is there."""
     check = result.check
     if check is None:
         return None
     if check.status in (Status.LIVE, Status.REDIRECTED):
-        return "live"
+        return "deviated" if deviated(result.quotes) else "live"
     if check.status in FAILING and check.confirmed:
         return "usurped" if check.cause == Cause.PARKED else "dead"
     return None

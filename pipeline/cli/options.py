@@ -177,7 +177,7 @@ CHECK_OPTIONS = [
         "--fail-on",
         default=",".join(DEFAULT_FAIL_ON),
         show_default=True,
-        help="Statuses (and verdicts like title:mismatch) that make the exit status 2.",
+        help="Statuses (and verdicts like title:mismatch, quote:not-found, drift:changed) that make the exit status 2.",
     ),
 ]
 
@@ -185,6 +185,12 @@ CHECK_OPTIONS = [
 ARCHIVE_OPTIONS = [
     click.option("--no-wayback", is_flag=True, help="Do not use the Wayback Machine at all."),
     click.option("--no-local", is_flag=True, help="Do not write local WARC copies under --archive-dir."),
+    click.option(
+        "--no-drift",
+        is_flag=True,
+        help="Do not fetch or compare each source's archived copy from when it was cited (quotes are"
+        " then checked on the live page only).",
+    ),
     click.option(
         "--wayback-endpoint",
         default="https://web.archive.org",
@@ -292,6 +298,7 @@ def settings_from(opts: dict) -> CheckSettings:
 
 def run_settings_from(opts: dict, reports_dir: Path, junit: Path | None = None, step_summary: Path | None = None):
     """``archive`` and ``run``: the check, archive and report settings from their options."""
+    from ..quotes.stage import QuoteSettings
     from ..run import RunSettings
 
     return RunSettings(
@@ -300,6 +307,7 @@ def run_settings_from(opts: dict, reports_dir: Path, junit: Path | None = None, 
         archive_dir=opts["archive_dir"],
         reports_dir=reports_dir,
         local_copy=not opts["no_local"],
+        quotes=QuoteSettings(drift=not opts["no_drift"]),
         fail_on=parse_fail_on(opts["fail_on"]),
         junit=junit,
         step_summary=step_summary,

@@ -111,6 +111,20 @@ class QuoteCheck:
             "reason": self.reason.value if self.reason else None,
         }
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> QuoteCheck:
+        """A saved run's quote back. ``gone_from_live`` is not saved: it sets ``url_status:
+        deviated`` in the run that found it, and the citations file keeps that."""
+        return cls(
+            text=d["text"],
+            verdict=QuoteVerdict(d["verdict"]),
+            where=Where(d["where"]) if d.get("where") else None,
+            score=d.get("score"),
+            excerpt=d.get("excerpt"),
+            archive_url=d.get("archive_url"),
+            reason=Unreadable(d["reason"]) if d.get("reason") in Unreadable._value2member_map_ else None,
+        )
+
 
 @dataclass
 class Drift:
@@ -132,3 +146,16 @@ class Drift:
             "added": self.added,
             "note": self.note,
         }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any] | None) -> Drift | None:
+        if not d:
+            return None
+        return cls(
+            verdict=DriftVerdict(d["verdict"]),
+            similarity=d.get("similarity"),
+            compared_with=d.get("compared_with"),
+            removed=list(d.get("removed") or []),
+            added=None if d.get("added") is None else list(d["added"]),
+            note=d.get("note"),
+        )

@@ -1,0 +1,265 @@
+"""Does the source still say it? The quotes stage of a run, between the check and the report.
+
+Each citation's quotations (in its citing text) are looked for in its source's main text
+today and in the source's archived copy from the citation time, and that copy is compared
+with today's text (drift). The work happens where its inputs are in hand:
+
+- during the check, while each live page's body is in memory (``SourceTexts.on_fetch``,
+  in the check's worker): the page's text is read under pagetext's deadline. When the copy
+  from the citation time is already kept in archive/ (every run after the first), or none
+  is wanted, the verdicts are decided right there and only they are kept, not the text;
+- after the archive stage (``SourceTexts.finish``): the copies not kept yet are fetched —
+  at most once per URL, the snapshot the archive stage found reused, the replays paced with
+  the other Wayback calls, never for a URL that must stay on this machine — and the
+  remaining verdicts decided.
+
+A page the check skipped as fresh was not read: its citations keep the last run's
+verdicts (``keep_last_verdicts``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urldefrag
+
+from .. import citations as cit
+from ..archive.wayback import WaybackClient, WaybackSettings
+from ..fetch import Fetcher
+from ..model import Citation, Fetch, LinkCheck, PartialDate, Result, Snapshot, SnapshotKind, Status
+from .check import check_quote
+from .copies import CitedCopies, CitedCopy, citation_time
+from .drift import compare
+from .find import quotes_in
+from .pagetext import DEADLINE, PageText, live_text, read_text
+from .verdicts import Drift, DriftVerdict, QuoteCheck, Unreadable
+
+
+@dataclass
+class QuoteSettings:
+    drift: bool = True  # False (--no-drift): no copy from the citation time is fetched or compared
+    deadline: float = DEADLINE  # seconds to read one page's text, and to compare two texts
+
+
+@dataclass
+class Asked:
+    """What one citation asks of its source: its quotations, and the day it was cited."""
+
+    index: int  # the citation's place among the run's citations (and results)
+    citing_text: str | None
+    quotes: list[str]
+    near: dt.date | None  # the citation time; None: no date to look a copy up by
+    note: str | None = None  # why there is no citation time
+
+
+@dataclass
+class Verdicts:
+    quotes: list[QuoteCheck]
+    drift: Drift | None
+
+
+def _key(url: str) -> str:
+    return urldefrag(url)[0]
+
+
+def _date(value: Any) -> PartialDate | None:
+    try:
+        return cit.to_partial_date(value)
+    except ValueError:
+        return None
+
+
+def ask(citations: Iterable[tuple[Citation, cit.CitationsFile | None]]) -> list[Asked]:
+    """What each citation asks, in order. The citing text is the citation's own (from the
+    article) or its entry's ``citing_text`` in citations.yaml; the citation time is the
+    entry's ``access_date``, else the article's ``date``, else the source's date."""
+    entries: dict[int, dict[str, Any]] = {}
+    asked = []
+    for i, (c, cf) in enumerate(citations):
+        entry: dict[str, Any] = {}
+        article_date = None
+        if cf is not None:
+            if id(cf) not in entries:
+                entries[id(cf)] = {str(e.get("id")): e for e in cf.entries if isinstance(e, dict)}
+            entry = entries[id(cf)].get(c.id) or {}
+            article_date = _date((cf.doc.get("article") or {}).get("date"))
+        text = getattr(c, "citing_text", None) or entry.get("citing_text")
+        text = str(text) if text else None
+        near = citation_time(_date(entry.get("access_date")), article_date, c.date)
+        note = None if near else "no date to look for a copy by: the note, the article and the source give none"
+        asked.append(Asked(i, text, quotes_in(text), near, note))
+    return asked
+
+
+class SourceTexts:
+    """Quote and drift verdicts for a run's citations, decided as their pages are read."""
+
+    def __init__(
+        self,
+        asked: list[Asked],
+        urls: list[str | None],
+        settings: QuoteSettings,
+        copies: CitedCopies,
+        may_fetch: Callable[[str], bool],
+    ) -> None:
+        self.settings = settings
+        self.copies = copies
+        self.may_fetch = may_fetch  # may a copy of this URL be asked of the archive?
+        self._asked: dict[str, list[Asked]] = {}
+        for a, url in zip(asked, urls, strict=True):
+            if url:
+                self._asked.setdefault(_key(url), []).append(a)
+        self._done: dict[int, Verdicts] = {}
+        self._waiting: dict[str, PageText] = {}  # today's text of a URL whose copy is fetched after the archive stage
+        self._lock = threading.Lock()
+
+    def _wants_copy(self, url: str, asked: list[Asked]) -> bool:
+        return self.settings.drift and any(a.near and self.copies.stored(url, a.near) is None for a in asked)
+
+    def on_fetch(self, fetch: Fetch, check: LinkCheck) -> None:
+        """The check's hook for each fetched page, in its worker, while the body is in memory."""
+        url = _key(fetch.url)
+        asked = self._asked.get(url)
+        if not asked:
+            return
+        if self._wants_copy(url, asked) and self.may_fetch(url):
+            # the comparison waits for the copy: read the article now, as drift needs it
+            live = live_text(fetch, check, deadline=self.settings.deadline)
+            with self._lock:
+                self._waiting[url] = live
+            return
+        self._decide(url, asked, fetch, check)
+
+    def _decide(self, url: str, asked: list[Asked], fetch: Fetch | None, check: LinkCheck | None) -> None:
+        then = {a.near: self.copies.stored(url, a.near) if self.settings.drift else None for a in asked}
+        quotes = sorted({q for a in asked for q in a.quotes})
+        if not quotes and not any(c is not None and c.text is not None and c.text.readable for c in then.values()):
+            live = PageText(reason=Unreadable.NOT_FETCHED)  # nothing to look for: not read at all
+        else:
+            live = live_text(fetch, check, deadline=self.settings.deadline, quotes=quotes)
+        article = None
+        if fetch is not None and live.whole_page:
+
+            def article() -> PageText:
+                return read_text(fetch, live.language, self.settings.deadline)
+
+        verdicts = {a.index: self._verdicts(a, live, then[a.near], article) for a in asked}
+        with self._lock:
+            self._done.update(verdicts)
+
+    def _verdicts(
+        self, a: Asked, live: PageText, copy: CitedCopy | None, article: Callable[[], PageText] | None
+    ) -> Verdicts:
+        then = copy.text if copy is not None else None
+        checks = [check_quote(q, live, then) for q in a.quotes]
+        if not self.settings.drift:
+            return Verdicts(checks, None)
+        if then is None:
+            why = a.note or (copy.note if copy is not None else None) or "no archived copy from the citation time"
+            return Verdicts(checks, Drift(DriftVerdict.UNKNOWN, note=why))
+        return Verdicts(checks, compare(then, live, self.settings.deadline, article))
+
+    def finish(self, results: list[Result], snapshots: dict[str, list[dict[str, Any]]], workers: int = 4) -> None:
+        """Fetch the copies not kept yet, decide what is left, and put every verdict on its result.
+
+        ``snapshots``: archive/snapshots.json as the archive stage left it, whose copy
+        closest to a citation time is read without a second lookup."""
+        unread = {
+            url: asked
+            for url, asked in self._asked.items()
+            if url not in self._waiting and not any(a.index in self._done for a in asked)
+        }
+        fetching = [
+            (url, a.near)
+            for url, asked in self._asked.items()
+            if url in self._waiting or (url in unread and not _fresh(results[asked[0].index].check))
+            for a in {a.near: a for a in asked if a.near}.values()
+            if self.settings.drift and self.may_fetch(url)
+        ]
+        with ThreadPoolExecutor(max(1, workers), thread_name_prefix="citewatch-copies") as pool:
+            list(pool.map(lambda job: self.copies.get(job[0], job[1], _closest(snapshots, *job)), fetching))
+        for url, asked in self._asked.items():
+            if url in self._waiting:
+                live = self._waiting.pop(url)
+                then = {a.near: self.copies.stored(url, a.near) if self.settings.drift else None for a in asked}
+                self._done.update({a.index: self._verdicts(a, live, then[a.near], None) for a in asked})
+            elif url in unread and not _fresh(results[asked[0].index].check):
+                self._decide(url, asked, Fetch(url=url), results[asked[0].index].check)
+        for url, asked in self._asked.items():
+            for a in asked:
+                results[a.index].citing_text = a.citing_text
+                done = self._done.get(a.index)
+                if done is not None:
+                    results[a.index].quotes, results[a.index].drift = done.quotes, done.drift
+
+
+def _fresh(check: LinkCheck | None) -> bool:
+    """Skipped as checked recently: the page was not read, the last run's verdicts stand."""
+    return check is not None and check.status is Status.SKIPPED and check.previous_status is not None
+
+
+def _closest(snapshots: dict[str, list[dict[str, Any]]], url: str, near: dt.date) -> Snapshot | None:
+    """The Wayback copy the archive stage found closest to ``near`` for ``url``, if it looked."""
+    wanted = (f"closest before {near.isoformat()}", f"closest after {near.isoformat()}")
+    for d in snapshots.get(url) or []:
+        if d.get("note") in wanted and d.get("kind") == SnapshotKind.WAYBACK.value:
+            return Snapshot(
+                url=d["url"],
+                archive_url=d["archive_url"],
+                timestamp=dt.datetime.fromisoformat(d["timestamp"]),
+                kind=SnapshotKind.WAYBACK,
+                http_status=d.get("http_status"),
+                note=d.get("note"),
+            )
+    return None
+
+
+def read_snapshots(path: Any) -> dict[str, list[dict[str, Any]]]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def keep_last_verdicts(results: list[Result], previous: list[Result]) -> None:
+    """A page skipped as fresh was not read: its citations keep what the last run found,
+    as long as the article still cites it with the same words."""
+    before = {r.citation.id: r for r in previous}
+    for r in results:
+        old = before.get(r.citation.id)
+        if old is not None and _fresh(r.check) and old.citing_text == r.citing_text:
+            r.quotes, r.drift = old.quotes, old.drift
+
+
+
+def source_texts(
+    citations: list[tuple[Citation, cit.CitationsFile | None]],
+    settings: QuoteSettings,
+    archive_dir: Any,
+    fetcher: Fetcher,
+    wayback: WaybackSettings | None,
+) -> SourceTexts:
+    """The stage for one run: what each citation asks, the copies kept in ``archive_dir``,
+    and which URLs may be looked up at the Wayback Machine (none without it)."""
+    client = WaybackClient(wayback or WaybackSettings())
+    return SourceTexts(
+        ask(citations),
+        [c.url if c.bad_url is None else None for c, _ in citations],
+        settings,
+        CitedCopies(archive_dir, fetcher, client),
+        _may_share(fetcher) if wayback is not None else (lambda url: False),
+    )
+
+
+def _may_share(fetcher: Fetcher) -> Callable[[str], bool]:
+    """May this URL be sent to the Wayback Machine? The address guard's answer: a private
+    address stays on this machine."""
+    share = getattr(fetcher.guard, "may_share", None)
+    if share is not None:
+        return share
+    return lambda url: fetcher.guard.check(url) is None
