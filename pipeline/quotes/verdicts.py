@@ -27,6 +27,11 @@ class QuoteVerdict(StrEnum):
         """Only a quote absent from a page we could read counts against the source."""
         return self is QuoteVerdict.NOT_FOUND
 
+    @property
+    def tone(self) -> str:
+        """How a report colours it: ok, warn, bad, or unknown (nothing was read)."""
+        return {"found": "ok", "close": "warn", "not-found": "bad"}.get(self.value, "unknown")
+
 
 class Unreadable(StrEnum):
     """Why a page's text could not be read: a quote on it is unverifiable, never not-found."""
@@ -71,6 +76,10 @@ class Where(StrEnum):
     def __str__(self) -> str:
         return self.value
 
+    @property
+    def label(self) -> str:
+        return "on the live page" if self is Where.LIVE else "only in the archived copy from when it was cited"
+
 
 class DriftVerdict(StrEnum):
     """Has the source's main text changed since it was cited?"""
@@ -85,6 +94,14 @@ class DriftVerdict(StrEnum):
     @property
     def is_failure(self) -> bool:
         return self is DriftVerdict.CHANGED
+
+    @property
+    def label(self) -> str:
+        return {"unchanged": "unchanged since cited", "changed": "changed since cited"}.get(self.value, "not compared")
+
+    @property
+    def tone(self) -> str:
+        return {"unchanged": "ok", "changed": "warn"}.get(self.value, "unknown")
 
 
 @dataclass
