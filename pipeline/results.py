@@ -26,7 +26,9 @@ VERDICT_TOKENS = {
     "publisher:likely-typo",
 }
 #: does the source still say it? (not in the default: a quote a person must read first)
-QUOTE_TOKENS = {f"quote:{v}" for v in QuoteVerdict if v.is_failure} | {f"drift:{v}" for v in DriftVerdict if v.is_failure}
+QUOTE_TOKENS = {f"quote:{v}" for v in QuoteVerdict if v.is_failure} | {
+    f"drift:{v}" for v in DriftVerdict if v.is_failure
+}
 
 
 def no_url_check(citation: Citation) -> LinkCheck:
@@ -119,7 +121,9 @@ def problems(results: list[Result], fail_on: Iterable[str] = DEFAULT_FAIL_ON) ->
 
 
 def _quote_problems(r: Result, fail_on: set[str]) -> list[Problem]:
-    found = [Problem(r.citation.id, f"quote {q.verdict}: “{q.text}”") for q in r.quotes if f"quote:{q.verdict}" in fail_on]
+    found = [
+        Problem(r.citation.id, f"quote {q.verdict}: “{q.text}”") for q in r.quotes if f"quote:{q.verdict}" in fail_on
+    ]
     if r.drift is not None and f"drift:{r.drift.verdict}" in fail_on:
         similarity = f" (similarity {r.drift.similarity:.2f})" if r.drift.similarity is not None else ""
         found.append(Problem(r.citation.id, f"drift {r.drift.verdict} since cited{similarity}"))

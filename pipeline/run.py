@@ -314,7 +314,11 @@ def _run(
     newly: list[str] = []
     files = [cf for cs, cf in zip(loaded.citations, loaded.files, strict=True) for _ in cs]
     texts = source_texts(
-        list(zip(everything, files, strict=True)), settings.quotes, settings.archive_dir, fetcher, settings.archive.wayback
+        list(zip(everything, files, strict=True)),
+        settings.quotes,
+        settings.archive_dir,
+        fetcher,
+        settings.archive.wayback,
     )
     try:
         results = check_citations(
@@ -326,7 +330,9 @@ def _run(
         out = archive_results(items, settings.archive_dir, settings.archive, fetcher)
         notes.extend(out.notes)
         newly = out.newly_archived
-        texts.finish(results, read_snapshots(ArchiveLayout.at(settings.archive_dir).snapshots), settings.archive.workers)
+        texts.finish(
+            results, read_snapshots(ArchiveLayout.at(settings.archive_dir).snapshots), settings.archive.workers
+        )
         _write_deviated(items, notes)
     finally:
         fetcher.close()

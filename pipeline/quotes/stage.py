@@ -110,6 +110,7 @@ class SourceTexts:
         self.settings = settings
         self.copies = copies
         self.may_fetch = may_fetch  # may a copy of this URL be asked of the archive?
+        self._all = asked
         self._asked: dict[str, list[Asked]] = {}
         for a, url in zip(asked, urls, strict=True):
             if url:
@@ -141,9 +142,9 @@ class SourceTexts:
         if not quotes and not any(c is not None and c.text is not None and c.text.readable for c in then.values()):
             live = PageText(reason=Unreadable.NOT_FETCHED)  # nothing to look for: not read at all
         else:
-            live = live_text(fetch, check, deadline=self.settings.deadline, quotes=quotes)
+            live = live_text(fetch or Fetch(url=url), check, deadline=self.settings.deadline, quotes=quotes)
         article = None
-        if fetch is not None and live.whole_page:
+        if fetch is not None and live.whole_page:  # today's article, read only if the whole page seems changed
 
             def article() -> PageText:
                 return read_text(fetch, live.language, self.settings.deadline)
@@ -169,33 +170,34 @@ class SourceTexts:
 
         ``snapshots``: archive/snapshots.json as the archive stage left it, whose copy
         closest to a citation time is read without a second lookup."""
-        unread = {
-            url: asked
+        pending = [
+            url
             for url, asked in self._asked.items()
-            if url not in self._waiting and not any(a.index in self._done for a in asked)
-        }
-        fetching = [
-            (url, a.near)
-            for url, asked in self._asked.items()
-            if url in self._waiting or (url in unread and not _fresh(results[asked[0].index].check))
-            for a in {a.near: a for a in asked if a.near}.values()
-            if self.settings.drift and self.may_fetch(url)
+            if url in self._waiting
+            or (not any(a.index in self._done for a in asked) and not _fresh(results[asked[0].index].check))
         ]
-        with ThreadPoolExecutor(max(1, workers), thread_name_prefix="citewatch-copies") as pool:
-            list(pool.map(lambda job: self.copies.get(job[0], job[1], _closest(snapshots, *job)), fetching))
-        for url, asked in self._asked.items():
-            if url in self._waiting:
-                live = self._waiting.pop(url)
-                then = {a.near: self.copies.stored(url, a.near) if self.settings.drift else None for a in asked}
+        if self.settings.drift:
+            jobs = [
+                (url, near)
+                for url in pending
+                if self.may_fetch(url)
+                for near in dict.fromkeys(a.near for a in self._asked[url] if a.near)
+            ]
+            with ThreadPoolExecutor(max(1, workers), thread_name_prefix="citewatch-copies") as pool:
+                list(pool.map(lambda job: self.copies.get(*job, _closest(snapshots, *job)), jobs))
+        for url in pending:
+            asked = self._asked[url]
+            live = self._waiting.pop(url, None)
+            if live is None:  # not read this run (unreachable, refused): the copy from then is all there is
+                self._decide(url, asked, None, results[asked[0].index].check)
+            else:
+                then = {a.near: self.copies.stored(url, a.near) for a in asked}
                 self._done.update({a.index: self._verdicts(a, live, then[a.near], None) for a in asked})
-            elif url in unread and not _fresh(results[asked[0].index].check):
-                self._decide(url, asked, Fetch(url=url), results[asked[0].index].check)
-        for url, asked in self._asked.items():
-            for a in asked:
-                results[a.index].citing_text = a.citing_text
-                done = self._done.get(a.index)
-                if done is not None:
-                    results[a.index].quotes, results[a.index].drift = done.quotes, done.drift
+        for a in self._all:
+            results[a.index].citing_text = a.citing_text
+            done = self._done.get(a.index)
+            if done is not None:
+                results[a.index].quotes, results[a.index].drift = done.quotes, done.drift
 
 
 def _fresh(check: LinkCheck | None) -> bool:
@@ -234,7 +236,6 @@ def keep_last_verdicts(results: list[Result], previous: list[Result]) -> None:
         old = before.get(r.citation.id)
         if old is not None and _fresh(r.check) and old.citing_text == r.citing_text:
             r.quotes, r.drift = old.quotes, old.drift
-
 
 
 def source_texts(

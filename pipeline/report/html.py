@@ -149,8 +149,8 @@ def _quotes_cell(r: Result) -> str:
     """A badge, the quote and where it was found, for each quote; the drift panel."""
     quotes = "".join(
         f'<div class="quote">{_quote_badge(q)} “{e(q.text)}”'
-        f'{" <small>(archived copy)</small>" if q.where is Where.ARCHIVE else ""}'
-        f'{f" <small>({e(q.reason)})</small>" if q.reason else ""}</div>'
+        f"{' <small>(archived copy)</small>' if q.where is Where.ARCHIVE else ''}"
+        f"{f' <small>({e(q.reason)})</small>' if q.reason else ''}</div>"
         for q in r.quotes
     )
     drift = _what_changed(r.drift) if r.drift and r.drift.verdict is not DriftVerdict.UNKNOWN else ""
