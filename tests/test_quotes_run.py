@@ -5,6 +5,7 @@ copy of one of them."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import jsonschema
@@ -201,3 +202,58 @@ def test_fail_on_drift_changed_exits_2(world):
     res = run(wayback, "--fail-on", "drift:changed")
     assert res.exit_code == 2, res.output
     assert [p["id"] for p in report(tmp)["problems"]] == ["removed"]
+
+
+def test_page_text_in_the_quote_column_and_the_what_changed_panel_is_escaped(site, wayback, tmp_path, monkeypatch):
+    hostile = "Officials wrote <script>alert(1)</script> and [a link](javascript:alert(2)) in the old story."
+    site.routes["/story"] = lambda req: send(req, 200, article([TODAY]))
+    wayback.add_capture(site.url("/story"), "20210105120000", body=article([hostile.replace("<", "&lt;")]))
+    quote = "the page said <b>bold</b> | and [x](javascript:alert(3)) things"
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "citations.yaml").write_text(
+        f'citations:\n  - id: "1"\n    date: 2021-02-01\n    url: {site.url("/story")}\n'
+        f"    citing_text: {json.dumps('It wrote “' + quote + '”.')}\n",
+        encoding="utf-8",
+    )
+    assert run(wayback).exit_code == 0
+    page = (tmp_path / "reports" / "citations.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # the removed sentence
+    assert "<b>bold</b>" not in page and "&lt;b&gt;bold&lt;/b&gt;" in page  # the quote
+    assert 'href="javascript' not in page
+    assert '<details class="drift">' in page and "changed since cited" in page
+    md = (tmp_path / "reports" / "citations.md").read_text(encoding="utf-8")
+    assert "<script>" not in md and "<b>" not in md and "](javascript" not in md
+    row = next(line for line in md.splitlines() if line.startswith("| 1 |"))
+    assert row.count(" | ") == 8  # nine columns: a pipe in the quote does not add one
+
+
+def test_a_saved_run_renders_its_quotes_again_without_the_network(world):
+    site, wayback, tmp = world
+    assert run(wayback).exit_code == 0
+    first = (tmp / "reports" / "citations.md").read_text(encoding="utf-8")
+    shutil.rmtree(tmp / "reports")
+    site.stop()
+    wayback.stop()
+    assert CliRunner().invoke(main, ["report"], catch_exceptions=False).exit_code == 0
+    again = (tmp / "reports" / "citations.md").read_text(encoding="utf-8")
+    assert "## Does the source still say it?" in again and again == first
+    assert quote_of(report(tmp), "removed")["where"] == "archive"
+
+
+def test_a_private_address_is_never_looked_up_or_replayed_at_the_archive(site_factory, wayback, tmp_path, monkeypatch):
+    intranet = site_factory("127.0.0.2")  # a private page: refused by the check, kept off the archive
+    intranet.routes["/reform"] = lambda req: send(req, 200, article([TODAY]))
+    wayback.add_capture(intranet.url("/reform"), "20210105120000", body=article([CITED]))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CITEWATCH_SHARE_PRIVATE", raising=False)
+    (tmp_path / "citations.yaml").write_text(
+        f'citations:\n  - id: "1"\n    date: 2021-02-01\n    url: {intranet.url("/reform")}\n'
+        f"    citing_text: {json.dumps(CITING['removed'][1])}\n",
+        encoding="utf-8",
+    )
+    args = ["run", "--timeout", "3", "--retries", "0", "--allow-host", "127.0.0.1"]  # the archive stand-in only
+    res = CliRunner().invoke(main, [*args, "--wayback-endpoint", wayback.endpoint], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert replays(wayback, "/reform") == 0 and intranet.hits("/reform") == 0
+    (row,) = report(tmp_path)["results"]
+    assert [(q["verdict"], q["reason"]) for q in row["quotes"]] == [("unverifiable", "not-fetched")]
