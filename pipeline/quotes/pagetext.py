@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import io
 import logging
+import queue
 import re
 import threading
 from collections.abc import Callable
@@ -63,7 +64,7 @@ class PageText:
 
     text: str | None = None  # may be set with a reason: too little text to prove a quote absent
     reason: Unreadable | None = None
-    language: str | None = None  # ISO 639-1, from the page's markup or its text
+    language: str | None = None  # ISO 639-1, from the page's markup, or its text once asked (in_language)
     url: str | None = None  # where it was read: the live address or the archived copy's
     paywalled: bool = False  # the page answered, but its text may stop at a wall
     whole_page: bool = False  # the text is the whole page's, navigation and comments included
@@ -71,6 +72,13 @@ class PageText:
     @property
     def readable(self) -> bool:
         return bool(self.text) and self.reason is None
+
+    def in_language(self) -> str | None:
+        """The page's language: declared, else guessed from its text — only when asked, as a
+        quote absent from every text read is the one verdict that needs it."""
+        if self.language is None and self.text:
+            self.language = detect_language(self.text[:3000])
+        return self.language
 
 
 def html_main_text(html: str, url: str | None = None) -> str:
@@ -102,21 +110,55 @@ def pdf_main_text(body: bytes) -> str:
     return "\n".join(parts)[:MAX_TEXT]
 
 
+class _Helpers:
+    """Daemon threads that run page reading for callers who wait at most a deadline.
+
+    A thread is started only when none is idle and reused after, so a run reads thousands
+    of pages on a few dozen threads (starting one per page cost more than reading a small
+    page). A thread still busy when its caller stopped waiting finishes on its own: the
+    work is bounded by the size caps above."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._idle = 0
+        self._lock = threading.Lock()
+
+    def submit(self, job: Callable[[], None]) -> None:
+        with self._lock:
+            start = self._idle == 0
+            if not start:
+                self._idle -= 1
+        if start:
+            threading.Thread(target=self._serve, daemon=True, name="citewatch-pagetext").start()
+        self._jobs.put(job)
+
+    def _serve(self) -> None:
+        while True:
+            self._jobs.get()()
+            with self._lock:
+                self._idle += 1
+
+
+_HELPERS = _Helpers()
+
+
 def within(seconds: float, work: Callable[[], T]) -> T | None:
     """``work()``'s result, or None when it has not finished within ``seconds``. An
     exception inside ``work`` is raised here, in the caller's thread."""
     box: list[T] = []
     failed: list[Exception] = []
+    done = threading.Event()
 
     def run() -> None:
         try:
             box.append(work())
         except Exception as e:  # handed to the caller below
             failed.append(e)
+        finally:
+            done.set()
 
-    worker = threading.Thread(target=run, daemon=True, name="citewatch-pagetext")
-    worker.start()
-    worker.join(seconds)
+    _HELPERS.submit(run)
+    done.wait(seconds)
     if failed:
         raise failed[0]
     return box[0] if box else None
@@ -185,7 +227,7 @@ def read_text(
     text, whole_page = got
     if not text.strip():
         return PageText(reason=Unreadable.NO_TEXT_LAYER if pdf else Unreadable.NO_TEXT, url=url)
-    read = PageText(text=text, language=language or detect_language(text[:3000]), url=url, whole_page=whole_page)
+    read = PageText(text=text, language=language, url=url, whole_page=whole_page)
     if _too_short(text):
         read.reason = Unreadable.NO_TEXT_LAYER if pdf else Unreadable.NO_TEXT
     return read
