@@ -108,6 +108,7 @@ def test_each_quote_gets_the_verdict_a_fact_checker_expects(world):
     site, wayback, tmp = world
     res = run(wayback)
     assert res.exit_code == 0, res.output
+    assert "Quotes — 3 found, 1 close, 2 not-found, 3 unverifiable; since cited — 1 changed." in res.output
     data = report(tmp)
     assert data["schema_version"] == 2
     got = {cid: (quote_of(data, cid)["verdict"], quote_of(data, cid)["where"]) for cid in CITING}

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from ..model import Finding, Problem, Status
-from ..report.model import Report
+from ..report.model import Report, quote_counts
 from ..textsafe import clean
 from ..vocab import FindingCode
 
@@ -117,6 +117,8 @@ def print_run_reports(outcome) -> None:
         click.echo(
             f"{clean(jr.job.name)}: {s.citations} citations ({counts}); {s.confirmed_problems} confirmed problem(s)"
         )
+        if quote_counts(s):
+            click.echo("  " + quote_counts(s))
         click.echo("  reports: " + ", ".join(clean(p) for p in jr.paths))
 
 

@@ -183,8 +183,7 @@ class SourceTexts:
                 if self.may_fetch(url)
                 for near in dict.fromkeys(a.near for a in self._asked[url] if a.near)
             ]
-            with ThreadPoolExecutor(max(1, workers), thread_name_prefix="citewatch-copies") as pool:
-                list(pool.map(lambda job: self.copies.get(*job, _closest(snapshots, *job)), jobs))
+            self._fetch_copies(jobs, snapshots, workers)
         for url in pending:
             asked = self._asked[url]
             live = self._waiting.pop(url, None)
@@ -198,6 +197,16 @@ class SourceTexts:
             done = self._done.get(a.index)
             if done is not None:
                 results[a.index].quotes, results[a.index].drift = done.quotes, done.drift
+
+    def _fetch_copies(self, jobs: list[tuple[str, dt.date]], snapshots: dict[str, Any], workers: int) -> None:
+        pool = ThreadPoolExecutor(max(1, workers), thread_name_prefix="citewatch-copies")
+        try:
+            list(pool.map(lambda job: self.copies.get(*job, _closest(snapshots, *job)), jobs))
+        except BaseException:  # Ctrl-C: start no new replay; those under way end at their deadline
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        finally:
+            pool.shutdown(wait=True)
 
 
 def _fresh(check: LinkCheck | None) -> bool:

@@ -14,7 +14,7 @@ from ..model import Finding, Match, Result
 from ..quotes.verdicts import Drift, DriftVerdict, QuoteCheck, QuoteVerdict, Where
 from ..textsafe import clean, safe_href
 from ..vocab import Status
-from .model import CHANGE_LABELS, Changes, Report
+from .model import CHANGE_LABELS, Changes, Report, quote_counts
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
 
@@ -75,7 +75,7 @@ def summary(report: Report) -> str:
     if parts:
         lines.append("Verdicts — " + "; ".join(parts) + ".")
         lines.append("")
-    said = _quote_counts(report)
+    said = quote_counts(s)
     if said:
         lines.extend([said, ""])
     changes = report.changes
@@ -87,18 +87,6 @@ def summary(report: Report) -> str:
             lines.append(f"- **{label}**: " + ", ".join(_changed(changes, key, i) for i in getattr(changes, key)))
     lines.append("")
     return "\n".join(lines)
-
-
-def _quote_counts(report: Report) -> str:
-    """The summary's line on quotes and drift ("" when there is neither)."""
-    s = report.summary
-    parts = []
-    if s.by_quote:
-        parts.append("Quotes — " + ", ".join(f"{n} {v}" for v in QuoteVerdict if (n := s.by_quote.get(v))))
-    changed = {v: n for v, n in s.by_drift.items() if v is not DriftVerdict.UNKNOWN}
-    if changed:
-        parts.append("since cited — " + ", ".join(f"{n} {v}" for v in DriftVerdict if (n := changed.get(v))))
-    return "; ".join(parts) + "." if parts else ""
 
 
 def _changed(changes: Changes, key: str, citation_id: str) -> str:

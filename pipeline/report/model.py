@@ -85,6 +85,18 @@ class Report:
         return self.article.get("title") or self.name
 
 
+def quote_counts(s: Summary) -> str:
+    """The summary's line on quotes and drift, in plain words ("" when there is neither):
+    "Quotes — 3 found, 1 not-found; since cited — 1 changed." """
+    parts = []
+    if s.by_quote:
+        parts.append("Quotes — " + ", ".join(f"{n} {v}" for v in QuoteVerdict if (n := s.by_quote.get(v))))
+    compared = {v: n for v, n in s.by_drift.items() if v is not DriftVerdict.UNKNOWN}
+    if compared:
+        parts.append("since cited — " + ", ".join(f"{n} {v}" for v in DriftVerdict if (n := compared.get(v))))
+    return "; ".join(parts) + "." if parts else ""
+
+
 def summarise(results: list[Result]) -> Summary:
     s = Summary(citations=len(results))
     for r in results:
