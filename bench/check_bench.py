@@ -5,6 +5,12 @@
     python bench/check_bench.py --urls 20000 --only citewatch   # memory at 20k
     python bench/check_bench.py --page-kb 150 --repeat 3        # news-sized pages, medians
     python bench/check_bench.py --only lychee --only lean-python --repeat 3  # Python's floor
+    python bench/check_bench.py --corpus skew --only citewatch --only lychee    # one host: 30 %
+
+The skew corpus puts 30 % of the URLs on one host (127.0.0.2), --slow of them pages that
+take --slow-seconds more, the rest spread over the other hosts, as an article citing one
+news site many times. After each tool's run every host says how many requests it got and
+the most it had in flight at once (the per-host limit, seen from the servers' side).
 
 `lean-python` (bench/lean_client.py) is not a link checker but a yardstick: the least a
 Python program can do to GET the same URLs with lychee's scheduling, on one asyncio loop.
@@ -25,17 +31,21 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
+import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
 
-def start_corpus(hosts: int, latency: float, page_kb: int = 0) -> tuple[subprocess.Popen, list[str]]:
+def start_corpus(
+    hosts: int, latency: float, page_kb: int = 0, slow_seconds: float = 2.0
+) -> tuple[subprocess.Popen, list[str]]:
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -48,6 +58,8 @@ def start_corpus(hosts: int, latency: float, page_kb: int = 0) -> tuple[subproce
             str(page_kb),
             "--max-seconds",
             "7200",
+            "--slow-seconds",
+            str(slow_seconds),
         ],
         stdout=subprocess.PIPE,
         stdin=subprocess.PIPE,
@@ -70,10 +82,51 @@ def corpus(bases: list[str], n: int) -> list[str]:
     return urls
 
 
-def timed(cmd: list[str], cwd: Path, env: dict | None = None) -> tuple[float, float, int]:
+def skewed_corpus(bases: list[str], n: int, share: float = 0.3, slow: int = 10) -> list[str]:
+    """``share`` of the URLs on the first host (``slow`` of them slow pages), the rest
+    spread over the others; interleaved as an article's footnotes would be."""
+    big = round(n * share)
+    on_big = iter([f"{bases[0]}/slow/{i}" if i < slow else f"{bases[0]}/page/{i}" for i in range(big)])
+    rest = iter(corpus(bases[1:], n - big))
+    out: list[str] = []
+    taken = 0
+    for i in range(n):
+        if taken < round((i + 1) * big / n):
+            out.append(next(on_big))
+            taken += 1
+        else:
+            out.append(next(rest))
+    return out
+
+
+def host_stats(bases: list[str]) -> list[tuple[int, int, float]]:
+    """(requests, most in flight at once, time.time() of the last answer) per host since
+    the last call."""
+    import urllib.request
+
+    out = []
+    for base in bases:
+        with urllib.request.urlopen(f"{base}/__stats", timeout=5) as resp:
+            requests, most, last = resp.read().decode().split()
+        out.append((int(requests), int(most), float(last)))
+    return out
+
+
+def timed(cmd: list[str], cwd: Path, env: dict | None = None) -> tuple[float, float, int, str]:
     out = subprocess.run(["/usr/bin/time", "-f", "@@%e %M", *cmd], cwd=cwd, capture_output=True, text=True, env=env)
     stat = [line for line in out.stderr.splitlines() if line.startswith("@@")][-1][2:].split()
-    return float(stat[0]), int(stat[1]) / 1024, out.returncode
+    return float(stat[0]), int(stat[1]) / 1024, out.returncode, verdicts(out.stdout)
+
+
+def verdicts(stdout: str) -> str:
+    """What the tool said about the URLs, from its own summary: citewatch's summary line
+    (2000 citations, 2000 with a URL: 1800 live, 200 dead), lychee's counts."""
+    lines = stdout.strip().splitlines()
+    ours = [line for line in lines if " citations, " in line and " with a URL: " in line]
+    if ours:
+        return ours[-1]
+    counts = [line.strip() for line in lines if re.search(r"(Total|Successful|Errors|Timeouts|Excluded)", line)]
+    return " · ".join(counts[:6]) or (lines[-1] if lines else "")
 
 
 def main() -> None:
@@ -83,21 +136,38 @@ def main() -> None:
     ap.add_argument("--latency", type=float, default=0.1)
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--per-host", type=int, default=2)
-    ap.add_argument("--only", choices=["citewatch", "lychee", "linkchecker", "lean-python"], action="append")
+    ap.add_argument(
+        "--only", choices=["citewatch", "citewatch-baseline", "lychee", "linkchecker", "lean-python"], action="append"
+    )
     ap.add_argument("--page-kb", type=int, default=0, help="pad pages to about this size (0: ~1 KB pages)")
     ap.add_argument("--repeat", type=int, default=1, help="runs per tool, taking turns; medians reported")
+    ap.add_argument("--corpus", choices=["uniform", "skew"], default="uniform")
+    ap.add_argument(
+        "--baseline",
+        type=Path,
+        help="also time citewatch from this source tree (A/B of a change), as citewatch-baseline",
+    )
+    ap.add_argument("--slow", type=int, default=10, help="skew: slow pages on the big host")
+    ap.add_argument("--slow-seconds", type=float, default=2.0, help="skew: extra seconds a slow page takes")
     args = ap.parse_args()
     tools = args.only or ["citewatch", "lychee", "lean-python", "linkchecker"]
+    if args.baseline and "citewatch-baseline" not in tools:
+        tools.insert(1, "citewatch-baseline")
 
     import compileall
 
     import pipeline
 
     compileall.compile_dir(str(Path(pipeline.__file__).parent), quiet=1)
-    proc, bases = start_corpus(args.hosts, args.latency, args.page_kb)
+    if args.baseline:
+        compileall.compile_dir(str(args.baseline.resolve() / "pipeline"), quiet=1)
+    proc, bases = start_corpus(args.hosts, args.latency, args.page_kb, args.slow_seconds)
     work = Path(tempfile.mkdtemp(prefix="citewatch-bench-"))
     try:
-        urls = corpus(bases, args.urls)
+        if args.corpus == "skew":
+            urls = skewed_corpus(bases, args.urls, 0.3, args.slow)
+        else:
+            urls = corpus(bases, args.urls)
         (work / "citations.yaml").write_text(
             "citations:\n"
             + "".join(f"  - id: '{i}'\n    title: Story {i}\n    url: {u}\n" for i, u in enumerate(urls)),
@@ -112,6 +182,9 @@ def main() -> None:
         for f in work.iterdir():
             os.chmod(f, 0o644)
         floor = args.urls * args.latency / min(args.concurrency, args.hosts * args.per_host)
+        if args.corpus == "skew":  # the big host's queue, at per-host requests at once
+            big = round(args.urls * 0.3)
+            floor = max(floor, (big * args.latency + args.slow * args.slow_seconds) / args.per_host)
         bindir = Path(sys.executable).parent
         commands = {
             "citewatch": [
@@ -161,23 +234,39 @@ def main() -> None:
                 "links.html",
             ],
         }
+        commands["citewatch-baseline"] = commands["citewatch"]
+        envs = {"citewatch": {**os.environ, "PYTHONPATH": str(Path(pipeline.__file__).parent.parent)}}
+        if args.baseline:
+            envs["citewatch-baseline"] = {**os.environ, "PYTHONPATH": str(args.baseline.resolve())}
         runs: dict[str, list[tuple[float, float, int]]] = {}
+        in_flight: dict[str, tuple[int, int, float]] = {}
         set_aside = itertools.count()
         for _ in range(max(1, args.repeat)):
             for tool in tools:
                 cmd = commands[tool]
-                if not Path(cmd[0]).exists():
+                if not Path(cmd[0]).exists() or (tool == "citewatch-baseline" and not args.baseline):
                     print(f"{tool}: not installed, skipped", file=sys.stderr)
                     continue
-                if (work / "archive").exists():  # every citewatch run starts cold
+                if tool.startswith("citewatch") and (work / "archive").exists():  # every citewatch run starts cold
                     # moved aside, deleted at the end: on ext4 without a journal, creating a
                     # file right after thousands were deleted searches past the freed inodes
                     # (the kernel's recently_deleted check), seconds of system time at 20,000
                     # URLs that would be the benchmark's doing, not the tool's
                     (work / "archive").rename(work / f"archive-{next(set_aside)}")
-                wall, rss, rc = timed(cmd, work)
+                host_stats(bases)  # start the count afresh
+                began = time.time()
+                wall, rss, rc, said = timed(cmd, work, envs.get(tool))
                 runs.setdefault(tool, []).append((wall, rss, rc))
-                print(f"{tool:<12} {wall:7.2f} s  {rss:7.1f} MB  exit {rc}", file=sys.stderr)
+                per_host = host_stats(bases)
+                # the other hosts' last answer: how long the first host's queue held them up
+                others_done = max(last for _, _, last in per_host[1:]) - began
+                in_flight[tool] = (per_host[0][1], max(m for _, m, _ in per_host[1:]), others_done)
+                print(
+                    f"{tool:<12} {wall:7.2f} s  {rss:7.1f} MB  exit {rc}  requests {sum(r for r, _, _ in per_host)}"
+                    f"  in flight at most: first host {per_host[0][1]}, others {in_flight[tool][1]};"
+                    f" other hosts done at {others_done:.1f} s\n  {said}",
+                    file=sys.stderr,
+                )
         rows = [
             (tool, statistics.median(r[0] for r in rs), max(r[1] for r in rs), rs[-1][2], [r[0] for r in rs])
             for tool, rs in runs.items()
@@ -186,15 +275,23 @@ def main() -> None:
         page = f"~{args.page_kb} KB pages" if args.page_kb else "~1 KB pages"
         print(
             f"\n{args.urls} URLs, {args.hosts} hosts, {args.latency * 1000:.0f} ms latency, {page},"
-            f" concurrency {args.concurrency}, per host {args.per_host}, {args.repeat} run(s) each"
+            f" concurrency {args.concurrency}, per host {args.per_host}, {args.repeat} run(s) each,"
+            f" {args.corpus} corpus"
         )
         print(f"physical floor: {floor:.2f} s\n")
-        print("| tool | wall s (median) | runs | × floor | × lychee | peak MB | exit |")
-        print("|---|---:|---|---:|---:|---:|---:|")
+        print(
+            "| tool | wall s (median) | runs | × floor | × lychee | peak MB | exit"
+            " | in flight: first host / others | other hosts done at (s, last run) |"
+        )
+        print("|---|---:|---|---:|---:|---:|---:|---|---:|")
         for tool, wall, rss, rc, walls in rows:
             vs = f"{wall / lychee[1]:.2f}" if lychee else "—"
             each = " ".join(f"{w:.2f}" for w in walls)
-            print(f"| {tool} | {wall:.2f} | {each} | {wall / floor:.2f} | {vs} | {rss:.0f} | {rc} |")
+            first, others, done = in_flight[tool]
+            print(
+                f"| {tool} | {wall:.2f} | {each} | {wall / floor:.2f} | {vs} | {rss:.0f} | {rc}"
+                f" | {first} / {others} | {done:.1f} |"
+            )
     finally:
         proc.stdin.close()
         proc.terminate()

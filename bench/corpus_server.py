@@ -1,7 +1,9 @@
 """Loopback corpus for the benchmark: N hosts (127.0.0.2, 127.0.0.3, …), each a threaded
 HTTP server adding fixed latency per request. /page/N answers 200 with a small article
-page; /missing/N answers 404. Prints one base URL per line, then serves until killed
-(or for --max-seconds, so a forgotten server stops by itself)."""
+page; /missing/N answers 404; /slow/N is a page that takes --slow-seconds more. Each
+host counts its requests and the most it had in flight at once: GET /__stats answers
+"requests max_in_flight last_answer_time" and starts the count again. Prints one base URL per line, then
+serves until killed (or for --max-seconds, so a forgotten server stops by itself)."""
 
 from __future__ import annotations
 
@@ -26,8 +28,35 @@ def padding(kb: int) -> str:
     return block * (kb * 1024 // len(block) + 1)
 
 
-def make_handler(latency: float, page_kb: int = 0):
+class Counter:
+    """Requests and the most in flight at once, for one host (the scheduler's evidence)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.requests = self.active = self.max_active = 0
+        self.last = 0.0  # time.time() of the last request's end
+
+    def enter(self) -> None:
+        with self.lock:
+            self.requests += 1
+            self.active += 1
+            self.max_active = max(self.max_active, self.active)
+
+    def leave(self) -> None:
+        with self.lock:
+            self.active -= 1
+            self.last = time.time()
+
+    def take(self) -> bytes:
+        with self.lock:
+            out = f"{self.requests} {self.max_active} {self.last}".encode()
+            self.requests = self.max_active = 0
+        return out
+
+
+def make_handler(latency: float, page_kb: int = 0, slow_seconds: float = 2.0):
     pad = padding(page_kb)
+    counter = Counter()
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -40,7 +69,21 @@ def make_handler(latency: float, page_kb: int = 0):
             pass
 
         def _answer(self):
-            time.sleep(latency)
+            if self.path == "/__stats":
+                body = counter.take()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
+            counter.enter()
+            try:
+                self._page()
+            finally:
+                counter.leave()
+
+        def _page(self):
+            time.sleep(latency + (slow_seconds if self.path.startswith("/slow/") else 0))
             if self.path.startswith("/missing/"):
                 code, body = 404, b"<html><head><title>404 Not Found</title></head><body>gone</body></html>"
             else:
@@ -70,10 +113,11 @@ def main() -> None:
     ap.add_argument("--latency", type=float, default=0.1)
     ap.add_argument("--max-seconds", type=float, default=1800)
     ap.add_argument("--page-kb", type=int, default=0, help="pad each page to about this size")
+    ap.add_argument("--slow-seconds", type=float, default=2.0, help="extra time /slow/N pages take")
     args = ap.parse_args()
     servers = []
     for i in range(args.hosts):
-        srv = ThreadingHTTPServer((f"127.0.0.{i + 2}", 0), make_handler(args.latency, args.page_kb))
+        srv = ThreadingHTTPServer((f"127.0.0.{i + 2}", 0), make_handler(args.latency, args.page_kb, args.slow_seconds))
         srv.daemon_threads = True
         srv.request_queue_size = 256
         threading.Thread(target=srv.serve_forever, daemon=True).start()

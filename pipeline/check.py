@@ -1,5 +1,10 @@
 """The check stage: distinct URLs → fetch → liveness → page metadata, with memory.
 
+URLs wait for their host's turn in per-host queues (hosts.Scheduler), not on workers,
+and a URL's deadline starts at its first request: 40 pages of one slow site are 40
+pages checked, not 12 timeouts. What the run found beside each URL (no host reachable
+at all, hosts that asked us to slow down, URLs --max-time left unchecked) is CheckRun.
+
 Each URL is handled start to finish inside one worker: its response is
 classified, its metadata read and handed to the local archiver while the
 body is in memory, then dropped. A run's memory therefore grows with the
@@ -12,14 +17,17 @@ import dataclasses
 import datetime as dt
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .archive.history import ConfirmPolicy, History, annotate, check_entry, fresh
-from .fetch import Fetcher, FetchSettings, Stopped, to_uri
+from .fetch import RAN_OUT, Fetcher, FetchSettings, Stopped, Turn, host_of, to_uri
+from .files import DISK_ERRNOS
+from .hosts import Scheduler, Slowdown
 from .model import Fetch, FetchError, LinkCheck, PageMeta, Snapshot, Status
-from .pagereader import LARGE_PAGE, PageReaders, read_page, shared_readers
+from .pagereader import PageReaders, needs_child, read_page, shared_readers
 
 
 @dataclass
@@ -31,6 +39,8 @@ class CheckSettings:
     probe: bool = True
     # child processes that read large pages; None: one per spare core (pagereader)
     page_processes: int | None = None
+    # seconds for the whole run (--max-time); URLs it leaves unchecked are skipped
+    max_time: float | None = None
 
 
 @dataclass
@@ -38,6 +48,17 @@ class UrlOutcome:
     check: LinkCheck
     page: PageMeta | None = None
     local: Snapshot | None = None  # the WARC copy, if the archiver made one
+
+
+@dataclass
+class CheckRun:
+    """What a run of checks found, beside each URL's outcome: whether the machine seemed
+    offline (then nothing went into the history), and which hosts asked us to slow down."""
+
+    outcomes: dict[str, UrlOutcome]
+    offline: str | None = None  # the one message to print instead of a row of failures
+    slowdowns: list[Slowdown] = field(default_factory=list)
+    unchecked: int = 0  # URLs --max-time left unchecked (skipped)
 
 
 OnFetch = Callable[[Fetch, LinkCheck], Snapshot | None]
@@ -82,6 +103,17 @@ class _Job:
     probes: _ProbeCache | None
     on_fetch: OnFetch | None = None
     readers: PageReaders | None = None
+    # failures to reach a host, written to the history only once the run is known not to
+    # be offline: a machine's outage is not a source's failure
+    held: list[tuple[str, dict[str, Any], list[dict[str, Any]]]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record_held(self, offline: bool) -> None:
+        with self.lock:
+            held, self.held = self.held, []
+        if self.history is not None and not offline:
+            for url, entry, previous in held:
+                self.history.record(url, entry, previous)
 
 
 def _from_cache(url: str, previous: list[dict[str, Any]], job: _Job, now: dt.datetime) -> UrlOutcome | None:
@@ -120,8 +152,8 @@ def read_response(url: str, fetched: Fetch, previous: list[dict[str, Any]], job:
     process when there is one (pagereader); the result is the same either way."""
     get_probe = job.probes.get if job.settings.probe and job.probes is not None else None
     reading = None
-    if job.readers is not None and len(fetched.body) >= LARGE_PAGE:
-        reading = job.readers.read(fetched, probe_allowed=get_probe is not None)
+    if job.readers is not None and needs_child(fetched):  # bounded: the URL's deadline, a memory cap
+        reading = job.readers.read(fetched, probe_allowed=get_probe is not None, seconds=job.settings.fetch.timeout)
     if reading is None or reading.needs_probe:  # (a child cannot fetch the probe: read here)
         reading = read_page(fetched, get_probe)
     check, page = reading.check, reading.page
@@ -129,25 +161,35 @@ def read_response(url: str, fetched: Fetch, previous: list[dict[str, Any]], job:
     if job.on_fetch is not None and fetched.http_status is not None:
         local = job.on_fetch(fetched, check)
     annotate(check, previous, job.settings.confirm)
-    if job.history is not None:
+    if job.history is not None and fetched.error is not FetchError.SKIPPED:
         extra: dict[str, Any] = {"page": page.to_dict()} if page else {}
         if local is not None:
             extra["warc"] = local.archive_url
-        job.history.record(url, check_entry(check, extra), previous)
+        entry = check_entry(check, extra)
+        if fetched.error in (FetchError.UNREACHABLE, FetchError.TIMEOUT):
+            with job.lock:
+                job.held.append((url, entry, previous))
+        else:
+            job.history.record(url, entry, previous)
     return UrlOutcome(check, page, local)
 
 
-def check_one(url: str, job: _Job) -> UrlOutcome:
+def check_one(url: str, job: _Job, turn: Turn | None = None) -> UrlOutcome:
+    """Check one URL; ``turn``: the slot on its host the scheduler took for it."""
     now = dt.datetime.now(dt.UTC)
     previous = job.history.checks(url) if job.history else []
     cached = _from_cache(url, previous, job, now)
     if cached is not None:
+        if turn is not None:
+            job.fetcher.give_back(turn)
         return cached
     try:
-        return read_response(url, job.fetcher.fetch(url), previous, job)
+        return read_response(url, job.fetcher.fetch(url, turn), previous, job)
     except Stopped:
         raise
     except Exception as e:
+        if isinstance(e, OSError) and e.errno in DISK_ERRNOS:
+            raise  # the history cannot be written (read-only, disk full): the run's problem, said once
         # A fault of ours on one odd page must cost that URL, not the run and the checks
         # of the others. Nothing goes into the history, so the next run checks it again.
         reason = f"internal error while checking ({type(e).__name__}: {str(e)[:200]}); please report it"
@@ -185,7 +227,20 @@ def check_urls(
     on_progress: OnProgress | None = None,
     fetcher: Fetcher | None = None,
 ) -> dict[str, UrlOutcome]:
-    """Check each distinct URL once. Finished checks are in ``history`` even if interrupted.
+    """Each URL's outcome (``check_run`` without the run-level findings)."""
+    return check_run(urls, settings, history, on_fetch, on_progress, fetcher).outcomes
+
+
+def check_run(
+    urls: Iterable[str],
+    settings: CheckSettings | None = None,
+    history: History | None = None,
+    on_fetch: OnFetch | None = None,
+    on_progress: OnProgress | None = None,
+    fetcher: Fetcher | None = None,
+) -> CheckRun:
+    """Check each distinct URL once. Finished checks are in ``history`` even if interrupted
+    (failures to reach a host only once the run is known not to be offline).
 
     Distinct as a request, not as a string: ``…/a``, ``…/a#section-2``, ``…/a#:~:text=…``
     (a browser's "link to highlight") and ``HTTP://…/a`` are one GET, whose outcome every
@@ -214,23 +269,32 @@ def check_urls(
     else:
         readers = PageReaders(settings.page_processes) if settings.page_processes > 0 else None
     job = _Job(fetcher, settings, history, _ProbeCache(fetcher), on_fetch, readers)
+    fetcher.run_deadline = time.monotonic() + settings.max_time if settings.max_time else None
     try:
         results = _run_pool(
-            [same[0] for same in spellings.values()],
-            lambda url: check_one(url, job),
+            [(key, same[0]) for key, same in spellings.items()],
+            lambda url, turn: check_one(url, job, turn),
             workers_for(settings.fetch.concurrency),
+            fetcher,
             progress if on_progress else None,
-            fetcher.stop,
             lambda: warm_up(readers),
         )
         for url in aliases:
             results.update(spelled(url, results[url]))
-        return results
-    finally:
+        unchecked = sum(1 for o in results.values() if o.check.reason == RAN_OUT)
+        return CheckRun(results, fetcher.reach.offline(), fetcher.gate.slowdowns(), unchecked)
+    finally:  # (interrupted too: what was seen so far decides)
+        job.record_held(offline=fetcher.reach.offline() is not None)
+        fetcher.run_deadline = None
         if own:
             fetcher.close()
         if readers is not None and settings.page_processes is not None:
             readers.close()  # a pool of this run's own; the shared one lives until exit
+
+
+def _ran_out(url: str) -> UrlOutcome:
+    """A URL the run's --max-time left unchecked: skipped, never a timeout, not recorded."""
+    return UrlOutcome(LinkCheck(url=url, status=Status.SKIPPED, reason=RAN_OUT, checked_at=dt.datetime.now(dt.UTC)))
 
 
 # A URL already in the form to_uri gives (the usual case) is its own key: to_uri costs
@@ -251,59 +315,62 @@ def _request_key(url: str) -> str:
 
 
 def _run_pool(
-    urls: list[str],
-    work: Callable[[str], UrlOutcome],
+    urls: list[tuple[str, str]],
+    work: Callable[[str, Turn], UrlOutcome],
     workers: int,
+    fetcher: Fetcher,
     on_progress: OnProgress | None,
-    stop: Callable[[], None],
     on_start: Callable[[], None] = lambda: None,
 ) -> dict[str, UrlOutcome]:
-    """Run ``work`` over ``urls``; progress is reported from this (the calling) thread, so
-    a slow terminal or pipe never holds up the workers.
-
-    URLs are handed to the pool a few at a time (twice the workers), not all at once:
-    20,000 submitted futures are 20,000 futures, conditions and queued work items alive
-    until the end, ~100,000 objects for every garbage collection of the run to walk."""
-    import itertools
+    """Run ``work`` over ``urls`` ((request key, url) pairs). URLs wait in per-host queues
+    (hosts.Scheduler), not on workers: a worker takes a URL only together with a turn on
+    its host, so a slow host holds up nobody else, and a URL's deadline starts only with
+    its turn. Progress is reported from this (the calling) thread, so a slow terminal or
+    pipe never holds up the workers."""
     import queue
-    from concurrent.futures import ThreadPoolExecutor
 
-    results: dict[str, UrlOutcome] = {}
-    pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="citewatch-check")
     finished: queue.SimpleQueue = queue.SimpleQueue()
-    pending: dict = {}
-    todo = iter(urls)
 
-    def top_up() -> None:
-        for url in itertools.islice(todo, max(0, 2 * workers - len(pending))):
-            fut = pool.submit(work, url)
-            pending[fut] = url
-            fut.add_done_callback(finished.put)
+    def ran_out(left: list[str]) -> None:
+        for url in left:
+            finished.put((url, _ran_out(url)))
 
-    top_up()
+    scheduler = Scheduler(((host_of(key), url) for key, url in urls), fetcher.take_turn, fetcher.run_deadline, ran_out)
+    fetcher.gate.on_free = scheduler.freed
+
+    def worker() -> None:
+        while (picked := scheduler.next()) is not None:
+            url, turn = picked
+            try:
+                finished.put((url, work(url, turn)))
+            except BaseException as e:  # Stopped, or a fault of ours: the run ends with it
+                finished.put((url, e))
+                scheduler.stop()
+
+    threads = [
+        threading.Thread(target=worker, name=f"citewatch-check-{i}", daemon=True)
+        for i in range(max(1, min(workers, len(urls))))
+    ]
+    for t in threads:
+        t.start()
     threading.Thread(target=on_start, name="citewatch-warm-up", daemon=True).start()
+    results: dict[str, UrlOutcome] = {}
     try:
-        while pending:
-            done = [finished.get()]
-            while True:  # everything that finished meanwhile: new work out first, then report
-                try:
-                    done.append(finished.get_nowait())
-                except queue.Empty:
-                    break
-            urls_done = [pending.pop(fut) for fut in done]
-            for fut, url in zip(done, urls_done, strict=True):
-                results[url] = fut.result()
-            top_up()
+        while len(results) < len(urls):
+            url, outcome = finished.get()
+            if isinstance(outcome, BaseException):
+                raise outcome
+            results[url] = outcome
             if on_progress:
-                for url in urls_done:
-                    on_progress(url, results[url])
+                on_progress(url, outcome)
     except BaseException:
         # Ctrl-C: start nothing new (workers already waiting for a slot give up);
         # requests under way end at their own deadline
-        stop()
-        for fut in pending:
-            fut.cancel()
-        pool.shutdown(wait=True, cancel_futures=True)
+        scheduler.stop()
+        fetcher.stop()
         raise
-    pool.shutdown(wait=True)
+    finally:
+        for t in threads:
+            t.join()
+        fetcher.gate.on_free = None
     return results

@@ -19,9 +19,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
+from .address import redact_credentials
 from .errors import InputError
 from .files import write_atomic
 from .model import Article, Citation, Finding, InputProblem, Note, PartialDate, Severity, UrlStatus
+from .nesting import MAX_NESTING, too_deep_line
 
 T = TypeVar("T")
 
@@ -183,11 +185,12 @@ def _validate(path: Path, doc: Any, lenient: bool = False) -> tuple[list[Citatio
             if value in (None, ""):
                 continue
             if not isinstance(value, str) or not _is_http_url(value.strip()):
-                field_problems.append(at(key, f"{key} must be an http(s) URL, not {value!r}"))
+                shown = redact_credentials(str(value))
+                field_problems.append(at(key, f"{key} must be an http(s) URL, not {shown!r}"))
                 if key == "url":
-                    c.bad_url = str(value)
+                    c.bad_url = shown
                 continue
-            setattr(c, key, value.strip())
+            setattr(c, key, redact_credentials(value.strip()))  # the file keeps them; nothing we write does
         value = entry.get("archive_date")
         if value not in (None, ""):
             try:
@@ -284,6 +287,9 @@ def _load(path: Path, for_update: bool, lenient: bool) -> CitationsFile:
         raise CitationsError([f"{path}: cannot read ({e.strerror})"]) from None
     if not text.strip():
         raise CitationsError([f"{path}: the file is empty"])
+    deep = too_deep_line(text)  # before a parser recurses into it: RecursionError, not a line
+    if deep:
+        raise CitationsError([f"{path}:{deep}: nested more than {MAX_NESTING} levels deep (a citation needs 4)"])
     if not for_update:
         fast = _load_fast(path, text)
         if fast is not None:

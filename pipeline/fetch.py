@@ -12,22 +12,23 @@ Why so much machinery:
 - Bodies are streamed and capped; decompression is bounded by urllib3 (>= 2.7
   decodes a chunk at a time; Brotli through brotlicffi, which can stop at a size)
   and by the same cap on decoded bytes.
-- Hosts are treated politely: at most ``per_host`` requests at once, a minimum
-  gap between them, and an adaptive slow-down after 429/503.
+- Hosts are treated politely (hosts.HostGate): at most ``per_host`` requests at
+  once, a minimum gap between them, and a slow-down when a host asks for one (429,
+  or 503 with Retry-After; never for a bot wall, which is no sign of overload).
+- A URL's deadline starts at its first request: the scheduler (check.py) keeps URLs
+  waiting for their host's turn out of the clock.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import heapq
-import ipaddress
 import random
 import re
 import socket
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from http import client as http_client
@@ -53,7 +54,10 @@ from urllib3.exceptions import (
 )
 
 from . import PROJECT_URL, __version__
+from .address import AddressGuard, parse_address
+from .hosts import ALL_BUSY, HostGate, Reachability, Unreached
 from .model import Fetch, FetchError
+from .walls import wall
 
 if TYPE_CHECKING:
     import requests
@@ -79,6 +83,7 @@ class FetchSettings:
     user_agent: str = DEFAULT_USER_AGENT
     allow_private: bool = False
     allow_hosts: tuple[str, ...] = ()  # exempt from the private-address refusal (an intranet wiki)
+    share_private: bool = False  # send non-public URLs to the Wayback Machine too (asked for separately)
     resolve: dict[str, str] = field(default_factory=dict)  # HOST → IP, instead of DNS (curl's --resolve)
     ca_bundle: str | None = None  # PEM file of trusted CAs; None: certifi's bundle
     follow_meta_refresh: bool = True
@@ -191,11 +196,14 @@ def _register(conn: HTTPConnection) -> None:
 def _pinned_new_conn(conn: HTTPConnection, new_conn):
     """Connect to the address the guard vetted, not to a second DNS answer: otherwise a
     host could resolve to a public address for the check and to 169.254.169.254 for the
-    connection (DNS rebinding). TLS still verifies and sends SNI for the real host name."""
+    connection (DNS rebinding). TLS still verifies and sends SNI for the real host name.
+    Under a guard, a host it never vetted is not connected to at all."""
     guard = getattr(_current, "guard", None)
-    pinned = guard.pinned(conn.host, conn.port) if guard is not None else None
-    if pinned is None:
+    if guard is None:
         return new_conn()
+    pinned = guard.pinned(conn._dns_host, conn.port)
+    if pinned is None:
+        raise LocationValueError(f"{conn.host} was not vetted by the address guard")
     saved = conn._dns_host
     conn._dns_host = pinned
     try:
@@ -238,10 +246,69 @@ class _HTTPSPool(HTTPSConnectionPool):
     ConnectionCls = _WatchedHTTPSConnection
 
 
+def _redirect_refusal(guard: AddressGuard, came_from: str, target: str) -> str | None:
+    """Why an archive or Crossref endpoint may not send us to ``target`` (None: it may).
+    The endpoint itself is the user's choice; where it redirects to is not: a hop stays
+    at the same host and port, or goes to a public address, read the one way."""
+    try:
+        to = parse_address(target)
+        here = parse_address(came_from)
+    except ValueError as e:
+        return str(e)
+    if (to.host, to.port) == (here.host, here.port):
+        return None
+    return None if guard.is_public_url(target) else f"{to.host} is not a public address"
+
+
+@functools.cache
+def _guarded_session_class():
+    import requests
+
+    class GuardedSession(requests.Session):
+        """A requests session whose every request (redirect hops included) is read the one
+        way, resolved once with a deadline, and connected to the address that was vetted;
+        a redirect is followed off the endpoint's host only to a public address."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            # the endpoints are the user's choice (a stand-in on loopback is fine); the
+            # guard is here to pin each host to the address it was vetted at
+            self.guard = AddressGuard(allow_private=True, dns_timeout=5.0)
+
+        def send(self, request, **kwargs):
+            refused = self.guard.check(request.url)
+            if refused:
+                kind, reason = refused
+                error = (
+                    requests.exceptions.ConnectionError
+                    if kind == FetchError.UNREACHABLE
+                    else requests.exceptions.InvalidURL
+                )
+                raise error(f"{request.url}: {reason}")
+            previous = getattr(_current, "guard", None)
+            _current.guard = self.guard
+            try:
+                return super().send(request, **kwargs)
+            finally:
+                _current.guard = previous
+
+        def get_redirect_target(self, resp):
+            """A refused redirect is not followed: the caller gets the 3xx answer itself."""
+            location = super().get_redirect_target(resp)
+            if location and _redirect_refusal(self.guard, resp.url, urljoin(resp.url, location)):
+                return None
+            return location
+
+        def close(self) -> None:
+            super().close()
+            self.guard.close()
+
+    return GuardedSession
+
+
 def new_session(user_agent: str = DEFAULT_USER_AGENT, pool_size: int = 10) -> requests.Session:
     """A requests session whose sockets the watchdog can cut (archive stage, resolve).
     requests is imported here, not at module level: `check` never needs it (~50 ms)."""
-    import requests
     from requests.adapters import HTTPAdapter
 
     class _WatchedAdapter(HTTPAdapter):
@@ -249,7 +316,7 @@ def new_session(user_agent: str = DEFAULT_USER_AGENT, pool_size: int = 10) -> re
             super().init_poolmanager(*args, **kwargs)
             self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
 
-    s = requests.Session()
+    s = _guarded_session_class()()
     adapter = _WatchedAdapter(pool_connections=256, pool_maxsize=pool_size, max_retries=0)
     s.mount("http://", adapter)
     s.mount("https://", adapter)
@@ -337,139 +404,7 @@ def host_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
 
 
-# --------------------------------------------------------------------------- guard
-class AddressGuard:
-    """Resolve a host (with a deadline) and refuse non-public addresses."""
-
-    def __init__(
-        self,
-        allow_private: bool,
-        dns_timeout: float,
-        allow_hosts: tuple[str, ...] = (),
-        overrides: dict[str, str] | None = None,
-    ) -> None:
-        self.allow_private = allow_private
-        self.allow_hosts = {h.lower() for h in allow_hosts}
-        self.overrides = {h.lower(): ip for h, ip in (overrides or {}).items()}
-        self.dns_timeout = dns_timeout
-        self._cache: dict[tuple[str, int], tuple[list[str], str | None]] = {}
-        self._lock = threading.Lock()
-        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="citewatch-dns")
-
-    def pinned(self, host: str, port: int | None) -> str | None:
-        """The vetted address to connect to (None: an IP literal, or never checked)."""
-        with self._lock:
-            found = self._cache.get((host.lower(), port))
-        return found[0][0] if found and found[0] else None
-
-    def _resolve(self, host: str, port: int) -> tuple[list[str], str | None]:
-        host = host.lower()
-        key = (host, port)
-        if host in self.overrides:  # --resolve HOST:IP, like curl's
-            with self._lock:
-                self._cache[key] = ([self.overrides[host]], None)
-            return self._cache[key]
-        with self._lock:
-            if key in self._cache:
-                return self._cache[key]
-        try:
-            infos = self._pool.submit(socket.getaddrinfo, host, port, 0, socket.SOCK_STREAM).result(
-                timeout=self.dns_timeout
-            )
-            result: tuple[list[str], str | None] = (sorted({i[4][0] for i in infos}), None)
-        except FutureTimeout:
-            result = ([], f"DNS lookup of {host} timed out")
-        except (socket.gaierror, UnicodeError) as e:
-            result = ([], f"DNS lookup failed for {host} ({_gai_reason(e)})")
-        with self._lock:
-            self._cache[key] = result
-        return result
-
-    def check(self, url: str) -> tuple[FetchError, str] | None:
-        """None if the URL may be fetched, else (error kind, reason)."""
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https"):
-            return FetchError.SKIPPED, f"not an http(s) URL ({parts.scheme or 'no scheme'})"
-        host = parts.hostname
-        if not host:
-            return FetchError.ERROR, "URL has no host"
-        try:
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-        except ValueError:
-            return FetchError.ERROR, "URL has an invalid port"
-        try:
-            literal = ipaddress.ip_address(host)
-            addresses, error = [str(literal)], None
-        except ValueError:
-            addresses, error = self._resolve(host, port)
-        if error:
-            return FetchError.UNREACHABLE, error
-        if not self.allow_private and host.lower() not in self.allow_hosts:
-            for a in addresses:
-                ip = ipaddress.ip_address(a.split("%")[0])
-                if not ip.is_global or ip.is_multicast:
-                    return (
-                        FetchError.REFUSED,
-                        f"refused: {host} resolves to non-public address {a} (use --allow-private)",
-                    )
-        return None
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
-
-
-def _gai_reason(e: Exception) -> str:
-    if isinstance(e, socket.gaierror) and e.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", -5)):
-        return "no such host"
-    return str(getattr(e, "strerror", None) or e)
-
-
 # --------------------------------------------------------------------------- politeness
-class HostGate:
-    """Per-host concurrency, spacing and back-off. Shared by every fetch in a run."""
-
-    def __init__(self, per_host: int, min_interval: float) -> None:
-        self.per_host = max(1, per_host)
-        self.min_interval = min_interval
-        self._lock = threading.Lock()
-        self._sems: dict[str, threading.BoundedSemaphore] = {}
-        self._next: dict[str, float] = {}
-        self._interval: dict[str, float] = {}
-
-    def _sem(self, host: str) -> threading.BoundedSemaphore:
-        with self._lock:
-            if host not in self._sems:
-                self._sems[host] = threading.BoundedSemaphore(self.per_host)
-            return self._sems[host]
-
-    def acquire(self, host: str, deadline: float) -> bool:
-        sem = self._sem(host)
-        if not sem.acquire(timeout=max(0.0, deadline - time.monotonic())):
-            return False
-        while True:
-            with self._lock:
-                now = time.monotonic()
-                start = self._next.get(host, 0.0)
-                if start <= now:
-                    self._next[host] = now + self._interval.get(host, self.min_interval)
-                    return True
-            if start > deadline:
-                sem.release()
-                return False
-            time.sleep(min(start - now, max(0.0, deadline - time.monotonic())))
-
-    def release(self, host: str) -> None:
-        self._sem(host).release()
-
-    def slow_down(self, host: str, wait: float | None) -> None:
-        """After a 429/503: space this host's requests further apart, and wait if told to."""
-        with self._lock:
-            current = self._interval.get(host, self.min_interval)
-            self._interval[host] = min(max(current * 2, 1.0), 30.0)
-            if wait:
-                self._next[host] = max(self._next.get(host, 0.0), time.monotonic() + wait)
-
-
 def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:
     if not value:
         return None
@@ -535,6 +470,41 @@ class _Attempt:
     http_version: str = "HTTP/1.1"
     reset: bool = False  # a reset connection is worth retrying; a refused one is not
     set_cookies: list[str] = field(default_factory=list)
+    unreached: Unreached | None = None  # the host could not be reached at all
+
+
+RAN_OUT = "not checked: the run's --max-time ran out before its turn"
+
+
+@dataclass
+class Turn:
+    """A slot on a host (and one of the run's connections) that the scheduler took for a
+    URL's first request; that request gives it back when it ends."""
+
+    host: str
+
+
+class _Clock:
+    """One check's deadline. It starts at the check's first request, never while the
+    URL waits for its turn; until then only the run's deadline (--max-time) bounds the
+    wait."""
+
+    def __init__(self, timeout: float, run_deadline: float | None, turn: Turn | None) -> None:
+        self.timeout = timeout
+        self.run_deadline = run_deadline
+        self.turn = turn
+        self.deadline: float | None = None
+        self.started: float | None = None
+        self.started_at: dt.datetime | None = None
+
+    def start(self) -> None:
+        if self.deadline is None:
+            self.started = time.monotonic()
+            self.started_at = dt.datetime.now(dt.UTC)
+            self.deadline = self.started + self.timeout
+
+    def limit(self) -> float | None:
+        return self.deadline if self.deadline is not None else self.run_deadline
 
 
 class Fetcher:
@@ -554,16 +524,19 @@ class Fetcher:
             "Accept": "text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.8",
             "Accept-Language": "en,*;q=0.5",
         }
-        self.guard = AddressGuard(s.allow_private, s.dns_timeout, s.allow_hosts, s.resolve)
+        self.guard = AddressGuard(s.allow_private, s.dns_timeout, s.allow_hosts, s.resolve, s.share_private)
         self.gate = HostGate(s.per_host, s.min_interval)
+        self.reach = Reachability()
         # Requests in flight, counted here rather than by the caller's thread count: a
         # worker busy reading a page it has fetched holds no network slot.
         self.in_flight = threading.BoundedSemaphore(max(1, s.concurrency))
+        self.run_deadline: float | None = None  # --max-time, set by the check run
         self._stopping = threading.Event()
 
     def stop(self) -> None:
         """Send nothing more (Ctrl-C); requests already under way end at their deadline."""
         self._stopping.set()
+        self.gate.stop()
 
     def close(self) -> None:
         self.http.clear()
@@ -575,41 +548,87 @@ class Fetcher:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    # turns: a slot on the host and one of the run's connections
+    def take_turn(self, host: str) -> Turn | float:
+        """The scheduler's way in: a turn if ``host`` may be sent a request now, else when
+        to ask again (``math.inf``: when the host frees a slot; ``ALL_BUSY``: when any
+        request ends). Never waits."""
+        if self._stopping.is_set() or not self.in_flight.acquire(blocking=False):
+            return ALL_BUSY
+        wait = self.gate.try_acquire(host)
+        if wait is not None:
+            self.in_flight.release()
+            return wait
+        return Turn(host)
+
+    def give_back(self, turn: Turn) -> None:
+        """A turn not used after all (the URL was fresh in the cache)."""
+        self._release(turn.host)
+
+    def _release(self, host: str) -> None:
+        self.in_flight.release()
+        self.gate.release(host)  # last: the scheduler it wakes finds both slots free
+
+    def _wait_turn(self, host: str, clock: _Clock) -> _Attempt | None:
+        """Wait for a turn on ``host`` (a redirect, a retry, a probe); None once taken."""
+        limit = clock.limit()
+        if self.gate.acquire(host, limit):
+            while not self._stopping.is_set():
+                left = 0.5 if limit is None else min(0.5, limit - time.monotonic())
+                if self.in_flight.acquire(timeout=max(0.0, left)):
+                    return None
+                if limit is not None and time.monotonic() >= limit:
+                    break
+            self.gate.release(host)
+        if self._stopping.is_set():
+            raise Stopped(host)
+        if clock.deadline is None:
+            return _Attempt(error=FetchError.SKIPPED, error_reason=RAN_OUT)
+        return _Attempt(
+            error=FetchError.TIMEOUT, error_reason=f"no turn for {host} within the {clock.timeout:g}s deadline"
+        )
+
     # one GET, no redirects, no retries
-    def _attempt(self, url: str, deadline: float, cookies: dict[str, str] | None = None) -> _Attempt:
+    def _attempt(self, url: str, clock: _Clock, cookies: dict[str, str] | None = None) -> _Attempt:
         s = self.settings
         host = host_of(url)
-        if not self.gate.acquire(host, deadline):
-            return _Attempt(
-                error=FetchError.TIMEOUT, error_reason=f"no turn for {host} within the {s.timeout:g}s deadline"
-            )
-        if not self.in_flight.acquire(timeout=max(0.0, deadline - time.monotonic())):
-            self.gate.release(host)
-            return _Attempt(
-                error=FetchError.TIMEOUT, error_reason=f"no free connection within the {s.timeout:g}s deadline"
-            )
+        turn, clock.turn = clock.turn, None
+        if turn is not None and turn.host != host:
+            self._release(turn.host)
+            turn = None
+        if turn is None:
+            refused = self._wait_turn(host, clock)
+            if refused is not None:
+                return refused
+        clock.start()
         try:
             if self._stopping.is_set():
                 raise Stopped(url)
-            remaining = deadline - time.monotonic()
+            remaining = clock.deadline - time.monotonic()
             if remaining <= 0:
                 raise _Deadline
             scope = deadline_scope(remaining)
             _current.guard = self.guard
             with scope as guarded:
                 try:
-                    return self._get(url, remaining, guarded, cookies)
+                    att = self._get(url, remaining, guarded, cookies)
                 except (urllib3.exceptions.HTTPError, OSError) as e:
                     if guarded.expired:
                         raise _Deadline from None
                     return _classify_exception(e)
+                finally:
+                    _current.guard = None
+                # the watchdog cut the socket: what was read (headers dripped a byte at a
+                # time, a body cut short) is not an answer
+                if guarded.expired:
+                    raise _Deadline
+                return att
         except _Deadline:
             return _Attempt(
                 error=FetchError.TIMEOUT, error_reason=f"no complete answer within the {s.timeout:g}s deadline"
             )
         finally:
-            self.in_flight.release()
-            self.gate.release(host)
+            self._release(host)
 
     def _get(self, url: str, remaining: float, guarded: _Guarded, cookies: dict[str, str] | None) -> _Attempt:
         s = self.settings
@@ -618,7 +637,7 @@ class Fetcher:
             headers = {**headers, "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
         resp = self.http.urlopen(
             "GET",
-            url,
+            parse_address(url).request_url,  # the reading the guard vetted, nothing else
             headers=headers,
             redirect=False,
             retries=False,
@@ -658,12 +677,23 @@ class Fetcher:
             resp.close()
             resp.release_conn()
 
-    def fetch(self, url: str) -> Fetch:
-        """Follow redirects (and meta refresh) with retries, all inside one deadline."""
+    def fetch(self, url: str, turn: Turn | None = None) -> Fetch:
+        """Follow redirects (and meta refresh) with retries, all inside one deadline that
+        starts with the first request. ``turn``: the slot the scheduler took for it."""
         s = self.settings
-        started = time.monotonic()
-        deadline = started + s.timeout
-        result = Fetch(url=url, started_at=dt.datetime.now(dt.UTC), request_headers=dict(self.headers))
+        clock = _Clock(s.timeout, self.run_deadline, turn)
+        result = Fetch(url=url, request_headers=dict(self.headers))
+        try:
+            return self._follow(url, clock, result)
+        finally:
+            if clock.turn is not None:  # never sent: refused, malformed, DNS failed
+                self._release(clock.turn.host)
+            result.started_at = clock.started_at or dt.datetime.now(dt.UTC)
+            if clock.started is not None:
+                result.elapsed_ms = int((time.monotonic() - clock.started) * 1000)
+
+    def _follow(self, url: str, clock: _Clock, result: Fetch) -> Fetch:
+        s = self.settings
         # cookies set along this one redirect chain, sent back to the host that set them
         # (sites that set a cookie and redirect to check it); nothing is kept across URLs
         jar: dict[str, dict[str, str]] = {}
@@ -679,76 +709,89 @@ class Fetcher:
             return url, frozenset(jar.get(host_of(url), {}).items())
 
         seen = {state(current)}
-        try:
-            for _hop in range(s.max_redirects + 1):
-                refused = self.guard.check(current)
-                if refused:
-                    result.error, result.error_reason = refused
-                    result.final_url = current
-                    return result
-                att = self._with_retries(current, deadline, result, jar.setdefault(host_of(current), {}))
+        for _hop in range(s.max_redirects + 1):
+            if clock.turn is not None:
+                clock.start()  # the turn is ours: the request starts with its DNS lookup
+            refused = self.guard.check(current)
+            if refused:
+                result.error, result.error_reason = refused
                 result.final_url = current
-                if att.error:
-                    result.error, result.error_reason = att.error, att.error_reason
-                    return result
-                location = att.headers.get("location") if att.status and 300 <= att.status < 400 else None
-                location = _header_text(location) if location else None
-                refresh = None
-                if not location and att.status == 200 and s.follow_meta_refresh:
-                    refresh = refresh_header_target(att.headers.get("refresh"))
-                    if not refresh and "html" in att.headers.get("content-type", "html"):
-                        refresh = meta_refresh_target(att.body)
-                if location or refresh:
-                    try:
-                        target = to_uri(urljoin(current, location or refresh))
-                    except ValueError as e:  # a port out of range, a broken IPv6 literal
-                        result.error = FetchError.ERROR
-                        result.error_reason = (
-                            f"redirects to a malformed URL ({_clip(location or refresh or '')!r}: {e})"
-                        )
-                        return result
-                    result.chain.append(
-                        {"url": current, "status": att.status if location else "meta-refresh", "location": target}
-                    )
-                    if state(target) in seen:
-                        result.error, result.error_reason = FetchError.ERROR, f"redirect loop back to {target}"
-                        return result
-                    if refresh:
-                        result.meta_refresh = True
-                    seen.add(state(target))
-                    current = target
-                    continue
-                result.http_status, result.reason_phrase = att.status, att.reason
-                result.headers, result.body, result.truncated = att.headers, att.body, att.truncated
-                result.http_version = att.http_version
+                if refused[0] is FetchError.UNREACHABLE:
+                    self.reach.failed(host_of(current), Unreached.DNS)
                 return result
-            result.error, result.error_reason = FetchError.ERROR, f"more than {s.max_redirects} redirects"
+            att = self._with_retries(current, clock, result, jar.setdefault(host_of(current), {}))
+            result.final_url = current
+            self._note_reach(host_of(current), att)
+            if att.error:
+                result.error, result.error_reason = att.error, att.error_reason
+                return result
+            location = att.headers.get("location") if att.status and 300 <= att.status < 400 else None
+            location = _header_text(location) if location else None
+            refresh = None
+            if not location and att.status == 200 and s.follow_meta_refresh:
+                refresh = refresh_header_target(att.headers.get("refresh"))
+                if not refresh and "html" in att.headers.get("content-type", "html"):
+                    refresh = meta_refresh_target(att.body)
+            if location or refresh:
+                try:
+                    target = to_uri(urljoin(current, location or refresh))
+                except ValueError as e:  # a port out of range, a broken IPv6 literal
+                    result.error = FetchError.ERROR
+                    result.error_reason = f"redirects to a malformed URL ({_clip(location or refresh or '')!r}: {e})"
+                    return result
+                result.chain.append(
+                    {"url": current, "status": att.status if location else "meta-refresh", "location": target}
+                )
+                if state(target) in seen:
+                    result.error, result.error_reason = FetchError.ERROR, f"redirect loop back to {target}"
+                    return result
+                if refresh:
+                    result.meta_refresh = True
+                seen.add(state(target))
+                current = target
+                continue
+            result.http_status, result.reason_phrase = att.status, att.reason
+            result.headers, result.body, result.truncated = att.headers, att.body, att.truncated
+            result.http_version = att.http_version
             return result
-        finally:
-            result.elapsed_ms = int((time.monotonic() - started) * 1000)
+        result.error, result.error_reason = FetchError.ERROR, f"more than {s.max_redirects} redirects"
+        return result
 
-    def _with_retries(self, url: str, deadline: float, result: Fetch, cookies: dict[str, str]) -> _Attempt:
+    def _note_reach(self, host: str, att: _Attempt) -> None:
+        """Whether the host answered at all: an offline machine is told apart from dead sites."""
+        if att.status is not None:
+            self.reach.answered(host)
+        elif att.unreached:
+            self.reach.failed(host, att.unreached)
+
+    def _with_retries(self, url: str, clock: _Clock, result: Fetch, cookies: dict[str, str]) -> _Attempt:
         s = self.settings
         host = host_of(url)
         for n in range(s.retries + 1):
-            result.attempts += 1
-            att = self._attempt(url, deadline, cookies)
-            cookies.update(_cookie_pairs(att.set_cookies))
-            retryable = att.error is FetchError.TIMEOUT or att.reset or att.status in RETRYABLE_STATUS
-            if att.status in (429, 503):
-                self.gate.slow_down(host, min(att.retry_after or 0, s.retry_after_cap) or None)
-            if not retryable or n == s.retries:
+            att = self._attempt(url, clock, cookies)
+            if att.error is FetchError.SKIPPED:  # the run's time ran out before the request's turn
                 return att
-            if att.error is FetchError.TIMEOUT and time.monotonic() >= deadline:
+            result.attempts += 1
+            cookies.update(_cookie_pairs(att.set_cookies))
+            # a bot wall answering 429/503 is not a host out of breath: no back-off, no retry
+            walled = att.status is not None and att.status >= 400 and wall(att.status, att.headers, att.body, 0)
+            if not walled and (att.status == 429 or (att.status == 503 and att.retry_after is not None)):
+                self.gate.slow_down(host, min(att.retry_after, s.retry_after_cap) if att.retry_after else None)
+            retryable = not walled and (att.error is FetchError.TIMEOUT or att.reset or att.status in RETRYABLE_STATUS)
+            if not retryable or n == s.retries or clock.deadline is None:
+                return att
+            if att.error is FetchError.TIMEOUT and time.monotonic() >= clock.deadline:
                 return att
             wait = s.backoff * (2**n) * (0.75 + random.random() / 2)
             if att.retry_after is not None:
                 if att.retry_after > s.retry_after_cap:
                     return att  # asked to come back much later: report it, do not wait an hour
                 wait = max(wait, att.retry_after)
-            if time.monotonic() + wait >= deadline:
+            if time.monotonic() + wait >= clock.deadline:
                 return att
             time.sleep(wait)
+            if att.retry_after:
+                self.gate.note_wait(host, wait)
         return att
 
 
@@ -767,15 +810,17 @@ def _classify_exception(e: Exception) -> _Attempt:
     """urllib3's exceptions (and the OSErrors under them) as a status and a reason."""
     text = repr(e)
     if isinstance(e, NameResolutionError) or "getaddrinfo" in text or "Name or service not known" in text:
-        return _Attempt(error=FetchError.UNREACHABLE, error_reason="DNS lookup failed")
+        return _Attempt(error=FetchError.UNREACHABLE, error_reason="DNS lookup failed", unreached=Unreached.DNS)
     if isinstance(e, NewConnectionError):  # before ConnectTimeoutError: it is one, in urllib3 2
         if "refused" in text.lower():
-            return _Attempt(error=FetchError.UNREACHABLE, error_reason="connection refused")
+            return _Attempt(
+                error=FetchError.UNREACHABLE, error_reason="connection refused", unreached=Unreached.CONNECT
+            )
         if "timed out" in text.lower():
-            return _Attempt(error=FetchError.TIMEOUT, error_reason="connection timed out")
-        return _Attempt(error=FetchError.UNREACHABLE, error_reason="could not connect")
+            return _Attempt(error=FetchError.TIMEOUT, error_reason="connection timed out", unreached=Unreached.CONNECT)
+        return _Attempt(error=FetchError.UNREACHABLE, error_reason="could not connect", unreached=Unreached.CONNECT)
     if isinstance(e, ConnectTimeoutError):
-        return _Attempt(error=FetchError.TIMEOUT, error_reason="connection timed out")
+        return _Attempt(error=FetchError.TIMEOUT, error_reason="connection timed out", unreached=Unreached.CONNECT)
     if isinstance(e, ReadTimeoutError) or "Read timed out" in text:
         return _Attempt(error=FetchError.TIMEOUT, error_reason="server stopped answering (read timed out)")
     if isinstance(e, SSLError):
@@ -793,7 +838,7 @@ def _classify_exception(e: Exception) -> _Attempt:
     if isinstance(e, ProtocolError):
         return _classify_broken(e, e.args[1] if len(e.args) > 1 else None, text)
     if isinstance(e, ConnectionRefusedError):
-        return _Attempt(error=FetchError.UNREACHABLE, error_reason="connection refused")
+        return _Attempt(error=FetchError.UNREACHABLE, error_reason="connection refused", unreached=Unreached.CONNECT)
     if isinstance(e, ConnectionResetError):
         return _Attempt(error=FetchError.UNREACHABLE, error_reason="connection reset by the server", reset=True)
     return _Attempt(error=FetchError.ERROR, error_reason=f"connection broke: {type(e).__name__}")

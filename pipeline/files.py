@@ -15,6 +15,7 @@ from __future__ import annotations
 import errno
 import itertools
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -100,3 +101,67 @@ def read_text(path: str | Path) -> str:
     finally:
         os.close(fd)
     return b"".join(chunks).decode("utf-8")
+
+
+# Errors that mean "this folder cannot take our files" — the user's to fix (a read-only
+# checkout, a full disk, a path through a file), not a fault to report as a bug.
+DISK_ERRNOS = frozenset(
+    {errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.ENOTDIR, errno.EEXIST, errno.EISDIR}
+)
+
+
+def cannot_write(e: OSError, where: str | Path | None = None) -> str:
+    """One line for a write that failed: ``cannot write archive/history: read-only file system``.
+    A temporary file's name is the folder's business: the folder is named instead."""
+    place = os.fspath(where) if where is not None else (e.filename and os.fspath(e.filename)) or "a file"
+    base = os.path.basename(place)
+    if base.startswith(".") and base.endswith(".tmp"):
+        place = os.path.dirname(place) or "."
+    reason = (e.strerror or os.strerror(e.errno or 0) or type(e).__name__).lower()
+    return f"cannot write {place}: {reason}"
+
+
+def writable_problem(directory: str | Path) -> str | None:
+    """Why ``directory`` could not take a file (None: it could), found before a run spends
+    minutes on the network: one byte written to and removed from it, or from the nearest
+    folder above it that exists (the run creates the rest; this check creates nothing)."""
+    directory = os.fspath(directory)
+    existing = directory
+    while not os.path.exists(existing):
+        parent = os.path.dirname(existing.rstrip(os.sep)) or "."
+        if parent == existing:
+            break
+        existing = parent
+    if not os.path.isdir(existing):
+        return cannot_write(OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR)), directory)
+    try:
+        fd, tmp = _open_temp(os.path.join(existing, "write-check"))
+        try:
+            os.write(fd, b"\n")
+        finally:
+            os.close(fd)
+            os.unlink(tmp)
+    except OSError as e:
+        return cannot_write(e, directory)
+    return None
+
+
+def require_writable(*directories: str | Path | None) -> None:
+    """Refuse, as one line and before any network work, a folder a command could not write
+    to at the end (a read-only checkout, a full disk, a path through a file)."""
+    from .errors import InputError
+
+    for directory in directories:
+        problem = writable_problem(directory) if directory is not None else None
+        if problem:
+            raise InputError(problem)
+
+
+_NOT_IN_A_NAME = re.compile(r"[\\/\x00-\x1f\x7f:]")
+
+
+def safe_stem(name: str) -> str:
+    """``name`` as a file name inside its folder, never a path out of it: a saved run's
+    ``name`` can come from a committed file somebody else wrote (``../../.github/x``)."""
+    stem = _NOT_IN_A_NAME.sub("_", str(name)).lstrip(".").strip()
+    return stem or "report"

@@ -11,9 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
-from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from rapidfuzz import fuzz
@@ -22,6 +20,8 @@ from .archive.copies import WAYBACK_COPY
 from .decode import decode_body
 from .fetch import parse_retry_after, to_uri
 from .model import Cause, Fetch, FetchError, LinkCheck, Status
+from .walls import THIN, Marker, wall
+from .walls import marked as _marked
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
 _H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.I | re.S)
@@ -56,76 +56,6 @@ _LOGIN_PATH = re.compile(
 )
 
 
-# Markers are looked for in the lower-cased page: a literal by substring search, a
-# pattern only in a small window around each occurrence of its literal anchor. A
-# case-insensitive alternation over the whole page is tried at every byte: it cost
-# ~50 ms of CPU per 250 KB page, under the GIL, for every page of a run.
-@dataclass(frozen=True)
-class Marker:
-    anchor: Any  # str or bytes, lower-case
-    pattern: re.Pattern | None = None  # must match inside [anchor - before, anchor end + after]
-    before: int = 0
-    after: int = 0
-
-
-def _marked(low: Any, markers: tuple[Marker, ...]) -> bool:
-    for m in markers:
-        if m.pattern is None:
-            if m.anchor in low:
-                return True
-            continue
-        i = low.find(m.anchor)
-        while i != -1:
-            if m.pattern.search(low, max(0, i - m.before), i + len(m.anchor) + m.after):
-                return True
-            i = low.find(m.anchor, i + 1)
-    return False
-
-
-_BOT_WALLS: tuple[tuple[str, tuple[Marker, ...]], ...] = (
-    (
-        "Cloudflare challenge",
-        tuple(
-            Marker(a)
-            for a in (
-                b"cf-chl",
-                b"challenge-platform",
-                b"just a moment...",
-                b"cf_chl_opt",
-                b"attention required! | cloudflare",
-            )
-        ),
-    ),
-    ("DataDome bot protection", (Marker(b"captcha-delivery.com"), Marker(b"datadome"))),
-    (
-        "PerimeterX bot protection",
-        tuple(Marker(a) for a in (b"px-captcha", b"_pxappid", b"perimeterx", b"press &amp; hold", b"press & hold")),
-    ),
-    (
-        "Akamai Access Denied",
-        (
-            Marker(b"errors.edgesuite.net"),
-            Marker(b"access denied", re.compile(rb"access denied.{0,400}reference #", re.S), after=415),
-        ),
-    ),
-    ("Imperva/Incapsula bot protection", (Marker(b"incapsula incident"), Marker(b"_incapsula_resource"))),
-    (
-        "captcha page",
-        (
-            *(
-                Marker(a)
-                for a in (
-                    b"g-recaptcha",
-                    b"h-captcha",
-                    b"hcaptcha.com",
-                    b"are you a robot",
-                    b"unusual traffic from your computer",
-                )
-            ),
-            Marker(b"human", re.compile(rb"verify (?:that )?you are (?:a )?human"), before=25),
-        ),
-    ),
-)
 _PAYWALL: tuple[Marker, ...] = (
     Marker('"isaccessibleforfree"', re.compile(r'"isaccessibleforfree"\s*:\s*"?(?:false|no)"?'), after=30),
     # anchored on the rarer end of the phrase: "subscribe" is in every page's navigation
@@ -307,12 +237,35 @@ def _norm_page(url: str) -> str:
     return f"{host}{path}?{parts.query}" if parts.query else f"{host}{path}"
 
 
-def _is_root(url: str) -> bool:
-    parts = urlsplit(url)
-    return (
-        parts.path in ("", "/")
-        or re.fullmatch(r"/(?:index\.\w+|home|en|zh|[a-z]{2}(?:-[a-z]{2})?)/?", parts.path, re.I) is not None
-    )
+# ISO 639-1: the two-letter paths that can be a site's language root (/en/, /de-at/)
+_LANGUAGES = frozenset(
+    """aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv
+    cy da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr
+    ht hu hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw
+    ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv
+    ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr
+    ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi
+    yo za zh zu""".split()
+)
+_LANGUAGE_ROOT = re.compile(r"/([a-z]{2})(?:[-_][a-z]{2,4})?/?", re.I)
+_HTML_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([a-z]{2})", re.I)
+
+
+def _is_root(url: str, html: str | None = None) -> bool:
+    """A site's front page: /, an index or /home page, or a language root (/en/, /de-at/).
+    A two-letter path that is no language (/ok, /tv) is an article's short address, and
+    given the page (``html``), a language root must be in its language: /it/ answering
+    in Italian is Italy's front page."""
+    path = urlsplit(url).path
+    if path in ("", "/") or re.fullmatch(r"/(?:index\.\w+|home)/?", path, re.I):
+        return True
+    lang = _LANGUAGE_ROOT.fullmatch(path)
+    if lang is None or lang.group(1).lower() not in _LANGUAGES:
+        return False
+    if html is None:
+        return True
+    declared = _HTML_LANG.search(html[:5000])
+    return declared is not None and declared.group(1).lower() == lang.group(1).lower()
 
 
 _SEGMENTS = re.compile(r"\s+[|\-–—:·»]\s+|\s*[|｜]\s*")
@@ -354,34 +307,14 @@ def says_not_found(heading: str) -> bool:
 
 
 def bot_wall(fetch: Fetch, visible_chars: int | None = None) -> str | None:
-    """The vendor whose challenge or block page this is, if it is one.
-
-    A page that answers 200 with a full article is not a wall even if it carries a
-    vendor's script (DataDome and PerimeterX tags ride on every page of their
-    customers' sites) or a captcha widget (a comment form): body markers count on a 200
-    only when there is little visible text. ``visible_chars``: the caller's count, if
-    it has one."""
-    h = fetch.headers
-    if h.get("cf-mitigated", "").lower() == "challenge":
-        return "Cloudflare challenge (cf-mitigated)"
-    if "x-datadome" in h or "x-dd-b" in h:
-        return "DataDome bot protection"
-    # AWS WAF answers a challenge with 202 and a CAPTCHA with 405, both with this header:
-    # read by status alone, one is "live" and the other "dead"
-    waf_action = h.get("x-amzn-waf-action", "").strip().lower()
-    if waf_action in ("challenge", "captcha"):
-        return f"AWS WAF {waf_action}"
-    sample = fetch.body[:200_000]
-    if fetch.http_status == 200:
-        if visible_chars is None:
-            visible_chars = len(visible_sample(sample.decode("utf-8", "replace"), 1501))
-        if visible_chars > 1500:
-            return None
-    low = sample.lower()
-    for reason, markers in _BOT_WALLS:
-        if _marked(low, markers):
-            return reason
-    return None
+    """The service whose challenge or block page this is, if it is one (the table is in
+    walls.py). ``visible_chars``: the caller's count of the page's visible text, if it
+    has one; only a 200's is needed."""
+    if visible_chars is None:
+        visible_chars = 0
+        if fetch.http_status == 200:
+            visible_chars = len(visible_sample(fetch.body[:200_000].decode("utf-8", "replace"), THIN + 1))
+    return wall(fetch.http_status or 0, fetch.headers, fetch.body, visible_chars)
 
 
 def is_paywalled(fetch: Fetch, sample: str | None = None) -> bool:
@@ -463,6 +396,26 @@ def _duration(seconds: float) -> str:
     return f"{seconds:.0f} s"
 
 
+def _not_a_page(fetch: Fetch, code: int, tries: str, signals: dict[str, str] | None) -> tuple[Status, str] | None:
+    """The status of an answer that is not the page (a wall, an error status), or None
+    for a 2xx page, which the caller reads."""
+    phrase = f"HTTP {code} {fetch.reason_phrase or status_phrase(code)}".strip()
+    wall = bot_wall(fetch, len(signals["text"]) if signals is not None and fetch.http_status == 200 else None)
+    if wall:
+        return Status.BLOCKED, f"{wall} (HTTP {code})"
+    if code == 999:  # LinkedIn's (and a few others') answer to anything that is not a browser
+        return Status.BLOCKED, "HTTP 999: the site refuses automated requests"
+    if code in (401, 403, 407, 429, 451):
+        return Status.BLOCKED, phrase + _asked_to_wait(fetch) + tries
+    if code >= 400:
+        return Status.DEAD, phrase + _asked_to_wait(fetch) + tries
+    if 300 <= code < 400:
+        return Status.ERROR, f"{phrase} without a usable Location header"
+    if not 200 <= code < 300:
+        return Status.ERROR, f"unexpected {phrase}"
+    return None
+
+
 def classify(fetch: Fetch, probe: Fetch | None = None, signals: dict[str, str] | None = None) -> LinkCheck:
     check = LinkCheck(
         url=fetch.url,
@@ -482,25 +435,9 @@ def classify(fetch: Fetch, probe: Fetch | None = None, signals: dict[str, str] |
         check.reason = (fetch.error_reason or fetch.error) + tries
         return check
     code = fetch.http_status or 0
-    phrase = f"HTTP {code} {fetch.reason_phrase or status_phrase(code)}".strip()
-    wall = bot_wall(fetch, len(signals["text"]) if signals is not None and fetch.http_status == 200 else None)
-    if wall:
-        check.status, check.reason = Status.BLOCKED, f"{wall} (HTTP {code})"
-        return check
-    if code == 999:  # LinkedIn's (and a few others') answer to anything that is not a browser
-        check.status, check.reason = Status.BLOCKED, "HTTP 999: the site refuses automated requests"
-        return check
-    if code in (401, 403, 407, 429, 451):
-        check.status, check.reason = Status.BLOCKED, phrase + _asked_to_wait(fetch) + tries
-        return check
-    if code >= 400:
-        check.status, check.reason = Status.DEAD, phrase + _asked_to_wait(fetch) + tries
-        return check
-    if 300 <= code < 400:
-        check.status, check.reason = Status.ERROR, f"{phrase} without a usable Location header"
-        return check
-    if not 200 <= code < 300:
-        check.status, check.reason = Status.ERROR, f"unexpected {phrase}"
+    not_a_page = _not_a_page(fetch, code, tries, signals)
+    if not_a_page is not None:
+        check.status, check.reason = not_a_page
         return check
 
     signals = signals if signals is not None else page_signals(fetch)
@@ -511,7 +448,7 @@ def classify(fetch: Fetch, probe: Fetch | None = None, signals: dict[str, str] |
         check.status, check.reason = Status.SOFT_404, gone
         check.cause = Cause.PARKED if gone.startswith(PARKED) else None
         return check
-    if moved and _is_root(final) and not _is_root(fetch.url):
+    if moved and _is_root(final, signals.get("html", "")) and not _is_root(fetch.url):
         check.status, check.reason = Status.SOFT_404, f"redirects to the site's front page ({final})"
         return check
     if moved and _CONSENT_HOST.match(urlsplit(final).hostname or ""):
@@ -543,7 +480,9 @@ def classify(fetch: Fetch, probe: Fetch | None = None, signals: dict[str, str] |
         check.status, check.reason = Status.REDIRECTED, f"{kind} to {final}"
         return check
     check.status = Status.LIVE
-    check.reason = phrase + (" via " + " → ".join(str(h["status"]) for h in fetch.chain) if fetch.chain else "")
+    check.reason = f"HTTP {code} {fetch.reason_phrase or status_phrase(code)}".strip() + (
+        " via " + " → ".join(str(h["status"]) for h in fetch.chain) if fetch.chain else ""
+    )
     if fetch.truncated:
         check.reason += " (body capped)"
     return check

@@ -6,6 +6,13 @@ KB of HTML) it is what bounds a run, not the network: 2,000 pages of 150 KB took
 8.7-9.5 s in threads and 7.5-7.8 s with one child process on a 2-core machine. Small
 pages stay in the thread: sending one to a child costs what reading it does.
 
+Why a process for PDFs of any size, and a deadline and a memory cap: a page is written by
+a stranger. A 12 KB PDF of repeated text operators takes ~9 s of pypdf's time, a nested
+one can take minutes and hundreds of MB. In the child, reading runs under the URL's
+deadline (a timer that interrupts it, and the parent kills the child if even that does
+not return) and an address-space cap (RLIMIT_AS); a page that exceeds either is an
+``error`` with the reason, and the run goes on.
+
 The child never sees the network, history or archive: it gets a Fetch and returns the
 verdict. Anything unusual — a page that needs the soft-404 probe, a pool that is not
 there, broke or is shutting down — falls back to reading in the thread, so a child
@@ -19,9 +26,10 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .model import Fetch, LinkCheck, PageMeta, Status
 
@@ -30,6 +38,19 @@ if TYPE_CHECKING:  # multiprocessing is ~15 ms of start-up, and only large pages
 
 CHILD_NICENESS = 10
 LARGE_PAGE = 64_000  # bytes of body from which a page is read in a child process
+MEMORY_CAP_MB = 1024  # address space a page-reading child may use (CITEWATCH_PAGE_MEMORY_MB)
+KILL_GRACE = 2.0  # seconds past the deadline before the parent kills a child that did not stop
+
+
+_CHILD_MEMORY_MB = MEMORY_CAP_MB  # in a child: the cap it runs under
+
+
+NO_CHILD = object()  # PageReaders.call: no child process to do the work
+
+
+class _TooLong(BaseException):
+    """Raised by the child's timer; a BaseException, so that the readers' own
+    ``except Exception`` (a damaged PDF is not a crash) cannot swallow it."""
 
 
 @dataclass
@@ -61,12 +82,88 @@ def read_page(fetched: Fetch, get_probe: Callable[[str], Fetch | None] | None = 
     return Reading(check, page)
 
 
+def needs_child(fetched: Fetch) -> bool:
+    """Pages read in a child process, under a deadline and a memory cap: large ones, and
+    every PDF (a small PDF can be the slowest page of a run)."""
+    return len(fetched.body) >= LARGE_PAGE or fetched.body[:5] == b"%PDF-" or "pdf" in fetched.content_type
+
+
+def unreadable(fetched: Fetch, reason: str) -> Reading:
+    """The reading of a page that could not be analysed: an error with the reason, no page
+    (so nothing is verified against it)."""
+    from . import liveness
+
+    check = liveness.classify(fetched, None, None)
+    check.status, check.reason = Status.ERROR, reason
+    return Reading(check, None)
+
+
+@contextmanager
+def _interrupted_after(seconds: float | None) -> Iterator[None]:
+    """In the child: raise ``_TooLong`` in this thread when ``seconds`` have passed."""
+    timer = seconds is not None and hasattr(signal, "setitimer")
+    if timer:
+
+        def too_long(signum, frame):
+            raise _TooLong
+
+        signal.signal(signal.SIGALRM, too_long)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        if timer:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def _read_within(fetched: Fetch, probe_allowed: bool, seconds: float | None) -> Reading:
+    """In the child: read the page, interrupted when ``seconds`` pass or memory runs out."""
+    try:
+        with _interrupted_after(seconds):
+            return read_page(fetched, _probe_in_parent if probe_allowed else None)
+    except _TooLong:
+        return unreadable(fetched, f"reading the page took longer than the {seconds:g}s deadline")
+    except MemoryError:
+        return unreadable(fetched, f"reading the page needed more than {_CHILD_MEMORY_MB} MB")
+
+
+def _meta_within(fetched: Fetch, seconds: float | None) -> PageMeta | None:
+    """In the child: the page's metadata, or None when it takes too long or too much."""
+    from . import metadata
+
+    try:
+        with _interrupted_after(seconds):
+            return metadata.extract(fetched)
+    except (_TooLong, MemoryError):
+        return None
+
+
+def bounded_page_meta(fetched: Fetch, seconds: float) -> PageMeta | None:
+    """``metadata.extract`` under a check's bounds, for readers outside the check (resolve's
+    candidates, archived snapshots): in the child process when the page needs it."""
+    from . import metadata
+
+    if needs_child(fetched):
+        try:
+            meta = shared_readers().call(_meta_within, (fetched, seconds), seconds)
+        except _TooLong:
+            return None
+        if meta is not NO_CHILD:
+            return meta
+    return metadata.extract(fetched)
+
+
+def _memory_cap_mb() -> int:
+    env = os.environ.get("CITEWATCH_PAGE_MEMORY_MB", "")
+    return int(env) if env.strip().isdigit() else MEMORY_CAP_MB
+
+
 def _probe_in_parent(url: str) -> None:
     """A child's ``get_probe``: the network belongs to the parent."""
     return None
 
 
-def _child_init() -> None:
+def _child_init(memory_mb: int) -> None:
     # Ctrl-C goes to the whole process group; the parent decides what stops
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # The parent's threads carry the network: one of them holding the GIL while the OS
@@ -76,6 +173,15 @@ def _child_init() -> None:
     try:
         os.nice(CHILD_NICENESS)
     except (AttributeError, OSError):  # no os.nice (Windows): same work, same priority
+        pass
+    try:  # a page that needs more memory than this is refused, not the machine's memory
+        import resource
+
+        global _CHILD_MEMORY_MB
+        _CHILD_MEMORY_MB = memory_mb
+        cap = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    except (ImportError, ValueError, OSError):  # no resource module (Windows), or a lower hard limit
         pass
     from . import liveness, metadata  # noqa: F401 - imported once per child, not per page
 
@@ -93,38 +199,77 @@ class PageReaders:
     def start(self) -> ProcessPoolExecutor | None:
         with self._lock:
             if self._pool is None and not self._failed and self.processes > 0:
-                import multiprocessing
-                from concurrent.futures import ProcessPoolExecutor
-
-                methods = multiprocessing.get_all_start_methods()
-                ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
                 try:
-                    self._pool = ProcessPoolExecutor(self.processes, mp_context=ctx, initializer=_child_init)
-                except (OSError, ValueError):  # no semaphores, no /dev/shm: read in threads
+                    import multiprocessing
+                    from concurrent.futures import ProcessPoolExecutor
+
+                    methods = multiprocessing.get_all_start_methods()
+                    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+                    self._pool = ProcessPoolExecutor(
+                        self.processes, mp_context=ctx, initializer=_child_init, initargs=(_memory_cap_mb(),)
+                    )
+                except (OSError, ValueError, RuntimeError):
+                    # no semaphores, no /dev/shm: read in threads; RuntimeError: the process
+                    # is exiting (a warm-up that came too late) and can start nothing
                     self._failed = True
             return self._pool
 
-    def read(self, fetched: Fetch, probe_allowed: bool) -> Reading | None:
-        """The reading, or None if the caller should read in its own thread."""
-        pool = self.start()
-        if pool is None:
-            return None
+    def read(self, fetched: Fetch, probe_allowed: bool, seconds: float | None = None) -> Reading | None:
+        """The reading (within ``seconds`` of a child's time, if given), or None if the
+        caller should read in its own thread."""
+        try:
+            reading = self.call(_read_within, (fetched, probe_allowed, seconds), seconds)
+        except _TooLong:
+            return unreadable(fetched, f"reading the page took longer than the {seconds:g}s deadline")
+        return None if reading is NO_CHILD else reading
+
+    def call(self, fn: Callable[..., Any], args: tuple, seconds: float | None) -> Any:
+        """``fn(*args)`` in a child; ``NO_CHILD`` when there is none to ask (the caller does
+        the work itself); ``_TooLong`` raised when the child had to be killed."""
         from concurrent.futures import CancelledError
         from concurrent.futures.process import BrokenProcessPool
 
+        pool = self.start()
+        if pool is None:
+            return NO_CHILD
         try:
-            reading = pool.submit(read_page, fetched, _probe_in_parent if probe_allowed else None).result()
-            self._answered = True
-            return reading
+            result = self._wait(pool, pool.submit(fn, *args), seconds)
         except (BrokenProcessPool, CancelledError, RuntimeError):
-            # a child died (or the pool is shutting down): replace it for later pages —
-            # unless no child ever answered, which means children cannot start here
-            with self._lock:
-                if self._pool is pool:
-                    self._pool = None
-                    self._failed = not self._answered
-                    pool.shutdown(wait=False, cancel_futures=True)
-            return None
+            self._drop(pool)
+            return NO_CHILD
+        self._answered = True
+        return result
+
+    def _wait(self, pool: ProcessPoolExecutor, future, seconds: float | None) -> Any:
+        """The child's answer; ``_TooLong`` after killing a child that overran its deadline
+        by ``KILL_GRACE`` (stuck where its own timer cannot interrupt it). The clock starts
+        when the page reaches a child, not while it waits in the queue."""
+        import time
+        from concurrent.futures import TimeoutError as FutureTimeout
+
+        if seconds is None:
+            return future.result()
+        started = None
+        while True:
+            try:
+                return future.result(timeout=0.05)
+            except FutureTimeout:
+                if started is None and future.running():
+                    started = time.monotonic()
+                if started is not None and time.monotonic() - started > seconds + KILL_GRACE:
+                    for process in list(getattr(pool, "_processes", {}).values()):
+                        process.kill()
+                    self._drop(pool)
+                    raise _TooLong from None
+
+    def _drop(self, pool: ProcessPoolExecutor) -> None:
+        """A child died (or the pool is shutting down): replace it for later pages —
+        unless no child ever answered, which means children cannot start here."""
+        with self._lock:
+            if self._pool is pool:
+                self._pool = None
+                self._failed = not self._answered
+                pool.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
         with self._lock:

@@ -31,12 +31,13 @@ import requests
 from rapidfuzz import fuzz
 
 from . import citations as cit
-from . import liveness, metadata
+from . import liveness
 from .archive.stage import good_snapshot
 from .archive.wayback import WaybackClient, WaybackError, WaybackSettings
 from .errors import InputError
 from .fetch import DEFAULT_USER_AGENT, Fetcher, deadline_scope, new_session
 from .model import Citation, Status, Verdict
+from .pagereader import bounded_page_meta
 from .publishers import PUBLISHER_TYPO, Outlet, closest_outlet, outlet_named
 from .verify import match_date, match_title
 
@@ -229,9 +230,11 @@ def score(candidate: Candidate, citation: Citation, fetcher: Fetcher, client: Wa
     """Fetch the candidate (or its snapshot when the page is gone) and verify it."""
     fetched = fetcher.fetch(candidate.url)
     check = liveness.classify(fetched)
-    page = metadata.extract(fetched) if check.status in (Status.LIVE, Status.REDIRECTED) else None
+    reached = check.status in (Status.LIVE, Status.REDIRECTED)
+    page = bounded_page_meta(fetched, fetcher.settings.timeout) if reached else None  # a stranger's page
     candidate.evidence["status"] = check.status.value
-    if page is None and client is not None and check.status not in (Status.BLOCKED,):
+    shareable = fetcher.guard.may_share(candidate.url)  # a private or refused URL is not sent to the archive
+    if page is None and client is not None and check.status not in (Status.BLOCKED,) and shareable:
         try:
             look = client.lookup(candidate.url, citation.date.as_date() if citation.date else None)
         except WaybackError:
@@ -263,6 +266,7 @@ class Resolution:
     citation: Citation
     candidates: list[Candidate]
     note: str | None = None
+    unreachable: str | None = None  # why no candidate could be looked for: said once, not per row
 
 
 def resolve_citations(
@@ -274,6 +278,7 @@ def resolve_citations(
     client = WaybackClient(settings.wayback) if settings.wayback else None
     session = new_session(DEFAULT_USER_AGENT + (f" mailto:{settings.mailto}" if settings.mailto else ""))
     out = []
+    crossref_down: str | None = None
     try:
         for c in citations:
             if c.url or c.bad_url:
@@ -284,6 +289,8 @@ def resolve_citations(
                 found += cdx_candidates(c, domains, client, settings)
             works, problem = crossref_candidates(c, session, settings)
             found += works
+            if problem and problem.startswith("Crossref could not be reached"):
+                crossref_down = problem
             note = "; ".join(x for x in (note, problem) if x) or None
             seen: set[str] = set()
             scored = []
@@ -294,12 +301,22 @@ def resolve_citations(
                 scored.append(score(cand, c, fetcher, client))
             scored.sort(key=lambda x: -x.confidence)
             res = Resolution(c, [x for x in scored if x.confidence >= 0.3][: settings.max_candidates], note)
+            if not res.candidates:
+                res.unreachable = _unreachable(client, crossref_down)
             out.append(res)
             if on_progress:
                 on_progress(res)
     finally:
         session.close()
     return out
+
+
+def _unreachable(client: WaybackClient | None, crossref_down: str | None) -> str | None:
+    """Why candidates could not even be looked for: every service asked is down."""
+    wayback_down = f"the Wayback Machine could not be reached ({client.down})" if client and client.down else None
+    if client is not None and wayback_down is None:
+        return None
+    return "; ".join(x for x in (wayback_down, crossref_down) if x) or None
 
 
 def write_candidates(cf: cit.CitationsFile, resolutions: list[Resolution]) -> int:

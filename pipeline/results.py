@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from .archive.history import History
-from .check import CheckSettings, OnFetch, OnProgress, UrlOutcome, check_urls
+from .check import CheckRun, CheckSettings, OnFetch, OnProgress, UrlOutcome, check_run
 from .errors import InputError
 from .fetch import Fetcher
 from .model import Citation, LinkCheck, Problem, Result, Status
@@ -98,10 +98,23 @@ def check_citations(
 ) -> list[Result]:
     """One Result per citation, in order; each distinct URL fetched once (``fetcher``: a
     caller's own, kept open for the archive stage after)."""
+    return check_citations_run(citations, settings, history, on_fetch, on_progress, fetcher)[0]
+
+
+def check_citations_run(
+    citations: list[Citation],
+    settings: CheckSettings,
+    history: History | None,
+    on_fetch: OnFetch | None = None,
+    on_progress: OnProgress | None = None,
+    fetcher: Fetcher | None = None,
+) -> tuple[list[Result], CheckRun]:
+    """The results, and what the run found beside them (no host reachable, hosts that
+    asked us to slow down, URLs --max-time left unchecked)."""
     urls = [c.url for c in citations if c.url]
     verifier = VerifyAsChecked(citations, on_progress)
-    outcomes = check_urls(urls, settings, history, on_fetch=on_fetch, on_progress=verifier, fetcher=fetcher)
-    return verifier.results(citations, outcomes)
+    run = check_run(urls, settings, history, on_fetch=on_fetch, on_progress=verifier, fetcher=fetcher)
+    return verifier.results(citations, run.outcomes), run
 
 
 def problems(results: list[Result], fail_on: Iterable[str] = DEFAULT_FAIL_ON) -> list[Problem]:

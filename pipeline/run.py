@@ -25,7 +25,7 @@ from .check import CheckSettings, OnFetch, OnProgress
 from .errors import InputError
 from .extract import extract
 from .fetch import Fetcher
-from .files import write_atomic
+from .files import safe_stem, write_atomic
 from .model import Citation, Fetch, Finding, LinkCheck, Result, Severity, Snapshot
 from .quotes.check import deviated
 from .quotes.stage import QuoteSettings, SourceTexts, keep_last_verdicts, read_snapshots, source_texts
@@ -37,7 +37,7 @@ from .report import markdown as md_report
 from .report import model as report_model
 from .report.changes import changes_since
 from .report.model import Report
-from .results import DEFAULT_FAIL_ON, check_citations, problems
+from .results import DEFAULT_FAIL_ON, check_citations_run, problems
 from .vocab import ExitStatus
 
 
@@ -112,6 +112,8 @@ class RunOutcome:
     reports: list[JobReport]
     notes: list[str]
     exit_status: int
+    wayback_unreachable: str | None = None  # the archive stage could not reach the Wayback Machine
+    wayback_unreachable: str | None = None  # the archive stage could not reach the Wayback Machine
 
 
 def citation_findings(cf: cit.CitationsFile) -> list[Finding]:
@@ -181,13 +183,14 @@ def _write_reports(
 
 def write_report_files(report: Report, reports_dir: Path, junit: Path | None) -> list[Path]:
     """Render every format fully in memory first, then replace files atomically."""
+    stem = safe_stem(report.name)  # never a path out of reports_dir, whatever the saved run says
     rendered = {
-        reports_dir / f"{report.name}.md": md_report.render(report),
-        reports_dir / f"{report.name}.html": html_report.render(report),
-        reports_dir / f"{report.name}.json": json_report.dumps(report),
+        reports_dir / f"{stem}.md": md_report.render(report),
+        reports_dir / f"{stem}.html": html_report.render(report),
+        reports_dir / f"{stem}.json": json_report.dumps(report),
     }
     if junit:
-        target = junit if junit.suffix == ".xml" else junit / f"{report.name}.xml"
+        target = junit if junit.suffix == ".xml" else junit / f"{stem}.xml"
         rendered[target] = junit_report.render(report)
     for path, text in rendered.items():
         write_atomic(path, text)
@@ -320,19 +323,23 @@ def _run(
         fetcher,
         settings.archive.wayback,
     )
+    wayback_unreachable = None
     try:
-        results = check_citations(
+        results, checked = check_citations_run(
             everything, settings.check, History(settings.archive_dir), _on_fetch(warc, texts), on_progress, fetcher
         )
+        if checked.offline:  # nothing recorded, nothing archived, no report of false failures
+            return RunOutcome([], [checked.offline], ExitStatus.INPUT)
+        notes.extend(slowdown.sentence() for slowdown in checked.slowdowns)
         per_job = _split(results, [len(cs) for cs in loaded.citations])
         say(StageStarted(Stage.ARCHIVE, settings.archive.describe()))
         items = [(r, cf) for rs, cf in zip(per_job, loaded.files, strict=True) for r in rs]
         out = archive_results(items, settings.archive_dir, settings.archive, fetcher)
         notes.extend(out.notes)
         newly = out.newly_archived
-        texts.finish(
-            results, read_snapshots(ArchiveLayout.at(settings.archive_dir).snapshots), settings.archive.workers
-        )
+        wayback_unreachable = out.unreachable
+        snapshots = read_snapshots(ArchiveLayout.at(settings.archive_dir).snapshots)
+        texts.finish(results, snapshots, settings.archive.workers, archive_down=out.unreachable is not None)
         _write_deviated(items, notes)
     finally:
         fetcher.close()
@@ -346,7 +353,7 @@ def _run(
     if len(reports) > 1:
         write_index(reports, settings.reports_dir)
     status = max((r.exit_status for r in reports), default=ExitStatus.OK)
-    return RunOutcome(reports, notes, status)
+    return RunOutcome(reports, notes, status, wayback_unreachable)
 
 
 def _on_fetch(warc: WarcArchive | None, texts: SourceTexts) -> OnFetch:
@@ -378,7 +385,7 @@ def rerender(
     runs_dir = ArchiveLayout.at(archive_dir).runs
     available = sorted(p.stem for p in runs_dir.glob("*.json"))
     for name in names or available:
-        report = saved_run(archive_dir, name)
+        report = saved_run(archive_dir, name) if safe_stem(name) == name else None
         if report is None:
             raise InputError(
                 f"{runs_dir / (name + '.json')}: no saved run (available: {', '.join(available) or 'none'})"

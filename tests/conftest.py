@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 from pathlib import Path
@@ -12,6 +13,12 @@ from pipeline.fetch import Fetcher, FetchSettings
 from .memento_standin import MementoStandin
 from .servers import Site
 from .wayback_standin import WaybackStandin
+
+# The tests' loopback sites stand in for public ones, and their Wayback and Memento
+# stand-ins for the real services: let private URLs reach them (--share-private), in this
+# process and in the citewatch processes tests start. tests/test_address_guard.py unsets
+# it to prove the default: private URLs never leave the machine.
+os.environ["CITEWATCH_SHARE_PRIVATE"] = "1"
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "hostage-diplomacy.txt"
@@ -57,6 +64,7 @@ def site_factory():
 def fast_settings(**kw) -> FetchSettings:
     """Short deadlines for tests: a second or two, never the 30 s default."""
     base = dict(timeout=2.0, connect_timeout=1.0, read_timeout=1.0, retries=2, backoff=0.05, allow_private=True)
+    base["share_private"] = True  # loopback sites stand in for public ones, the Wayback stand-in for the real one
     base.update(kw)
     return FetchSettings(**base)
 

@@ -10,6 +10,7 @@ import pytest
 
 from pipeline.archive.policy import choose_snapshot, url_status_for
 from pipeline.archive.service import Capture, Lookup
+from pipeline.fetch import FetchSettings
 from pipeline.model import Cause, Citation, LinkCheck, Result, Snapshot, Status
 
 NOW = dt.datetime.now(dt.UTC)
@@ -59,6 +60,8 @@ class FakeService:
 class GoodCopies:
     """A fetcher whose every archived copy reads as a live page, with the archive's
     Memento-Datetime header as real replays send it."""
+
+    settings = FetchSettings(timeout=2)
 
     def fetch(self, url: str):
         from pipeline.model import Fetch

@@ -271,7 +271,7 @@ def test_interrupted_check_shows_the_finished_lines_before_saying_so(workdir, mo
         on_progress(*_outcome(2))
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli_mod.commands, "check_citations", interrupted)
+    monkeypatch.setattr(cli_mod.commands, "check_citations_run", interrupted)
     Path("citations.yaml").write_text(
         "citations:\n" + "".join(f"  - id: '{n}'\n    url: https://example.org/{n}\n" for n in (1, 2, 3))
     )
@@ -438,7 +438,7 @@ def test_a_bug_is_a_bug_not_an_input_error(workdir, monkeypatch):
     def broken(*args, **kwargs):
         raise ValueError("a bug nobody foresaw")
 
-    monkeypatch.setattr(commands, "check_citations", broken)
+    monkeypatch.setattr(commands, "check_citations_run", broken)
     Path("citations.yaml").write_text("citations:\n  - id: '1'\n    url: https://example.org/1\n")
     res = CliRunner().invoke(main, ["check"])
     assert isinstance(res.exception, ValueError) and str(res.exception) == "a bug nobody foresaw"

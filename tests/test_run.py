@@ -223,7 +223,7 @@ def test_interrupted_run_resumes(world, monkeypatch):
     from pipeline import run as run_mod
 
     site, wayback, tmp = world
-    real = results_mod.check_urls
+    real = results_mod.check_run
     # each page takes 0.15 s, so the run cannot finish before the interrupt is acted on,
     # however slowly this machine schedules the collecting thread
     for path, route in list(site.routes.items()):
@@ -236,14 +236,14 @@ def test_interrupted_run_resumes(world, monkeypatch):
 
         return real(urls, settings, history, on_fetch=on_fetch, on_progress=progress, fetcher=fetcher)
 
-    monkeypatch.setattr(results_mod, "check_urls", interrupted)
+    monkeypatch.setattr(results_mod, "check_run", interrupted)
     res = cli(*run_args(wayback, "post.md", "--no-wayback", "--concurrency", "1"))
     assert res.exit_code == 130
     assert "interrupted" in res.output
     done = set(run_mod.History(tmp / "archive").all_urls())
     assert 3 <= len(done) < 8
     assert not (tmp / "reports" / "post.json").exists()  # no half-made report
-    monkeypatch.setattr(results_mod, "check_urls", real)
+    monkeypatch.setattr(results_mod, "check_run", real)
     hits_before = {p: site.hits(p) for p in ("/live", "/paid", "/zh")}
     res = cli(*run_args(wayback, "post.md", "--no-wayback"))
     assert res.exit_code == 0, res.output

@@ -20,6 +20,7 @@ from .. import citations as cit
 from .. import liveness, metadata
 from ..fetch import Fetcher
 from ..model import FAILING, Cause, Result, Snapshot, Status
+from ..pagereader import bounded_page_meta
 from ..quotes.check import deviated
 from ..verify import verify
 from .service import ArchiveService
@@ -44,7 +45,8 @@ def good_snapshot(
         excluded = b"has been excluded from the Wayback Machine" in fetched.body[:200_000]
         why = "the Wayback Machine refuses to show this site" if excluded else "the archive answered with its own page"
         return False, f"snapshot {ts} is not usable: {why}", None
-    return True, "", metadata.extract(fetched)
+    # an archived page is a stranger's page too: read under the same deadline and memory cap
+    return True, "", bounded_page_meta(fetched, fetcher.settings.timeout)
 
 
 @dataclass

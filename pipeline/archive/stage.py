@@ -28,6 +28,9 @@ from .layout import ArchiveLayout
 from .policy import Choice, choose_snapshot, good_snapshot, verify_against_copy, write_back
 from .service import ArchiveService
 from .settings import ArchiveSettings, services_for
+from .wayback import WaybackService
+
+UNREACHABLE_NOTE = "not archived (the Wayback Machine could not be reached)"
 
 __all__ = ["ArchiveSettings", "ArchiveOutcome", "archive_results", "good_snapshot"]
 
@@ -37,6 +40,7 @@ SAVE_EVERY = 2.0  # seconds between writes of citations.yaml while archiving
 @dataclass
 class ArchiveOutcome:
     notes: list[str] = field(default_factory=list)  # run-level messages, each said once
+    unreachable: str | None = None  # the Wayback Machine could not be reached: said once, not per row
     newly_archived: list[str] = field(default_factory=list)
 
 
@@ -140,7 +144,7 @@ def archive_results(
     clock = SaveClock(out.notes)
     by_url: dict[str, list[tuple[Result, cit.CitationsFile | None]]] = {}
     for r, cf in items:
-        if r.citation.url:
+        if r.citation.url and fetcher.guard.may_share(r.citation.url):  # private URLs stay on this machine
             by_url.setdefault(r.citation.url, []).append((r, cf))
 
     pool = ThreadPoolExecutor(max_workers=max(1, settings.workers), thread_name_prefix="citewatch-archive")
@@ -163,4 +167,20 @@ def archive_results(
         clock.save_all()
     for service in services:
         out.notes += service.finish()
+    _say_once_if_down(services, items, out)
     return out
+
+
+def _say_once_if_down(
+    services: list[ArchiveService], items: list[tuple[Result, cit.CitationsFile | None]], out: ArchiveOutcome
+) -> None:
+    """A Wayback Machine that could not be reached: one message (a value the command can
+    act on), and rows that say only that they were not archived."""
+    down = next((s.client.down for s in services if isinstance(s, WaybackService) and s.client.down), None)
+    if down is None:
+        return
+    out.unreachable = f"the Wayback Machine could not be reached ({down})"
+    out.notes = [n for n in out.notes if n != down] + [out.unreachable]
+    for r, _ in items:
+        if (r.archive_note or "").startswith("Wayback Machine:"):
+            r.archive_note = UNREACHABLE_NOTE

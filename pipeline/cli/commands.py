@@ -16,11 +16,11 @@ from ..archive.history import History
 from ..archive.layout import ArchiveLayout, locked
 from ..errors import InputError
 from ..fetch import Fetcher, FetchSettings
-from ..files import write_atomic
+from ..files import require_writable, write_atomic
 from ..model import Severity
 from ..report import json as json_report
 from ..report import model as report_model
-from ..results import check_citations, parse_fail_on, problems
+from ..results import check_citations_run, parse_fail_on, problems
 from ..textsafe import clean
 from ..vocab import ExitStatus
 from .errors import friendly_errors
@@ -113,19 +113,25 @@ def check(citations_file: Path, json_path: Path | None, **opts) -> None:
     settings = settings_from(opts)
     cf = cit.load(citations_file, for_update=False)
     settle_heap()
+    require_writable(ArchiveLayout.at(opts["archive_dir"]).history, json_path.parent if json_path else None)
     history = History(opts["archive_dir"])
     urls = {c.url for c in cf.citations if c.url}
     try:
         with locked(opts["archive_dir"], opts["lock_wait"]), Progress(len(urls)) as progress:
-            results = check_citations(cf.citations, settings, history, on_progress=progress)
+            results, checked = check_citations_run(cf.citations, settings, history, on_progress=progress)
     except KeyboardInterrupt:
         click.echo("\ncitewatch: interrupted; finished checks are kept in " + str(opts["archive_dir"]), err=True)
         sys.exit(130)
+    if checked.offline:  # one message, not a row of failures; nothing was recorded
+        click.echo(f"citewatch: {checked.offline}", err=True)
+        sys.exit(ExitStatus.INPUT)
     found = problems(results, fail_on)
     status = ExitStatus.for_problems(found)
     report = report_model.build(citations_file.stem, results, exit_status=status, problems=found)
     print_results(report)
     click.echo(summary_line(report))
+    for slowdown in checked.slowdowns:
+        click.echo(f"note: {clean(slowdown.sentence())}")
     if json_path:
         write_atomic(json_path, json_report.dumps(report))
     print_problems(report.problems)
@@ -155,6 +161,7 @@ def archive(citations_file: Path, **opts) -> None:
 
     settings = run_settings_from(opts, reports_dir=ArchiveLayout.at(opts["archive_dir"]).archive_command_reports)
     cf = cit.load(citations_file)
+    require_writable(ArchiveLayout.at(settings.archive_dir).history, settings.reports_dir, citations_file.parent)
     urls = {c.url for c in cf.citations if c.url}
     try:
         with Progress(len(urls)) as progress:
@@ -163,7 +170,11 @@ def archive(citations_file: Path, **opts) -> None:
         click.echo("\ncitewatch: interrupted; finished work is kept in " + str(opts["archive_dir"]), err=True)
         sys.exit(130)
     print_notes(outcome.notes)
+    if not outcome.reports:  # no host could be reached: nothing was checked or archived
+        sys.exit(outcome.exit_status)
     print_archive_links(outcome.reports[0].model, citations_file)
+    if outcome.wayback_unreachable and not outcome.reports[0].model.summary.archived:
+        sys.exit(ExitStatus.INPUT)  # the archive could do nothing
 
 
 @click.command()
@@ -232,6 +243,7 @@ def run(
     shared = click.get_current_context().get_parameter_source("citations_file") != click.core.ParameterSource.DEFAULT
     jobs = plan_jobs(articles, citations_file if shared else None, citations_dir, fmt, default_file=citations_file)
     settings = run_settings_from(opts, reports_dir=reports_dir, junit=junit, step_summary=step_summary_path())
+    require_writable(ArchiveLayout.at(settings.archive_dir).history, reports_dir, *{j.citations.parent for j in jobs})
 
     display = StageDisplay()
     try:
@@ -275,6 +287,7 @@ def report(names: tuple[str, ...], archive_dir: Path, reports_dir: Path, junit: 
     """
     from ..run import rerender
 
+    require_writable(reports_dir)
     for path in rerender(archive_dir, reports_dir, list(names) or None, junit):
         click.echo(clean(path))
 
@@ -330,6 +343,12 @@ def report(names: tuple[str, ...], archive_dir: Path, reports_dir: Path, junit: 
     "--timeout", type=click.FloatRange(0.1), default=30.0, show_default=True, help="Deadline per request in seconds."
 )
 @click.option("--allow-private", is_flag=True, help="Allow loopback/private addresses (tests, intranets).")
+@click.option(
+    "--share-private",
+    is_flag=True,
+    envvar="CITEWATCH_SHARE_PRIVATE",
+    help="Look private candidates up in the Wayback Machine too (an archive stand-in).",
+)
 @friendly_errors
 def resolve(citations_file: Path, accepts: tuple[str, ...], **opts) -> None:
     """Propose addresses for citations that have no URL, with the evidence.
@@ -356,7 +375,9 @@ def resolve(citations_file: Path, accepts: tuple[str, ...], **opts) -> None:
         cit.save(cf)
         return
     settings = resolve_settings_from(opts)
-    fetcher = Fetcher(FetchSettings(timeout=opts["timeout"], allow_private=opts["allow_private"]))
+    fetcher = Fetcher(
+        FetchSettings(timeout=opts["timeout"], allow_private=opts["allow_private"], share_private=opts["share_private"])
+    )
 
     try:
         resolutions = resolve_citations(cf.citations, settings, fetcher, on_progress=print_resolution)
@@ -368,3 +389,7 @@ def resolve(citations_file: Path, accepts: tuple[str, ...], **opts) -> None:
     click.echo(
         f"{len(resolutions)} citation(s) without URL: {found} with candidates; {changed} updated in {clean(citations_file)}"
     )
+    for why in dict.fromkeys(r.unreachable for r in resolutions if r.unreachable):
+        click.echo(f"citewatch: {clean(why)}", err=True)
+    if not found and any(r.unreachable for r in resolutions):
+        sys.exit(ExitStatus.INPUT)  # nothing could be looked for

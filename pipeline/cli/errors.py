@@ -8,6 +8,7 @@ import click
 
 from .. import citations as cit
 from ..errors import InputError
+from ..files import DISK_ERRNOS, cannot_write
 from ..textsafe import clean
 from ..vocab import ExitStatus
 
@@ -40,6 +41,11 @@ def friendly_errors(fn):
             raise OneLineError(str(e)) from None
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except OSError as e:
+            if e.errno not in DISK_ERRNOS:
+                raise
+            # a read-only folder, a full disk: the user's to fix, not a bug — one line
+            raise OneLineError(cannot_write(e)) from None
         except Exception:
             click.echo(f"citewatch: internal error (a bug, not your input); please report it at {ISSUES}", err=True)
             raise

@@ -65,7 +65,13 @@ CHECK_OPTIONS = [
         type=click.FloatRange(0.1),
         default=30.0,
         show_default=True,
-        help="Wall-clock deadline per URL in seconds, retries and redirects included.",
+        help="Wall-clock deadline per URL in seconds, retries and redirects included, counted from its first request.",
+    ),
+    click.option(
+        "--max-time",
+        type=click.FloatRange(1),
+        default=None,
+        help="Seconds for the whole check; URLs not started by then are skipped, not timed out.",
     ),
     click.option(
         "--connect-timeout",
@@ -144,6 +150,13 @@ CHECK_OPTIONS = [
         multiple=True,
         metavar="HOST",
         help="Allow this one host even if it resolves to a private address (repeatable).",
+    ),
+    click.option(
+        "--share-private",
+        is_flag=True,
+        envvar="CITEWATCH_SHARE_PRIVATE",
+        help="Send private addresses allowed for checking to the Wayback Machine too (by default they"
+        " never leave this machine; for an archive stand-in on loopback).",
     ),
     click.option(
         "--ca-bundle",
@@ -286,6 +299,7 @@ def settings_from(opts: dict) -> CheckSettings:
             user_agent=opts["user_agent"],
             allow_private=opts["allow_private"],
             allow_hosts=tuple(opts["allow_host"]),
+            share_private=opts["share_private"],
             ca_bundle=opts["ca_bundle"],
             resolve=parse_resolve(opts["resolve_overrides"]),
         ),
@@ -293,6 +307,7 @@ def settings_from(opts: dict) -> CheckSettings:
         force=opts["force"],
         confirm=ConfirmPolicy(opts["confirm_checks"], opts["confirm_days"]),
         probe=not opts["no_probe"],
+        max_time=opts.get("max_time"),
     )
 
 

@@ -124,6 +124,8 @@ def print_run_reports(outcome) -> None:
 
 def print_resolution(res) -> None:
     """One citation without URL and the candidates ``resolve`` found for it."""
+    if res.unreachable:
+        return  # said once at the end, not as a row of "no candidate"
     c = res.citation
     head = f"{clean(c.id):>4}  {clean(c.publisher or '—')}: {clean((c.title or '—')[:70])}"
     if res.note:

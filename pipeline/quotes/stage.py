@@ -165,18 +165,25 @@ class SourceTexts:
             return Verdicts(checks, Drift(DriftVerdict.UNKNOWN, note=why))
         return Verdicts(checks, compare(then, live, self.settings.deadline, article))
 
-    def finish(self, results: list[Result], snapshots: dict[str, list[dict[str, Any]]], workers: int = 4) -> None:
+    def finish(
+        self,
+        results: list[Result],
+        snapshots: dict[str, list[dict[str, Any]]],
+        workers: int = 4,
+        archive_down: bool = False,
+    ) -> None:
         """Fetch the copies not kept yet, decide what is left, and put every verdict on its result.
 
         ``snapshots``: archive/snapshots.json as the archive stage left it, whose copy
-        closest to a citation time is read without a second lookup."""
+        closest to a citation time is read without a second lookup. ``archive_down``: the
+        archive stage found the Wayback Machine unreachable, so no copy is asked for."""
         pending = [
             url
             for url, asked in self._asked.items()
             if url in self._waiting
             or (not any(a.index in self._done for a in asked) and not _fresh(results[asked[0].index].check))
         ]
-        if self.settings.drift:
+        if self.settings.drift and not archive_down:
             jobs = [
                 (url, near)
                 for url in pending
@@ -262,14 +269,5 @@ def source_texts(
         [c.url if c.bad_url is None else None for c, _ in citations],
         settings,
         CitedCopies(archive_dir, fetcher, client),
-        _may_share(fetcher) if wayback is not None else (lambda url: False),
+        fetcher.guard.may_share if wayback is not None else (lambda url: False),  # private URLs stay here
     )
-
-
-def _may_share(fetcher: Fetcher) -> Callable[[str], bool]:
-    """May this URL be sent to the Wayback Machine? The address guard's answer: a private
-    address stays on this machine."""
-    share = getattr(fetcher.guard, "may_share", None)
-    if share is not None:
-        return share
-    return lambda url: fetcher.guard.check(url) is None
