@@ -258,3 +258,59 @@ def test_a_private_address_is_never_looked_up_or_replayed_at_the_archive(site_fa
     assert replays(wayback, "/reform") == 0 and intranet.hits("/reform") == 0
     (row,) = report(tmp_path)["results"]
     assert [(q["verdict"], q["reason"]) for q in row["quotes"]] == [("unverifiable", "not-fetched")]
+
+
+def test_a_dead_page_is_checked_against_its_copy_from_then_and_is_not_called_deviated(world):
+    site, wayback, tmp = world
+    site.routes["/reform"] = lambda req: send(req, 404, "<title>Not found</title>")
+    assert run(wayback).exit_code == 0
+    removed = quote_of(report(tmp), "removed")
+    assert (removed["verdict"], removed["where"]) == ("found", "archive")
+    assert cit.load(tmp / "citations.yaml").citations[4].url_status != "deviated"
+
+
+def test_reading_a_page_too_slow_to_analyse_stops_at_its_deadline(monkeypatch, tmp_path):
+    """A pathological page costs its citation a verdict (unverifiable, too slow), not the run its time."""
+    import time
+
+    from pipeline.archive.wayback import WaybackClient, WaybackSettings
+    from pipeline.model import Citation, Fetch, LinkCheck, PartialDate, Result, Status
+    from pipeline.quotes import pagetext
+    from pipeline.quotes.copies import CitedCopies
+    from pipeline.quotes.stage import QuoteSettings, SourceTexts, ask
+
+    monkeypatch.setattr(pagetext, "html_main_text", lambda html, url=None: time.sleep(3) or "")
+    url = "http://example.org/said"
+    cited = Citation("1", url=url, date=PartialDate(2021, 2, 1))
+    asked = ask([(cited, None)])
+    asked[0].quotes = ["a total failure and would be scrapped within a year"]
+    copies = CitedCopies(tmp_path, None, WaybackClient(WaybackSettings()))
+    texts = SourceTexts(asked, [url], QuoteSettings(drift=False, deadline=0.3), copies, lambda u: False)
+    fetched = Fetch(url=url, http_status=200, headers={"content-type": "text/html"}, body=article([SAID]).encode())
+    started = time.monotonic()
+    texts.on_fetch(fetched, LinkCheck(url=url, status=Status.LIVE, reason="HTTP 200"))
+    assert time.monotonic() - started < 1.5
+    results = [Result(cited)]
+    texts.finish(results, {})
+    assert [(q.verdict.value, q.reason.value) for q in results[0].quotes] == [("unverifiable", "too-slow")]
+
+
+def test_a_source_cited_from_several_places_has_the_quotes_of_each(tmp_path):
+    from pipeline.quotes.stage import ask
+
+    (tmp_path / "citations.yaml").write_text(
+        "article:\n  title: A post\n  date: 2021-03-04\ncitations:\n"
+        '  - id: "link-1"\n    kind: link\n    url: http://example.org/a\n'
+        '    citing_text: "It said “the plan was a total failure”."\n'
+        "    places:\n"
+        '      - citing_text: "It said “the plan was a total failure”."\n'
+        '      - citing_text: "And “it will be scrapped next year”, it added."\n'
+        '  - id: "2"\n    date: 2019-05-06\n    access_date: 2020-01-02\n    url: http://example.org/b\n',
+        encoding="utf-8",
+    )
+    cf = cit.load(tmp_path / "citations.yaml")
+    asked, read = ask([(c, cf) for c in cf.citations])
+    assert read.near.isoformat() == "2020-01-02" and read.quotes == []  # the day it was read
+    assert asked.quotes == ["the plan was a total failure", "it will be scrapped next year"]
+    assert asked.citing_text == "It said “the plan was a total failure”."
+    assert asked.near.isoformat() == "2021-03-04"  # no date of its own: the article's

@@ -88,12 +88,21 @@ def ask(citations: Iterable[tuple[Citation, cit.CitationsFile | None]]) -> list[
                 entries[id(cf)] = {str(e.get("id")): e for e in cf.entries if isinstance(e, dict)}
             entry = entries[id(cf)].get(c.id) or {}
             article_date = _date((cf.doc.get("article") or {}).get("date"))
-        text = getattr(c, "citing_text", None) or entry.get("citing_text")
-        text = str(text) if text else None
+        texts = _citing_texts(c, entry)
         near = citation_time(_date(entry.get("access_date")), article_date, c.date)
         note = None if near else "no date to look for a copy by: the note, the article and the source give none"
-        asked.append(Asked(i, text, quotes_in(text), near, note))
+        quotes = list(dict.fromkeys(q for t in texts for q in quotes_in(t)))
+        asked.append(Asked(i, texts[0] if texts else None, quotes, near, note))
     return asked
+
+
+def _citing_texts(c: Citation, entry: dict[str, Any]) -> list[str]:
+    """Every sentence of the article citing the source: the first place's, then those of the
+    other places a source linked more than once is linked from."""
+    first = getattr(c, "citing_text", None) or entry.get("citing_text")
+    places = getattr(c, "places", None) or entry.get("places") or []
+    others = [p.get("citing_text") if isinstance(p, dict) else getattr(p, "citing_text", None) for p in places]
+    return list(dict.fromkeys(str(t) for t in [first, *others] if t))
 
 
 class SourceTexts:
