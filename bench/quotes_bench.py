@@ -15,7 +15,8 @@ archive/ (history, WARCs, reports) except for the copies from the citation time:
 - `quotes, no drift`: the same quotes, `--no-drift`.
 
 `--no-wayback` throughout: the question is the cost of reading and comparing text, not of
-the archive's pacing. Wall time from /usr/bin/time; nothing is asserted.
+the archive's pacing. Wall and CPU time (user + system) from /usr/bin/time; on a shared
+machine the CPU time is the steadier figure. Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import json
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -34,7 +36,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from check_bench import corpus, start_corpus, timed  # noqa: E402
+from check_bench import corpus, start_corpus  # noqa: E402
 
 from pipeline.archive.wayback import WaybackClient, WaybackSettings  # noqa: E402
 from pipeline.quotes.copies import CitedCopies, CitedCopy  # noqa: E402
@@ -71,6 +73,15 @@ def keep_copies(archive: Path, urls: list[str]) -> None:
         path.write_text(json.dumps(copy.to_store()), encoding="utf-8")
 
 
+def timed(cmd: list[str], cwd: Path, env: dict) -> tuple[float, float, float, int]:
+    """Wall seconds, CPU seconds (user + system), peak MB and exit status of one run."""
+    out = subprocess.run(
+        ["/usr/bin/time", "-f", "@@%e %U %S %M", *cmd], cwd=cwd, capture_output=True, text=True, env=env
+    )
+    wall, user, system, rss = [line for line in out.stderr.splitlines() if line.startswith("@@")][-1][2:].split()
+    return float(wall), float(user) + float(system), int(rss) / 1024, out.returncode
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--urls", type=int, default=2000)
@@ -100,6 +111,7 @@ def main() -> None:
         }
         env = {**os.environ, "PYTHONPATH": str(HERE.parent)}
         walls: dict[str, list[float]] = {}
+        cpus: dict[str, list[float]] = {}
         for _ in range(max(1, args.repeat)):
             for name, (quotes, extra) in ways.items():
                 for old in ("archive", "reports"):
@@ -107,22 +119,28 @@ def main() -> None:
                 (work / "citations.yaml").write_text(citations(urls, quotes), encoding="utf-8")
                 if quotes and not extra:
                     keep_copies(work / "archive", urls)
-                wall, rss, rc = timed(base + extra, work, env)
+                wall, cpu, rss, rc = timed(base + extra, work, env)
                 walls.setdefault(name, []).append(wall)
+                cpus.setdefault(name, []).append(cpu)
                 summary = json.loads((work / "reports" / "citations.json").read_text(encoding="utf-8"))["summary"]
                 counts = f"quotes {summary.get('by_quote')}, drift {summary.get('by_drift')}"
-                print(f"{name:<18} {wall:7.2f} s  {rss:7.1f} MB  exit {rc}  {counts}", file=sys.stderr)
+                print(
+                    f"{name:<18} {wall:7.2f} s  CPU {cpu:6.2f} s  {rss:6.1f} MB  exit {rc}  {counts}", file=sys.stderr
+                )
         page = f"~{args.page_kb} KB pages" if args.page_kb else "~1 KB pages"
         print(
             f"\n{args.urls} URLs, {args.hosts} hosts, {args.latency * 1000:.0f} ms latency, {page}, {args.repeat} run(s)"
         )
-        print("| run | wall s (median) | runs | vs main |")
-        print("|---|---:|---|---:|")
-        first = statistics.median(walls["main"])
+        print("| run | wall s (median) | runs | vs main | CPU s (median) | vs main |")
+        print("|---|---:|---|---:|---:|---:|")
+        first, first_cpu = statistics.median(walls["main"]), statistics.median(cpus["main"])
         for name, ws in walls.items():
-            wall = statistics.median(ws)
+            wall, cpu = statistics.median(ws), statistics.median(cpus[name])
             each = " ".join(f"{w:.2f}" for w in ws)
-            print(f"| {name} | {wall:.2f} | {each} | {100 * (wall / first - 1):+.1f} % |")
+            print(
+                f"| {name} | {wall:.2f} | {each} | {100 * (wall / first - 1):+.1f} % | {cpu:.2f} |"
+                f" {100 * (cpu / first_cpu - 1):+.1f} % |"
+            )
     finally:
         proc.stdin.close()
         proc.terminate()
