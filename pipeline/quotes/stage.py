@@ -186,24 +186,20 @@ class SourceTexts:
         ``snapshots``: archive/snapshots.json as the archive stage left it, whose copy
         closest to a citation time is read without a second lookup. ``archive_down``: the
         archive stage found the Wayback Machine unreachable, so no copy is asked for."""
-        pending = [
-            url
-            for url, asked in self._asked.items()
-            if url in self._waiting
-            or (not any(a.index in self._done for a in asked) and not _fresh(results[asked[0].index].check))
-        ]
+        pending = [url for url, asked in self._asked.items() if not any(a.index in self._done for a in asked)]
         if self.settings.drift and not archive_down:
             jobs = [
                 (url, near)
                 for url in pending
-                if self.may_fetch(url)
+                if (url in self._waiting or not _fresh(results[self._asked[url][0].index].check))
+                and self.may_fetch(url)
                 for near in dict.fromkeys(a.near for a in self._asked[url] if a.near)
             ]
             self._fetch_copies(jobs, snapshots, workers)
         for url in pending:
             asked = self._asked[url]
             live = self._waiting.pop(url, None)
-            if live is None:  # not read this run (unreachable, refused): the copy from then is all there is
+            if live is None:  # not read this run (unreachable, refused, fresh): the copy from then is all there is
                 self._decide(url, asked, None, results[asked[0].index].check)
             else:
                 then = {a.near: self.copies.stored(url, a.near) for a in asked}
