@@ -24,6 +24,7 @@ from .errors import InputError
 from .files import write_atomic
 from .model import Article, Citation, Finding, InputProblem, Note, PartialDate, Severity, UrlStatus
 from .nesting import MAX_NESTING, too_deep_line
+from .sources_yaml import merge_links, read_source_fields, same_value, set_or_drop
 
 T = TypeVar("T")
 
@@ -204,6 +205,7 @@ def _validate(path: Path, doc: Any, lenient: bool = False) -> tuple[list[Citatio
                 field_problems.append(at("url_status", f"url_status must be one of {', '.join(sorted(URL_STATUSES))}"))
             else:
                 c.url_status = UrlStatus(value)
+        read_source_fields(c, entry, field_problems, at)
         raw_candidates = entry.get("candidates")
         if isinstance(raw_candidates, list):
             c.candidates = [dict(x) for x in raw_candidates if isinstance(x, dict) and isinstance(x.get("url"), str)]
@@ -402,7 +404,7 @@ def _catch_up(cf: CitationsFile) -> None:
     cf.doc, cf.citations, cf.on_disk = theirs.doc, theirs.citations, theirs.on_disk
 
 
-def _note_fields(note: Note) -> dict[str, Any]:
+def note_fields(note: Note) -> dict[str, Any]:
     return {
         "publisher": note.publisher,
         "title": note.title,
@@ -418,7 +420,7 @@ def _new_entry(note: Note) -> CommentedMap:
 
     entry = CommentedMap()
     entry["id"] = DoubleQuotedScalarString(note.id)
-    for key, value in _note_fields(note).items():
+    for key, value in note_fields(note).items():
         if value is not None:
             entry[key] = value
     entry["note"] = note.raw
@@ -450,6 +452,8 @@ def merge_article(cf: CitationsFile, article: Article, scope: str | None = None)
             meta["title"] = article.title
         if not meta.get("source"):
             meta["source"] = article.source
+        if article.date and not meta.get("date"):  # front matter: what the article's sources were at
+            meta["date"] = _yaml_date(article.date)
 
     # where a new note goes: after the previous note of this article; a new article's notes
     # go at the end of a shared file
@@ -464,15 +468,15 @@ def merge_article(cf: CitationsFile, article: Article, scope: str | None = None)
             cf.entries.insert(last_index + 1, entry)
         else:
             old_raw = entry.get("note")
-            old = _note_fields(parse_note(note.id, old_raw)) if isinstance(old_raw, str) else {}
-            new = _note_fields(note)
+            old = note_fields(parse_note(note.id, old_raw)) if isinstance(old_raw, str) else {}
+            new = note_fields(note)
             for key, value in new.items():
                 current = entry.get(key)
-                if current in (None, "") or (old and _same(current, old.get(key))):
+                if current in (None, "") or (old and same_value(current, old.get(key))):
                     if value is None:
                         if current is not None and key != "url":
                             del entry[key]
-                    elif not _same(current, value):
+                    elif not same_value(current, value):
                         entry[key] = value
             if old_raw != note.raw:
                 entry["note"] = note.raw
@@ -492,13 +496,15 @@ def merge_article(cf: CitationsFile, article: Article, scope: str | None = None)
             entry["same_as"] = DoubleQuotedScalarString(related[note.id])
         elif "same_as" in entry:
             del entry["same_as"]
+        set_or_drop(entry, "citing_text", note.citing_text)
         last_index = cf.entries.index(entry)
 
+    note_ids |= merge_links(cf, article, scope, last_index)
     for entry in cf.entries:
         cid = str(entry.get("id"))
         if scope is not None and not cid.startswith(f"{scope}:"):
             continue
-        if cid not in note_ids and article.notes:
+        if cid not in note_ids and (article.notes or article.links):
             if not entry.get("note_removed"):
                 entry["note_removed"] = True
             findings.append(
@@ -513,12 +519,6 @@ def merge_article(cf: CitationsFile, article: Article, scope: str | None = None)
     if problems:  # a hand-made entry that was already bad stays reported, never dropped
         raise CitationsError(problems)
     return findings
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, dt.date) or isinstance(b, dt.date):
-        return str(a) == str(b)
-    return a == b
 
 
 def set_fields(cf: CitationsFile, citation_id: str, **values: Any) -> bool:
@@ -536,7 +536,7 @@ def _set_fields(cf: CitationsFile, citation_id: str, values: dict[str, Any]) -> 
             continue
         if isinstance(value, str):
             value = str(value)  # a vocabulary member (UrlStatus) is written as its plain value
-        if not _same(entry.get(key), value):
+        if not same_value(entry.get(key), value):
             entry[key] = value
             changed = True
     return changed

@@ -6,8 +6,76 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import citations as cit
-from .footnotes import missing_field_findings, parse_article
+from .footnotes import ArticleError, missing_field_findings, parse_article
 from .model import Article, Finding
+
+LOOKED_FOR = (
+    "looked for footnotes — {1}/[1]/¹ notes, numbered notes under a Notes heading, [^1]: definitions,"
+    " HTML note lists — and links — HTML body links, Markdown links, bare URLs, Sources lists"
+)
+
+
+def no_sources_message(article_path: str | Path) -> str:
+    return f"no sources found in {article_path} ({LOOKED_FOR})"
+
+
+class ForeignCitationsFile(ArticleError):
+    """The citations file holds another article's sources; the message says what to pass."""
+
+
+def owner(citations: Path) -> str | None:
+    """The article a citations file belongs to (its ``article.source``), if it names one."""
+    try:
+        import yaml
+
+        doc = yaml.load(citations.read_text(encoding="utf-8"), Loader=cit.fast_yaml_loader())
+    except Exception:  # unreadable or not YAML: loading it later says what is wrong
+        return None
+    source = (doc.get("article") or {}).get("source") if isinstance(doc, dict) else None
+    return str(source) if isinstance(source, str) and source.strip() else None
+
+
+def belongs_to(citations: Path, article: Path) -> bool:
+    """Is this file the article's own, or nobody's yet? A moved article (same file name) is
+    the same article."""
+    source = owner(citations) if citations.exists() else None
+    if source is None:
+        return True
+    try:
+        if Path(source).resolve() == article.resolve():
+            return True
+    except OSError:
+        pass
+    return Path(source).name == article.name
+
+
+@dataclass
+class CitationsChoice:
+    """Which citations file a run for one article uses, and why."""
+
+    path: Path
+    namespace: str | None = None  # shared explicitly with another article: ids become NAME:…
+    note: str | None = None  # what to tell the user about the choice
+
+
+def citations_for(article: Path, citations: Path, citations_dir: Path, explicit: bool) -> CitationsChoice:
+    """Two articles never share a file unless the user says so. The file given (or the
+    default) when it is this article's or nobody's; given explicitly for another article's
+    file, the two share it, this one's ids namespaced; the default belonging to another
+    article, this article's own file under ``citations_dir``."""
+    if belongs_to(citations, article):
+        return CitationsChoice(citations)
+    if explicit:
+        return CitationsChoice(citations, namespace=article.stem)
+    own = citations_dir / f"{article.stem}.yaml"
+    if belongs_to(own, article):
+        return CitationsChoice(
+            own, note=f"{citations} holds the sources of {owner(citations)}; using {own} for {article}"
+        )
+    raise ForeignCitationsFile(
+        f"{citations} and {own} hold the sources of other articles;"
+        f" pass --citations FILE for {article} (a file it may share)"
+    )
 
 
 @dataclass
@@ -15,6 +83,10 @@ class Extraction:
     article: Article
     file: cit.CitationsFile
     findings: list[Finding]
+
+    @property
+    def sources(self) -> int:
+        return len(self.article.notes) + len(self.article.links)
 
     @property
     def without_url(self) -> int:
@@ -35,9 +107,14 @@ def extract(
     ``NAMESPACE:1``, ``NAMESPACE:2``… so the articles' notes never collide.
     """
     article = parse_article(article_path, fmt)
+    output = Path(output)
+    if namespace is None and not belongs_to(output, Path(article_path)):
+        raise ForeignCitationsFile(
+            f"{output} holds the sources of {owner(output)}, not {article_path};"
+            f" pass -o citations/{Path(article_path).stem}.yaml"
+        )
     if namespace:
         article = namespaced(article, namespace)
-    output = Path(output)
     if output.exists():
         cf = cit.load(output, lenient=lenient)
     else:
@@ -46,7 +123,7 @@ def extract(
     urls = {c.id: c.url for c in cf.citations}
     findings = article.findings + missing_field_findings(article.notes, urls) + merge_findings
     findings.sort(key=lambda f: (_note_order(article, f.footnote), f.code))
-    if write:
+    if write and (article.notes or article.links):
         cit.save(cf)
     return Extraction(article, cf, findings)
 

@@ -79,6 +79,36 @@ class PartialDate:
         return self.iso()
 
 
+class SourceKind(StrEnum):
+    """How an article cites a source: a footnote (or endnote), or a link in its text."""
+
+    FOOTNOTE = "footnote"
+    LINK = "link"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass
+class Place:
+    """One place in the article that cites a source: its line, the words that link it (a
+    link) and the sentence it sits in, the claim the source is there to support."""
+
+    line: int | None = None
+    link_text: str | None = None
+    citing_text: str | None = None
+
+
+@dataclass
+class LinkedSource:
+    """A URL the article links from its text (or lists under Sources), with every place
+    that links it: one source however often it is linked."""
+
+    url: str
+    places: list[Place] = field(default_factory=list)
+    note: Note | None = None  # an entry of a Sources list: what could be parsed from its text
+
+
 @dataclass
 class Note:
     """One footnote as written in the article, with what could be parsed from it."""
@@ -93,6 +123,8 @@ class Note:
     author: str | None = None
     extra: str | None = None  # text that is neither publisher, title nor date
     ibid: bool = False
+    # the sentence its first marker ends (and the one before, when the marker closes a quotation)
+    citing_text: str | None = None
 
 
 @dataclass
@@ -160,6 +192,8 @@ class Article:
     notes: list[Note]
     markers: list[Marker]
     findings: list[Finding] = field(default_factory=list)
+    links: list[LinkedSource] = field(default_factory=list)
+    date: PartialDate | None = None  # from Markdown front matter
 
 
 @dataclass
@@ -181,6 +215,11 @@ class Citation:
     problems: list[InputProblem] = field(default_factory=list)
     bad_url: str | None = None
     candidates: list[dict[str, Any]] = field(default_factory=list)  # from `citewatch resolve`
+    kind: SourceKind = SourceKind.FOOTNOTE
+    link_text: str | None = None  # a linked source: the words that link it
+    citing_text: str | None = None  # the sentence that cites it (first place)
+    places: list[Place] = field(default_factory=list)  # every place, when linked more than once
+    same_as: str | None = None  # an Ibid. or duplicate: the note it repeats
 
 
 @dataclass
@@ -353,8 +392,7 @@ class Result:
     snapshots: list[Snapshot] = field(default_factory=list)
     archive_note: str | None = None
     # does the source still say it? (pipeline/quotes)
-    citing_text: str | None = None  # the article's sentence(s) citing the source
-    quotes: list[QuoteCheck] = field(default_factory=list)  # each quotation of citing_text, checked
+    quotes: list[QuoteCheck] = field(default_factory=list)  # each quotation of the citing text(s), checked
     drift: Drift | None = None  # the source since the citation time; None: not compared (--no-drift)
 
     @property

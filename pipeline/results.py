@@ -14,8 +14,9 @@ from .archive.history import History
 from .check import CheckRun, CheckSettings, OnFetch, OnProgress, UrlOutcome, check_run
 from .errors import InputError
 from .fetch import Fetcher
-from .model import Citation, LinkCheck, Problem, Result, Status
+from .model import Citation, Finding, LinkCheck, Problem, Result, Status
 from .quotes.verdicts import DriftVerdict, QuoteVerdict
+from .vocab import FindingCode, Severity
 
 DEFAULT_FAIL_ON = tuple(s.value for s in Status.in_order() if s.is_failure)
 VERDICT_TOKENS = {
@@ -85,7 +86,26 @@ class VerifyAsChecked:
     def results(self, citations: Iterable[Citation], outcomes: dict[str, UrlOutcome]) -> list[Result]:
         """One Result per citation, in order: those verified on arrival, the rest (no URL,
         a malformed one) now."""
-        return [self._done.get(id(c)) or result_for(c, outcomes.get(c.url) if c.url else None) for c in citations]
+        results = [self._done.get(id(c)) or result_for(c, outcomes.get(c.url) if c.url else None) for c in citations]
+        return with_repeats(results)
+
+
+def with_repeats(results: list[Result]) -> list[Result]:
+    """An Ibid. or a duplicate note without an address of its own says which note it repeats
+    and how that one fared ("same as note 3 (live)"), instead of "no URL in the footnote"."""
+    by_id = {r.citation.id: r for r in results}
+    for r in results:
+        c = r.citation
+        if not c.same_as or c.url or c.bad_url is not None or r.check is None:
+            continue
+        target, hops = by_id.get(c.same_as), 0
+        while target is not None and target.citation.same_as and not target.citation.url and hops < 20:
+            target, hops = by_id.get(target.citation.same_as), hops + 1
+        how = ""
+        if target is not None and target.check is not None:
+            how = f" ({target.check.status.value})" if target.citation.url else f": {target.check.reason}"
+        r.check.reason = f"same as note {c.same_as}{how}"
+    return results
 
 
 def check_citations(
@@ -117,10 +137,18 @@ def check_citations_run(
     return verifier.results(citations, run.outcomes), run
 
 
-def problems(results: list[Result], fail_on: Iterable[str] = DEFAULT_FAIL_ON) -> list[Problem]:
-    """What counts against the exit status. Failing statuses count only once confirmed."""
+def problems(
+    results: list[Result], fail_on: Iterable[str] = DEFAULT_FAIL_ON, findings: Iterable[Finding] = ()
+) -> list[Problem]:
+    """What counts against the exit status. Failing statuses count only once confirmed;
+    findings about the notes and links count when ``fail_on`` names their code or
+    ``findings:SEVERITY``."""
     fail_on = set(fail_on)
-    found = []
+    found = [
+        Problem(f.footnote or "", f"{f.code}: {f.message}")
+        for f in findings
+        if f.code in fail_on or f"findings:{f.severity.value}" in fail_on
+    ]
     for r in results:
         check = r.check
         if check is not None and check.status.value in fail_on:
@@ -145,7 +173,8 @@ def _quote_problems(r: Result, fail_on: set[str]) -> list[Problem]:
 
 def parse_fail_on(value: str) -> tuple[str, ...]:
     tokens = tuple(t.strip() for t in value.split(",") if t.strip())
-    valid = {s.value for s in Status} | VERDICT_TOKENS | QUOTE_TOKENS
+    finding_tokens = {c.value for c in FindingCode} | {f"findings:{s.value}" for s in Severity}
+    valid = {s.value for s in Status} | VERDICT_TOKENS | QUOTE_TOKENS | finding_tokens
     bad = [t for t in tokens if t not in valid]
     if bad:
         raise InputError(f"unknown --fail-on value(s): {', '.join(bad)} (choose from {', '.join(sorted(valid))})")

@@ -23,9 +23,10 @@ from .archive.stage import ArchiveSettings, SaveClock, archive_results
 from .archive.warc import WarcArchive
 from .check import CheckSettings, OnFetch, OnProgress
 from .errors import InputError
-from .extract import extract
+from .extract import citations_for, extract, no_sources_message
 from .fetch import Fetcher
 from .files import safe_stem, write_atomic
+from .footnotes import ArticleError
 from .model import Citation, Fetch, Finding, LinkCheck, Result, Severity, Snapshot
 from .quotes.check import deviated
 from .quotes.stage import QuoteSettings, SourceTexts, keep_last_verdicts, read_snapshots, source_texts
@@ -49,6 +50,8 @@ class Job:
     article: Path | None = None
     fmt: str | None = None
 
+    namespace: str | None = None  # shares a file another article owns: its ids are NAMESPACE:…
+    note: str | None = None  # why it uses the citations file it uses, when the user should hear it
     source: str | None = None  # article.source in the citations file, when no article is given
     title: str | None = None  # the article's title, once extracted
 
@@ -73,8 +76,13 @@ def plan_jobs(
         jobs = [Job(shared_file, a, fmt) for a in articles]
     elif len(articles) > 1:
         jobs = [Job(citations_dir / f"{a.stem}.yaml", a, fmt) for a in articles]
+    elif articles:  # one article: its own file, never another article's unless given on purpose
+        choice = citations_for(
+            articles[0], shared_file or default_file, citations_dir, explicit=shared_file is not None
+        )
+        jobs = [Job(choice.path, articles[0], fmt, namespace=choice.namespace, note=choice.note)]
     else:
-        jobs = [Job(shared_file or default_file, articles[0] if articles else None, fmt)]
+        jobs = [Job(shared_file or default_file, None, fmt)]
     if len({j.name for j in jobs}) < len(jobs):
         raise InputError("several articles share a file name; give them distinct names")
     return jobs
@@ -157,7 +165,7 @@ def _write_reports(
 ) -> JobReport:
     previous = _previous_run(settings.archive_dir, job.name)
     keep_last_verdicts(results, previous.results if previous else [])
-    found = problems(results, settings.fail_on)
+    found = problems(results, settings.fail_on, findings)
     status = ExitStatus.for_problems(found)
     if job.title is not None:  # extracted this run (and maybe sharing the file): the article speaks
         article_meta = {"title": job.title, "source": job.source or ""}
@@ -256,7 +264,10 @@ def _load(jobs: list[Job], say: OnStage) -> _Loaded:
     for job in jobs:
         if job.article is not None:
             say(StageStarted(Stage.EXTRACT, f"{job.article} → {job.citations}"))
-            ex = extract(job.article, job.citations, job.fmt, lenient=True, namespace=job.name if shared else None)
+            job.namespace = job.name if shared else job.namespace
+            ex = extract(job.article, job.citations, job.fmt, lenient=True, namespace=job.namespace)
+            if not ex.sources:
+                raise ArticleError(no_sources_message(job.article))
             job.title, job.source = ex.article.title, str(job.article)
             files.append(ex.file)
             findings.append(ex.findings)
@@ -269,7 +280,7 @@ def _load(jobs: list[Job], say: OnStage) -> _Loaded:
     if shared:  # one in-memory file for every job, so write-backs never overwrite each other
         files = [cit.load(jobs[0].citations, lenient=True)] * len(jobs)
     per_job = [
-        [c for c in cf.citations if not shared or c.id.startswith(f"{job.name}:")]
+        [c for c in cf.citations if not job.namespace or c.id.startswith(f"{job.namespace}:")]
         for job, cf in zip(jobs, files, strict=True)
     ]
     for i, cf in enumerate(files):

@@ -187,6 +187,7 @@ class FindingCode(StrEnum):
     NOTE_CHANGED = "note-changed"
     NOTE_REMOVED = "note-removed"
     BAD_CITATION = "bad-citation"  # an entry of citations.yaml a lenient load kept
+    RELATIVE_LINKS = "relative-links"  # body links left out: nothing to resolve them against
 
     def __str__(self) -> str:
         return self.value

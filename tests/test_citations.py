@@ -147,7 +147,7 @@ def test_reextract_keeps_hand_edits_and_flags_removed_notes(tmp_path):
     cit.save(cf)
 
     # the article changes: note 27 is gone, note 2's text is revised
-    article = tmp_path / "article.txt"
+    article = tmp_path / EXAMPLE.name  # the same article, revised (another file would be refused)
     text = EXAMPLE.read_text(encoding="utf-8")
     text = text.replace("{27} Asia Financial", "").replace(
         "Canadian AIIB Exec ‘Fled’ China After Quitting Over CCP Meddling,” June 15, 2023.", ""

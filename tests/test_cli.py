@@ -119,7 +119,7 @@ def test_empty_and_binary_articles(workdir):
 def test_article_without_notes(workdir):
     Path("plain.txt").write_text("Just prose, no footnotes at all.\n")
     res = cli("extract", "plain.txt", "-o", "c.yaml")
-    one_line_error(res, "plain.txt: no footnotes found")
+    one_line_error(res, "no sources found in plain.txt (looked for footnotes")  # issue 17: links count too
 
 
 def test_malformed_citations_yaml(workdir):

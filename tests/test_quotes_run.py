@@ -312,5 +312,35 @@ def test_a_source_cited_from_several_places_has_the_quotes_of_each(tmp_path):
     asked, read = ask([(c, cf) for c in cf.citations])
     assert read.near.isoformat() == "2020-01-02" and read.quotes == []  # the day it was read
     assert asked.quotes == ["the plan was a total failure", "it will be scrapped next year"]
-    assert asked.citing_text == "It said “the plan was a total failure”."
     assert asked.near.isoformat() == "2021-03-04"  # no date of its own: the article's
+
+
+POST = """---
+title: A post
+date: 2021-02-01
+---
+# A post
+
+The minister said the plan was “a total failure and would be
+scrapped within a year”.[^1] According to [the agency]({base}/reform), “the reform had cut waiting times by half in every region”.
+
+[^1]: Example News, "The plan," {base}/said
+"""
+
+
+def test_an_articles_own_sentences_are_checked_from_extract_to_report(world):
+    """The citing text comes from the article itself: a footnote's sentence and a link's."""
+    site, wayback, tmp = world
+    (tmp / "citations.yaml").unlink()
+    (tmp / "post.md").write_text(POST.format(base=site.url("").rstrip("/")), encoding="utf-8")
+    res = run(wayback, "post.md")
+    assert res.exit_code == 0, res.output
+    data = json.loads((tmp / "reports" / "post.json").read_text(encoding="utf-8"))
+    by_url = {r["url"]: r for r in data["results"]}
+    note, link = by_url[site.url("/said")], by_url[site.url("/reform")]
+    assert [(q["text"], q["verdict"], q["where"]) for q in note["quotes"]] == [
+        ("a total failure and would be scrapped within a year", "found", "live")
+    ]
+    assert [(q["verdict"], q["where"]) for q in link["quotes"]] == [("found", "archive")]  # cited by the post's date
+    entries = {c.url: c for c in cit.load(tmp / "citations.yaml").citations}
+    assert entries[site.url("/reform")].url_status == "deviated"

@@ -17,7 +17,6 @@ from ..archive.layout import ArchiveLayout, locked
 from ..errors import InputError
 from ..fetch import Fetcher, FetchSettings
 from ..files import require_writable, write_atomic
-from ..model import Severity
 from ..report import json as json_report
 from ..report import model as report_model
 from ..results import check_citations_run, parse_fail_on, problems
@@ -34,9 +33,12 @@ from .options import (
     settings_from,
 )
 from .printing import (
+    extract_summary,
     print_archive_links,
+    print_article_findings,
     print_findings,
     print_notes,
+    print_notes_of_jobs,
     print_problems,
     print_resolution,
     print_results,
@@ -61,7 +63,7 @@ from .progress import Progress, StageDisplay, settle_heap
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line.")
 @friendly_errors
 def extract(article: Path, output: Path, fmt: str | None, dry_run: bool, quiet: bool) -> None:
-    """Read ARTICLE's footnotes into citations.yaml and report problems in the notes.
+    """Read ARTICLE's footnotes and linked sources into citations.yaml; report problems in the notes.
 
     Merging into an existing file keeps URLs and fields a person added,
     refreshes fields still as the old note said, and flags (never deletes)
@@ -76,18 +78,11 @@ def extract(article: Path, output: Path, fmt: str | None, dry_run: bool, quiet: 
     result = do_extract(article, output, fmt, write=not dry_run)
     if not quiet:
         print_findings(article, result.findings)
-    errors = sum(1 for f in result.findings if f.severity == Severity.ERROR)
-    warnings = sum(1 for f in result.findings if f.severity == Severity.WARNING)
-    notes = len(result.article.notes)
-    action = "would write" if dry_run else "wrote"
-    click.echo(
-        f"{notes} notes ({result.article.format}), {len(result.article.markers)} body markers; "
-        f"{result.without_url} of {notes} notes have no URL; {errors} errors, {warnings} warnings; {action} {clean(output)}"
-    )
-    if not result.article.notes:
-        raise InputError(
-            f"{article}: no footnotes found (looked for {{1}}/[1]/¹ notes, numbered notes under a Notes heading, [^1]: definitions, HTML note lists)"
-        )
+    click.echo(extract_summary(result, output, dry_run))
+    if not result.sources:
+        from ..extract import no_sources_message
+
+        raise InputError(no_sources_message(article))
 
 
 @click.command()
@@ -208,6 +203,7 @@ def archive(citations_file: Path, **opts) -> None:
     default=None,
     help="Also write JUnit XML here (a file, or a folder for several articles).",
 )
+@click.option("--quiet", "-q", is_flag=True, help="Do not print the findings about the articles' notes and links.")
 @archive_options
 @check_options
 @friendly_errors
@@ -218,12 +214,15 @@ def run(
     fmt: str | None,
     reports_dir: Path,
     junit: Path | None,
+    quiet: bool,
     **opts,
 ) -> None:
     """Do the whole job: extract, check, verify, archive, report.
 
-    With ARTICLE(s), their footnotes are extracted first (merged into the
-    citations file). Without, the existing citations file is used. Reports go
+    With ARTICLE(s), their footnotes and linked sources are extracted first
+    (merged into the article's own citations file: one that belongs to another
+    article is left alone, and CITATIONS-DIR/<name>.yaml used instead). Without,
+    the existing citations file is used. Reports go
     to --reports-dir as NAME.md, NAME.html and NAME.json (plus index.* for
     several articles). URLs shared between articles are fetched once.
 
@@ -242,6 +241,7 @@ def run(
 
     shared = click.get_current_context().get_parameter_source("citations_file") != click.core.ParameterSource.DEFAULT
     jobs = plan_jobs(articles, citations_file if shared else None, citations_dir, fmt, default_file=citations_file)
+    print_notes_of_jobs(jobs)
     settings = run_settings_from(opts, reports_dir=reports_dir, junit=junit, step_summary=step_summary_path())
     require_writable(ArchiveLayout.at(settings.archive_dir).history, reports_dir, *{j.citations.parent for j in jobs})
 
@@ -258,6 +258,8 @@ def run(
     finally:
         display.close()
     print_notes(outcome.notes)
+    if not quiet:
+        print_article_findings(outcome)
     print_run_reports(outcome)
     sys.exit(outcome.exit_status)
 

@@ -190,7 +190,8 @@ CHECK_OPTIONS = [
         "--fail-on",
         default=",".join(DEFAULT_FAIL_ON),
         show_default=True,
-        help="Statuses (and verdicts like title:mismatch, quote:not-found, drift:changed) that make the exit status 2.",
+        help="Statuses, verdicts (title:mismatch), quotes (quote:not-found, drift:changed) and note findings"
+        " (marker-without-note, findings:error) that make the exit status 2.",
     ),
 ]
 

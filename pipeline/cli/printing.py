@@ -14,7 +14,7 @@ import click
 from ..model import Finding, Problem, Status
 from ..report.model import Report, quote_counts
 from ..textsafe import clean
-from ..vocab import FindingCode
+from ..vocab import FindingCode, Severity
 
 
 def print_results(report: Report) -> None:
@@ -72,7 +72,8 @@ def print_findings(article: Path, findings: list[Finding]) -> None:
     for f in singles:
         loc = f"{source}:{f.line}" if f.line else source
         label = click.style(f.severity.value, fg=f.severity.colour)
-        click.echo(f"{loc}: footnote {clean(f.footnote)}: {label}: {clean(f.message)} [{f.code}]")
+        note = f"footnote {clean(f.footnote)}: " if f.footnote else ""
+        click.echo(f"{loc}: {note}{label}: {clean(f.message)} [{f.code}]")
     for code, group in groups.items():
         ids = ", ".join(clean(f.footnote) or "?" for f in group)
         click.echo(f"{source}: {len(group)} notes: {clean(group[0].message)} [{code}]: {ids}")
@@ -137,3 +138,40 @@ def print_resolution(res) -> None:
         ev = cand.evidence
         seen = f"page “{ev['page_title']}”" if ev.get("page_title") else ev.get("status", "")
         click.echo(f"      {n}. {cand.confidence:.2f}  {clean(cand.url)}  [{clean(cand.source)}; {clean(seen)}]")
+
+
+def extract_summary(result, output: Path, dry_run: bool) -> str:
+    """``extract``'s last line: what was found, how many errors and warnings, what was written."""
+    errors = sum(1 for f in result.findings if f.severity == Severity.ERROR)
+    warnings = sum(1 for f in result.findings if f.severity == Severity.WARNING)
+    notes, links = len(result.article.notes), len(result.article.links)
+    linked = f"{links} linked source{'s' if links != 1 else ''}"
+    if notes or not links:
+        found = f"{notes} notes ({result.article.format}){', ' + linked if links else ''}, "
+        found += f"{len(result.article.markers)} body markers; {result.without_url} of {notes} notes have no URL"
+    else:  # an article that cites with links only
+        found = f"{linked} ({result.article.format})"
+    action = "would write" if dry_run else "wrote"
+    return (
+        f"{found}; {errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''};"
+        f" {action} {clean(output)}"
+    )
+
+
+def print_notes_of_jobs(jobs) -> None:
+    """Why an article's run uses the citations file it uses, when it is not the one asked for."""
+    for job in jobs:
+        if job.note:
+            click.echo(f"citewatch: {clean(job.note)}", err=True)
+
+
+def print_article_findings(outcome) -> None:
+    """What ``run`` found wrong in each article's notes and links: errors and warnings."""
+    for jr in outcome.reports:
+        if jr.job.article is not None:
+            shown = [
+                f
+                for f in jr.model.findings
+                if f.code is not FindingCode.BAD_CITATION and f.severity in (Severity.ERROR, Severity.WARNING)
+            ]
+            print_findings(jr.job.article, shown)

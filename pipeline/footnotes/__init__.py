@@ -12,10 +12,10 @@ from importlib import import_module
 from pathlib import Path
 
 from ..errors import InputError
-from ..model import Article, Finding, Marker, Note, Severity
+from ..model import Article, Finding, LinkedSource, Marker, Note, Severity
 
 # format → module with a parse(text) function; imported on use, so commands that never read
-# an article (check) do not pay for BeautifulSoup
+# an article (check) do not pay for its parser
 FORMATS = {"text": ".text", "markdown": ".markdown", "html": ".html"}
 _EXT = {
     ".txt": "text",
@@ -128,8 +128,45 @@ def parse_article(path: str | Path, fmt: str | None = None, content: str | None 
             raise ArticleError(f"{path}: unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
         notes, markers, title = import_module(FORMATS[fmt], __name__).parse(content)
     article = Article(source=str(path), format=fmt, title=title, notes=notes, markers=markers)
-    article.findings = cross_check(notes, markers)
+    link_findings: list[Finding] = []
+    if content is not None:
+        from .links import join_sources, sources_list
+
+        listed: list[LinkedSource] = []
+        if notes and not markers:
+            article.notes, listed = sources_list(notes)
+            notes = article.notes
+        link_findings = _add_linked_sources(article, content)
+        article.links = join_sources(listed, article.links)
+    article.findings = cross_check(notes, markers) + link_findings
     return article
+
+
+def _add_linked_sources(article: Article, content: str) -> list[Finding]:
+    """The URLs the article links from its text, beside its notes, and what is wrong with them."""
+    from . import links
+
+    if article.format == "html":
+        from .htmlbody import from_html
+
+        article.links, unresolved = from_html(content, article.notes)
+        if not unresolved:
+            return []
+        message = (
+            f"{unresolved} relative link(s) left out: the page names no address of its own"
+            " (<link rel=canonical> or <base href>) to resolve them against"
+        )
+        return [Finding("relative-links", message)]
+    if article.format == "markdown":
+        from .fields import parse_date_string
+
+        article.links, front = links.from_markdown(content, article.notes)
+        article.title = front.get("title") or article.title
+        article.date = parse_date_string(front["date"]) if front.get("date") else None
+    else:
+        article.links = links.from_text(content, article.notes)
+    links.note_sentences(article.format, content, article.notes, article.markers)
+    return []
 
 
 def _norm(s: str) -> str:

@@ -139,14 +139,30 @@ def _clean_title(s: str) -> str | None:
     return s or None
 
 
-def parse_note(note_id: str, raw: str, line: int | None = None, link_text: dict[str, str] | None = None) -> Note:
-    """Parse one note's text. ``link_text`` maps URLs to their anchor text (HTML, Markdown)."""
+def parse_note(
+    note_id: str,
+    raw: str,
+    line: int | None = None,
+    link_text: dict[str, str] | None = None,
+    urls: list[str] | None = None,
+) -> Note:
+    """Parse one note's text. ``link_text`` maps URLs to their anchor text (HTML, Markdown);
+    ``urls``: the note's links' addresses, when they are not written in its text (HTML)."""
+    note = _parse_note(note_id, raw, line, link_text, urls or [])
+    for name in ("publisher", "title", "author", "extra"):  # never a field with a space at its end
+        value = getattr(note, name)
+        if value is not None:
+            setattr(note, name, value.strip() or None)
+    return note
+
+
+def _parse_note(note_id: str, raw: str, line: int | None, link_text: dict[str, str] | None, urls: list[str]) -> Note:
     text = re.sub(r"\s+", " ", raw).strip()
     note = Note(id=note_id, raw=raw.strip(), line=line)
     if IBID_RE.match(text):
         note.ibid = True
         return note
-    note.urls = find_urls(text)
+    note.urls = list(dict.fromkeys([*urls, *find_urls(text)]))
     # "Accessed May 3, 2024" is when someone read it, not when it was published.
     stripped = _ACCESS_RE.sub(" ", URL_RE.sub(" ", text))
 

@@ -95,6 +95,18 @@ def _inline_notes(body: list[tuple[int, str]]) -> tuple[list[tuple[int, str]], l
     return notes, [(n, "".join(kept)) for n, kept in kept_lines]
 
 
+def _numbered_notes(text: str, lines: list[str]) -> tuple[list[Note], list[Marker], str | None]:
+    """No ``[^1]`` notes: a Markdown post may still cite ``[1]`` and list its notes, numbered,
+    under a Notes / References / Sources heading, as plain text does. Links in the notes
+    are read as their words and address (``[Title](url)`` → ``Title url``)."""
+    from . import text as plain_text
+
+    unlinked, link_text = _unlink(text)
+    notes, markers, _ = plain_text.parse(unlinked, link_text)
+    # with no notes list, "[2019]" in a linked post is a year in brackets, not a marker
+    return notes, markers if notes else [], _title(lines)
+
+
 def parse(text: str) -> tuple[list[Note], list[Marker], str | None]:
     lines = text.splitlines()
     defs: list[tuple[str, int, list[str]]] = []
@@ -125,6 +137,8 @@ def parse(text: str) -> tuple[list[Note], list[Marker], str | None]:
             current = None
         body.append((n, line))
     inline, body = _inline_notes(body)
+    if not defs and not inline:
+        return _numbered_notes(text, lines)
     for n, line in body:
         markers.extend(Marker(r["id"], n) for r in _REF.finditer(line))
     notes = []

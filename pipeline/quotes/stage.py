@@ -51,7 +51,6 @@ class Asked:
     """What one citation asks of its source: its quotations, and the day it was cited."""
 
     index: int  # the citation's place among the run's citations (and results)
-    citing_text: str | None
     quotes: list[str]
     near: dt.date | None  # the citation time; None: no date to look a copy up by
     note: str | None = None  # why there is no citation time
@@ -75,9 +74,10 @@ def _date(value: Any) -> PartialDate | None:
 
 
 def ask(citations: Iterable[tuple[Citation, cit.CitationsFile | None]]) -> list[Asked]:
-    """What each citation asks, in order. The citing text is the citation's own (from the
-    article) or its entry's ``citing_text`` in citations.yaml; the citation time is the
-    entry's ``access_date``, else the article's ``date``, else the source's date."""
+    """What each citation asks, in order: the quotations of the sentences citing it (its
+    ``citing_text`` and its other places', from the article via citations.yaml), and the
+    citation time — its entry's ``access_date``, else the article's ``date``, else the
+    source's date."""
     entries: dict[int, dict[str, Any]] = {}
     asked = []
     for i, (c, cf) in enumerate(citations):
@@ -88,21 +88,17 @@ def ask(citations: Iterable[tuple[Citation, cit.CitationsFile | None]]) -> list[
                 entries[id(cf)] = {str(e.get("id")): e for e in cf.entries if isinstance(e, dict)}
             entry = entries[id(cf)].get(c.id) or {}
             article_date = _date((cf.doc.get("article") or {}).get("date"))
-        texts = _citing_texts(c, entry)
         near = citation_time(_date(entry.get("access_date")), article_date, c.date)
         note = None if near else "no date to look for a copy by: the note, the article and the source give none"
-        quotes = list(dict.fromkeys(q for t in texts for q in quotes_in(t)))
-        asked.append(Asked(i, texts[0] if texts else None, quotes, near, note))
+        quotes = list(dict.fromkeys(q for t in _citing_texts(c) for q in quotes_in(t)))
+        asked.append(Asked(i, quotes, near, note))
     return asked
 
 
-def _citing_texts(c: Citation, entry: dict[str, Any]) -> list[str]:
+def _citing_texts(c: Citation) -> list[str]:
     """Every sentence of the article citing the source: the first place's, then those of the
     other places a source linked more than once is linked from."""
-    first = getattr(c, "citing_text", None) or entry.get("citing_text")
-    places = getattr(c, "places", None) or entry.get("places") or []
-    others = [p.get("citing_text") if isinstance(p, dict) else getattr(p, "citing_text", None) for p in places]
-    return list(dict.fromkeys(str(t) for t in [first, *others] if t))
+    return list(dict.fromkeys(t for t in [c.citing_text, *(p.citing_text for p in c.places)] if t))
 
 
 class SourceTexts:
@@ -205,7 +201,6 @@ class SourceTexts:
                 then = {a.near: self.copies.stored(url, a.near) for a in asked}
                 self._done.update({a.index: self._verdicts(a, live, then[a.near], None) for a in asked})
         for a in self._all:
-            results[a.index].citing_text = a.citing_text
             done = self._done.get(a.index)
             if done is not None:
                 results[a.index].quotes, results[a.index].drift = done.quotes, done.drift
@@ -255,7 +250,7 @@ def keep_last_verdicts(results: list[Result], previous: list[Result]) -> None:
     before = {r.citation.id: r for r in previous}
     for r in results:
         old = before.get(r.citation.id)
-        if old is not None and _fresh(r.check) and old.citing_text == r.citing_text:
+        if old is not None and _fresh(r.check) and old.citation.citing_text == r.citation.citing_text:
             r.quotes, r.drift = old.quotes, old.drift
 
 

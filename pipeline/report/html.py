@@ -159,8 +159,8 @@ def _quotes_cell(r: Result) -> str:
 
 def _quotes_evidence(r: Result) -> list[str]:
     rows = []
-    if r.citing_text:
-        rows.append(f"<dt>Cited as</dt><dd>“{e(r.citing_text)}”</dd>")
+    if r.citation.citing_text:
+        rows.append(f"<dt>Citing text</dt><dd>“{e(r.citation.citing_text)}”</dd>")
     if r.quotes:
         rows.append(f"<dt>Quotes</dt><dd><ul>{''.join(_quote_item(q) for q in r.quotes)}</ul></dd>")
     if r.drift is not None:
@@ -187,7 +187,7 @@ def _row(i: int, r: Result) -> str:
         since = check.failing_since.isoformat()[:10] if check.failing_since else ""
         flag = " confirmed" if check.confirmed else f" · failing since {since}"
     paywall = ' <span class="tag">paywalled</span>' if check and check.paywalled else ""
-    cited = " · ".join(x for x in (e(c.publisher), e(c.title)) if x) or "—"
+    cited = " · ".join(x for x in (e(c.publisher), e(c.title)) if x) or (f"“{e(c.link_text)}”" if c.link_text else "—")
     archive = a(c.archive_date.isoformat() if c.archive_date else "snapshot", c.archive_url) if c.archive_url else ""
     if not archive and r.local_copy:
         archive = f'<span title="archive/{e(r.local_copy)}">local copy</span>'

@@ -18,9 +18,11 @@ from ..model import (
     Match,
     PageMeta,
     PartialDate,
+    Place,
     Problem,
     Result,
     Snapshot,
+    SourceKind,
     Verdict,
 )
 from ..quotes.verdicts import Drift, DriftVerdict, QuoteCheck, QuoteVerdict
@@ -57,7 +59,11 @@ def result_to_dict(r: Result) -> dict[str, Any]:
         "snapshots": [s.to_dict() for s in r.snapshots],
         "archive_note": r.archive_note,
         "candidates": [_plain(x) for x in c.candidates],
-        "citing_text": r.citing_text,
+        "kind": c.kind.value,
+        "link_text": c.link_text,
+        "citing_text": c.citing_text,
+        "places": [{"article_line": p.line, "link_text": p.link_text, "citing_text": p.citing_text} for p in c.places],
+        "same_as": c.same_as,
         "quotes": [q.to_dict() for q in r.quotes],
         "drift": r.drift.to_dict() if r.drift else None,
     }
@@ -187,6 +193,11 @@ def result_from_dict(d: dict[str, Any]) -> Result:
         archive_date=_date(d.get("archive_date")),
         url_status=UrlStatus(d["url_status"]) if d.get("url_status") else None,
         candidates=d.get("candidates") or [],
+        kind=SourceKind(d.get("kind") or SourceKind.FOOTNOTE),
+        link_text=d.get("link_text"),
+        citing_text=d.get("citing_text"),
+        places=[Place(p.get("article_line"), p.get("link_text"), p.get("citing_text")) for p in d.get("places") or []],
+        same_as=d.get("same_as"),
     )
     return Result(
         citation=citation,
@@ -198,7 +209,6 @@ def result_from_dict(d: dict[str, Any]) -> Result:
         verified_against=d.get("verified_against"),
         snapshots=[_snapshot_from_dict(s) for s in d.get("snapshots") or []],
         archive_note=d.get("archive_note"),
-        citing_text=d.get("citing_text"),
         quotes=[QuoteCheck.from_dict(q) for q in d.get("quotes") or []],
         drift=Drift.from_dict(d.get("drift")),
     )

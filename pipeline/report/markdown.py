@@ -111,8 +111,10 @@ def previous_title(changes: Changes, key: str, citation_id: str) -> str | None:
 
 
 def cited_text(r: Result) -> str:
-    """The footnote's claim as one phrase: publisher · title."""
-    return " · ".join(x for x in (r.citation.publisher, r.citation.title) if x) or "—"
+    """The footnote's claim as one phrase: publisher · title (a linked source without
+    them: its link words, in quotes)."""
+    c = r.citation
+    return " · ".join(x for x in (c.publisher, c.title) if x) or (f"“{c.link_text}”" if c.link_text else "—")
 
 
 def _status_cell(r: Result) -> str:
@@ -201,7 +203,7 @@ def _quotes_section(results: list[Result]) -> list[str]:
         return []
     lines = ["## Does the source still say it?", ""]
     for r in shown:
-        lines.append(f"- {{{esc(r.citation.id)}}} {esc(_short(r.citing_text or cited_text(r), 200))}")
+        lines.append(f"- {{{esc(r.citation.id)}}} {esc(_short(r.citation.citing_text or cited_text(r), 200))}")
         lines.extend(_quote_line(q) for q in r.quotes)
         if r.drift is not None and r.drift.verdict is not DriftVerdict.UNKNOWN:
             lines.extend(_what_changed(r.drift))
@@ -210,7 +212,7 @@ def _quotes_section(results: list[Result]) -> list[str]:
 
 
 def _unresolved(results: list[Result]) -> list[str]:
-    unresolved = [r for r in results if not r.citation.url]
+    unresolved = [r for r in results if not r.citation.url and not r.citation.same_as]  # a repeat says which note
     if not unresolved:
         return []
     lines = ["## Unresolved citations", ""]
