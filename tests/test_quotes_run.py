@@ -305,12 +305,15 @@ def test_a_source_cited_from_several_places_has_the_quotes_of_each(tmp_path):
         "    places:\n"
         '      - citing_text: "It said “the plan was a total failure”."\n'
         '      - citing_text: "And “it will be scrapped next year”, it added."\n'
-        '  - id: "2"\n    date: 2019-05-06\n    access_date: 2020-01-02\n    url: http://example.org/b\n',
+        '  - id: "2"\n    date: 2019-05-06\n    access_date: 2020-01-02\n    url: http://example.org/b\n'
+        '  - id: "3"\n    date: 2019-05-06\n    url: http://example.org/c\n'
+        "    note: BBC, “A story,” 6 May 2019, http://example.org/c. Accessed 3 June 2023.\n",
         encoding="utf-8",
     )
     cf = cit.load(tmp_path / "citations.yaml")
-    asked, read = ask([(c, cf) for c in cf.citations])
+    asked, read, noted = ask([(c, cf) for c in cf.citations])
     assert read.near.isoformat() == "2020-01-02" and read.quotes == []  # the day it was read
+    assert noted.near.isoformat() == "2023-06-03"  # as the note's own words say
     assert asked.quotes == ["the plan was a total failure", "it will be scrapped next year"]
     assert asked.near.isoformat() == "2021-03-04"  # no date of its own: the article's
 

@@ -31,6 +31,7 @@ from urllib.parse import urldefrag
 from .. import citations as cit
 from ..archive.wayback import WaybackClient, WaybackSettings
 from ..fetch import Fetcher
+from ..footnotes.fields import find_access_date
 from ..model import Citation, Fetch, LinkCheck, PartialDate, Result, Snapshot, SnapshotKind, Status
 from .check import check_quote
 from .copies import CitedCopies, CitedCopy, citation_time
@@ -76,7 +77,7 @@ def _date(value: Any) -> PartialDate | None:
 def ask(citations: Iterable[tuple[Citation, cit.CitationsFile | None]]) -> list[Asked]:
     """What each citation asks, in order: the quotations of the sentences citing it (its
     ``citing_text`` and its other places', from the article via citations.yaml), and the
-    citation time — its entry's ``access_date``, else the article's ``date``, else the
+    citation time — when the note says it was read, else the article's ``date``, else the
     source's date."""
     entries: dict[int, dict[str, Any]] = {}
     asked = []
@@ -88,11 +89,20 @@ def ask(citations: Iterable[tuple[Citation, cit.CitationsFile | None]]) -> list[
                 entries[id(cf)] = {str(e.get("id")): e for e in cf.entries if isinstance(e, dict)}
             entry = entries[id(cf)].get(c.id) or {}
             article_date = _date((cf.doc.get("article") or {}).get("date"))
-        near = citation_time(_date(entry.get("access_date")), article_date, c.date)
+        near = citation_time(_accessed(entry), article_date, c.date)
         note = None if near else "no date to look for a copy by: the note, the article and the source give none"
         quotes = list(dict.fromkeys(q for t in _citing_texts(c) for q in quotes_in(t)))
         asked.append(Asked(i, quotes, near, note))
     return asked
+
+
+def _accessed(entry: dict[str, Any]) -> PartialDate | None:
+    """When the note's author read the source: its entry's ``access_date``, else the date the
+    note's own words give ("accessed 3 May 2024", "retrieved …")."""
+    if entry.get("access_date"):
+        return _date(entry["access_date"])
+    note = entry.get("note")
+    return find_access_date(note) if isinstance(note, str) else None
 
 
 def _citing_texts(c: Citation) -> list[str]:
