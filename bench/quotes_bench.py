@@ -102,7 +102,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="citewatch-quotes-bench-"))
     try:
         urls = corpus(bases, args.urls)
-        base = [sys.executable, "-m", "pipeline", "run", "citations.yaml", "--allow-private", "--no-probe"]
+        base = [sys.executable, "-m", "pipeline", "run", "--allow-private", "--no-probe"]  # citations.yaml, as it is
         base += ["--no-wayback", "--concurrency", str(args.concurrency), "--per-host", str(args.per_host)]
         ways = {
             "main": (False, ["--no-drift"]),
