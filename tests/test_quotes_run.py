@@ -347,3 +347,26 @@ def test_an_articles_own_sentences_are_checked_from_extract_to_report(world):
     assert [(q["verdict"], q["where"]) for q in link["quotes"]] == [("found", "archive")]  # cited by the post's date
     entries = {c.url: c for c in cit.load(tmp / "citations.yaml").citations}
     assert entries[site.url("/reform")].url_status == "deviated"
+
+
+def test_a_large_page_is_read_within_its_deadline_and_gives_the_same_verdicts():
+    """A page of 64 KB or more is read in the check's child process (deadline, memory cap)."""
+    import time
+
+    from pipeline.model import Fetch, LinkCheck, Status
+    from pipeline.pagereader import needs_child
+    from pipeline.quotes.check import check_quote
+    from pipeline.quotes.pagetext import live_text, read_text
+
+    url = "http://example.org/long"
+    big = article([SAID] + [f"Paragraph {i} of a long report on rural services." for i in range(2000)])
+    fetched = Fetch(url=url, http_status=200, headers={"content-type": "text/html"}, body=big.encode())
+    assert needs_child(fetched)
+    live = live_text(fetched, LinkCheck(url=url, status=Status.LIVE, reason="HTTP 200"), quotes=["a total failure"])
+    assert check_quote("a total failure and would be scrapped within a year", live).verdict.value == "found"
+
+    slow = "<html><body>" + "<p>word word word</p>" * 40_000 + "</body></html>"  # 2 MB of paragraphs: seconds
+    started = time.monotonic()
+    read = read_text(Fetch(url=url, http_status=200, body=slow.encode()), deadline=0.3)
+    assert read.reason is not None and read.reason.value == "too-slow"
+    assert time.monotonic() - started < 0.3 + 2.0 + 2.0  # the deadline, the kill grace, a busy machine

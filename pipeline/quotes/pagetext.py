@@ -38,6 +38,7 @@ from typing import TypeVar
 from ..decode import decode_page
 from ..metadata import detect_language
 from ..model import Fetch, LinkCheck, PageMeta, Status
+from ..pagereader import needs_child
 from .find import MAX_TEXT as SEARCHED
 from .verdicts import Unreadable
 
@@ -210,17 +211,56 @@ def read_text(
 ) -> PageText:
     """The main text of a page that answered 2xx. ``language``: the page's declared one, if
     known. ``quotes``: the only quotes this text is read for (None: read the article, as
-    drift needs)."""
+    drift needs).
+
+    A large page or a PDF is read in the check's child process (pagereader), under the
+    deadline and the memory cap its reading has there, and on the second core; a small
+    one, or any when there is no child, on a helper thread the caller stops waiting for at
+    the deadline."""
+    if needs_child(fetch):
+        read = _read_in_child(fetch, language, deadline, quotes)
+        if read is not None:
+            return read
+    return _read(fetch, language, quotes, lambda work: within(deadline, work))
+
+
+def _read_in_child(fetch: Fetch, language: str | None, deadline: float, quotes: list[str] | None) -> PageText | None:
+    """The reading done by a child process; None when there is none to ask."""
+    from ..pagereader import NO_CHILD, _TooLong, shared_readers
+
+    try:
+        read = shared_readers().call(_read_bounded, (fetch, language, deadline, quotes), deadline)
+    except _TooLong:  # the child had to be killed
+        return PageText(reason=Unreadable.TOO_SLOW, url=fetch.final_url or fetch.url)
+    return None if read is NO_CHILD else read
+
+
+def _read_bounded(fetch: Fetch, language: str | None, deadline: float, quotes: list[str] | None) -> PageText:
+    """In the child: read the page here, interrupted at the deadline; a page needing more
+    memory than the child's cap has no text to read."""
+    from ..pagereader import _interrupted_after, _TooLong
+
+    try:
+        with _interrupted_after(deadline):
+            return _read(fetch, language, quotes, lambda work: work())
+    except _TooLong:
+        return PageText(reason=Unreadable.TOO_SLOW, url=fetch.final_url or fetch.url)
+
+
+def _read(
+    fetch: Fetch, language: str | None, quotes: list[str] | None, run: Callable[[Callable[[], T]], T | None]
+) -> PageText:
+    """``read_text``'s work; ``run`` runs the extraction and gives None if it overran."""
     url = fetch.final_url or fetch.url
     pdf = _is_pdf(fetch)
     try:
         if pdf:
-            got = within(deadline, lambda: (pdf_main_text(fetch.body), False))
+            got = run(lambda: (pdf_main_text(fetch.body), False))
         else:
             decoded = decode_page(fetch.body, fetch.headers.get("content-type"))
             html = decoded[0] if decoded else ""
-            got = within(deadline, lambda: _html_text(html, url, quotes)) if html else ("", False)
-    except Exception:  # an extractor's fault on a strange page: no text, never a crashed run
+            got = run(lambda: _html_text(html, url, quotes)) if html else ("", False)
+    except Exception:  # an extractor's fault on a strange page (or out of memory): no text, never a crash
         got = ("", False)
     if got is None:
         return PageText(reason=Unreadable.TOO_SLOW, url=url)
