@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .model import Status
+from .wording import plural
 
 TOTALS = {"citations": "citations", "with_url": "with-url", "confirmed_problems": "confirmed-problems"}
 
@@ -51,8 +52,8 @@ def totals_summary(out: dict[str, str]) -> str:
     """A closing line for the job summary when several articles were checked (each
     article's own summary is written by ``citewatch run``)."""
     return (
-        f"**citewatch: {out['articles']} articles, {out['citations']} citations, "
-        f"{out['confirmed-problems']} confirmed problem(s)** — exit status {out['exit-status']}.\n"
+        f"**citewatch: {plural(int(out['articles']), 'article')}, {plural(int(out['citations']), 'citation')}, "
+        f"{plural(int(out['confirmed-problems']), 'confirmed problem')}** — exit status {out['exit-status']}.\n"
     )
 
 

@@ -28,6 +28,7 @@ from .files import DISK_ERRNOS
 from .hosts import Scheduler, Slowdown
 from .model import Fetch, FetchError, LinkCheck, PageMeta, Snapshot, Status
 from .pagereader import PageReaders, needs_child, read_page, shared_readers
+from .rules import UrlRules
 
 
 @dataclass
@@ -41,6 +42,8 @@ class CheckSettings:
     page_processes: int | None = None
     # seconds for the whole run (--max-time); URLs it leaves unchecked are skipped
     max_time: float | None = None
+    rules: UrlRules = field(default_factory=UrlRules)  # exclude/include/accept (citewatch.toml)
+    offline: bool = False  # no request at all: statuses from the history (offline.py)
 
 
 @dataclass

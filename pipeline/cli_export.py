@@ -13,13 +13,16 @@ import click
 
 from . import citations as cit
 from .cli import main
+from .cli.configure import ConfiguredCommand, config_option
 from .cli.errors import friendly_errors
+from .cli.output import output, output_options
 from .errors import InputError
 from .export import Format, Selection, export
 from .files import write_atomic
+from .wording import plural
 
 
-@main.command("export")
+@main.command("export", cls=ConfiguredCommand)
 @click.argument(
     "citations_file",
     metavar="[CITATIONS]",
@@ -35,7 +38,13 @@ from .files import write_atomic
     help="; ".join(f"{f.value}: {f.description}" for f in Format) + ".",
 )
 @click.option(
-    "--output", "-o", default="-", metavar="FILE", show_default=True, help="Where to write the export ('-': stdout)."
+    "--output",
+    "-o",
+    "output_path",
+    default="-",
+    metavar="FILE",
+    show_default=True,
+    help="Where to write the export ('-': stdout).",
 )
 @click.option(
     "--archive-dir",
@@ -44,8 +53,10 @@ from .files import write_atomic
     show_default=True,
     help="History of checks: the last check that reached a page is its access date.",
 )
+@config_option
+@output_options
 @friendly_errors
-def export_command(citations_file: Path, fmt: str, output: str, archive_dir: Path) -> None:
+def export_command(citations_file: Path, fmt: str, output_path: str, archive_dir: Path) -> None:
     """Export the sources in citations.yaml for pasting elsewhere.
 
     One entry per source, with its archived copy where citations.yaml has one: Robust
@@ -58,25 +69,27 @@ def export_command(citations_file: Path, fmt: str, output: str, archive_dir: Pat
       citewatch export citations.yaml --format cite-web
       citewatch export --format csl-json -o sources.json
     """
-    if output != "-" and Path(output).resolve() == citations_file.resolve():
-        raise InputError(f"{output}: is the citations file itself; write the export to another file")
+    if output_path != "-" and Path(output_path).resolve() == citations_file.resolve():
+        raise InputError(f"{output_path}: is the citations file itself; write the export to another file")
     cf = cit.load(citations_file, for_update=False)
     text, selection = export(cf, Format(fmt), archive_dir)
     target = "stdout"
-    if output == "-":
-        click.echo(text, nl=False)
+    out = output()
+    out.stdout_is_data = output_path == "-"
+    if output_path == "-":
+        out.data(text)
     else:
         try:
-            write_atomic(output, text)
+            write_atomic(output_path, text)
         except OSError as e:
-            raise InputError(f"{output}: cannot write ({e.strerror or e})") from None
-        target = output
-    click.echo(f"citewatch: {_summary(selection, fmt, target)}", err=True)
+            raise InputError(f"{output_path}: cannot write ({e.strerror or e})") from None
+        target = output_path
+    out.log(f"citewatch: {_summary(selection, fmt, target)}")
 
 
 def _summary(selection: Selection, fmt: str, target: str) -> str:
     n = len(selection.sources)
-    parts = [f"exported {n} source{'' if n == 1 else 's'} as {fmt} to {target}"]
+    parts = [f"exported {plural(n, 'source')} as {fmt} to {target}"]
     if selection.repeats:
         parts.append(f"listed once: notes repeating another ({', '.join(selection.repeats)})")
     if selection.removed:

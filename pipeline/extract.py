@@ -100,13 +100,15 @@ def extract(
     write: bool = True,
     lenient: bool = False,
     namespace: str | None = None,
+    content: str | None = None,
 ) -> Extraction:
     """Parse the article and merge its notes into ``output`` (created if missing).
 
     ``namespace``: the file is shared by several articles; this one's ids become
     ``NAMESPACE:1``, ``NAMESPACE:2``… so the articles' notes never collide.
+    ``content``: the article's text when it came from stdin (``article_path`` is its name).
     """
-    article = parse_article(article_path, fmt)
+    article = parse_article(article_path, fmt, content)
     output = Path(output)
     if namespace is None and not belongs_to(output, Path(article_path)):
         raise ForeignCitationsFile(

@@ -55,7 +55,7 @@ from urllib3.exceptions import (
 
 from . import PROJECT_URL, __version__
 from .address import AddressGuard, parse_address
-from .hosts import ALL_BUSY, HostGate, Reachability, Unreached
+from .hosts import ALL_BUSY, HostGate, HostLimit, Reachability, Unreached
 from .model import Fetch, FetchError
 from .walls import wall
 
@@ -80,6 +80,7 @@ class FetchSettings:
     concurrency: int = 32
     per_host: int = 2
     min_interval: float = 0.0  # seconds between two requests to one host
+    host_limits: tuple[HostLimit, ...] = ()  # a project's own limits for some hosts (hosts.HostLimit)
     user_agent: str = DEFAULT_USER_AGENT
     allow_private: bool = False
     allow_hosts: tuple[str, ...] = ()  # exempt from the private-address refusal (an intranet wiki)
@@ -517,7 +518,7 @@ class Fetcher:
     def __init__(self, settings: FetchSettings | None = None) -> None:
         self.settings = settings or FetchSettings()
         s = self.settings
-        self.http = new_pool_manager(max(2, s.per_host), s.ca_bundle)
+        self.http = new_pool_manager(max(2, s.per_host, *(lim.per_host or 0 for lim in s.host_limits)), s.ca_bundle)
         self.headers = {
             "User-Agent": s.user_agent,
             "Accept-Encoding": urllib3.util.make_headers(accept_encoding=True)["accept-encoding"],
@@ -525,7 +526,7 @@ class Fetcher:
             "Accept-Language": "en,*;q=0.5",
         }
         self.guard = AddressGuard(s.allow_private, s.dns_timeout, s.allow_hosts, s.resolve, s.share_private)
-        self.gate = HostGate(s.per_host, s.min_interval)
+        self.gate = HostGate(s.per_host, s.min_interval, s.host_limits)
         self.reach = Reachability()
         # Requests in flight, counted here rather than by the caller's thread count: a
         # worker busy reading a page it has fetched holds no network slot.

@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from .wording import plural
+
 # The longest spacing between two requests to a host that keeps asking us to slow down.
 MAX_INTERVAL = 30.0
 ALL_BUSY = -1.0  # a ``take`` answer: no request may start anywhere until one ends
@@ -35,10 +37,9 @@ class Slowdown:
 
     def sentence(self) -> str:
         """One line for the run's summary."""
-        asked = f"{self.times_asked} time{'s' if self.times_asked != 1 else ''}"
+        asked = plural(self.times_asked, "time")
         waited = (
-            f"{self.requests_waited} request{'s' if self.requests_waited != 1 else ''} waited "
-            f"{self.seconds_waited:.0f} s in all"
+            f"{plural(self.requests_waited, 'request')} waited {self.seconds_waited:.0f} s in all"
             if self.requests_waited
             else "no request had to wait"
         )
@@ -54,6 +55,20 @@ class Slowdown:
         }
 
 
+@dataclass(frozen=True)
+class HostLimit:
+    """A project's own limits for one host and its subdomains (citewatch.toml's
+    ``[hosts."example.com"]``, or ``--host-limit example.com=1/2.5``): a site that asks
+    for one request at a time, or a pause between two."""
+
+    host: str
+    per_host: int | None = None  # requests at once; None: the run's --per-host
+    min_interval: float | None = None  # seconds between two; None: the run's --min-interval
+
+    def covers(self, host: str) -> bool:
+        return host == self.host or host.endswith("." + self.host)
+
+
 class HostGate:
     """Per-host slots (at most ``per_host`` requests at once), spacing (``min_interval``,
     widened after a host asks us to slow down) and the pause a host asks for with
@@ -64,9 +79,12 @@ class HostGate:
     (redirects, retries, the soft-404 probe), which wait. ``on_free`` is told of every
     release, so the scheduler can hand that host's next URL out."""
 
-    def __init__(self, per_host: int, min_interval: float) -> None:
+    def __init__(self, per_host: int, min_interval: float, limits: Iterable[HostLimit] = ()) -> None:
         self.per_host = max(1, per_host)
         self.min_interval = min_interval
+        # the most specific limit first: "news.example.com" before "example.com"
+        self.limits = sorted(limits, key=lambda lim: -len(lim.host))
+        self._limit_of: dict[str, tuple[int, float]] = {}
         self.on_free: Callable[[str], None] | None = None
         self._cv = threading.Condition()
         self._busy: dict[str, int] = {}
@@ -77,16 +95,27 @@ class HostGate:
         self._slowdowns: dict[str, Slowdown] = {}
         self._stopped = False
 
+    def _limits(self, host: str) -> tuple[int, float]:
+        """(slots, spacing) for ``host``: its own limit's, else the run's."""
+        known = self._limit_of.get(host)
+        if known is None:
+            own = next((lim for lim in self.limits if lim.covers(host)), HostLimit(host))
+            known = self._limit_of[host] = (
+                max(1, own.per_host) if own.per_host is not None else self.per_host,
+                own.min_interval if own.min_interval is not None else self.min_interval,
+            )
+        return known
+
     def _start_at(self, host: str, now: float) -> float | None:
         """None: a request may start now; else when one may (inf: when a slot frees)."""
-        if self._busy.get(host, 0) >= self.per_host:
+        if self._busy.get(host, 0) >= self._limits(host)[0]:
             return math.inf
         start = max(self._next.get(host, 0.0), self._paused.get(host, 0.0))
         return None if start <= now else start
 
     def _take(self, host: str, now: float) -> None:
         self._busy[host] = self._busy.get(host, 0) + 1
-        self._next[host] = now + self._interval.get(host, self.min_interval)
+        self._next[host] = now + self._interval.get(host, self._limits(host)[1])
 
     def try_acquire(self, host: str) -> float | None:
         """Take a slot if one is free now: None when taken, else when to try again
@@ -142,7 +171,7 @@ class HostGate:
         further apart (doubling, at most ``MAX_INTERVAL``), and pause it as long as it
         asked (already capped by the caller)."""
         with self._cv:
-            current = self._interval.get(host, self.min_interval)
+            current = self._interval.get(host, self._limits(host)[1])
             self._interval[host] = min(max(current * 2, 1.0), MAX_INTERVAL)
             record = self._slowdowns.setdefault(host, Slowdown(host))
             record.times_asked += 1

@@ -22,6 +22,7 @@ from .fetch import parse_retry_after, to_uri
 from .model import Cause, Fetch, FetchError, LinkCheck, Status
 from .walls import THIN, Marker, wall
 from .walls import marked as _marked
+from .wording import plural
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
 _H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.I | re.S)
@@ -392,7 +393,7 @@ def _duration(seconds: float) -> str:
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
         if seconds >= size:
             n = round(seconds / size)
-            return f"{n} {unit}{'s' if n != 1 else ''}"
+            return plural(n, unit)
     return f"{seconds:.0f} s"
 
 

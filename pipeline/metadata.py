@@ -25,7 +25,8 @@ from rapidfuzz import fuzz
 
 from .decode import decode_page
 from .model import Candidate, Fetch, PageMeta
-from .pagedates import date_from_url, page_date, parse_iso_date  # noqa: F401 - re-exported
+from .pagedates import date_from_url, page_days, parse_iso_date  # noqa: F401 - re-exported
+from .titles import choose_title, strip_site_name
 
 ARTICLE_TYPES = {
     "article",
@@ -44,11 +45,6 @@ ARTICLE_TYPES = {
     "creativework",
     "videoobject",
 }
-# spaced ASCII bars, dashes, colons, bullets, slashes and stars; the full-width bar and colon
-# and the Korean letter "ㅣ" used as a bar are written without spaces
-_TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:·•»/*]\s+|\s+::\s+|\s*[｜：ㅣ]\s*|\s*_\s+")
-_SEPARATOR_CHARS = " |-–—:·•»/*｜：ㅣ_"
-_DATE_SEGMENT = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}\.? \w+ \d{4}|\w+ \d{1,2}, \d{4}")
 
 
 @lru_cache(maxsize=1)
@@ -176,62 +172,6 @@ def _meta(doc: _Doc, *keys: str) -> str | None:
 
 
 # ----------------------------------------------------------------------------- title
-def strip_site_name(title: str, site_names: list[str]) -> str:
-    """Remove " - BBC News", "| Reuters", "The Guardian |", "：東京新聞デジタル", a site
-    in the middle followed by a date ("… | DW | 28.04.2023") and the like from a title.
-    A dash-separated tail that is not the site stays: it is as often a subtitle
-    ("… – so the weather will be") as a section."""
-    parts = [p for p in _TITLE_SEPARATORS.split(title) if p.strip()]
-    if len(parts) < 2:
-        return title
-    while len(parts) > 1 and _DATE_SEGMENT.fullmatch(parts[-1].strip()):  # "| 28.04.2023"
-        title = title[: title.rfind(parts.pop())].rstrip(_SEPARATOR_CHARS)
-    names = [n for n in site_names if n]
-    # the site last, or followed only by short bits (a byline, a date): "… | Site | by Jane Doe"
-    for i in range(len(parts) - 1, 0, -1):
-        if _is_site(parts[i], names):
-            # cut the original string so separators inside the title survive
-            stripped = title[: title.rfind(parts[i], 0, _nth_end(title, parts, i))].strip(_SEPARATOR_CHARS)
-            if stripped:
-                # "Headline | Section | Site": after the site, a short trailing section goes too
-                m = re.match(r"^(.{20,}?)\s[|｜]\s([^|｜]{1,25})$", stripped)
-                return m.group(1) if m and len(m.group(2).split()) <= 3 else stripped
-        if len(parts[i].split()) > 4:
-            break
-    if _is_site(parts[0], names):
-        stripped = title[title.find(parts[0]) + len(parts[0]) :].strip(_SEPARATOR_CHARS)
-        if stripped:
-            return stripped
-    # no known site name: a short last segment after " | " is almost always the site
-    if len(parts) >= 2 and re.search(r"\s[|｜]\s", title) and len(parts[-1]) <= 30 < len(" ".join(parts[:-1])):
-        return title[: title.rfind(parts[-1])].rstrip(" |｜")
-    return title
-
-
-def _nth_end(title: str, parts: list[str], i: int) -> int:
-    """Where segment ``i`` ends in ``title`` (segments are found in order)."""
-    pos = 0
-    for part in parts[: i + 1]:
-        pos = title.find(part, pos) + len(part)
-    return pos
-
-
-def _is_site(part: str, names: list[str]) -> bool:
-    """Is this segment of a title the site's name ("BBC News", "DW", "Die Neue Südtiroler
-    Tageszeitung" for tageszeitung.it)? A headline is rarely five words or fewer that
-    name the outlet."""
-    from .publishers import tie
-
-    p = part.strip().lower()
-    compact = re.sub(r"[\W_]+", "", p)
-    for n in (n.lower() for n in names):
-        if fuzz.ratio(p, n) >= 85 or (compact and compact == re.sub(r"[\W_]+", "", n)):
-            return True
-        if n and n in p and len(p) <= len(n) + 12:
-            return True
-    return len(p.split()) <= 5 and tie(part, names) is not None
-
-
 TitleFn = Callable[[_Doc], tuple[str | None, str]]
 
 
@@ -273,38 +213,6 @@ def _t_h1(doc: _Doc):
 
 
 TITLE_CHAIN: list[TitleFn] = [_t_og, _t_twitter, _t_ld, _t_citation, _t_title, _t_h1]
-_CUT_SHORT = re.compile(r"^\s*[-–—:|]\s+\S")
-_SHORT_TAIL = re.compile(r"\s+[-–—|]\s+\S+(?:\s\S+)?\s*")
-
-
-def choose_title(candidates: list[Candidate]) -> Candidate:
-    """The headline a reader sees: the first of the chain (og:title; measured on real
-    pages, preferring the JSON-LD headline, or the headline that JSON-LD and <h1> agree
-    on, chose worse), except that a title that the visible <h1> continues after a dash or a
-    colon was cut short by the CMS, and the <h1> is the headline ("Storm hits coast" vs
-    the <h1> "Storm hits coast – thousands without power"); a title that is the <h1> plus
-    one or two words after a dash or bar ("… - National"), or a <title> that merely contains
-    the <h1>, carries extra bits (site, section), and the <h1> wins."""
-    chosen = candidates[0]
-    h1 = next((c for c in candidates if c.source == "<h1>"), None)
-    if h1 is None or h1.value == chosen.value:
-        return chosen
-    head, full = _fold_title(chosen.value), _fold_title(h1.value)
-    if full.startswith(head.rstrip(" :-–—")) and _CUT_SHORT.match(full[len(head.rstrip(" :-–—")) :]):
-        return h1
-    if chosen.source == "<title>" and head != full and full in head:
-        return h1
-    if head.startswith(full) and _SHORT_TAIL.fullmatch(head[len(full) :]):
-        return h1  # "Headline - National": a section or site after the visible headline
-    return chosen
-
-
-def _fold_title(s: str) -> str:
-    """Quote style and spacing do not make another headline."""
-    s = re.sub("[‘’‚‛`´]", "'", re.sub("[“”„‟«»]", '"', s))
-    return re.sub(r"\s+", " ", s).strip().casefold()
-
-
 # ----------------------------------------------------------------------------- language
 _SCRIPTS = [
     (re.compile(r"[\u3040-\u30ff]"), "ja"),
@@ -404,8 +312,9 @@ def extract_html(text: str, url: str, content_language: str | None = None, encod
     meta.site_name, meta.site_name_source = _site_name(doc, rd)
     doc.sites = [n for n in (meta.site_name, rd, (rd or "").split(".")[0]) if n]
     _titles(doc, meta)
-    meta.published, meta.published_source = page_date(doc.root, _articles(doc.ld), doc.metas, url, text)
     meta.language, meta.language_source = _language(doc, content_language, meta.title)
+    days = page_days(doc.root, _articles(doc.ld), doc.metas, url, text, meta.language)
+    meta.published, meta.published_source, meta.updated = days.published, days.published_source, days.updated
     author = _meta(doc, "author", "article:author", "citation_author", "dc.creator")
     if not author:
         for node in _articles(doc.ld):
@@ -492,4 +401,6 @@ def page_from_dict(d: dict | None) -> PageMeta | None:
     meta.title_candidates = [Candidate(**c) for c in d.get("title_candidates") or []]
     if isinstance(meta.published, str):
         meta.published = dt.date.fromisoformat(meta.published)
+    if isinstance(meta.updated, str):
+        meta.updated = dt.date.fromisoformat(meta.updated)
     return meta

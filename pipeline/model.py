@@ -11,40 +11,19 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-# the vocabularies live in vocab.py; importing them from here keeps working
 from .quotes.verdicts import Drift, QuoteCheck
-from .vocab import FAILING, Cause, FetchError, FindingCode, Severity, SnapshotKind, Status, UrlStatus  # noqa: F401
 
-
-class Verdict(StrEnum):
-    """How a footnote's title, date or publisher compares with the page (DESIGN.md §3).
-
-    A verdict comes only from a page that was read (live, or an archived copy); without
-    one it is ``unverified``, never a mismatch. ``mismatch`` needs positive evidence of
-    something else; a name that cannot be tied to the page is ``unconfirmed``."""
-
-    MATCH = "match"
-    PARTIAL = "partial"  # close, or one contains the other: worth a look
-    ALIAS = "alias"  # another name of the same outlet
-    OTHER_LANGUAGE = "other-language"  # footnote and page in different languages: compare by hand
-    LIKELY_TYPO = "likely-typo"
-    OFF_BY_DAYS = "off-by-days"  # a date 2–31 days away (the detail says how many)
-    MISMATCH = "mismatch"
-    UNCONFIRMED = "unconfirmed"  # a page was read, but nothing on it ties the name to it
-    UNVERIFIED = "unverified"  # no page was read: nothing to compare with
-    UNKNOWN = "unknown"  # the footnote or the page gives no value to compare
-
-    @property
-    def is_alarm(self) -> bool:
-        """The footnote looks wrong: a person should look (what "false alarms" count)."""
-        return self in _ALARMS
-
-    def __str__(self) -> str:
-        return self.value
-
-
-_ALARMS = frozenset(
-    {Verdict.PARTIAL, Verdict.OTHER_LANGUAGE, Verdict.LIKELY_TYPO, Verdict.OFF_BY_DAYS, Verdict.MISMATCH}
+# the vocabularies live in vocab.py; importing them from here keeps working
+from .vocab import (  # noqa: F401
+    FAILING,
+    Cause,
+    FetchError,
+    FindingCode,
+    Severity,
+    SnapshotKind,
+    Status,
+    UrlStatus,
+    Verdict,
 )
 
 
@@ -317,6 +296,7 @@ class PageMeta:
     title_candidates: list[Candidate] = field(default_factory=list)
     published: dt.date | None = None
     published_source: str | None = None
+    updated: dt.date | None = None  # a later day the page declares it was updated on: a footnote may cite that
     site_name: str | None = None
     site_name_source: str | None = None
     language: str | None = None
@@ -327,6 +307,7 @@ class PageMeta:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["published"] = self.published.isoformat() if self.published else None
+        d["updated"] = self.updated.isoformat() if self.updated else None
         return d
 
 

@@ -15,7 +15,9 @@ from .check import CheckRun, CheckSettings, OnFetch, OnProgress, UrlOutcome, che
 from .errors import InputError
 from .fetch import Fetcher
 from .model import Citation, Finding, LinkCheck, Problem, Result, Status
+from .offline import stored_outcomes
 from .quotes.verdicts import DriftVerdict, QuoteVerdict
+from .rules import UrlRules, accepted_check, excluded_check
 from .vocab import FindingCode, Severity
 
 DEFAULT_FAIL_ON = tuple(s.value for s in Status.in_order() if s.is_failure)
@@ -130,11 +132,40 @@ def check_citations_run(
     fetcher: Fetcher | None = None,
 ) -> tuple[list[Result], CheckRun]:
     """The results, and what the run found beside them (no host reachable, hosts that
-    asked us to slow down, URLs --max-time left unchecked)."""
+    asked us to slow down, URLs --max-time left unchecked). The project's rules apply
+    here: an excluded URL is never requested, an accepted answer counts as live
+    (rules.py); with --offline the history answers instead of the network (offline.py)."""
     urls = [c.url for c in citations if c.url]
     verifier = VerifyAsChecked(citations, on_progress)
-    run = check_run(urls, settings, history, on_fetch=on_fetch, on_progress=verifier, fetcher=fetcher)
-    return verifier.results(citations, run.outcomes), run
+    rules = settings.rules
+    now = dt.datetime.now(dt.UTC)
+    outcomes: dict[str, UrlOutcome] = {}
+    to_check = []
+    for url in dict.fromkeys(urls):
+        rule = rules.excluded_by(url)
+        if rule is None:
+            to_check.append(url)
+        else:
+            outcomes[url] = UrlOutcome(excluded_check(url, rule, now))
+            verifier(url, outcomes[url])
+
+    def as_ruled(url: str, outcome: UrlOutcome) -> None:
+        verifier(url, _accepted(outcome, rules))
+
+    if settings.offline:
+        run = CheckRun(stored_outcomes(to_check, history, settings.confirm, on_progress=as_ruled))
+    else:
+        run = check_run(to_check, settings, history, on_fetch=on_fetch, on_progress=as_ruled, fetcher=fetcher)
+    outcomes.update({url: _accepted(o, rules) for url, o in run.outcomes.items()})
+    run.outcomes = outcomes
+    return verifier.results(citations, outcomes), run
+
+
+def _accepted(outcome: UrlOutcome, rules: UrlRules) -> UrlOutcome:
+    rule = rules.accepting(outcome.check)
+    if rule is None:
+        return outcome
+    return UrlOutcome(accepted_check(outcome.check, rule), None, outcome.local)
 
 
 def problems(
@@ -177,5 +208,7 @@ def parse_fail_on(value: str) -> tuple[str, ...]:
     valid = {s.value for s in Status} | VERDICT_TOKENS | QUOTE_TOKENS | finding_tokens
     bad = [t for t in tokens if t not in valid]
     if bad:
-        raise InputError(f"unknown --fail-on value(s): {', '.join(bad)} (choose from {', '.join(sorted(valid))})")
+        raise InputError(
+            f"unknown --fail-on {'value' if len(bad) == 1 else 'values'}: {', '.join(bad)} (choose from {', '.join(sorted(valid))})"
+        )
     return tokens

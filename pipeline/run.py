@@ -40,6 +40,7 @@ from .report.changes import changes_since
 from .report.model import Report
 from .results import DEFAULT_FAIL_ON, check_citations_run, problems
 from .vocab import ExitStatus
+from .wording import plural
 
 
 @dataclass
@@ -49,6 +50,7 @@ class Job:
     citations: Path
     article: Path | None = None
     fmt: str | None = None
+    text: str | None = None  # the article itself, when it came from stdin (``article`` is its name)
 
     namespace: str | None = None  # shares a file another article owns: its ids are NAMESPACE:…
     note: str | None = None  # why it uses the citations file it uses, when the user should hear it
@@ -205,17 +207,9 @@ def write_report_files(report: Report, reports_dir: Path, junit: Path | None) ->
     return list(rendered)
 
 
-def write_index(reports: list[JobReport], reports_dir: Path) -> list[Path]:
-    rows = [
-        index_report.IndexRow(
-            name=jr.job.name,
-            title=jr.model.article.get("title") or jr.job.name,
-            citations=jr.model.summary.citations,
-            confirmed_problems=jr.model.summary.confirmed_problems,
-            exit_status=jr.exit_status,
-        )
-        for jr in reports
-    ]
+def write_index(reports: list[tuple[str, Report]], reports_dir: Path) -> list[Path]:
+    """index.md and index.html: each article's counts and a link to its report."""
+    rows = [index_report.IndexRow.of(name, report) for name, report in reports]
     paths = [reports_dir / "index.md", reports_dir / "index.html"]
     write_atomic(paths[0], index_report.render_markdown(rows))
     write_atomic(paths[1], index_report.render_html(rows))
@@ -265,7 +259,7 @@ def _load(jobs: list[Job], say: OnStage) -> _Loaded:
         if job.article is not None:
             say(StageStarted(Stage.EXTRACT, f"{job.article} → {job.citations}"))
             job.namespace = job.name if shared else job.namespace
-            ex = extract(job.article, job.citations, job.fmt, lenient=True, namespace=job.namespace)
+            ex = extract(job.article, job.citations, job.fmt, lenient=True, namespace=job.namespace, content=job.text)
             if not ex.sources:
                 raise ArticleError(no_sources_message(job.article))
             job.title, job.source = ex.article.title, str(job.article)
@@ -321,7 +315,11 @@ def _run(
     loaded = _load(jobs, say)
     everything = [c for cs in loaded.citations for c in cs]
     urls = dict.fromkeys(c.url for c in everything if c.url)
-    say(StageStarted(Stage.CHECK, f"{len(urls)} distinct URL(s) from {len(jobs)} article(s)", urls=len(urls)))
+    say(
+        StageStarted(
+            Stage.CHECK, f"{plural(len(urls), 'distinct URL')} from {plural(len(jobs), 'article')}", urls=len(urls)
+        )
+    )
     warc = WarcArchive(settings.archive_dir) if settings.local_copy else None
     fetcher = Fetcher(settings.check.fetch)
     notes: list[str] = []
@@ -362,7 +360,7 @@ def _run(
         for job, rs, f, cf in zip(jobs, per_job, loaded.findings, loaded.files, strict=True)
     ]
     if len(reports) > 1:
-        write_index(reports, settings.reports_dir)
+        write_index([(r.job.name, r.model) for r in reports], settings.reports_dir)
     status = max((r.exit_status for r in reports), default=ExitStatus.OK)
     return RunOutcome(reports, notes, status, wayback_unreachable)
 
@@ -388,21 +386,30 @@ def _write_deviated(items: list[tuple[Result, cit.CitationsFile]], notes: list[s
     clock.save_all()
 
 
+@dataclass
+class Rendered:
+    paths: list[Path]  # every file written, the index last
+    reports: int  # how many articles' reports
+
+
 def rerender(
     archive_dir: Path, reports_dir: Path, names: list[str] | None = None, junit: Path | None = None
-) -> list[Path]:
-    """Re-render reports from archive/runs/*.json without touching the network."""
+) -> Rendered:
+    """Re-render reports from archive/runs/*.json without touching the network, and the
+    index of every saved run. Nothing saved is an InputError: there is nothing to render."""
     written: list[Path] = []
     runs_dir = ArchiveLayout.at(archive_dir).runs
     available = sorted(p.stem for p in runs_dir.glob("*.json"))
+    if not available:
+        raise InputError(f"{runs_dir}: no saved run, nothing to render (`citewatch run` saves one)")
     for name in names or available:
         report = saved_run(archive_dir, name) if safe_stem(name) == name else None
         if report is None:
-            raise InputError(
-                f"{runs_dir / (name + '.json')}: no saved run (available: {', '.join(available) or 'none'})"
-            )
+            raise InputError(f"{runs_dir / (name + '.json')}: no saved run (available: {', '.join(available)})")
         written += write_report_files(report, reports_dir, junit)
-    return written
+    saved = [(name, _previous_run(archive_dir, name)) for name in available]  # a damaged one: left out
+    written += write_index([(name, report) for name, report in saved if report is not None], reports_dir)
+    return Rendered(written, len(names or available))
 
 
 def step_summary_path() -> Path | None:

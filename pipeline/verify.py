@@ -28,6 +28,7 @@ from rapidfuzz import fuzz
 from .metadata import detect_language, registered_domain
 from .model import Citation, Match, PageMeta, PartialDate, Verdict
 from .publishers import PUBLISHER_TYPO, closest_outlet, outlet_for_domain, outlet_named, pnorm, same_outlet, tie
+from .titles import strip_site_name
 
 TITLE_MATCH = 90
 TITLE_PARTIAL = 65
@@ -107,8 +108,6 @@ def match_title(cited: str | None, page: PageMeta | None) -> Match:
 def _cited_forms(cited: str, page: PageMeta) -> list[tuple[str, str | None]]:
     """The footnote's title, and without the site name when it quotes the browser tab
     ("What we do - Creative Commons")."""
-    from .metadata import strip_site_name
-
     forms = [(normalize_title(cited), None)]
     names = [n for n in (page.site_name,) if n]
     bare = strip_site_name(cited, names) if names else cited
@@ -145,6 +144,9 @@ def match_date(cited: PartialDate | None, page: PageMeta | None) -> Match:
     days = abs((cited.as_date() - found).days)
     if days <= 1:
         return Match(Verdict.MATCH, c, f, detail="same day" if days == 0 else "1 day apart (time zones)")
+    if page.updated and abs((cited.as_date() - page.updated).days) <= 1:
+        u = page.updated.isoformat()
+        return Match(Verdict.MATCH, c, u, detail=f"the day the page says it was updated; first published {f}")
     if days <= 31:
         return Match(Verdict.OFF_BY_DAYS, c, f, detail=f"{days} days apart")
     return Match(Verdict.MISMATCH, c, f, detail=f"{days} days apart")

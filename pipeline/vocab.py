@@ -13,16 +13,44 @@ from enum import IntEnum, StrEnum
 
 
 class ExitStatus(IntEnum):
-    """How a command ends, for the scheduled job that runs it."""
+    """How a command ends, for the scheduled job that runs it. The one table of exit codes:
+    ``--help``, docs/cli.md and README.md all show ``exit_status_table``'s rows."""
 
-    OK = 0  # nothing confirmed wrong
-    INPUT = 1  # a usage or input error: the job is broken, not the sources
-    PROBLEMS = 2  # confirmed problems: statuses and verdicts chosen by --fail-on
+    OK = 0
+    INPUT = 1
+    PROBLEMS = 2
+    INTERRUPTED = 130
+
+    @property
+    def meaning(self) -> str:
+        return _EXIT_MEANINGS[self]
 
     @classmethod
     def for_problems(cls, problems: Sized) -> ExitStatus:
         """The one rule: any problem --fail-on counts makes the exit status 2."""
         return cls.PROBLEMS if len(problems) else cls.OK
+
+
+_EXIT_MEANINGS = {
+    ExitStatus.OK: "nothing confirmed wrong",
+    ExitStatus.INPUT: "usage, input or config error (one line on stderr naming the file and line), or nothing to do",
+    ExitStatus.PROBLEMS: "confirmed problems: by default a confirmed `dead`, `soft-404` or `unreachable`; `--fail-on`"
+    " picks statuses and verdicts, e.g. `--fail-on dead,blocked,title:mismatch`",
+    ExitStatus.INTERRUPTED: "interrupted (Ctrl-C): what was finished is kept and the next run resumes",
+}
+
+
+def exit_status_table(markdown: bool = False) -> str:
+    """The exit codes, one per line: for ``--help`` (plain) or README.md (a Markdown table)."""
+    if markdown:
+        rows = [f"| {s.value} | {s.meaning} |" for s in ExitStatus]
+        return "\n".join(["| code | meaning |", "|---|---|", *rows])
+    import textwrap
+
+    return "\n".join(
+        textwrap.fill(s.meaning.replace("`", ""), 78, initial_indent=f"  {s.value:<4} ", subsequent_indent=" " * 7)
+        for s in ExitStatus
+    )
 
 
 class Severity(StrEnum):
@@ -39,7 +67,20 @@ class Severity(StrEnum):
         return {Severity.ERROR: "red", Severity.WARNING: "yellow"}.get(self)
 
 
-class Status(StrEnum):
+class _Described(StrEnum):
+    """A vocabulary whose members carry their meaning beside their value: a member is
+    written ``NAME = "value", meaning…`` and its own ``__init__`` stores the meaning."""
+
+    def __new__(cls, value: str, *meaning: object) -> _Described:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        return member
+
+    def __str__(self) -> str:  # click echoes and f-strings show the value
+        return self.value
+
+
+class Status(_Described):
     """Outcome of checking one URL (DESIGN.md §3). The values are what JSON and reports show.
 
     ``is_reached``: the source's own page answered and was read (live, or after a permanent
@@ -68,11 +109,6 @@ class Status(StrEnum):
     colour: str
     meaning: str
 
-    def __new__(cls, value: str, *meaning: object) -> Status:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        return member
-
     def __init__(
         self,
         value: str,
@@ -86,9 +122,6 @@ class Status(StrEnum):
     ) -> None:
         self.order, self.severity, self.colour, self.meaning = order, severity, colour, meaning
         self.is_failure, self.is_reached, self.is_unverifiable = failure, reached, unverifiable
-
-    def __str__(self) -> str:  # click echoes and f-strings show the value
-        return self.value
 
     @property
     def label(self) -> str:
@@ -109,6 +142,56 @@ class Status(StrEnum):
 #: Statuses that count as a failure of the source; they become "confirmed" only
 #: when history shows them persisting (DESIGN.md §3).
 FAILING = frozenset(s for s in Status if s.is_failure)
+
+
+class Tone(StrEnum):
+    """How a report shows a verdict: its colour says whether a person should look."""
+
+    OK = "ok"  # the footnote agrees with the page
+    WARN = "warn"  # close but not the same, or another language: worth a look
+    BAD = "bad"  # the page positively says something else
+    NEUTRAL = "neutral"  # nothing to compare, or nothing ties the name to the page: no alarm
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Verdict(_Described):
+    """How a footnote's title, date or publisher compares with the page (DESIGN.md §3).
+
+    A verdict comes only from a page that was read (live, or an archived copy); without
+    one it is ``unverified``, never a mismatch. ``mismatch`` needs positive evidence of
+    something else; a name that cannot be tied to the page is ``unconfirmed``. Both of
+    those, and ``unknown``, are neutral in every report: they say "not checked", not
+    "wrong", and a reader must not chase them."""
+
+    # value, tone, whether its similarity score means something to a reader
+    MATCH = "match", Tone.OK, True
+    PARTIAL = "partial", Tone.WARN, True  # close, or one contains the other: worth a look
+    ALIAS = "alias", Tone.OK, True  # another name of the same outlet
+    OTHER_LANGUAGE = "other-language", Tone.WARN, False  # footnote and page in different languages
+    LIKELY_TYPO = "likely-typo", Tone.WARN, True
+    OFF_BY_DAYS = "off-by-days", Tone.WARN, True  # a date 2–31 days away (the detail says how many)
+    MISMATCH = "mismatch", Tone.BAD, True
+    UNCONFIRMED = "unconfirmed", Tone.NEUTRAL, False  # a page was read, but nothing on it ties the name to it
+    UNVERIFIED = "unverified", Tone.NEUTRAL, False  # no page was read: nothing to compare with
+    UNKNOWN = "unknown", Tone.NEUTRAL, False  # the footnote or the page gives no value to compare
+
+    tone: Tone
+    shows_score: bool
+
+    def __init__(self, value: str, tone: Tone, shows_score: bool) -> None:
+        self.tone, self.shows_score = tone, shows_score
+
+    @property
+    def is_alarm(self) -> bool:
+        """The footnote looks wrong: a person should look (what "false alarms" count)."""
+        return self.tone in (Tone.WARN, Tone.BAD)
+
+    @property
+    def css_class(self) -> str:
+        """The report stylesheet's class for this verdict (report.css: ``.v-ok`` …)."""
+        return f"v-{self.tone}"
 
 
 class FetchError(StrEnum):

@@ -482,7 +482,7 @@ def test_the_report_names_local_copies_of_sources_not_of_error_pages(tmp_path, s
     assert any(s["kind"] == "local" for s in two["snapshots"])  # the 404 is in the WARC ...
     md = (tmp_path / "reports" / "citations.md").read_text(encoding="utf-8")
     assert f"local copy `archive/{copy}`" in md.replace("\\", "")
-    assert md.count("local copy") == 1  # ... but not offered as a copy of the source
+    assert md.count("local copy `") == 1  # ... but not offered as a copy of the source
 
     second = do_run(tmp_path, p, settings)
     again = by_id(second)["1"]

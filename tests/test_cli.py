@@ -23,7 +23,7 @@ def cli(*args, **kw):
     return CliRunner().invoke(main, list(args), catch_exceptions=False, **kw)
 
 
-@pytest.mark.parametrize("command", ["extract", "check", "archive", "run", "report", "resolve"])
+@pytest.mark.parametrize("command", ["extract", "check", "archive", "run", "report", "resolve", "export", "config"])
 def test_every_command_has_help_with_an_example(command):
     res = cli(command, "--help")
     assert res.exit_code == 0
@@ -69,7 +69,7 @@ def test_the_installed_command_ends_with_its_status_all_its_output_and_no_child_
     assert proc.returncode == 2, stderr
     assert stdout.rstrip().endswith("2 citations, 2 with a URL: 1 live, 1 dead"), stdout
     assert "[2/2]" in stderr and "Traceback" not in stderr
-    assert "1 confirmed problem(s): 2: dead" in stderr
+    assert "1 confirmed problem: 2: dead" in stderr
     deadline = time.monotonic() + 10
     while True:  # the forkserver and its worker follow the parent out within moments
         try:
@@ -156,7 +156,7 @@ def test_missing_citations_file_says_what_to_do(workdir):
 
 def test_bad_fail_on(workdir):
     Path("citations.yaml").write_text("citations: []\n")
-    one_line_error(cli("check", "--fail-on", "dead,bogus"), "unknown --fail-on value(s): bogus")
+    one_line_error(cli("check", "--fail-on", "dead,bogus"), "unknown --fail-on value: bogus")
 
 
 def test_bad_duration_is_a_usage_error(workdir):

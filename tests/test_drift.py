@@ -137,9 +137,9 @@ def big_text(seed: int, chars: int = 300_000) -> str:
 
 def test_comparing_two_300kb_texts_takes_well_under_a_second():
     then, now = big_text(1), big_text(2)
-    started = time.monotonic()
+    started = time.thread_time()  # CPU of this thread: a busy machine's other work is not counted
     drift = compare(text(then), text(now))
-    assert time.monotonic() - started < 2.0  # ~0.2 s alone on the 2-core dev machine
+    assert time.thread_time() - started < 2.0  # ~0.2 s; a quadratic diff took minutes
     assert drift.verdict is DriftVerdict.CHANGED and len(drift.removed) == 3
 
 
@@ -233,9 +233,10 @@ def test_replays_are_paced_with_the_other_wayback_calls(fetcher, wayback, tmp_pa
         copies.get(url, dt.date(2021, 2, 1), found[url])
     replays = wayback.calls_of("replay")
     assert len(replays) == 3
-    # 400/min: 0.15 s apart. Asserted on the whole series as the server sees it: one request
-    # delayed by a busy machine arrives close to the next, but no pacer can shorten the span
-    assert replays[-1] - replays[0] >= 2 * 0.15 - 0.03
+    # 400/min: sent 0.15 s apart; what the server sees jitters on a busy machine, so no two close
+    # together (unpaced they arrive ms apart) and the series at least its paced length
+    gaps = [b - a for a, b in zip(replays, replays[1:], strict=False)]
+    assert min(gaps) >= 0.08 and sum(gaps) >= 0.9 * 2 * 0.15, gaps
 
 
 def test_no_copy_from_then_says_so_and_a_dead_page_stays_unverifiable(fetcher, wayback, tmp_path):

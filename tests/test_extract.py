@@ -457,7 +457,7 @@ def test_extract_reads_a_word_document_end_to_end(workdir):
     )
     res = CliRunner().invoke(main, ["extract", "draft.docx", "-o", "c.yaml"], catch_exceptions=False)
     assert res.exit_code == 0, res.output
-    assert "1 notes (docx), 1 body markers" in res.output
+    assert "1 note (docx), 1 body marker" in res.output
     text = (workdir / "c.yaml").read_text(encoding="utf-8")
     assert 'id: "1"' in text and "url: https://www.reuters.com/world/deal/" in text
 

@@ -102,3 +102,19 @@ def test_the_summary_counts_statuses_verdicts_and_copies_from_the_results():
     assert s.by_status == {Status.DEAD: 1, Status.LIVE: 1, Status.SKIPPED: 1}
     assert (s.citations, s.with_url, s.confirmed_problems, s.archived, s.local_copies) == (3, 2, 1, 1, 1)
     assert s.by_verdict["title"] == {"match": 1} and s.by_verdict["date"] == {"partial": 1}
+
+
+def test_not_checked_verdicts_are_shown_neutral_without_a_score():
+    """ "unverified" and "unconfirmed" are not alarms: muted in HTML, plain in Markdown, and
+    no similarity score that reads as a failed comparison; a mismatch keeps its alarm."""
+    result = rich_results()[0]
+    result.title_match = Match("mismatch", "A story", "Another story", score=0.41)
+    result.date_match = Match("unverified", "2021-12", None, detail="no page was read")
+    result.publisher_match = Match("unconfirmed", "Example News", "example.org", score=0.33)
+    report = report_model.build("post", [result], [], generated_at=NOW)
+    page = html.render(report)
+    assert '<span class="v v-bad" title="">mismatch 0.41</span>' in page
+    assert 'class="v v-neutral" title="no page was read">unverified</span>' in page
+    assert 'class="v v-neutral" title="">unconfirmed</span>' in page
+    text = markdown.render(report)
+    assert "| mismatch (0.41) | *unverified* | *unconfirmed* |" in text

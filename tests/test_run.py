@@ -381,5 +381,5 @@ def test_stages_arrive_as_typed_events_sized_by_distinct_urls(site, tmp_path):
     outcome = run([Job(tmp_path / "c.yaml")], settings, on_stage=events.append)
     # the archive stage runs without the Wayback Machine too: it writes url_status back
     assert [e.stage for e in events] == [Stage.CHECK, Stage.ARCHIVE, Stage.REPORT]
-    assert events[0].urls == 2 and str(events[0]) == "check: 2 distinct URL(s) from 1 article(s)"
+    assert events[0].urls == 2 and str(events[0]) == "check: 2 distinct URLs from 1 article"
     assert [r["status"] for r in outcome.reports[0].report["results"]] == ["live", "live", "live"]

@@ -251,3 +251,18 @@ def test_a_footnote_quoting_the_browser_tab_title_with_the_site_name_matches():
     p = page("What we do", site="Open Commons Foundation")
     m = match_title("What we do - Open Commons Foundation", p)
     assert m.verdict == "match" and "site's name" in m.detail
+
+
+def test_a_footnote_citing_the_day_the_page_says_it_was_updated_matches():
+    from pipeline.metadata import extract_html
+
+    page = extract_html(
+        '<html><head><meta property="article:published_time" content="2020-03-01T09:00:00+01:00">'
+        '<meta property="article:modified_time" content="2020-03-05T18:30:00+01:00"></head></html>',
+        "https://www.example-times.com/a/1",
+    )
+    assert (page.published, page.updated) == (dt.date(2020, 3, 1), dt.date(2020, 3, 5))
+    _, updated, _ = verify(Citation(id="1", date=PartialDate(2020, 3, 5)), page)
+    assert updated.verdict == "match" and updated.found == "2020-03-05" and "updated" in updated.detail
+    _, other, _ = verify(Citation(id="1", date=PartialDate(2020, 3, 12)), page)
+    assert other.verdict == "off-by-days" and other.found == "2020-03-01"

@@ -6,7 +6,18 @@ from __future__ import annotations
 import click
 import pytest
 
-from pipeline.vocab import FAILING, ExitStatus, FetchError, FindingCode, Severity, SnapshotKind, Status, UrlStatus
+from pipeline.vocab import (
+    FAILING,
+    ExitStatus,
+    FetchError,
+    FindingCode,
+    Severity,
+    SnapshotKind,
+    Status,
+    Tone,
+    UrlStatus,
+    Verdict,
+)
 
 
 @pytest.mark.parametrize("status", list(Status))
@@ -73,3 +84,30 @@ def test_a_finding_with_an_unknown_code_is_a_bug():
     assert Finding("missing-url", "no URL").code is FindingCode.MISSING_URL
     with pytest.raises(ValueError):
         Finding("no-such-code", "?")
+
+
+@pytest.mark.parametrize("verdict", list(Verdict))
+def test_every_verdict_has_a_tone_the_report_styles(verdict):
+    from importlib import resources
+
+    css = resources.files("pipeline").joinpath("report/templates/report.css").read_text("utf-8")
+    assert isinstance(verdict.tone, Tone) and f".{verdict.css_class}" in css
+    assert verdict.is_alarm == (verdict.tone in (Tone.WARN, Tone.BAD))
+    assert Verdict(str(verdict)) is verdict
+
+
+def test_not_checked_is_neutral_never_an_alarm():
+    """unverified (no page read), unconfirmed (nothing ties the name) and unknown say
+    "not checked", not "wrong": a reader must not chase them."""
+    assert {v for v in Verdict if v.tone is Tone.NEUTRAL} == {Verdict.UNVERIFIED, Verdict.UNCONFIRMED, Verdict.UNKNOWN}
+    assert not any(v.shows_score for v in Verdict if v.tone is Tone.NEUTRAL)
+    assert {v for v in Verdict if v.is_alarm} == {
+        Verdict.PARTIAL,
+        Verdict.OTHER_LANGUAGE,
+        Verdict.LIKELY_TYPO,
+        Verdict.OFF_BY_DAYS,
+        Verdict.MISMATCH,
+    }
+    from pipeline.model import Verdict as FromModel
+
+    assert FromModel is Verdict

@@ -9,7 +9,7 @@ Where things are: the group and the process's exit here; each command in
 printed in ``printing.py``; the progress display in ``progress.py``; exit
 statuses and one-line errors in ``errors.py``.
 
-Exit status: 0 nothing confirmed wrong · 1 usage or input error · 2 confirmed problems.
+Exit statuses: ``vocab.ExitStatus`` (the one table, shown in ``--help``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import sys
 import click
 
 from .. import __version__
-from ..vocab import ExitStatus
+from ..vocab import ExitStatus, exit_status_table
 from . import commands, progress
 from .progress import Progress
 
@@ -47,7 +47,11 @@ class _Commands(click.Group):
             raise
 
 
-@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=_Commands,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog="Exit status:\n\n\b\n" + exit_status_table(),
+)
 @click.version_option(__version__, prog_name="citewatch")
 def main() -> None:
     """Check, verify and archive the sources an article cites.
@@ -57,8 +61,8 @@ def main() -> None:
       citewatch extract article.txt -o citations.yaml
       citewatch run article.txt
 
-    Exit status: 0 nothing confirmed wrong, 1 usage or input error,
-    2 confirmed problems (see --fail-on).
+    Settings come from citewatch.toml (or [tool.citewatch] in pyproject.toml),
+    found in the current folder or above; flags override it (citewatch config).
     """
     _quiet_libraries()
 
@@ -120,3 +124,6 @@ def entry() -> None:
 
 
 from .. import cli_export  # noqa: E402, F401 - registers `citewatch export` on main
+from . import show_config  # noqa: E402 - after every command: it lists their options
+
+show_config.build(main)

@@ -21,7 +21,9 @@ from ..report import json as json_report
 from ..report import model as report_model
 from ..results import check_citations_run, parse_fail_on, problems
 from ..textsafe import clean
-from ..vocab import ExitStatus
+from ..vocab import ExitStatus, exit_status_table
+from ..wording import plural
+from .configure import ConfiguredCommand, config_option
 from .errors import friendly_errors
 from .options import (
     archive_options,
@@ -32,6 +34,7 @@ from .options import (
     run_settings_from,
     settings_from,
 )
+from .output import output, output_options
 from .printing import (
     extract_summary,
     print_archive_links,
@@ -43,54 +46,77 @@ from .printing import (
     print_resolution,
     print_results,
     print_run_reports,
+    print_settings,
     summary_line,
 )
 from .progress import Progress, StageDisplay, settle_heap
+from .stdin import STDIN, name_option, read_stdin_article
 
 
-@click.command()
+@click.command(cls=ConfiguredCommand)
 @click.argument("article", type=click.Path(path_type=Path))
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
     default=Path("citations.yaml"),
     show_default=True,
-    help="citations.yaml to write or merge into.",
+    help="citations.yaml to write or merge into ('-': print it on stdout, write nothing).",
 )
 @article_format_option
+@name_option
 @click.option("--dry-run", is_flag=True, help="Report on the notes without writing the file.")
-@click.option("--quiet", "-q", is_flag=True, help="Print only the summary line.")
+@config_option
+@output_options
 @friendly_errors
-def extract(article: Path, output: Path, fmt: str | None, dry_run: bool, quiet: bool) -> None:
+def extract(article: Path, output: Path, fmt: str | None, name: str, dry_run: bool) -> None:
     """Read ARTICLE's footnotes and linked sources into citations.yaml; report problems in the notes.
 
+    ARTICLE '-' reads the article from stdin (name it with --name).
     Merging into an existing file keeps URLs and fields a person added,
     refreshes fields still as the old note said, and flags (never deletes)
     citations whose note disappeared.
 
     \b
-    Example:
+    Examples:
       citewatch extract examples/hostage-diplomacy.txt -o citations.yaml
+      pandoc post.docx -t markdown | citewatch extract - --name post -o -
     """
     from ..extract import extract as do_extract
 
-    result = do_extract(article, output, fmt, write=not dry_run)
-    if not quiet:
-        print_findings(article, result.findings)
-    click.echo(extract_summary(result, output, dry_run))
+    out = _output_for_data(output)
+    text = None
+    if article == STDIN:
+        article, text = Path(name), read_stdin_article(name)
+    result = do_extract(article, output, fmt, write=not dry_run and output != STDIN, content=text)
+    if output == STDIN:
+        out.data(cit.dumps(result.file))
+    print_findings(article, result.findings)
+    out.summary(extract_summary(result, output, dry_run, to_stdout=output == STDIN))
     if not result.sources:
         from ..extract import no_sources_message
 
         raise InputError(no_sources_message(article))
 
 
-@click.command()
+def _output_for_data(target: Path | None):
+    """The command's Output; with ``-`` as a data target, stdout is the data's alone."""
+    out = output()
+    out.stdout_is_data = target == STDIN
+    return out
+
+
+@click.command(cls=ConfiguredCommand)
 @citations_argument
 @click.option(
-    "--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write machine-readable results here."
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="Write machine-readable results here ('-': stdout, and nothing else goes there).",
 )
 @check_options
+@config_option
+@output_options
 @friendly_errors
 def check(citations_file: Path, json_path: Path | None, **opts) -> None:
     """Check that every URL in citations.yaml is still live, and verify each page.
@@ -101,22 +127,25 @@ def check(citations_file: Path, json_path: Path | None, **opts) -> None:
     --confirm-checks checks spanning --confirm-days days (history in --archive-dir).
 
     \b
-    Example:
+    Examples:
       citewatch check citations.yaml --json reports/check.json
+      citewatch check --offline --json - | jq '.summary'
     """
+    out = _output_for_data(json_path)
     fail_on = parse_fail_on(opts["fail_on"])
     settings = settings_from(opts)
+    print_settings(settings)
     cf = cit.load(citations_file, for_update=False)
     settle_heap()
     require_writable(ArchiveLayout.at(opts["archive_dir"]).history, json_path.parent if json_path else None)
     history = History(opts["archive_dir"])
     urls = {c.url for c in cf.citations if c.url}
     try:
-        with locked(opts["archive_dir"], opts["lock_wait"]), Progress(len(urls)) as progress:
+        with locked(opts["archive_dir"], opts["lock_wait"]), Progress(len(urls), shown=out.shows_progress) as progress:
             results, checked = check_citations_run(cf.citations, settings, history, on_progress=progress)
     except KeyboardInterrupt:
         click.echo("\ncitewatch: interrupted; finished checks are kept in " + str(opts["archive_dir"]), err=True)
-        sys.exit(130)
+        sys.exit(ExitStatus.INTERRUPTED)
     if checked.offline:  # one message, not a row of failures; nothing was recorded
         click.echo(f"citewatch: {checked.offline}", err=True)
         sys.exit(ExitStatus.INPUT)
@@ -124,19 +153,23 @@ def check(citations_file: Path, json_path: Path | None, **opts) -> None:
     status = ExitStatus.for_problems(found)
     report = report_model.build(citations_file.stem, results, exit_status=status, problems=found)
     print_results(report)
-    click.echo(summary_line(report))
-    for slowdown in checked.slowdowns:
-        click.echo(f"note: {clean(slowdown.sentence())}")
-    if json_path:
+    out.summary(summary_line(report))
+    for slowdown in checked.slowdowns:  # a log line: stderr
+        out.log(f"note: {clean(slowdown.sentence())}")
+    if json_path == STDIN:
+        out.data(json_report.dumps(report))
+    elif json_path:
         write_atomic(json_path, json_report.dumps(report))
     print_problems(report.problems)
     sys.exit(status)
 
 
-@click.command()
+@click.command(cls=ConfiguredCommand)
 @citations_argument
 @archive_options
 @check_options
+@config_option
+@output_options
 @friendly_errors
 def archive(citations_file: Path, **opts) -> None:
     """Preserve every cited source and write archive links into citations.yaml.
@@ -159,11 +192,11 @@ def archive(citations_file: Path, **opts) -> None:
     require_writable(ArchiveLayout.at(settings.archive_dir).history, settings.reports_dir, citations_file.parent)
     urls = {c.url for c in cf.citations if c.url}
     try:
-        with Progress(len(urls)) as progress:
+        with Progress(len(urls), shown=output().shows_progress) as progress:
             outcome = run([Job(citations_file)], settings, on_progress=progress)
     except KeyboardInterrupt:
         click.echo("\ncitewatch: interrupted; finished work is kept in " + str(opts["archive_dir"]), err=True)
-        sys.exit(130)
+        sys.exit(ExitStatus.INTERRUPTED)
     print_notes(outcome.notes)
     if not outcome.reports:  # no host could be reached: nothing was checked or archived
         sys.exit(outcome.exit_status)
@@ -172,7 +205,7 @@ def archive(citations_file: Path, **opts) -> None:
         sys.exit(ExitStatus.INPUT)  # the archive could do nothing
 
 
-@click.command()
+@click.command(cls=ConfiguredCommand, epilog="Exit status:\n\n\b\n" + exit_status_table())
 @click.argument("articles", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "--citations",
@@ -190,6 +223,7 @@ def archive(citations_file: Path, **opts) -> None:
     help="With several articles: each gets DIR/<article-name>.yaml.",
 )
 @article_format_option
+@name_option
 @click.option(
     "--reports-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -203,18 +237,26 @@ def archive(citations_file: Path, **opts) -> None:
     default=None,
     help="Also write JUnit XML here (a file, or a folder for several articles).",
 )
-@click.option("--quiet", "-q", is_flag=True, help="Do not print the findings about the articles' notes and links.")
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="Also write the (one) article's JSON report here ('-': stdout, and nothing else goes there).",
+)
 @archive_options
 @check_options
+@config_option
+@output_options
 @friendly_errors
 def run(
     articles: tuple[Path, ...],
     citations_file: Path,
     citations_dir: Path,
     fmt: str | None,
+    name: str,
     reports_dir: Path,
     junit: Path | None,
-    quiet: bool,
+    json_path: Path | None,
     **opts,
 ) -> None:
     """Do the whole job: extract, check, verify, archive, report.
@@ -225,27 +267,40 @@ def run(
     the existing citations file is used. Reports go
     to --reports-dir as NAME.md, NAME.html and NAME.json (plus index.* for
     several articles). URLs shared between articles are fetched once.
-
-    \b
-    Exit status: 0 nothing confirmed wrong, 1 usage or input error,
-    2 confirmed problems (statuses and verdicts chosen by --fail-on).
+    ARTICLE '-' reads one article from stdin (named by --name).
 
     \b
     Examples:
       citewatch run examples/hostage-diplomacy.txt
+      curl -s https://example.org/post.html | citewatch run - --name post --json -
       citewatch run posts/*.md --citations-dir citations/ --junit reports/junit/
       citewatch run posts/*.md --citations all-sources.yaml
     """
     from ..run import plan_jobs, step_summary_path
     from ..run import run as run_jobs
 
-    shared = click.get_current_context().get_parameter_source("citations_file") != click.core.ParameterSource.DEFAULT
+    out = _output_for_data(json_path)
+    ctx = click.get_current_context()
+    shared = ctx.get_parameter_source("citations_file") not in (
+        click.core.ParameterSource.DEFAULT,
+        click.core.ParameterSource.DEFAULT_MAP,
+    )
+    from_stdin = STDIN in articles
+    if from_stdin and len(articles) > 1:
+        raise InputError("'-' (an article from stdin) cannot be combined with other articles")
+    if from_stdin:
+        articles = (Path(name),)
     jobs = plan_jobs(articles, citations_file if shared else None, citations_dir, fmt, default_file=citations_file)
+    if json_path and len(jobs) > 1:
+        raise InputError(f"--json {json_path}: one article's report; with several, read REPORTS_DIR/NAME.json")
+    if from_stdin:
+        jobs[0].text = read_stdin_article(name)
     print_notes_of_jobs(jobs)
     settings = run_settings_from(opts, reports_dir=reports_dir, junit=junit, step_summary=step_summary_path())
+    print_settings(settings.check)
     require_writable(ArchiveLayout.at(settings.archive_dir).history, reports_dir, *{j.citations.parent for j in jobs})
 
-    display = StageDisplay()
+    display = StageDisplay(stages=out.verbosity >= 0, progress=out.shows_progress)
     try:
         outcome = run_jobs(jobs, settings, on_progress=display.on_progress, on_stage=display.on_stage)
     except KeyboardInterrupt:
@@ -254,17 +309,24 @@ def run(
             "\ncitewatch: interrupted; finished work is kept in " + str(opts["archive_dir"]) + "; run again to resume",
             err=True,
         )
-        sys.exit(130)
+        sys.exit(ExitStatus.INTERRUPTED)
     finally:
         display.close()
+    if not outcome.reports:  # the run could do nothing: its notes say why, even with -q
+        for note in outcome.notes:
+            click.echo(f"citewatch: {clean(note)}", err=True)
+        sys.exit(outcome.exit_status)
     print_notes(outcome.notes)
-    if not quiet:
-        print_article_findings(outcome)
+    print_article_findings(outcome)
     print_run_reports(outcome)
+    if json_path == STDIN:
+        out.data(json_report.dumps(outcome.reports[0].model))
+    elif json_path:
+        write_atomic(json_path, json_report.dumps(outcome.reports[0].model))
     sys.exit(outcome.exit_status)
 
 
-@click.command()
+@click.command(cls=ConfiguredCommand)
 @click.argument("names", nargs=-1)
 @click.option(
     "--archive-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("archive"), show_default=True
@@ -277,11 +339,15 @@ def run(
     help="Where to write the reports.",
 )
 @click.option("--junit", type=click.Path(path_type=Path), default=None, help="Also write JUnit XML here.")
+@config_option
+@output_options
 @friendly_errors
 def report(names: tuple[str, ...], archive_dir: Path, reports_dir: Path, junit: Path | None) -> None:
     """Re-render reports from what --archive-dir holds, without touching the network.
 
     NAMES are report names (article file stems); default: every saved run.
+    The index (index.md, index.html) is rewritten too, listing every saved run.
+    With no saved run at all there is nothing to render: exit status 1.
 
     \b
     Example:
@@ -289,12 +355,15 @@ def report(names: tuple[str, ...], archive_dir: Path, reports_dir: Path, junit: 
     """
     from ..run import rerender
 
+    out = output()
     require_writable(reports_dir)
-    for path in rerender(archive_dir, reports_dir, list(names) or None, junit):
-        click.echo(clean(path))
+    written = rerender(archive_dir, reports_dir, list(names) or None, junit)
+    for path in written.paths:
+        out.result(clean(path))
+    out.summary(f"rendered {plural(written.reports, 'report')} and the index in {clean(reports_dir)}", stderr=True)
 
 
-@click.command()
+@click.command(cls=ConfiguredCommand)
 @citations_argument
 @click.option(
     "--accept",
@@ -351,6 +420,8 @@ def report(names: tuple[str, ...], archive_dir: Path, reports_dir: Path, junit: 
     envvar="CITEWATCH_SHARE_PRIVATE",
     help="Look private candidates up in the Wayback Machine too (an archive stand-in).",
 )
+@config_option
+@output_options
 @friendly_errors
 def resolve(citations_file: Path, accepts: tuple[str, ...], **opts) -> None:
     """Propose addresses for citations that have no URL, with the evidence.
@@ -369,11 +440,12 @@ def resolve(citations_file: Path, accepts: tuple[str, ...], **opts) -> None:
     """
     from ..resolve import accept, resolve_citations, write_candidates
 
+    out = output()
     cf = cit.load(citations_file)
     if accepts:
         for spec in accepts:
             url = cit.edit(cf, lambda f, spec=spec: accept(f, spec))
-            click.echo(f"{clean(spec.split(':')[0])}: url = {clean(url)}")
+            out.summary(f"{clean(spec.split(':')[0])}: url = {clean(url)}")
         cit.save(cf)
         return
     settings = resolve_settings_from(opts)
@@ -382,14 +454,16 @@ def resolve(citations_file: Path, accepts: tuple[str, ...], **opts) -> None:
     )
 
     try:
-        resolutions = resolve_citations(cf.citations, settings, fetcher, on_progress=print_resolution)
+        shown = print_resolution if out.verbosity >= 0 else None
+        resolutions = resolve_citations(cf.citations, settings, fetcher, on_progress=shown)
     finally:
         fetcher.close()
     changed = cit.edit(cf, lambda f: write_candidates(f, resolutions))
     cit.save(cf)
     found = sum(1 for r in resolutions if r.candidates)
-    click.echo(
-        f"{len(resolutions)} citation(s) without URL: {found} with candidates; {changed} updated in {clean(citations_file)}"
+    out.summary(
+        f"{plural(len(resolutions), 'citation')} without a URL: {found} with candidates;"
+        f" {changed} updated in {clean(citations_file)}"
     )
     for why in dict.fromkeys(r.unreachable for r in resolutions if r.unreachable):
         click.echo(f"citewatch: {clean(why)}", err=True)

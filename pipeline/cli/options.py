@@ -14,20 +14,53 @@ from collections.abc import Callable
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from ..archive.history import ConfirmPolicy
 from ..check import CheckSettings
+from ..errors import InputError
 from ..fetch import DEFAULT_USER_AGENT, FetchSettings
+from ..hosts import HostLimit
 from ..results import DEFAULT_FAIL_ON, parse_fail_on
+from ..rules import AcceptRule, UrlPattern, UrlRules
+from .configure import source_of, table_origins
+
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
-def parse_duration(value: str) -> dt.timedelta:
+def parse_duration(value: str, option: str = "") -> dt.timedelta:
+    """A duration always carries its unit: "2" could be days, hours or seconds, and a
+    scheduled job that means one and gets another rechecks everything or nothing."""
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*", value or "")
+    where = f"{option}: " if option else ""
+    if m and not m.group(2):
+        raise InputError(f"{where}{value!r} has no unit; give a unit: 2d, 12h, 30m (s, m, h, d or w)")
     if not m:
-        raise click.BadParameter(f"{value!r} is not a duration (e.g. 30s, 12h, 1d, 2w)")
-    n = float(m.group(1))
-    unit = m.group(2) or "d"
-    return dt.timedelta(seconds=n * {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[unit])
+        raise InputError(f"{where}{value!r} is not a duration; give a number and a unit: 2d, 12h, 30m")
+    return dt.timedelta(seconds=float(m.group(1)) * _UNIT_SECONDS[m.group(2)])
+
+
+def parse_host_limit(spec: str, origin: str = "--host-limit") -> HostLimit:
+    """``HOST=N[/SECONDS]``: at most N requests at once to HOST (and its subdomains), and
+    SECONDS between two; ``HOST=/SECONDS`` only spaces them."""
+    host, sep, limits = spec.partition("=")
+    slots, _, spacing = limits.partition("/")
+    try:
+        per_host = int(slots) if slots.strip() else None
+        min_interval = float(spacing) if spacing.strip() else None
+    except ValueError:
+        per_host = min_interval = None
+    if (
+        not sep
+        or not host.strip()
+        or (per_host is None and min_interval is None)
+        or (per_host is not None and not 1 <= per_host <= 64)
+        or (min_interval is not None and not 0 <= min_interval <= 3600)
+    ):
+        raise InputError(
+            f"{origin}: {spec!r} is not HOST=N[/SECONDS] (e.g. example.com=1/2.5: one at a time, 2.5 s apart)"
+        )
+    return HostLimit(host.strip().lower().strip("."), per_host, min_interval)
 
 
 def parse_resolve(values: tuple[str, ...]) -> dict[str, str]:
@@ -109,6 +142,14 @@ CHECK_OPTIONS = [
         help="Seconds between two requests to one host.",
     ),
     click.option(
+        "--host-limit",
+        "host_limit",
+        multiple=True,
+        metavar="HOST=N[/SECONDS]",
+        help="Limits of one host and its subdomains: N requests at once, SECONDS apart"
+        " (e.g. example.com=1/2.5). Repeatable; [hosts] in citewatch.toml.",
+    ),
+    click.option(
         "--retries",
         type=click.IntRange(0, 10),
         default=2,
@@ -185,6 +226,32 @@ CHECK_OPTIONS = [
         default=3.0,
         show_default=True,
         help="Days a failure must span to be confirmed.",
+    ),
+    click.option(
+        "--exclude",
+        multiple=True,
+        metavar="REGEX",
+        help="Do not check URLs matching this pattern: they are skipped, 'excluded by rule'. Repeatable.",
+    ),
+    click.option(
+        "--include",
+        multiple=True,
+        metavar="REGEX",
+        help="Check URLs matching this pattern even when an --exclude pattern matches. Repeatable.",
+    ),
+    click.option(
+        "--accept-status",
+        "accept_status",
+        multiple=True,
+        metavar="HOST=CODES",
+        help="HTTP statuses that count as live for HOST and its subdomains, e.g. example.com=403"
+        " (a site that refuses bots). Repeatable; [accept] in citewatch.toml.",
+    ),
+    click.option(
+        "--offline",
+        is_flag=True,
+        help="No network at all: statuses and verdicts from what archive-dir stored; a URL never"
+        " checked is skipped. Reports are rendered as usual.",
     ),
     click.option(
         "--fail-on",
@@ -297,6 +364,7 @@ def settings_from(opts: dict) -> CheckSettings:
             concurrency=opts["concurrency"],
             per_host=opts["per_host"],
             min_interval=opts["min_interval"],
+            host_limits=host_limits_from(opts),
             user_agent=opts["user_agent"],
             allow_private=opts["allow_private"],
             allow_hosts=tuple(opts["allow_host"]),
@@ -304,11 +372,47 @@ def settings_from(opts: dict) -> CheckSettings:
             ca_bundle=opts["ca_bundle"],
             resolve=parse_resolve(opts["resolve_overrides"]),
         ),
-        recheck_after=parse_duration(opts["recheck_after"]),
+        recheck_after=parse_duration(opts["recheck_after"], "--recheck-after"),
         force=opts["force"],
         confirm=ConfirmPolicy(opts["confirm_checks"], opts["confirm_days"]),
         probe=not opts["no_probe"],
         max_time=opts.get("max_time"),
+        rules=url_rules_from(opts),
+        offline=opts["offline"],
+    )
+
+
+def host_limits_from(opts: dict) -> tuple[HostLimit, ...]:
+    """--host-limit (or citewatch.toml's [hosts] tables), each naming where it was written."""
+    ctx = click.get_current_context()
+    from_file = ctx.get_parameter_source("host_limit") is ParameterSource.DEFAULT_MAP
+    lines = table_origins(ctx, "hosts") if from_file else {}
+    return tuple(
+        parse_host_limit(spec, lines.get(spec.partition("=")[0].strip().lower(), "--host-limit"))
+        for spec in opts["host_limit"]
+    )
+
+
+def url_rules_from(opts: dict) -> UrlRules:
+    """--exclude, --include and --accept-status (or the config file's), each rule knowing
+    where it was written, so a skipped URL's reason can point at it."""
+    ctx = click.get_current_context()
+    params = {p.name: p for p in ctx.command.params}
+
+    def origin(name: str) -> str:
+        return source_of(ctx, params[name], flag_label="--" + name.replace("_", "-"))
+
+    accept_lines = table_origins(ctx, "accept")
+
+    def accept_origin(spec: str) -> str:
+        if ctx.get_parameter_source("accept_status") is ParameterSource.COMMANDLINE:
+            return "--accept-status"
+        return accept_lines.get(spec.partition("=")[0].strip().lower(), origin("accept_status"))
+
+    return UrlRules(
+        exclude=tuple(UrlPattern.parse(p, origin("exclude")) for p in opts["exclude"]),
+        include=tuple(UrlPattern.parse(p, origin("include")) for p in opts["include"]),
+        accept=tuple(AcceptRule.parse(a, accept_origin(a)) for a in opts["accept_status"]),
     )
 
 
@@ -353,4 +457,6 @@ def resolve_settings_from(opts: dict):
 def archive_settings_from(opts: dict):
     from ..archive.settings import ArchiveSettings
 
-    return ArchiveSettings.from_options(**{**opts, "max_age": parse_duration(opts["max_age"])})
+    if opts.get("offline"):  # no archive service: they are all on the network
+        opts = {**opts, "no_wayback": True, "memento": ()}
+    return ArchiveSettings.from_options(**{**opts, "max_age": parse_duration(opts["max_age"], "--max-age")})

@@ -15,6 +15,8 @@ from ..model import Finding, Problem, Status
 from ..report.model import Report, quote_counts
 from ..textsafe import clean
 from ..vocab import FindingCode, Severity
+from ..wording import plural
+from .output import output
 
 
 def print_results(report: Report) -> None:
@@ -30,7 +32,7 @@ def print_results(report: Report) -> None:
             extra = (
                 " [confirmed]"
                 if check.confirmed
-                else f" [failing since {check.failing_since.date().isoformat()}, {check.failing_checks} check(s)]"
+                else f" [failing since {check.failing_since.date().isoformat()}, {plural(check.failing_checks, 'check')}]"
             )
         if check.paywalled:
             extra += " [paywalled]"
@@ -45,7 +47,7 @@ def print_results(report: Report) -> None:
                 hint = f" — did you mean {clean(m.suggestion)!r}?" if m.suggestion else ""
                 lines.append(f"      {label} {m.verdict}: cited {clean(m.cited)!r}, page {clean(m.found)!r}{hint}")
     if lines:
-        click.echo("\n".join(lines))  # one write: 2,000 citations print in one go
+        output().result("\n".join(lines))  # one write: 2,000 citations print in one go
 
 
 def summary_line(report: Report) -> str:
@@ -59,7 +61,7 @@ def summary_line(report: Report) -> str:
             counts[key] = counts.get(key, 0) + 1
     with_url = sum(1 for r in results if r.citation.url)
     parts = ", ".join(f"{n} {s}" for s, n in sorted(counts.items(), key=lambda kv: -kv[1]))
-    return f"{len(results)} citations, {with_url} with a URL: {parts}"
+    return f"{plural(len(results), 'citation')}, {with_url} with a URL: {parts}"
 
 
 def print_findings(article: Path, findings: list[Finding]) -> None:
@@ -69,36 +71,56 @@ def print_findings(article: Path, findings: list[Finding]) -> None:
 
     source = clean(article)
     singles, groups = group_findings(findings)
+    out = output()
     for f in singles:
         loc = f"{source}:{f.line}" if f.line else source
         label = click.style(f.severity.value, fg=f.severity.colour)
         note = f"footnote {clean(f.footnote)}: " if f.footnote else ""
-        click.echo(f"{loc}: {note}{label}: {clean(f.message)} [{f.code}]")
+        out.result(f"{loc}: {note}{label}: {clean(f.message)} [{f.code}]")
     for code, group in groups.items():
         ids = ", ".join(clean(f.footnote) or "?" for f in group)
-        click.echo(f"{source}: {len(group)} notes: {clean(group[0].message)} [{code}]: {ids}")
+        out.result(f"{source}: {plural(len(group), 'note')}: {clean(group[0].message)} [{code}]: {ids}")
+
+
+def print_settings(settings) -> None:
+    """With -v: the project rules and modes in effect, where a run's outcome depends on them."""
+    rules, out = settings.rules, output()
+    if settings.offline:
+        out.detail("offline: statuses and verdicts from the history, no request")
+    for kind, items in (("exclude", rules.exclude), ("include", rules.include)):
+        for rule in items:
+            out.detail(f"{kind} {clean(rule.pattern.pattern)!r} ({clean(rule.origin)})")
+    for rule in rules.accept:
+        statuses = ", ".join(str(s) for s in sorted(rule.statuses))
+        out.detail(f"accept HTTP {statuses} from {clean(rule.host)} ({clean(rule.origin)})")
+    for limit in settings.fetch.host_limits:
+        out.detail(
+            f"host limit {clean(limit.host)}: {limit.per_host or '-'} at once, {limit.min_interval or 0} s apart"
+        )
 
 
 def print_notes(notes: Iterable[str]) -> None:
     for note in notes:
-        click.echo(f"note: {clean(note)}", err=True)
+        output().log(f"note: {clean(note)}")
 
 
 def print_problems(found: list[Problem]) -> None:
     """What made the exit status 2, the first five of them."""
     if found:
         listed = "; ".join(f"{clean(p.citation_id)}: {clean(p.what)}" for p in found[:5])
-        click.echo(f"{len(found)} confirmed problem(s): {listed}", err=True)
+        click.echo(f"{plural(len(found), 'confirmed problem')}: {listed}", err=True)
 
 
 def print_archive_links(report: Report, citations_file: Path) -> None:
+    out = output()
     for r in report.results:
         if r.citation.url:
             where = r.citation.archive_url or r.archive_note or "not archived"
             status = r.check.status.value if r.check else ""
-            click.echo(f"{clean(r.citation.id):>4}  {status:<11} {clean(where)}")
+            out.result(f"{clean(r.citation.id):>4}  {status:<11} {clean(where)}")
     s = report.summary
-    click.echo(f"{s.archived} of {s.with_url} URLs have an archive link in {clean(citations_file)}")
+    has = "has" if s.archived == 1 else "have"
+    out.summary(f"{s.archived} of {plural(s.with_url, 'URL')} {has} an archive link in {clean(citations_file)}")
 
 
 def print_run_reports(outcome) -> None:
@@ -115,12 +137,14 @@ def print_run_reports(outcome) -> None:
                 )
         s = report.summary
         counts = ", ".join(f"{n} {k}" for k, n in s.by_status.items())
-        click.echo(
-            f"{clean(jr.job.name)}: {s.citations} citations ({counts}); {s.confirmed_problems} confirmed problem(s)"
+        out = output()
+        out.summary(
+            f"{clean(jr.job.name)}: {plural(s.citations, 'citation')} ({counts}); "
+            f"{plural(s.confirmed_problems, 'confirmed problem')}"
         )
         if quote_counts(s):
-            click.echo("  " + quote_counts(s))
-        click.echo("  reports: " + ", ".join(clean(p) for p in jr.paths))
+            out.result("  " + quote_counts(s))
+        out.result("  reports: " + ", ".join(clean(p) for p in jr.paths))
 
 
 def print_resolution(res) -> None:
@@ -131,31 +155,31 @@ def print_resolution(res) -> None:
     head = f"{clean(c.id):>4}  {clean(c.publisher or '—')}: {clean((c.title or '—')[:70])}"
     if res.note:
         head += f"  ({clean(res.note)})"
-    click.echo(head)
+    out = output()
+    out.result(head)
     if not res.candidates:
-        click.echo("      no candidate")
+        out.result("      no candidate")
     for n, cand in enumerate(res.candidates, 1):
         ev = cand.evidence
         seen = f"page “{ev['page_title']}”" if ev.get("page_title") else ev.get("status", "")
-        click.echo(f"      {n}. {cand.confidence:.2f}  {clean(cand.url)}  [{clean(cand.source)}; {clean(seen)}]")
+        out.result(f"      {n}. {cand.confidence:.2f}  {clean(cand.url)}  [{clean(cand.source)}; {clean(seen)}]")
 
 
-def extract_summary(result, output: Path, dry_run: bool) -> str:
+def extract_summary(result, output: Path, dry_run: bool, to_stdout: bool = False) -> str:
     """``extract``'s last line: what was found, how many errors and warnings, what was written."""
     errors = sum(1 for f in result.findings if f.severity == Severity.ERROR)
     warnings = sum(1 for f in result.findings if f.severity == Severity.WARNING)
     notes, links = len(result.article.notes), len(result.article.links)
-    linked = f"{links} linked source{'s' if links != 1 else ''}"
+    linked = plural(links, "linked source")
     if notes or not links:
-        found = f"{notes} notes ({result.article.format}){', ' + linked if links else ''}, "
-        found += f"{len(result.article.markers)} body markers; {result.without_url} of {notes} notes have no URL"
+        found = f"{plural(notes, 'note')} ({result.article.format}){', ' + linked if links else ''}, "
+        found += f"{plural(len(result.article.markers), 'body marker')}; "
+        found += f"{result.without_url} of {plural(notes, 'note')} {'has' if notes == 1 else 'have'} no URL"
     else:  # an article that cites with links only
         found = f"{linked} ({result.article.format})"
-    action = "would write" if dry_run else "wrote"
-    return (
-        f"{found}; {errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''};"
-        f" {action} {clean(output)}"
-    )
+    action = "would write" if dry_run else "printed" if to_stdout else "wrote"
+    target = "stdout" if to_stdout else clean(output)
+    return f"{found}; {plural(errors, 'error')}, {plural(warnings, 'warning')}; {action} {target}"
 
 
 def print_notes_of_jobs(jobs) -> None:

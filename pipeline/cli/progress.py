@@ -34,8 +34,9 @@ class Progress:
     the URLs it had yet to hand out waited with it. A line is never held back longer than
     ``every``; ``close`` writes what is left (also after Ctrl-C)."""
 
-    def __init__(self, total: int, label: str = "checking", every: float = 0.2) -> None:
+    def __init__(self, total: int, label: str = "checking", every: float = 0.2, shown: bool = True) -> None:
         self.total, self.done, self.label, self.every = total, 0, label, every
+        self.shown = shown  # --no-progress, -q: count, show nothing
         self.tty = sys.stderr.isatty()
         self._lines: list[str] = []  # log lines not yet written (not a terminal)
         self._bar: str | None = None  # the bar not yet drawn (a terminal)
@@ -45,6 +46,8 @@ class Progress:
 
     def __call__(self, url: str, outcome: UrlOutcome) -> None:
         self.done += 1
+        if not self.shown:
+            return
         c = outcome.check
         if self.tty:
             width = 30
@@ -95,16 +98,18 @@ class StageDisplay:
     """A run's stages as the terminal shows them: a line as each starts, and the check
     stage's progress (sized by the event, not read out of its text)."""
 
-    def __init__(self) -> None:
+    def __init__(self, stages: bool = True, progress: bool = True) -> None:
         self.progress: Progress | None = None
+        self.shows_stages, self.shows_progress = stages, progress
 
     def on_stage(self, event) -> None:  # a run.StageStarted
         from ..run import Stage
 
         self.close()  # the check's last lines before the next stage's
-        click.echo(f"citewatch: {clean(event)}", err=True)
+        if self.shows_stages:
+            click.echo(f"citewatch: {clean(event)}", err=True)
         if event.stage is Stage.CHECK:
-            self.progress = Progress(event.urls)
+            self.progress = Progress(event.urls, shown=self.shows_progress)
             settle_heap()
 
     def on_progress(self, url: str, outcome: UrlOutcome) -> None:

@@ -64,6 +64,11 @@ def read_article(path: str | Path) -> str:
         raise ArticleError(f"{path}: is a directory, not an article") from None
     except OSError as e:
         raise ArticleError(f"{path}: cannot read ({e.strerror})") from None
+    return decode_article(data, path)
+
+
+def decode_article(data: bytes, path: Path) -> str:
+    """An article's bytes as text (``path`` names it in errors: a file, or ``stdin``)."""
     if not data.strip():
         raise ArticleError(f"{path}: the file is empty")
     # A byte-order mark says the encoding outright: Word's and Notepad's "Unicode text" is

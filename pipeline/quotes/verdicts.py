@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from ..vocab import Tone
+
 
 class QuoteVerdict(StrEnum):
     """What the cited page says about one quotation of the article."""
@@ -28,9 +30,9 @@ class QuoteVerdict(StrEnum):
         return self is QuoteVerdict.NOT_FOUND
 
     @property
-    def tone(self) -> str:
-        """How a report colours it: ok, warn, bad, or unknown (nothing was read)."""
-        return {"found": "ok", "close": "warn", "not-found": "bad"}.get(self.value, "unknown")
+    def tone(self) -> Tone:
+        """How a report colours it: unverifiable is neutral (nothing was read, nothing is wrong)."""
+        return {"found": Tone.OK, "close": Tone.WARN, "not-found": Tone.BAD}.get(self.value, Tone.NEUTRAL)
 
 
 class Unreadable(StrEnum):
@@ -100,8 +102,8 @@ class DriftVerdict(StrEnum):
         return {"unchanged": "unchanged since cited", "changed": "changed since cited"}.get(self.value, "not compared")
 
     @property
-    def tone(self) -> str:
-        return {"unchanged": "ok", "changed": "warn"}.get(self.value, "unknown")
+    def tone(self) -> Tone:
+        return {"unchanged": Tone.OK, "changed": Tone.WARN}.get(self.value, Tone.NEUTRAL)
 
 
 @dataclass

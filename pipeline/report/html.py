@@ -14,7 +14,7 @@ from typing import Any
 from ..model import Match, Result
 from ..quotes.verdicts import Drift, DriftVerdict, QuoteCheck, QuoteVerdict, Where
 from ..textsafe import clean, safe_href
-from ..vocab import SnapshotKind, Status
+from ..vocab import SnapshotKind, Status, Verdict
 from .markdown import previous_title
 from .model import CHANGE_LABELS, Changes, Report
 
@@ -39,11 +39,10 @@ def _asset(name: str) -> str:
 
 def _verdict(m: Match | None) -> str:
     if not m:
-        return '<span class="v v-unknown">—</span>'
-    v = m.verdict
-    cls = "ok" if v in ("match", "alias") else "bad" if v in ("mismatch",) else "unknown" if v == "unknown" else "warn"
-    score = f" {m.score:.2f}" if m.score is not None and v not in ("unknown", "other-language") else ""
-    return f'<span class="v v-{cls}" title="{e(m.detail)}">{e(v)}{e(score)}</span>'
+        return f'<span class="v {Verdict.UNKNOWN.css_class}">—</span>'
+    v = Verdict(m.verdict)
+    score = f" {m.score:.2f}" if m.score is not None and v.shows_score else ""
+    return f'<span class="v {v.css_class}" title="{e(m.detail)}">{e(v)}{e(score)}</span>'
 
 
 def _check_evidence(r: Result) -> list[str]:
@@ -229,7 +228,7 @@ def _cards(report: Report) -> str:
         if s.by_quote.get(v):
             cards.append((f"quotes {v}", s.by_quote[v], v.tone))
     if s.by_drift.get(DriftVerdict.CHANGED):
-        cards.append((DriftVerdict.CHANGED.label, s.by_drift[DriftVerdict.CHANGED], "warn"))
+        cards.append((DriftVerdict.CHANGED.label, s.by_drift[DriftVerdict.CHANGED], DriftVerdict.CHANGED.tone))
     return "".join(
         f'<div class="card c-{e(cls)}" data-count="{e(label)}"><span class="n">{e(n)}</span><span class="l">{e(label)}</span></div>'
         for label, n, cls in cards

@@ -159,6 +159,7 @@ def _check_from_dict(d: dict[str, Any]) -> LinkCheck:
 def _page_from_dict(d: dict[str, Any]) -> PageMeta:
     page = PageMeta(**_known(PageMeta, d))
     page.published = _date(d.get("published"))
+    page.updated = _date(d.get("updated"))
     page.title_candidates = [Candidate(**_known(Candidate, c)) for c in d.get("title_candidates") or []]
     return page
 

@@ -13,7 +13,8 @@ from typing import Any
 from ..model import Finding, Match, Result
 from ..quotes.verdicts import Drift, DriftVerdict, QuoteCheck, QuoteVerdict, Where
 from ..textsafe import clean, safe_href
-from ..vocab import Status
+from ..vocab import Status, Tone, Verdict
+from ..wording import plural
 from .model import CHANGE_LABELS, Changes, Report, quote_counts
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
@@ -55,9 +56,9 @@ def summary(report: Report) -> str:
     s = report.summary
     lines = [f"## citewatch: {esc(report.title)}", ""]
     lines.append(
-        f"{s.citations} citations, {s.with_url} with a URL, {s.archived} archived, "
-        f"{s.local_copies} local copies, "
-        f"**{s.confirmed_problems} confirmed problem(s)** — exit status {report.exit_status}."
+        f"{plural(s.citations, 'citation')}, {s.with_url} with a URL, {s.archived} archived, "
+        f"{plural(s.local_copies, 'local copy')}, "
+        f"**{plural(s.confirmed_problems, 'confirmed problem')}** — exit status {report.exit_status}."
     )
     lines.append("")
     if s.by_status:
@@ -97,8 +98,11 @@ def _changed(changes: Changes, key: str, citation_id: str) -> str:
 def _verdict(m: Match | None) -> str:
     if not m:
         return ""
-    v = esc(m.verdict)
-    if m.score is not None and m.verdict not in ("unknown", "other-language"):
+    verdict = Verdict(m.verdict)
+    if verdict.tone is Tone.NEUTRAL:
+        return f"*{esc(verdict)}*"  # not checked, not wrong: no score that reads as a failed comparison
+    v = esc(verdict)
+    if m.score is not None and verdict.shows_score:
         v += f" ({m.score:.2f})"
     if m.suggestion:
         v += f" → {esc(m.suggestion)}?"
@@ -125,7 +129,9 @@ def _status_cell(r: Result) -> str:
     if check.status.is_failure:
         since = check.failing_since.isoformat()[:10] if check.failing_since else ""
         status += (
-            " (confirmed)" if check.confirmed else f" (failing since {esc(since)}, {check.failing_checks} check(s))"
+            " (confirmed)"
+            if check.confirmed
+            else f" (failing since {esc(since)}, {plural(check.failing_checks, 'check')})"
         )
     if check.paywalled:
         status += " · paywalled"
@@ -216,7 +222,8 @@ def _unresolved(results: list[Result]) -> list[str]:
     if not unresolved:
         return []
     lines = ["## Unresolved citations", ""]
-    lines.append(f"{len(unresolved)} citation(s) have no URL. Candidates come from `citewatch resolve`;")
+    has = "has" if len(unresolved) == 1 else "have"
+    lines.append(f"{plural(len(unresolved), 'citation')} {has} no URL. Candidates come from `citewatch resolve`;")
     lines.append("accept one with `citewatch resolve --accept ID[:N]` after checking it.")
     lines.append("")
     for r in unresolved:
