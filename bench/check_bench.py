@@ -16,8 +16,9 @@ the most it had in flight at once (the per-host limit, seen from the servers' si
 Python program can do to GET the same URLs with lychee's scheduling, on one asyncio loop.
 
 Every tool runs at the same global concurrency and per-host limit, in the same invocation,
-one after another against the same servers; wall time and peak RSS come from
-/usr/bin/time. Ratios are reported against lychee and against the physical floor
+one after another against the same servers; wall time, peak RSS and CPU (user + system,
+the whole process tree) come from treetime.py, /usr/bin/time's figures with orphaned
+children counted. Ratios are reported against lychee and against the physical floor
 (requests × latency ÷ concurrency), because absolute seconds on a shared machine mean
 little. With --repeat N the tools take turns N times and the median is reported: on a
 shared machine one run of a CPU-bound tool can be 10% off. citewatch's bytecode is
@@ -112,10 +113,15 @@ def host_stats(bases: list[str]) -> list[tuple[int, int, float]]:
     return out
 
 
-def timed(cmd: list[str], cwd: Path, env: dict | None = None) -> tuple[float, float, int, str]:
-    out = subprocess.run(["/usr/bin/time", "-f", "@@%e %M", *cmd], cwd=cwd, capture_output=True, text=True, env=env)
+def timed(cmd: list[str], cwd: Path, env: dict | None = None) -> tuple[float, float, int, str, float]:
+    """Wall s, peak RSS MB, exit code, what the tool said, and CPU s (user + system) of one
+    run, the CPU of every process it started included (treetime.py: /usr/bin/time misses
+    children that are not waited for)."""
+    out = subprocess.run(
+        [sys.executable, str(HERE / "treetime.py"), *cmd], cwd=cwd, capture_output=True, text=True, env=env
+    )
     stat = [line for line in out.stderr.splitlines() if line.startswith("@@")][-1][2:].split()
-    return float(stat[0]), int(stat[1]) / 1024, out.returncode, verdicts(out.stdout)
+    return float(stat[0]), int(stat[1]) / 1024, out.returncode, verdicts(out.stdout), float(stat[2]) + float(stat[3])
 
 
 def verdicts(stdout: str) -> str:
@@ -238,7 +244,7 @@ def main() -> None:
         envs = {"citewatch": {**os.environ, "PYTHONPATH": str(Path(pipeline.__file__).parent.parent)}}
         if args.baseline:
             envs["citewatch-baseline"] = {**os.environ, "PYTHONPATH": str(args.baseline.resolve())}
-        runs: dict[str, list[tuple[float, float, int]]] = {}
+        runs: dict[str, list[tuple[float, float, int, float]]] = {}
         in_flight: dict[str, tuple[int, int, float]] = {}
         set_aside = itertools.count()
         for _ in range(max(1, args.repeat)):
@@ -255,20 +261,27 @@ def main() -> None:
                     (work / "archive").rename(work / f"archive-{next(set_aside)}")
                 host_stats(bases)  # start the count afresh
                 began = time.time()
-                wall, rss, rc, said = timed(cmd, work, envs.get(tool))
-                runs.setdefault(tool, []).append((wall, rss, rc))
+                wall, rss, rc, said, cpu = timed(cmd, work, envs.get(tool))
+                runs.setdefault(tool, []).append((wall, rss, rc, cpu))
                 per_host = host_stats(bases)
                 # the other hosts' last answer: how long the first host's queue held them up
                 others_done = max(last for _, _, last in per_host[1:]) - began
                 in_flight[tool] = (per_host[0][1], max(m for _, m, _ in per_host[1:]), others_done)
                 print(
-                    f"{tool:<12} {wall:7.2f} s  {rss:7.1f} MB  exit {rc}  requests {sum(r for r, _, _ in per_host)}"
+                    f"{tool:<12} {wall:7.2f} s  {rss:7.1f} MB  cpu {cpu:6.2f} s  exit {rc}  requests {sum(r for r, _, _ in per_host)}"
                     f"  in flight at most: first host {per_host[0][1]}, others {in_flight[tool][1]};"
                     f" other hosts done at {others_done:.1f} s\n  {said}",
                     file=sys.stderr,
                 )
         rows = [
-            (tool, statistics.median(r[0] for r in rs), max(r[1] for r in rs), rs[-1][2], [r[0] for r in rs])
+            (
+                tool,
+                statistics.median(r[0] for r in rs),
+                max(r[1] for r in rs),
+                rs[-1][2],
+                [r[0] for r in rs],
+                statistics.median(r[3] for r in rs),
+            )
             for tool, rs in runs.items()
         ]
         lychee = next((r for r in rows if r[0] == "lychee"), None)
@@ -280,17 +293,17 @@ def main() -> None:
         )
         print(f"physical floor: {floor:.2f} s\n")
         print(
-            "| tool | wall s (median) | runs | × floor | × lychee | peak MB | exit"
+            "| tool | wall s (median) | runs | × floor | × lychee | peak MB | CPU s (user+sys) | CPU ms/URL | exit"
             " | in flight: first host / others | other hosts done at (s, last run) |"
         )
-        print("|---|---:|---|---:|---:|---:|---:|---|---:|")
-        for tool, wall, rss, rc, walls in rows:
+        print("|---|---:|---|---:|---:|---:|---:|---:|---:|---|---:|")
+        for tool, wall, rss, rc, walls, cpu in rows:
             vs = f"{wall / lychee[1]:.2f}" if lychee else "—"
             each = " ".join(f"{w:.2f}" for w in walls)
             first, others, done = in_flight[tool]
             print(
-                f"| {tool} | {wall:.2f} | {each} | {wall / floor:.2f} | {vs} | {rss:.0f} | {rc}"
-                f" | {first} / {others} | {done:.1f} |"
+                f"| {tool} | {wall:.2f} | {each} | {wall / floor:.2f} | {vs} | {rss:.0f} | {cpu:.2f}"
+                f" | {cpu * 1000 / args.urls:.2f} | {rc} | {first} / {others} | {done:.1f} |"
             )
     finally:
         proc.stdin.close()

@@ -26,7 +26,7 @@ from .archive.history import ConfirmPolicy, History, annotate, check_entry, fres
 from .fetch import RAN_OUT, Fetcher, FetchSettings, Stopped, Turn, host_of, to_uri
 from .files import DISK_ERRNOS
 from .hosts import Scheduler, Slowdown
-from .model import Fetch, FetchError, LinkCheck, PageMeta, Snapshot, Status
+from .model import Fetch, FetchError, LinkCheck, PageMeta, Snapshot, SnapshotKind, Status
 from .pagereader import PageReaders, needs_child, read_page, shared_readers
 from .rules import UrlRules
 
@@ -142,7 +142,7 @@ def _from_cache(url: str, previous: list[dict[str, Any]], job: _Job, now: dt.dat
             url=url,
             archive_url=recent["warc"],
             timestamp=dt.datetime.fromisoformat(recent["at"]),
-            kind="local",
+            kind=SnapshotKind.LOCAL,
             http_status=recent.get("http_status"),
             note="local WARC copy from an earlier run",
         )

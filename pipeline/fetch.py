@@ -1,14 +1,14 @@
 """One bounded, polite GET per URL — the only place cited sites are contacted.
 
-The checker drives urllib3 (requests' engine) directly; ``new_session`` gives the
-Wayback and Crossref clients a requests session over the same watched connections.
-Why so much machinery:
-- a socket ``timeout`` bounds each socket operation, not the request: a server
-  that drips a byte a second never trips it. A watchdog therefore shuts the
-  socket down when the per-URL wall-clock deadline passes.
-- Redirects are followed here, hop by hop, so every hop is checked against the
-  address guard (a public URL must not redirect CI into 169.254.169.254) and
-  the chain is recorded for the report.
+This module is the redirect walk and the retries; the pieces under it have their own:
+- ``transport``: sockets bounded by a wall-clock deadline (a watchdog shuts a socket that
+  drips a byte a second) and connected only to the address the guard vetted;
+- ``redirects``: where an answer sends us next (Location, Refresh, meta refresh), URIs;
+- ``attempt``: one GET's outcome, and urllib3's exceptions read as a FetchError.
+Why the walk is here:
+- Redirects are followed hop by hop, so every hop is checked against the address guard
+  (a public URL must not redirect CI into 169.254.169.254) and the chain is recorded for
+  the report.
 - Bodies are streamed and capped; decompression is bounded by urllib3 (>= 2.7
   decodes a chunk at a time; Brotli through brotlicffi, which can stop at a size)
   and by the same cap on decoded bytes.
@@ -22,47 +22,36 @@ Why so much machinery:
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import heapq
 import random
-import re
-import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
-from http import client as http_client
-from typing import TYPE_CHECKING
-from urllib.parse import quote, urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin
 
-import certifi
-import idna
 import urllib3
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import (
-    ConnectTimeoutError,
-    DecodeError,
-    InvalidChunkLength,
-    InvalidHeader,
-    LocationValueError,
-    NameResolutionError,
-    NewConnectionError,
-    ProtocolError,
-    ReadTimeoutError,
-    SSLError,
-)
 
-from . import PROJECT_URL, __version__
 from .address import AddressGuard, parse_address
+from .attempt import Attempt, classify_exception, clip, cookie_pairs
 from .hosts import ALL_BUSY, HostGate, HostLimit, Reachability, Unreached
 from .model import Fetch, FetchError
+from .redirects import (
+    header_text,
+    host_of,
+    meta_refresh_target,
+    parse_retry_after,
+    refresh_header_target,
+    to_uri,
+)
+from .transport import (
+    DEFAULT_USER_AGENT,
+    _current,
+    _Guarded,
+    deadline_scope,
+    new_pool_manager,
+    new_session,  # noqa: F401 - importable from here, as before the split
+)
 from .walls import wall
 
-if TYPE_CHECKING:
-    import requests
-
-DEFAULT_USER_AGENT = f"citewatch/{__version__} (+{PROJECT_URL}; source verification for footnotes)"
 RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524}
 REDIRECT_STATUS = {301, 302, 303, 307, 308}
 
@@ -98,380 +87,6 @@ class _Deadline(Exception):
 class Stopped(Exception):
     """The run is being interrupted: a request not yet sent is not sent, and the check it
     belonged to is dropped rather than recorded as a failure."""
-
-
-# --------------------------------------------------------------------------- watchdog
-class _Watchdog:
-    """One thread that shuts sockets down when their request's deadline passes.
-
-    Shutting a socket down makes a blocked recv() return at once, which is the
-    only portable way to bound a request that trickles data forever.
-    """
-
-    def __init__(self) -> None:
-        self._heap: list[tuple[float, int, _Guarded]] = []
-        self._cv = threading.Condition()
-        self._seq = 0
-        self._active = 0  # scopes not yet finished; the heap also holds finished ones
-        self._thread = threading.Thread(target=self._run, name="citewatch-watchdog", daemon=True)
-        self._thread.start()
-
-    def watch(self, guarded: _Guarded) -> None:
-        with self._cv:
-            self._seq += 1
-            self._active += 1
-            earliest = not self._heap or guarded.deadline < self._heap[0][0]
-            heapq.heappush(self._heap, (guarded.deadline, self._seq, guarded))
-            if earliest:  # otherwise the thread already wakes in time: no switch per request
-                self._cv.notify()
-
-    def finished(self) -> None:
-        """A scope ended before its deadline. Its entry would stay in the heap until the
-        deadline (30 s of requests: ~10,000 entries and their connections at 300 URLs/s);
-        once finished entries outnumber live ones, they are dropped in one pass."""
-        with self._cv:
-            self._active -= 1
-            if len(self._heap) > 2 * self._active + 64:
-                self._heap = [entry for entry in self._heap if not entry[2].done]
-                heapq.heapify(self._heap)
-
-    def _run(self) -> None:
-        while True:
-            with self._cv:
-                while not self._heap:
-                    self._cv.wait()
-                when, _, guarded = self._heap[0]
-                delay = when - time.monotonic()
-                if delay > 0:
-                    self._cv.wait(timeout=delay)
-                    continue
-                heapq.heappop(self._heap)
-            guarded.expire()
-
-
-class _Guarded:
-    """The connections one URL's request is using, so they can be cut at the deadline."""
-
-    def __init__(self, deadline: float) -> None:
-        self.deadline = deadline
-        self.expired = False
-        self.done = False
-        self._conns: list[HTTPConnection] = []
-        self._lock = threading.Lock()
-
-    def register(self, conn: HTTPConnection) -> None:
-        with self._lock:
-            self._conns.append(conn)
-            expired = self.expired
-        if expired:
-            self._shutdown(conn)
-
-    def expire(self) -> None:
-        with self._lock:
-            if self.done:
-                return
-            self.expired = True
-            conns = list(self._conns)
-        for conn in conns:
-            self._shutdown(conn)
-
-    @staticmethod
-    def _shutdown(conn: HTTPConnection) -> None:
-        sock = getattr(conn, "sock", None)
-        if sock is not None:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-
-_current = threading.local()
-
-
-def _register(conn: HTTPConnection) -> None:
-    guarded = getattr(_current, "guarded", None)
-    if guarded is not None:
-        guarded.register(conn)
-
-
-def _pinned_new_conn(conn: HTTPConnection, new_conn):
-    """Connect to the address the guard vetted, not to a second DNS answer: otherwise a
-    host could resolve to a public address for the check and to 169.254.169.254 for the
-    connection (DNS rebinding). TLS still verifies and sends SNI for the real host name.
-    Under a guard, a host it never vetted is not connected to at all."""
-    guard = getattr(_current, "guard", None)
-    if guard is None:
-        return new_conn()
-    pinned = guard.pinned(conn._dns_host, conn.port)
-    if pinned is None:
-        raise LocationValueError(f"{conn.host} was not vetted by the address guard")
-    saved = conn._dns_host
-    conn._dns_host = pinned
-    try:
-        return new_conn()
-    finally:
-        conn._dns_host = saved
-
-
-class _WatchedHTTPConnection(HTTPConnection):
-    def _new_conn(self):
-        return _pinned_new_conn(self, super()._new_conn)
-
-    def connect(self) -> None:
-        super().connect()
-        _register(self)
-
-    def request(self, *args, **kwargs):  # a pooled connection is reused without connect()
-        _register(self)
-        return super().request(*args, **kwargs)
-
-
-class _WatchedHTTPSConnection(HTTPSConnection):
-    def _new_conn(self):
-        return _pinned_new_conn(self, super()._new_conn)
-
-    def connect(self) -> None:
-        super().connect()
-        _register(self)
-
-    def request(self, *args, **kwargs):
-        _register(self)
-        return super().request(*args, **kwargs)
-
-
-class _HTTPPool(HTTPConnectionPool):
-    ConnectionCls = _WatchedHTTPConnection
-
-
-class _HTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _WatchedHTTPSConnection
-
-
-def _redirect_refusal(guard: AddressGuard, came_from: str, target: str) -> str | None:
-    """Why an archive or Crossref endpoint may not send us to ``target`` (None: it may).
-    The endpoint itself is the user's choice; where it redirects to is not: a hop stays
-    at the same host and port, or goes to a public address, read the one way."""
-    try:
-        to = parse_address(target)
-        here = parse_address(came_from)
-    except ValueError as e:
-        return str(e)
-    if (to.host, to.port) == (here.host, here.port):
-        return None
-    return None if guard.is_public_url(target) else f"{to.host} is not a public address"
-
-
-@functools.cache
-def _guarded_session_class():
-    import requests
-
-    class GuardedSession(requests.Session):
-        """A requests session whose every request (redirect hops included) is read the one
-        way, resolved once with a deadline, and connected to the address that was vetted;
-        a redirect is followed off the endpoint's host only to a public address."""
-
-        def __init__(self) -> None:
-            super().__init__()
-            # the endpoints are the user's choice (a stand-in on loopback is fine); the
-            # guard is here to pin each host to the address it was vetted at
-            self.guard = AddressGuard(allow_private=True, dns_timeout=5.0)
-
-        def send(self, request, **kwargs):
-            refused = self.guard.check(request.url)
-            if refused:
-                kind, reason = refused
-                error = (
-                    requests.exceptions.ConnectionError
-                    if kind == FetchError.UNREACHABLE
-                    else requests.exceptions.InvalidURL
-                )
-                raise error(f"{request.url}: {reason}")
-            previous = getattr(_current, "guard", None)
-            _current.guard = self.guard
-            try:
-                return super().send(request, **kwargs)
-            finally:
-                _current.guard = previous
-
-        def get_redirect_target(self, resp):
-            """A refused redirect is not followed: the caller gets the 3xx answer itself."""
-            location = super().get_redirect_target(resp)
-            if location and _redirect_refusal(self.guard, resp.url, urljoin(resp.url, location)):
-                return None
-            return location
-
-        def close(self) -> None:
-            super().close()
-            self.guard.close()
-
-    return GuardedSession
-
-
-def new_session(user_agent: str = DEFAULT_USER_AGENT, pool_size: int = 10) -> requests.Session:
-    """A requests session whose sockets the watchdog can cut (archive stage, resolve).
-    requests is imported here, not at module level: `check` never needs it (~50 ms)."""
-    from requests.adapters import HTTPAdapter
-
-    class _WatchedAdapter(HTTPAdapter):
-        def init_poolmanager(self, *args, **kwargs):
-            super().init_poolmanager(*args, **kwargs)
-            self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
-
-    s = _guarded_session_class()()
-    adapter = _WatchedAdapter(pool_connections=256, pool_maxsize=pool_size, max_retries=0)
-    s.mount("http://", adapter)
-    s.mount("https://", adapter)
-    s.headers["User-Agent"] = user_agent
-    s.trust_env = False  # a stray proxy variable must not reroute checks
-    return s
-
-
-def new_pool_manager(pool_size: int, ca_bundle: str | None = None) -> urllib3.PoolManager:
-    """The checker's own transport: urllib3 (what requests runs on) without requests'
-    per-call session machinery (settings merge, hooks, cookie jar), which cost ~0.6 ms of
-    CPU per request under the GIL — 1.2 s over a 2,000-URL run. Same watched, pinned
-    connections and the same CA bundle as a requests session (certifi)."""
-    pm = urllib3.PoolManager(
-        num_pools=256,
-        maxsize=pool_size,
-        block=False,
-        retries=False,
-        cert_reqs="CERT_REQUIRED",
-        ca_certs=ca_bundle or certifi.where(),
-    )
-    pm.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
-    return pm
-
-
-_WATCHDOG: _Watchdog | None = None
-_WATCHDOG_LOCK = threading.Lock()
-
-
-def _watchdog() -> _Watchdog:
-    global _WATCHDOG
-    with _WATCHDOG_LOCK:
-        if _WATCHDOG is None:
-            _WATCHDOG = _Watchdog()
-        return _WATCHDOG
-
-
-class deadline_scope:
-    """Bound every socket the calling thread opens inside ``with`` by a wall-clock deadline.
-
-    Used by the archive stage too, so third-party calls (waybackpy) cannot hang a run.
-    """
-
-    def __init__(self, seconds: float) -> None:
-        self.guarded = _Guarded(time.monotonic() + seconds)
-
-    def __enter__(self) -> _Guarded:
-        self._previous = getattr(_current, "guarded", None)
-        _current.guarded = self.guarded
-        self._dog = _watchdog()
-        self._dog.watch(self.guarded)
-        return self.guarded
-
-    def __exit__(self, *exc) -> None:
-        with self.guarded._lock:
-            self.guarded.done = True
-            self.guarded._conns.clear()
-        _current.guarded = self._previous
-        self._dog.finished()
-
-
-# --------------------------------------------------------------------------- URLs
-def to_uri(url: str) -> str:
-    """IRI → URI: IDNA for the host, percent-encoding for non-ASCII path and query."""
-    parts = urlsplit(url.strip())
-    host = parts.hostname or ""
-    try:
-        ascii_host = idna.encode(host, uts46=True).decode("ascii") if host and not host.isascii() else host
-    except idna.IDNAError:
-        ascii_host = host
-    netloc = ascii_host
-    if ":" in ascii_host:  # IPv6 literal
-        netloc = f"[{ascii_host}]"
-    if parts.port:
-        netloc += f":{parts.port}"
-    if parts.username:
-        userinfo = parts.username + (f":{parts.password}" if parts.password else "")
-        netloc = f"{userinfo}@{netloc}"
-    path = quote(parts.path, safe="/%:@!$&'()*+,;=-._~")
-    query = quote(parts.query, safe="=&%/:?@!$'()*+,;-._~")
-    return urlunsplit((parts.scheme.lower(), netloc, path or "/", query, ""))
-
-
-def host_of(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
-
-
-# --------------------------------------------------------------------------- politeness
-def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return max(0.0, (when - (now or dt.datetime.now(dt.UTC))).total_seconds())
-
-
-_META_REFRESH = re.compile(
-    rb"""<meta[^>]+http-equiv\s*=\s*["']?refresh["']?[^>]*content\s*=\s*["']?\s*(\d+)\s*[;,]\s*url\s*=\s*['"]?([^"'>\s]+)""",
-    re.I,
-)
-
-
-_REFRESH_HEADER = re.compile(r"""^\s*(\d+)(?:\.\d*)?\s*[;,]\s*(?:url\s*=\s*)?['"]?([^'"\s]+)""", re.I)
-
-
-def refresh_header_target(value: str | None) -> str | None:
-    """The URL of an immediate (≤ 5 s) ``Refresh: 0; url=…`` header, which browsers follow
-    as they follow the <meta> form."""
-    m = _REFRESH_HEADER.match(value or "")
-    if m and int(m.group(1)) <= 5:
-        return _header_text(m.group(2))
-    return None
-
-
-def _header_text(value: str) -> str:
-    """A header value as the server meant it. http.client decodes header bytes as
-    Latin-1; servers that put a raw UTF-8 address in Location (many do) meant UTF-8,
-    which is also how browsers read it: /café must not become /cafÃ©."""
-    try:
-        return value.encode("latin-1").decode("utf-8")
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        return value
-
-
-def meta_refresh_target(body: bytes) -> str | None:
-    """The URL of an immediate ``<meta http-equiv=refresh>`` (≤ 5 s), if the page has one."""
-    m = _META_REFRESH.search(body[:65536])
-    if m and int(m.group(1)) <= 5:
-        return m.group(2).decode("latin-1").strip()
-    return None
-
-
-# --------------------------------------------------------------------------- fetcher
-@dataclass
-class _Attempt:
-    status: int | None = None
-    reason: str | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    body: bytes = b""
-    truncated: bool = False
-    error: FetchError | None = None
-    error_reason: str | None = None
-    retry_after: float | None = None
-    http_version: str = "HTTP/1.1"
-    reset: bool = False  # a reset connection is worth retrying; a refused one is not
-    set_cookies: list[str] = field(default_factory=list)
-    unreached: Unreached | None = None  # the host could not be reached at all
 
 
 RAN_OUT = "not checked: the run's --max-time ran out before its turn"
@@ -570,7 +185,7 @@ class Fetcher:
         self.in_flight.release()
         self.gate.release(host)  # last: the scheduler it wakes finds both slots free
 
-    def _wait_turn(self, host: str, clock: _Clock) -> _Attempt | None:
+    def _wait_turn(self, host: str, clock: _Clock) -> Attempt | None:
         """Wait for a turn on ``host`` (a redirect, a retry, a probe); None once taken."""
         limit = clock.limit()
         if self.gate.acquire(host, limit):
@@ -584,13 +199,13 @@ class Fetcher:
         if self._stopping.is_set():
             raise Stopped(host)
         if clock.deadline is None:
-            return _Attempt(error=FetchError.SKIPPED, error_reason=RAN_OUT)
-        return _Attempt(
+            return Attempt(error=FetchError.SKIPPED, error_reason=RAN_OUT)
+        return Attempt(
             error=FetchError.TIMEOUT, error_reason=f"no turn for {host} within the {clock.timeout:g}s deadline"
         )
 
     # one GET, no redirects, no retries
-    def _attempt(self, url: str, clock: _Clock, cookies: dict[str, str] | None = None) -> _Attempt:
+    def _attempt(self, url: str, clock: _Clock, cookies: dict[str, str] | None = None) -> Attempt:
         s = self.settings
         host = host_of(url)
         turn, clock.turn = clock.turn, None
@@ -616,7 +231,7 @@ class Fetcher:
                 except (urllib3.exceptions.HTTPError, OSError) as e:
                     if guarded.expired:
                         raise _Deadline from None
-                    return _classify_exception(e)
+                    return classify_exception(e)
                 finally:
                     _current.guard = None
                 # the watchdog cut the socket: what was read (headers dripped a byte at a
@@ -625,13 +240,13 @@ class Fetcher:
                     raise _Deadline
                 return att
         except _Deadline:
-            return _Attempt(
+            return Attempt(
                 error=FetchError.TIMEOUT, error_reason=f"no complete answer within the {s.timeout:g}s deadline"
             )
         finally:
             self._release(host)
 
-    def _get(self, url: str, remaining: float, guarded: _Guarded, cookies: dict[str, str] | None) -> _Attempt:
+    def _get(self, url: str, remaining: float, guarded: _Guarded, cookies: dict[str, str] | None) -> Attempt:
         s = self.settings
         headers = self.headers
         if cookies:
@@ -647,7 +262,7 @@ class Fetcher:
             timeout=urllib3.Timeout(connect=min(s.connect_timeout, remaining), read=min(s.read_timeout, remaining)),
         )
         try:
-            att = _Attempt(
+            att = Attempt(
                 status=resp.status,
                 reason=resp.reason,
                 # one value per name, repeated headers joined, as requests gives them
@@ -727,7 +342,7 @@ class Fetcher:
                 result.error, result.error_reason = att.error, att.error_reason
                 return result
             location = att.headers.get("location") if att.status and 300 <= att.status < 400 else None
-            location = _header_text(location) if location else None
+            location = header_text(location) if location else None
             refresh = None
             if not location and att.status == 200 and s.follow_meta_refresh:
                 refresh = refresh_header_target(att.headers.get("refresh"))
@@ -738,7 +353,7 @@ class Fetcher:
                     target = to_uri(urljoin(current, location or refresh))
                 except ValueError as e:  # a port out of range, a broken IPv6 literal
                     result.error = FetchError.ERROR
-                    result.error_reason = f"redirects to a malformed URL ({_clip(location or refresh or '')!r}: {e})"
+                    result.error_reason = f"redirects to a malformed URL ({clip(location or refresh or '')!r}: {e})"
                     return result
                 result.chain.append(
                     {"url": current, "status": att.status if location else "meta-refresh", "location": target}
@@ -758,14 +373,14 @@ class Fetcher:
         result.error, result.error_reason = FetchError.ERROR, f"more than {s.max_redirects} redirects"
         return result
 
-    def _note_reach(self, host: str, att: _Attempt) -> None:
+    def _note_reach(self, host: str, att: Attempt) -> None:
         """Whether the host answered at all: an offline machine is told apart from dead sites."""
         if att.status is not None:
             self.reach.answered(host)
         elif att.unreached:
             self.reach.failed(host, att.unreached)
 
-    def _with_retries(self, url: str, clock: _Clock, result: Fetch, cookies: dict[str, str]) -> _Attempt:
+    def _with_retries(self, url: str, clock: _Clock, result: Fetch, cookies: dict[str, str]) -> Attempt:
         s = self.settings
         host = host_of(url)
         for n in range(s.retries + 1):
@@ -773,7 +388,7 @@ class Fetcher:
             if att.error is FetchError.SKIPPED:  # the run's time ran out before the request's turn
                 return att
             result.attempts += 1
-            cookies.update(_cookie_pairs(att.set_cookies))
+            cookies.update(cookie_pairs(att.set_cookies))
             # a bot wall answering 429/503 is not a host out of breath: no back-off, no retry
             walled = att.status is not None and att.status >= 400 and wall(att.status, att.headers, att.body, 0)
             if not walled and (att.status == 429 or (att.status == 503 and att.retry_after is not None)):
@@ -794,87 +409,3 @@ class Fetcher:
             if att.retry_after:
                 self.gate.note_wait(host, wait)
         return att
-
-
-def _cookie_pairs(set_cookies: list[str]) -> dict[str, str]:
-    """name → value from Set-Cookie headers (attributes ignored: the cookie goes back only
-    to the host that set it, within one check)."""
-    pairs = {}
-    for header in set_cookies:
-        name, sep, value = header.split(";", 1)[0].partition("=")
-        if sep and name.strip():
-            pairs[name.strip()] = value.strip()
-    return pairs
-
-
-def _classify_exception(e: Exception) -> _Attempt:
-    """urllib3's exceptions (and the OSErrors under them) as a status and a reason."""
-    text = repr(e)
-    if isinstance(e, NameResolutionError) or "getaddrinfo" in text or "Name or service not known" in text:
-        return _Attempt(error=FetchError.UNREACHABLE, error_reason="DNS lookup failed", unreached=Unreached.DNS)
-    if isinstance(e, NewConnectionError):  # before ConnectTimeoutError: it is one, in urllib3 2
-        if "refused" in text.lower():
-            return _Attempt(
-                error=FetchError.UNREACHABLE, error_reason="connection refused", unreached=Unreached.CONNECT
-            )
-        if "timed out" in text.lower():
-            return _Attempt(error=FetchError.TIMEOUT, error_reason="connection timed out", unreached=Unreached.CONNECT)
-        return _Attempt(error=FetchError.UNREACHABLE, error_reason="could not connect", unreached=Unreached.CONNECT)
-    if isinstance(e, ConnectTimeoutError):
-        return _Attempt(error=FetchError.TIMEOUT, error_reason="connection timed out", unreached=Unreached.CONNECT)
-    if isinstance(e, ReadTimeoutError) or "Read timed out" in text:
-        return _Attempt(error=FetchError.TIMEOUT, error_reason="server stopped answering (read timed out)")
-    if isinstance(e, SSLError):
-        detail = re.search(r"\[SSL[^\]]*\][^'\")]*", text)
-        return _Attempt(
-            error=FetchError.UNREACHABLE,
-            error_reason=f"TLS failure: {detail.group(0) if detail else 'handshake failed'}",
-        )
-    if isinstance(e, DecodeError):
-        return _Attempt(error=FetchError.ERROR, error_reason="malformed response (cannot decompress body)")
-    if isinstance(e, LocationValueError):
-        return _Attempt(error=FetchError.ERROR, error_reason=f"invalid URL: {e}")
-    if isinstance(e, InvalidHeader):
-        return _Attempt(error=FetchError.ERROR, error_reason=f"malformed response ({_clip(str(e))})")
-    if isinstance(e, ProtocolError):
-        return _classify_broken(e, e.args[1] if len(e.args) > 1 else None, text)
-    if isinstance(e, ConnectionRefusedError):
-        return _Attempt(error=FetchError.UNREACHABLE, error_reason="connection refused", unreached=Unreached.CONNECT)
-    if isinstance(e, ConnectionResetError):
-        return _Attempt(error=FetchError.UNREACHABLE, error_reason="connection reset by the server", reset=True)
-    return _Attempt(error=FetchError.ERROR, error_reason=f"connection broke: {type(e).__name__}")
-
-
-def _classify_broken(e: ProtocolError, cause: BaseException | None, text: str) -> _Attempt:
-    """A connection that broke mid-answer, or an answer that is not HTTP. urllib3 calls both
-    "Connection aborted", but a server that answered garbage is not unreachable, and
-    asking it twice more will not mend its answer."""
-    if isinstance(cause, http_client.RemoteDisconnected):  # a BadStatusLine too: test it first
-        return _Attempt(
-            error=FetchError.UNREACHABLE, error_reason="the server closed the connection without answering", reset=True
-        )
-    if isinstance(cause, InvalidChunkLength):  # an IncompleteRead too: test it first
-        return _Attempt(error=FetchError.ERROR, error_reason="malformed response (broken chunked encoding)")
-    if isinstance(cause, http_client.IncompleteRead):
-        # http.client's holds the bytes read, urllib3's (a subclass) their number
-        got = cause.partial if isinstance(cause.partial, int) else len(cause.partial)
-        more = cause.expected or 0
-        return _Attempt(
-            error=FetchError.ERROR,
-            error_reason=f"the answer was cut off after {got:,} of {got + more:,} bytes",
-            reset=True,
-        )
-    if isinstance(cause, http_client.LineTooLong):
-        return _Attempt(error=FetchError.ERROR, error_reason="malformed response (a header line longer than 64 KB)")
-    if isinstance(cause, http_client.BadStatusLine):
-        return _Attempt(error=FetchError.ERROR, error_reason=f"not an HTTP answer (status line {_clip(str(cause))!r})")
-    if isinstance(cause, http_client.HTTPException) and "headers" in str(cause):
-        return _Attempt(error=FetchError.ERROR, error_reason="malformed response (more than 100 header lines)")
-    if isinstance(cause, ConnectionResetError) or "reset" in text.lower():
-        return _Attempt(error=FetchError.UNREACHABLE, error_reason="connection reset by the server", reset=True)
-    return _Attempt(error=FetchError.ERROR, error_reason=f"connection broke: {type(cause or e).__name__}")
-
-
-def _clip(value: str, limit: int = 60) -> str:
-    value = value.strip()
-    return value if len(value) <= limit else value[: limit - 1] + "…"

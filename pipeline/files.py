@@ -17,6 +17,7 @@ import itertools
 import os
 import re
 import stat
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 # Temporary names: this process's id and a counter, not tempfile's random names
@@ -53,9 +54,11 @@ def _open_temp(path: str) -> tuple[int, str]:
     raise FileExistsError(errno.EEXIST, "no free temporary name", path)
 
 
-def write_atomic(path: str | Path, text: str, durable: bool = False, keep_mode: bool = True) -> None:
+def write_atomic(path: str | Path, text: str | Iterable[str], durable: bool = False, keep_mode: bool = True) -> None:
     """Temp file in the same folder + rename: readers never see half a file, and an
-    interrupted write leaves the old one. ``durable`` adds fsync (power-loss safety) at a
+    interrupted write leaves the old one. ``text`` may come in pieces (an iterable of str):
+    a report of 200,000 results is then written as it is rendered, never held whole in
+    memory (a 290 MB JSON string, and its bytes, at once). ``durable`` adds fsync (power-loss safety) at a
     cost per file: used for hand-kept files, not for the thousands of history files.
     ``keep_mode``: a file that exists keeps its permissions, and a symbolic link is written
     through, not replaced (two more system calls; the history, whose files only this tool
@@ -65,7 +68,6 @@ def write_atomic(path: str | Path, text: str, durable: bool = False, keep_mode: 
         # a citations.yaml kept elsewhere and linked in: write the file the link points
         # at, not a new file in the link's place that leaves the real one stale
         path = os.path.realpath(path) if os.path.islink(path) else path
-    data = text.encode("utf-8")
     fd, tmp = _open_temp(path)
     try:
         try:
@@ -74,9 +76,10 @@ def write_atomic(path: str | Path, text: str, durable: bool = False, keep_mode: 
                     os.fchmod(fd, stat.S_IMODE(os.stat(path).st_mode))
                 except FileNotFoundError:
                     pass
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
+            for data in _in_blocks([text] if isinstance(text, str) else text):
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
             if durable:
                 os.fsync(fd)
         finally:
@@ -88,6 +91,21 @@ def write_atomic(path: str | Path, text: str, durable: bool = False, keep_mode: 
         except FileNotFoundError:
             pass
         raise
+
+
+def _in_blocks(pieces: Iterable[str], size: int = 1 << 20) -> Iterator[bytes]:
+    """UTF-8 bytes in blocks of about ``size``: one write per block, not per piece."""
+    block: list[bytes] = []
+    held = 0
+    for piece in pieces:
+        data = piece.encode("utf-8")
+        block.append(data)
+        held += len(data)
+        if held >= size:
+            yield b"".join(block)
+            block, held = [], 0
+    if block:
+        yield b"".join(block)
 
 
 def read_text(path: str | Path) -> str:

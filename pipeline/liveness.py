@@ -18,8 +18,8 @@ from rapidfuzz import fuzz
 
 from .archive.copies import WAYBACK_COPY
 from .decode import decode_body
-from .fetch import parse_retry_after, to_uri
 from .model import Cause, Fetch, FetchError, LinkCheck, Status
+from .redirects import parse_retry_after, to_uri
 from .walls import THIN, Marker, wall
 from .walls import marked as _marked
 from .wording import plural

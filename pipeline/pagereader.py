@@ -78,7 +78,7 @@ def read_page(fetched: Fetch, get_probe: Callable[[str], Fetch | None] | None = 
         if probe is None:
             return Reading(liveness.classify(fetched, None, signals), None, needs_probe=True)
     check = liveness.classify(fetched, probe, signals)
-    page = metadata.extract(fetched, decoded) if check.status in (Status.LIVE, Status.REDIRECTED) else None
+    page = metadata.extract(fetched, decoded) if check.status.is_reached else None
     return Reading(check, page)
 
 

@@ -117,10 +117,18 @@ def _by_domain() -> dict[str, Outlet]:
     return index
 
 
+@lru_cache(maxsize=1)
+def _typo_choices() -> dict[str, Outlet]:
+    return {x: o for o in outlets() for x in o.names if len(x) > 3}
+
+
+@lru_cache(maxsize=4096)
 def closest_outlet(name: str, extra: tuple[Outlet, ...] = ()) -> tuple[Outlet, str, float] | None:
-    """The known outlet whose name is nearest to ``name`` (for typo suggestions)."""
-    choices = {x: o for o in (*extra, *outlets()) for x in o.names if len(x) > 3}
-    hit = process.extractOne(name, list(choices), scorer=fuzz.ratio, processor=lambda s: s.casefold())
+    """The known outlet whose name is nearest to ``name`` (for typo suggestions). Cached: a
+    newsroom's 200,000 citations name a few thousand publishers, and each search scans
+    every outlet's names (0.5 ms a citation, most of a cached run's CPU)."""
+    choices = _typo_choices() if not extra else {x: o for o in (*extra, *outlets()) for x in o.names if len(x) > 3}
+    hit = process.extractOne(name, list(choices), scorer=fuzz.ratio, processor=str.casefold)
     if hit is None:
         return None
     return choices[hit[0]], hit[0], hit[1]

@@ -35,10 +35,11 @@ from . import liveness
 from .archive.stage import good_snapshot
 from .archive.wayback import WaybackClient, WaybackError, WaybackSettings
 from .errors import InputError
-from .fetch import DEFAULT_USER_AGENT, Fetcher, deadline_scope, new_session
+from .fetch import Fetcher
 from .model import Citation, Status, Verdict
 from .pagereader import bounded_page_meta
 from .publishers import PUBLISHER_TYPO, Outlet, closest_outlet, outlet_named
+from .transport import DEFAULT_USER_AGENT, deadline_scope, new_session
 from .verify import match_date, match_title
 
 STOPWORDS = set(
@@ -230,7 +231,7 @@ def score(candidate: Candidate, citation: Citation, fetcher: Fetcher, client: Wa
     """Fetch the candidate (or its snapshot when the page is gone) and verify it."""
     fetched = fetcher.fetch(candidate.url)
     check = liveness.classify(fetched)
-    reached = check.status in (Status.LIVE, Status.REDIRECTED)
+    reached = check.status.is_reached
     page = bounded_page_meta(fetched, fetcher.settings.timeout) if reached else None  # a stranger's page
     candidate.evidence["status"] = check.status.value
     shareable = fetcher.guard.may_share(candidate.url)  # a private or refused URL is not sent to the archive

@@ -58,7 +58,9 @@ def merge_links(cf: CitationsFile, article: Article, scope: str | None, last_ind
 
     prefix = f"{scope}:" if scope else ""
     mine = [e for e in cf.entries if str(e.get("id")).startswith(prefix)]
-    by_url = {url_key(str(e["url"])): e for e in mine if e.get("kind") == "link" and isinstance(e.get("url"), str)}
+    by_url = {
+        url_key(str(e["url"])): e for e in mine if e.get("kind") == SourceKind.LINK and isinstance(e.get("url"), str)
+    }
     numbers = [int(m.group(1)) for e in cf.entries if (m := _LINK_ID.match(str(e.get("id"))))]
     next_number = max(numbers, default=0) + 1
     ids: set[str] = set()
@@ -84,7 +86,7 @@ def merge_links(cf: CitationsFile, article: Article, scope: str | None, last_ind
 def _new_link_entry(cid: str, source: LinkedSource) -> CommentedMap:
     from ruamel.yaml.comments import CommentedMap
 
-    from .citations import note_fields
+    from .citations_merge import note_fields
 
     entry = CommentedMap()
     entry["id"] = cid

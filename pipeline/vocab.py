@@ -67,11 +67,11 @@ class Severity(StrEnum):
         return {Severity.ERROR: "red", Severity.WARNING: "yellow"}.get(self)
 
 
-class _Described(StrEnum):
+class Described(StrEnum):
     """A vocabulary whose members carry their meaning beside their value: a member is
     written ``NAME = "value", meaning…`` and its own ``__init__`` stores the meaning."""
 
-    def __new__(cls, value: str, *meaning: object) -> _Described:
+    def __new__(cls, value: str, *meaning: object) -> Described:
         member = str.__new__(cls, value)
         member._value_ = value
         return member
@@ -80,7 +80,7 @@ class _Described(StrEnum):
         return self.value
 
 
-class Status(_Described):
+class Status(Described):
     """Outcome of checking one URL (DESIGN.md §3). The values are what JSON and reports show.
 
     ``is_reached``: the source's own page answered and was read (live, or after a permanent
@@ -133,6 +133,12 @@ class Status(_Described):
         """The report stylesheet's class for this status (report.css: ``.s-dead`` …)."""
         return f"s-{self.value}"
 
+    @property
+    def is_worth_capturing(self) -> bool:
+        """An archive may be asked to capture the address now: its page answered, or a bot
+        wall answered for it (an archive's crawler may be let through where we were not)."""
+        return self.is_reached or self is Status.BLOCKED
+
     @classmethod
     def in_order(cls) -> list[Status]:
         """Worst first, as reports list them."""
@@ -156,7 +162,7 @@ class Tone(StrEnum):
         return self.value
 
 
-class Verdict(_Described):
+class Verdict(Described):
     """How a footnote's title, date or publisher compares with the page (DESIGN.md §3).
 
     A verdict comes only from a page that was read (live, or an archived copy); without
@@ -194,30 +200,19 @@ class Verdict(_Described):
         return f"v-{self.tone}"
 
 
-class FetchError(StrEnum):
+class FetchError(Described):
     """Why a fetch has no answer to classify, and the status that makes."""
 
-    TIMEOUT = "timeout"
-    UNREACHABLE = "unreachable"
-    ERROR = "error"  # malformed answer, redirect loop, bad URL
-    SKIPPED = "skipped"  # not fetched: not an http(s) URL
-    REFUSED = "refused"  # the address guard refused it (private address)
+    TIMEOUT = "timeout", Status.TIMEOUT
+    UNREACHABLE = "unreachable", Status.UNREACHABLE
+    ERROR = "error", Status.ERROR  # malformed answer, redirect loop, bad URL
+    SKIPPED = "skipped", Status.SKIPPED  # not fetched: not an http(s) URL
+    REFUSED = "refused", Status.SKIPPED  # the address guard refused it (private address)
 
-    def __str__(self) -> str:
-        return self.value
+    status: Status
 
-    @property
-    def status(self) -> Status:
-        return _FETCH_ERROR_STATUS[self]
-
-
-_FETCH_ERROR_STATUS = {
-    FetchError.TIMEOUT: Status.TIMEOUT,
-    FetchError.UNREACHABLE: Status.UNREACHABLE,
-    FetchError.ERROR: Status.ERROR,
-    FetchError.SKIPPED: Status.SKIPPED,
-    FetchError.REFUSED: Status.SKIPPED,
-}
+    def __init__(self, value: str, status: Status) -> None:
+        self.status = status
 
 
 class SnapshotKind(StrEnum):
@@ -247,6 +242,18 @@ class UrlStatus(StrEnum):
 
     def __str__(self) -> str:
         return self.value
+
+    @property
+    def original_unusable(self) -> bool:
+        """The original address should not be the link a reader follows first: it is
+        gone, or it now serves something else (an export links the archived copy)."""
+        return self in (UrlStatus.DEAD, UrlStatus.USURPED, UrlStatus.UNFIT)
+
+    @property
+    def original_hidden(self) -> bool:
+        """The original address is not linked at all (CS1 hides it too): a domain taken
+        over by someone else, or a page unfit to send readers to."""
+        return self in (UrlStatus.USURPED, UrlStatus.UNFIT)
 
 
 class FindingCode(StrEnum):

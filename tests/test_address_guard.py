@@ -233,15 +233,15 @@ def test_a_trailing_dot_does_not_escape_the_rebinding_pin(net, internal):
 
 
 def test_a_host_the_guard_never_vetted_is_not_connected_to(net, internal):
-    from pipeline import fetch as fetch_module
+    from pipeline import transport
 
     guard = AddressGuard(allow_private=True, dns_timeout=1.0)
-    fetch_module._current.guard = guard
+    transport._current.guard = guard
     try:
         with pytest.raises(Exception, match="not vetted"):
-            fetch_module.new_pool_manager(1).urlopen("GET", internal.url("/x"), retries=False)
+            transport.new_pool_manager(1).urlopen("GET", internal.url("/x"), retries=False)
     finally:
-        fetch_module._current.guard = None
+        transport._current.guard = None
     assert internal.log == []
 
 

@@ -300,7 +300,7 @@ def test_a_finished_request_leaves_the_watchdog_at_once(site, fetcher):
     """Each request registers its deadline with the watchdog. A request that ends must
     not stay there until its deadline would have passed: over a long run that is every
     request of the last --timeout seconds, and the connections they used."""
-    from pipeline.fetch import _watchdog
+    from pipeline.transport import _watchdog
 
     site.route("/p")(html("P"))
     for _ in range(300):

@@ -45,6 +45,19 @@ def test_reached_means_the_sources_own_page_was_read():
     assert not any(s.is_failure and (s.is_reached or s.is_unverifiable) for s in Status)
 
 
+def test_worth_capturing_is_reached_or_a_bot_wall_answered():
+    """An archive is asked to capture a page that answered, and one behind a bot wall (its
+    crawler may be let through); never an error page, a timeout or a page not checked."""
+    assert {s for s in Status if s.is_worth_capturing} == {Status.LIVE, Status.REDIRECTED, Status.BLOCKED}
+    assert not any(s.is_failure and s.is_worth_capturing for s in Status)
+
+
+def test_url_status_says_when_a_reader_is_sent_to_the_copy():
+    """dead, usurped, unfit: the archived copy is the link; usurped, unfit: no link to the original."""
+    assert {s for s in UrlStatus if s.original_unusable} == {UrlStatus.DEAD, UrlStatus.USURPED, UrlStatus.UNFIT}
+    assert {s for s in UrlStatus if s.original_hidden} == {UrlStatus.USURPED, UrlStatus.UNFIT}
+
+
 def test_every_status_css_class_is_styled_by_the_report():
     from importlib import resources
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from ..model import Snapshot
+from ..model import Snapshot, SnapshotKind
 
 # A Wayback Machine copy: /web/<timestamp>[modifier]/<original address>
 WAYBACK_COPY = re.compile(
@@ -43,7 +43,7 @@ def cited_copy(url: str) -> tuple[Snapshot, bool] | None:
                 when = None
     elif not _OTHER_ARCHIVES.match(url):
         return None
-    kind = "wayback" if WAYBACK_COPY.match(url) else "archive"
+    kind = SnapshotKind.WAYBACK if WAYBACK_COPY.match(url) else SnapshotKind.ARCHIVE
     snapshot = Snapshot(
         url=original,
         archive_url=url,

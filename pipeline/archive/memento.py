@@ -28,8 +28,8 @@ from urllib.parse import urlsplit
 
 import requests
 
-from ..fetch import DEFAULT_USER_AGENT, deadline_scope, new_session
-from ..model import Snapshot
+from ..model import Snapshot, SnapshotKind
+from ..transport import DEFAULT_USER_AGENT, deadline_scope, new_session
 from .pacing import Pacer
 from .service import Capture, Lookup
 
@@ -140,7 +140,9 @@ class MementoService:
         if m is None:
             return None
         host = urlsplit(m.url).hostname or "another archive"
-        return Snapshot(url=url, archive_url=m.url, timestamp=m.when, kind="archive", note=f"{note} ({host})")
+        return Snapshot(
+            url=url, archive_url=m.url, timestamp=m.when, kind=SnapshotKind.ARCHIVE, note=f"{note} ({host})"
+        )
 
     def _timemap(self, url: str) -> tuple[str | None, str | None]:
         """The TimeMap's text (None when the archives hold no copy), or why there is none."""

@@ -6,7 +6,7 @@ The policy, by what the URL's check found:
 - dead (a failure of FAILING): no capture (it would archive an error page); the copy
   closest to the footnote's date that is not itself an archived error page, asking each
   service in turn — the Wayback Machine, then the Memento archives;
-- reached (or skipped as fresh): a recent copy if the first service that keeps live pages
+- worth capturing (reached, or a bot wall answered; or skipped as fresh): a recent copy if the first service that keeps live pages
   has one, else a capture now when it can take one, else its latest copy;
 - anything else (timeout, error): that service's closest copy, unchecked.
 """
@@ -19,13 +19,11 @@ from dataclasses import dataclass, field
 from .. import citations as cit
 from .. import liveness, metadata
 from ..fetch import Fetcher
-from ..model import FAILING, Cause, Result, Snapshot, Status
+from ..model import FAILING, Cause, Result, Snapshot, Status, UrlStatus
 from ..pagereader import bounded_page_meta
 from ..quotes.check import deviated
 from ..verify import verify
 from .service import ArchiveService
-
-REACHED = (Status.LIVE, Status.REDIRECTED, Status.BLOCKED)
 
 
 def good_snapshot(
@@ -38,7 +36,7 @@ def good_snapshot(
     raw = raw_url or snap.archive_url.replace(f"/web/{ts}/", f"/web/{ts}id_/", 1)
     fetched = fetcher.fetch(raw)
     check = liveness.classify(fetched)
-    if check.status not in (Status.LIVE, Status.REDIRECTED):
+    if not check.status.is_reached:
         return False, f"snapshot {ts} is not usable: {check.status.value} ({check.reason})", None
     if "memento-datetime" not in {k.lower() for k in fetched.headers}:
         # the archive's own page (an exclusion notice, a player), not an archived copy
@@ -91,7 +89,7 @@ def keep_reached(url: str, status: Status, cited_date: dt.date | None, service: 
         return Choice(resumed, look.error, resumed is not None, seen=seen)
     if resumed is not None or (look.latest and dt.datetime.now(dt.UTC) - look.latest.timestamp < service.max_age):
         return Choice(resumed or look.latest, None, resumed is not None, seen=seen)
-    if status in REACHED and service.can_capture(url):
+    if status.is_worth_capturing and service.can_capture(url):
         cap = service.capture(url)
         if cap.snapshot:
             return Choice(cap.snapshot, None, True, seen=seen + [cap.snapshot])
@@ -114,7 +112,7 @@ def choose_snapshot(
     keeper = next((s for s in services if s.keeps_live_pages), None)
     if keeper is None:
         return Choice()
-    if status in REACHED or status == Status.SKIPPED:
+    if status.is_worth_capturing or status == Status.SKIPPED:
         return keep_reached(url, status, cited_date, keeper)
     resumed = keeper.resumed(url)
     look = keeper.lookup(url, cited_date)
@@ -122,7 +120,7 @@ def choose_snapshot(
     return Choice(resumed or look.closest or look.latest, look.error, resumed is not None, seen=seen)
 
 
-def url_status_for(result: Result) -> str | None:
+def url_status_for(result: Result) -> UrlStatus | None:
     """Wikipedia CS1's url-status for a citation: ``live`` when the page answers,
     ``deviated`` when it answers but no longer holds a quote its copy from the citation
     time holds (quote evidence only), ``dead`` once a failure is confirmed, ``usurped``
@@ -131,10 +129,10 @@ def url_status_for(result: Result) -> str | None:
     check = result.check
     if check is None:
         return None
-    if check.status in (Status.LIVE, Status.REDIRECTED):
-        return "deviated" if deviated(result.quotes) else "live"
+    if check.status.is_reached:
+        return UrlStatus.DEVIATED if deviated(result.quotes) else UrlStatus.LIVE
     if check.status in FAILING and check.confirmed:
-        return "usurped" if check.cause == Cause.PARKED else "dead"
+        return UrlStatus.USURPED if check.cause == Cause.PARKED else UrlStatus.DEAD
     return None
 
 

@@ -34,7 +34,7 @@ from warcio.warcwriter import WARCWriter
 from .. import __version__
 from ..files import write_atomic
 from ..liveness import status_phrase
-from ..model import Fetch, LinkCheck, Snapshot
+from ..model import Fetch, LinkCheck, Snapshot, SnapshotKind
 from .layout import ArchiveLayout
 
 # Extension fields (WARC 1.1 allows them) so the index can be rebuilt from the files alone:
@@ -156,7 +156,12 @@ class WarcArchive:
             where = f"{entry['warc']}#offset={offset}"
             note = "truncated copy (body capped)" if fetch.truncated else "local WARC copy"
         return Snapshot(
-            url=fetch.url, archive_url=where, timestamp=when, kind="local", http_status=fetch.http_status, note=note
+            url=fetch.url,
+            archive_url=where,
+            timestamp=when,
+            kind=SnapshotKind.LOCAL,
+            http_status=fetch.http_status,
+            note=note,
         )
 
     def close(self) -> None:

@@ -31,9 +31,9 @@ import requests
 from waybackpy.cdx_snapshot import CDXSnapshot
 from waybackpy.cdx_utils import full_url
 
-from ..fetch import DEFAULT_USER_AGENT, deadline_scope, new_session
 from ..files import write_atomic
-from ..model import Snapshot
+from ..model import Snapshot, SnapshotKind
+from ..transport import DEFAULT_USER_AGENT, deadline_scope, new_session
 from .layout import ArchiveLayout
 from .pacing import Pacer
 from .service import Capture, Lookup
@@ -207,7 +207,7 @@ class WaybackClient:
             url=row.original,
             archive_url=self.archive_url(row.timestamp, row.original),
             timestamp=row.datetime_timestamp.replace(tzinfo=dt.UTC),
-            kind="wayback",
+            kind=SnapshotKind.WAYBACK,
             http_status=int(row.statuscode) if str(row.statuscode).isdigit() else None,
             note=note,
         )
@@ -339,7 +339,7 @@ class WaybackClient:
                     url=url,
                     archive_url=self.archive_url(ts, original),
                     timestamp=dt.datetime.strptime(ts[:14], "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC),
-                    kind="wayback",
+                    kind=SnapshotKind.WAYBACK,
                     http_status=None,
                     note="captured now",
                 )

@@ -123,7 +123,7 @@ def entry() -> None:
     os._exit(code)
 
 
-from .. import cli_export  # noqa: E402, F401 - registers `citewatch export` on main
+from .. import cli_export, cli_merge  # noqa: E402, F401 - register `citewatch export` and `merge` on main
 from . import show_config  # noqa: E402 - after every command: it lists their options
 
 show_config.build(main)

@@ -20,6 +20,7 @@ from ..files import require_writable, write_atomic
 from ..report import json as json_report
 from ..report import model as report_model
 from ..results import check_citations_run, parse_fail_on, problems
+from ..shard import parse_shard
 from ..textsafe import clean
 from ..vocab import ExitStatus, exit_status_table
 from ..wording import plural
@@ -135,14 +136,16 @@ def check(citations_file: Path, json_path: Path | None, **opts) -> None:
     fail_on = parse_fail_on(opts["fail_on"])
     settings = settings_from(opts)
     print_settings(settings)
-    cf = cit.load(citations_file, for_update=False)
+    # the citations only: the parsed file (1.1 KB a citation, 220 MB at 200,000) is not kept
+    citations = cit.load(citations_file, for_update=False).citations
     settle_heap()
     require_writable(ArchiveLayout.at(opts["archive_dir"]).history, json_path.parent if json_path else None)
     history = History(opts["archive_dir"])
-    urls = {c.url for c in cf.citations if c.url}
+    citations = parse_shard(opts["shard"]).select(citations) if opts["shard"] else citations
+    urls = {c.url for c in citations if c.url}
     try:
         with locked(opts["archive_dir"], opts["lock_wait"]), Progress(len(urls), shown=out.shows_progress) as progress:
-            results, checked = check_citations_run(cf.citations, settings, history, on_progress=progress)
+            results, checked = check_citations_run(citations, settings, history, on_progress=progress)
     except KeyboardInterrupt:
         click.echo("\ncitewatch: interrupted; finished checks are kept in " + str(opts["archive_dir"]), err=True)
         sys.exit(ExitStatus.INTERRUPTED)
@@ -159,7 +162,7 @@ def check(citations_file: Path, json_path: Path | None, **opts) -> None:
     if json_path == STDIN:
         out.data(json_report.dumps(report))
     elif json_path:
-        write_atomic(json_path, json_report.dumps(report))
+        write_atomic(json_path, json_report.pieces(report))
     print_problems(report.problems)
     sys.exit(status)
 

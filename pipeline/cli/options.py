@@ -23,6 +23,7 @@ from ..fetch import DEFAULT_USER_AGENT, FetchSettings
 from ..hosts import HostLimit
 from ..results import DEFAULT_FAIL_ON, parse_fail_on
 from ..rules import AcceptRule, UrlPattern, UrlRules
+from ..shard import parse_shard
 from .configure import source_of, table_origins
 
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -227,6 +228,7 @@ CHECK_OPTIONS = [
         show_default=True,
         help="Days a failure must span to be confirmed.",
     ),
+    click.option("--shard", metavar="K/N", help="Check only shard K of N: the sites that hash to it (merge.py)."),
     click.option(
         "--exclude",
         multiple=True,
@@ -432,6 +434,7 @@ def run_settings_from(opts: dict, reports_dir: Path, junit: Path | None = None, 
         junit=junit,
         step_summary=step_summary,
         lock_wait=opts["lock_wait"],
+        shard=parse_shard(opts["shard"]) if opts["shard"] else None,
     )
 
 

@@ -8,48 +8,38 @@ and the one vocabulary the command line and the tests use.
 from __future__ import annotations
 
 from collections.abc import Callable
-from enum import StrEnum
 from pathlib import Path
 
 from ..citations import CitationsFile
+from ..vocab import Described
 from . import cite_web, csl_json, markdown, robust_links
 from .sources import Selection, Source, select_sources
 
 __all__ = ["Format", "Selection", "Source", "export", "select_sources"]
 
 
-class Format(StrEnum):
+class Format(Described):
     """An export format: its name on the command line, its renderer and what it is for."""
 
-    ROBUST_LINKS = "robust-links"
-    CITE_WEB = "cite-web"
-    CSL_JSON = "csl-json"
-    MARKDOWN = "markdown"
+    # value, renderer, what it is for (the command's --help)
+    ROBUST_LINKS = (
+        "robust-links",
+        robust_links.render,
+        "HTML anchors with data-versionurl/data-versiondate (archived copy as fallback)",
+    )
+    CITE_WEB = (
+        "cite-web",
+        cite_web.render,
+        "Wikipedia {{cite web}} templates with archive-url, archive-date, url-status, access-date",
+    )
+    CSL_JSON = "csl-json", csl_json.render, "CSL-JSON items for Zotero, Pandoc and reference managers"
+    MARKDOWN = "markdown", markdown.render, "a numbered list of sources with archive links"
 
-    def __str__(self) -> str:
-        return self.value
+    render: Callable[[list[Source]], str]
+    description: str
 
-    @property
-    def render(self) -> Callable[[list[Source]], str]:
-        return _RENDERERS[self]
-
-    @property
-    def description(self) -> str:
-        return _DESCRIPTIONS[self]
-
-
-_RENDERERS = {
-    Format.ROBUST_LINKS: robust_links.render,
-    Format.CITE_WEB: cite_web.render,
-    Format.CSL_JSON: csl_json.render,
-    Format.MARKDOWN: markdown.render,
-}
-_DESCRIPTIONS = {
-    Format.ROBUST_LINKS: "HTML anchors with data-versionurl/data-versiondate (archived copy as fallback)",
-    Format.CITE_WEB: "Wikipedia {{cite web}} templates with archive-url, archive-date, url-status, access-date",
-    Format.CSL_JSON: "CSL-JSON items for Zotero, Pandoc and reference managers",
-    Format.MARKDOWN: "a numbered list of sources with archive links",
-}
+    def __init__(self, value: str, render: Callable[[list[Source]], str], description: str) -> None:
+        self.render, self.description = render, description
 
 
 def export(cf: CitationsFile, fmt: Format, archive_dir: Path | None = None) -> tuple[str, Selection]:

@@ -8,13 +8,14 @@ page is gone the title links to the archived copy, as Wikipedia shows such a sou
 from __future__ import annotations
 
 from ..report.markdown import esc, link
+from ..vocab import UrlStatus
 from .sources import Source
 
 _ORIGINAL_NOTE = {
-    "dead": "now gone",
-    "usurped": "its address now serves something else",
-    "unfit": "not linked: unfit to send readers to",
-    "deviated": "the page has changed since it was cited",
+    UrlStatus.DEAD: "now gone",
+    UrlStatus.USURPED: "its address now serves something else",
+    UrlStatus.UNFIT: "not linked: unfit to send readers to",
+    UrlStatus.DEVIATED: "the page has changed since it was cited",
 }
 
 
@@ -38,7 +39,7 @@ def _archive_part(s: Source) -> str:
     when = f" on {s.archive_date.isoformat()}" if s.archive_date else ""
     if s.url and s.original_unusable:
         original = "the original" if s.original_hidden else link("the original", s.url)
-        note = _ORIGINAL_NOTE[s.url_status or "dead"]
+        note = _ORIGINAL_NOTE[s.url_status or UrlStatus.DEAD]
         return f" Archived{when} from {original} ({note})."
     note = f" ({_ORIGINAL_NOTE[s.url_status]})" if s.url_status in _ORIGINAL_NOTE else ""
     return f" {link('Archived', s.archive_url)}{when}{note}."

@@ -14,18 +14,12 @@ from urllib.parse import urlsplit
 
 from ..archive.history import History
 from ..citations import CitationsFile
-from ..model import Citation, PartialDate, Status
+from ..model import Citation, PartialDate, Status, UrlStatus
 
 # url_status values (Wikipedia CS1's) under which the original address should not be the
-# link a reader follows first: it is gone, or it now serves something else.
-ORIGINAL_UNUSABLE = frozenset({"dead", "usurped", "unfit"})
-# ... and those under which it should not be linked at all (CS1 hides it too): a domain
-# taken over by someone else, or a page unfit to send readers to.
-ORIGINAL_HIDDEN = frozenset({"usurped", "unfit"})
-
-# statuses meaning the cited address answered with the cited page: a check with one of
-# them is an access in the sense of Wikipedia's access-date
-_REACHED = frozenset({Status.LIVE.value, Status.REDIRECTED.value})
+# link a reader follows first, or not be linked at all: UrlStatus owns both meanings.
+ORIGINAL_UNUSABLE = frozenset(s for s in UrlStatus if s.original_unusable)
+ORIGINAL_HIDDEN = frozenset(s for s in UrlStatus if s.original_hidden)
 
 _ARCHIVE_NAMES = {
     "web.archive.org": "Wayback Machine",
@@ -129,9 +123,19 @@ def _access_date(history: History | None, url: str | None) -> dt.date | None:
     if history is None or not url:
         return None
     for check in reversed(history.checks(url)):
-        if check.get("status") in _REACHED and check.get("at"):
+        # the cited address answered with the cited page: an access in the sense of
+        # Wikipedia's access-date
+        if _is_reached(check.get("status")) and check.get("at"):
             try:
                 return dt.datetime.fromisoformat(check["at"]).date()
             except (TypeError, ValueError):
                 continue
     return None
+
+
+def _is_reached(value: object) -> bool:
+    """A history check's status (a string on disk) is one that reached the page."""
+    try:
+        return Status(value).is_reached
+    except ValueError:
+        return False

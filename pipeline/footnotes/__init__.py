@@ -12,7 +12,7 @@ from importlib import import_module
 from pathlib import Path
 
 from ..errors import InputError
-from ..model import Article, Finding, LinkedSource, Marker, Note, Severity
+from ..model import Article, Finding, FindingCode, LinkedSource, Marker, Note, Severity
 
 # format → module with a parse(text) function; imported on use, so commands that never read
 # an article (check) do not pay for its parser
@@ -161,7 +161,7 @@ def _add_linked_sources(article: Article, content: str) -> list[Finding]:
             f"{unresolved} relative link(s) left out: the page names no address of its own"
             " (<link rel=canonical> or <base href>) to resolve them against"
         )
-        return [Finding("relative-links", message)]
+        return [Finding(FindingCode.RELATIVE_LINKS, message)]
     if article.format == "markdown":
         from .fields import parse_date_string
 
@@ -185,34 +185,50 @@ def _norm_url(u: str) -> str:
 
 def cross_check(notes: list[Note], markers: list[Marker]) -> list[Finding]:
     """Findings about the notes themselves; general rules, no per-article knowledge."""
-    from ..publishers import PUBLISHER_TYPO, closest_outlet, outlet_named  # rapidfuzz, ruamel: only here
+    findings = _numbering_findings(notes, markers) + _order_findings(markers)
+    repeats = _Repeats()
+    for n in notes:
+        findings.extend(repeats.of(n))
+        if not n.ibid:
+            findings.extend(_content_findings(n))
+    return findings
 
+
+def _numbering_findings(notes: list[Note], markers: list[Marker]) -> list[Finding]:
+    """Two notes with one number, a note never cited, a marker with no note."""
     findings: list[Finding] = []
     cited = {m.id for m in markers}
     seen: set[str] = set()
     for n in notes:
         if n.id in seen:
             findings.append(
-                Finding("duplicate-id", f"more than one note is numbered {n.id}", n.id, n.line, Severity.ERROR)
+                Finding(
+                    FindingCode.DUPLICATE_ID, f"more than one note is numbered {n.id}", n.id, n.line, Severity.ERROR
+                )
             )
         seen.add(n.id)
     for n in notes:
         if n.id not in cited:
-            findings.append(Finding("note-not-cited", "never referenced in the article body", n.id, n.line))
+            findings.append(Finding(FindingCode.NOTE_NOT_CITED, "never referenced in the article body", n.id, n.line))
     reported: set[str] = set()
     for m in markers:
         if m.id not in seen and m.id not in reported:
             reported.add(m.id)
             findings.append(
                 Finding(
-                    "marker-without-note",
+                    FindingCode.MARKER_WITHOUT_NOTE,
                     f"the body cites {m.id} but there is no such note",
                     m.id,
                     m.line,
                     Severity.ERROR,
                 )
             )
-    # Out of order: a marker seen for the first time after a higher-numbered one.
+    return findings
+
+
+def _order_findings(markers: list[Marker]) -> list[Finding]:
+    """Out of order: a marker seen for the first time after a higher-numbered one."""
+    findings: list[Finding] = []
     highest, first_seen = 0, set()
     for m in markers:
         if not m.id.isdigit() or m.id in first_seen:
@@ -220,48 +236,47 @@ def cross_check(notes: list[Note], markers: list[Marker]) -> list[Finding]:
         first_seen.add(m.id)
         if int(m.id) < highest:
             findings.append(
-                Finding("marker-out-of-order", f"first cited after note {highest}", m.id, m.line, Severity.INFO)
+                Finding(
+                    FindingCode.MARKER_OUT_OF_ORDER, f"first cited after note {highest}", m.id, m.line, Severity.INFO
+                )
             )
         highest = max(highest, int(m.id))
+    return findings
 
-    previous: Note | None = None
-    by_text: dict[str, Note] = {}
-    by_url: dict[str, Note] = {}
-    by_source: dict[tuple[str, str], Note] = {}
-    for n in notes:
+
+class _Repeats:
+    """Notes seen so far, by text, URL and (publisher, title): which earlier note a note
+    repeats (Ibid., word for word, or the same source in other words)."""
+
+    def __init__(self) -> None:
+        self.previous: Note | None = None
+        self.by_text: dict[str, Note] = {}
+        self.by_url: dict[str, Note] = {}
+        self.by_source: dict[tuple[str, str], Note] = {}
+
+    def of(self, n: Note) -> list[Finding]:
         if n.ibid:
-            if previous is None:
-                findings.append(
-                    Finding("ibid-without-antecedent", "Ibid. with no note before it", n.id, n.line, Severity.ERROR)
-                )
-            else:
-                findings.append(
-                    Finding(
-                        "ibid",
-                        f"Ibid.: repeats note {previous.id}, not a new source",
-                        n.id,
-                        n.line,
-                        Severity.INFO,
-                        previous.id,
-                    )
-                )
-            continue
+            return [self._ibid(n)]
         key = _norm(n.raw)
-        same = by_text.get(key)
+        same = self.by_text.get(key)
+        found = []
         if same is not None:
-            findings.append(
+            found.append(
                 Finding(
-                    "duplicate-note", f"repeats note {same.id} word for word", n.id, n.line, Severity.WARNING, same.id
+                    FindingCode.DUPLICATE_NOTE,
+                    f"repeats note {same.id} word for word",
+                    n.id,
+                    n.line,
+                    Severity.WARNING,
+                    same.id,
                 )
             )
         else:
-            other = next((by_url[_norm_url(u)] for u in n.urls if _norm_url(u) in by_url), None)
-            if other is None and n.title:
-                other = by_source.get((_norm(n.publisher or ""), _norm(n.title)))
+            other = self._same_source(n)
             if other is not None:
-                findings.append(
+                found.append(
                     Finding(
-                        "same-source",
+                        FindingCode.SAME_SOURCE,
                         f"cites the same source as note {other.id}",
                         n.id,
                         n.line,
@@ -269,26 +284,56 @@ def cross_check(notes: list[Note], markers: list[Marker]) -> list[Finding]:
                         other.id,
                     )
                 )
-        by_text.setdefault(key, n)
+        self._remember(n, key)
+        return found
+
+    def _ibid(self, n: Note) -> Finding:
+        if self.previous is None:
+            return Finding(
+                FindingCode.IBID_WITHOUT_ANTECEDENT, "Ibid. with no note before it", n.id, n.line, Severity.ERROR
+            )
+        return Finding(
+            FindingCode.IBID,
+            f"Ibid.: repeats note {self.previous.id}, not a new source",
+            n.id,
+            n.line,
+            Severity.INFO,
+            self.previous.id,
+        )
+
+    def _same_source(self, n: Note) -> Note | None:
+        other = next((self.by_url[_norm_url(u)] for u in n.urls if _norm_url(u) in self.by_url), None)
+        if other is None and n.title:
+            other = self.by_source.get((_norm(n.publisher or ""), _norm(n.title)))
+        return other
+
+    def _remember(self, n: Note, key: str) -> None:
+        self.by_text.setdefault(key, n)
         for u in n.urls:
-            by_url.setdefault(_norm_url(u), n)
+            self.by_url.setdefault(_norm_url(u), n)
         if n.title:
-            by_source.setdefault((_norm(n.publisher or ""), _norm(n.title)), n)
-        previous = n
-        if not (n.publisher or n.title or n.date or n.urls):
-            findings.append(Finding("unparsed-note", "nothing could be parsed; the raw text is kept", n.id, n.line))
-        if n.publisher and outlet_named(n.publisher) is None:
-            near = closest_outlet(n.publisher)
-            if near and near[2] >= PUBLISHER_TYPO:
-                findings.append(
-                    Finding(
-                        "publisher-typo",
-                        f"no outlet is called {n.publisher!r}; did you mean {near[0].name!r}?",
-                        n.id,
-                        n.line,
-                    )
+            self.by_source.setdefault((_norm(n.publisher or ""), _norm(n.title)), n)
+        self.previous = n
+
+
+def _content_findings(n: Note) -> list[Finding]:
+    """A note nothing could be read from; a publisher name one letter off a known outlet's."""
+    from ..publishers import PUBLISHER_TYPO, closest_outlet, outlet_named  # rapidfuzz, ruamel: only here
+
+    if not (n.publisher or n.title or n.date or n.urls):
+        return [Finding(FindingCode.UNPARSED_NOTE, "nothing could be parsed; the raw text is kept", n.id, n.line)]
+    if n.publisher and outlet_named(n.publisher) is None:
+        near = closest_outlet(n.publisher)
+        if near and near[2] >= PUBLISHER_TYPO:
+            return [
+                Finding(
+                    FindingCode.PUBLISHER_TYPO,
+                    f"no outlet is called {n.publisher!r}; did you mean {near[0].name!r}?",
+                    n.id,
+                    n.line,
                 )
-    return findings
+            ]
+    return []
 
 
 def missing_field_findings(notes: list[Note], urls: dict[str, str | None]) -> list[Finding]:
@@ -297,9 +342,15 @@ def missing_field_findings(notes: list[Note], urls: dict[str, str | None]) -> li
     for n in notes:
         if n.ibid:
             continue
-        for name, value in (("publisher", n.publisher), ("title", n.title), ("date", n.date)):
+        for code, name, value in (
+            (FindingCode.MISSING_PUBLISHER, "publisher", n.publisher),
+            (FindingCode.MISSING_TITLE, "title", n.title),
+            (FindingCode.MISSING_DATE, "date", n.date),
+        ):
             if not value:
-                findings.append(Finding(f"missing-{name}", f"no {name}", n.id, n.line))
+                findings.append(Finding(code, f"no {name}", n.id, n.line))
         if not n.urls and not urls.get(n.id):
-            findings.append(Finding("missing-url", "no URL: the source cannot be checked or archived", n.id, n.line))
+            findings.append(
+                Finding(FindingCode.MISSING_URL, "no URL: the source cannot be checked or archived", n.id, n.line)
+            )
     return findings

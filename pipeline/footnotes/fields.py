@@ -168,80 +168,88 @@ def _parse_note(note_id: str, raw: str, line: int | None, link_text: dict[str, s
 
     quoted = _find_quoted(stripped)
     if quoted is None and link_text:
-        # an HTML/Markdown note whose link text is the title: treat it as the quoted part
-        for url in note.urls:
-            text_of_link = re.sub(r"\s+", " ", link_text.get(url) or "").strip()
-            if text_of_link and text_of_link != url and not URL_RE.fullmatch(text_of_link):
-                at = stripped.find(text_of_link)
-                if at >= 0:
-                    quoted = (text_of_link, at - 1, at + len(text_of_link) + 1)
-                    break
+        quoted = _linked_title(stripped, note.urls, link_text)
     if quoted:
         title, qs, qe = quoted
         note.title = _clean_title(title)
         before, after = stripped[: max(qs, 0)], stripped[qe:]
     else:
         before, after = stripped, ""
-
-    date, span = find_date(after)
-    where = "after"
-    if date is None:
-        date, span = find_date(before)
-        where = "before"
-    if date is None:
-        date, span = find_year(after)
-        where = "after"
-    if date is not None and span is not None:
-        note.date = date
-        if where == "after":
-            after = after[: span[0]] + " " + after[span[1] :]
-        else:
-            before = before[: span[0]] + " " + before[span[1] :]
-
-    before_c = _clean(before)
-    after_c = _clean(after)
+    note.date, before, after = _take_date(before, after)
     if quoted:
-        parts = [p.strip() for p in (before_c or "").split(",") if p.strip()]
-        # Chicago style puts the publisher after the title ("Author, “Title,” Publisher, Date");
-        # news style before it ("Publisher, “Title,” Date"). A known outlet name settles it;
-        # otherwise only a short, name-like tail counts as the publisher.
-        after_is_publisher = bool(
-            after_c
-            and re.search(r"[A-Za-z\u00C0-\u024F]{3,}", after_c)
-            and not re.search(r"[\u4e00-\u9fff]", after_c)
-            and len(after_c.split()) <= 6
-            and not re.search(r"[a-z]\.\s", after_c)
-        )
-        if parts and outlet_named(parts[-1]) is not None:
-            after_is_publisher = False
-        elif after_c and outlet_named(after_c) is not None:
-            after_is_publisher = True
-        if after_is_publisher and parts:
-            # Chicago style: Author, “Title,” Publisher, Date.
-            note.author = _clean(re.sub(r"^by\s+", "", ", ".join(parts), flags=re.I))
-            note.publisher = after_c
-        elif parts:
-            note.publisher = parts[-1] if len(parts) == 1 else parts[-1]
-            if len(parts) > 1:
-                note.author = _clean(", ".join(parts[:-1]))
-            if after_c:
-                note.extra = after_c
-        elif after_is_publisher:
-            note.publisher = after_c
-        elif after_c:
-            note.extra = after_c
+        _fields_around_title(note, _clean(before), _clean(after))
     elif not note.title:
-        # no quotes: "Publisher. Title. Date." or "Publisher, Title, Date" — only guess
-        # the publisher when the note is short and clearly segmented.
-        segments = [s for s in re.split(r"(?<=[a-z\)])\.\s+|,\s+", before_c or "") if s.strip()]
-        if len(segments) >= 2:
-            note.publisher = _clean(segments[0])
-            note.title = _clean_title(" ".join(segments[1:]))
-        elif segments and note.urls:
-            note.title = _clean_title(segments[0])
-    else:
-        note.publisher = before_c if before_c and len(before_c) <= 80 else None
+        _fields_without_quotes(note, _clean(before))
     return note
+
+
+def _linked_title(stripped: str, urls: list[str], link_text: dict[str, str]) -> tuple[str, int, int] | None:
+    """An HTML/Markdown note whose link text is the title: treated as the quoted part."""
+    for url in urls:
+        text_of_link = re.sub(r"\s+", " ", link_text.get(url) or "").strip()
+        if text_of_link and text_of_link != url and not URL_RE.fullmatch(text_of_link):
+            at = stripped.find(text_of_link)
+            if at >= 0:
+                return text_of_link, at - 1, at + len(text_of_link) + 1
+    return None
+
+
+def _take_date(before: str, after: str) -> tuple[PartialDate | None, str, str]:
+    """The note's date (after the title first, then before it, then a bare year after it),
+    and the text on each side with the date taken out."""
+    for side, finder in (("after", find_date), ("before", find_date), ("after", find_year)):
+        date, span = finder(after if side == "after" else before)
+        if date is not None:
+            break
+    if date is None or span is None:
+        return None, before, after
+    if side == "after":
+        return date, before, after[: span[0]] + " " + after[span[1] :]
+    return date, before[: span[0]] + " " + before[span[1] :], after
+
+
+def _fields_around_title(note: Note, before_c: str | None, after_c: str | None) -> None:
+    """Author, publisher and the rest, from the text on each side of a quoted title."""
+    parts = [p.strip() for p in (before_c or "").split(",") if p.strip()]
+    # Chicago style puts the publisher after the title ("Author, “Title,” Publisher, Date");
+    # news style before it ("Publisher, “Title,” Date"). A known outlet name settles it;
+    # otherwise only a short, name-like tail counts as the publisher.
+    after_is_publisher = bool(
+        after_c
+        and re.search(r"[A-Za-z\u00C0-\u024F]{3,}", after_c)
+        and not re.search(r"[\u4e00-\u9fff]", after_c)
+        and len(after_c.split()) <= 6
+        and not re.search(r"[a-z]\.\s", after_c)
+    )
+    if parts and outlet_named(parts[-1]) is not None:
+        after_is_publisher = False
+    elif after_c and outlet_named(after_c) is not None:
+        after_is_publisher = True
+    if after_is_publisher and parts:
+        # Chicago style: Author, “Title,” Publisher, Date.
+        note.author = _clean(re.sub(r"^by\s+", "", ", ".join(parts), flags=re.I))
+        note.publisher = after_c
+    elif parts:
+        note.publisher = parts[-1]
+        if len(parts) > 1:
+            note.author = _clean(", ".join(parts[:-1]))
+        if after_c:
+            note.extra = after_c
+    elif after_is_publisher:
+        note.publisher = after_c
+    elif after_c:
+        note.extra = after_c
+
+
+def _fields_without_quotes(note: Note, before_c: str | None) -> None:
+    """No quotes: "Publisher. Title. Date." or "Publisher, Title, Date" — the publisher is
+    only guessed when the note is short and clearly segmented."""
+    segments = [s for s in re.split(r"(?<=[a-z\)])\.\s+|,\s+", before_c or "") if s.strip()]
+    if len(segments) >= 2:
+        note.publisher = _clean(segments[0])
+        note.title = _clean_title(" ".join(segments[1:]))
+    elif segments and note.urls:
+        note.title = _clean_title(segments[0])
 
 
 def find_access_date(raw: str) -> PartialDate | None:

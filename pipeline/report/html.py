@@ -247,9 +247,41 @@ def _change_items(changes: Changes) -> str:
     )
 
 
+FULL_LIST = 2_000  # citations a report lists in full; a larger one lists what is worth a look
+
+
+def worth_a_look(r: Result) -> bool:
+    """Kept in a large report's page: every row but a source that answered as cited."""
+    status = r.check.standing_status if r.check else None
+    if status is not Status.LIVE:
+        return True
+    return any(m is not None and Verdict(m.verdict).is_alarm for m in (r.title_match, r.date_match, r.publisher_match))
+
+
+def _rows(report: Report) -> tuple[str, str]:
+    """The table's rows, and what the page says about rows it leaves out. Past FULL_LIST
+    citations the page lists the ones worth a look (every failure, block, redirect and
+    doubtful verdict) and leaves the quiet ones (live, as cited) to the JSON report, which
+    the reader can load into the table on demand: at 200,000 citations the full page was
+    181 MB, more than a browser opens comfortably."""
+    if len(report.results) <= FULL_LIST:
+        return "".join(_row(i, r) for i, r in enumerate(report.results)), ""
+    kept = [(i, r) for i, r in enumerate(report.results) if worth_a_look(r)]
+    left = len(report.results) - len(kept)
+    note = (
+        f'<p class="hint" id="omitted" data-total="{len(report.results)}">{left:,} of {len(report.results):,}'
+        f" citations are not listed here: their sources answered and match their notes. They are in"
+        f" <code>{e(report.name)}.json</code> and <code>{e(report.name)}.md</code>. "
+        '<label>Add them to the table from the JSON report: <input type="file" id="load-json" accept=".json"></label>'
+        ' <button type="button" id="more-json" hidden>show more</button></p>'
+    )
+    return "".join(_row(i, r) for i, r in kept), note
+
+
 def render(report: Report) -> str:
     statuses = sorted({r.check.status.value if r.check else "" for r in report.results})
     verdicts = sorted({r.title_match.verdict if r.title_match else "" for r in report.results} - {""})
+    rows, omitted = _rows(report)
     findings = "".join(
         f'<li><b>{{{e(f.footnote)}}}</b> <span class="sev sev-{e(f.severity)}">{e(f.severity)}</span> '
         f"{e(f.message)} <code>{e(f.code)}</code>{(' · line ' + e(f.line)) if f.line else ''}</li>"
@@ -263,7 +295,8 @@ def render(report: Report) -> str:
         cards=_cards(report),
         status_opts="".join(f'<option value="{e(x)}">{e(x)}</option>' for x in statuses),
         verdict_opts="".join(f'<option value="{e(x)}">{e(x)}</option>' for x in verdicts),
-        rows="".join(_row(i, r) for i, r in enumerate(report.results)),
+        rows=rows,
+        omitted=omitted,
         findings=f'<h2>Problems in the footnotes</h2><ul class="findings">{findings}</ul>' if findings else "",
         changes=_change_items(report.changes),
         notes="".join(f'<p class="note">{e(n)}</p>' for n in report.notes),

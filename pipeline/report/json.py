@@ -5,8 +5,10 @@ report`` and for "changed since the last run"."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
+from collections.abc import Iterator
 from dataclasses import fields
 from typing import Any
 
@@ -109,8 +111,25 @@ def to_dict(report: Report) -> dict[str, Any]:
 
 
 def dumps(report: Report | dict[str, Any]) -> str:
-    data = to_dict(report) if isinstance(report, Report) else report
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if isinstance(report, Report):
+        return "".join(pieces(report))
+    return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
+
+
+def pieces(report: Report) -> Iterator[str]:
+    """``dumps(report)`` in pieces, one result at a time, the same text byte for byte: a
+    report of 200,000 results is written as it is encoded (files.write_atomic takes the
+    pieces), instead of a dict of every result and its 300 MB string held at once."""
+    head = to_dict(dataclasses.replace(report, results=[], findings=[]))
+    del head["results"], head["findings"]
+    yield json.dumps(head, ensure_ascii=False, indent=2)[:-2]  # up to the closing "\n}"
+    yield ',\n  "results": ['
+    for i, r in enumerate(report.results):
+        text = json.dumps(result_to_dict(r), ensure_ascii=False, indent=2).replace("\n", "\n    ")
+        yield ("\n    " if i == 0 else ",\n    ") + text
+    yield "\n  ]" if report.results else "]"
+    findings = json.dumps([f.to_dict() for f in report.findings], ensure_ascii=False, indent=2)
+    yield ',\n  "findings": ' + findings.replace("\n", "\n  ") + "\n}\n"
 
 
 # --- a saved run back into the typed report -------------------------------------------

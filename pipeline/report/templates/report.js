@@ -36,6 +36,53 @@
       rows.forEach(function (r) { var e = ev(r); tbody.appendChild(r); tbody.appendChild(e); });
     });
   });
+  // a large report lists what is worth a look; the rest comes from its JSON, on demand
+  var load = document.getElementById("load-json"), more = document.getElementById("more-json"), queue = [];
+  function cell(tr, text, cls) {
+    var td = tr.insertCell(), span = td;
+    if (cls) { span = document.createElement("span"); span.className = cls; td.appendChild(span); }
+    span.textContent = text == null ? "" : String(text);
+    return td;
+  }
+  function verdict(m) { return m ? m.verdict : ""; }
+  function addRow(r) {
+    var tr = document.createElement("tr"), evi = document.createElement("tr");
+    tr.className = "row"; tr.dataset.status = r.status || ""; tr.dataset.verdict = verdict(r.title_match);
+    cell(tr, r.id).dataset.sort = String(r.id).padStart(6, "0");
+    cell(tr, [r.publisher, r.title].filter(Boolean).join(" · ") || "—");
+    var st = cell(tr, r.status, "s s-" + (r.status || "")); st.dataset.sort = r.status || "";
+    var why = document.createElement("div"); why.className = "reason"; why.textContent = r.reason || ""; st.appendChild(why);
+    cell(tr, r.page ? r.page.title : ""); cell(tr, verdict(r.title_match)); cell(tr, verdict(r.date_match));
+    cell(tr, verdict(r.publisher_match));
+    var arch = tr.insertCell();
+    if (r.archive_url && /^https?:\/\//i.test(r.archive_url)) {
+      var link = document.createElement("a"); link.href = r.archive_url; link.rel = "noopener noreferrer";
+      link.textContent = r.archive_date || "snapshot"; arch.appendChild(link);
+    }
+    evi.className = "evidence"; evi.hidden = true; cell(evi, r.final_url || r.url).colSpan = 8;
+    tbody.appendChild(tr); tbody.appendChild(evi); rows.push(tr);
+    tr.addEventListener("click", function () { toggle(tr); });
+  }
+  function page() {
+    queue.splice(0, 5000).forEach(addRow);
+    more.hidden = !queue.length; more.textContent = "show " + Math.min(5000, queue.length) + " more";
+    apply();
+  }
+  if (load) {
+    load.addEventListener("change", function () {
+      var file = load.files[0], reader = new FileReader();
+      if (!file) return;
+      reader.onload = function () {
+        var listed = {};
+        rows.forEach(function (r) { listed[r.cells[0].textContent] = true; });
+        try { queue = JSON.parse(reader.result).results.filter(function (r) { return !listed[r.id]; }); }
+        catch (err) { shown.textContent = file.name + ": not a citewatch JSON report"; return; }
+        page();
+      };
+      reader.readAsText(file);
+    });
+    more.addEventListener("click", page);
+  }
   [fs, fv].forEach(function (el) { el.addEventListener("change", apply); });
   ft.addEventListener("input", apply);
   apply();
