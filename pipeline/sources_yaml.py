@@ -45,6 +45,17 @@ def read_source_fields(
         ]
 
 
+def position(entries: list, entry: Any, near: int) -> int:
+    """Where ``entry`` (the object itself) stands in ``entries``, looking from ``near`` on
+    first: merges walk the file in order, so this is O(1) per entry where ``list.index``
+    compared whole entries (deep ==) from the start."""
+    n = len(entries)
+    for i in (*range(max(0, near - 1), n), *range(0, max(0, near - 1))):
+        if entries[i] is entry:
+            return i
+    raise ValueError("entry not in the citations file")
+
+
 _LINK_ID = re.compile(r"^(?:.*:)?link-(\d+)$")
 
 
@@ -79,7 +90,7 @@ def merge_links(cf: CitationsFile, article: Article, scope: str | None, last_ind
         set_or_drop(entry, "places", [_place(p) for p in source.places] if len(source.places) > 1 else None)
         entry["id"] = DoubleQuotedScalarString(str(entry["id"]))
         ids.add(str(entry["id"]))
-        last_index = cf.entries.index(entry)
+        last_index = position(cf.entries, entry, last_index + 1)
     return ids
 
 

@@ -18,9 +18,11 @@ from functools import lru_cache
 from ..model import LinkedSource, Marker, Note, Place
 from .sentences import sentence_at, sentence_before_marker, sentence_spans
 
-# a bare URL ends before white space, brackets and quotes; trailing sentence punctuation is not part of it
+# a bare URL ends before white space, brackets and quotes; trailing sentence punctuation is not part of it.
+# It may stand in quotes or brackets in prose ("see 'https://…'"), but not as an HTML attribute's value
+# (href="https://…"), nor inside a word or path
 BARE_URL = re.compile(
-    r"""(?<![\w/\[<"'=])(?:https?://|www\.)[^\s<>"'“”‘’\[\]()]+(?:\([^\s()]*\)[^\s<>"'“”‘’\[\]()]*)*""", re.I
+    r"""(?<![\w/<=])(?<!=")(?<!=')(?:https?://|www\.)[^\s<>"'“”‘’‹›«»\[\]()]+(?:\([^\s()]*\)[^\s<>"'“”‘’‹›«»\[\]()]*)*""", re.I
 )
 _TRAILING = ".,;:!?…*_"
 
