@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from .quotes.verdicts import Drift, QuoteCheck
+
 # the vocabularies live in vocab.py; importing them from here keeps working
 from .vocab import (  # noqa: F401
     FAILING,
@@ -370,6 +372,9 @@ class Result:
     verified_against: str | None = None  # "live" | archive URL
     snapshots: list[Snapshot] = field(default_factory=list)
     archive_note: str | None = None
+    # does the source still say it? (pipeline/quotes)
+    quotes: list[QuoteCheck] = field(default_factory=list)  # each quotation of the citing text(s), checked
+    drift: Drift | None = None  # the source since the citation time; None: not compared (--no-drift)
 
     @property
     def local_copy(self) -> str | None:

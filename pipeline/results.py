@@ -16,6 +16,7 @@ from .errors import InputError
 from .fetch import Fetcher
 from .model import Citation, Finding, LinkCheck, Problem, Result, Status
 from .offline import stored_outcomes
+from .quotes.verdicts import DriftVerdict, QuoteVerdict
 from .rules import UrlRules, accepted_check, excluded_check
 from .vocab import FindingCode, Severity
 
@@ -26,6 +27,10 @@ VERDICT_TOKENS = {
     "date:mismatch",
     "publisher:mismatch",
     "publisher:likely-typo",
+}
+#: does the source still say it? (not in the default: a quote a person must read first)
+QUOTE_TOKENS = {f"quote:{v}" for v in QuoteVerdict if v.is_failure} | {
+    f"drift:{v}" for v in DriftVerdict if v.is_failure
 }
 
 
@@ -183,13 +188,24 @@ def problems(
         for name, match in (("title", r.title_match), ("date", r.date_match), ("publisher", r.publisher_match)):
             if match is not None and f"{name}:{match.verdict}" in fail_on:
                 found.append(Problem(r.citation.id, f"{name} {match.verdict}: {match.cited!r} vs {match.found!r}"))
+        found += _quote_problems(r, fail_on)
+    return found
+
+
+def _quote_problems(r: Result, fail_on: set[str]) -> list[Problem]:
+    found = [
+        Problem(r.citation.id, f"quote {q.verdict}: “{q.text}”") for q in r.quotes if f"quote:{q.verdict}" in fail_on
+    ]
+    if r.drift is not None and f"drift:{r.drift.verdict}" in fail_on:
+        similarity = f" (similarity {r.drift.similarity:.2f})" if r.drift.similarity is not None else ""
+        found.append(Problem(r.citation.id, f"drift {r.drift.verdict} since cited{similarity}"))
     return found
 
 
 def parse_fail_on(value: str) -> tuple[str, ...]:
     tokens = tuple(t.strip() for t in value.split(",") if t.strip())
     finding_tokens = {c.value for c in FindingCode} | {f"findings:{s.value}" for s in Severity}
-    valid = {s.value for s in Status} | VERDICT_TOKENS | finding_tokens
+    valid = {s.value for s in Status} | VERDICT_TOKENS | QUOTE_TOKENS | finding_tokens
     bad = [t for t in tokens if t not in valid]
     if bad:
         raise InputError(

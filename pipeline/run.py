@@ -18,15 +18,18 @@ from typing import Any
 from . import citations as cit
 from .archive.history import History
 from .archive.layout import LOCK_WAIT, ArchiveLayout, locked
-from .archive.stage import ArchiveSettings, archive_results
+from .archive.policy import write_back
+from .archive.stage import ArchiveSettings, SaveClock, archive_results
 from .archive.warc import WarcArchive
-from .check import CheckSettings, OnProgress
+from .check import CheckSettings, OnFetch, OnProgress
 from .errors import InputError
 from .extract import citations_for, extract, no_sources_message
 from .fetch import Fetcher
 from .files import safe_stem, write_atomic
 from .footnotes import ArticleError
-from .model import Citation, Finding, LinkCheck, Result, Severity, Status
+from .model import Citation, Fetch, Finding, LinkCheck, Result, Severity, Snapshot, Status
+from .quotes.check import deviated
+from .quotes.stage import QuoteSettings, SourceTexts, keep_last_verdicts, read_snapshots, source_texts
 from .report import html as html_report
 from .report import index as index_report
 from .report import json as json_report
@@ -92,6 +95,7 @@ def plan_jobs(
 class RunSettings:
     check: CheckSettings = field(default_factory=CheckSettings)
     archive: ArchiveSettings = field(default_factory=ArchiveSettings)
+    quotes: QuoteSettings = field(default_factory=QuoteSettings)
     archive_dir: Path = Path("archive")
     reports_dir: Path = Path("reports")
     local_copy: bool = True
@@ -164,13 +168,14 @@ def _write_reports(
     notes: list[str],
     save_run: bool = True,
 ) -> JobReport:
+    previous = _previous_run(settings.archive_dir, job.name)
+    keep_last_verdicts(results, previous.results if previous else [])
     found = problems(results, settings.fail_on, findings)
     status = ExitStatus.for_problems(found)
     if job.title is not None:  # extracted this run (and maybe sharing the file): the article speaks
         article_meta = {"title": job.title, "source": job.source or ""}
     else:
         article_meta = {k: str(v) for k, v in dict(cf.doc.get("article") or {}).items()}
-    previous = _previous_run(settings.archive_dir, job.name)
     report = report_model.build(
         job.name,
         results,
@@ -328,11 +333,18 @@ def _run(
     fetcher = Fetcher(settings.check.fetch)
     notes: list[str] = []
     newly: list[str] = []
+    files = [cf for cs, cf in zip(loaded.citations, loaded.files, strict=True) for _ in cs]
+    texts = source_texts(
+        list(zip(everything, files, strict=True)),
+        settings.quotes,
+        settings.archive_dir,
+        fetcher,
+        settings.archive.wayback,
+    )
     wayback_unreachable = None
     try:
-        on_fetch = warc.write if warc else None
         results, checked = check_citations_run(
-            everything, settings.check, History(settings.archive_dir), on_fetch, on_progress, fetcher
+            everything, settings.check, History(settings.archive_dir), _on_fetch(warc, texts), on_progress, fetcher
         )
         if checked.offline:  # nothing recorded or archived; reports that say why nothing was checked
             return _offline_reports(jobs, loaded, results, settings, checked.offline)
@@ -344,6 +356,9 @@ def _run(
         notes.extend(out.notes)
         newly = out.newly_archived
         wayback_unreachable = out.unreachable
+        snapshots = read_snapshots(ArchiveLayout.at(settings.archive_dir).snapshots)
+        texts.finish(results, snapshots, settings.archive.workers, archive_down=out.unreachable is not None)
+        _write_deviated(items, notes)
     finally:
         fetcher.close()
         if warc:
@@ -377,6 +392,27 @@ def _offline_reports(
     if len(reports) > 1:
         write_index([(r.job.name, r.model) for r in reports], settings.reports_dir)
     return RunOutcome(reports, [], ExitStatus.INPUT, offline=why)
+
+
+def _on_fetch(warc: WarcArchive | None, texts: SourceTexts) -> OnFetch:
+    """Each fetched page, while its body is in memory: its source text read for the quotes,
+    and its local copy written."""
+
+    def on_fetch(fetched: Fetch, check: LinkCheck) -> Snapshot | None:
+        texts.on_fetch(fetched, check)
+        return warc.write(fetched, check) if warc else None
+
+    return on_fetch
+
+
+def _write_deviated(items: list[tuple[Result, cit.CitationsFile]], notes: list[str]) -> None:
+    """``url_status: deviated`` for a citation whose quote the copy from then holds and the
+    page no longer does (the archive stage wrote the other url_status values)."""
+    clock = SaveClock(notes)
+    for r, cf in items:
+        if deviated(r.quotes) and write_back(r, cf, None, None):
+            clock.changed(cf)
+    clock.save_all()
 
 
 @dataclass

@@ -233,10 +233,12 @@ def test_replays_are_paced_with_the_other_wayback_calls(fetcher, wayback, tmp_pa
         copies.get(url, dt.date(2021, 2, 1), found[url])
     replays = wayback.calls_of("replay")
     assert len(replays) == 3
-    # 400/min: sent 0.15 s apart; what the server sees jitters on a busy machine, so no two close
-    # together (unpaced they arrive ms apart) and the series at least its paced length
-    gaps = [b - a for a, b in zip(replays, replays[1:], strict=False)]
-    assert min(gaps) >= 0.05 and sum(gaps) >= 0.9 * 2 * 0.15, gaps
+    # 400/min: sent 0.15 s apart, as the pacer that sent them recorded. What the server sees
+    # jitters on a busy machine (a first request held up 0.14 s on its way arrived 6 ms before
+    # the second), so the server's side is held only to not having had them all at once
+    sent = copies.replay_pacer.calls[-3:]
+    assert len(sent) == 3 and all(b - a >= 0.15 - 1e-3 for a, b in zip(sent, sent[1:], strict=False)), sent
+    assert replays[-1] - replays[0] >= 0.05  # unpaced, all three arrive within a few ms
 
 
 def test_no_copy_from_then_says_so_and_a_dead_page_stays_unverifiable(fetcher, wayback, tmp_path):

@@ -11,6 +11,7 @@ place that says where each part lives, so a new file is added here and nowhere e
       warc/citewatch-*.warc.gz    local copies of the responses     (warc.py)
       warc-index.json         where each URL's copy is in the WARCs (warc.py; rebuilt from them)
       runs/<name>.json        each article's last report            (run.py)
+      cited-copies/<host>/<sha>.json  each source's text as archived when it was cited (quotes/copies.py)
       runs/reports/           the reports of `citewatch archive`    (cli.py)
 
 Two runs writing one archive at once lost data (each read a shared file, added its part
@@ -81,6 +82,11 @@ class ArchiveLayout:
     def archive_command_reports(self) -> Path:
         """Where ``citewatch archive`` (which has no --reports-dir) writes its reports."""
         return self.runs / "reports"
+
+    @property
+    def cited_copies(self) -> Path:
+        """The archived copies from the citation time, read once (a copy from then does not change)."""
+        return self.root / "cited-copies"
 
     def run_report(self, name: str) -> Path:
         return self.runs / f"{name}.json"

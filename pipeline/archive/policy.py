@@ -21,6 +21,7 @@ from .. import liveness, metadata
 from ..fetch import Fetcher
 from ..model import FAILING, Cause, Result, Snapshot, Status, UrlStatus
 from ..pagereader import bounded_page_meta
+from ..quotes.check import deviated
 from ..verify import verify
 from .service import ArchiveService
 
@@ -121,13 +122,15 @@ def choose_snapshot(
 
 def url_status_for(result: Result) -> UrlStatus | None:
     """Wikipedia CS1's url-status for a citation: ``live`` when the page answers,
-    ``dead`` once a failure is confirmed, ``usurped`` when the domain someone else now
-    holds is parked or for sale (link the archive only); None: leave what is there."""
+    ``deviated`` when it answers but no longer holds a quote its copy from the citation
+    time holds (quote evidence only), ``dead`` once a failure is confirmed, ``usurped``
+    when the domain someone else now holds is parked or for sale (link the archive only);
+    None: leave what is there."""
     check = result.check
     if check is None:
         return None
     if check.status.is_reached:
-        return UrlStatus.LIVE
+        return UrlStatus.DEVIATED if deviated(result.quotes) else UrlStatus.LIVE
     if check.status in FAILING and check.confirmed:
         return UrlStatus.USURPED if check.cause == Cause.PARKED else UrlStatus.DEAD
     return None

@@ -259,8 +259,8 @@ CHECK_OPTIONS = [
         "--fail-on",
         default=",".join(DEFAULT_FAIL_ON),
         show_default=True,
-        help="Statuses, verdicts (title:mismatch) and note findings (marker-without-note, findings:error)"
-        " that make the exit status 2.",
+        help="Statuses, verdicts (title:mismatch), quotes (quote:not-found, drift:changed) and note findings"
+        " (marker-without-note, findings:error) that make the exit status 2.",
     ),
 ]
 
@@ -268,6 +268,12 @@ CHECK_OPTIONS = [
 ARCHIVE_OPTIONS = [
     click.option("--no-wayback", is_flag=True, help="Do not use the Wayback Machine at all."),
     click.option("--no-local", is_flag=True, help="Do not write local WARC copies under --archive-dir."),
+    click.option(
+        "--no-drift",
+        is_flag=True,
+        help="Do not fetch or compare each source's archived copy from when it was cited (quotes are"
+        " then checked on the live page only).",
+    ),
     click.option(
         "--wayback-endpoint",
         default="https://web.archive.org",
@@ -414,6 +420,7 @@ def url_rules_from(opts: dict) -> UrlRules:
 
 def run_settings_from(opts: dict, reports_dir: Path, junit: Path | None = None, step_summary: Path | None = None):
     """``archive`` and ``run``: the check, archive and report settings from their options."""
+    from ..quotes.stage import QuoteSettings
     from ..run import RunSettings
 
     return RunSettings(
@@ -422,6 +429,7 @@ def run_settings_from(opts: dict, reports_dir: Path, junit: Path | None = None, 
         archive_dir=opts["archive_dir"],
         reports_dir=reports_dir,
         local_copy=not opts["no_local"],
+        quotes=QuoteSettings(drift=not opts["no_drift"]),
         fail_on=parse_fail_on(opts["fail_on"]),
         junit=junit,
         step_summary=step_summary,

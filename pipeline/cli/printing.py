@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from ..model import Finding, Problem, Status
-from ..report.model import Report
+from ..report.model import Report, quote_counts
 from ..textsafe import clean
 from ..vocab import FindingCode, Severity
 from ..wording import plural
@@ -144,6 +144,8 @@ def print_run_reports(outcome) -> None:
             f"{clean(jr.job.name)}: {plural(s.citations, 'citation')} ({counts}); "
             f"{plural(s.confirmed_problems, 'confirmed problem')}"
         )
+        if quote_counts(s):
+            out.result("  " + quote_counts(s))
         out.result("  reports: " + ", ".join(clean(p) for p in jr.paths))
         print_problems(report.problems)
 

@@ -310,7 +310,9 @@ def markdown_paragraphs(text: str) -> tuple[list[Paragraph], dict[str, str]]:
     paragraphs = []
     for p in text_paragraphs(kept, first_line=body_start + 1):
         plain, links = _markdown_links(p, refs)
-        paragraphs.append(Paragraph(plain, p.line, links))
+        # one start per source line, so a marker on a paragraph's second line is found in it
+        # (the offsets are the Markdown's, a little past the plain text's after a link)
+        paragraphs.append(Paragraph(plain, p.line, links, [min(o, len(plain)) for o in p.line_starts]))
     return paragraphs, fields
 
 

@@ -10,5 +10,8 @@ Data flows one way through small modules:
   ``deviated`` (the only evidence for ``url_status: deviated``);
 - ``drift``: then's and today's PageText → ``Drift``;
 - ``verdicts``: the vocabulary (QuoteVerdict, Unreadable, Where, DriftVerdict) and the two
-  result types as JSON.
+  result types as JSON;
+- ``stage``: the above in a run — each citation's citing text and citation time in, its
+  ``quotes`` and ``drift`` out, read while the check holds each page and after the archive
+  stage for the copies not kept yet.
 """

@@ -27,7 +27,7 @@ def _why_absent(quote: str, live: PageText, then: PageText | None, read: list[Pa
     if live.paywalled and not (then and then.readable):
         return Unreadable.PAYWALLED  # we read what stands before the wall
     quoted_in = detect_language(quote)
-    if quoted_in and all(t.language and t.language != quoted_in for t in read):
+    if quoted_in and all(t.in_language() not in (None, quoted_in) for t in read):
         return Unreadable.OTHER_LANGUAGE
     return None
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..archive.layout import ArchiveLayout
 from ..archive.wayback import Pacer, WaybackClient, WaybackError
 from ..fetch import Fetcher
 from ..files import read_text, write_atomic
@@ -32,7 +33,6 @@ from ..model import PartialDate, Snapshot
 from .pagetext import PageText, copy_text
 from .verdicts import Unreadable
 
-FOLDER = "cited-copies"
 RETRY_MISSING = dt.timedelta(days=7)
 
 
@@ -99,7 +99,7 @@ class CitedCopies:
     """Archived copies from the citation time: fetched at most once per URL per run, kept in archive/."""
 
     def __init__(self, archive_dir: str | Path, fetcher: Fetcher, wayback: WaybackClient) -> None:
-        self.root = Path(archive_dir) / FOLDER
+        self.root = ArchiveLayout.at(archive_dir).cited_copies
         self.fetcher = fetcher
         self.wayback = wayback
         self.replay_pacer = Pacer.get(wayback.endpoint, "replay", wayback.s.cdx_per_minute)
@@ -124,6 +124,19 @@ class CitedCopies:
             if key not in self._seen:
                 self._seen[key] = self._stored(url, near) or self._fetch(url, near, closest)
             return self._seen[key]
+
+    def stored(self, url: str, near: dt.date | None) -> CitedCopy | None:
+        """The copy an earlier run (or this one) kept in archive/, without any network call."""
+        if near is None:
+            return None
+        key = (url, near)
+        if key not in self._seen:
+            copy = self._stored(url, near)
+            if copy is None:
+                return None
+            with self._lock:
+                self._seen.setdefault(key, copy)
+        return self._seen[key]
 
     def _stored(self, url: str, near: dt.date) -> CitedCopy | None:
         try:

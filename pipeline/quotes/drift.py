@@ -108,6 +108,18 @@ def changes(then: str, now: str, now_is_article: bool = True) -> tuple[list[str]
     return removed, _missing(_sentences(now), then) if now_is_article else None
 
 
+def _contains(then: str, now: str) -> bool:
+    """Every word of ``then`` stands in ``now``, in order and together: nothing was removed.
+    The usual case (a page unchanged since it was cited), settled in one linear pass."""
+    return f" {' '.join(_words(then))} " in f" {' '.join(_words(now))} "
+
+
+def _measure(then: str, now: str, now_is_article: bool) -> tuple[float, tuple[list[str], list[str] | None]]:
+    if _contains(then, now):
+        return 1.0, ([], _missing(_sentences(now), then) if now_is_article else None)
+    return similarity(then, now), changes(then, now, now_is_article)
+
+
 def compare(
     then: PageText | None,
     now: PageText,
@@ -131,7 +143,7 @@ def compare(
         return Drift(DriftVerdict.UNKNOWN, compared_with=then.url, note=f"today: {reason}")
     old, new = then.text or "", now.text or ""
     started = time.monotonic()
-    done = within(deadline, lambda: (similarity(old, new), changes(old, new, not now.whole_page)))
+    done = within(deadline, lambda: _measure(old, new, not now.whole_page))
     if done is None:
         took = time.monotonic() - started
         return Drift(DriftVerdict.UNKNOWN, compared_with=then.url, note=f"comparison stopped after {took:.1f} s")

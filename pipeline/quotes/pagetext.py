@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import io
 import logging
+import queue
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,6 +38,7 @@ from typing import TypeVar
 from ..decode import decode_page
 from ..metadata import detect_language
 from ..model import Fetch, LinkCheck, PageMeta, Status
+from ..pagereader import needs_child
 from .find import MAX_TEXT as SEARCHED
 from .verdicts import Unreadable
 
@@ -43,6 +46,9 @@ MAX_HTML = 2_000_000  # characters of HTML handed to the extractor (news pages: 
 MAX_TEXT = 400_000  # characters of main text kept
 MAX_PDF_PAGES = 60
 MIN_WORDS = 15  # less is a menu or a placeholder, not an article: searched, but no proof of absence
+# Chinese, Japanese and Korean write no spaces between words: their characters are counted
+# instead, about two to a word
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 # seconds to read one page's text. The largest real page of the developers' set (1.5 MB)
 # takes 0.3-0.5 s; 2 MB of 40,000 paragraphs or 80,000 table cells, 8-13 s on a loaded
 # 2-core machine (the MAX_HTML cap bounds what a thread left behind at the deadline spends)
@@ -59,7 +65,7 @@ class PageText:
 
     text: str | None = None  # may be set with a reason: too little text to prove a quote absent
     reason: Unreadable | None = None
-    language: str | None = None  # ISO 639-1, from the page's markup or its text
+    language: str | None = None  # ISO 639-1, from the page's markup, or its text once asked (in_language)
     url: str | None = None  # where it was read: the live address or the archived copy's
     paywalled: bool = False  # the page answered, but its text may stop at a wall
     whole_page: bool = False  # the text is the whole page's, navigation and comments included
@@ -67,6 +73,13 @@ class PageText:
     @property
     def readable(self) -> bool:
         return bool(self.text) and self.reason is None
+
+    def in_language(self) -> str | None:
+        """The page's language: declared, else guessed from its text — only when asked, as a
+        quote absent from every text read is the one verdict that needs it."""
+        if self.language is None and self.text:
+            self.language = detect_language(self.text[:3000])
+        return self.language
 
 
 def html_main_text(html: str, url: str | None = None) -> str:
@@ -98,21 +111,55 @@ def pdf_main_text(body: bytes) -> str:
     return "\n".join(parts)[:MAX_TEXT]
 
 
+class _Helpers:
+    """Daemon threads that run page reading for callers who wait at most a deadline.
+
+    A thread is started only when none is idle and reused after, so a run reads thousands
+    of pages on a few dozen threads (starting one per page cost more than reading a small
+    page). A thread still busy when its caller stopped waiting finishes on its own: the
+    work is bounded by the size caps above."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._idle = 0
+        self._lock = threading.Lock()
+
+    def submit(self, job: Callable[[], None]) -> None:
+        with self._lock:
+            start = self._idle == 0
+            if not start:
+                self._idle -= 1
+        if start:
+            threading.Thread(target=self._serve, daemon=True, name="citewatch-pagetext").start()
+        self._jobs.put(job)
+
+    def _serve(self) -> None:
+        while True:
+            self._jobs.get()()
+            with self._lock:
+                self._idle += 1
+
+
+_HELPERS = _Helpers()
+
+
 def within(seconds: float, work: Callable[[], T]) -> T | None:
     """``work()``'s result, or None when it has not finished within ``seconds``. An
     exception inside ``work`` is raised here, in the caller's thread."""
     box: list[T] = []
     failed: list[Exception] = []
+    done = threading.Event()
 
     def run() -> None:
         try:
             box.append(work())
         except Exception as e:  # handed to the caller below
             failed.append(e)
+        finally:
+            done.set()
 
-    worker = threading.Thread(target=run, daemon=True, name="citewatch-pagetext")
-    worker.start()
-    worker.join(seconds)
+    _HELPERS.submit(run)
+    done.wait(seconds)
     if failed:
         raise failed[0]
     return box[0] if box else None
@@ -154,30 +201,74 @@ def _html_text(html: str, url: str, quotes: list[str] | None) -> tuple[str, bool
     return html_main_text(html, url), False
 
 
+def _too_short(text: str) -> bool:
+    """Too little text to prove a quote absent (a menu, a placeholder)."""
+    return len(text.split()) < MIN_WORDS and len(_CJK.findall(text[:10_000])) < 2 * MIN_WORDS
+
+
 def read_text(
     fetch: Fetch, language: str | None = None, deadline: float = DEADLINE, quotes: list[str] | None = None
 ) -> PageText:
     """The main text of a page that answered 2xx. ``language``: the page's declared one, if
     known. ``quotes``: the only quotes this text is read for (None: read the article, as
-    drift needs)."""
+    drift needs).
+
+    A large page or a PDF is read in the check's child process (pagereader), under the
+    deadline and the memory cap its reading has there, and on the second core; a small
+    one, or any when there is no child, on a helper thread the caller stops waiting for at
+    the deadline."""
+    if needs_child(fetch):
+        read = _read_in_child(fetch, language, deadline, quotes)
+        if read is not None:
+            return read
+    return _read(fetch, language, quotes, lambda work: within(deadline, work))
+
+
+def _read_in_child(fetch: Fetch, language: str | None, deadline: float, quotes: list[str] | None) -> PageText | None:
+    """The reading done by a child process; None when there is none to ask."""
+    from ..pagereader import NO_CHILD, _TooLong, shared_readers
+
+    try:
+        read = shared_readers().call(_read_bounded, (fetch, language, deadline, quotes), deadline)
+    except _TooLong:  # the child had to be killed
+        return PageText(reason=Unreadable.TOO_SLOW, url=fetch.final_url or fetch.url)
+    return None if read is NO_CHILD else read
+
+
+def _read_bounded(fetch: Fetch, language: str | None, deadline: float, quotes: list[str] | None) -> PageText:
+    """In the child: read the page here, interrupted at the deadline; a page needing more
+    memory than the child's cap has no text to read."""
+    from ..pagereader import _interrupted_after, _TooLong
+
+    try:
+        with _interrupted_after(deadline):
+            return _read(fetch, language, quotes, lambda work: work())
+    except _TooLong:
+        return PageText(reason=Unreadable.TOO_SLOW, url=fetch.final_url or fetch.url)
+
+
+def _read(
+    fetch: Fetch, language: str | None, quotes: list[str] | None, run: Callable[[Callable[[], T]], T | None]
+) -> PageText:
+    """``read_text``'s work; ``run`` runs the extraction and gives None if it overran."""
     url = fetch.final_url or fetch.url
     pdf = _is_pdf(fetch)
     try:
         if pdf:
-            got = within(deadline, lambda: (pdf_main_text(fetch.body), False))
+            got = run(lambda: (pdf_main_text(fetch.body), False))
         else:
             decoded = decode_page(fetch.body, fetch.headers.get("content-type"))
             html = decoded[0] if decoded else ""
-            got = within(deadline, lambda: _html_text(html, url, quotes)) if html else ("", False)
-    except Exception:  # an extractor's fault on a strange page: no text, never a crashed run
+            got = run(lambda: _html_text(html, url, quotes)) if html else ("", False)
+    except Exception:  # an extractor's fault on a strange page (or out of memory): no text, never a crash
         got = ("", False)
     if got is None:
         return PageText(reason=Unreadable.TOO_SLOW, url=url)
     text, whole_page = got
     if not text.strip():
         return PageText(reason=Unreadable.NO_TEXT_LAYER if pdf else Unreadable.NO_TEXT, url=url)
-    read = PageText(text=text, language=language or detect_language(text[:3000]), url=url, whole_page=whole_page)
-    if len(text.split()) < MIN_WORDS:
+    read = PageText(text=text, language=language, url=url, whole_page=whole_page)
+    if _too_short(text):
         read.reason = Unreadable.NO_TEXT_LAYER if pdf else Unreadable.NO_TEXT
     return read
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from ..vocab import Tone
+
 
 class QuoteVerdict(StrEnum):
     """What the cited page says about one quotation of the article."""
@@ -26,6 +28,11 @@ class QuoteVerdict(StrEnum):
     def is_failure(self) -> bool:
         """Only a quote absent from a page we could read counts against the source."""
         return self is QuoteVerdict.NOT_FOUND
+
+    @property
+    def tone(self) -> Tone:
+        """How a report colours it: unverifiable is neutral (nothing was read, nothing is wrong)."""
+        return {"found": Tone.OK, "close": Tone.WARN, "not-found": Tone.BAD}.get(self.value, Tone.NEUTRAL)
 
 
 class Unreadable(StrEnum):
@@ -71,6 +78,10 @@ class Where(StrEnum):
     def __str__(self) -> str:
         return self.value
 
+    @property
+    def label(self) -> str:
+        return "on the live page" if self is Where.LIVE else "only in the archived copy from when it was cited"
+
 
 class DriftVerdict(StrEnum):
     """Has the source's main text changed since it was cited?"""
@@ -85,6 +96,14 @@ class DriftVerdict(StrEnum):
     @property
     def is_failure(self) -> bool:
         return self is DriftVerdict.CHANGED
+
+    @property
+    def label(self) -> str:
+        return {"unchanged": "unchanged since cited", "changed": "changed since cited"}.get(self.value, "not compared")
+
+    @property
+    def tone(self) -> Tone:
+        return {"unchanged": Tone.OK, "changed": Tone.WARN}.get(self.value, Tone.NEUTRAL)
 
 
 @dataclass
@@ -111,6 +130,20 @@ class QuoteCheck:
             "reason": self.reason.value if self.reason else None,
         }
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> QuoteCheck:
+        """A saved run's quote back. ``gone_from_live`` is not saved: it sets ``url_status:
+        deviated`` in the run that found it, and the citations file keeps that."""
+        return cls(
+            text=d["text"],
+            verdict=QuoteVerdict(d["verdict"]),
+            where=Where(d["where"]) if d.get("where") else None,
+            score=d.get("score"),
+            excerpt=d.get("excerpt"),
+            archive_url=d.get("archive_url"),
+            reason=Unreadable(d["reason"]) if d.get("reason") in Unreadable._value2member_map_ else None,
+        )
+
 
 @dataclass
 class Drift:
@@ -132,3 +165,16 @@ class Drift:
             "added": self.added,
             "note": self.note,
         }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any] | None) -> Drift | None:
+        if not d:
+            return None
+        return cls(
+            verdict=DriftVerdict(d["verdict"]),
+            similarity=d.get("similarity"),
+            compared_with=d.get("compared_with"),
+            removed=list(d.get("removed") or []),
+            added=None if d.get("added") is None else list(d["added"]),
+            note=d.get("note"),
+        )

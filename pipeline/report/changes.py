@@ -1,8 +1,9 @@
 """What changed since an article's last run: the first thing a reader of a weekly report wants.
 
 Compares this run's results with the report the last run saved (typed, read back once),
-citation by citation: newly failing, confirmed dead, recovered, newly archived, and pages
-still reached under another headline (a correction, or a story rewritten).
+citation by citation: newly failing, confirmed dead, recovered, newly archived, pages
+still reached under another headline (a correction, or a story rewritten), a quotation
+newly not found on its source, and a source newly changed since it was cited.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ def changes_since(previous: Report | None, results: list[Result], newly_archived
         if r.check is None or r.check.status == Status.SKIPPED:
             continue
         old = before.get(r.citation.id)
+        _quote_changes(old, r, out)
         old_check = old.check if old else None
         was_failing = old_check is not None and old_check.status.is_failure
         now_failing = r.check.status.is_failure
@@ -45,6 +47,19 @@ def changes_since(previous: Report | None, results: list[Result], newly_archived
             out.retitled.append(r.citation.id)
             out.previous_titles[r.citation.id] = was
     return out
+
+
+def _quote_changes(old: Result | None, r: Result, out: Changes) -> None:
+    """A quote not found, or the source changed since cited, that the last run did not report."""
+    if _not_found(r) - _not_found(old):
+        out.quotes_not_found.append(r.citation.id)
+    changed = r.drift is not None and r.drift.verdict.is_failure
+    if changed and not (old and old.drift and old.drift.verdict.is_failure):
+        out.changed_since_cited.append(r.citation.id)
+
+
+def _not_found(r: Result | None) -> set[str]:
+    return {q.text for q in r.quotes if q.verdict.is_failure} if r else set()
 
 
 def _words(title: str) -> list[str]:

@@ -12,6 +12,7 @@ from importlib import resources
 from typing import Any
 
 from ..model import Match, Result
+from ..quotes.verdicts import Drift, DriftVerdict, QuoteCheck, QuoteVerdict, Where
 from ..textsafe import clean, safe_href
 from ..vocab import SnapshotKind, Status, Verdict
 from .markdown import previous_title
@@ -116,8 +117,58 @@ def _archive_evidence(r: Result) -> list[str]:
     return rows
 
 
+def _quote_item(q: QuoteCheck) -> str:
+    score = f" {q.score:.0f}/100" if q.verdict is QuoteVerdict.CLOSE and q.score is not None else ""
+    where = f" — {e(q.where.label)}" if q.where else ""
+    copy = f" {a('(copy)', q.archive_url)}" if q.archive_url else ""
+    said = f"<br>the page says: “{e(q.excerpt)}”" if q.verdict is QuoteVerdict.CLOSE and q.excerpt else ""
+    reason = f" — {e(q.reason.label)}" if q.reason else ""
+    return f"<li>{_quote_badge(q)}{e(score)} “{e(q.text)}”{where}{copy}{reason}{said}</li>"
+
+
+def _what_changed(d: Drift) -> str:
+    """The expandable "what changed" panel: what the copy from then said that the page no
+    longer does, and what it says now (escaped, like all page text)."""
+    similarity = f" · similarity {d.similarity:.2f}" if d.similarity is not None else ""
+    items = [f"<li><b>removed</b> “{e(x)}”</li>" for x in d.removed or []]
+    items += [f"<li><b>added</b> “{e(x)}”</li>" for x in d.added or []]
+    compared = f"<p>compared with {a('the archived copy from when it was cited', d.compared_with)}</p>"
+    note = f'<p class="reason">{e(d.note)}</p>' if d.note else ""
+    return (
+        f'<details class="drift"><summary><span class="v v-{d.verdict.tone}">{e(d.verdict.label)}</span>'
+        f"{e(similarity)}</summary>{compared if d.compared_with else ''}<ul>{''.join(items)}</ul>{note}</details>"
+    )
+
+
+def _quote_badge(q: QuoteCheck) -> str:
+    return f'<span class="v v-{q.verdict.tone}">{e(q.verdict)}</span>'
+
+
+def _quotes_cell(r: Result) -> str:
+    """A badge, the quote and where it was found, for each quote; the drift panel."""
+    quotes = "".join(
+        f'<div class="quote">{_quote_badge(q)} “{e(q.text)}”'
+        f"{' <small>(archived copy)</small>' if q.where is Where.ARCHIVE else ''}"
+        f"{f' <small>({e(q.reason)})</small>' if q.reason else ''}</div>"
+        for q in r.quotes
+    )
+    drift = _what_changed(r.drift) if r.drift and r.drift.verdict is not DriftVerdict.UNKNOWN else ""
+    return quotes + drift
+
+
+def _quotes_evidence(r: Result) -> list[str]:
+    rows = []
+    if r.citation.citing_text:
+        rows.append(f"<dt>Citing text</dt><dd>“{e(r.citation.citing_text)}”</dd>")
+    if r.quotes:
+        rows.append(f"<dt>Quotes</dt><dd><ul>{''.join(_quote_item(q) for q in r.quotes)}</ul></dd>")
+    if r.drift is not None:
+        rows.append(f"<dt>Since cited</dt><dd>{_what_changed(r.drift)}</dd>")
+    return rows
+
+
 def _evidence(r: Result) -> str:
-    rows = _check_evidence(r) + _page_evidence(r) + _claims_evidence(r) + _archive_evidence(r)
+    rows = _check_evidence(r) + _page_evidence(r) + _claims_evidence(r) + _quotes_evidence(r) + _archive_evidence(r)
     return f"<dl>{''.join(rows)}</dl>"
 
 
@@ -149,9 +200,16 @@ def _row(i: int, r: Result) -> str:
         f'<td data-label="page title">{e(r.page.title if r.page else None)}</td>'
         f'<td data-label="title" data-sort="{e(tverdict)}">{_verdict(r.title_match)}</td>'
         f'<td data-label="date">{_verdict(r.date_match)}</td>'
-        f'<td data-label="publisher">{_verdict(r.publisher_match)}</td><td data-label="archive">{archive}</td></tr>'
-        f'<tr class="evidence" hidden><td colspan="8">{_evidence(r)}</td></tr>'
+        f'<td data-label="publisher">{_verdict(r.publisher_match)}</td><td data-label="archive">{archive}</td>'
+        f'<td data-label="quotes" data-sort="{e(_worst(r))}">{_quotes_cell(r)}</td></tr>'
+        f'<tr class="evidence" hidden><td colspan="9">{_evidence(r)}</td></tr>'
     )
+
+
+def _worst(r: Result) -> str:
+    """The quotes column sorts the citations with a quote not found first."""
+    order = [QuoteVerdict.NOT_FOUND, QuoteVerdict.CLOSE, QuoteVerdict.UNVERIFIABLE, QuoteVerdict.FOUND]
+    return str(min((order.index(q.verdict) for q in r.quotes), default=len(order)))
 
 
 def _cards(report: Report) -> str:
@@ -166,6 +224,11 @@ def _cards(report: Report) -> str:
     for st in Status.in_order():
         if s.by_status.get(st):
             cards.append((st, s.by_status[st], st))
+    for v in QuoteVerdict:
+        if s.by_quote.get(v):
+            cards.append((f"quotes {v}", s.by_quote[v], v.tone))
+    if s.by_drift.get(DriftVerdict.CHANGED):
+        cards.append((DriftVerdict.CHANGED.label, s.by_drift[DriftVerdict.CHANGED], DriftVerdict.CHANGED.tone))
     return "".join(
         f'<div class="card c-{e(cls)}" data-count="{e(label)}"><span class="n">{e(n)}</span><span class="l">{e(label)}</span></div>'
         for label, n, cls in cards

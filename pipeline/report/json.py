@@ -27,6 +27,7 @@ from ..model import (
     SourceKind,
     Verdict,
 )
+from ..quotes.verdicts import Drift, DriftVerdict, QuoteCheck, QuoteVerdict
 from ..vocab import Status, UrlStatus
 from .model import Changes, Report, Summary
 
@@ -65,6 +66,8 @@ def result_to_dict(r: Result) -> dict[str, Any]:
         "citing_text": c.citing_text,
         "places": [{"article_line": p.line, "link_text": p.link_text, "citing_text": p.citing_text} for p in c.places],
         "same_as": c.same_as,
+        "quotes": [q.to_dict() for q in r.quotes],
+        "drift": r.drift.to_dict() if r.drift else None,
     }
 
 
@@ -95,6 +98,8 @@ def to_dict(report: Report) -> dict[str, Any]:
             "confirmed_problems": s.confirmed_problems,
             "archived": s.archived,
             "local_copies": s.local_copies,
+            "by_quote": {v.value: n for v, n in s.by_quote.items()},
+            "by_drift": {v.value: n for v, n in s.by_drift.items()},
         },
         "changes": {f.name: getattr(report.changes, f.name) for f in fields(Changes)},
         "exit_status": report.exit_status,
@@ -224,6 +229,8 @@ def result_from_dict(d: dict[str, Any]) -> Result:
         verified_against=d.get("verified_against"),
         snapshots=[_snapshot_from_dict(s) for s in d.get("snapshots") or []],
         archive_note=d.get("archive_note"),
+        quotes=[QuoteCheck.from_dict(q) for q in d.get("quotes") or []],
+        drift=Drift.from_dict(d.get("drift")),
     )
 
 
@@ -243,6 +250,8 @@ def from_dict(d: dict[str, Any]) -> Report:
     s = d.get("summary") or {}
     summary = Summary(**_known(Summary, s))
     summary.by_status = {Status(k): n for k, n in (s.get("by_status") or {}).items()}
+    summary.by_quote = {QuoteVerdict(k): n for k, n in (s.get("by_quote") or {}).items()}
+    summary.by_drift = {DriftVerdict(k): n for k, n in (s.get("by_drift") or {}).items()}
     return Report(
         name=d["name"],
         results=[result_from_dict(r) for r in d["results"]],

@@ -11,10 +11,11 @@ import re
 from typing import Any
 
 from ..model import Finding, Match, Result
+from ..quotes.verdicts import Drift, DriftVerdict, QuoteCheck, QuoteVerdict, Where
 from ..textsafe import clean, safe_href
 from ..vocab import Status, Tone, Verdict
 from ..wording import plural
-from .model import CHANGE_LABELS, Changes, Report
+from .model import CHANGE_LABELS, Changes, Report, quote_counts
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
 
@@ -94,6 +95,9 @@ def summary(report: Report) -> str:
     if parts:
         lines.append("Verdicts — " + "; ".join(parts) + ".")
         lines.append("")
+    said = quote_counts(s)
+    if said:
+        lines.extend([said, ""])
     changes = report.changes
     lines.append("### Since the last run")
     if not any(getattr(changes, k) for k in CHANGE_LABELS):
@@ -163,14 +167,73 @@ def _archive_cell(r: Result) -> str:
     return archive
 
 
+def _short(text: str, chars: int = 80) -> str:
+    return text if len(text) <= chars else text[: chars - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _quotes_cell(r: Result) -> str:
+    """Each quote as a verdict badge, the quote (shortened) and where it was found."""
+    cells = []
+    for q in r.quotes:
+        where = " (archived copy)" if q.where is Where.ARCHIVE else ""
+        why = f" ({esc(q.reason)})" if q.reason else f" ({q.score:.0f})" if q.verdict is QuoteVerdict.CLOSE else ""
+        cells.append(f"**{esc(q.verdict)}**{why}{where} “{esc(_short(q.text))}”")
+    if r.drift is not None and r.drift.verdict is DriftVerdict.CHANGED:
+        cells.append(f"*{esc(r.drift.verdict.label)}*")
+    return " · ".join(cells)
+
+
 def _row(r: Result) -> str:
     page_title = esc(r.page.title if r.page else None)
     if r.verified_against and r.verified_against != "live page":
         page_title += " *(from archive)*"
     return (
         f"| {esc(r.citation.id)} | {link(cited_text(r), r.citation.url)} | {_status_cell(r)} | {page_title} | "
-        f"{_verdict(r.title_match)} | {_verdict(r.date_match)} | {_verdict(r.publisher_match)} | {_archive_cell(r)} |"
+        f"{_verdict(r.title_match)} | {_verdict(r.date_match)} | {_verdict(r.publisher_match)} | {_archive_cell(r)} | "
+        f"{_quotes_cell(r)} |"
     )
+
+
+def _quote_line(q: QuoteCheck) -> str:
+    line = f"  - **{esc(q.verdict)}**"
+    if q.verdict is QuoteVerdict.CLOSE and q.score is not None:
+        line += f" ({q.score:.0f}/100)"
+    line += f": “{esc(q.text)}”"
+    if q.where is not None:
+        line += f" — {esc(q.where.label)}" + (f" {link('(copy)', q.archive_url)}" if q.archive_url else "")
+    if q.verdict is QuoteVerdict.CLOSE and q.excerpt:
+        line += f"; the page says: “{esc(q.excerpt)}”"
+    if q.reason is not None:
+        line += f" — {esc(q.reason.label)}"
+    return line
+
+
+def _what_changed(d: Drift) -> list[str]:
+    """The expandable "what changed" panel (GitHub shows <details> folded); its text escaped."""
+    similarity = f", similarity {d.similarity:.2f}" if d.similarity is not None else ""
+    lines = [f"  <details><summary>{esc(d.verdict.label)}{esc(similarity)}</summary>", ""]
+    if d.compared_with:
+        lines.append(f"  Compared with {link('the archived copy from when it was cited', d.compared_with)}.")
+        lines.append("")
+    lines += [f"  - removed: “{esc(x)}”" for x in d.removed or []]
+    lines += [f"  - added: “{esc(x)}”" for x in d.added or []]
+    if d.note:
+        lines.append(f"  - {esc(d.note)}")
+    return lines + ["", "  </details>"]
+
+
+def _quotes_section(results: list[Result]) -> list[str]:
+    shown = [r for r in results if r.quotes or (r.drift and r.drift.verdict is not DriftVerdict.UNKNOWN)]
+    if not shown:
+        return []
+    lines = ["## Does the source still say it?", ""]
+    for r in shown:
+        lines.append(f"- {{{esc(r.citation.id)}}} {esc(_short(r.citation.citing_text or cited_text(r), 200))}")
+        lines.extend(_quote_line(q) for q in r.quotes)
+        if r.drift is not None and r.drift.verdict is not DriftVerdict.UNKNOWN:
+            lines.extend(_what_changed(r.drift))
+    lines.append("")
+    return lines
 
 
 def _unresolved(results: list[Result]) -> list[str]:
@@ -216,10 +279,11 @@ def _findings(findings: list[Finding]) -> list[str]:
 
 def render(report: Report) -> str:
     lines = [summary(report), "## Citations", ""]
-    lines.append("| id | cited publisher · title | status | page title | title | date | publisher | archive |")
-    lines.append("|---|---|---|---|---|---|---|---|")
+    lines.append("| id | cited publisher · title | status | page title | title | date | publisher | archive | quotes |")
+    lines.append("|---|---|---|---|---|---|---|---|---|")
     lines.extend(_row(r) for r in report.results)
     lines.append("")
+    lines.extend(_quotes_section(report.results))
     lines.extend(_unresolved(report.results))
     lines.extend(_findings(report.findings))
     for note in report.notes:

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field, fields
 
 from .. import __version__
 from ..model import Finding, Problem, Result
+from ..quotes.verdicts import DriftVerdict, QuoteVerdict
 from ..vocab import Status
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 VERDICT_FIELDS = ("title", "date", "publisher")
 
 
@@ -28,6 +29,8 @@ class Summary:
     confirmed_problems: int = 0
     archived: int = 0
     local_copies: int = 0
+    by_quote: dict[QuoteVerdict, int] = field(default_factory=dict)  # quotations, by verdict
+    by_drift: dict[DriftVerdict, int] = field(default_factory=dict)  # citations compared with their copy from then
 
 
 @dataclass
@@ -41,6 +44,8 @@ class Changes:
     newly_archived: list[str] = field(default_factory=list)
     retitled: list[str] = field(default_factory=list)
     previous_titles: dict[str, str] = field(default_factory=dict)  # citation id → the old headline
+    quotes_not_found: list[str] = field(default_factory=list)  # a quotation newly not found on its source
+    changed_since_cited: list[str] = field(default_factory=list)  # the source newly differs from its copy from then
 
     @classmethod
     def from_dict(cls, d: dict | None) -> Changes:
@@ -54,6 +59,8 @@ CHANGE_LABELS = {
     "confirmed_dead": "Confirmed dead",
     "recovered": "Recovered",
     "retitled": "Retitled",
+    "quotes_not_found": "Quotes not found",
+    "changed_since_cited": "Changed since cited",
     "newly_archived": "Newly archived",
 }
 
@@ -78,6 +85,18 @@ class Report:
         return self.article.get("title") or self.name
 
 
+def quote_counts(s: Summary) -> str:
+    """The summary's line on quotes and drift, in plain words ("" when there is neither):
+    "Quotes — 3 found, 1 not-found; since cited — 1 changed." """
+    parts = []
+    if s.by_quote:
+        parts.append("Quotes — " + ", ".join(f"{n} {v}" for v in QuoteVerdict if (n := s.by_quote.get(v))))
+    compared = {v: n for v, n in s.by_drift.items() if v is not DriftVerdict.UNKNOWN}
+    if compared:
+        parts.append("since cited — " + ", ".join(f"{n} {v}" for v in DriftVerdict if (n := compared.get(v))))
+    return "; ".join(parts) + "." if parts else ""
+
+
 def summarise(results: list[Result]) -> Summary:
     s = Summary(citations=len(results))
     for r in results:
@@ -91,6 +110,10 @@ def summarise(results: list[Result]) -> Summary:
                 s.by_verdict[key][m.verdict] = s.by_verdict[key].get(m.verdict, 0) + 1
         s.archived += bool(r.citation.archive_url)
         s.local_copies += r.local_copy is not None
+        for q in r.quotes:
+            s.by_quote[q.verdict] = s.by_quote.get(q.verdict, 0) + 1
+        if r.drift is not None:
+            s.by_drift[r.drift.verdict] = s.by_drift.get(r.drift.verdict, 0) + 1
     s.by_status = dict(sorted(s.by_status.items(), key=lambda kv: kv[0].value))
     return s
 

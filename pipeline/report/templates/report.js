@@ -21,7 +21,7 @@
     ev(r).hidden = open;
   }
   rows.forEach(function (r) {
-    r.addEventListener("click", function (e) { if (e.target.tagName !== "A") toggle(r); });
+    r.addEventListener("click", function (e) { if (e.target.tagName !== "A" && !e.target.closest("details")) toggle(r); });
     r.addEventListener("keydown", function (e) { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); toggle(r); } });
   });
   document.querySelectorAll("#results th").forEach(function (th) {

@@ -1,0 +1,165 @@
+"""What checking quotes and drift adds to `citewatch run`, when no archived copy needs fetching.
+
+    python bench/quotes_bench.py                    # 2,000 URLs over 20 hosts, 100 ms latency, ~1 KB pages
+    python bench/quotes_bench.py --page-kb 150 --repeat 3   # news-sized pages, medians of 3
+
+The loopback corpus of check_bench.py, run three ways, taking turns, each from a cold
+archive/ (history, WARCs, reports) except for the copies from the citation time:
+
+- `main`: the feature absent (the citations carry no citing text; `--no-drift`);
+- `quotes`: each citation quotes its source (half the quotes are on the page, half are
+  not) and the copy of every source from its citation time is already kept in
+  archive/cited-copies/ — the state of every weekly run after the first — so each page's
+  text is read, each quote looked for in it and in the copy, and each page compared with
+  its copy (one in ten changed since: those pages' article text is extracted too);
+- `quotes, no drift`: the same quotes, `--no-drift`.
+
+`--no-wayback` throughout: the question is the cost of reading and comparing text, not of
+the archive's pacing. Wall and CPU time (user + system) from /usr/bin/time; on a shared
+machine the CPU time is the steadier figure. Nothing is asserted.
+
+Measured on the 2-core development machine while it was quiet (load 0.6), medians of 3:
+
+| run | wall s | vs main | CPU s | vs main |
+|---|---:|---:|---:|---:|
+| main | 9.09 | | 8.78 | |
+| quotes | 12.58 | +38 % | 12.57 | +43 % |
+| quotes, no drift | 10.86 | +19.5 % | 10.72 | +22 % |
+
+Every citation here quotes its source and every source is compared with its copy, the
+most the feature can be asked to do. The run is CPU-bound (the network floor is 6.25 s),
+so what it adds shows in full: each page's HTML parsed a second time for its text (the
+check's own parse is not shared), the article extracted (trafilatura) for the half of the
+pages whose quote is on them, and each page compared with its copy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from check_bench import corpus, start_corpus  # noqa: E402
+
+from pipeline.archive.wayback import WaybackClient, WaybackSettings  # noqa: E402
+from pipeline.quotes.copies import CitedCopies, CitedCopy  # noqa: E402
+from pipeline.quotes.pagetext import PageText  # noqa: E402
+
+CITED = dt.date(2021, 2, 1)
+ON_PAGE = "“Some article text. Some article text. Some article text.”"
+NOT_ON_PAGE = "“the minister resigned on Tuesday after the vote”"
+
+
+def citations(urls: list[str], quotes: bool) -> str:
+    rows = []
+    for i, u in enumerate(urls):
+        row = f"  - id: '{i}'\n    title: Story {i}\n    date: {CITED.isoformat()}\n    url: {u}\n"
+        if quotes:
+            quote = ON_PAGE if i % 2 else NOT_ON_PAGE
+            row += f"    citing_text: {json.dumps(f'The paper wrote {quote}.', ensure_ascii=False)}\n"
+        rows.append(row)
+    return "citations:\n" + "".join(rows)
+
+
+def keep_copies(archive: Path, urls: list[str]) -> None:
+    """The copies from the citation time, as a first run with the Wayback Machine left them."""
+    copies = CitedCopies(archive, None, WaybackClient(WaybackSettings()))  # only its paths are used
+    for i, url in enumerate(urls):
+        text = "Some article text. " * 40
+        if i % 10 == 0:
+            text += "A correction was published after readers wrote in about the figures."
+        stamp = dt.datetime(2021, 1, 5, 12, tzinfo=dt.UTC)
+        archived = f"http://wayback.invalid/web/20210105120000/{url}"
+        copy = CitedCopy(url, CITED, archived, stamp, PageText(text.strip(), None, "en", archived))
+        path = copies.path_for(url)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(copy.to_store()), encoding="utf-8")
+
+
+def timed(cmd: list[str], cwd: Path, env: dict) -> tuple[float, float, float, int]:
+    """Wall seconds, CPU seconds (user + system), peak MB and exit status of one run."""
+    out = subprocess.run(
+        ["/usr/bin/time", "-f", "@@%e %U %S %M", *cmd], cwd=cwd, capture_output=True, text=True, env=env
+    )
+    wall, user, system, rss = [line for line in out.stderr.splitlines() if line.startswith("@@")][-1][2:].split()
+    return float(wall), float(user) + float(system), int(rss) / 1024, out.returncode
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--urls", type=int, default=2000)
+    ap.add_argument("--hosts", type=int, default=20)
+    ap.add_argument("--latency", type=float, default=0.1)
+    ap.add_argument("--concurrency", type=int, default=32)
+    ap.add_argument("--per-host", type=int, default=2)
+    ap.add_argument("--page-kb", type=int, default=0)
+    ap.add_argument("--repeat", type=int, default=1)
+    args = ap.parse_args()
+
+    import compileall
+
+    import pipeline
+
+    compileall.compile_dir(str(Path(pipeline.__file__).parent), quiet=1)
+    proc, bases = start_corpus(args.hosts, args.latency, args.page_kb)
+    work = Path(tempfile.mkdtemp(prefix="citewatch-quotes-bench-"))
+    try:
+        urls = corpus(bases, args.urls)
+        base = [sys.executable, "-m", "pipeline", "run", "--allow-private", "--no-probe"]  # citations.yaml, as it is
+        base += ["--no-wayback", "--concurrency", str(args.concurrency), "--per-host", str(args.per_host)]
+        ways = {
+            "main": (False, ["--no-drift"]),
+            "quotes": (True, []),
+            "quotes, no drift": (True, ["--no-drift"]),
+        }
+        env = {**os.environ, "PYTHONPATH": str(HERE.parent)}
+        walls: dict[str, list[float]] = {}
+        cpus: dict[str, list[float]] = {}
+        for _ in range(max(1, args.repeat)):
+            for name, (quotes, extra) in ways.items():
+                for old in ("archive", "reports"):
+                    shutil.rmtree(work / old, ignore_errors=True)
+                (work / "citations.yaml").write_text(citations(urls, quotes), encoding="utf-8")
+                if quotes and not extra:
+                    keep_copies(work / "archive", urls)
+                wall, cpu, rss, rc = timed(base + extra, work, env)
+                walls.setdefault(name, []).append(wall)
+                cpus.setdefault(name, []).append(cpu)
+                summary = json.loads((work / "reports" / "citations.json").read_text(encoding="utf-8"))["summary"]
+                counts = f"quotes {summary.get('by_quote')}, drift {summary.get('by_drift')}"
+                print(
+                    f"{name:<18} {wall:7.2f} s  CPU {cpu:6.2f} s  {rss:6.1f} MB  exit {rc}  {counts}", file=sys.stderr
+                )
+        page = f"~{args.page_kb} KB pages" if args.page_kb else "~1 KB pages"
+        print(
+            f"\n{args.urls} URLs, {args.hosts} hosts, {args.latency * 1000:.0f} ms latency, {page}, {args.repeat} run(s)"
+        )
+        print("| run | wall s (median) | runs | vs main | CPU s (median) | vs main |")
+        print("|---|---:|---|---:|---:|---:|")
+        first, first_cpu = statistics.median(walls["main"]), statistics.median(cpus["main"])
+        for name, ws in walls.items():
+            wall, cpu = statistics.median(ws), statistics.median(cpus[name])
+            each = " ".join(f"{w:.2f}" for w in ws)
+            print(
+                f"| {name} | {wall:.2f} | {each} | {100 * (wall / first - 1):+.1f} % | {cpu:.2f} |"
+                f" {100 * (cpu / first_cpu - 1):+.1f} % |"
+            )
+    finally:
+        proc.stdin.close()
+        proc.terminate()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,372 @@
+"""Does the source still say it? Quote checks and drift through `citewatch run`, end to end:
+loopback pages whose text the tests control, and a Wayback stand-in seeded with an older
+copy of one of them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from pipeline import citations as cit
+from pipeline.cli import main
+
+from .conftest import ROOT
+from .servers import send
+from .test_quotes import article
+from .wayback_standin import WaybackStandin
+
+SCHEMA = json.loads((ROOT / "docs" / "report.schema.json").read_text(encoding="utf-8"))
+
+SAID = "The minister said the plan was a total failure and would be scrapped within a year."
+CITED = "Officials said the reform had cut waiting times by half in every region."
+TODAY = "Officials said the reform would be reviewed by an independent panel next year."
+
+# id → (path, citing text); each citation's source is one loopback page
+CITING = {
+    "exact": ("/said", "She called it “a total failure and would be\n    scrapped within a year”, the paper reported."),
+    "ellipsis": ("/said", 'The minister said "the plan was a total failure ... within a year".'),
+    "close": ("/said", 'He said "the plan was a complete failure and would be scrapped within a year".'),
+    "absent": ("/said", 'The minister also said "every official involved will resign before the summer".'),
+    "removed": ("/reform", "The agency wrote that “the reform had cut waiting times by half in every region”."),
+    "foreign": ("/zh", "The ministry said “students were asked to report on their classmates abroad”."),
+    "paid": ("/paid", "The paper revealed that “the company hid its losses for three whole years”."),
+    "blocked": ("/blocked", "The site claimed “our product is the safest on the market by far”."),
+    "nav": ("/navonly", "The outlet wrote “Minister resigns after a week of protests in the capital”."),
+}
+
+
+def citations_yaml(base: str) -> str:
+    rows = []
+    for cid, (path, citing) in CITING.items():
+        citing_yaml = json.dumps(citing, ensure_ascii=False)  # a JSON string is a YAML string
+        rows.append(
+            f'  - id: "{cid}"\n    title: A story\n    date: 2021-02-01\n    url: {base}{path}\n'
+            f"    citing_text: {citing_yaml}\n"
+        )
+    return "citations:\n" + "".join(rows)
+
+
+def chinese_page() -> str:
+    body = "".join(f"<p>{'中国警方胁迫留学生充当线人，要求他们报告同学的言行。' * 3}</p>" for _ in range(4))
+    return f'<html lang="zh"><head><meta charset="utf-8"><title>线人</title></head><body><article>{body}</article></body></html>'
+
+
+@pytest.fixture
+def world(site, tmp_path, monkeypatch):
+    site.routes["/said"] = lambda req: send(req, 200, article([SAID]))
+    site.routes["/reform"] = lambda req: send(req, 200, article([TODAY]))
+    site.routes["/zh"] = lambda req: send(req, 200, chinese_page())
+    teaser = "The company faced questions over its accounts. Subscribe to continue reading."
+    site.routes["/paid"] = lambda req: send(
+        req, 200, article([teaser], head='<script type="application/ld+json">{"isAccessibleForFree": false}</script>')
+    )
+    site.routes["/blocked"] = lambda req: send(
+        req, 403, "<title>Just a moment...</title><script src='/cdn-cgi/challenge-platform/x'></script>"
+    )
+    site.routes["/navonly"] = lambda req: send(
+        req, 200, article([SAID], nav=["Minister resigns after a week of protests in the capital"])
+    )
+    wayback = WaybackStandin()
+    wayback.add_capture(site.url("/reform"), "20210105120000", body=article([CITED]))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("WAYBACK_ACCESS_KEY", raising=False)
+    monkeypatch.delenv("WAYBACK_SECRET_KEY", raising=False)
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    (tmp_path / "citations.yaml").write_text(citations_yaml(site.url("").rstrip("/")), encoding="utf-8")
+    yield site, wayback, tmp_path
+    wayback.stop()
+
+
+def run(wayback, *extra: str):
+    args = ["run", *extra, "--allow-private", "--timeout", "3", "--read-timeout", "2", "--retries", "0"]
+    args += ["--wayback-endpoint", wayback.endpoint, "--cdx-per-minute", "6000", "--wayback-poll", "0"]
+    return CliRunner().invoke(main, args, catch_exceptions=False)
+
+
+def report(tmp: Path) -> dict:
+    data = json.loads((tmp / "reports" / "citations.json").read_text(encoding="utf-8"))
+    jsonschema.validate(data, SCHEMA)
+    return data
+
+
+def quote_of(data: dict, cid: str) -> dict:
+    row = next(r for r in data["results"] if r["id"] == cid)
+    assert len(row["quotes"]) == 1, row["quotes"]
+    return row["quotes"][0]
+
+
+def replays(wayback, path: str) -> int:
+    return sum(1 for _, p, _ in wayback.site.log if "id_/" in p and p.endswith(path))
+
+
+def test_each_quote_gets_the_verdict_a_fact_checker_expects(world):
+    site, wayback, tmp = world
+    res = run(wayback)
+    assert res.exit_code == 0, res.output
+    assert "Quotes — 3 found, 1 close, 2 not-found, 3 unverifiable; since cited — 1 changed." in res.output
+    data = report(tmp)
+    assert data["schema_version"] == 2
+    got = {cid: (quote_of(data, cid)["verdict"], quote_of(data, cid)["where"]) for cid in CITING}
+    assert got == {
+        "exact": ("found", "live"),
+        "ellipsis": ("found", "live"),
+        "close": ("close", "live"),
+        "absent": ("not-found", None),
+        "removed": ("found", "archive"),
+        "foreign": ("unverifiable", None),
+        "paid": ("unverifiable", None),
+        "blocked": ("unverifiable", None),
+        "nav": ("not-found", None),
+    }
+    reasons = {cid: quote_of(data, cid)["reason"] for cid in ("foreign", "paid", "blocked")}
+    assert reasons == {"foreign": "other-language", "paid": "paywalled", "blocked": "blocked"}
+    close = quote_of(data, "close")
+    assert 80 <= close["score"] < 100 and "total failure" in close["excerpt"]
+    row = next(r for r in data["results"] if r["id"] == "exact")
+    assert row["citing_text"].startswith("She called it “a total failure")
+
+
+def test_a_quote_removed_since_the_citation_date_marks_the_source_deviated(world):
+    site, wayback, tmp = world
+    assert run(wayback).exit_code == 0
+    data = report(tmp)
+    removed = quote_of(data, "removed")
+    assert removed["archive_url"] == f"{wayback.endpoint}/web/20210105120000/{site.url('/reform')}"
+    row = next(r for r in data["results"] if r["id"] == "removed")
+    assert row["drift"]["verdict"] == "changed" and row["drift"]["compared_with"] == removed["archive_url"]
+    assert any("cut waiting times by half" in s for s in row["drift"]["removed"])
+    assert data["summary"]["by_drift"]["changed"] == 1
+    entries = {c.id: c for c in cit.load(tmp / "citations.yaml").citations}
+    assert entries["removed"].url_status == "deviated"
+    # a quote merely absent (never in the copy from then) is no evidence of deviation
+    assert entries["absent"].url_status == "live" and entries["exact"].url_status == "live"
+    assert replays(wayback, "/reform") == 1  # the copy from then: read once
+
+
+def test_the_copy_from_then_is_kept_in_archive_and_not_fetched_again(world):
+    site, wayback, tmp = world
+    assert run(wayback).exit_code == 0
+    kept = [json.loads(p.read_text(encoding="utf-8")) for p in (tmp / "archive" / "cited-copies").rglob("*.json")]
+    assert [k["url"] for k in kept if k["text"] and CITED in k["text"]] == [site.url("/reform")]
+    # a source with no copy from then is remembered too, and asked again only after a week
+    assert {k["url"] for k in kept if not k["text"]} >= {site.url("/said"), site.url("/paid")}
+    cdx = len(wayback.calls_of("cdx"))
+    assert run(wayback, "--force").exit_code == 0  # every page read again
+    assert replays(wayback, "/reform") == 1
+    assert quote_of(report(tmp), "removed")["where"] == "archive"
+    # the archive stage still looks each page up (for its latest copy), the copies add nothing
+    assert len(wayback.calls_of("cdx")) - cdx <= 2 * len({path for path, _ in CITING.values()})
+
+
+def test_a_page_skipped_as_fresh_keeps_the_last_runs_verdicts(world):
+    site, wayback, tmp = world
+    assert run(wayback).exit_code == 0
+    hits = site.hits("/said")
+    assert run(wayback).exit_code == 0  # checked minutes ago: not fetched again
+    assert site.hits("/said") == hits
+    assert quote_of(report(tmp), "absent")["verdict"] == "not-found"
+    assert quote_of(report(tmp), "removed")["where"] == "archive"
+
+
+def test_no_drift_makes_no_replay_request_and_checks_the_live_page_only(world):
+    site, wayback, tmp = world
+    res = run(wayback, "--no-drift")
+    assert res.exit_code == 0, res.output
+    assert wayback.calls_of("replay") == []
+    data = report(tmp)
+    assert quote_of(data, "removed")["verdict"] == "not-found"
+    assert all(r["drift"] is None for r in data["results"])
+    assert not (tmp / "archive" / "cited-copies").exists()
+
+
+def test_fail_on_quote_not_found_exits_2_and_names_the_quote(world):
+    site, wayback, tmp = world
+    res = run(wayback, "--fail-on", "dead,quote:not-found")
+    assert res.exit_code == 2, res.output
+    problems = report(tmp)["problems"]
+    assert {p["id"] for p in problems} == {"absent", "nav"}
+    assert "every official involved will resign" in next(p["what"] for p in problems if p["id"] == "absent")
+
+
+def test_quotes_are_not_in_the_default_fail_on(world):
+    site, wayback, tmp = world
+    assert run(wayback).exit_code == 0
+
+
+def test_fail_on_drift_changed_exits_2(world):
+    site, wayback, tmp = world
+    res = run(wayback, "--fail-on", "drift:changed")
+    assert res.exit_code == 2, res.output
+    assert [p["id"] for p in report(tmp)["problems"]] == ["removed"]
+
+
+def test_page_text_in_the_quote_column_and_the_what_changed_panel_is_escaped(site, wayback, tmp_path, monkeypatch):
+    hostile = "Officials wrote <script>alert(1)</script> and [a link](javascript:alert(2)) in the old story."
+    site.routes["/story"] = lambda req: send(req, 200, article([TODAY]))
+    wayback.add_capture(site.url("/story"), "20210105120000", body=article([hostile.replace("<", "&lt;")]))
+    quote = "the page said <b>bold</b> | and [x](javascript:alert(3)) things"
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "citations.yaml").write_text(
+        f'citations:\n  - id: "1"\n    date: 2021-02-01\n    url: {site.url("/story")}\n'
+        f"    citing_text: {json.dumps('It wrote “' + quote + '”.')}\n",
+        encoding="utf-8",
+    )
+    assert run(wayback).exit_code == 0
+    page = (tmp_path / "reports" / "citations.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # the removed sentence
+    assert "<b>bold</b>" not in page and "&lt;b&gt;bold&lt;/b&gt;" in page  # the quote
+    assert 'href="javascript' not in page
+    assert '<details class="drift">' in page and "changed since cited" in page
+    md = (tmp_path / "reports" / "citations.md").read_text(encoding="utf-8")
+    assert "<script>" not in md and "<b>" not in md and "](javascript" not in md
+    row = next(line for line in md.splitlines() if line.startswith("| 1 |"))
+    assert row.count(" | ") == 8  # nine columns: a pipe in the quote does not add one
+
+
+def test_a_saved_run_renders_its_quotes_again_without_the_network(world):
+    site, wayback, tmp = world
+    assert run(wayback).exit_code == 0
+    first = (tmp / "reports" / "citations.md").read_text(encoding="utf-8")
+    shutil.rmtree(tmp / "reports")
+    site.stop()
+    wayback.stop()
+    assert CliRunner().invoke(main, ["report"], catch_exceptions=False).exit_code == 0
+    again = (tmp / "reports" / "citations.md").read_text(encoding="utf-8")
+    assert "## Does the source still say it?" in again and again == first
+    assert quote_of(report(tmp), "removed")["where"] == "archive"
+
+
+def test_a_private_address_is_never_looked_up_or_replayed_at_the_archive(site_factory, wayback, tmp_path, monkeypatch):
+    intranet = site_factory("127.0.0.2")  # a private page: refused by the check, kept off the archive
+    intranet.routes["/reform"] = lambda req: send(req, 200, article([TODAY]))
+    wayback.add_capture(intranet.url("/reform"), "20210105120000", body=article([CITED]))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CITEWATCH_SHARE_PRIVATE", raising=False)
+    (tmp_path / "citations.yaml").write_text(
+        f'citations:\n  - id: "1"\n    date: 2021-02-01\n    url: {intranet.url("/reform")}\n'
+        f"    citing_text: {json.dumps(CITING['removed'][1])}\n",
+        encoding="utf-8",
+    )
+    args = ["run", "--timeout", "3", "--retries", "0", "--allow-host", "127.0.0.1"]  # the archive stand-in only
+    res = CliRunner().invoke(main, [*args, "--wayback-endpoint", wayback.endpoint], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert replays(wayback, "/reform") == 0 and intranet.hits("/reform") == 0
+    (row,) = report(tmp_path)["results"]
+    assert [(q["verdict"], q["reason"]) for q in row["quotes"]] == [("unverifiable", "not-fetched")]
+
+
+def test_a_dead_page_is_checked_against_its_copy_from_then_and_is_not_called_deviated(world):
+    site, wayback, tmp = world
+    site.routes["/reform"] = lambda req: send(req, 404, "<title>Not found</title>")
+    assert run(wayback).exit_code == 0
+    removed = quote_of(report(tmp), "removed")
+    assert (removed["verdict"], removed["where"]) == ("found", "archive")
+    assert cit.load(tmp / "citations.yaml").citations[4].url_status != "deviated"
+
+
+def test_reading_a_page_too_slow_to_analyse_stops_at_its_deadline(monkeypatch, tmp_path):
+    """A pathological page costs its citation a verdict (unverifiable, too slow), not the run its time."""
+    import time
+
+    from pipeline.archive.wayback import WaybackClient, WaybackSettings
+    from pipeline.model import Citation, Fetch, LinkCheck, PartialDate, Result, Status
+    from pipeline.quotes import pagetext
+    from pipeline.quotes.copies import CitedCopies
+    from pipeline.quotes.stage import QuoteSettings, SourceTexts, ask
+
+    monkeypatch.setattr(pagetext, "html_main_text", lambda html, url=None: time.sleep(3) or "")
+    url = "http://example.org/said"
+    cited = Citation("1", url=url, date=PartialDate(2021, 2, 1))
+    asked = ask([(cited, None)])
+    asked[0].quotes = ["a total failure and would be scrapped within a year"]
+    copies = CitedCopies(tmp_path, None, WaybackClient(WaybackSettings()))
+    texts = SourceTexts(asked, [url], QuoteSettings(drift=False, deadline=0.3), copies, lambda u: False)
+    fetched = Fetch(url=url, http_status=200, headers={"content-type": "text/html"}, body=article([SAID]).encode())
+    started = time.monotonic()
+    texts.on_fetch(fetched, LinkCheck(url=url, status=Status.LIVE, reason="HTTP 200"))
+    assert time.monotonic() - started < 1.5
+    results = [Result(cited)]
+    texts.finish(results, {})
+    assert [(q.verdict.value, q.reason.value) for q in results[0].quotes] == [("unverifiable", "too-slow")]
+
+
+def test_a_source_cited_from_several_places_has_the_quotes_of_each(tmp_path):
+    from pipeline.quotes.stage import ask
+
+    (tmp_path / "citations.yaml").write_text(
+        "article:\n  title: A post\n  date: 2021-03-04\ncitations:\n"
+        '  - id: "link-1"\n    kind: link\n    url: http://example.org/a\n'
+        '    citing_text: "It said “the plan was a total failure”."\n'
+        "    places:\n"
+        '      - citing_text: "It said “the plan was a total failure”."\n'
+        '      - citing_text: "And “it will be scrapped next year”, it added."\n'
+        '  - id: "2"\n    date: 2019-05-06\n    access_date: 2020-01-02\n    url: http://example.org/b\n'
+        '  - id: "3"\n    date: 2019-05-06\n    url: http://example.org/c\n'
+        "    note: BBC, “A story,” 6 May 2019, http://example.org/c. Accessed 3 June 2023.\n",
+        encoding="utf-8",
+    )
+    cf = cit.load(tmp_path / "citations.yaml")
+    asked, read, noted = ask([(c, cf) for c in cf.citations])
+    assert read.near.isoformat() == "2020-01-02" and read.quotes == []  # the day it was read
+    assert noted.near.isoformat() == "2023-06-03"  # as the note's own words say
+    assert asked.quotes == ["the plan was a total failure", "it will be scrapped next year"]
+    assert asked.near.isoformat() == "2021-03-04"  # no date of its own: the article's
+
+
+POST = """---
+title: A post
+date: 2021-02-01
+---
+# A post
+
+The minister said the plan was “a total failure and would be
+scrapped within a year”.[^1] According to [the agency]({base}/reform), “the reform had cut waiting times by half in every region”.
+
+[^1]: Example News, "The plan," {base}/said
+"""
+
+
+def test_an_articles_own_sentences_are_checked_from_extract_to_report(world):
+    """The citing text comes from the article itself: a footnote's sentence and a link's."""
+    site, wayback, tmp = world
+    (tmp / "citations.yaml").unlink()
+    (tmp / "post.md").write_text(POST.format(base=site.url("").rstrip("/")), encoding="utf-8")
+    res = run(wayback, "post.md")
+    assert res.exit_code == 0, res.output
+    data = json.loads((tmp / "reports" / "post.json").read_text(encoding="utf-8"))
+    by_url = {r["url"]: r for r in data["results"]}
+    note, link = by_url[site.url("/said")], by_url[site.url("/reform")]
+    assert [(q["text"], q["verdict"], q["where"]) for q in note["quotes"]] == [
+        ("a total failure and would be scrapped within a year", "found", "live")
+    ]
+    assert [(q["verdict"], q["where"]) for q in link["quotes"]] == [("found", "archive")]  # cited by the post's date
+    entries = {c.url: c for c in cit.load(tmp / "citations.yaml").citations}
+    assert entries[site.url("/reform")].url_status == "deviated"
+
+
+def test_a_large_page_is_read_within_its_deadline_and_gives_the_same_verdicts():
+    """A page of 64 KB or more is read in the check's child process (deadline, memory cap)."""
+    import time
+
+    from pipeline.model import Fetch, LinkCheck, Status
+    from pipeline.pagereader import needs_child
+    from pipeline.quotes.check import check_quote
+    from pipeline.quotes.pagetext import live_text, read_text
+
+    url = "http://example.org/long"
+    big = article([SAID] + [f"Paragraph {i} of a long report on rural services." for i in range(2000)])
+    fetched = Fetch(url=url, http_status=200, headers={"content-type": "text/html"}, body=big.encode())
+    assert needs_child(fetched)
+    live = live_text(fetched, LinkCheck(url=url, status=Status.LIVE, reason="HTTP 200"), quotes=["a total failure"])
+    assert check_quote("a total failure and would be scrapped within a year", live).verdict.value == "found"
+
+    slow = "<html><body>" + "<p>word word word</p>" * 40_000 + "</body></html>"  # 2 MB of paragraphs: seconds
+    started = time.monotonic()
+    read = read_text(Fetch(url=url, http_status=200, body=slow.encode()), deadline=0.3)
+    assert read.reason is not None and read.reason.value == "too-slow"
+    assert time.monotonic() - started < 0.3 + 2.0 + 2.0  # the deadline, the kill grace, a busy machine
