@@ -498,15 +498,15 @@ def test_an_article_of_thousands_of_links_is_written_to_its_citations_file_in_li
     YAML entries from the top (1,600 links: 8.8 s; 4,500: minutes)."""
     article = tmp_path / "many.md"
     article.write_text(
-        "# Many\n\n" + "".join(f"Claim {i} [a source](https://s{i}.example/r).\n\n" for i in range(3000)),
+        "# Many\n\n" + "".join(f"Claim {i} [a source](https://s{i}.example/r).\n\n" for i in range(1500)),
         encoding="utf-8",
     )
     out = tmp_path / "citations.yaml"
     started = time.process_time()
     extract(article, out)
     extract(article, out)  # and merged again into the file it wrote
-    assert time.process_time() - started < 8.0
-    assert len(cit.load(out).citations) == 3000
+    assert time.process_time() - started < 6.0  # ~2.5 s; before: 7 s for the first write alone
+    assert len(cit.load(out).citations) == 1500
 
 
 @pytest.mark.parametrize("written", ['"{u}"', "'{u}'", "[{u}]", "‹{u}›", "({u})"])
