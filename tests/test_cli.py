@@ -123,6 +123,7 @@ def test_article_without_notes(workdir):
     Path("plain.txt").write_text("Just prose, no footnotes at all.\n")
     res = cli("extract", "plain.txt", "-o", "c.yaml")
     one_line_error(res, "no sources found in plain.txt (looked for footnotes")  # issue 17: links count too
+    assert "wrote" not in res.output and not Path("c.yaml").exists()  # nothing written, nothing claimed
 
 
 def test_malformed_citations_yaml(workdir):
