@@ -93,11 +93,11 @@ def extract(article: Path, output: Path, fmt: str | None, name: str, dry_run: bo
     if output == STDIN:
         out.data(cit.dumps(result.file))
     print_findings(article, result.findings)
-    if not result.sources:  # nothing written: say why, not "wrote FILE"
+    out.summary(extract_summary(result, output, dry_run, to_stdout=output == STDIN))
+    if not result.sources:  # nothing was written (the summary says so): say why
         from ..extract import no_sources_message
 
         raise InputError(no_sources_message(article))
-    out.summary(extract_summary(result, output, dry_run, to_stdout=output == STDIN))
 
 
 def _output_for_data(target: Path | None):

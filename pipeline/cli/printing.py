@@ -182,7 +182,8 @@ def extract_summary(result, output: Path, dry_run: bool, to_stdout: bool = False
         found = f"{linked} ({result.article.format})"
     action = "would write" if dry_run else "printed" if to_stdout else "wrote"
     target = "stdout" if to_stdout else clean(output)
-    return f"{found}; {plural(errors, 'error')}, {plural(warnings, 'warning')}; {action} {target}"
+    done = f"{action} {target}" if result.sources else "nothing written"
+    return f"{found}; {plural(errors, 'error')}, {plural(warnings, 'warning')}; {done}"
 
 
 def print_notes_of_jobs(jobs) -> None:
