@@ -80,6 +80,7 @@ def test_a_named_config_file_is_used(project):
         ("[accept]\n\"a.example\" = ['x']\n", "citewatch.toml:2: 'a.example=' is not HOST=STATUS[,STATUS]"),
         ("timeout = \n", "citewatch.toml: not valid TOML (Invalid value (at line 1, column 11))"),
         ("allow-private = true\n", "citewatch.toml:1: allow-private is a flag only (--allow-private)"),
+        ('exclude = ["ok", "("]\n', "citewatch.toml:1: '(' is not a regular expression"),
         # the Wayback keys go to this endpoint: a committed file must not point them elsewhere
         ('wayback-endpoint = "https://evil.example"\n', "citewatch.toml:1: wayback-endpoint is a flag or environment"),
         ('[hosts."a.org"]\nper_host = 1\n', "citewatch.toml:1: unknown key 'per_host' in hosts.a.org"),

@@ -22,7 +22,7 @@ from click.core import ParameterSource
 
 from ..config import ConfigFile, find_config, read_config
 from ..errors import InputError
-from ..rules import AcceptRule
+from ..rules import AcceptRule, UrlPattern
 from .errors import OneLineError
 from .output import output
 
@@ -42,6 +42,8 @@ FLAG_ONLY = GUARD_FLAGS | KEY_ENDPOINTS
 ACCEPT_PARAM = "accept_status"
 HOSTS_PARAM = "host_limit"
 HOST_LIMIT_KEYS = ("per-host", "min-interval")
+#: options holding URL patterns (regular expressions)
+URL_PATTERN_KEYS = frozenset({"exclude", "include"})
 #: options holding a duration, checked like the flag (a unit is required)
 DURATION_KEYS = frozenset({"recheck-after", "max-age"})
 #: every command whose options the file may set (filled as commands are declared)
@@ -134,10 +136,13 @@ def validate(config: ConfigFile, known: dict[str, click.Option]) -> None:
         if key not in known:
             raise InputError(f"{where}: unknown key {key!r}{_nearest(key, known)}")
         try:
-            convert(known[key], setting.value)
+            value = convert(known[key], setting.value)
         except (click.BadParameter, InputError, TypeError, ValueError) as e:
             message = e.message if isinstance(e, click.ClickException) else str(e)
             raise InputError(f"{where}: {key}: {message}") from None
+        if key in URL_PATTERN_KEYS:  # refused here as a run would refuse them, `config` included
+            for text in value if isinstance(value, tuple | list) else (value,):
+                UrlPattern.parse(str(text), where)
     for host, setting in config.accept.items():
         AcceptRule.parse(accept_spec(host, setting.value), config.where(setting.line))
     for host, setting in config.hosts.items():
