@@ -167,11 +167,12 @@ def _write_reports(
     newly_archived: list[str],
     notes: list[str],
     save_run: bool = True,
+    could_not_check: bool = False,
 ) -> JobReport:
     previous = _previous_run(settings.archive_dir, job.name)
     keep_last_verdicts(results, previous.results if previous else [])
     found = problems(results, settings.fail_on, findings)
-    status = ExitStatus.for_problems(found)
+    status = ExitStatus.INPUT if could_not_check else ExitStatus.for_problems(found)
     if job.title is not None:  # extracted this run (and maybe sharing the file): the article speaks
         article_meta = {"title": job.title, "source": job.source or ""}
     else:
@@ -386,7 +387,7 @@ def _offline_reports(
             r.check = LinkCheck(r.citation.url, Status.SKIPPED, f"not checked: {why}")
     per_job = _split(results, [len(cs) for cs in loaded.citations])
     reports = [
-        _write_reports(job, rs, f, cf, settings, [], [why], save_run=False)
+        _write_reports(job, rs, f, cf, settings, [], [why], save_run=False, could_not_check=True)
         for job, rs, f, cf in zip(jobs, per_job, loaded.findings, loaded.files, strict=True)
     ]
     if len(reports) > 1:

@@ -209,7 +209,7 @@ def test_run_command_offline_records_nothing_and_its_report_says_nothing_was_che
     # the reports are written (a newcomer running the example without a network sees one) and
     # say why: every source skipped, none failing, nothing confirmed
     report = json.loads((workdir / "reports" / "citations.json").read_text(encoding="utf-8"))
-    assert [r["status"] for r in report["results"]] == ["skipped"] * 3
+    assert [r["status"] for r in report["results"]] == ["skipped"] * 3 and report["exit_status"] == 1
     assert all("is this machine offline?" in r["check"]["reason"] for r in report["results"])
 
 
