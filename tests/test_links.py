@@ -520,3 +520,15 @@ def test_an_html_attribute_in_plain_text_is_not_a_bare_url(tmp_path):
     text = tmp_path / "q.txt"
     text.write_text('Title\n\nSee <a href="https://a.example/q1">x</a> and https://b.example/q2 now.\n')
     assert [s.url for s in parse_article(text).links] == ["https://b.example/q2"]
+
+
+def test_inline_code_keeps_its_words_in_the_link_text_and_sentence_but_is_no_source(tmp_path):
+    post = tmp_path / "c.md"
+    post.write_text(
+        "# T\n\nSee [the `foo` report by *Smith*](http://a.example/r1) now. Code `http://b.example/x` is no source.\n",
+        encoding="utf-8",
+    )
+    [source] = parse_article(post).links
+    place = source.places[0]
+    assert source.url == "http://a.example/r1" and place.link_text == "the foo report by Smith"
+    assert place.citing_text == "See the foo report by Smith now."

@@ -248,7 +248,9 @@ def front_matter(lines: list[str]) -> tuple[dict[str, str], int]:
 
 def _markdown_links(p: Paragraph, refs: dict[str, str]) -> tuple[str, list[LinkAt]]:
     """A Markdown paragraph as the reader sees it (link words, not link syntax) and its links."""
+    # links are looked for outside code spans; the reader still sees the code's words
     text = _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), p.text)
+    shown = _CODE_SPAN.sub(lambda m: " " + m.group(0)[1:-1] + " ", p.text)
     out: list[str] = []
     length = 0  # of the rendered text so far
     links: list[LinkAt] = []
@@ -262,15 +264,15 @@ def _markdown_links(p: Paragraph, refs: dict[str, str]) -> tuple[str, list[LinkA
                 continue  # brackets, a footnote marker, or a reference defined nowhere
         chunk = text[pos : m.start()]
         links.extend(_plain_links(p, chunk, length, pos))
-        words = re.sub(r"[*_`]", "", m["text"])
+        chunk = shown[pos : m.start()]
+        words = re.sub(r"[*_`]", "", shown[m.start("text") : m.end("text")])
         if not m["image"]:
             links.append(LinkAt(clean_url(url), words, length + len(chunk), p.line_at(m.start())))
         out += [chunk, words]
         length += len(chunk) + len(words)
         pos = m.end()
-    rest = text[pos:]
-    links.extend(_plain_links(p, rest, length, pos))
-    out.append(rest)
+    links.extend(_plain_links(p, text[pos:], length, pos))
+    out.append(shown[pos:])
     return "".join(out), links
 
 
