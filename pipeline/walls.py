@@ -88,6 +88,9 @@ SIGNATURES: tuple[Signature, ...] = (
         statuses=frozenset({403, 503}),
         body=(Marker(b"/cdn-cgi/bm/cv/"), Marker(b"__cf$cv$params")),
     ),
+    # DDoS-Guard's interstitial says "Checking your browser before accessing" too: named
+    # by its own name before Cloudflare's markers are read
+    Signature("DDoS-protection interstitial", body=(Marker(b"ddos-guard"),)),
     Signature(
         CLOUDFLARE,
         body=_any(

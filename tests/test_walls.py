@@ -134,6 +134,10 @@ WALLS = {
     "ddos-guard-server": (answer(403, "", server="ddos-guard"), "DDoS-protection"),
     "ddos-guard-page": (answer(200, DDOS_GUARD), "DDoS-protection"),
     "please-wait-5-seconds": (answer(503, WAIT_5), "DDoS-protection"),
+    "ddos-guard-checking-your-browser": (
+        answer(503, "<title>DDoS-Guard</title>Checking your browser before accessing. DDoS protection by DDoS-Guard"),
+        "DDoS-protection",
+    ),
     "captcha-page": (
         answer(200, "<h2>Please verify you are human</h2><div class='g-recaptcha'></div>"),
         "captcha page",
