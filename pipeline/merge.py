@@ -82,16 +82,19 @@ def _copy_warcs(source: Path, dest: Path, out: MergeOutcome) -> Rewrite:
     for path in sorted(source.iterdir()):
         if not path.is_file():
             continue
-        there = dest / path.name
-        if there.exists() and filecmp.cmp(path, there, shallow=False):
-            continue  # the same file (from the base archive, or merged already)
-        n = 1
+        there, n, copied_already = dest / path.name, 1, False
         while there.exists():
+            if filecmp.cmp(path, there, shallow=False):
+                copied_already = True  # the same file: from the base archive, or merged before
+                break
             there = dest / f"{path.name.removesuffix('.warc.gz')}-{n}.warc.gz"
             n += 1
         if there.name != path.name:
             renames[f"warc/{path.name}"] = f"warc/{there.name}"
-            out.renamed_warcs.append(f"{path} → {there.name}")
+            if not copied_already:
+                out.renamed_warcs.append(f"{path} → {there.name}")
+        if copied_already:
+            continue  # merging a shard again renames its references the same way, copies nothing
         shutil.copyfile(path, there.with_suffix(".part"))
         os.replace(there.with_suffix(".part"), there)
         out.warc_files += 1

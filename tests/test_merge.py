@@ -65,7 +65,7 @@ def run_in(folder: Path, wayback: WaybackStandin, monkeypatch, *extra: str):
     monkeypatch.chdir(folder)
     args = ["run", "--citations", "citations.yaml", "--allow-private", "--timeout", "3", "--read-timeout", "2"]
     args += ["--retries", "0", "--wayback-endpoint", wayback.endpoint, "--cdx-per-minute", "6000"]
-    args += ["--captures-per-minute", "6000", "--no-probe", *extra]
+    args += ["--captures-per-minute", "6000", "--wayback-poll", "0.05", "--no-probe", *extra]
     return CliRunner().invoke(main, args, catch_exceptions=False)
 
 
@@ -163,6 +163,10 @@ def test_two_shards_naming_a_warc_alike_keep_both(tmp_path):
     assert (tmp_path / "archive" / index["http://h/1"][0]["warc"]).read_bytes() == b"first shard's bytes"
     hist = history_checks(tmp_path / "archive", "http://h/2")
     assert hist[0]["warc"].startswith(second + "#")
+    # merged again (a re-run of the merge job): no third copy, the same single check
+    merge_archives(tmp_path / "archive", [tmp_path / "shard-1", tmp_path / "shard-2"])
+    assert sorted(p.name for p in (tmp_path / "archive" / "warc").iterdir()) == files
+    assert history_checks(tmp_path / "archive", "http://h/2") == hist
 
 
 def history_checks(archive: Path, url: str) -> list[dict]:
