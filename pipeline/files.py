@@ -85,11 +85,13 @@ def write_atomic(path: str | Path, text: str | Iterable[str], durable: bool = Fa
         finally:
             os.close(fd)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(e, OSError) and e.filename is None:  # a write or close: name the file it was for
+            raise OSError(e.errno, e.strerror, path) from e
         raise
 
 

@@ -96,6 +96,24 @@ def test_a_disk_that_fills_during_the_run_is_one_line_not_an_internal_error(proj
     assert "internal error" not in res.output
 
 
+def test_a_write_that_fails_midway_names_the_file_it_was_for(tmp_path, monkeypatch):
+    """ENOSPC from write() carries no file name: the one-line error still names the file."""
+    import os
+
+    from pipeline import files
+
+    def no_space(fd, data):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(files.os, "write", no_space)
+    target = tmp_path / "reports" / "post.md"
+    target.parent.mkdir()
+    with pytest.raises(OSError) as caught:
+        files.write_atomic(target, "text")
+    assert cannot_write(caught.value) == f"cannot write {target}: no space left on device"
+    assert list(target.parent.iterdir()) == []  # and no temporary file left behind
+
+
 def test_cannot_write_names_the_folder_of_a_temporary_file():
     e = OSError(errno.EROFS, "Read-only file system", "reports/.post.md.1f-2.tmp")
     assert cannot_write(e) == "cannot write reports: read-only file system"
