@@ -83,6 +83,15 @@ def corpus(bases: list[str], n: int) -> list[str]:
     return urls
 
 
+def write_inputs(work: Path, urls: list[str]) -> None:
+    """The same URLs as each tool reads them: citations.yaml for citewatch, urls.txt for lychee."""
+    (work / "citations.yaml").write_text(
+        "citations:\n" + "".join(f"  - id: '{i}'\n    title: Story {i}\n    url: {u}\n" for i, u in enumerate(urls)),
+        encoding="utf-8",
+    )
+    (work / "urls.txt").write_text("\n".join(urls) + "\n", encoding="utf-8")
+
+
 def skewed_corpus(bases: list[str], n: int, share: float = 0.3, slow: int = 10) -> list[str]:
     """``share`` of the URLs on the first host (``slow`` of them slow pages), the rest
     spread over the others; interleaved as an article's footnotes would be."""
@@ -174,12 +183,7 @@ def main() -> None:
             urls = skewed_corpus(bases, args.urls, 0.3, args.slow)
         else:
             urls = corpus(bases, args.urls)
-        (work / "citations.yaml").write_text(
-            "citations:\n"
-            + "".join(f"  - id: '{i}'\n    title: Story {i}\n    url: {u}\n" for i, u in enumerate(urls)),
-            encoding="utf-8",
-        )
-        (work / "urls.txt").write_text("\n".join(urls) + "\n", encoding="utf-8")
+        write_inputs(work, urls)
         (work / "links.html").write_text(
             "<html><body>" + "".join(f'<a href="{u}">{i}</a>\n' for i, u in enumerate(urls)) + "</body></html>",
             encoding="utf-8",

@@ -32,7 +32,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from check_bench import corpus, timed  # noqa: E402
+from check_bench import corpus, timed, write_inputs  # noqa: E402
 from realpages_server import REALPAGES, page_files  # noqa: E402
 
 
@@ -101,12 +101,7 @@ def whole_runs(args: argparse.Namespace) -> None:
     work = Path(tempfile.mkdtemp(prefix="citewatch-realpages-"))
     try:
         urls = corpus(bases, args.urls)
-        (work / "citations.yaml").write_text(
-            "citations:\n"
-            + "".join(f"  - id: '{i}'\n    title: Story {i}\n    url: {u}\n" for i, u in enumerate(urls)),
-            encoding="utf-8",
-        )
-        (work / "urls.txt").write_text("\n".join(urls) + "\n", encoding="utf-8")
+        write_inputs(work, urls)
         bindir = Path(sys.executable).parent
         commands = {
             "citewatch": [str(bindir / "citewatch"), "check", "citations.yaml", "--allow-private", "--no-probe"]
