@@ -148,6 +148,10 @@ def typo_of(name: str) -> tuple[Outlet, str, float] | None:
     return near if edits <= (1 if len(name) <= 8 else 2) else None
 
 
+def typo_message(cited: str, known: str) -> str:
+    return f"{cited!r} is not in citewatch's list of outlets; did you mean {known!r}?"
+
+
 # ----------------------------------------------------------------------------- tying a name to a page
 _ARTICLES = r"(?:the|der|die|das|la|le|les|el|il|lo|de)"
 _TRANSLIT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "æ": "ae", "ø": "oe", "å": "aa"})

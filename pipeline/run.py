@@ -365,14 +365,28 @@ def _run(
         if warc:
             warc.close()
     say(StageStarted(Stage.REPORT, str(settings.reports_dir)))
+    reports = _write_all(jobs, loaded, per_job, settings, newly, notes)
+    status = max((r.exit_status for r in reports), default=ExitStatus.OK)
+    return RunOutcome(reports, notes, status, wayback_unreachable)
+
+
+def _write_all(
+    jobs: list[Job],
+    loaded: _Loaded,
+    per_job: list[list[Result]],
+    settings: RunSettings,
+    newly: list[str],
+    notes: list[str],
+    **how: bool,
+) -> list[JobReport]:
+    """Each job's reports, and the index when there are several."""
     reports = [
-        _write_reports(job, rs, f, cf, settings, newly, notes)
+        _write_reports(job, rs, f, cf, settings, newly, notes, **how)
         for job, rs, f, cf in zip(jobs, per_job, loaded.findings, loaded.files, strict=True)
     ]
     if len(reports) > 1:
         write_index([(r.job.name, r.model) for r in reports], settings.reports_dir)
-    status = max((r.exit_status for r in reports), default=ExitStatus.OK)
-    return RunOutcome(reports, notes, status, wayback_unreachable)
+    return reports
 
 
 def _offline_reports(
@@ -386,12 +400,7 @@ def _offline_reports(
         if r.citation.url:
             r.check = LinkCheck(r.citation.url, Status.SKIPPED, f"not checked: {why}")
     per_job = _split(results, [len(cs) for cs in loaded.citations])
-    reports = [
-        _write_reports(job, rs, f, cf, settings, [], [why], save_run=False, could_not_check=True)
-        for job, rs, f, cf in zip(jobs, per_job, loaded.findings, loaded.files, strict=True)
-    ]
-    if len(reports) > 1:
-        write_index([(r.job.name, r.model) for r in reports], settings.reports_dir)
+    reports = _write_all(jobs, loaded, per_job, settings, [], [why], save_run=False, could_not_check=True)
     return RunOutcome(reports, [], ExitStatus.INPUT, offline=why)
 
 

@@ -25,7 +25,6 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from .footnotes import typo_message
 from .metadata import detect_language, registered_domain
 from .model import Citation, Match, PageMeta, PartialDate, Verdict
 from .publishers import (
@@ -35,6 +34,7 @@ from .publishers import (
     pnorm,
     same_outlet,
     tie,
+    typo_message,
     typo_of,
 )
 from .titles import strip_site_name

@@ -318,7 +318,7 @@ class _Repeats:
 
 def _content_findings(n: Note) -> list[Finding]:
     """A note nothing could be read from; a publisher name one letter off a known outlet's."""
-    from ..publishers import typo_of  # rapidfuzz, ruamel: only here
+    from ..publishers import typo_message, typo_of  # rapidfuzz, ruamel: only here
 
     if not (n.publisher or n.title or n.date or n.urls):
         return [Finding(FindingCode.UNPARSED_NOTE, "nothing could be parsed; the raw text is kept", n.id, n.line)]
@@ -326,10 +326,6 @@ def _content_findings(n: Note) -> list[Finding]:
     if near:
         return [Finding(FindingCode.PUBLISHER_TYPO, typo_message(n.publisher, near[0].name), n.id, n.line)]
     return []
-
-
-def typo_message(cited: str, known: str) -> str:
-    return f"{cited!r} is not in citewatch's list of outlets; did you mean {known!r}?"
 
 
 def missing_field_findings(notes: list[Note], urls: dict[str, str | None]) -> list[Finding]:
