@@ -280,8 +280,8 @@ class PageReaders:
 
 def default_processes() -> int:
     """One child per spare core, at most 4; none on a single core, and none when the
-    program's main module cannot be re-imported by a child (``python -c``, stdin, some
-    notebooks): forkserver and spawn children import it first, and would die trying."""
+    program's main module cannot be re-imported by a child (a script read from stdin):
+    forkserver and spawn children import it first, and would die trying."""
     env = os.environ.get("CITEWATCH_PAGE_PROCESSES")
     if env is not None and env.strip().isdigit():
         return int(env)
@@ -291,13 +291,17 @@ def default_processes() -> int:
 
 
 def _main_importable() -> bool:
+    """Whether a child can prepare itself the way multiprocessing will ask it to: by
+    module name (``python -m``), from the script's path, or with nothing to import at all
+    (``python -c``, an embedding host, pytest-xdist's workers). A ``__file__`` that is no
+    file (``python - < script``: ``<stdin>``) would kill every child on start."""
     main = sys.modules.get("__main__")
     if main is None:
         return False
     if getattr(getattr(main, "__spec__", None), "name", None):
         return True  # python -m ...
     path = getattr(main, "__file__", None)
-    return bool(path) and os.path.isfile(path)
+    return path is None or os.path.isfile(path)
 
 
 _SHARED: PageReaders | None = None

@@ -151,17 +151,27 @@ def test_children_that_cannot_start_are_not_retried_forever():
 
 
 def test_no_children_where_the_main_module_cannot_be_imported_again(tmp_path):
-    """python -c, stdin, some notebooks: a child would die importing the parent's main."""
+    """A script read from stdin: a child would die importing ``<stdin>``, so the page is
+    read in the parent. ``python -c`` has nothing to import: its children read pages."""
     import subprocess
     import sys
 
-    code = "from pipeline.pagereader import default_processes; print(default_processes())"
+    code = (
+        "from pipeline.pagereader import default_processes, PageReaders\n"
+        "n = default_processes(); r = PageReaders(n)\n"
+        "print(n, r.call(len, ((1, 2),), 20) == 2); r.close()\n"
+    )
     env = {k: v for k, v in os.environ.items() if k != "CITEWATCH_PAGE_PROCESSES"}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
-    assert out.stdout.strip() == "0"
+    run = dict(capture_output=True, text=True, env=env, check=True, timeout=60)
+    from_stdin = subprocess.run([sys.executable, "-"], input=code, **run)
+    assert from_stdin.stdout.split() == ["0", "False"]  # no child, and no child's traceback
+    assert "Traceback" not in from_stdin.stderr
+    if (os.cpu_count() or 1) > 1:
+        from_c = subprocess.run([sys.executable, "-c", code], **run)
+        assert from_c.stdout.split()[1] == "True", from_c.stderr
     env["CITEWATCH_PAGE_PROCESSES"] = "2"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
-    assert out.stdout.strip() == "2"
+    out = subprocess.run([sys.executable, "-"], input=code, **run)
+    assert out.stdout.split()[0] == "2"
 
 
 @pytest.mark.skipif(not hasattr(os, "nice"), reason="no process priorities here")
