@@ -279,15 +279,17 @@ class PageReaders:
 
 
 def default_processes() -> int:
-    """One child per spare core, at most 4; none on a single core, and none when the
-    program's main module cannot be re-imported by a child (a script read from stdin):
-    forkserver and spawn children import it first, and would die trying."""
+    """One child per spare core, at most 4, and one on a single core too: the child is
+    what bounds a page's analysis in time and memory (a thread cannot be stopped), and at
+    a lower priority it costs the checker's threads little. None when the program's main
+    module cannot be re-imported by a child (a script read from stdin): forkserver and
+    spawn children import it first, and would die trying."""
     env = os.environ.get("CITEWATCH_PAGE_PROCESSES")
     if env is not None and env.strip().isdigit():
         return int(env)
     if not _main_importable():
         return 0
-    return max(0, min(4, (os.cpu_count() or 1) - 1))
+    return max(1, min(4, (os.cpu_count() or 1) - 1))
 
 
 def _main_importable() -> bool:

@@ -166,9 +166,8 @@ def test_no_children_where_the_main_module_cannot_be_imported_again(tmp_path):
     from_stdin = subprocess.run([sys.executable, "-"], input=code, **run)
     assert from_stdin.stdout.split() == ["0", "False"]  # no child, and no child's traceback
     assert "Traceback" not in from_stdin.stderr
-    if (os.cpu_count() or 1) > 1:
-        from_c = subprocess.run([sys.executable, "-c", code], **run)
-        assert from_c.stdout.split()[1] == "True", from_c.stderr
+    from_c = subprocess.run([sys.executable, "-c", code], **run)
+    assert from_c.stdout.split()[1] == "True", from_c.stderr
     env["CITEWATCH_PAGE_PROCESSES"] = "2"
     out = subprocess.run([sys.executable, "-"], input=code, **run)
     assert out.stdout.split()[0] == "2"
@@ -188,3 +187,14 @@ def test_the_child_runs_at_a_lower_priority_than_the_checker():
         assert pool.submit(os.nice, 0).result(timeout=60) == min(19, os.nice(0) + CHILD_NICENESS)
     finally:
         readers.close()
+
+
+def test_a_single_core_machine_still_reads_pages_in_a_child(monkeypatch):
+    """The child is what puts a deadline on a page's analysis: a one-core runner keeps it."""
+    from pipeline.pagereader import default_processes
+
+    monkeypatch.delenv("CITEWATCH_PAGE_PROCESSES", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert default_processes() == 1
+    monkeypatch.setattr(os, "cpu_count", lambda: 16)
+    assert default_processes() == 4
