@@ -20,6 +20,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from . import citations_text as ct
 from .citations_merge import merge_notes, note_fields  # noqa: F401 - note_fields: importable from here
 from .citations_validate import URL_STATUSES, to_partial_date  # noqa: F401 - importable from here
 from .citations_validate import validate as _validate
@@ -59,6 +60,9 @@ class CitationsFile:
     # meanwhile, and applies the changes to what they wrote instead of overwriting it.
     on_disk: str | None = None
     changes: list[Callable[[CitationsFile], Any]] = field(default_factory=list, repr=False)
+    # loaded by ``load_for_run``: the entries hold only the fields a run reads or writes
+    # (citations_text.KEPT), and a save writes the changes into the text on disk
+    text_edits: ct.TextEdits | None = field(default=None, repr=False)
     _at: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)  # see entry
 
     @property
@@ -163,7 +167,27 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _load(path: Path, for_update: bool, lenient: bool) -> CitationsFile:
+def load_for_run(path: str | Path, lenient: bool = False) -> CitationsFile:
+    """A file a run writes back into, held small (citations_text): read once by libyaml,
+    each entry kept as the few fields a run uses, the write-backs made to the text at save
+    time. A file the fast reader doubts (a problem to report with its line, an anchor, an
+    unusual layout) is loaded round-trip as ``load`` does."""
+    path = Path(path)
+    with _collector_paused():
+        text = _read(path)
+        fast = _load_fast(path, text)
+        entries = ct.entry_spans(text, fast_yaml_loader()) if fast is not None else None
+        if fast is None or entries is None or entries.ids != [c.id for c in fast.citations]:
+            return _load(path, True, lenient, text)
+        for c, line in zip(fast.citations, entries.lines, strict=True):
+            c.line = line
+        fast.doc["citations"] = [{k: e[k] for k in ct.KEPT if k in e} for e in fast.doc["citations"]]
+        fast.read_only, fast.lenient = False, lenient
+        fast.text_edits = ct.TextEdits(ct.digest(text))
+        return fast
+
+
+def _read(path: Path) -> str:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -172,6 +196,12 @@ def _load(path: Path, for_update: bool, lenient: bool) -> CitationsFile:
         raise CitationsError([f"{path}: not UTF-8 text"]) from None
     except OSError as e:
         raise CitationsError([f"{path}: cannot read ({e.strerror})"]) from None
+    return text
+
+
+def _load(path: Path, for_update: bool, lenient: bool, text: str | None = None) -> CitationsFile:
+    if text is None:
+        text = _read(path)
     if not text.strip():
         raise CitationsError([f"{path}: the file is empty"])
     deep = too_deep_line(text)  # before a parser recurses into it: RecursionError, not a line
@@ -255,6 +285,9 @@ def edit(cf: CitationsFile, change: Callable[[CitationsFile], T]) -> T:
 
 
 def save(cf: CitationsFile) -> None:
+    if cf.text_edits is not None:
+        _save_edits(cf, cf.text_edits)
+        return
     if cf.read_only:
         raise ValueError(f"{cf.path}: loaded read-only; load(for_update=True) to write it back")
     if cf.on_disk is not None:
@@ -269,11 +302,38 @@ def save(cf: CitationsFile) -> None:
     cf.on_disk = text
 
 
-def _catch_up(cf: CitationsFile) -> None:
-    """Someone else wrote the file since we read it: take their version, and make our
-    changes to it again."""
+def _save_edits(cf: CitationsFile, edits: ct.TextEdits) -> None:
+    """The changes not yet on disk written into the file's text (all of this run's
+    changes when someone else wrote the file meanwhile: theirs may lack the earlier ones)."""
+    if not edits.unsaved:
+        return
     try:
-        theirs = load(cf.path, for_update=True, lenient=cf.lenient)
+        current = cf.path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise CitationsError([f"{cf.path}: cannot be read back to write this run's changes into ({e})"]) from None
+    theirs = ct.digest(current) != edits.digest
+    wanted = edits.changes if theirs else {cid: edits.changes[cid] for cid in edits.unsaved}
+    entries = ct.entry_spans(current, fast_yaml_loader())
+    if entries is None:  # not a layout the text edits know: the whole file, round-trip
+        whole = _theirs(cf) if theirs else _load(cf.path, True, cf.lenient, current)
+        for cid, values in wanted.items():
+            _set_fields(whole, cid, values)
+        text = dumps(whole)
+        write_atomic(cf.path, text, durable=True)
+        edits.digest = ct.digest(text)
+    else:
+        hashed = ct.Digesting(ct.patched(current, entries, wanted, _yaml()))
+        del current
+        write_atomic(cf.path, hashed, durable=True)
+        edits.digest = hashed.digest()
+    edits.unsaved.clear()
+
+
+def _theirs(cf: CitationsFile) -> CitationsFile:
+    """The file as someone else wrote it since we read it, or the error that says it
+    does not load (it stays as they left it)."""
+    try:
+        return load(cf.path, for_update=True, lenient=cf.lenient)
     except CitationsError as e:
         raise CitationsError(
             [
@@ -281,6 +341,12 @@ def _catch_up(cf: CitationsFile) -> None:
                 f" ({e.problems[0].removeprefix(f'{cf.path}:').strip()}); left as it is, without this run's changes"
             ]
         ) from None
+
+
+def _catch_up(cf: CitationsFile) -> None:
+    """Someone else wrote the file since we read it: take their version, and make our
+    changes to it again."""
+    theirs = _theirs(cf)
     for change in cf.changes:
         try:
             change(theirs)
@@ -302,6 +368,13 @@ def merge_article(cf: CitationsFile, article: Article, scope: str | None = None)
 
 def set_fields(cf: CitationsFile, citation_id: str, **values: Any) -> bool:
     """Write tool-owned fields (archive_url, url_status, …) into one entry; True if changed."""
+    if cf.text_edits is not None:  # held small: remembered here, written into the text by save
+        changed = _set_fields(cf, citation_id, values)
+        if changed:
+            cf.text_edits.record(
+                citation_id, {k: str(v) if isinstance(v, str) else v for k, v in values.items() if v is not None}
+            )
+        return changed
     return edit(cf, lambda f: _set_fields(f, citation_id, values))
 
 

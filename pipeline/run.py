@@ -272,7 +272,7 @@ def _load(jobs: list[Job], say: OnStage, shard: Shard | None = None) -> _Loaded:
             files.append(ex.file)
             findings.append(ex.findings)
         else:
-            cf = cit.load(job.citations, lenient=True)
+            cf = cit.load_for_run(job.citations, lenient=True)
             source = (cf.doc.get("article") or {}).get("source")
             job.source = str(source) if source else None
             files.append(cf)
