@@ -1,0 +1,156 @@
+"""A run's write-backs made to citations.yaml's text (citations_text): the same bytes as a
+whole-file round-trip save, a person's edits made meanwhile kept, and a fraction of the
+memory of holding the whole file as a round-trip document."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tracemalloc
+
+import pytest
+
+from pipeline import citations as cit
+
+HAND_KEPT = """# kept by hand
+article:
+  title: "A story"   # the headline
+  source: posts/a.md
+citations:
+  # first block
+  - id: '1'
+    title: "Quoted title"
+    url: https://example.org/a   # trailing comment
+    date: 2023-02-01
+  - id: 2
+    title: >-
+      A folded
+      title
+    url: https://example.org/b
+    places:
+      - article_line: 3
+        citing_text: "he said"
+    url_status: live
+  # between entries
+  - id: '3'
+    url: https://example.org/c
+    note: |
+      line one
+      line two
+  - {id: '4', url: 'https://example.org/d'}
+  - id: 'é5'
+    title: Ünïcode ✓
+    url: https://example.org/e
+    archive_url: https://web.archive.org/web/2020/https://example.org/e
+
+  # end of list comment
+extra: 1
+"""
+ARCHIVED = "https://web.archive.org/web/2024/"
+
+
+def write_backs(cf: cit.CitationsFile, only: set[str] | None = None) -> None:
+    for c in cf.citations:
+        if only is None or c.id in only:
+            cit.set_fields(
+                cf,
+                c.id,
+                archive_url=ARCHIVED + c.url,
+                archive_date=dt.date(2024, 1, 2),
+                url_status="dead" if c.id == "2" else "live",
+            )
+    cit.save(cf)
+
+
+@pytest.mark.parametrize("only", [None, {"2"}, {"1", "é5"}, set()])
+def test_text_write_backs_give_the_bytes_a_whole_file_save_gives(tmp_path, only):
+    whole, text = tmp_path / "whole.yaml", tmp_path / "text.yaml"
+    whole.write_text(HAND_KEPT, encoding="utf-8")
+    text.write_text(HAND_KEPT, encoding="utf-8")
+    held_small = cit.load_for_run(text, lenient=True)
+    assert held_small.text_edits is not None  # this layout is one the text edits know
+    round_trip = cit.load(whole, lenient=True)
+    assert [(c.id, c.line, c.url) for c in held_small.citations] == [
+        (c.id, c.line, c.url) for c in round_trip.citations
+    ]
+    write_backs(round_trip, only)
+    write_backs(held_small, only)
+    assert text.read_text(encoding="utf-8") == whole.read_text(encoding="utf-8")
+    if only == set():
+        assert text.read_text(encoding="utf-8") == HAND_KEPT  # nothing changed: not rewritten
+
+
+def test_saves_during_a_run_add_up_and_keep_a_persons_edit_made_meanwhile(tmp_path):
+    p = tmp_path / "citations.yaml"
+    p.write_text(HAND_KEPT, encoding="utf-8")
+    cf = cit.load_for_run(p)
+    cit.set_fields(cf, "1", archive_url=ARCHIVED + "a", url_status="live")
+    cit.save(cf)
+    # the person's editor still had the file as it was before the run, and saves a fix
+    p.write_text(HAND_KEPT.replace("title: Ünïcode ✓", "title: Unicode, fixed  # by hand"), encoding="utf-8")
+    cit.set_fields(cf, "3", url_status="dead")
+    cit.save(cf)
+    after = cit.load(p)
+    assert after.entry("é5")["title"] == "Unicode, fixed" and "# by hand" in p.read_text(encoding="utf-8")
+    assert after.entry("1")["archive_url"] == ARCHIVED + "a"  # the run's first change, made again
+    assert after.entry("3")["url_status"] == "dead" and after.entry("2")["url_status"] == "live"
+
+
+def test_a_half_edited_file_is_left_alone_until_it_loads_again(tmp_path):
+    p = tmp_path / "citations.yaml"
+    p.write_text(HAND_KEPT, encoding="utf-8")
+    cf = cit.load_for_run(p)
+    cit.set_fields(cf, "1", archive_url=ARCHIVED + "a")
+    half = HAND_KEPT.replace("title: Ünïcode ✓", "title: [Ünïcode")
+    p.write_text(half, encoding="utf-8")
+    with pytest.raises(cit.CitationsError) as e:
+        cit.save(cf)
+    assert p.read_text(encoding="utf-8") == half
+    assert "changed by someone else while citewatch was working, and it does not load now" in str(e.value)
+    p.write_text(HAND_KEPT.replace("title: Ünïcode ✓", "title: fixed"), encoding="utf-8")
+    cit.save(cf)
+    after = cit.load(p)
+    assert after.entry("1")["archive_url"] == ARCHIVED + "a" and after.entry("é5")["title"] == "fixed"
+
+
+def test_an_entry_removed_meanwhile_is_left_out_and_the_rest_written(tmp_path):
+    p = tmp_path / "citations.yaml"
+    p.write_text(HAND_KEPT, encoding="utf-8")
+    cf = cit.load_for_run(p)
+    p.write_text(HAND_KEPT.replace("  - {id: '4', url: 'https://example.org/d'}\n", ""), encoding="utf-8")
+    write_backs(cf)
+    after = cit.load(p)
+    assert after.entry("4") is None and after.entry("3")["url_status"] == "live"
+
+
+def test_a_file_the_text_edits_do_not_know_is_written_round_trip(tmp_path):
+    """A flow-style list: loaded and written back the whole-file way, same result."""
+    p = tmp_path / "citations.yaml"
+    p.write_text("citations: [{id: '1', url: 'https://example.org/a'}]\n", encoding="utf-8")
+    cf = cit.load_for_run(p)
+    assert cf.text_edits is None
+    write_backs(cf)
+    assert cit.load(p).entry("1")["url_status"] == "live"
+
+
+def test_a_large_file_is_held_in_a_fraction_of_a_round_trip_documents_memory(tmp_path):
+    p = tmp_path / "citations.yaml"
+    p.write_text(
+        "citations:\n"
+        + "".join(
+            f"  - id: '{i}'\n    title: Story {i}\n    publisher: Bench News\n    url: https://example.org/{i}\n"
+            for i in range(3000)
+        ),
+        encoding="utf-8",
+    )
+
+    def held(load) -> int:
+        tracemalloc.start()
+        try:
+            cf = load(p, lenient=True)
+            size = tracemalloc.get_traced_memory()[0]
+            del cf
+            return size
+        finally:
+            tracemalloc.stop()
+
+    assert held(cit.load_for_run) * 2 < held(cit.load)
