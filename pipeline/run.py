@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -197,20 +197,21 @@ def _write_reports(
 
 
 def write_report_files(report: Report, reports_dir: Path, junit: Path | None) -> list[Path]:
-    """Each format rendered, then its file replaced atomically; the JSON streamed (its
-    pieces are encoded as they are written: it is the largest, 290 MB at 200,000 results)."""
+    """Each format rendered, then its file replaced atomically, one at a time (a report of
+    200,000 results is tens of MB of Markdown and HTML: never both held at once); the JSON
+    streamed (its pieces are encoded as they are written: 290 MB at 200,000 results)."""
     stem = safe_stem(report.name)  # never a path out of reports_dir, whatever the saved run says
-    rendered = {
-        reports_dir / f"{stem}.md": md_report.render(report),
-        reports_dir / f"{stem}.html": html_report.render(report),
-        reports_dir / f"{stem}.json": json_report.pieces(report),
+    renderers: dict[Path, Callable[[Report], str | Iterator[str]]] = {
+        reports_dir / f"{stem}.md": md_report.render,
+        reports_dir / f"{stem}.html": html_report.render,
+        reports_dir / f"{stem}.json": json_report.pieces,
     }
     if junit:
         target = junit if junit.suffix == ".xml" else junit / f"{stem}.xml"
-        rendered[target] = junit_report.render(report)
-    for path, text in rendered.items():
-        write_atomic(path, text)
-    return list(rendered)
+        renderers[target] = junit_report.render
+    for path, render in renderers.items():
+        write_atomic(path, render(report))
+    return list(renderers)
 
 
 def write_index(reports: list[tuple[str, Report]], reports_dir: Path) -> list[Path]:
