@@ -383,3 +383,35 @@ def test_stages_arrive_as_typed_events_sized_by_distinct_urls(site, tmp_path):
     assert [e.stage for e in events] == [Stage.CHECK, Stage.ARCHIVE, Stage.REPORT]
     assert events[0].urls == 2 and str(events[0]) == "check: 2 distinct URLs from 1 article"
     assert [r["status"] for r in outcome.reports[0].report["results"]] == ["live", "live", "live"]
+
+
+def test_a_run_writes_the_same_files_whether_citations_yaml_is_held_small_or_round_trip(world, monkeypatch):
+    """The write-backs made to the text (citations_text) change nothing a user sees: the
+    second run over the same archive writes citations.yaml and every report alike, byte for
+    byte but the times of day, whether it held the file small or as a round-trip document."""
+    import re
+
+    site, wayback, tmp = world
+    assert cli(*run_args(wayback, "post.md", "--citations", "citations.yaml")).exit_code == 0
+    (tmp / "citations.yaml").write_text(
+        "# kept by hand\n" + (tmp / "citations.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    copies = {}
+    for way in ("small", "round-trip"):
+        folder = tmp / way
+        folder.mkdir()
+        for name in ("citations.yaml", "archive"):
+            (shutil.copytree if (tmp / name).is_dir() else shutil.copy)(tmp / name, folder / name)
+        monkeypatch.chdir(folder)
+        if way == "round-trip":
+            monkeypatch.setattr(cit, "load_for_run", lambda path, lenient=False: cit.load(path, lenient=lenient))
+        assert cli(*run_args(wayback, "--citations", "citations.yaml")).exit_code == 0
+        times = re.compile(
+            r'\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(\+00:00|Z)?|\d{14}|\d+(\.\d+)? ?m?s\b|"elapsed_ms": \d+'
+        )
+        copies[way] = {
+            p.relative_to(folder).as_posix(): times.sub("<time>", p.read_text(encoding="utf-8"))
+            for p in [folder / "citations.yaml", *sorted((folder / "reports").iterdir())]
+        }
+    assert "url_status: live" in copies["small"]["citations.yaml"]
+    assert copies["small"] == copies["round-trip"]
