@@ -27,7 +27,7 @@ from .extract import citations_for, extract, no_sources_message
 from .fetch import Fetcher
 from .files import safe_stem, write_atomic
 from .footnotes import ArticleError
-from .model import Citation, Fetch, Finding, LinkCheck, Result, Severity, Snapshot, Status
+from .model import Citation, Fetch, Finding, LinkCheck, PageMeta, Result, Severity, Snapshot, Status
 from .quotes.check import deviated
 from .quotes.stage import QuoteSettings, SourceTexts, keep_last_verdicts, read_snapshots, source_texts
 from .report import html as html_report
@@ -152,10 +152,30 @@ def saved_run(archive_dir: Path, name: str) -> Report | None:
 
 
 def _previous_run(archive_dir: Path, name: str) -> Report | None:
+    """The last run as this one compares with it (report.changes, keep_last_verdicts) and
+    the index counts it: read result by result, each kept as only what is compared (at
+    200,000 results the whole saved run, parsed, was several GB); None when there is none,
+    or it is damaged: this run then compares with nothing, and replaces it."""
+    path = ArchiveLayout.at(archive_dir).run_report(name)
+    try:
+        with open(path, encoding="utf-8") as lines:
+            return json_report.read_saved(lines, _as_compared)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass  # another layout (reformatted by hand?), or damaged: the careful reader decides
     try:
         return saved_run(archive_dir, name)
-    except InputError:  # a damaged last run: this one compares with nothing, and replaces it
+    except InputError:
         return None
+
+
+def _as_compared(r: Result) -> Result:
+    """What changes_since and keep_last_verdicts read of a last run's result."""
+    page = PageMeta(title=r.page.title) if r.page else None
+    return Result(
+        Citation(r.citation.id, citing_text=r.citation.citing_text), r.check, page, quotes=r.quotes, drift=r.drift
+    )
 
 
 def _write_reports(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pytest
+
 from pipeline import citations as cit
 from pipeline.files import write_atomic
 from pipeline.model import Citation, Finding, LinkCheck, Result, Severity
@@ -131,3 +133,48 @@ def test_a_large_file_loads_through_the_stream(tmp_path, monkeypatch):
     path.write_text(YAML_SAMPLES[0], encoding="utf-8")
     cf = cit.load(path, for_update=False)
     assert [c.id for c in cf.citations] == ["1", "2"] and cf.citations[0].title == "12:30" and cf.read_only
+
+
+def test_a_saved_run_read_result_by_result_is_the_report_read_whole(tmp_path):
+    for report in (report_of(3), report_of(0, findings=0), report_of(1, findings=2)):
+        path = tmp_path / "post.json"
+        write_atomic(path, json_report.pieces(report))
+        whole_read = json_report.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        with path.open(encoding="utf-8") as lines:
+            assert json_report.read_saved(lines, lambda r: r) == whole_read
+
+
+def test_a_saved_run_cut_short_is_not_read_as_a_shorter_run(tmp_path):
+    path = tmp_path / "post.json"
+    write_atomic(path, json_report.pieces(report_of(3)))
+    text = path.read_text(encoding="utf-8")
+    for cut in (text[: text.index('"id": "2"')], text[: text.rindex('"findings"')]):
+        with pytest.raises(ValueError):
+            json_report.read_saved(cut.splitlines(keepends=True), lambda r: r)
+
+
+def test_the_last_run_is_compared_without_holding_it_whole(tmp_path):
+    """A run compares with the last one (what changed, verdicts kept for fresh pages): at
+    200,000 results the saved run parsed whole was several GB beside this run's results."""
+    import tracemalloc
+
+    from pipeline.archive.layout import ArchiveLayout
+    from pipeline.run import _previous_run
+
+    saved = ArchiveLayout.at(tmp_path).run_report("post")
+    saved.parent.mkdir(parents=True)
+    write_atomic(saved, json_report.pieces(report_of(2000)))
+
+    def peak(read) -> int:
+        tracemalloc.start()
+        try:
+            read()
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    previous = _previous_run(tmp_path, "post")
+    assert [r.check.status for r in previous.results] == [Status.LIVE] * 2000
+    assert peak(lambda: _previous_run(tmp_path, "post")) * 2 < peak(
+        lambda: json.loads(saved.read_text(encoding="utf-8"))
+    )
