@@ -171,10 +171,16 @@ def _previous_run(archive_dir: Path, name: str) -> Report | None:
 
 
 def _as_compared(r: Result) -> Result:
-    """What changes_since and keep_last_verdicts read of a last run's result."""
+    """What changes_since and keep_last_verdicts read of a last run's result: its status
+    (and the one a fresh URL stood for), whether confirmed, its page's title, its quotes."""
+    check = (
+        LinkCheck("", r.check.status, "", confirmed=r.check.confirmed, previous_status=r.check.previous_status)
+        if r.check
+        else None
+    )
     page = PageMeta(title=r.page.title) if r.page else None
     return Result(
-        Citation(r.citation.id, citing_text=r.citation.citing_text), r.check, page, quotes=r.quotes, drift=r.drift
+        Citation(r.citation.id, citing_text=r.citation.citing_text), check, page, quotes=r.quotes, drift=r.drift
     )
 
 
