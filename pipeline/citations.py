@@ -313,19 +313,22 @@ def _save_edits(cf: CitationsFile, edits: ct.TextEdits) -> None:
         raise CitationsError([f"{cf.path}: cannot be read back to write this run's changes into ({e})"]) from None
     theirs = ct.digest(current) != edits.digest
     wanted = edits.changes if theirs else {cid: edits.changes[cid] for cid in edits.unsaved}
+    from ruamel.yaml.error import YAMLError
+
     entries = ct.entry_spans(current, fast_yaml_loader())
-    if entries is None:  # not a layout the text edits know: the whole file, round-trip
+    try:
+        if entries is None:
+            raise ValueError("not a layout the text edits know")
+        hashed = ct.Digesting(ct.patched(current, entries, wanted, _yaml()))
+        write_atomic(cf.path, hashed, durable=True)  # an error midway leaves the file as it was
+        edits.digest = hashed.digest()
+    except (YAMLError, ValueError):  # the whole file, round-trip, as ``save`` writes it
         whole = _theirs(cf) if theirs else _load(cf.path, True, cf.lenient, current)
         for cid, values in wanted.items():
             _set_fields(whole, cid, values)
         text = dumps(whole)
         write_atomic(cf.path, text, durable=True)
         edits.digest = ct.digest(text)
-    else:
-        hashed = ct.Digesting(ct.patched(current, entries, wanted, _yaml()))
-        del current
-        write_atomic(cf.path, hashed, durable=True)
-        edits.digest = hashed.digest()
     edits.unsaved.clear()
 
 

@@ -63,7 +63,8 @@ class Entries:
 def entry_spans(text: str, loader_class: type) -> Entries | None:
     """The entries' places, from libyaml's events (2.3 s for 200,000 entries). None for a
     layout this module leaves to the whole-file save: a flow-style list, an entry not
-    written ``- key: value`` on its dash's line, a byte-order mark, or anything unusual."""
+    written ``- key: value`` on its dash's line, a key twice in one mapping (libyaml keeps
+    the last, ruamel refuses the file), a byte-order mark, or anything unusual."""
     from yaml import events as ev
 
     if text.startswith("\ufeff"):
@@ -79,7 +80,8 @@ def entry_spans(text: str, loader_class: type) -> Entries | None:
 
 def _walk(text: str, loader: Any, ev: Any) -> Entries | None:
     out = Entries([], [], [], [])
-    # one frame per open container: [is_mapping, expecting_key, key of the value being read]
+    # one frame per open container: [is_mapping, expecting_key, key of the value being read,
+    # keys seen (a key twice is an error the round-trip loader reports with its line)]
     stack: list[list[Any]] = []
     in_list = False  # inside the top-level `citations` list
     while not isinstance(event := loader.get_event(), ev.StreamEndEvent):
@@ -92,7 +94,7 @@ def _walk(text: str, loader: Any, ev: Any) -> Entries | None:
                 if not isinstance(event, ev.SequenceStartEvent) or event.flow_style:
                     return None
                 in_list = True
-            stack.append([isinstance(event, ev.MappingStartEvent), True, None])
+            stack.append([isinstance(event, ev.MappingStartEvent), True, None, set()])
         elif isinstance(event, ev.MappingEndEvent | ev.SequenceEndEvent):
             stack.pop()
             if in_list and len(stack) == 1:  # the citations list ends: so does its last entry
@@ -103,6 +105,9 @@ def _walk(text: str, loader: Any, ev: Any) -> Entries | None:
             if in_list and depth == 3 and stack[2][1] is False and stack[2][2] == "id":
                 out.ids[-1] = _scalar_text(loader, event)
             if stack and stack[-1][0] and stack[-1][1]:
+                if event.value in stack[-1][3]:
+                    return None
+                stack[-1][3].add(event.value)
                 stack[-1][1], stack[-1][2] = False, event.value
             else:
                 _after_value(stack)

@@ -154,3 +154,13 @@ def test_a_large_file_is_held_in_a_fraction_of_a_round_trip_documents_memory(tmp
             tracemalloc.stop()
 
     assert held(cit.load_for_run) * 2 < held(cit.load)
+
+
+def test_a_key_twice_in_an_entry_is_refused_with_its_line_as_before(tmp_path):
+    p = tmp_path / "citations.yaml"
+    p.write_text(HAND_KEPT.replace("    url: https://example.org/c\n", "    url: https://example.org/c\n    url: x\n"))
+    with pytest.raises(cit.CitationsError) as e:
+        cit.load_for_run(p, lenient=True)
+    with pytest.raises(cit.CitationsError) as whole:
+        cit.load(p, lenient=True)
+    assert str(e.value) == str(whole.value)

@@ -191,9 +191,9 @@ def archive(citations_file: Path, **opts) -> None:
     from ..run import Job, run
 
     settings = run_settings_from(opts, reports_dir=ArchiveLayout.at(opts["archive_dir"]).archive_command_reports)
-    cf = cit.load(citations_file)
+    # read to fail early on a bad file and size the progress bar; not kept (run reads it again)
+    urls = {c.url for c in cit.load(citations_file, for_update=False).citations if c.url}
     require_writable(ArchiveLayout.at(settings.archive_dir).history, settings.reports_dir, citations_file.parent)
-    urls = {c.url for c in cf.citations if c.url}
     try:
         with Progress(len(urls), shown=output().shows_progress) as progress:
             outcome = run([Job(citations_file)], settings, on_progress=progress)
