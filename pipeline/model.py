@@ -68,7 +68,7 @@ class SourceKind(StrEnum):
         return self.value
 
 
-@dataclass
+@dataclass(slots=True)
 class Place:
     """One place in the article that cites a source: its line, the words that link it (a
     link) and the sentence it sits in, the claim the source is there to support."""
@@ -175,7 +175,7 @@ class Article:
     date: PartialDate | None = None  # from Markdown front matter
 
 
-@dataclass
+@dataclass(slots=True)
 class Citation:
     """One entry of citations.yaml: the curated claim about a source."""
 
@@ -231,7 +231,7 @@ class Fetch:
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
-@dataclass
+@dataclass(slots=True)
 class LinkCheck:
     """The verdict on one URL's liveness, with a short human reason."""
 
@@ -279,7 +279,7 @@ class LinkCheck:
         }
 
 
-@dataclass
+@dataclass(slots=True)
 class Candidate:
     """One value a page offers for a field, and where it came from."""
 
@@ -287,7 +287,7 @@ class Candidate:
     source: str
 
 
-@dataclass
+@dataclass(slots=True)
 class PageMeta:
     """What a page says about itself; every value names its source."""
 
@@ -311,7 +311,7 @@ class PageMeta:
         return d
 
 
-@dataclass
+@dataclass(slots=True)
 class Match:
     """One comparison of a footnote claim with the page: both values side by side."""
 
@@ -326,7 +326,7 @@ class Match:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
 
-@dataclass
+@dataclass(slots=True)
 class Snapshot:
     """An archived copy of a URL: on the Wayback Machine or in a local WARC."""
 
@@ -359,7 +359,7 @@ class Problem:
     what: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Result:
     """Everything learnt about one citation in one run."""
 
