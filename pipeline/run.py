@@ -228,7 +228,7 @@ def write_report_files(report: Report, reports_dir: Path, junit: Path | None) ->
     streamed (its pieces are encoded as they are written: 290 MB at 200,000 results)."""
     stem = safe_stem(report.name)  # never a path out of reports_dir, whatever the saved run says
     renderers: dict[Path, Callable[[Report], str | Iterator[str]]] = {
-        reports_dir / f"{stem}.md": md_report.render,
+        reports_dir / f"{stem}.md": md_report.pieces,
         reports_dir / f"{stem}.html": html_report.render,
         reports_dir / f"{stem}.json": json_report.pieces,
     }

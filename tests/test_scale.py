@@ -178,3 +178,15 @@ def test_the_last_run_is_compared_without_holding_it_whole(tmp_path):
     assert peak(lambda: _previous_run(tmp_path, "post")) * 2 < peak(
         lambda: json.loads(saved.read_text(encoding="utf-8"))
     )
+
+
+def test_the_markdown_report_is_written_a_row_at_a_time_and_reads_as_one_render(tmp_path):
+    from pipeline.report import markdown as md_report
+
+    report = report_of(2000, findings=3)
+    report.notes = ["a note"]
+    pieces = list(md_report.pieces(report))
+    assert len(pieces) > 2000 and max(len(p) for p in pieces[1:]) < 2000  # no piece holds the table
+    path = tmp_path / "post.md"
+    write_atomic(path, md_report.pieces(report))
+    assert path.read_text(encoding="utf-8") == md_report.render(report) == "".join(pieces)
