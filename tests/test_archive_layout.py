@@ -192,3 +192,25 @@ def test_the_lock_file_stays_out_of_a_commit_of_archive(tmp_path):
         ["git", "-C", str(tmp_path), "diff", "--cached", "--name-only"], capture_output=True, text=True, check=True
     ).stdout.split()
     assert "archive/.lock" not in added and "archive/history.txt" in added
+
+
+def test_snapshots_json_is_written_on_a_clock_not_once_per_snapshot(tmp_path, monkeypatch):
+    """Rewriting the whole index after each of 200,000 snapshots made the stage quadratic;
+    what was found is still all there once the stage ends."""
+    import datetime as dt
+
+    from pipeline.archive import stage
+    from pipeline.model import Snapshot
+
+    writes = []
+    real = stage.write_atomic
+    monkeypatch.setattr(stage, "write_atomic", lambda path, text, **kw: (writes.append(path), real(path, text, **kw)))
+    index = stage.SnapshotIndex(tmp_path)
+    when = dt.datetime(2024, 1, 2, tzinfo=dt.UTC)
+    for i in range(500):
+        url = f"https://example.org/{i}"
+        index.add(Snapshot(url, f"https://web.archive.org/web/20240102000000/{url}", when, "wayback", 200))
+    index.save()
+    assert len(writes) <= 3
+    saved = json.loads(ArchiveLayout.at(tmp_path).snapshots.read_text(encoding="utf-8"))
+    assert len(saved) == 500 and saved == index.data
