@@ -374,9 +374,12 @@ def _run(
         results, checked = check_citations_run(
             everything, settings.check, History(settings.archive_dir), _on_fetch(warc, texts), on_progress, fetcher
         )
-        if checked.offline:  # nothing recorded or archived; reports that say why nothing was checked
-            return _offline_reports(jobs, loaded, results, settings, checked.offline)
-        notes.extend(slowdown.sentence() for slowdown in checked.slowdowns)
+        # each result holds its URL's outcome: the map of them all is not kept for the rest of the run
+        offline, slowdowns = checked.offline, checked.slowdowns
+        del checked
+        if offline:  # nothing recorded or archived; reports that say why nothing was checked
+            return _offline_reports(jobs, loaded, results, settings, offline)
+        notes.extend(slowdown.sentence() for slowdown in slowdowns)
         per_job = _split(results, [len(cs) for cs in loaded.citations])
         say(StageStarted(Stage.ARCHIVE, settings.archive.describe()))
         items = [(r, cf) for rs, cf in zip(per_job, loaded.files, strict=True) for r in rs]
@@ -387,6 +390,7 @@ def _run(
         snapshots = read_snapshots(ArchiveLayout.at(settings.archive_dir).snapshots)
         texts.finish(results, snapshots, settings.archive.workers, archive_down=out.unreachable is not None)
         _write_deviated(items, notes)
+        del texts, items, snapshots  # the verdicts are on the results now; the reports need only those
     finally:
         fetcher.close()
         if warc:
