@@ -16,7 +16,7 @@ import datetime as dt
 import itertools
 import json
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -169,18 +169,27 @@ def archive_results(
         if r.citation.url and fetcher.guard.may_share(r.citation.url):  # private URLs stay on this machine
             by_url.setdefault(r.citation.url, []).append((r, cf))
 
-    pool = ThreadPoolExecutor(max_workers=max(1, settings.workers), thread_name_prefix="citewatch-archive")
+    workers = max(1, settings.workers)
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="citewatch-archive")
+    waiting = iter(by_url.items())
+    work: dict[Future, tuple[str, list[tuple[Result, cit.CitationsFile | None]]]] = {}
     try:
-        work = {
-            pool.submit(find_copy, url, pairs[0][0], services, fetcher): (url, pairs) for url, pairs in by_url.items()
-        }
-        for fut in as_completed(work):  # written back as each finishes: Ctrl-C keeps what was found
-            url, pairs = work[fut]
-            choice, archive_date = fut.result()
-            for snap in choice.seen:
-                index.add(snap)
-            verify_against_copy([r for r, _ in pairs], choice)
-            record(url, pairs, choice, archive_date, clock, out)
+        while True:
+            # a few lookups queued per worker, not one future per URL at once (200,000
+            # futures and their queue entries were 1 KB per URL beside the results)
+            for url, pairs in itertools.islice(waiting, 4 * workers - len(work)):
+                work[pool.submit(find_copy, url, pairs[0][0], services, fetcher)] = (url, pairs)
+            if not work:
+                break
+            done, _ = wait(work, return_when=FIRST_COMPLETED)
+            # written back as each finishes, a failed lookup (Ctrl-C) last: what was found is kept
+            for fut in sorted(done, key=lambda f: f.exception() is not None):
+                url, pairs = work.pop(fut)
+                choice, archive_date = fut.result()
+                for snap in choice.seen:
+                    index.add(snap)
+                verify_against_copy([r for r, _ in pairs], choice)
+                record(url, pairs, choice, archive_date, clock, out)
     except BaseException:  # Ctrl-C: start nothing new; lookups under way end at their deadline
         pool.shutdown(wait=True, cancel_futures=True)
         raise
