@@ -175,7 +175,7 @@ class Article:
     date: PartialDate | None = None  # from Markdown front matter
 
 
-@dataclass(slots=True)
+@dataclass
 class Citation:
     """One entry of citations.yaml: the curated claim about a source."""
 
