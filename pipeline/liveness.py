@@ -377,12 +377,24 @@ def _same_wayback_copy(url: str, final: str) -> bool:
 def _temporary(fetch: Fetch) -> bool:
     """Every hop was a temporary redirect (302, 303, 307): the site says the cited address
     stays the one to use, as a DOI, a handle or a PURL does, and as a session, geo or
-    consent detour does. Not so on a Wayback copy (the Wayback Machine replays every
+    consent detour does. Not so up the cited address's own path, on a Wayback copy (the Wayback Machine replays every
     redirect it captured as a 302, a permanent move included), nor after a <meta>
     refresh, which static hosts use to say a page moved."""
-    if fetch.meta_refresh or WAYBACK_COPY.match(fetch.url):
+    if fetch.meta_refresh or WAYBACK_COPY.match(fetch.url) or _up_its_own_path(fetch.url, fetch.final_url or fetch.url):
         return False
     return bool(fetch.chain) and all(h.get("status") in (302, 303, 307) for h in fetch.chain)
+
+
+def _up_its_own_path(url: str, final: str) -> bool:
+    """``final`` is a section above ``url`` on the same site (/news/2019/story → /news/):
+    where a removed story is often sent, so no mere detour (nor, by its address alone, a
+    soft-404: /story/amp → /story has the same shape)."""
+    a, b = urlsplit(url), urlsplit(final)
+    if (a.hostname or "").removeprefix("www.") != (b.hostname or "").removeprefix("www."):
+        return False
+    cited = [s for s in a.path.split("/") if s]
+    above = [s for s in b.path.split("/") if s]
+    return len(above) < len(cited) and cited[: len(above)] == above
 
 
 def status_phrase(code: int) -> str:

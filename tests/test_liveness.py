@@ -191,7 +191,10 @@ TEMPORARY = [
     # one permanent hop in the chain: the page moved for good
     ("301 then 302", redirected_to("https://news.example.com/new", URL, 301, 302), Status.REDIRECTED, "permanently"),
     ("308", redirected_to("https://news.example.com/new", URL, 308), Status.REDIRECTED, "moved permanently"),
-    # a temporary redirect is no cover for a dead story
+    # a temporary redirect is no cover for a dead story: sent up to its section, it is no
+    # detour (the probe or the title then tell); sent to the front page, a soft-404
+    ("302 to its section", redirected_to("https://news.example.com/2024/", URL, 302), Status.REDIRECTED, "redirects"),
+    ("302 to a sub-page", redirected_to(URL + "/amp", URL, 302), Status.LIVE, "temporary redirect to"),
     ("302 to the front page", redirected_to("https://news.example.com/", URL, 302), Status.SOFT_404, "front page"),
     ("302 to /en/", redirected_to("https://news.example.com/en/", URL, 302), Status.SOFT_404, "front page"),
     ("302 to /404", redirected_to("https://news.example.com/404", URL, 302), Status.SOFT_404, "error page"),
