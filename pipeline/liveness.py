@@ -248,9 +248,11 @@ _LANGUAGES = frozenset(
     ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi
     yo za zh zu""".split()
 )
-# /en, /en/, /fr-fr/, /pt_BR/index.html, /de/home
-_LANGUAGE_ROOT = re.compile(r"/([a-z]{2})(?:([-_])[a-z]{2,4})?(?:(/)(?:index\.\w+|home/?)?)?", re.I)
-_FRONT = re.compile(r"/(?:index\.\w+|home)/?", re.I)
+# a front page's own name: /index.html, /home, /home.php, /default.aspx
+_FRONT_PAGE = r"(?:index\.\w+|home(?:\.\w+)?|default\.\w+)"
+_FRONT = re.compile(rf"/{_FRONT_PAGE}/?", re.I)
+# /en, /en/, /fr-fr/, /es-419/, /pt_BR/index.html, /de/home
+_LANGUAGE_ROOT = re.compile(rf"/([a-z]{{2}})(?:([-_])(?:[a-z]{{2,4}}|\d{{3}}))?(?:(/)(?:{_FRONT_PAGE}/?)?)?", re.I)
 _HTML_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([a-z]{2})", re.I)
 
 

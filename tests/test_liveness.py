@@ -137,6 +137,9 @@ CASES = [
     ("redirect to /es/home", fetched(final="https://news.example.com/es/home"), Status.SOFT_404, "front"),
     ("redirect to /en, no lang", fetched(final="https://news.example.com/en", body=NO_LANG), Status.SOFT_404, "front"),
     ("redirect to /Home/", fetched(final="https://news.example.com/Home/"), Status.SOFT_404, "front page"),
+    ("redirect to /es-419/", fetched(final="https://news.example.com/es-419/"), Status.SOFT_404, "front page"),
+    ("redirect to /default.aspx", fetched(final="https://news.example.com/default.aspx"), Status.SOFT_404, "front"),
+    ("redirect to /en/home.html", fetched(final="https://news.example.com/en/home.html"), Status.SOFT_404, "front"),
     ("another site's front page", fetched(final="https://new-owner.example/"), Status.SOFT_404, "front page"),
     # … and what is no front page is no wolf: the same page by another spelling, or a story
     # that moved to another deep address
