@@ -12,7 +12,7 @@ import datetime as dt
 import re
 import secrets
 from http import HTTPStatus
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from rapidfuzz import fuzz
 
@@ -256,14 +256,30 @@ _LANGUAGE_ROOT = re.compile(rf"/([a-z]{{2}})(?:([-_])(?:[a-z]{{2,4}}|\d{{3}}))?(
 _HTML_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([a-z]{2})", re.I)
 
 
+# Query parameters by which a CMS names one page at a front page's address: WordPress's
+# /?p=123, MediaWiki's /index.php?title=…, Joomla's ?option=com_content&id=…
+_PAGE_PARAMS = frozenset(
+    """p page_id id title curid oldid diff article articleid article_id story storyid story_id
+    item itemid post postid post_id option nid aid cid docid""".split()
+)
+
+
+def _names_a_page(query: str) -> bool:
+    return any(name.lower() in _PAGE_PARAMS for name, _ in parse_qsl(query, keep_blank_values=True))
+
+
 def _is_root(url: str, html: str | None = None) -> bool:
     """A site's front page, told by its address: /, an index or /home page, or a language
     root (/en/, /fr-fr/, /de/index.html), whatever language the page declares (many
     declare none). A two-letter path that is no language (/ok, /tv) is an article's
     short address. Only the bare form (/it, no slash, no region) may be an article or a
     section as well: given the page (``html``), one that declares another language is
-    not a front page (/it answering in English is the IT section)."""
-    path = urlsplit(url).path
+    not a front page (/it answering in English is the IT section). A query naming a page
+    (/?p=123, /index.php?title=…) makes it that page, not the front."""
+    parts = urlsplit(url)
+    if _names_a_page(parts.query):
+        return False
+    path = parts.path
     if path in ("", "/") or _FRONT.fullmatch(path):
         return True
     lang = _LANGUAGE_ROOT.fullmatch(path)

@@ -141,8 +141,17 @@ CASES = [
     ("redirect to /default.aspx", fetched(final="https://news.example.com/default.aspx"), Status.SOFT_404, "front"),
     ("redirect to /en/home.html", fetched(final="https://news.example.com/en/home.html"), Status.SOFT_404, "front"),
     ("another site's front page", fetched(final="https://new-owner.example/"), Status.SOFT_404, "front page"),
-    # … and what is no front page is no wolf: the same page by another spelling, or a story
-    # that moved to another deep address
+    # … and what is no front page is no wolf: the same page by another spelling, a page a
+    # CMS names by a query at its front page's address, or a story moved to a deep address
+    ("to /?p=123 (WordPress)", fetched(final="https://news.example.com/?p=123"), Status.REDIRECTED, "/?p=123"),
+    ("to /index.php?title=", fetched(final="https://wiki.example.com/index.php?title=X"), Status.REDIRECTED, ""),
+    (
+        "from /?p=123 to /",
+        redirected_to("https://news.example.com/", "https://news.example.com/?p=9"),
+        Status.SOFT_404,
+        "",
+    ),
+    ("to /?utm_source=x", fetched(final="https://news.example.com/?utm_source=x"), Status.SOFT_404, "front page"),
     ("trailing slash", fetched(final=URL + "/"), Status.LIVE, "HTTP 200"),
     ("http to https", fetched(final=URL.replace("https:", "http:")), Status.LIVE, "HTTP 200"),
     ("www. added", fetched(final=URL.replace("//news.", "//www.news.")), Status.LIVE, "HTTP 200"),
