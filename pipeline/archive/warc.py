@@ -173,7 +173,9 @@ class WarcArchive:
                 self._file, self._writer = None, None
             if not self.added and not _stale(self.layout, exclude=self.path):
                 return
-            index = load_index(self.root, exclude=self.path)
+            # the index read for this run's revisit records, if it was: not a second copy of it
+            index = self._earlier if self._earlier is not None else load_index(self.root, exclude=self.path)
+            self._earlier = None
             for cited, entry in self.added.items():
                 _add(index, cited, entry)
             # encoded as it is written: at 200,000 URLs the index as one string (and the
