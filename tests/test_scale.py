@@ -61,8 +61,9 @@ def test_write_backs_find_their_entry_after_the_file_changes(tmp_path):
 
 def test_a_large_html_report_lists_every_problem_and_leaves_the_quiet_rows_to_the_json():
     from pipeline.report import html as html_report
+    from pipeline.report.html_large import FULL_LIST
 
-    report = report_of(html_report.FULL_LIST + 1000, findings=0)
+    report = report_of(FULL_LIST + 1000, findings=0)
     for r in report.results[::300]:  # a few failures among thousands of live sources
         r.check.status = Status.DEAD
     dead = sum(r.check.status is Status.DEAD for r in report.results)
