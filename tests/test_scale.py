@@ -132,3 +132,21 @@ def test_a_large_file_loads_through_the_stream(tmp_path, monkeypatch):
     path.write_text(YAML_SAMPLES[0], encoding="utf-8")
     cf = cit.load(path, for_update=False)
     assert [c.id for c in cf.citations] == ["1", "2"] and cf.citations[0].title == "12:30" and cf.read_only
+
+
+def test_a_page_and_a_verdict_are_written_field_by_field_with_every_field():
+    """to_dict spells the fields out (asdict's deep copy was a third of writing a JSON
+    report): a field added to PageMeta or Match must reach the reports too."""
+    import dataclasses
+
+    from pipeline.model import Candidate, Match, PageMeta
+    from pipeline.vocab import Verdict
+
+    page = PageMeta(**{f.name: f"x{i}" for i, f in enumerate(dataclasses.fields(PageMeta))})
+    page.title_candidates = [Candidate("A title", "og:title")]
+    page.published, page.updated = dt.date(2024, 1, 2), dt.date(2024, 1, 3)
+    assert page.to_dict() == {**dataclasses.asdict(page), "published": "2024-01-02", "updated": "2024-01-03"}
+    assert list(page.to_dict()) == [f.name for f in dataclasses.fields(PageMeta)]
+    full = Match(Verdict.PARTIAL, "a", "b", 0.5, "why", "c")
+    assert full.to_dict() == dataclasses.asdict(full)
+    assert Match(Verdict.UNKNOWN, None, None).to_dict() == {"verdict": Verdict.UNKNOWN}
