@@ -99,6 +99,17 @@ def test_a_report_of_200000_citations_with_20000_failing_stays_under_10_mb():
     assert len(data_of(page)["rows"]) == 20_000 - HTML_ROWS  # every problem carried
 
 
+def test_long_titles_shorten_the_rows_and_records_and_the_page_stays_under_10_mb():
+    long_title = "A headline that goes on " * 100  # 2,400 characters, in every problem
+    results = [failing(i, title=f"{i} {long_title}") for i in range(20_000)] + [live(20_000 + i) for i in range(100)]
+    page = html_report.render(report_model.build("post", results, generated_at=NOW))
+    rows = page.count('<tr class="row"')
+    carried = int(re.search(r'data-carried="(\d+)"', page)[1])
+    left = int(re.search(r"([\d,]+) more did not fit in this page", page)[1].replace(",", ""))
+    assert rows < HTML_ROWS and rows + carried + left == 20_000 and left > 0
+    assert len(page.encode()) < 10_000_000
+
+
 def test_hostile_text_stays_inside_the_data_block_as_text():
     report = large_report(problems=HTML_ROWS + 50, quiet=FULL_LIST)
     report.results[-1].page = PageMeta(title="half a pair: \ud800")  # a page's title, badly decoded

@@ -15,7 +15,7 @@ from ..model import Match, Result
 from ..quotes.verdicts import Drift, DriftVerdict, QuoteCheck, QuoteVerdict, Where
 from ..textsafe import clean, safe_href
 from ..vocab import SnapshotKind, Status, Verdict
-from .html_large import HTML_ROWS, Listing, check_line, cited_as, data_block, flag, listing
+from .html_large import HTML_ROWS, ROWS_BUDGET, Listing, check_line, cited_as, data_block, flag, listing
 from .markdown import previous_title
 from .model import CHANGE_LABELS, Changes, Report
 
@@ -237,8 +237,8 @@ def _change_items(changes: Changes) -> str:
     )
 
 
-def _more(name: str, rows: list[tuple[int, Result]]) -> str:
-    """A large report's problems past the first HTML_ROWS, as records the script pages in
+def _more(name: str, shown: int, rows: list[tuple[int, Result]]) -> str:
+    """A large report's problems past the ``shown`` full rows, as records the script pages in
     (the block is there without them too: the JSON loader reads its columns and classes),
     and what a reader without JavaScript is told."""
     block = data_block(rows)
@@ -252,8 +252,8 @@ def _more(name: str, rows: list[tuple[int, Result]]) -> str:
         else ""
     )
     return (
-        f'<p class="hint" id="more" data-carried="{block.carried}">The table lists the {HTML_ROWS:,} most severe of'
-        f" {HTML_ROWS + len(rows):,} problems; the other {block.carried:,} are in this page, in the same order."
+        f'<p class="hint" id="more" data-carried="{block.carried}">The table lists the {shown:,} most severe of'
+        f" {shown + len(rows):,} problems; the other {block.carried:,} are in this page, in the same order."
         f' <span id="more-nojs">Open it with JavaScript on to show them, or read them in <code>{e(name)}.json</code>'
         f" and <code>{e(name)}.md</code>.</span>"
         f' <button type="button" id="more-next" hidden>show more</button>'
@@ -265,7 +265,12 @@ def _rows(report: Report, listed: Listing) -> tuple[str, str]:
     """The table's rows, and what the page says about rows it leaves out (html_large)."""
     if not listed.large:
         return "".join(_row(i, r) for i, r in listed.rows), ""
-    first, rest = listed.rows[:HTML_ROWS], listed.rows[HTML_ROWS:]
+    rows, size = [], 0
+    for i, r in listed.rows[:HTML_ROWS]:  # the first HTML_ROWS, as long as ROWS_BUDGET holds them
+        rows.append(_row(i, r))
+        size += len(rows[-1])
+        if size > ROWS_BUDGET:
+            break
     left = listed.total - len(listed.rows)
     note = (
         f'<p class="hint" id="omitted" data-total="{listed.total}">{left:,} of {listed.total:,}'
@@ -274,7 +279,7 @@ def _rows(report: Report, listed: Listing) -> tuple[str, str]:
         '<label>Add them to the table from the JSON report: <input type="file" id="load-json" accept=".json"></label>'
         ' <button type="button" id="more-json" hidden>show more</button></p>'
     )
-    return "".join(_row(i, r) for i, r in first), _more(report.name, rest) + note
+    return "".join(rows), _more(report.name, len(rows), listed.rows[len(rows) :]) + note
 
 
 def render(report: Report) -> str:

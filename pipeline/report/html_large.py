@@ -28,7 +28,8 @@ from ..vocab import Status, Verdict
 FULL_LIST = 2_000  # citations a report lists in full; a larger one lists what is worth a look
 HTML_ROWS = 1_000  # of those, the most severe, as full rows; the rest as records
 TEXT_CAP = 300  # characters of a title, reason or quote in a record (the JSON report has it whole)
-DATA_BUDGET = 7_000_000  # bytes of records at most: the page stays under 10 MB whatever the rows hold
+ROWS_BUDGET = 2_000_000  # characters of full rows at most (~1.4 KB each; a row with long titles takes more)
+DATA_BUDGET = 7_000_000  # bytes of records at most: with the rows, the page stays under 10 MB whatever they hold
 
 
 def worth_a_look(r: Result) -> bool:
