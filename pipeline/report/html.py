@@ -1,8 +1,8 @@
 """Report → one self-contained HTML file (inline CSS and JS, no network).
 
 Everything that came from a page or a footnote passes through ``e()``
-(html.escape); the small script only sorts, filters and expands rows and never
-turns data into markup.
+(html.escape); the small script sorts, filters and expands rows, and builds a large
+report's further rows from its records (html_large.py) as text, never as markup.
 """
 
 from __future__ import annotations
