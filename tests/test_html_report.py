@@ -143,20 +143,25 @@ def test_past_its_budget_the_page_says_which_problems_only_the_json_report_has()
 def test_the_rows_a_large_report_pages_in_render_in_headless_chromium(tmp_path):
     """Click "show more": the records become rows like the others, hostile text as text,
     and evidence that opens; then load the JSON report for the quiet rows."""
-    report = large_report(problems=HTML_ROWS + 300, quiet=800)
+    report = large_report(problems=HTML_ROWS + 1300, quiet=800)
     (tmp_path / "post.html").write_text(html_report.render(report), encoding="utf-8")
     write_atomic(tmp_path / "post.json", json_report.pieces(report))
-    total, quiet = len(report.results), 800
+    total, quiet, problems = len(report.results), 800, HTML_ROWS + 1300
+    shown = "document.getElementById('shown').textContent"
     with Page(tmp_path / "post.html", tmp_path / "profile") as page:
-        assert page.js("document.getElementById('shown').textContent") == (
-            f"{HTML_ROWS} of {HTML_ROWS} shown · 300 more not in the table yet"
-        )
+        assert page.js(shown) == f"{HTML_ROWS} of {HTML_ROWS} shown · 1300 more not in the table yet"
         assert page.js("document.getElementById('more-nojs').hidden")
         page.js("document.getElementById('more-next').click()")
-        assert (
-            page.js("document.getElementById('shown').textContent") == f"{HTML_ROWS + 300} of {HTML_ROWS + 300} shown"
+        assert page.js(shown) == f"{HTML_ROWS + 1000} of {HTML_ROWS + 1000} shown · 300 more not in the table yet"
+        # choosing a status looks at every problem: the records left join the table first
+        blocked = sum(r.check.status is Status.BLOCKED for r in report.results)
+        choose = (
+            "{{ const f = document.getElementById('f-status'); f.value = '{}'; f.dispatchEvent(new Event('change')); }}"
         )
+        page.js(choose.format("blocked"))
+        assert page.js(shown) == f"{blocked} of {problems} shown"
         assert page.js("document.getElementById('more-next').hidden")
+        page.js(choose.format(""))
         hostile = next(r for r in report.results if r.citation.title == HOSTILE)
         row = page.js(
             f"""(() => {{

@@ -4,7 +4,8 @@
   var rows = Array.prototype.slice.call(tbody.querySelectorAll("tr.row"));
   var fs = document.getElementById("f-status"), fv = document.getElementById("f-verdict"), ft = document.getElementById("f-text");
   var shown = document.getElementById("shown");
-  var queue = [], STEP = 1000;  // rows not in the table yet: this page's records, then a loaded JSON report's
+  var queue = [], records = 0, STEP = 1000;  // rows not in the table yet: this page's records (the first
+  // `records` of the queue), then a loaded JSON report's results
   function ev(row) { return row.nextElementSibling; }
   function apply() {
     var s = fs.value, v = fv.value, t = ft.value.trim().toLowerCase(), n = 0;
@@ -43,7 +44,7 @@
   // Every value goes in as text (textContent), never as markup; only http(s) addresses become links.
   var data = document.getElementById("more-rows");
   var spec = {columns: [], shared: [], strings: [], classes: {status: {}, verdict: {}, quote: {}, drift: {}}, drift_labels: {}};
-  if (data) { spec = JSON.parse(data.textContent); queue = spec.rows; }
+  if (data) { spec = JSON.parse(data.textContent); queue = spec.rows; records = queue.length; }
   function deref(list) {  // inside a record's lists every number is a shared string
     return list.map(function (v) { return Array.isArray(v) ? deref(v) : typeof v === "number" ? spec.strings[v] : v; });
   }
@@ -157,7 +158,9 @@
     if (more) { more.hidden = !(loaded && left); more.textContent = "show " + Math.min(STEP, left).toLocaleString("en") + " more"; }
   }
   function page(n) {
-    queue.splice(0, n).forEach(function (x) { addRow(Array.isArray(x) ? named(x) : fromReport(x)); });
+    var taken = queue.splice(0, n);
+    records = Math.max(0, records - taken.length);
+    taken.forEach(function (x) { addRow(Array.isArray(x) ? named(x) : fromReport(x)); });
     buttons();
     apply();
   }
@@ -185,8 +188,11 @@
     });
     more.addEventListener("click", function () { page(STEP); });
   }
-  [fs, fv].forEach(function (el) { el.addEventListener("change", apply); });
-  ft.addEventListener("input", apply);
+  function filter() {  // a filter looks at every problem: this page's records join the table first
+    if (records && (fs.value || fv.value || ft.value.trim())) page(records); else apply();
+  }
+  [fs, fv].forEach(function (el) { el.addEventListener("change", filter); });
+  ft.addEventListener("input", filter);
   buttons();
   apply();
 })();
