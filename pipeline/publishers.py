@@ -76,11 +76,20 @@ def load_outlets(path: str) -> tuple[Outlet, ...]:
         raise InputError(f"{path}: not a publishers table ({type(e).__name__})") from None
 
 
+_LEADING_THE = re.compile(r"^the\s+")
+_GENERIC_SUFFIX = re.compile(r"\s+(website|online|news|newspaper|magazine)$")
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+@lru_cache(maxsize=4096)
 def pnorm(s: str) -> str:
+    """A name as the table is looked up by: "The Kyodo News" → "kyodo". Cached: a run
+    compares every citation's publisher with its page's several times, and an article
+    names a handful of outlets."""
     s = unicodedata.normalize("NFKC", s).casefold()
-    s = re.sub(r"^the\s+", "", s)
-    s = re.sub(r"\s+(website|online|news|newspaper|magazine)$", "", s)
-    return re.sub(r"[\W_]+", "", s)
+    s = _LEADING_THE.sub("", s)
+    s = _GENERIC_SUFFIX.sub("", s)
+    return _NOT_WORD.sub("", s)
 
 
 def outlet_named(name: str) -> Outlet | None:
@@ -224,6 +233,12 @@ def _acronym_of(acronym: str, words: list[str]) -> bool:
 def tie(cited: str, page_names: list[str]) -> str | None:
     """Why ``cited`` names the outlet a page calls one of ``page_names`` (its site name,
     its domain), or None when nothing ties them — which is not evidence of another outlet."""
+    return _tie(cited, tuple(page_names))
+
+
+@lru_cache(maxsize=4096)
+def _tie(cited: str, page_names: tuple[str, ...]) -> str | None:
+    """Cached: the citations of one outlet's pages ask the same question again and again."""
     for a in name_variants(cited):
         for b in (v for n in page_names for v in name_variants(n)):
             why = _tie_pair(a, b)

@@ -18,10 +18,12 @@ doubtful cases land in "partial", "other-language" or "likely-typo".
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 import unicodedata
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from rapidfuzz import fuzz
 
@@ -55,6 +57,10 @@ _ABBREVIATIONS = [
     (re.compile(r"\bUS\b"), "United States"),
     (re.compile(r"\bUK\b"), "United Kingdom"),
 ]
+# any of them at all: most titles have none, and one search is cheaper than six
+_ANY_ABBREVIATION = re.compile(r"\b(?:H\.\s?K\.|U\.\s?[SKN]\.|U[SK]\b)")
+_POSSESSIVE = re.compile(r"[’'`´]s\b")
+_NOT_WORD = re.compile(r"[\W_]+")
 
 
 @lru_cache(maxsize=8192)
@@ -66,12 +72,15 @@ def normalize_title(s: str | None) -> str:
     s = html.unescape(s)
     s = unicodedata.normalize("NFKC", s)
     for _ in range(3):
-        s = _PREFIX.sub("", s)
-    for pattern, full in _ABBREVIATIONS:
-        s = pattern.sub(full, s)
-    s = s.casefold()
-    s = re.sub(r"[’'`´]s\b", "s", s)
-    return re.sub(r"[\W_]+", " ", s).strip()  # whitespace is \W too: one space left per run
+        bare = _PREFIX.sub("", s)
+        if bare == s:
+            break
+        s = bare
+    if _ANY_ABBREVIATION.search(s):
+        for pattern, full in _ABBREVIATIONS:
+            s = pattern.sub(full, s)
+    s = _POSSESSIVE.sub("s", s.casefold())
+    return _NOT_WORD.sub(" ", s).strip()  # whitespace is \W too: one space left per run
 
 
 def _lang_of(text: str | None, declared: str | None = None) -> str | None:
@@ -172,8 +181,25 @@ def match_publisher(
         return Match(Verdict.UNKNOWN, None, None, detail="the footnote names no publisher")
     if page is None:
         return _typo_of_known(cited) or Match(Verdict.UNVERIFIED, cited, None, detail=unread or NO_PAGE)
-    site = page.site_name
-    domain = registered_domain(url) if url else None
+    return dataclasses.replace(_publisher_verdict(cited, page.site_name, _domain_of(url) if url else None))
+
+
+@lru_cache(maxsize=4096)
+def _domain_of_host(host: str | None) -> str | None:
+    return registered_domain(host) if host else None
+
+
+def _domain_of(url: str) -> str | None:
+    """The URL's registered domain, looked up once per host (the public-suffix search is
+    most of the cost, and an article cites a few sites many times)."""
+    return _domain_of_host(urlsplit(url).hostname if "//" in url else url)
+
+
+@lru_cache(maxsize=4096)
+def _publisher_verdict(cited: str, site: str | None, domain: str | None) -> Match:
+    """``match_publisher`` for a page: the same three names give the same verdict, and a
+    newsroom's citations name a few outlets on a few sites thousands of times. Callers
+    get a copy (a Match is mutable)."""
     found = " · ".join(x for x in dict.fromkeys([site, domain]) if x) or None
     if site and pnorm(cited) == pnorm(site):
         return Match(Verdict.MATCH, cited, found, 1.0)

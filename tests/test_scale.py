@@ -63,8 +63,9 @@ def test_write_backs_find_their_entry_after_the_file_changes(tmp_path):
 
 def test_a_large_html_report_lists_every_problem_and_leaves_the_quiet_rows_to_the_json():
     from pipeline.report import html as html_report
+    from pipeline.report.html_large import FULL_LIST
 
-    report = report_of(html_report.FULL_LIST + 1000, findings=0)
+    report = report_of(FULL_LIST + 1000, findings=0)
     for r in report.results[::300]:  # a few failures among thousands of live sources
         r.check.status = Status.DEAD
     dead = sum(r.check.status is Status.DEAD for r in report.results)
@@ -190,3 +191,21 @@ def test_the_markdown_report_is_written_a_row_at_a_time_and_reads_as_one_render(
     path = tmp_path / "post.md"
     write_atomic(path, md_report.pieces(report))
     assert path.read_text(encoding="utf-8") == md_report.render(report) == "".join(pieces)
+
+
+def test_a_page_and_a_verdict_are_written_field_by_field_with_every_field():
+    """to_dict spells the fields out (asdict's deep copy was a third of writing a JSON
+    report): a field added to PageMeta or Match must reach the reports too."""
+    import dataclasses
+
+    from pipeline.model import Candidate, Match, PageMeta
+    from pipeline.vocab import Verdict
+
+    page = PageMeta(**{f.name: f"x{i}" for i, f in enumerate(dataclasses.fields(PageMeta))})
+    page.title_candidates = [Candidate("A title", "og:title")]
+    page.published, page.updated = dt.date(2024, 1, 2), dt.date(2024, 1, 3)
+    assert page.to_dict() == {**dataclasses.asdict(page), "published": "2024-01-02", "updated": "2024-01-03"}
+    assert list(page.to_dict()) == [f.name for f in dataclasses.fields(PageMeta)]
+    full = Match(Verdict.PARTIAL, "a", "b", 0.5, "why", "c")
+    assert full.to_dict() == dataclasses.asdict(full)
+    assert Match(Verdict.UNKNOWN, None, None).to_dict() == {"verdict": Verdict.UNKNOWN}

@@ -273,3 +273,17 @@ def test_a_footnote_citing_the_day_the_page_says_it_was_updated_matches():
     assert updated.verdict == "match" and updated.found == "2020-03-05" and "updated" in updated.detail
     _, other, _ = verify(Citation(id="1", date=PartialDate(2020, 3, 12)), page)
     assert other.verdict == "off-by-days" and other.found == "2020-03-01"
+
+
+def test_a_publisher_verdict_is_worked_out_once_per_name_and_site_and_each_citation_gets_its_own():
+    from pipeline import verify as verify_mod
+
+    verify_mod._publisher_verdict.cache_clear()
+    first = match_publisher("Kyodo News", page(site="KYODO NEWS"), "https://english.kyodonews.net/a")
+    first.detail = "edited by a later stage"
+    again = match_publisher("Kyodo News", page(site="KYODO NEWS"), "https://english.kyodonews.net/b")
+    assert again.verdict == "match" and again.detail is None and again is not first
+    assert verify_mod._publisher_verdict.cache_info().hits == 1
+    # titles with and without abbreviations, prefixes and possessives normalise as before
+    assert normalize_title("UPDATE: Analysis: U.S. and UK’s plan") == "united states and united kingdoms plan"
+    assert normalize_title("Plain headline, no abbreviations") == "plain headline no abbreviations"

@@ -1,8 +1,8 @@
 """Report → one self-contained HTML file (inline CSS and JS, no network).
 
 Everything that came from a page or a footnote passes through ``e()``
-(html.escape); the small script only sorts, filters and expands rows and never
-turns data into markup.
+(html.escape); the small script sorts, filters and expands rows, and builds a large
+report's further rows from its records (html_large.py) as text, never as markup.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from ..model import Match, Result
 from ..quotes.verdicts import Drift, DriftVerdict, QuoteCheck, QuoteVerdict, Where
 from ..textsafe import clean, safe_href
 from ..vocab import SnapshotKind, Status, Verdict
+from .html_large import HTML_ROWS, ROWS_BUDGET, Listing, check_line, cited_as, data_block, flag, listing
 from .markdown import previous_title
 from .model import CHANGE_LABELS, Changes, Report
 
@@ -57,13 +58,7 @@ def _check_evidence(r: Result) -> list[str]:
     if check.chain:
         hops = "".join(f"<li>{e(h.get('status'))} {e(h.get('url'))} → {e(h.get('location'))}</li>" for h in check.chain)
         rows.append(f"<dt>Redirects</dt><dd><ol>{hops}</ol></dd>")
-    bits = [f"HTTP {e(check.http_status)}" if check.http_status else "", f"{e(check.elapsed_ms)} ms"]
-    if check.truncated:
-        bits.append("body capped")
-    if check.failing_since:
-        since = check.failing_since.isoformat()[:10]
-        bits.append(f"failing since {e(since)} ({e(check.failing_checks)} checks)")
-    rows.append(f"<dt>Check</dt><dd>{' · '.join(b for b in bits if b)}</dd>")
+    rows.append(f"<dt>Check</dt><dd>{e(check_line(r))}</dd>")
     return rows
 
 
@@ -181,12 +176,7 @@ def _row(i: int, r: Result) -> str:
     """One citation's table row and its (hidden) evidence row."""
     check, c = r.check, r.citation
     status = check.status if check else None
-    flag = ""
-    if check and check.status.is_failure:
-        since = check.failing_since.isoformat()[:10] if check.failing_since else ""
-        flag = " confirmed" if check.confirmed else f" · failing since {since}"
     paywall = ' <span class="tag">paywalled</span>' if check and check.paywalled else ""
-    cited = " · ".join(x for x in (e(c.publisher), e(c.title)) if x) or (f"“{e(c.link_text)}”" if c.link_text else "—")
     archive = a(c.archive_date.isoformat() if c.archive_date else "snapshot", c.archive_url) if c.archive_url else ""
     if not archive and r.local_copy:
         archive = f'<span title="archive/{e(r.local_copy)}">local copy</span>'
@@ -195,8 +185,8 @@ def _row(i: int, r: Result) -> str:
     tverdict = r.title_match.verdict if r.title_match else ""
     return (
         f'<tr class="row" data-status="{e(status)}" data-verdict="{e(tverdict)}" data-i="{i}" tabindex="0" aria-expanded="false">'
-        f'<td data-sort="{e(c.id).zfill(6)}">{e(c.id)}</td><td>{cited}</td>'
-        f'<td data-sort="{e(status)}"><span class="s {status.css_class if status else ""}">{e(status)}</span>{e(flag)}{paywall}<div class="reason">{e(check.reason if check else None)}</div></td>'
+        f'<td data-sort="{e(c.id).zfill(6)}">{e(c.id)}</td><td>{e(cited_as(r))}</td>'
+        f'<td data-sort="{e(status)}"><span class="s {status.css_class if status else ""}">{e(status)}</span>{e(flag(r))}{paywall}<div class="reason">{e(check.reason if check else None)}</div></td>'
         f'<td data-label="page title">{e(r.page.title if r.page else None)}</td>'
         f'<td data-label="title" data-sort="{e(tverdict)}">{_verdict(r.title_match)}</td>'
         f'<td data-label="date">{_verdict(r.date_match)}</td>'
@@ -247,41 +237,55 @@ def _change_items(changes: Changes) -> str:
     )
 
 
-FULL_LIST = 2_000  # citations a report lists in full; a larger one lists what is worth a look
+def _more(name: str, shown: int, rows: list[tuple[int, Result]]) -> str:
+    """A large report's problems past the ``shown`` full rows, as records the script pages in
+    (the block is there without them too: the JSON loader reads its columns and classes),
+    and what a reader without JavaScript is told."""
+    block = data_block(rows)
+    data = f'<script type="application/json" id="more-rows">{block.json}</script>'
+    if not rows:
+        return data
+    past = (
+        f" {block.left_out:,} more did not fit in this page: they are in <code>{e(name)}.json</code>"
+        f" and <code>{e(name)}.md</code>."
+        if block.left_out
+        else ""
+    )
+    return (
+        f'<p class="hint" id="more" data-carried="{block.carried}">The table lists the {shown:,} most severe of'
+        f" {shown + len(rows):,} problems; the other {block.carried:,} are in this page, in the same order."
+        f' <span id="more-nojs">Open it with JavaScript on to show them, or read them in <code>{e(name)}.json</code>'
+        f" and <code>{e(name)}.md</code>.</span>"
+        f' <button type="button" id="more-next" hidden>show more</button>'
+        f' <button type="button" id="more-all" hidden>show all</button>{past}</p>{data}'
+    )
 
 
-def worth_a_look(r: Result) -> bool:
-    """Kept in a large report's page: every row but a source that answered as cited."""
-    status = r.check.standing_status if r.check else None
-    if status is not Status.LIVE:
-        return True
-    return any(m is not None and Verdict(m.verdict).is_alarm for m in (r.title_match, r.date_match, r.publisher_match))
-
-
-def _rows(report: Report) -> tuple[str, str]:
-    """The table's rows, and what the page says about rows it leaves out. Past FULL_LIST
-    citations the page lists the ones worth a look (every failure, block, redirect and
-    doubtful verdict) and leaves the quiet ones (live, as cited) to the JSON report, which
-    the reader can load into the table on demand: at 200,000 citations the full page was
-    181 MB, more than a browser opens comfortably."""
-    if len(report.results) <= FULL_LIST:
-        return "".join(_row(i, r) for i, r in enumerate(report.results)), ""
-    kept = [(i, r) for i, r in enumerate(report.results) if worth_a_look(r)]
-    left = len(report.results) - len(kept)
+def _rows(report: Report, listed: Listing) -> tuple[str, str]:
+    """The table's rows, and what the page says about rows it leaves out (html_large)."""
+    if not listed.large:
+        return "".join(_row(i, r) for i, r in listed.rows), ""
+    rows, size = [], 0
+    for i, r in listed.rows[:HTML_ROWS]:  # the first HTML_ROWS, as long as ROWS_BUDGET holds them
+        rows.append(_row(i, r))
+        size += len(rows[-1])
+        if size > ROWS_BUDGET:
+            break
+    left = listed.total - len(listed.rows)
     note = (
-        f'<p class="hint" id="omitted" data-total="{len(report.results)}">{left:,} of {len(report.results):,}'
+        f'<p class="hint" id="omitted" data-total="{listed.total}">{left:,} of {listed.total:,}'
         f" citations are not listed here: their sources answered and match their notes. They are in"
         f" <code>{e(report.name)}.json</code> and <code>{e(report.name)}.md</code>. "
         '<label>Add them to the table from the JSON report: <input type="file" id="load-json" accept=".json"></label>'
         ' <button type="button" id="more-json" hidden>show more</button></p>'
     )
-    return "".join(_row(i, r) for i, r in kept), note
+    return "".join(rows), _more(report.name, len(rows), listed.rows[len(rows) :]) + note
 
 
 def render(report: Report) -> str:
-    statuses = sorted({r.check.status.value if r.check else "" for r in report.results})
-    verdicts = sorted({r.title_match.verdict if r.title_match else "" for r in report.results} - {""})
-    rows, omitted = _rows(report)
+    listed = listing(report.results)
+    statuses, verdicts = sorted(listed.statuses), sorted(listed.verdicts)
+    rows, omitted = _rows(report, listed)
     findings = "".join(
         f'<li><b>{{{e(f.footnote)}}}</b> <span class="sev sev-{e(f.severity)}">{e(f.severity)}</span> '
         f"{e(f.message)} <code>{e(f.code)}</code>{(' · line ' + e(f.line)) if f.line else ''}</li>"
