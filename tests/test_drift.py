@@ -293,3 +293,18 @@ def test_quotes_and_drift_as_json_follow_the_report_schema():
     bad = {**result, "quotes": [{**result["quotes"][0], "verdict": "maybe"}]}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, {"$defs": schema["$defs"], **schema["$defs"]["result"], "required": []})
+
+
+@pytest.mark.parametrize(
+    "then",
+    [
+        f"{CITED}\n{FILLER}",
+        "Some article text. " * 300,  # a sentence standing in more places than are compared
+        "Der Bu\u0308rgermeister sagte es.\n東京都は新しい計画を発表した。市民の意見を聞く。",
+    ],
+)
+def test_an_unchanged_text_settles_at_once_with_the_verdict_the_full_comparison_gives(then):
+    for now_is_article in (True, False):
+        full = (1.0, ([], drift_module._missing(drift_module._sentences(then), then) if now_is_article else None))
+        assert drift_module._contains(then, then)
+        assert drift_module._measure(then, then, now_is_article) == full

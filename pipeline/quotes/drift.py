@@ -115,6 +115,8 @@ def _contains(then: str, now: str) -> bool:
 
 
 def _measure(then: str, now: str, now_is_article: bool) -> tuple[float, tuple[list[str], list[str] | None]]:
+    if then == now:  # an unchanged article extracted alike then and today: nothing to look up either way
+        return 1.0, ([], [] if now_is_article else None)
     if _contains(then, now):
         return 1.0, ([], _missing(_sentences(now), then) if now_is_article else None)
     return similarity(then, now), changes(then, now, now_is_article)
