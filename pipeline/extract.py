@@ -39,8 +39,16 @@ def belongs_to(citations: Path, article: Path) -> bool:
     """Is this file the article's own, or nobody's yet? A moved article (same file name) is
     the same article."""
     source = owner(citations) if citations.exists() else None
-    if source is None:
-        return True
+    return source is None or _same_article(source, article)
+
+
+def owned_by(citations: Path, article: Path) -> bool:
+    """Does this file exist and name ``article`` as its own (not merely nobody's)?"""
+    source = owner(citations) if citations.exists() else None
+    return source is not None and _same_article(source, article)
+
+
+def _same_article(source: str, article: Path) -> bool:
     try:
         if Path(source).resolve() == article.resolve():
             return True
@@ -62,12 +70,16 @@ def citations_for(article: Path, citations: Path, citations_dir: Path, explicit:
     """Two articles never share a file unless the user says so. The file given (or the
     default) when it is this article's or nobody's; given explicitly for another article's
     file, the two share it, this one's ids namespaced; the default belonging to another
-    article, this article's own file under ``citations_dir``."""
+    article, this article's own file under ``citations_dir``. No default file yet, but the
+    article's own under ``citations_dir`` from a run with other articles: that one (its
+    hand edits are there)."""
+    own = citations_dir / f"{article.stem}.yaml"
+    if not explicit and not citations.exists() and owned_by(own, article):
+        return CitationsChoice(own, note=f"using {own}, the citations file of {article} from an earlier run")
     if belongs_to(citations, article):
         return CitationsChoice(citations)
     if explicit:
         return CitationsChoice(citations, namespace=article.stem)
-    own = citations_dir / f"{article.stem}.yaml"
     if belongs_to(own, article):
         return CitationsChoice(
             own, note=f"{citations} holds the sources of {owner(citations)}; using {own} for {article}"
@@ -75,6 +87,24 @@ def citations_for(article: Path, citations: Path, citations_dir: Path, explicit:
     raise ForeignCitationsFile(
         f"{citations} and {own} hold the sources of other articles;"
         f" pass --citations FILE for {article} (a file it may share)"
+    )
+
+
+def own_citations(article: Path, default: Path, citations_dir: Path) -> CitationsChoice:
+    """An article's file in a run of several (no --citations): ``citations_dir/<name>.yaml``,
+    unless an earlier run of this article alone wrote its sources to ``default`` and there
+    is no such file yet: then ``default``, which holds the hand edits. Either way the user
+    hears of a ``default`` that names this article, so no file is left stale unsaid."""
+    own = citations_dir / f"{article.stem}.yaml"
+    if not owned_by(default, article):
+        return CitationsChoice(own)
+    if not own.exists():
+        return CitationsChoice(
+            default, note=f"using {default} for {article}: its citations file from an earlier run of it alone"
+        )
+    return CitationsChoice(
+        own,
+        note=f"using {own} for {article}; {default}, from an earlier run of it alone, is left as it is and not read",
     )
 
 

@@ -27,32 +27,48 @@ ALL_BUSY = -1.0  # a ``take`` answer: no request may start anywhere until one en
 
 @dataclass
 class Slowdown:
-    """A host that asked us to slow down (429, or 503 with Retry-After), and what it cost."""
+    """A host that asked us to slow down (429, or 503 with Retry-After), and what it cost.
+
+    Its pause holds up every URL of the host still in the queue, not only the one that
+    was answered 429, and the wider spacing after it slows every later one: the cost is
+    counted in URLs (each once, however many of its requests waited) and in the time the
+    host was held back (the spans during which a request of it was ready but paused or
+    spaced out, overlaps counted once)."""
 
     host: str
     times_asked: int = 0
     longest_asked: float = 0.0  # seconds, as capped by --retry-after's cap
-    requests_waited: int = 0
-    seconds_waited: float = 0.0
+    urls_held_up: int = 0
+    seconds_held: float = 0.0
 
     def sentence(self) -> str:
         """One line for the run's summary."""
         asked = plural(self.times_asked, "time")
-        waited = (
-            f"{plural(self.requests_waited, 'request')} waited {self.seconds_waited:.0f} s in all"
-            if self.requests_waited
-            else "no request had to wait"
+        if not self.urls_held_up:
+            return f"{self.host} asked us to slow down ({asked}): no URL had to wait"
+        return (
+            f"{self.host} asked us to slow down ({asked}): the host was paused or slowed for "
+            f"{self.seconds_held:.0f} s in all, holding up {plural(self.urls_held_up, 'URL')}"
         )
-        return f"{self.host} asked us to slow down ({asked}): {waited}"
 
     def to_dict(self) -> dict:
         return {
             "host": self.host,
             "times_asked": self.times_asked,
             "longest_asked_s": round(self.longest_asked, 1),
-            "requests_waited": self.requests_waited,
-            "seconds_waited": round(self.seconds_waited, 1),
+            "urls_held_up": self.urls_held_up,
+            "seconds_held": round(self.seconds_held, 1),
         }
+
+
+def covered(spans: Iterable[tuple[float, float]]) -> float:
+    """The time ``spans`` cover, a stretch covered by two of them counted once."""
+    total, reach = 0.0, -math.inf
+    for start, end in sorted(spans):
+        if end > reach:
+            total += end - max(start, reach)
+            reach = end
+    return total
 
 
 @dataclass(frozen=True)
@@ -91,7 +107,10 @@ class HostGate:
         self._next: dict[str, float] = {}  # spacing: the earliest start of the next request
         self._interval: dict[str, float] = {}
         self._paused: dict[str, float] = {}  # the host asked us to wait until then
-        self._held_since: dict[str, float] = {}  # a scheduled request waiting out a pause
+        self._held_since: dict[str, float] = {}  # the host's next URL, held back since then
+        self._held: dict[str, list[tuple[float, float]]] = {}  # spans a ready request was held back
+        self._holding_up: set[str] = set()  # hosts held back once: their queue starts late
+        self._worker = threading.local()  # .counted: the hosts the worker's URL was counted held up on
         self._slowdowns: dict[str, Slowdown] = {}
         self._stopped = False
 
@@ -117,20 +136,30 @@ class HostGate:
         self._busy[host] = self._busy.get(host, 0) + 1
         self._next[host] = now + self._interval.get(host, self._limits(host)[1])
 
+    def _slowed(self, host: str, now: float) -> bool:
+        """The host is held back because it asked: paused, or spaced wider than the run's."""
+        spacing = self._limits(host)[1]
+        return self._paused.get(host, 0.0) > now or self._interval.get(host, spacing) > spacing
+
     def try_acquire(self, host: str) -> float | None:
         """Take a slot if one is free now: None when taken, else when to try again
-        (``math.inf``: when ``on_free`` names this host)."""
+        (``math.inf``: when ``on_free`` names this host). The scheduler's way in: a turn
+        taken here is for the next URL of the host's queue, which this worker carries."""
         with self._cv:
             now = time.monotonic()
             start = self._start_at(host, now)
             if start is None:
                 self._take(host, now)
+                self._worker.counted = set()  # a new URL
                 since = self._held_since.pop(host, None)
                 if since is not None:
-                    self._waited(host, now - since)
+                    self._held.setdefault(host, []).append((since, now))
+                if host in self._holding_up:  # queued behind a hold: it starts late too
+                    self._held_up(host)
                 return None
-            if start != math.inf and self._paused.get(host, 0.0) > now:
+            if start != math.inf and self._slowed(host, now):
                 self._held_since.setdefault(host, now)
+                self._holding_up.add(host)
             return start
 
     def acquire(self, host: str, until: float | None) -> bool:
@@ -138,14 +167,16 @@ class HostGate:
         (or the run is stopping)."""
         with self._cv:
             began = time.monotonic()
-            paused = self._paused.get(host, 0.0) > began
+            slowed = self._slowed(host, began)
             while not self._stopped:
                 now = time.monotonic()
                 start = self._start_at(host, now)
                 if start is None:
                     self._take(host, now)
-                    if paused:
-                        self._waited(host, now - began)
+                    if slowed and now > began:
+                        self._held.setdefault(host, []).append((began, now))
+                        self._holding_up.add(host)
+                        self._held_up(host)
                     return True
                 if until is not None and now >= until:
                     return False
@@ -181,18 +212,29 @@ class HostGate:
                 self._paused[host] = max(self._paused.get(host, 0.0), until)
 
     def note_wait(self, host: str, seconds: float) -> None:
-        """A retry that slept as long as the host's Retry-After asked."""
+        """A retry (on this worker) that slept as long as the host's Retry-After asked."""
         with self._cv:
-            self._waited(host, seconds)
+            now = time.monotonic()
+            self._held.setdefault(host, []).append((now - seconds, now))
+            self._holding_up.add(host)
+            self._held_up(host)
 
-    def _waited(self, host: str, seconds: float) -> None:
-        record = self._slowdowns.setdefault(host, Slowdown(host))
-        record.requests_waited += 1
-        record.seconds_waited += seconds
+    def _held_up(self, host: str) -> None:
+        """The worker's URL started late on ``host``: counted once, whatever its retries,
+        redirects and probe waited besides."""
+        counted = getattr(self._worker, "counted", None)
+        if counted is None:
+            counted = self._worker.counted = set()
+        if host not in counted:
+            counted.add(host)
+            self._slowdowns.setdefault(host, Slowdown(host)).urls_held_up += 1
 
     def slowdowns(self) -> list[Slowdown]:
         with self._cv:
-            return [s for s in self._slowdowns.values() if s.times_asked]
+            asked = [s for s in self._slowdowns.values() if s.times_asked]
+            for record in asked:
+                record.seconds_held = covered(self._held.get(record.host, ()))
+            return asked
 
 
 class HostQueues:

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 import secrets
 from http import HTTPStatus
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from rapidfuzz import fuzz
 
@@ -248,25 +248,47 @@ _LANGUAGES = frozenset(
     ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi
     yo za zh zu""".split()
 )
-_LANGUAGE_ROOT = re.compile(r"/([a-z]{2})(?:[-_][a-z]{2,4})?/?", re.I)
+# a front page's own name: /index.html, /home, /home.php, /default.aspx
+_FRONT_PAGE = r"(?:index\.\w+|home(?:\.\w+)?|default\.\w+)"
+_FRONT = re.compile(rf"/{_FRONT_PAGE}/?", re.I)
+# /en, /en/, /fr-fr/, /es-419/, /pt_BR/index.html, /de/home
+_LANGUAGE_ROOT = re.compile(rf"/([a-z]{{2}})(?:([-_])(?:[a-z]{{2,4}}|\d{{3}}))?(?:(/)(?:{_FRONT_PAGE}/?)?)?", re.I)
 _HTML_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([a-z]{2})", re.I)
 
 
+# Query parameters by which a CMS names one page at a front page's address: WordPress's
+# /?p=123, MediaWiki's /index.php?title=…, Joomla's ?option=com_content&id=…
+_PAGE_PARAMS = frozenset(
+    """p page_id id title curid oldid diff article articleid article_id story storyid story_id
+    item itemid post postid post_id option nid aid cid docid""".split()
+)
+
+
+def _names_a_page(query: str) -> bool:
+    return any(name.lower() in _PAGE_PARAMS for name, _ in parse_qsl(query, keep_blank_values=True))
+
+
 def _is_root(url: str, html: str | None = None) -> bool:
-    """A site's front page: /, an index or /home page, or a language root (/en/, /de-at/).
-    A two-letter path that is no language (/ok, /tv) is an article's short address, and
-    given the page (``html``), a language root must be in its language: /it/ answering
-    in Italian is Italy's front page."""
-    path = urlsplit(url).path
-    if path in ("", "/") or re.fullmatch(r"/(?:index\.\w+|home)/?", path, re.I):
+    """A site's front page, told by its address: /, an index or /home page, or a language
+    root (/en/, /fr-fr/, /de/index.html), whatever language the page declares (many
+    declare none). A two-letter path that is no language (/ok, /tv) is an article's
+    short address. Only the bare form (/it, no slash, no region) may be an article or a
+    section as well: given the page (``html``), one that declares another language is
+    not a front page (/it answering in English is the IT section). A query naming a page
+    (/?p=123, /index.php?title=…) makes it that page, not the front."""
+    parts = urlsplit(url)
+    if _names_a_page(parts.query):
+        return False
+    path = parts.path
+    if path in ("", "/") or _FRONT.fullmatch(path):
         return True
     lang = _LANGUAGE_ROOT.fullmatch(path)
     if lang is None or lang.group(1).lower() not in _LANGUAGES:
         return False
-    if html is None:
+    if html is None or lang.group(2) or lang.group(3):
         return True
     declared = _HTML_LANG.search(html[:5000])
-    return declared is not None and declared.group(1).lower() == lang.group(1).lower()
+    return declared is None or declared.group(1).lower() == lang.group(1).lower()
 
 
 _SEGMENTS = re.compile(r"\s+[|\-–—:·»]\s+|\s*[|｜]\s*")
@@ -368,6 +390,29 @@ def _same_wayback_copy(url: str, final: str) -> bool:
     timestamp: the same copy, not a page that moved."""
     a, b = WAYBACK_COPY.match(url), WAYBACK_COPY.match(final)
     return a is not None and b is not None and _norm_page(a.group(2)) == _norm_page(b.group(2))
+
+
+def _temporary(fetch: Fetch) -> bool:
+    """Every hop was a temporary redirect (302, 303, 307): the site says the cited address
+    stays the one to use, as a DOI, a handle or a PURL does, and as a session, geo or
+    consent detour does. Not so up the cited address's own path, on a Wayback copy (the Wayback Machine replays every
+    redirect it captured as a 302, a permanent move included), nor after a <meta>
+    refresh, which static hosts use to say a page moved."""
+    if fetch.meta_refresh or WAYBACK_COPY.match(fetch.url) or _up_its_own_path(fetch.url, fetch.final_url or fetch.url):
+        return False
+    return bool(fetch.chain) and all(h.get("status") in (302, 303, 307) for h in fetch.chain)
+
+
+def _up_its_own_path(url: str, final: str) -> bool:
+    """``final`` is a section above ``url`` on the same site (/news/2019/story → /news/):
+    where a removed story is often sent, so no mere detour (nor, by its address alone, a
+    soft-404: /story/amp → /story has the same shape)."""
+    a, b = urlsplit(url), urlsplit(final)
+    if (a.hostname or "").removeprefix("www.") != (b.hostname or "").removeprefix("www."):
+        return False
+    cited = [s for s in a.path.split("/") if s]
+    above = [s for s in b.path.split("/") if s]
+    return len(above) < len(cited) and cited[: len(above)] == above
 
 
 def status_phrase(code: int) -> str:
@@ -473,7 +518,7 @@ def classify(fetch: Fetch, probe: Fetch | None = None, signals: dict[str, str] |
         check.status, check.reason = Status.SOFT_404, "a made-up URL beside it returns the same page"
         return check
     check.paywalled = is_paywalled(fetch, signals.get("html"))
-    if moved:
+    if moved and not _temporary(fetch):
         permanent = any(h.get("status") in (301, 308) for h in fetch.chain)
         kind = "moved permanently" if permanent else "redirects"
         if fetch.meta_refresh and not permanent:
@@ -484,6 +529,8 @@ def classify(fetch: Fetch, probe: Fetch | None = None, signals: dict[str, str] |
     check.reason = f"HTTP {code} {fetch.reason_phrase or status_phrase(code)}".strip() + (
         " via " + " → ".join(str(h["status"]) for h in fetch.chain) if fetch.chain else ""
     )
+    if moved:
+        check.reason += f", a temporary redirect to {final}"
     if fetch.truncated:
         check.reason += " (body capped)"
     return check

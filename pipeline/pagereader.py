@@ -257,7 +257,7 @@ class PageReaders:
                 if started is None and future.running():
                     started = time.monotonic()
                 if started is not None and time.monotonic() - started > seconds + KILL_GRACE:
-                    for process in list(getattr(pool, "_processes", {}).values()):
+                    for process in list((getattr(pool, "_processes", None) or {}).values()):  # None: shut down
                         process.kill()
                     self._drop(pool)
                     raise _TooLong from None

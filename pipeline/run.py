@@ -23,7 +23,7 @@ from .archive.stage import ArchiveSettings, SaveClock, archive_results
 from .archive.warc import WarcArchive
 from .check import CheckSettings, OnFetch, OnProgress
 from .errors import InputError
-from .extract import citations_for, extract, no_sources_message
+from .extract import citations_for, extract, no_sources_message, own_citations
 from .fetch import Fetcher
 from .files import safe_stem, write_atomic
 from .footnotes import ArticleError
@@ -73,12 +73,14 @@ def plan_jobs(
     default_file: Path = Path("citations.yaml"),
 ) -> list[Job]:
     """Which citations file each article gets: several articles share ``shared_file`` when
-    one is given (ids become ARTICLE:N), else each gets ``citations_dir/<name>.yaml``; one
+    one is given (ids become ARTICLE:N), else each gets ``citations_dir/<name>.yaml`` (or
+    the default file, where an earlier run of it alone left its sources and hand edits); one
     article (or none: the file as it is) uses ``shared_file`` or ``default_file``."""
     if len(articles) > 1 and shared_file is not None:
         jobs = [Job(shared_file, a, fmt) for a in articles]
-    elif len(articles) > 1:
-        jobs = [Job(citations_dir / f"{a.stem}.yaml", a, fmt) for a in articles]
+    elif len(articles) > 1:  # each its own file (one an earlier run of it alone wrote, if any)
+        choices = [(a, own_citations(a, default_file, citations_dir)) for a in articles]
+        jobs = [Job(c.path, a, fmt, note=c.note) for a, c in choices]
     elif articles:  # one article: its own file, never another article's unless given on purpose
         choice = citations_for(
             articles[0], shared_file or default_file, citations_dir, explicit=shared_file is not None

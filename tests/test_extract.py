@@ -524,3 +524,45 @@ def test_opendocument_notes(tmp_path):
     assert notes["2"].title == "Critics attack rushed deal"
     assert codes(a, "ibid")["i"].related == "2"
     assert [m.id for m in a.markers] == ["1", "2", "i"] and not codes(a, "note-not-cited")
+
+
+@pytest.mark.parametrize(
+    "middle,message",
+    [
+        ("<div>" * 100_000 + "x" + "</div>" * 100_000, "nested more than 256 levels deep (line 1)"),
+        ("<p>" + "x" * 11_000_000 + "</p>", "too big for the HTML parser (line 1): "),
+    ],
+    ids=["100,000 levels deep", "an 11 MB paragraph"],
+)
+def test_an_html_article_the_parser_gives_up_on_is_one_line_not_no_sources(workdir, middle, message):
+    """libxml2 stops at its limits and keeps what came before: the notes and links after
+    that point used to vanish ("no sources found", or a run on half the article)."""
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    cited = '<p>Claim.<sup><a href="#fn1">1</a></sup> See <a href="https://example.org/b">this</a>.</p>'
+    notes = '<ol><li id="fn1">Reuters, "Deal signed," 2023, https://example.com/a</li></ol>'
+    (workdir / "article.html").write_text(f"<html><body><article>{cited}{middle}{notes}</article></body></html>")
+    for args in (["extract", "article.html"], ["run", "article.html", "--no-wayback"]):
+        res = CliRunner().invoke(main, args)
+        assert res.exit_code == 1, res.output
+        said = res.output.splitlines()[-1]
+        assert said.startswith(f"citewatch: article.html: {message}"), res.output
+        assert said.endswith("; cannot read its notes and links") and "Traceback" not in res.output
+        assert "no sources found" not in res.output
+    assert not (workdir / "citations.yaml").exists()
+
+
+def test_an_html_article_a_few_hundred_tags_deep_but_within_the_limit_is_read_whole(workdir):
+    from pipeline.footnotes import parse_article
+
+    deep = "<div>" * 240 + "<p>Deep <a href='https://example.org/d'>source</a>.</p>" + "</div>" * 240
+    (workdir / "a.html").write_text(
+        "<html><body><article><p>Claim.<sup><a href='#fn1'>1</a></sup></p>"
+        f"{deep}<p>After <a href='https://example.org/c'>this</a>.</p>"
+        "<ol><li id='fn1'>Source, https://example.com/a</li></ol></article></body></html>"
+    )
+    article = parse_article(workdir / "a.html")
+    assert [n.urls for n in article.notes] == [["https://example.com/a"]]
+    assert {s.url for s in article.links} == {"https://example.org/d", "https://example.org/c"}

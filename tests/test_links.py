@@ -283,6 +283,52 @@ def test_two_articles_run_in_one_folder_keep_both_files(tmp_path, monkeypatch):
     )
 
 
+def test_a_run_of_several_articles_keeps_using_the_file_a_run_of_one_wrote(tmp_path, monkeypatch):
+    """`run a.md`, a title corrected by hand in citations.yaml, then `run a.md b.md`: a.md
+    keeps its file and the correction (it used to start a fresh citations/a.yaml, the
+    edited file left behind unsaid), b.md gets citations/b.yaml, and the run says so.
+    And back: `run a.md` alone after that keeps to the same file."""
+    monkeypatch.chdir(tmp_path)
+    Path("a.md").write_text('A says so.[^1]\n\n[^1]: Ex, "One," 2021, http://127.0.0.1:9/one\n', encoding="utf-8")
+    Path("b.md").write_text("B [links](http://127.0.0.1:9/two) instead.\n", encoding="utf-8")
+    args = ["--no-wayback", "--timeout", "1", "--retries", "0", "--archive-dir", "arch"]
+    assert cli("run", "a.md", *args).exit_code == 0
+    edited = Path("citations.yaml").read_text(encoding="utf-8").replace("title: One", "title: One (corrected)")
+    Path("citations.yaml").write_text(edited, encoding="utf-8")
+    res = cli("run", "a.md", "b.md", *args)
+    assert res.exit_code == 0, res.output
+    assert (
+        "citewatch: using citations.yaml for a.md: its citations file from an earlier run of it alone"
+        in res.stderr.splitlines()
+    )
+    assert not Path("citations/a.yaml").exists()
+    assert [c.title for c in cit.load(tmp_path / "citations.yaml").citations] == ["One (corrected)"]
+    assert [c.url for c in cit.load(tmp_path / "citations" / "b.yaml").citations] == ["http://127.0.0.1:9/two"]
+    assert "One (corrected)" in Path("reports/a.json").read_text(encoding="utf-8")  # what was checked
+    # a file of its own under citations/ as well (written by hand, or by an older version):
+    # that one is used, and the run names the one it leaves alone
+    Path("citations/a.yaml").write_text(edited.replace("(corrected)", "(in the dir)"), encoding="utf-8")
+    res = cli("run", "a.md", "b.md", *args)
+    assert res.exit_code == 0, res.output
+    assert (
+        "citewatch: using citations/a.yaml for a.md; citations.yaml, from an earlier run of it alone,"
+        " is left as it is and not read" in res.stderr.splitlines()
+    )
+    assert Path("citations.yaml").read_text(encoding="utf-8") == edited  # untouched
+
+
+def test_a_run_of_one_article_finds_its_file_from_a_run_of_several(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("a.md").write_text('A says so.[^1]\n\n[^1]: Ex, "One," 2021, http://127.0.0.1:9/one\n', encoding="utf-8")
+    Path("b.md").write_text("B [links](http://127.0.0.1:9/two) instead.\n", encoding="utf-8")
+    args = ["--no-wayback", "--timeout", "1", "--retries", "0", "--archive-dir", "arch"]
+    assert cli("run", "a.md", "b.md", *args).exit_code == 0
+    res = cli("run", "a.md", *args)
+    assert res.exit_code == 0, res.output
+    assert "citewatch: using citations/a.yaml, the citations file of a.md from an earlier run" in res.stderr
+    assert not Path("citations.yaml").exists()
+
+
 def test_an_article_with_no_sources_exits_1(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     Path("empty.md").write_text("# Nothing cited\n\nJust prose.\n", encoding="utf-8")

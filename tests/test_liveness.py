@@ -26,6 +26,18 @@ def fetched(status=200, body=ARTICLE, final=URL, chain=None, error=None, reason=
     )
 
 
+def redirected_to(final: str, cited: str = URL, *statuses: int) -> Fetch:
+    """``cited`` sent on to ``final`` through redirects of ``statuses`` (one 301 if none)."""
+    hops = statuses or (301,)
+    chain = [{"url": cited, "status": code, "location": final} for code in hops]
+    return Fetch(
+        url=cited, final_url=final, http_status=200, headers={"content-type": "text/html"}, body=ARTICLE, chain=chain
+    )
+
+
+NO_LANG = page("Home").replace(' lang="en"', "").encode()
+
+
 def lang_page(lang: str, title: str = "Home") -> bytes:
     return page(title).replace('<html lang="en">', f'<html lang="{lang}">').encode()
 
@@ -101,6 +113,61 @@ CASES = [
         Status.REDIRECTED,
         "/it",
     ),
+    # a deep story sent to a language root is the front page by its address alone: many
+    # sites declare no language, or another one (a soft-404 used to read as 'redirected')
+    (
+        "redirect to /en/, no lang",
+        fetched(final="https://news.example.com/en/", body=NO_LANG),
+        Status.SOFT_404,
+        "front",
+    ),
+    (
+        "redirect to /fr-fr/, no lang",
+        fetched(final="https://news.example.com/fr-fr/", body=NO_LANG),
+        Status.SOFT_404,
+        "front",
+    ),
+    (
+        "/pt_BR/ declared en",
+        fetched(final="https://news.example.com/pt_BR/", body=lang_page("en")),
+        Status.SOFT_404,
+        "front",
+    ),
+    ("redirect to /de/index.html", fetched(final="https://news.example.com/de/index.html"), Status.SOFT_404, "front"),
+    ("redirect to /es/home", fetched(final="https://news.example.com/es/home"), Status.SOFT_404, "front"),
+    ("redirect to /en, no lang", fetched(final="https://news.example.com/en", body=NO_LANG), Status.SOFT_404, "front"),
+    ("redirect to /Home/", fetched(final="https://news.example.com/Home/"), Status.SOFT_404, "front page"),
+    ("redirect to /es-419/", fetched(final="https://news.example.com/es-419/"), Status.SOFT_404, "front page"),
+    ("redirect to /default.aspx", fetched(final="https://news.example.com/default.aspx"), Status.SOFT_404, "front"),
+    ("redirect to /en/home.html", fetched(final="https://news.example.com/en/home.html"), Status.SOFT_404, "front"),
+    ("another site's front page", fetched(final="https://new-owner.example/"), Status.SOFT_404, "front page"),
+    # … and what is no front page is no wolf: the same page by another spelling, a page a
+    # CMS names by a query at its front page's address, or a story moved to a deep address
+    ("to /?p=123 (WordPress)", fetched(final="https://news.example.com/?p=123"), Status.REDIRECTED, "/?p=123"),
+    ("to /index.php?title=", fetched(final="https://wiki.example.com/index.php?title=X"), Status.REDIRECTED, ""),
+    (
+        "from /?p=123 to /",
+        redirected_to("https://news.example.com/", "https://news.example.com/?p=9"),
+        Status.SOFT_404,
+        "",
+    ),
+    ("to /?utm_source=x", fetched(final="https://news.example.com/?utm_source=x"), Status.SOFT_404, "front page"),
+    ("trailing slash", fetched(final=URL + "/"), Status.LIVE, "HTTP 200"),
+    ("http to https", fetched(final=URL.replace("https:", "http:")), Status.LIVE, "HTTP 200"),
+    ("www. added", fetched(final=URL.replace("//news.", "//www.news.")), Status.LIVE, "HTTP 200"),
+    ("tracking parameter dropped", redirected_to(URL, cited=URL + "?utm_source=x&utm_medium=y"), Status.REDIRECTED, ""),
+    (
+        "moved under a language root",
+        fetched(final="https://news.example.com/en/2024/05/council-budget", body=NO_LANG),
+        Status.REDIRECTED,
+        "moved permanently",
+    ),
+    (
+        "front page to a language root",
+        redirected_to("https://news.example.com/en/", cited="https://news.example.com/"),
+        Status.REDIRECTED,
+        "",
+    ),
     ("redirect to sign-in", fetched(final="https://news.example.com/login?next=/x"), Status.BLOCKED, "sign-in"),
     (
         "redirect to consent",
@@ -120,6 +187,34 @@ CASES = [
 
 @pytest.mark.parametrize("fetch,status,reason", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_classify(fetch, status, reason):
+    check = classify(fetch)
+    assert check.status == status, check.reason
+    assert reason in check.reason
+
+
+TEMPORARY = [
+    # (id, fetch, status, the reason contains)
+    # a 302/303/307 says the cited address stays the one to use: the page is live, the
+    # detour noted (a DOI, a PURL, a session or geo redirect)
+    ("302 to a deep page", redirected_to(URL + "?session=8f2", URL, 302), Status.LIVE, "temporary redirect to"),
+    ("303 from a PURL", redirected_to(URL, "https://purl.example.org/ref/77", 303), Status.LIVE, "via 303"),
+    ("doi.org 302", redirected_to(URL, "https://doi.org/10.1000/182", 302), Status.LIVE, "via 302"),
+    ("307 then 302", redirected_to("https://news.example.com/us/story", URL, 307, 302), Status.LIVE, "/us/story"),
+    # one permanent hop in the chain: the page moved for good
+    ("301 then 302", redirected_to("https://news.example.com/new", URL, 301, 302), Status.REDIRECTED, "permanently"),
+    ("308", redirected_to("https://news.example.com/new", URL, 308), Status.REDIRECTED, "moved permanently"),
+    # a temporary redirect is no cover for a dead story: sent up to its section, it is no
+    # detour (the probe or the title then tell); sent to the front page, a soft-404
+    ("302 to its section", redirected_to("https://news.example.com/2024/", URL, 302), Status.REDIRECTED, "redirects"),
+    ("302 to a sub-page", redirected_to(URL + "/amp", URL, 302), Status.LIVE, "temporary redirect to"),
+    ("302 to the front page", redirected_to("https://news.example.com/", URL, 302), Status.SOFT_404, "front page"),
+    ("302 to /en/", redirected_to("https://news.example.com/en/", URL, 302), Status.SOFT_404, "front page"),
+    ("302 to /404", redirected_to("https://news.example.com/404", URL, 302), Status.SOFT_404, "error page"),
+]
+
+
+@pytest.mark.parametrize("fetch,status,reason", [c[1:] for c in TEMPORARY], ids=[c[0] for c in TEMPORARY])
+def test_a_temporary_redirect_keeps_the_cited_address(fetch, status, reason):
     check = classify(fetch)
     assert check.status == status, check.reason
     assert reason in check.reason

@@ -33,6 +33,13 @@ class ArticleError(InputError):
     """An article that cannot be read; the message names the file."""
 
 
+class ParserGaveUp(ValueError):
+    """The parser stopped partway (elements nested past its limit, a text too long) and
+    kept only what came before: every note and link after that point would go missing
+    without a word. Raised where the file's name is not known; said as an ArticleError
+    naming the file."""
+
+
 def detect_format(path: Path, content: str) -> str:
     head = content.lstrip()[:2000].lower()
     if head.startswith(("<!doctype html", "<html")) or re.search(r"<(body|p|div|ol|article)[\s>]", head):
@@ -115,7 +122,15 @@ def _office_format(path: Path) -> str | None:
 
 
 def parse_article(path: str | Path, fmt: str | None = None, content: str | None = None) -> Article:
-    path = Path(path)
+    """The article's notes, markers, links and the findings about them; ArticleError (a
+    line naming the file) for an article that cannot be read whole."""
+    try:
+        return _parse_article(Path(path), fmt, content)
+    except ParserGaveUp as e:
+        raise ArticleError(f"{path}: {e}") from None
+
+
+def _parse_article(path: Path, fmt: str | None, content: str | None) -> Article:
     office = _office_format(path) if content is None and fmt in (None, "docx", "odt") else None
     if office:
         from . import office as word_processor

@@ -28,6 +28,7 @@ from lxml import html as lxml_html
 from lxml.etree import ParserError
 
 from ..model import LinkedSource, Note
+from . import ParserGaveUp
 from .links import SECTION_PATH, LinkAt, Paragraph, clean_url, gather, host_and_path
 from .sentences import sentence_before_marker
 
@@ -52,11 +53,31 @@ _NOTE_NUMBER = re.compile(r"\[?\d{1,4}(?:\s*[,\u2013-]\s*\d{1,4})*\]?")
 _WORD_SPLIT = re.compile(r"[\s_-]+")
 
 
+# libxml2's own limit on how deeply elements nest. XML_PARSE_HUGE (lxml's huge_tree) would
+# raise it to 2048, but trafilatura parses the page again with the default and would drop
+# the paragraphs past it without a word; an article needs a few dozen levels.
+MAX_DEPTH = 256
+
+
 def parse_tree(text: str) -> lxml_html.HtmlElement | None:
+    """The page's tree; None for a page with nothing to parse. Where libxml2 gives up (a
+    resource limit: elements nested past ``MAX_DEPTH``, one text over 10 MB) it keeps only
+    what came before and says so only in its error log: ParserGaveUp then, rather than an
+    article whose later notes and links are silently missing."""
+    parser = lxml_html.HTMLParser()
     try:
-        return lxml_html.document_fromstring(text)
+        root = lxml_html.document_fromstring(text, parser=parser)
     except (ParserError, ValueError):
-        return None
+        root = None
+    gave_up = next((e for e in parser.error_log if e.type_name == "ERR_RESOURCE_LIMIT"), None)
+    if gave_up is not None:
+        where = f" (line {gave_up.line})" if gave_up.line else ""
+        if "depth" in gave_up.message.lower():
+            reason = f"nested more than {MAX_DEPTH} levels deep{where}"
+        else:
+            reason = f"too big for the HTML parser{where}: {gave_up.message.strip()}"
+        raise ParserGaveUp(f"{reason}; cannot read its notes and links")
+    return root
 
 
 def _words(el: lxml_html.HtmlElement) -> str:
