@@ -293,3 +293,38 @@ def test_quotes_and_drift_as_json_follow_the_report_schema():
     bad = {**result, "quotes": [{**result["quotes"][0], "verdict": "maybe"}]}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, {"$defs": schema["$defs"], **schema["$defs"]["result"], "required": []})
+
+
+@pytest.mark.parametrize(
+    "then",
+    [
+        f"{CITED}\n{FILLER}",
+        "Some article text. " * 300,  # a sentence standing in more places than are compared
+        "Der Bu\u0308rgermeister sagte es.\n東京都は新しい計画を発表した。市民の意見を聞く。",
+    ],
+)
+def test_an_unchanged_text_settles_at_once_with_the_verdict_the_full_comparison_gives(then):
+    for now_is_article in (True, False):
+        full = (1.0, ([], drift_module._missing(drift_module._sentences(then), then) if now_is_article else None))
+        assert drift_module._contains(then, then)
+        assert drift_module._measure(then, then, now_is_article) == full
+
+
+def test_an_unchanged_page_is_settled_without_a_helper_thread(monkeypatch):
+    """The commonest answers cost one linear pass, not a handoff to a helper thread and back."""
+
+    def no_thread(seconds, work):
+        raise AssertionError("settled here")
+
+    monkeypatch.setattr(drift_module, "within", no_thread)
+    same = compare(text(CITED + "\n" + FILLER), text(CITED + "\n" + FILLER))
+    page = PageText(f"Menu Home {CITED} {FILLER} Comments", None, "en", "https://example.org/a", whole_page=True)
+    kept = compare(text(CITED + "\n" + FILLER), page)
+    assert (same.verdict, same.added, kept.verdict, kept.added) == (
+        DriftVerdict.UNCHANGED,
+        [],
+        DriftVerdict.UNCHANGED,
+        None,
+    )
+    with pytest.raises(AssertionError, match="settled here"):  # anything else is compared under the deadline
+        compare(text(CITED), text(TODAY))

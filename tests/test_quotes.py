@@ -282,3 +282,20 @@ def test_a_quote_still_on_the_live_page_is_not_deviated():
     page = text("Officials said the plan was a total failure and would be scrapped.")
     checks = check_quotes("“a total failure and would be scrapped”", page, page)
     assert checks[0].where is Where.LIVE and not deviated(checks)
+
+
+def test_an_absent_quote_is_settled_on_a_small_page_without_a_helper_thread(fetcher, site, monkeypatch):
+    """Only the article's extraction, which can take seconds, runs under the deadline's helper thread."""
+
+    def no_thread(seconds, work):
+        raise AssertionError("read here")
+
+    monkeypatch.setattr(pagetext, "within", no_thread)
+    page = article(["The envoy said the talks “have failed completely” last week."])
+    absent = read_live(fetcher, site, "/a", page, quotes=["we will never give up on our people"])
+    assert (
+        absent.whole_page
+        and check_quote("we will never give up on our people", absent).verdict is QuoteVerdict.NOT_FOUND
+    )
+    present = read_live(fetcher, site, "/b", page, quotes=["the talks have failed completely"])
+    assert present.reason is Unreadable.NO_TEXT  # the extraction went to the (refusing) helper thread

@@ -114,9 +114,29 @@ def _contains(then: str, now: str) -> bool:
     return f" {' '.join(_words(then))} " in f" {' '.join(_words(now))} "
 
 
-def _measure(then: str, now: str, now_is_article: bool) -> tuple[float, tuple[list[str], list[str] | None]]:
-    if _contains(then, now):
-        return 1.0, ([], _missing(_sentences(now), then) if now_is_article else None)
+Measure = tuple[float, tuple[list[str], list[str] | None]]  # similarity, (removed, added)
+
+
+def _at_once(then: str, now: str, now_is_article: bool) -> Measure | None:
+    """The two commonest answers, each one linear pass over capped texts (milliseconds at
+    300 KB), given without the helper thread that bounds a full comparison: a handoff to it
+    and back costs more than either (~0.25 ms of CPU each on a busy run, 1,800 per 2,000
+    pages). An unchanged article extracted alike then and today; a whole page that still
+    holds every word from then (no added sentences are looked for against a whole page).
+    None: the full comparison decides."""
+    if then == now:
+        return 1.0, ([], [] if now_is_article else None)
+    if not now_is_article and _contains(then, now):
+        return 1.0, ([], None)
+    return None
+
+
+def _measure(then: str, now: str, now_is_article: bool) -> Measure:
+    settled = _at_once(then, now, now_is_article)
+    if settled is not None:
+        return settled
+    if now_is_article and _contains(then, now):
+        return 1.0, ([], _missing(_sentences(now), then))
     return similarity(then, now), changes(then, now, now_is_article)
 
 
@@ -143,7 +163,7 @@ def compare(
         return Drift(DriftVerdict.UNKNOWN, compared_with=then.url, note=f"today: {reason}")
     old, new = then.text or "", now.text or ""
     started = time.monotonic()
-    done = within(deadline, lambda: _measure(old, new, not now.whole_page))
+    done = _at_once(old, new, not now.whole_page) or within(deadline, lambda: _measure(old, new, not now.whole_page))
     if done is None:
         took = time.monotonic() - started
         return Drift(DriftVerdict.UNKNOWN, compared_with=then.url, note=f"comparison stopped after {took:.1f} s")

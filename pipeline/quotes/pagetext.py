@@ -20,8 +20,9 @@ A quote that is nowhere on the page — navigation and comments included — is 
 article either: then the page's whole text (12 ms/page over all 348 pages) is searched
 instead and the article is not extracted (38 ms/page).
 
-Reading runs in a helper thread the caller stops waiting for at its deadline: the work
-itself is bounded by the size caps below, so a thread left behind ends on its own.
+The article's extraction runs in a helper thread the caller stops waiting for at its
+deadline: the work itself is bounded by the size caps below, so a thread left behind ends
+on its own. The whole-page pass (a parse and a walk) runs in the caller's thread.
 """
 
 from __future__ import annotations
@@ -190,15 +191,21 @@ def _mentions(text: str, quotes: list[str]) -> bool:
     return any(find_quote(q, text).verdict is not QuoteVerdict.NOT_FOUND for q in quotes)
 
 
-def _html_text(html: str, url: str, quotes: list[str] | None) -> tuple[str, bool]:
+def _html_text(
+    html: str, url: str, quotes: list[str] | None, extract: Callable[[Callable[[], str]], str | None]
+) -> tuple[str, bool] | None:
     """The article text; or, when none of ``quotes`` is anywhere on the page, the whole
     page's text, which is cheaper to read and gives the same verdicts. The flag says
-    which one it is (True: the whole page)."""
+    which one it is (True: the whole page). ``extract`` runs the article's extraction
+    (None: it overran). The whole-page pass runs here: on a page read in a thread (under
+    64 KB) it is a parse and a walk of a millisecond at most, like the check's own
+    reading there, while a handoff to a helper thread and back costs more on a busy run."""
     if quotes is not None:
         whole = whole_page_text(html)
         if len(whole) <= SEARCHED and not _mentions(whole, quotes):
             return whole, True
-    return html_main_text(html, url), False
+    text = extract(lambda: html_main_text(html, url))
+    return None if text is None else (text, False)
 
 
 def _too_short(text: str) -> bool:
@@ -259,7 +266,7 @@ def _read(
         else:
             decoded = decode_page(fetch.body, fetch.headers.get("content-type"))
             html = decoded[0] if decoded else ""
-            got = run(lambda: _html_text(html, url, quotes)) if html else ("", False)
+            got = _html_text(html, url, quotes, run) if html else ("", False)
     except Exception:  # an extractor's fault on a strange page (or out of memory): no text, never a crash
         got = ("", False)
     if got is None:
