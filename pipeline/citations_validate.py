@@ -19,6 +19,8 @@ from .model import Citation, InputProblem, PartialDate, UrlStatus
 from .sources_yaml import read_source_fields
 
 URL_STATUSES = {s.value for s in UrlStatus}
+# YAML's "\ud83d" escape gives half of a UTF-16 pair, which no UTF-8 file can hold
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _DATE_STR = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 # (the YAML key, its message) → the problem, placed at that key's line
@@ -85,7 +87,8 @@ def validate(path: Path, doc: Any, lenient: bool = False) -> tuple[list[Citation
         def at(key: str, message: str, entry=entry, line=line, cid=cid) -> InputProblem:
             return InputProblem(name, message, line_of(entry, key) or line, cid)
 
-        _read_fields(c, entry, c.problems if lenient else problems, at)
+        readable = _readable(entry, c.problems if lenient else problems, at)
+        _read_fields(c, readable, c.problems if lenient else problems, at)
         citations.append(c)
     return citations, problems
 
@@ -130,6 +133,43 @@ def _entry_id(
     if cid in seen:
         return None, InputProblem(name, f"duplicate id {cid!r} (first at line {seen[cid]})", line)
     return cid, None
+
+
+def _readable(entry: dict, problems: list[InputProblem], at: At) -> dict:
+    """The entry, or a copy whose lone surrogates are U+FFFD with a problem for each key:
+    a report or a write of the file would otherwise stop at the first one."""
+    bad = [key for key, value in entry.items() if isinstance(key, str) and _holds_lone_surrogate(value)]
+    if not bad:
+        return entry
+    for key in bad:
+        problems.append(
+            at(
+                key,
+                f"{key} holds half of a UTF-16 pair (an escape such as \\ud83d), which is no character; "
+                "read as \ufffd: write the character itself or its \\U0001xxxx escape",
+            )
+        )
+    return {key: _replaced(value) if key in bad else value for key, value in entry.items()}
+
+
+def _holds_lone_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        return _LONE_SURROGATE.search(value) is not None
+    if isinstance(value, list):
+        return any(_holds_lone_surrogate(v) for v in value)
+    if isinstance(value, dict):
+        return any(_holds_lone_surrogate(v) for v in value.values())
+    return False
+
+
+def _replaced(value: Any) -> Any:
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_replaced(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _replaced(v) for k, v in value.items()}
+    return value
 
 
 def _read_fields(c: Citation, entry: Any, problems: list[InputProblem], at: At) -> None:

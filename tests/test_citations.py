@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -277,3 +278,25 @@ def test_a_file_deleted_meanwhile_is_written_back(tmp_path):
     p.unlink()
     cit.save(cf)
     assert cit.load(p).entry("1")["archive_url"] == ARCHIVED + "a"
+
+
+def test_half_a_utf16_pair_is_a_problem_at_its_line_and_never_a_crash(tmp_path, monkeypatch):
+    """YAML's "\\ud800" escape gives a lone surrogate, which no UTF-8 report can hold: it is
+    named at its line, read as U+FFFD, and the run's reports are all written."""
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    monkeypatch.chdir(tmp_path)  # the run's archive/ goes here
+    path = tmp_path / "citations.yaml"
+    path.write_text('citations:\n- id: "1"\n  url: "http://127.0.0.1:9/x"\n  title: "bad \\ud800 title"\n')
+    runner = CliRunner()
+    checked = runner.invoke(main, ["check", str(path), "--max-time", "5"])
+    assert checked.exit_code != 0 and isinstance(checked.exception, (SystemExit, type(None))), checked.output
+    assert f"{path}:4: citation 1: title holds half of a UTF-16 pair" in checked.output
+    ran = runner.invoke(
+        main, ["run", "--citations", str(path), "--no-wayback", "--reports-dir", str(tmp_path / "r"), "--max-time", "5"]
+    )
+    assert isinstance(ran.exception, (SystemExit, type(None))), ran.output
+    written = json.loads((tmp_path / "r" / "citations.json").read_text(encoding="utf-8"))
+    assert written["results"][0]["title"] == "bad \ufffd title"
