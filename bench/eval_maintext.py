@@ -37,6 +37,7 @@ SETTINGS = {
     "favor_precision": {"favor_precision": True},
     "favor_recall": {"favor_recall": True},
     "precision, fast": {"favor_precision": True, "fast": True},
+    "recall, fast": {"favor_recall": True, "fast": True},
 }
 _COMMENTS = re.compile(r"comment|disqus|respond|reply", re.I)
 

@@ -198,6 +198,14 @@ def test_the_copy_is_fetched_once_per_run_and_reused_from_archive_on_later_runs(
     assert next_run.reused and CITED in next_run.text.text
     assert (len(wayback.calls_of("cdx")), len(wayback.calls_of("replay"))) == (cdx, replays)
 
+    # a copy whose text an older citewatch read with another extractor is read again, once
+    kept = json.loads(stored[0].read_text())
+    stored[0].write_text(json.dumps({**kept, "extractor": "trafilatura favor_recall"}))
+    reread = CitedCopies(tmp_path / "archive", fetcher, client(wayback)).get(url, dt.date(2021, 2, 1))
+    assert not reread.reused and CITED in reread.text.text
+    assert len(wayback.calls_of("replay")) == replays + 1
+    assert CitedCopies(tmp_path / "archive", fetcher, client(wayback)).get(url, dt.date(2021, 2, 1)).reused
+
     # the note's date was corrected: the copy from the new date is wanted
     moved = CitedCopies(tmp_path / "archive", fetcher, client(wayback)).get(url, dt.date(2023, 7, 1))
     assert not moved.reused and TODAY in moved.text.text

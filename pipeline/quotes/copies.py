@@ -30,7 +30,7 @@ from ..archive.wayback import Pacer, WaybackClient, WaybackError
 from ..fetch import Fetcher
 from ..files import read_text, write_atomic
 from ..model import PartialDate, Snapshot
-from .pagetext import PageText, copy_text
+from .pagetext import EXTRACTOR, PageText, copy_text
 from .verdicts import Unreadable
 
 RETRY_MISSING = dt.timedelta(days=7)
@@ -68,6 +68,7 @@ class CitedCopy:
             "text": text.text if text else None,
             "reason": text.reason.value if text and text.reason else None,
             "language": text.language if text else None,
+            "extractor": EXTRACTOR if text and text.text else None,
             "note": self.note,
             "looked_up_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }
@@ -146,6 +147,8 @@ class CitedCopies:
             return None
         if copy.near != near:
             return None  # the citation's date was corrected: another copy is wanted
+        if copy.text is not None and copy.text.text and d.get("extractor") != EXTRACTOR:
+            return None  # read by another extractor: read again (one paced replay, once)
         if copy.text is None:
             looked = dt.datetime.fromisoformat(d.get("looked_up_at") or "1970-01-01T00:00:00+00:00")
             if dt.datetime.now(dt.UTC) - looked > RETRY_MISSING:

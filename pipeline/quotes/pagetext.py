@@ -11,10 +11,14 @@ pages with an <article> in ../shared/realpages (bench/eval_maintext.py):
 | favor_precision  | 85.0 % | 0.2 % | 70 |
 | favor_recall     | 86.7 % | 0.6 % | 49 |
 | precision + fast | 83.4 % | 0.2 % | 40 (4 pages came out empty) |
+| recall + fast    | 87.5 % | 0.6 % | 13.4 against recall's 15.9 (p95 27.9 / 32.2), quiet machine |
 
-(times on the shared 2-core machine, busy with other work.) A quote missed because its paragraph
-was dropped would be a false "not-found", which costs a fact-checker more than a rare
-navigation link, and recall is also the fastest of the complete modes.
+(times on the shared 2-core machine, busy with other work, but for the last row.) A quote
+missed because its paragraph was dropped would be a false "not-found", which costs a
+fact-checker more than a rare navigation link: recall it is. ``fast`` skips trafilatura's
+second opinion (readability, jusText), which on these pages kept no more of the article,
+and which was 70 % of the extraction time on short pages (every page under 2,500
+characters of text gets it): it is the setting used.
 
 A quote that is nowhere on the page — navigation and comments included — is not in its
 article either: then the page's whole text (12 ms/page over all 348 pages) is searched
@@ -43,6 +47,9 @@ from ..pagereader import needs_child
 from .find import MAX_TEXT as SEARCHED
 from .verdicts import Unreadable
 
+# how an article's text is read; a copy's text kept in archive/ by another reading is read
+# again rather than compared with today's (two readings of one page differ a little)
+EXTRACTOR = "trafilatura favor_recall fast"
 MAX_HTML = 2_000_000  # characters of HTML handed to the extractor (news pages: 100-500 KB)
 MAX_TEXT = 400_000  # characters of main text kept
 MAX_PDF_PAGES = 60
@@ -88,7 +95,9 @@ def html_main_text(html: str, url: str | None = None) -> str:
     import trafilatura
 
     logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
-    text = trafilatura.extract(html[:MAX_HTML], url=url, include_comments=False, include_tables=True, favor_recall=True)
+    text = trafilatura.extract(
+        html[:MAX_HTML], url=url, include_comments=False, include_tables=True, favor_recall=True, fast=True
+    )
     return (text or "")[:MAX_TEXT]
 
 
