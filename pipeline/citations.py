@@ -319,9 +319,14 @@ def _save_edits(cf: CitationsFile, edits: ct.TextEdits) -> None:
     try:
         if entries is None:
             raise ValueError("not a layout the text edits know")
-        hashed = ct.Digesting(ct.patched(current, entries, wanted, _yaml()))
-        write_atomic(cf.path, hashed, durable=True)  # an error midway leaves the file as it was
-        edits.digest = hashed.digest()
+        text = "".join(ct.patched(current, entries, wanted, _yaml()))
+        # read back before it is written: every entry still there, in order, under its id
+        # (a layout the splice misjudged would lose or merge entries: the whole-file way then)
+        after = ct.entry_spans(text, fast_yaml_loader())
+        if after is None or after.ids != entries.ids:
+            raise ValueError("the text edits would not read back as the same entries")
+        write_atomic(cf.path, text, durable=True)  # an error midway leaves the file as it was
+        edits.digest = ct.digest(text)
     except (YAMLError, ValueError):  # the whole file, round-trip, as ``save`` writes it
         whole = _theirs(cf) if theirs else _load(cf.path, True, cf.lenient, current)
         for cid, values in wanted.items():

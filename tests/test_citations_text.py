@@ -164,3 +164,70 @@ def test_a_key_twice_in_an_entry_is_refused_with_its_line_as_before(tmp_path):
     with pytest.raises(cit.CitationsError) as whole:
         cit.load(p, lenient=True)
     assert str(e.value) == str(whole.value)
+
+
+# Files a person or another tool wrote with other indentation or no last newline: the run's
+# write-backs must keep every entry, read back the same, and equal a whole-file save.
+OTHER_LAYOUTS = {
+    "dash at column 0 (PyYAML's default)": (
+        "citations:\n- id: '1'\n  url: https://example.org/a\n- id: '2'\n  url: https://example.org/b\n"
+        "- id: '3'\n  title: Three\n"
+    ),
+    "dash at column 6, after a block scalar": (
+        "citations:\n      - id: '1'\n        url: https://example.org/a\n        note: |\n"
+        "          Checked by hand.\n      - id: '2'\n        title: Second source, no URL yet\n"
+    ),
+    "no newline at the end, a block scalar last": (
+        "citations:\n  - id: '1'\n    url: https://example.org/a\n    note: |\n      line a\n      line b"
+    ),
+}
+
+
+@pytest.mark.parametrize("layout", list(OTHER_LAYOUTS))
+def test_a_file_laid_out_otherwise_keeps_every_entry_and_value(tmp_path, layout):
+    import yaml
+
+    source = OTHER_LAYOUTS[layout]
+    whole, text = tmp_path / "whole.yaml", tmp_path / "text.yaml"
+    whole.write_text(source, encoding="utf-8")
+    text.write_text(source, encoding="utf-8")
+    before = yaml.safe_load(source)["citations"]
+    for cf in (cit.load(whole, lenient=True), cit.load_for_run(text, lenient=True)):
+        cit.set_fields(cf, "1", url_status="live")
+        cit.save(cf)
+    after = yaml.safe_load(text.read_text(encoding="utf-8"))["citations"]
+    assert [e["id"] for e in after] == [e["id"] for e in before]
+    assert after[0] == {**before[0], "url_status": "live"} and after[1:] == before[1:]
+    assert text.read_text(encoding="utf-8") == whole.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("layout", ["dash at column 0 (PyYAML's default)", "dash at column 6, after a block scalar"])
+def test_a_splice_that_would_not_read_back_is_never_written(tmp_path, monkeypatch, layout):
+    """The second guard: were the layout check to let a file through, the spliced text is
+    read back before it is written, and a file that lost or broke an entry is never saved."""
+    import re
+
+    import yaml
+
+    from pipeline import citations_text as ct
+
+    def any_dash(text, event, out):  # the layout check as it was before it knew better
+        start = ct._line_start(text, event.start_mark.index)
+        if not re.fullmatch(r" *- +", text[start : event.start_mark.index]):
+            return False
+        if out.starts:
+            out.ends.append(start)
+        out.starts.append(start)
+        out.ids.append(None)
+        out.lines.append(event.start_mark.line + 1)
+        return True
+
+    monkeypatch.setattr(ct, "_starts_item", any_dash)
+    p = tmp_path / "citations.yaml"
+    p.write_text(OTHER_LAYOUTS[layout], encoding="utf-8")
+    cf = cit.load_for_run(p, lenient=True)
+    cit.set_fields(cf, "1", url_status="live")
+    cit.save(cf)
+    after = yaml.safe_load(p.read_text(encoding="utf-8"))["citations"]
+    assert [e["id"] for e in after] == ["1", "2", "3"][: len(after)] and len(after) >= 2
+    assert after[0]["url_status"] == "live"
