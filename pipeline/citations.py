@@ -10,6 +10,7 @@ quoting — a tool that reformats a hand-kept file will not be trusted twice.
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import io
 import re
@@ -376,6 +377,7 @@ def merge_article(cf: CitationsFile, article: Article, scope: str | None = None)
 
 def set_fields(cf: CitationsFile, citation_id: str, **values: Any) -> bool:
     """Write tool-owned fields (archive_url, url_status, …) into one entry; True if changed."""
+    values = {k: _own(v) for k, v in values.items()}
     if cf.text_edits is not None:  # held small: remembered here, written into the text by save
         changed = _set_fields(cf, citation_id, values)
         if changed:
@@ -384,6 +386,17 @@ def set_fields(cf: CitationsFile, citation_id: str, **values: Any) -> bool:
             )
         return changed
     return edit(cf, lambda f: _set_fields(f, citation_id, values))
+
+
+def _own(value: Any) -> Any:
+    """A value for one entry alone: ruamel writes an object it meets twice in a file as an
+    anchor and an alias (``&id001`` … ``*id001``), and the archive stage hands every citation
+    of a URL the same date."""
+    if isinstance(value, dt.datetime):
+        return value.replace()
+    if isinstance(value, dt.date):
+        return dt.date(value.year, value.month, value.day)
+    return value
 
 
 def _set_fields(cf: CitationsFile, citation_id: str, values: dict[str, Any]) -> bool:

@@ -231,3 +231,21 @@ def test_a_splice_that_would_not_read_back_is_never_written(tmp_path, monkeypatc
     after = yaml.safe_load(p.read_text(encoding="utf-8"))["citations"]
     assert [e["id"] for e in after] == ["1", "2", "3"][: len(after)] and len(after) >= 2
     assert after[0]["url_status"] == "live"
+
+
+@pytest.mark.parametrize("load", [cit.load, cit.load_for_run])
+def test_a_url_cited_twice_gets_its_date_written_twice_not_as_an_alias(tmp_path, load):
+    """The archive stage gives every citation of a URL one date object; the file must not
+    end up with ``&id001`` / ``*id001`` (an edit to one entry's date would change both)."""
+    p = tmp_path / "citations.yaml"
+    p.write_text(
+        "citations:\n  - id: '1'\n    url: https://example.org/a\n  - id: '2'\n    url: https://example.org/a\n"
+    )
+    cf = load(p, lenient=True)
+    day = dt.date(2024, 1, 2)
+    for cid in ("1", "2"):
+        cit.set_fields(cf, cid, archive_date=day, url_status="live")
+    cit.save(cf)
+    text = p.read_text(encoding="utf-8")
+    assert "&" not in text and "*" not in text and text.count("archive_date: 2024-01-02") == 2
+    assert cit.load_for_run(p).text_edits is not None  # the next run still holds it small
