@@ -381,17 +381,18 @@ def set_fields(cf: CitationsFile, citation_id: str, **values: Any) -> bool:
     if cf.text_edits is not None:  # held small: remembered here, written into the text by save
         changed = _set_fields(cf, citation_id, values)
         if changed:
-            cf.text_edits.record(
-                citation_id, {k: str(v) if isinstance(v, str) else v for k, v in values.items() if v is not None}
-            )
+            cf.text_edits.record(citation_id, {k: v for k, v in values.items() if v is not None})
         return changed
     return edit(cf, lambda f: _set_fields(f, citation_id, values))
 
 
 def _own(value: Any) -> Any:
-    """A value for one entry alone: ruamel writes an object it meets twice in a file as an
-    anchor and an alias (``&id001`` … ``*id001``), and the archive stage hands every citation
-    of a URL the same date."""
+    """A value for one entry alone, as plain data: a vocabulary member (UrlStatus) as its
+    plain string, and a date as its own object (ruamel writes an object it meets twice in a
+    file as an anchor and an alias, ``&id001`` … ``*id001``, and the archive stage hands
+    every citation of a URL the same date)."""
+    if isinstance(value, str):
+        return str(value)
     if isinstance(value, dt.datetime):
         return value.replace()
     if isinstance(value, dt.date):
@@ -407,8 +408,6 @@ def _set_fields(cf: CitationsFile, citation_id: str, values: dict[str, Any]) -> 
     for key, value in values.items():
         if value is None:
             continue
-        if isinstance(value, str):
-            value = str(value)  # a vocabulary member (UrlStatus) is written as its plain value
         if not same_value(entry.get(key), value):
             entry[key] = value
             changed = True
