@@ -144,13 +144,18 @@ def verdicts(stdout: str) -> str:
     return " · ".join(counts[:6]) or (lines[-1] if lines else "")
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def corpus_options(ap: argparse.ArgumentParser) -> None:
+    """The loopback corpus and the checker's limits, alike in every bench that serves it."""
     ap.add_argument("--urls", type=int, default=2000)
     ap.add_argument("--hosts", type=int, default=20)
     ap.add_argument("--latency", type=float, default=0.1)
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--per-host", type=int, default=2)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    corpus_options(ap)
     ap.add_argument(
         "--only", choices=["citewatch", "citewatch-baseline", "lychee", "linkchecker", "lean-python"], action="append"
     )

@@ -43,7 +43,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from check_bench import corpus, start_corpus, timed  # noqa: E402
+from check_bench import corpus, corpus_options, start_corpus, timed  # noqa: E402
 
 from pipeline.archive.wayback import WaybackClient, WaybackSettings  # noqa: E402
 from pipeline.quotes.copies import CitedCopies, CitedCopy  # noqa: E402
@@ -82,11 +82,7 @@ def keep_copies(archive: Path, urls: list[str]) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--urls", type=int, default=2000)
-    ap.add_argument("--hosts", type=int, default=20)
-    ap.add_argument("--latency", type=float, default=0.1)
-    ap.add_argument("--concurrency", type=int, default=32)
-    ap.add_argument("--per-host", type=int, default=2)
+    corpus_options(ap)
     ap.add_argument("--page-kb", type=int, default=0)
     ap.add_argument("--repeat", type=int, default=1)
     args = ap.parse_args()
