@@ -97,10 +97,51 @@ def _yaml() -> YAML:
     return y
 
 
+# YAML 1.2 numbers as ruamel.yaml reads them (its resolver's patterns, ruamel/yaml/resolver.py):
+# 0x1F, 0o17, 0b101 and 1_000 are numbers, 017 is seventeen (no octal), .inf and .nan floats
+_CORE12 = (
+    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    (
+        "tag:yaml.org,2002:float",
+        r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)"
+        r"|[-+]?\.[0-9_]+(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+0123456789.",
+    ),
+    (
+        "tag:yaml.org,2002:int",
+        r"^(?:[-+]?0b[0-1_]+|[-+]?0o?[0-7_]+|[-+]?[0-9_]+|[-+]?0x[0-9a-fA-F_]+)$",
+        "-+0123456789",
+    ),
+)
+_BASES = {"0b": 2, "0o": 8, "0x": 16}
+
+
+def core12_int(text: str) -> int:
+    """An int as ruamel reads it under YAML 1.2; ValueError where ruamel fails ("0x_", "-_")."""
+    digits = text.replace("_", "")
+    sign = -1 if digits[:1] == "-" else 1
+    digits = digits.lstrip("+-") if digits[:1] in ("+", "-") else digits
+    base = _BASES.get(digits[:2], 10)
+    if base != 10:
+        digits = digits[2:]
+    if not digits:
+        raise ValueError(f"not a number: {text!r}")
+    return sign * int(digits, base)
+
+
+def core12_float(text: str) -> float:
+    """A float as ruamel reads it under YAML 1.2 (``1_0.5``, ``.inf``, ``-.INF``, ``.NaN``)."""
+    digits = text.replace("_", "").lower()
+    if digits.endswith((".inf", ".nan")):
+        return float(digits.replace(".", ""))
+    return float(digits)
+
+
 @cache
 def fast_yaml_loader():
-    """PyYAML's libyaml loader restricted to YAML 1.2 core scalars (as ruamel reads them):
-    no yes/no/on/off booleans, no sexagesimal numbers, so a title "12:30" stays text."""
+    """PyYAML's libyaml loader reading YAML 1.2 core scalars as ruamel does: no
+    yes/no/on/off booleans, no sexagesimal numbers (a title "12:30" stays text), and the
+    numbers ruamel reads (an ``id: 0x1F`` is 31 in both readers, as their ids must agree)."""
     import yaml
 
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -112,12 +153,10 @@ def fast_yaml_loader():
         first: [(tag, rx) for tag, rx in resolvers if not tag.endswith((":bool", ":int", ":float"))]
         for first, resolvers in base.yaml_implicit_resolvers.items()
     }
-    for tag, pattern, first in (
-        ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
-        ("tag:yaml.org,2002:int", r"^[-+]?[0-9]+$", "-+0123456789"),
-        ("tag:yaml.org,2002:float", r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$", "-+.0123456789"),
-    ):
+    for tag, pattern, first in _CORE12:
         Core12Loader.add_implicit_resolver(tag, re.compile(pattern), list(first))
+    Core12Loader.add_constructor("tag:yaml.org,2002:int", lambda loader, node: core12_int(node.value))
+    Core12Loader.add_constructor("tag:yaml.org,2002:float", lambda loader, node: core12_float(node.value))
     return Core12Loader
 
 
@@ -127,10 +166,12 @@ STREAM_FROM = 1_000_000  # characters of citations.yaml from which it is read as
 def _load_fast(path: Path, text: str) -> CitationsFile | None:
     """Read-only load through libyaml (~25x faster than round-trip on a 2,000-entry file).
     Anything doubtful returns None, and the round-trip loader reports it with line numbers."""
+    from .yamlstream import fast_reads_alike, streamed_load
+
+    if not fast_reads_alike(text):
+        return None
     try:
         import yaml
-
-        from .yamlstream import streamed_load
 
         loader = fast_yaml_loader()
         doc = yaml.load(text, Loader=loader) if len(text) < STREAM_FROM else streamed_load(text, loader)
@@ -213,17 +254,25 @@ def _load(path: Path, for_update: bool, lenient: bool, text: str | None = None) 
         if fast is not None:
             return fast
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
 
     try:
         doc = _yaml().load(text)
     except MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
-        line = mark.line + 1 if mark else 1
+        line = line_at(text, mark.index) if mark else 1
         raise CitationsError([f"{path}:{line}: YAML syntax error: {e.problem or e.context}"]) from None
+    except ReaderError as e:  # a character YAML does not allow anywhere in the file
+        where = f"{path}:{line_at(text, e.position)}" if isinstance(e.position, int) else str(path)
+        shown = f"U+{e.character:04X}" if isinstance(e.character, int) else repr(e.character)
+        raise CitationsError(
+            [f"{where}: a character YAML does not allow ({shown}, a control character): delete it"]
+        ) from None
     except YAMLError as e:
-        raise CitationsError([f"{path}: YAML error: {e}"]) from None
-    except ValueError:
-        # ruamel builds dates while loading, so "2023-02-31" fails without a line number
+        raise CitationsError([f"{path}: YAML error: {' '.join(str(e).split())}"]) from None
+    except (ValueError, IndexError):
+        # ruamel builds dates and numbers while loading, so "2023-02-31" fails without a
+        # line number, and "0x_" or "-_" (its int pattern allows underscores alone) with an IndexError
         raise CitationsError(_bad_scalars(path, text)) from None
     citations, problems = _validate(path, doc, lenient)
     if problems:
@@ -232,7 +281,7 @@ def _load(path: Path, for_update: bool, lenient: bool, text: str | None = None) 
 
 
 def _bad_scalars(path: Path, text: str) -> list[str]:
-    """Find scalars ruamel cannot construct (impossible dates), with their lines."""
+    """Find scalars ruamel cannot construct (impossible dates, "0x_"), with their lines."""
     from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
     problems: list[str] = []
@@ -243,12 +292,37 @@ def _bad_scalars(path: Path, text: str) -> list[str]:
             stack.extend(v for pair in node.value for v in pair)
         elif isinstance(node, SequenceNode):
             stack.extend(node.value)
-        elif isinstance(node, ScalarNode) and node.tag.endswith(":timestamp"):
+        elif isinstance(node, ScalarNode):
+            read = _SCALARS.get(str(node.tag).rpartition(":")[2])
             try:
-                to_partial_date(node.value)
+                if read is not None:
+                    read(node.value)
             except ValueError as e:
-                problems.append(f"{path}:{node.start_mark.line + 1}: {e}")
+                problems.append(f"{path}:{line_at(text, node.start_mark.index)}: {e}")
     return sorted(problems, key=lambda p: int(p.split(":")[1])) or [f"{path}: a value cannot be read"]
+
+
+def _number(read: Callable[[str], Any]) -> Callable[[str], Any]:
+    def checked(value: str) -> Any:
+        try:
+            return read(value)
+        except ValueError:
+            raise ValueError(f"not a number: {value!r} (quote it to keep it as text)") from None
+
+    return checked
+
+
+_SCALARS: dict[str, Callable[[str], Any]] = {
+    "timestamp": to_partial_date,
+    "int": _number(core12_int),
+    "float": _number(core12_float),
+}
+
+
+def line_at(text: str, index: int) -> int:
+    """The 1-based line of a character offset, counting newlines only: a parser's own line
+    count may also count U+0085, U+2028 and U+2029, which no editor shows as a new line."""
+    return text.count("\n", 0, index) + 1
 
 
 def new_file(path: str | Path, article: Article | None = None) -> CitationsFile:

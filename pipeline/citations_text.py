@@ -64,11 +64,14 @@ def entry_spans(text: str, loader_class: type) -> Entries | None:
     """The entries' places, from libyaml's events (2.3 s for 200,000 entries). None for a
     layout this module leaves to the whole-file save: a flow-style list, an entry not
     written ``  - key: value`` (dash at column 2, as a save writes it) on its dash's line,
-    no newline at the end, a key twice in one mapping (libyaml keeps
+    no newline at the end, a character libyaml reads otherwise than
+    ruamel (``fast_reads_alike``), a key twice in one mapping (libyaml keeps
     the last, ruamel refuses the file), a byte-order mark, or anything unusual."""
     from yaml import events as ev
 
-    if text.startswith("\ufeff") or not text.endswith("\n"):
+    from .yamlstream import fast_reads_alike
+
+    if text.startswith("\ufeff") or not text.endswith("\n") or not fast_reads_alike(text):
         return None  # (without a last newline, the last entry's end would be its last line's start)
     loader = loader_class(text)
     try:

@@ -7,7 +7,21 @@ memory. ``streamed_load`` builds the same values from the parser's events as the
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+
+def fast_reads_alike(text: str) -> bool:
+    """Whether libyaml reads ``text`` as ruamel does. libyaml keeps YAML 1.1's line breaks:
+    a raw NEL, LINE SEPARATOR or PARAGRAPH SEPARATOR (U+0085, U+2028, U+2029) ends a plain
+    scalar, folds to a space inside a quoted one and moves every line number after it,
+    where YAML 1.2 (ruamel) reads it as a character of the value. A %YAML directive may
+    ask for 1.1's rules (yes/no, octal 017), which ruamel then follows. Either: the
+    round-trip reader."""
+    return _NOT_ALIKE.search(text) is None
+
+
+_NOT_ALIKE = re.compile("[\x85\u2028\u2029]|^%", re.MULTILINE)
 
 
 class _Unusual(Exception):
