@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import citations_text as ct
+from .citations_hand import HandEdits
 from .citations_merge import merge_notes, note_fields  # noqa: F401 - note_fields: importable from here
 from .citations_validate import URL_STATUSES, to_partial_date  # noqa: F401 - importable from here
 from .citations_validate import validate as _validate
@@ -64,6 +65,8 @@ class CitationsFile:
     # loaded by ``load_for_run``: the entries hold only the fields a run reads or writes
     # (citations_text.KEPT), and a save writes the changes into the text on disk
     text_edits: ct.TextEdits | None = field(default=None, repr=False)
+    # the fields set_fields wrote, to keep a person's value set meanwhile (citations_hand)
+    hand: HandEdits = field(default_factory=HandEdits, repr=False)
     _at: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)  # see entry
 
     @property
@@ -375,6 +378,15 @@ def save(cf: CitationsFile) -> None:
     text = dumps(cf)
     write_atomic(cf.path, text, durable=True)
     cf.on_disk = text
+    for cid, key in list(cf.hand.seen):
+        entry = cf.entry(cid)
+        cf.hand.saved(cid, key, entry.get(key) if entry is not None else None)
+
+
+def hand_notice(cf: CitationsFile) -> str | None:
+    """One line for stderr when saves kept values a person wrote into fields this run also
+    writes, while it worked (citations_hand); None when there were none since last asked."""
+    return cf.hand.notice(cf.path)
 
 
 def _save_edits(cf: CitationsFile, edits: ct.TextEdits) -> None:
@@ -390,11 +402,14 @@ def _save_edits(cf: CitationsFile, edits: ct.TextEdits) -> None:
     wanted = edits.changes if theirs else {cid: edits.changes[cid] for cid in edits.unsaved}
     from ruamel.yaml.error import YAMLError
 
+    def ours_goes_in(cid: str, key: str, on_disk: Any, ours: Any) -> bool:
+        return cf.hand.ours_goes_in(cid, key, on_disk, ours) if theirs else (cid, key) not in cf.hand.kept
+
     entries = ct.entry_spans(current, fast_yaml_loader())
     try:
         if entries is None:
             raise ValueError("not a layout the text edits know")
-        text = "".join(ct.patched(current, entries, wanted, _yaml()))
+        text = "".join(ct.patched(current, entries, wanted, _yaml(), ours_goes_in))
         # read back before it is written: every entry still there, in order, under its id
         # (a layout the splice misjudged would lose or merge entries: the whole-file way then)
         after = ct.entry_spans(text, fast_yaml_loader())
@@ -405,11 +420,14 @@ def _save_edits(cf: CitationsFile, edits: ct.TextEdits) -> None:
     except (YAMLError, ValueError):  # the whole file, round-trip, as ``save`` writes it
         whole = _theirs(cf) if theirs else _load(cf.path, True, cf.lenient, current)
         for cid, values in wanted.items():
-            _set_fields(whole, cid, values)
+            _set_fields(whole, cid, values, cf.hand, theirs=True)
         text = dumps(whole)
         write_atomic(cf.path, text, durable=True)
         edits.digest = ct.digest(text)
     edits.unsaved.clear()
+    for cid, values in wanted.items():
+        for key, value in values.items():
+            cf.hand.saved(cid, key, value)
 
 
 def _theirs(cf: CitationsFile) -> CitationsFile:
@@ -451,13 +469,14 @@ def merge_article(cf: CitationsFile, article: Article, scope: str | None = None)
 
 def set_fields(cf: CitationsFile, citation_id: str, **values: Any) -> bool:
     """Write tool-owned fields (archive_url, url_status, …) into one entry; True if changed."""
-    values = {k: _own(v) for k, v in values.items()}
+    hand = cf.hand
+    values = {k: _own(v) for k, v in values.items() if v is not None and (citation_id, k) not in hand.kept}
     if cf.text_edits is not None:  # held small: remembered here, written into the text by save
-        changed = _set_fields(cf, citation_id, values)
+        changed = _set_fields(cf, citation_id, values, hand)
         if changed:
-            cf.text_edits.record(citation_id, {k: v for k, v in values.items() if v is not None})
+            cf.text_edits.record(citation_id, values)
         return changed
-    return edit(cf, lambda f: _set_fields(f, citation_id, values))
+    return edit(cf, lambda f: _set_fields(f, citation_id, values, hand, theirs=f is not cf))
 
 
 def _own(value: Any) -> Any:
@@ -474,7 +493,11 @@ def _own(value: Any) -> Any:
     return value
 
 
-def _set_fields(cf: CitationsFile, citation_id: str, values: dict[str, Any]) -> bool:
+def _set_fields(
+    cf: CitationsFile, citation_id: str, values: dict[str, Any], hand: HandEdits, theirs: bool = False
+) -> bool:
+    """``theirs``: ``cf`` is the file as someone else wrote it since this program last read
+    or wrote it, and ``hand`` decides whether each value goes in over theirs."""
     entry = cf.entry(citation_id)
     if entry is None:
         return False
@@ -482,7 +505,13 @@ def _set_fields(cf: CitationsFile, citation_id: str, values: dict[str, Any]) -> 
     for key, value in values.items():
         if value is None:
             continue
-        if not same_value(entry.get(key), value):
+        current = entry.get(key)
+        goes_in = (
+            hand.ours_goes_in(citation_id, key, current, value) if theirs else hand.changing(citation_id, key, current)
+        )
+        if not goes_in:
+            continue
+        if not same_value(current, value):
             entry[key] = value
             changed = True
     return changed
