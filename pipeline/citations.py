@@ -150,7 +150,15 @@ def fast_yaml_loader():
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
     class Core12Loader(base):  # type: ignore[misc, valid-type]
-        pass
+        def construct_mapping(self, node, deep=False):
+            """A key twice in one mapping: libyaml keeps the last value without a word,
+            ruamel refuses the file at that line; the fast reader gives way to it."""
+            pairs = len(node.value)
+            merges = any(str(key.tag).endswith(":merge") for key, _ in node.value)
+            mapping = super().construct_mapping(node, deep)
+            if len(mapping) != pairs and not merges:
+                raise yaml.constructor.ConstructorError(None, None, "a key twice", node.start_mark)
+            return mapping
 
     Core12Loader.yaml_implicit_resolvers = {
         first: [(tag, rx) for tag, rx in resolvers if not tag.endswith((":bool", ":int", ":float"))]
@@ -310,7 +318,8 @@ def _number(read: Callable[[str], Any]) -> Callable[[str], Any]:
         try:
             return read(value)
         except ValueError:
-            raise ValueError(f"not a number: {value!r} (quote it to keep it as text)") from None
+            shown = value if len(value) <= 40 else f"{value[:20]}…{value[-10:]}"
+            raise ValueError(f"not a number: {shown!r} (quote it to keep it as text)") from None
 
     return checked
 

@@ -73,6 +73,7 @@ def validate(path: Path, doc: Any, lenient: bool = False) -> tuple[list[Citation
     (``Citation.problems``) instead of failing the file; structure errors always fail."""
     name = str(path)
     seq, problems = _citation_list(name, doc)
+    problems.extend(_article_problems(name, doc))
     citations: list[Citation] = []
     seen: dict[str, int | None] = {}
     for i, entry in enumerate(seq):
@@ -108,6 +109,16 @@ def _citation_list(name: str, doc: Any) -> tuple[list, list[InputProblem]]:
     if not isinstance(seq, list):
         return [], [InputProblem(name, "'citations' must be a list", line_of(doc, "citations"))]
     return seq, []
+
+
+def _article_problems(name: str, doc: Any) -> list[InputProblem]:
+    """``article:`` is a mapping (title, source, date) or absent: every stage that reads it
+    takes it for one."""
+    meta = doc.get("article") if isinstance(doc, dict) else None
+    if meta is None or isinstance(meta, dict):
+        return []
+    line = line_of(doc, "article")
+    return [InputProblem(name, "'article' must be a mapping (title:, source:, date: on lines of their own)", line)]
 
 
 def _entry_line(seq: Any, i: int) -> int | None:

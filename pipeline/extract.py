@@ -31,7 +31,8 @@ def owner(citations: Path) -> str | None:
         doc = yaml.load(citations.read_text(encoding="utf-8"), Loader=cit.fast_yaml_loader())
     except Exception:  # unreadable or not YAML: loading it later says what is wrong
         return None
-    source = (doc.get("article") or {}).get("source") if isinstance(doc, dict) else None
+    meta = doc.get("article") if isinstance(doc, dict) else None
+    source = meta.get("source") if isinstance(meta, dict) else None  # not a mapping: loading it says so
     return str(source) if isinstance(source, str) and source.strip() else None
 
 

@@ -124,3 +124,73 @@ def test_a_control_character_is_one_line_naming_its_line(tmp_path, control):
         assert e.value.problems == [
             f"{path}:4: a character YAML does not allow (U+{ord(control):04X}, a control character): delete it"
         ]
+
+
+LOADERS = {
+    "round-trip": cit.load,
+    "run": cit.load_for_run,
+    "check": lambda p: cit.load(p, for_update=False),
+}
+
+
+def problems_of(path):
+    """Each reader's problems with the file (None: it loaded)."""
+    seen = {}
+    for name, load in LOADERS.items():
+        try:
+            load(path)
+            seen[name] = None
+        except cit.CitationsError as e:
+            seen[name] = e.problems
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("value", "loads"),
+    [("Alpha\tstory", False), ("x\t# a comment", False), ('"Alpha\tstory"', True), ("'Alpha\tstory'", True)],
+)
+def test_a_tab_is_read_alike_by_every_reader(tmp_path, value, loads):
+    """ruamel refuses a tab libyaml reads: the run would read the file and fail to write it."""
+    path = tmp_path / "citations.yaml"
+    path.write_text(f"citations:\n  - id: '1'\n    url: https://example.org/a\n    title: {value}\n", encoding="utf-8")
+    seen = problems_of(path)
+    assert len({repr(v) for v in seen.values()}) == 1, seen
+    if loads:
+        assert seen["check"] is None and cit.load_for_run(path).citations[0].title == "Alpha\tstory"
+    else:
+        assert seen["check"][0].startswith(f"{path}:4: YAML syntax error")
+
+
+def test_a_key_twice_is_refused_by_every_reader_at_its_line(tmp_path):
+    path = tmp_path / "citations.yaml"
+    path.write_text(
+        "citations:\n  - id: '1'\n    title: Beta\n    url: https://example.org/a\n    title: Other\n", encoding="utf-8"
+    )
+    seen = problems_of(path)
+    assert len({repr(v) for v in seen.values()}) == 1, seen
+    assert seen["check"][0].startswith(f"{path}:5: YAML syntax error: found duplicate key")
+    from pipeline.yamlstream import _Unusual, streamed_load
+
+    with pytest.raises(_Unusual):
+        streamed_load(path.read_text(encoding="utf-8"), cit.fast_yaml_loader())
+    merged = "citations:\n  - &a {id: '1', url: 'https://example.org/a'}\n  - <<: *a\n    id: '2'\n"
+    path.write_text(merged, encoding="utf-8")
+    assert [c.id for c in cit.load(path, for_update=False).citations] == ["1", "2"]  # a merge key's override
+
+
+@pytest.mark.parametrize("article", ["just a headline", "[a, b]", "7"])
+def test_an_article_that_is_not_a_mapping_is_a_problem_at_its_line(tmp_path, article):
+    from pipeline.extract import owner
+
+    path = tmp_path / "citations.yaml"
+    path.write_text(f"# notes\narticle: {article}\ncitations:\n  - id: '1'\n", encoding="utf-8")
+    message = f"{path}:2: 'article' must be a mapping (title:, source:, date: on lines of their own)"
+    assert problems_of(path) == {name: [message] for name in LOADERS}
+    assert owner(path) is None  # whose file it is: nobody's, and loading it says why
+
+
+def test_a_long_number_is_shown_short(tmp_path):
+    path = tmp_path / "citations.yaml"
+    path.write_text(f"citations:\n  - id: {'9' * 5000}\n", encoding="utf-8")
+    (problem,) = problems_of(path)["run"]
+    assert problem == f"{path}:2: not a number: '{'9' * 20}…{'9' * 10}' (quote it to keep it as text)"
