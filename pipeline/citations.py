@@ -384,9 +384,7 @@ def save(cf: CitationsFile) -> None:
             current = None  # gone (or unreadable, which the write will say): nothing to keep
         if current is not None and current != cf.on_disk:
             _catch_up(cf)
-    text = dumps(cf)
-    write_atomic(cf.path, text, durable=True)
-    cf.on_disk = text
+    cf.on_disk = _write(cf.path, dumps(cf))
     for cid, key in list(cf.hand.seen):
         entry = cf.entry(cid)
         cf.hand.saved(cid, key, entry.get(key) if entry is not None else None)
@@ -424,19 +422,38 @@ def _save_edits(cf: CitationsFile, edits: ct.TextEdits) -> None:
         after = ct.entry_spans(text, fast_yaml_loader())
         if after is None or after.ids != entries.ids:
             raise ValueError("the text edits would not read back as the same entries")
-        write_atomic(cf.path, text, durable=True)  # an error midway leaves the file as it was
-        edits.digest = ct.digest(text)
+        edits.digest = ct.digest(_write(cf.path, text))  # an error midway leaves the file as it was
     except (YAMLError, ValueError):  # the whole file, round-trip, as ``save`` writes it
         whole = _theirs(cf) if theirs else _load(cf.path, True, cf.lenient, current)
         for cid, values in wanted.items():
             _set_fields(whole, cid, values, cf.hand, theirs=True)
-        text = dumps(whole)
-        write_atomic(cf.path, text, durable=True)
-        edits.digest = ct.digest(text)
+        edits.digest = ct.digest(_write(cf.path, dumps(whole)))
     edits.unsaved.clear()
     for cid, values in wanted.items():
         for key, value in values.items():
             cf.hand.saved(cid, key, value)
+
+
+def _write(path: Path, text: str) -> str:
+    """Write ``text`` with the line endings and byte-order mark the file on disk has (a
+    Windows editor's CRLF, a BOM): a save that turned every line's CRLF into LF would show
+    the whole hand-kept file as changed. Returns the text as ``_read`` reads it back."""
+    bom, crlf = _style(path)
+    if bom and not text.startswith("\ufeff"):
+        text = "\ufeff" + text
+    write_atomic(path, text.replace("\n", "\r\n") if crlf else text, durable=True)
+    return text
+
+
+def _style(path: Path) -> tuple[bool, bool]:
+    """(a byte-order mark, CRLF line endings) of the file on disk, from its first line."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1 << 16)
+    except OSError:
+        return False, False
+    first = head.find(b"\n")
+    return head.startswith(b"\xef\xbb\xbf"), first > 0 and head[first - 1 : first] == b"\r"
 
 
 def _theirs(cf: CitationsFile) -> CitationsFile:
