@@ -7,6 +7,7 @@ never deleted. ``citations.merge_article`` runs this, then validates the result.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from .citations_validate import line_of
@@ -53,7 +54,8 @@ def merge_notes(cf: CitationsFile, article: Article, scope: str | None = None) -
     # one look-up table and positions found by identity, near the last one: a lookup or
     # an ``entries.index`` per note (deep ==) made a 4,500-source article take minutes
     existing = {str(e.get("id")): e for e in cf.entries}
-    for note in article.notes:
+    notes = _distinct_ids(article.notes)
+    for note in notes:
         entry = existing.get(note.id)
         if entry is None:
             entry = _new_entry(note)
@@ -66,10 +68,25 @@ def merge_notes(cf: CitationsFile, article: Article, scope: str | None = None) -
             del entry["same_as"]
         set_or_drop(entry, "citing_text", note.citing_text)
         last_index = position(cf.entries, entry, last_index + 1)
-    kept = {n.id for n in article.notes} | merge_links(cf, article, scope, last_index)
+    kept = {n.id for n in notes} | merge_links(cf, article, scope, last_index)
     if article.notes or article.links:
         findings.extend(_flag_removed(cf, kept, scope))
     return findings
+
+
+def _distinct_ids(notes: list[Note]) -> list[Note]:
+    """Two notes numbered alike (the parser reports it as an error) both kept, the later
+    as ``1#2``: one entry per id, and the second note's source is still checked rather than
+    lost into the first's entry (the same id the same way on every run)."""
+    used: set[str] = set()
+    out = []
+    for note in notes:
+        nid, k = note.id, 2
+        while nid in used:
+            nid, k = f"{note.id}#{k}", k + 1
+        used.add(nid)
+        out.append(note if nid == note.id else dataclasses.replace(note, id=nid))
+    return out
 
 
 def _merge_article_meta(cf: CitationsFile, article: Article) -> None:

@@ -142,7 +142,8 @@ def _entry_id(
         return None, InputProblem(name, f"citation #{i + 1} needs an 'id' (a string such as \"1\")", line)
     cid = str(raw_id)
     if cid in seen:
-        return None, InputProblem(name, f"duplicate id {cid!r} (first at line {seen[cid]})", line)
+        first = f" (first at line {seen[cid]})" if seen[cid] else ""
+        return None, InputProblem(name, f"duplicate id {cid!r}{first}", line)
     return cid, None
 
 

@@ -8,6 +8,7 @@ import re
 
 from ..model import Marker, Note
 from .fields import parse_note
+from .sentences import text_lines
 
 _DEF = re.compile(r"^ {0,3}\[\^(?P<id>[^\]\s]+)\]:\s*(?P<text>.*)$")
 _REF = re.compile(r"\[\^(?P<id>[^\]\s]+)\](?!:)")
@@ -108,7 +109,7 @@ def _numbered_notes(text: str, lines: list[str]) -> tuple[list[Note], list[Marke
 
 
 def parse(text: str) -> tuple[list[Note], list[Marker], str | None]:
-    lines = text.splitlines()
+    lines = text_lines(text)
     defs: list[tuple[str, int, list[str]]] = []
     body: list[tuple[int, str]] = []
     markers: list[Marker] = []

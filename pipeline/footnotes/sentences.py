@@ -105,3 +105,13 @@ def _first_end(text: str) -> int:
         if not _is_abbreviation(text, m.start()):
             return m.end()
     return len(text)
+
+
+def text_lines(text: str) -> list[str]:
+    """An article's lines as an editor numbers them: split at newlines only. ``splitlines``
+    also splits at a form feed (a page break in text saved from Word), U+2028 and U+0085
+    (pasted from the web) and other separators, and every line number after one was off."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return lines

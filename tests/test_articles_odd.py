@@ -1,0 +1,76 @@
+"""Articles as people write them: addresses with parentheses, escapes, a note marker
+written right after a URL, two notes numbered alike, a line separator in the text."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline import citations as cit
+from pipeline.extract import extract
+from pipeline.footnotes import parse_article
+
+
+def urls(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return [link.url for link in parse_article(path).links]
+
+
+@pytest.mark.parametrize(
+    ("written", "url"),
+    [
+        ("[text](https://example.org/md_(x))", "https://example.org/md_(x)"),
+        ("[x](https://example.org/p(a(b)))", "https://example.org/p(a(b))"),
+        ("[y](https://example.org/z\\_w)", "https://example.org/z_w"),
+        ('[t](https://example.org/t "a title")', "https://example.org/t"),
+        ("see https://en.wikipedia.org/wiki/Foo_(bar).", "https://en.wikipedia.org/wiki/Foo_(bar)"),
+        ("(see https://example.org/in-parens)", "https://example.org/in-parens"),
+        ("{https://example.org/brace}", "https://example.org/brace"),
+    ],
+)
+def test_a_markdown_address_is_read_whole(tmp_path, written, url):
+    assert urls(tmp_path, "a.md", f"# T\n\nA sentence {written} here.\n") == [url]
+
+
+@pytest.mark.parametrize("marker", ["{1}", "¹"])
+def test_a_note_marker_right_after_a_bare_url_is_not_part_of_it(tmp_path, marker):
+    note = "{1}" if marker == "{1}" else "¹"
+    text = f'Title\n\nThe report is at https://example.org/x{marker} today.\n\nNotes\n{note} Example News, "One", 2023-01-01, https://example.org/one\n'
+    assert "https://example.org/x" in urls(tmp_path, "a.txt", text)
+    assert not [u for u in urls(tmp_path, "a.txt", text) if "{" in u or "¹" in u]
+
+
+def test_two_notes_numbered_alike_are_both_kept_and_reported(tmp_path):
+    article = tmp_path / "dup.txt"
+    article.write_text(
+        'Title\n\nClaim one {1}. Claim two {1}.\n\nNotes\n{1} Example News, "One", 2023-01-01, https://example.org/one\n'
+        '{1} Example News, "Again", 2023-01-01, https://example.org/again\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "citations.yaml"
+    for _ in range(2):  # and the same ids on the next run
+        result = extract(article, out)
+        cf = cit.load(out)
+        assert [(c.id, c.url) for c in cf.citations] == [
+            ("1", "https://example.org/one"),
+            ("1#2", "https://example.org/again"),
+        ]
+    assert any(f.code.value == "duplicate-id" for f in result.findings)
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\x0c", "\x85", "\x1e"])
+@pytest.mark.parametrize(("name", "marker", "note"), [("a.txt", "{3}", "{1}"), ("a.md", "[^3]", "[^1]:")])
+def test_line_numbers_in_an_article_count_newlines_only(tmp_path, separator, name, marker, note):
+    """A page break or a pasted line separator inside a line is no new line to an editor."""
+    head = "Title\n\n" if name == "a.txt" else "# Title\n\n"
+    text = (
+        f"{head}First{separator}paragraph {note[:-1] if name == 'a.md' else note} here.\n\n"
+        f"Second paragraph {marker} here, see https://example.org/x.\n\nNotes\n"
+        f'{note} Example News, "One", 2023-01-01, https://example.org/one\n'
+    )
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    article = parse_article(path)
+    missing = [f for f in article.findings if f.code.value == "marker-without-note"]
+    assert [f.line for f in missing] == [5]
+    assert [p.line for link in article.links if link.url == "https://example.org/x" for p in link.places] == [5]
