@@ -242,6 +242,8 @@ def load_for_run(path: str | Path, lenient: bool = False) -> CitationsFile:
 
 def _read(path: Path) -> str:
     try:
+        if is_device(path):
+            raise CitationsError([f"{path}: a device, not a citations file"])
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise CitationsError([f"{path}: no such file (run 'citewatch extract ARTICLE -o {path}' first)"]) from None
@@ -250,6 +252,18 @@ def _read(path: Path) -> str:
     except OSError as e:
         raise CitationsError([f"{path}: cannot read ({e.strerror})"]) from None
     return text
+
+
+def is_device(path: Path) -> bool:
+    """A character or block device: /dev/zero or /dev/full given as the citations file
+    reads without end (a run was killed for memory). A named pipe (``<(…)``) is read."""
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
 
 
 def _load(path: Path, for_update: bool, lenient: bool, text: str | None = None) -> CitationsFile:

@@ -25,6 +25,8 @@ class ForeignCitationsFile(ArticleError):
 
 def owner(citations: Path) -> str | None:
     """The article a citations file belongs to (its ``article.source``), if it names one."""
+    if cit.is_device(citations):
+        return None  # loading it says what it is; reading it may never end (/dev/zero)
     try:
         import yaml
 
