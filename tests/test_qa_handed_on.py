@@ -1,0 +1,57 @@
+"""Findings of qa's adversarial try whose cause lies in files other engineers own this
+session: each test says what should happen and is marked xfail(strict=True) until the
+owner fixes it (then the xfail mark goes). Details: /work/notes/qa-findings.md."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import main
+from pipeline.model import Finding, FindingCode, Severity
+from pipeline.results import problems
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="results.py:181 matches findings:SEVERITY exactly: --fail-on findings:warning passes a run with an error",
+)
+def test_fail_on_findings_warning_also_fails_on_an_error():
+    error = Finding(
+        FindingCode.MARKER_WITHOUT_NOTE, "the body cites 2 but there is no such note", "2", 3, Severity.ERROR
+    )
+    assert problems([], {"findings:warning"}, [error])
+
+
+@pytest.mark.xfail(
+    strict=True, reason="config.py:83/93 read_text on a device: --config /dev/zero reads until MemoryError (traceback)"
+)
+def test_a_device_given_as_the_config_is_one_line_not_a_memory_error(tmp_path):
+    node = tmp_path / "zero.toml"
+    try:
+        os.mknod(node, 0o666 | stat.S_IFCHR, os.makedev(1, 5))
+    except (PermissionError, OSError):
+        pytest.skip("cannot make a device node here")
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    size = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmSize:"))
+    # a MemoryError within 256 MB more, not the kernel's kill on a machine others share
+    resource.setrlimit(resource.RLIMIT_AS, ((size << 10) + (256 << 20), hard))
+    try:
+        result = CliRunner().invoke(main, ["config", "--config", str(node)])
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+    assert result.exit_code == 1 and not isinstance(result.exception, MemoryError)
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.xfail(strict=True, reason="cli/printing.py:141-145: an empty shard's line reads '0 citations ();'")
+def test_an_empty_run_says_no_citations_without_empty_brackets(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "citations.yaml").write_text("citations: []\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["run", "--no-wayback", "--no-progress", "-q"])
+    assert "()" not in result.output
