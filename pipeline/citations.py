@@ -511,12 +511,20 @@ def set_fields(cf: CitationsFile, citation_id: str, **values: Any) -> bool:
     """Write tool-owned fields (archive_url, url_status, …) into one entry; True if changed."""
     hand = cf.hand
     values = {k: _own(v) for k, v in values.items() if v is not None and (citation_id, k) not in hand.kept}
+    entry = cf.entry(citation_id)
+    if entry is not None and entry.get("url_status") in PEOPLES_URL_STATUSES:
+        values.pop("url_status", None)  # a person's verdict on the source: the run never replaces it
     if cf.text_edits is not None:  # held small: remembered here, written into the text by save
         changed = _set_fields(cf, citation_id, values, hand)
         if changed:
             cf.text_edits.record(citation_id, values)
         return changed
     return edit(cf, lambda f: _set_fields(f, citation_id, values, hand, theirs=f is not cf))
+
+
+# url_status values only a person writes (README: "unfit: reserved for a person to set"): a run
+# that found the page live wrote `live` over a person's `unfit` on the next weekly run
+PEOPLES_URL_STATUSES = frozenset({"unfit"})
 
 
 def _own(value: Any) -> Any:

@@ -122,3 +122,16 @@ def test_a_run_keeps_a_url_status_set_during_it_and_says_so(tmp_path, site, wayb
     said = [n for n in outcome.notes if "edited by hand while this run worked" in n]
     assert said == [f"{p}: a field edited by hand while this run worked, your values kept: "
                     "citation 1: url_status 'unfit' kept (the run found 'live')"]  # fmt: skip
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_a_url_status_only_people_write_is_never_replaced_by_a_run(tmp_path, layout):
+    """README: `unfit` is reserved for a person to set; citewatch does not write it (nor over it)."""
+    p = tmp_path / "citations.yaml"
+    p.write_text(LAYOUTS[layout].replace("url_status: live", "url_status: unfit"), encoding="utf-8")
+    cf = loaded(p, layout)
+    assert not cit.set_fields(cf, "2", url_status="live")
+    assert cit.set_fields(cf, "2", url_status="dead", archive_url=ARCHIVED + "b")  # the archive link goes in
+    cit.save(cf)
+    entry = cit.load(p).entry("2")
+    assert (entry["url_status"], entry["archive_url"]) == ("unfit", ARCHIVED + "b")
