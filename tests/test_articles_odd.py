@@ -74,3 +74,29 @@ def test_line_numbers_in_an_article_count_newlines_only(tmp_path, separator, nam
     missing = [f for f in article.findings if f.code.value == "marker-without-note"]
     assert [f.line for f in missing] == [5]
     assert [p.line for link in article.links if link.url == "https://example.org/x" for p in link.places] == [5]
+
+
+@pytest.mark.parametrize(
+    ("in_note", "url"),
+    [
+        ("https://en.wikipedia.org/wiki/Foo_(bar)", "https://en.wikipedia.org/wiki/Foo_(bar)"),
+        ("(https://example.org/in-parens)", "https://example.org/in-parens"),
+        ("https://en.wikipedia.org/wiki/Foo_(bar).", "https://en.wikipedia.org/wiki/Foo_(bar)"),
+        ("<https://example.org/angle>", "https://example.org/angle"),
+    ],
+)
+def test_a_notes_address_keeps_its_balanced_parentheses(tmp_path, in_note, url):
+    from tests.docx import field_link, make_docx, para, ref, run
+
+    text = f'Title\n\nClaim {{1}}.\n\nNotes\n{{1}} Example News, "One", 2023-01-01, {in_note}\n'
+    md = f'# T\n\nClaim.[^1]\n\n[^1]: Example News, "One", 2023-01-01, {in_note}\n'
+    for name, content in (("a.txt", text), ("a.md", md)):
+        path = tmp_path / name
+        path.write_text(content, encoding="utf-8")
+        assert parse_article(path).notes[0].urls == [url], name
+    docx = make_docx(
+        tmp_path / "a.docx",
+        [para(run("Claim."), ref("footnote", 1))],
+        footnotes={1: run('Example News, "One", 2023-01-01, ') + field_link(url, url)},
+    )
+    assert parse_article(docx).notes[0].urls == [url]

@@ -51,7 +51,9 @@ _DATE_PATTERNS = [
 ]
 _YEAR = re.compile(r"(?<![\d/-])\(?(?P<y>(?:19|20)\d\d)\)?(?![\d/-])")
 
-URL_RE = re.compile(r"""(?:https?://|www\.)[^\s<>"'“”‘’\]\)]+""", re.I)
+# an address ends before white space, quotes and brackets, but holds balanced parentheses:
+# Wikipedia's Foo_(bar) lost its ")" and was checked as a 404
+URL_RE = re.compile(r"""(?:https?://|www\.)[^\s<>"'“”‘’\[\]()]+(?:\([^\s<>"'“”‘’()]*\)[^\s<>"'“”‘’\[\]()]*)*""", re.I)
 _OPEN_QUOTES = '“"«「『„《'
 _CLOSE_QUOTES = '”"»」』“》'
 _ACCESS_RE = re.compile(
