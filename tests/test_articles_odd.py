@@ -100,3 +100,24 @@ def test_a_notes_address_keeps_its_balanced_parentheses(tmp_path, in_note, url):
         footnotes={1: run('Example News, "One", 2023-01-01, ') + field_link(url, url)},
     )
     assert parse_article(docx).notes[0].urls == [url]
+
+
+def test_html_hrefs_are_read_as_a_browser_reads_them(tmp_path):
+    page = tmp_path / "a.html"
+    page.write_text(
+        "<html><head><title>T</title></head><body><article><h1>T</h1>"
+        '<p>Claim<sup><a href="#fn1">1</a></sup>. Wrapped <a href="https://example.org/wr\napped">w</a>,'
+        ' tab <a href="https://example.org/t&#9;ab">t</a>, protocol-relative <a href="//example.org/pr">p</a>,'
+        ' padded <a href=" \n https://example.org/padded \t">p</a>.</p></article>'
+        '<ol><li id="fn1">Example News, "One", 2023-01-01, <a href="https://example.org/o\nne">here</a></li></ol>'
+        "</body></html>",
+        encoding="utf-8",
+    )
+    article = parse_article(page)
+    assert [link.url for link in article.links] == [
+        "https://example.org/wrapped",
+        "https://example.org/tab",
+        "https://example.org/pr",
+        "https://example.org/padded",
+    ]
+    assert article.notes[0].urls == ["https://example.org/one"]
