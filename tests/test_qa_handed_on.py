@@ -69,3 +69,16 @@ def test_a_duration_that_is_not_a_finite_number_is_a_usage_error(tmp_path, monke
     (tmp_path / "citations.yaml").write_text("citations:\n  - id: '1'\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["check", "--offline", option, value])
     assert result.exit_code == 1 or result.exit_code == 2 and "Invalid value" in result.output
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="cli/options (user-agent not validated): a newline in --user-agent / user-agent = makes every URL"
+    " 'error' with exit 0, blaming every source for a typo in the settings",
+)
+@pytest.mark.parametrize("agent", ["a\nb", "a\r\nX-Injected: 1", "a\x00b"])
+def test_a_user_agent_that_is_no_header_value_is_a_usage_error(tmp_path, monkeypatch, agent):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "citations.yaml").write_text("citations:\n  - id: '1'\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--offline", "--user-agent", agent])
+    assert result.exit_code == 1
