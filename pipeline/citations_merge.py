@@ -215,12 +215,14 @@ def _flag_removed(cf: CitationsFile, kept: set[str], scope: str | None) -> list[
         if cid not in kept:
             if not entry.get("note_removed"):
                 entry["note_removed"] = True
+            # the line is citations.yaml's, not the article's (which no longer has it): said
+            # in the message, so that no report prints it as ARTICLE:LINE
+            at = line_of(entry)
             findings.append(
                 Finding(
                     FindingCode.NOTE_REMOVED,
-                    "in citations.yaml but no longer in the article (kept, not deleted)",
+                    f"in citations.yaml{f' (line {at})' if at else ''} but no longer in the article (kept, not deleted)",
                     cid,
-                    line_of(entry),
                 )
             )
     return findings

@@ -72,3 +72,15 @@ def test_a_note_edited_in_place_stays_where_it_is(tmp_path):
     extract(article, out)
     assert by_url(out)["https://example.org/two"] == ("2", ARCHIVE + "two", "live", None)
     assert cit.load(out).entry("2")["title"] == "Two, corrected"
+
+
+def test_a_removed_notes_finding_names_no_article_line(tmp_path):
+    """Its line was citations.yaml's, printed as the article's (a.md:5, another note there)."""
+    article, out = tmp_path / "a.md", tmp_path / "citations.yaml"
+    article.write_text(notes("one", "two"), encoding="utf-8")
+    extract(article, out)
+    article.write_text(notes("one"), encoding="utf-8")
+    (removed,) = [f for f in extract(article, out).findings if f.code.value == "note-removed"]
+    assert removed.line is None
+    line = out.read_text(encoding="utf-8").split("\n").index('  - id: "2"') + 1
+    assert removed.message == f"in citations.yaml (line {line}) but no longer in the article (kept, not deleted)"
