@@ -247,8 +247,11 @@ def _read(path: Path) -> str:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise CitationsError([f"{path}: no such file (run 'citewatch extract ARTICLE -o {path}' first)"]) from None
-    except UnicodeDecodeError:
-        raise CitationsError([f"{path}: not UTF-8 text"]) from None
+    except UnicodeDecodeError as e:  # where: the editor that saved it in Latin-1 shows that line
+        line = e.object[: e.start].count(b"\n") + 1
+        raise CitationsError(
+            [f"{path}:{line}: not UTF-8 text (byte 0x{e.object[e.start]:02x}); save the file as UTF-8"]
+        ) from None
     except OSError as e:
         raise CitationsError([f"{path}: cannot read ({e.strerror})"]) from None
     return text

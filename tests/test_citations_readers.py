@@ -194,3 +194,11 @@ def test_a_long_number_is_shown_short(tmp_path):
     path.write_text(f"citations:\n  - id: {'9' * 5000}\n", encoding="utf-8")
     (problem,) = problems_of(path)["run"]
     assert problem == f"{path}:2: not a number: '{'9' * 20}…{'9' * 10}' (quote it to keep it as text)"
+
+
+def test_a_file_not_in_utf8_names_the_line(tmp_path):
+    path = tmp_path / "citations.yaml"
+    path.write_bytes(b"citations:\n  - id: '1'\n    title: Caf\xe9\n")
+    assert {tuple(v) for v in problems_of(path).values()} == {
+        (f"{path}:3: not UTF-8 text (byte 0xe9); save the file as UTF-8",)
+    }
