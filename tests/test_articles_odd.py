@@ -121,3 +121,29 @@ def test_html_hrefs_are_read_as_a_browser_reads_them(tmp_path):
         "https://example.org/padded",
     ]
     assert article.notes[0].urls == ["https://example.org/one"]
+
+
+def test_invisible_break_hints_are_not_part_of_an_address(tmp_path):
+    """A CMS puts zero-width spaces and soft hyphens into long addresses so they can wrap."""
+    text = (
+        "# T\n\nSee https://example.org/zw\u200bx and https://example.org/so\u00adft here.[^1]\n\n"
+        '[^1]: Example News, "One", 2023-01-01, https://example.org/o\u200bne\n'
+    )
+    path = tmp_path / "a.md"
+    path.write_text(text, encoding="utf-8")
+    article = parse_article(path)
+    assert [link.url for link in article.links] == ["https://example.org/zwx", "https://example.org/soft"]
+    assert article.notes[0].urls == ["https://example.org/one"]
+
+
+def test_a_marker_in_a_code_span_is_not_a_citation(tmp_path):
+    path = tmp_path / "a.md"
+    path.write_text(
+        "# T\n\nReal.[^1] Written as `[^2]` in code, and ``[^2]`` too.\n\n"
+        '[^1]: Example News, "One", 2023-01-01, https://example.org/one\n'
+        '[^2]: Example News, "Two", 2023-01-01, https://example.org/two\n',
+        encoding="utf-8",
+    )
+    article = parse_article(path)
+    assert [m.id for m in article.markers] == ["1"]
+    assert [f.footnote for f in article.findings if f.code.value == "note-not-cited"] == ["2"]

@@ -93,10 +93,13 @@ def parse_date_string(text: str) -> PartialDate | None:
     return date
 
 
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+
+
 def find_urls(text: str) -> list[str]:
     urls = []
     for m in URL_RE.finditer(text):
-        url = m.group(0).rstrip(".,;:!?")
+        url = _INVISIBLE.sub("", m.group(0)).rstrip(".,;:!?")  # a CMS's zero-width break hints
         if url.lower().startswith("www."):
             url = "https://" + url
         if url not in urls:

@@ -28,6 +28,9 @@ BARE_URL = re.compile(
     re.I,
 )
 _TRAILING = ".,;:!?…*_"
+# invisible characters a CMS puts into long addresses so they can wrap (zero-width space,
+# soft hyphen, word joiner…): not part of the address a reader follows
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 
 # links that are never a source, whatever page they sit in: sharing, signing in, mail
 _SHARE_HOSTS = re.compile(
@@ -81,8 +84,9 @@ class Paragraph:
 
 def clean_url(url: str) -> str:
     """A URL as written in prose: trailing punctuation and an unmatched closing bracket are
-    the sentence's, not the address's; ``www.`` alone gets its scheme."""
-    url = url.strip().strip("<>")
+    the sentence's, not the address's; invisible break hints are dropped; ``www.`` alone
+    gets its scheme."""
+    url = _INVISIBLE.sub("", url.strip().strip("<>"))
     while url and (url[-1] in _TRAILING or (url[-1] == ")" and url.count("(") < url.count(")"))):
         url = url[:-1]
     if url.lower().startswith("www."):
