@@ -147,3 +147,14 @@ def test_a_marker_in_a_code_span_is_not_a_citation(tmp_path):
     article = parse_article(path)
     assert [m.id for m in article.markers] == ["1"]
     assert [f.footnote for f in article.findings if f.code.value == "note-not-cited"] == ["2"]
+
+
+def test_a_paragraph_of_many_bare_links_keeps_a_bounded_sentence_for_each(tmp_path):
+    """No sentence end in 5,000 links: each link kept the whole paragraph (at 50,000 links,
+    1 MB each, the run was killed for memory)."""
+    path = tmp_path / "a.md"
+    path.write_text("# T\n\n" + " ".join(f"https://x.org/{i}" for i in range(5000)) + "\n", encoding="utf-8")
+    article = parse_article(path)
+    assert len(article.links) == 5000
+    texts = [p.citing_text for link in article.links for p in link.places]
+    assert max(len(t) for t in texts) <= 2002 and "https://x.org/2500" in texts[2500]
