@@ -82,3 +82,27 @@ def test_a_user_agent_that_is_no_header_value_is_a_usage_error(tmp_path, monkeyp
     (tmp_path / "citations.yaml").write_text("citations:\n  - id: '1'\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["check", "--offline", "--user-agent", agent])
     assert result.exit_code == 1
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="archive/policy.py write_back: the report takes the run's url_status whenever the entry changed"
+    " (an archive link went in), though the file keeps a person's 'unfit'",
+)
+def test_the_report_shows_the_url_status_the_file_keeps(tmp_path):
+    import datetime as dt
+
+    from pipeline import citations as cit
+    from pipeline.archive.policy import write_back
+    from pipeline.model import LinkCheck, Result, Snapshot, SnapshotKind, Status
+
+    p = tmp_path / "citations.yaml"
+    p.write_text("citations:\n  - id: '1'\n    url: https://example.org/a\n    url_status: unfit\n", encoding="utf-8")
+    cf = cit.load_for_run(p)
+    result = Result(cf.citations[0], LinkCheck(url="https://example.org/a", status=Status.LIVE, reason="HTTP 200"))
+    snap = Snapshot(
+        "https://example.org/a", "https://web.archive.org/web/2024/https://example.org/a", dt.datetime(2024, 1, 2),
+        SnapshotKind.WAYBACK,
+    )  # fmt: skip
+    assert write_back(result, cf, snap, dt.date(2024, 1, 2))  # the archive link went in
+    assert result.citation.url_status == "unfit"
