@@ -27,7 +27,7 @@ from .citations_merge import merge_notes, note_fields  # noqa: F401 - note_field
 from .citations_validate import URL_STATUSES, to_partial_date  # noqa: F401 - importable from here
 from .citations_validate import validate as _validate
 from .errors import InputError
-from .files import write_atomic
+from .files import is_device, write_atomic
 from .model import Article, Citation, Finding, InputProblem
 from .nesting import MAX_NESTING, too_deep_line
 from .sources_yaml import same_value
@@ -255,18 +255,6 @@ def _read(path: Path) -> str:
     except OSError as e:
         raise CitationsError([f"{path}: cannot read ({e.strerror})"]) from None
     return text
-
-
-def is_device(path: Path) -> bool:
-    """A character or block device: /dev/zero or /dev/full given as the citations file
-    reads without end (a run was killed for memory). A named pipe (``<(…)``) is read."""
-    import stat
-
-    try:
-        mode = path.stat().st_mode
-    except OSError:
-        return False
-    return stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
 
 
 def _load(path: Path, for_update: bool, lenient: bool, text: str | None = None) -> CitationsFile:

@@ -7,6 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import citations as cit
+from .files import is_device
 from .footnotes import ArticleError, missing_field_findings, parse_article
 from .model import Article, Finding
 
@@ -50,7 +51,7 @@ def _peek(citations: Path) -> tuple[str | None, frozenset[str]]:
 def _facts(path: str, _mtime_ns: int, _size: int) -> tuple[str | None, frozenset[str]]:
     """(article.source, the NAME of each NAME:… id), read once per version of the file."""
     citations = Path(path)
-    if cit.is_device(citations):
+    if is_device(citations):
         return None, frozenset()  # loading it says what it is; reading it may never end (/dev/zero)
     try:
         import yaml

@@ -65,6 +65,17 @@ def _is_special(path: str) -> bool:
     return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
+def is_device(path: str | Path) -> bool:
+    """A character or block device. /dev/zero or /dev/full given as a file to read (the
+    citations file, an article, a config) reads without end: a run was killed for memory.
+    A named pipe (``<(…)``) is read as a file."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+
+
 def write_atomic(path: str | Path, text: str | Iterable[str], durable: bool = False, keep_mode: bool = True) -> None:
     """Temp file in the same folder + rename: readers never see half a file, and an
     interrupted write leaves the old one. ``text`` may come in pieces (an iterable of str):

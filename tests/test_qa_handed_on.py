@@ -26,9 +26,6 @@ def test_fail_on_findings_warning_also_fails_on_an_error():
     assert problems([], {"findings:warning"}, [error])
 
 
-@pytest.mark.xfail(
-    strict=True, reason="config.py:83/93 read_text on a device: --config /dev/zero reads until MemoryError (traceback)"
-)
 def test_a_device_given_as_the_config_is_one_line_not_a_memory_error(tmp_path):
     node = tmp_path / "zero.toml"
     try:
