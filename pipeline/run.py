@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, MutableSequence, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -19,7 +19,7 @@ from . import citations as cit
 from .archive.history import History
 from .archive.layout import LOCK_WAIT, ArchiveLayout, locked
 from .archive.policy import write_back
-from .archive.stage import ArchiveSettings, SaveClock, archive_results
+from .archive.stage import ArchiveOutcome, ArchiveSettings, SaveClock, archive_results
 from .archive.warc import WarcArchive
 from .check import CheckSettings, OnFetch, OnProgress
 from .errors import InputError
@@ -38,6 +38,7 @@ from .report import markdown as md_report
 from .report import model as report_model
 from .report.changes import changes_since
 from .report.model import Report
+from .result_spool import ResultSpool
 from .results import DEFAULT_FAIL_ON, check_citations_run, problems
 from .shard import Shard
 from .vocab import ExitStatus
@@ -188,7 +189,7 @@ def _as_compared(r: Result) -> Result:
 
 def _write_reports(
     job: Job,
-    results: list[Result],
+    results: MutableSequence[Result],
     findings: list[Finding],
     cf: cit.CitationsFile,
     settings: RunSettings,
@@ -198,7 +199,8 @@ def _write_reports(
     could_not_check: bool = False,
 ) -> JobReport:
     previous = _previous_run(settings.archive_dir, job.name)
-    keep_last_verdicts(results, previous.results if previous else [])
+    if previous is not None and previous.results:  # (nothing to keep: not a pass over the results)
+        keep_last_verdicts(results, previous.results)
     found = problems(results, settings.fail_on, findings)
     status = ExitStatus.INPUT if could_not_check else ExitStatus.for_problems(found)
     if job.title is not None:  # extracted this run (and maybe sharing the file): the article speaks
@@ -216,12 +218,19 @@ def _write_reports(
         problems=found,
     )
     paths = write_report_files(report, settings.reports_dir, settings.junit)
-    if save_run:
-        write_atomic(ArchiveLayout.at(settings.archive_dir).run_report(job.name), json_report.pieces(report))
+    if save_run:  # the JSON report's own text: copied, not encoded again
+        json_path = next(p for p in paths if p.suffix == ".json" and p.parent == settings.reports_dir)
+        write_atomic(ArchiveLayout.at(settings.archive_dir).run_report(job.name), _text_of(json_path))
     if settings.step_summary:
         with open(settings.step_summary, "a", encoding="utf-8") as f:
             f.write(md_report.summary(report) + "\n")
     return JobReport(job, report, paths, status)
+
+
+def _text_of(path: Path, block: int = 1 << 20) -> Iterator[str]:
+    with open(path, encoding="utf-8", newline="") as f:
+        while text := f.read(block):
+            yield text
 
 
 def write_report_files(report: Report, reports_dir: Path, junit: Path | None) -> list[Path]:
@@ -322,7 +331,8 @@ def _load(jobs: list[Job], say: OnStage, shard: Shard | None = None) -> _Loaded:
     return _Loaded(files, per_job, findings)
 
 
-def _split(results: list[Result], sizes: list[int]) -> list[list[Result]]:
+def _split(results: Sequence[Result], sizes: list[int]) -> list[Sequence[Result]]:
+    """Each job's run of the results (views of a spool: nothing is read)."""
     out, start = [], 0
     for n in sizes:
         out.append(results[start : start + n])
@@ -372,33 +382,43 @@ def _run(
         settings.archive.wayback,
     )
     wayback_unreachable = None
+    spool = ResultSpool(everything)  # each result on disk as it is verified, read back one at a time
     try:
-        results, checked = check_citations_run(
-            everything, settings.check, History(settings.archive_dir), _on_fetch(warc, texts), on_progress, fetcher
-        )
-        # each result holds its URL's outcome: the map of them all is not kept for the rest of the run
-        offline, slowdowns = checked.offline, checked.slowdowns
-        del checked
-        if offline:  # nothing recorded or archived; reports that say why nothing was checked
-            return _offline_reports(jobs, loaded, results, settings, offline)
-        notes.extend(slowdown.sentence() for slowdown in slowdowns)
+        try:
+            results, checked = check_citations_run(
+                everything,
+                settings.check,
+                History(settings.archive_dir),
+                _on_fetch(warc, texts),
+                on_progress,
+                fetcher,
+                spool,
+            )
+            # each result holds its URL's outcome: the map of them all is not kept for the rest of the run
+            offline, slowdowns = checked.offline, checked.slowdowns
+            del checked
+            if offline:  # nothing recorded or archived; reports that say why nothing was checked
+                return _offline_reports(jobs, loaded, results, settings, offline)
+            notes.extend(slowdown.sentence() for slowdown in slowdowns)
+            say(StageStarted(Stage.ARCHIVE, settings.archive.describe()))
+            out = _archive(results, files, settings, fetcher)
+            notes.extend(out.notes)
+            newly = out.newly_archived
+            wayback_unreachable = out.unreachable
+            snapshots = read_snapshots(ArchiveLayout.at(settings.archive_dir).snapshots)
+            texts.finish(results, snapshots, settings.archive.workers, archive_down=out.unreachable is not None)
+            _write_deviated(results, files, notes)
+            del texts, snapshots  # the verdicts are on the results now; the reports need only those
+        finally:
+            fetcher.close()
+            if warc:
+                warc.close()
+        say(StageStarted(Stage.REPORT, str(settings.reports_dir)))
         per_job = _split(results, [len(cs) for cs in loaded.citations])
-        say(StageStarted(Stage.ARCHIVE, settings.archive.describe()))
-        items = [(r, cf) for rs, cf in zip(per_job, loaded.files, strict=True) for r in rs]
-        out = archive_results(items, settings.archive_dir, settings.archive, fetcher)
-        notes.extend(out.notes)
-        newly = out.newly_archived
-        wayback_unreachable = out.unreachable
-        snapshots = read_snapshots(ArchiveLayout.at(settings.archive_dir).snapshots)
-        texts.finish(results, snapshots, settings.archive.workers, archive_down=out.unreachable is not None)
-        _write_deviated(items, notes)
-        del texts, items, snapshots  # the verdicts are on the results now; the reports need only those
-    finally:
-        fetcher.close()
-        if warc:
-            warc.close()
-    say(StageStarted(Stage.REPORT, str(settings.reports_dir)))
-    reports = _write_all(jobs, loaded, per_job, settings, newly, notes)
+        reports = _write_all(jobs, loaded, per_job, settings, newly, notes)
+    except BaseException:  # Ctrl-C, a full disk: the spool's space is given back at once
+        spool.close()
+        raise
     status = max((r.exit_status for r in reports), default=ExitStatus.OK)
     return RunOutcome(reports, notes, status, wayback_unreachable)
 
@@ -406,7 +426,7 @@ def _run(
 def _write_all(
     jobs: list[Job],
     loaded: _Loaded,
-    per_job: list[list[Result]],
+    per_job: list[Sequence[Result]],
     settings: RunSettings,
     newly: list[str],
     notes: list[str],
@@ -423,15 +443,16 @@ def _write_all(
 
 
 def _offline_reports(
-    jobs: list[Job], loaded: _Loaded, results: list[Result], settings: RunSettings, why: str
+    jobs: list[Job], loaded: _Loaded, results: MutableSequence[Result], settings: RunSettings, why: str
 ) -> RunOutcome:
     """A machine that reaches no host learnt nothing about the sources: each URL is
     ``skipped`` with the reason, the reports are written (a newcomer running the example
     without a network still sees them), no run is saved (the next run compares with the last
     real one) and the exit status is 1: the run could not do its job."""
-    for r in results:
+    for i, r in enumerate(results):
         if r.citation.url:
             r.check = LinkCheck(r.citation.url, Status.SKIPPED, f"not checked: {why}")
+            results[i] = r  # a result read from a spool is a copy: put it back
     per_job = _split(results, [len(cs) for cs in loaded.citations])
     reports = _write_all(jobs, loaded, per_job, settings, [], [why], save_run=False, could_not_check=True)
     return RunOutcome(reports, [], ExitStatus.INPUT, offline=why)
@@ -448,11 +469,39 @@ def _on_fetch(warc: WarcArchive | None, texts: SourceTexts) -> OnFetch:
     return on_fetch
 
 
-def _write_deviated(items: list[tuple[Result, cit.CitationsFile]], notes: list[str]) -> None:
+def _archive(
+    results: MutableSequence[Result], files: list[cit.CitationsFile], settings: RunSettings, fetcher: Fetcher
+) -> ArchiveOutcome:
+    """The archive stage, given each result as what it reads (the citation, the check, the
+    quotes) without what it only writes or never reads (the page's metadata, the three
+    verdicts, the copies: most of a result). What it wrote is then put on the results: the
+    copy it found first among the copies, its note, and for a dead page verified against
+    the copy, that page and its verdicts."""
+    held = [
+        (Result(r.citation, r.check, verified_against=r.verified_against, quotes=r.quotes, drift=r.drift), cf)
+        for r, cf in zip(results, files, strict=True)
+    ]
+    out = archive_results(held, settings.archive_dir, settings.archive, fetcher)
+    for i, (h, _) in enumerate(held):
+        r = results[i]
+        r.check, r.snapshots[:0], r.archive_note = h.check, h.snapshots, h.archive_note
+        if h.page is not None:  # verified against the copy
+            r.page, r.verified_against = h.page, h.verified_against
+            r.title_match, r.date_match, r.publisher_match = h.title_match, h.date_match, h.publisher_match
+        results[i] = r
+    return out
+
+
+def _write_deviated(results: ResultSpool, files: list[cit.CitationsFile], notes: list[str]) -> None:
     """``url_status: deviated`` for a citation whose quote the copy from then holds and the
-    page no longer does (the archive stage wrote the other url_status values)."""
+    page no longer does (the archive stage wrote the other url_status values). Only the
+    results of citations with quotations to look for (a citing text) are read."""
     clock = SaveClock(notes)
-    for r, cf in items:
+    for i, cf in enumerate(files):
+        c = results.citation(i)
+        if not (c.citing_text or any(p.citing_text for p in c.places)):
+            continue
+        r = results[i]
         if deviated(r.quotes) and write_back(r, cf, None, None):
             clock.changed(cf)
     clock.save_all()

@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, MutableSequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -182,7 +182,7 @@ class SourceTexts:
 
     def finish(
         self,
-        results: list[Result],
+        results: MutableSequence[Result],
         snapshots: dict[str, list[dict[str, Any]]],
         workers: int = 4,
         archive_down: bool = False,
@@ -213,7 +213,9 @@ class SourceTexts:
         for a in self._all:
             done = self._done.get(a.index)
             if done is not None:
-                results[a.index].quotes, results[a.index].drift = done.quotes, done.drift
+                r = results[a.index]  # read from a spool, a result is a copy: put it back
+                r.quotes, r.drift = done.quotes, done.drift
+                results[a.index] = r
 
     def _fetch_copies(self, jobs: list[tuple[str, dt.date]], snapshots: dict[str, Any], workers: int) -> None:
         pool = ThreadPoolExecutor(max(1, workers), thread_name_prefix="citewatch-copies")
@@ -254,14 +256,15 @@ def read_snapshots(path: Any) -> dict[str, list[dict[str, Any]]]:
         return {}
 
 
-def keep_last_verdicts(results: list[Result], previous: list[Result]) -> None:
+def keep_last_verdicts(results: MutableSequence[Result], previous: Iterable[Result]) -> None:
     """A page skipped as fresh was not read: its citations keep what the last run found,
     as long as the article still cites it with the same words."""
     before = {r.citation.id: r for r in previous}
-    for r in results:
+    for i, r in enumerate(results):
         old = before.get(r.citation.id)
         if old is not None and _fresh(r.check) and old.citation.citing_text == r.citation.citing_text:
             r.quotes, r.drift = old.quotes, old.drift
+            results[i] = r  # read from a spool, a result is a copy: put it back
 
 
 def source_texts(
