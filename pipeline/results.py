@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterable, MutableSequence, Sequence
 
 from .archive.history import History
-from .check import CheckRun, CheckSettings, OnFetch, OnProgress, UrlOutcome, check_run
+from .check import RAN_OUT, CheckRun, CheckSettings, OnFetch, OnProgress, UrlOutcome, check_run
 from .errors import InputError
 from .fetch import Fetcher
 from .model import Citation, Finding, LinkCheck, Problem, Result, Status
@@ -33,6 +33,10 @@ VERDICT_TOKENS = {
 QUOTE_TOKENS = {f"quote:{v}" for v in QuoteVerdict if v.is_failure} | {
     f"drift:{v}" for v in DriftVerdict if v.is_failure
 }
+
+
+#: what the check's map of outcomes keeps of a URL whose results are spooled
+_HANDED_ON = LinkCheck(url="", status=Status.SKIPPED, reason="verified: its check is on its citations' results")
 
 
 def no_url_check(citation: Citation) -> LinkCheck:
@@ -170,7 +174,8 @@ def check_citations_run(
     asked us to slow down, URLs --max-time left unchecked). The project's rules apply
     here: an excluded URL is never requested, an accepted answer counts as live
     (rules.py); with --offline the history answers instead of the network (offline.py).
-    ``spool``: the results go there as they are verified (and it is what is returned)."""
+    ``spool``: the results go there as they are verified (and it is what is returned); the
+    run's map of outcomes then says of a URL verified on arrival only that it was."""
     urls = [c.url for c in citations if c.url]
     verifier = VerifyAsChecked(citations, on_progress, spool)
     rules = settings.rules
@@ -187,12 +192,12 @@ def check_citations_run(
 
     def as_ruled(url: str, outcome: UrlOutcome) -> None:
         verifier(url, _accepted(outcome, rules))
-        if spool is not None:
-            # the page and its copy are on the spooled results now: the check's map of
-            # outcomes (every URL's, until the check ends) keeps only the check, not
-            # ~1 KB of metadata per URL in memory (their citations were verified: the
-            # map is read after only for citations that were not)
-            outcome.page = outcome.local = None
+        if spool is not None and outcome.check.reason != RAN_OUT:
+            # the check, the page and the copy are on the spooled results now: the check's
+            # map of outcomes (every URL's, held until the check ends) keeps none of them,
+            # not ~1.4 KB per URL in memory. The map is read after only for citations that
+            # were not verified as their URL arrived, and for URLs --max-time left unchecked
+            outcome.check, outcome.page, outcome.local = _HANDED_ON, None, None
 
     if settings.offline:
         run = CheckRun(stored_outcomes(to_check, history, settings.confirm, on_progress=as_ruled))
