@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Callable, Iterator, MutableSequence, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -477,10 +478,7 @@ def _archive(
     verdicts, the copies: most of a result). What it wrote is then put on the results: the
     copy it found first among the copies, its note, and for a dead page verified against
     the copy, that page and its verdicts."""
-    held = [
-        (Result(r.citation, r.check, verified_against=r.verified_against, quotes=r.quotes, drift=r.drift), cf)
-        for r, cf in zip(results, files, strict=True)
-    ]
+    held = [(_held(r), cf) for r, cf in zip(results, files, strict=True)]
     out = archive_results(held, settings.archive_dir, settings.archive, fetcher)
     for i, (h, _) in enumerate(held):
         r = results[i]
@@ -490,6 +488,17 @@ def _archive(
             r.title_match, r.date_match, r.publisher_match = h.title_match, h.date_match, h.publisher_match
         results[i] = r
     return out
+
+
+def _held(r: Result) -> Result:
+    """What the archive stage reads of a result; its check's strings that equal the
+    citation's address (or another check's reason) shared, not a copy each per citation."""
+    c, check = r.citation, r.check
+    if check is not None:
+        check.url = c.url if c.url is not None and check.url == c.url else check.url
+        check.final_url = c.url if c.url is not None and check.final_url == c.url else check.final_url
+        check.reason = sys.intern(check.reason)
+    return Result(c, check, verified_against=r.verified_against, quotes=r.quotes, drift=r.drift)
 
 
 def _write_deviated(results: ResultSpool, files: list[cit.CitationsFile], notes: list[str]) -> None:
