@@ -20,7 +20,7 @@ from . import citations as cit
 from .archive.history import History
 from .archive.layout import LOCK_WAIT, ArchiveLayout, locked
 from .archive.policy import write_back
-from .archive.stage import ArchiveOutcome, ArchiveSettings, SaveClock, archive_results
+from .archive.stage import ArchiveSettings, SaveClock, archive_results
 from .archive.warc import WarcArchive
 from .check import CheckSettings, OnFetch, OnProgress
 from .errors import InputError
@@ -402,14 +402,20 @@ def _run(
                 return _offline_reports(jobs, loaded, results, settings, offline)
             notes.extend(slowdown.sentence() for slowdown in slowdowns)
             say(StageStarted(Stage.ARCHIVE, settings.archive.describe()))
-            out = _archive(results, files, settings, fetcher)
+            # the archive stage and the quotes' finish work on what they read of each result
+            # (_held), put on the spooled results after in one pass
+            items = [(_held(r), cf) for r, cf in zip(results, files, strict=True)]
+            out = archive_results(items, settings.archive_dir, settings.archive, fetcher)
             notes.extend(out.notes)
             newly = out.newly_archived
             wayback_unreachable = out.unreachable
             snapshots = read_snapshots(ArchiveLayout.at(settings.archive_dir).snapshots)
-            texts.finish(results, snapshots, settings.archive.workers, archive_down=out.unreachable is not None)
-            _write_deviated(results, files, notes)
-            del texts, snapshots  # the verdicts are on the results now; the reports need only those
+            held = [h for h, _ in items]
+            texts.finish(held, snapshots, settings.archive.workers, archive_down=out.unreachable is not None)
+            _write_deviated(items, notes)
+            del texts, items, snapshots  # the verdicts are on the results now; the reports need only those
+            _put_back(held, results)
+            del held
         finally:
             fetcher.close()
             if warc:
@@ -470,28 +476,25 @@ def _on_fetch(warc: WarcArchive | None, texts: SourceTexts) -> OnFetch:
     return on_fetch
 
 
-def _archive(
-    results: MutableSequence[Result], files: list[cit.CitationsFile], settings: RunSettings, fetcher: Fetcher
-) -> ArchiveOutcome:
-    """The archive stage, given each result as what it reads (the citation, the check, the
-    quotes) without what it only writes or never reads (the page's metadata, the three
-    verdicts, the copies: most of a result). What it wrote is then put on the results: the
-    copy it found first among the copies, its note, and for a dead page verified against
-    the copy, that page and its verdicts."""
-    held = [(_held(r), cf) for r, cf in zip(results, files, strict=True)]
-    out = archive_results(held, settings.archive_dir, settings.archive, fetcher)
-    for i, (h, _) in enumerate(held):
+def _put_back(held: list[Result], results: MutableSequence[Result]) -> None:
+    """What the archive stage and the quotes' finish wrote on each result's ``_held`` view,
+    put on the result: the copy the archive stage found first among the copies, its note,
+    for a dead page verified against the copy that page and its verdicts, and the quote and
+    drift verdicts."""
+    for i, h in enumerate(held):
         r = results[i]
         r.check, r.snapshots[:0], r.archive_note = h.check, h.snapshots, h.archive_note
         if h.page is not None:  # verified against the copy
             r.page, r.verified_against = h.page, h.verified_against
             r.title_match, r.date_match, r.publisher_match = h.title_match, h.date_match, h.publisher_match
+        r.quotes, r.drift = h.quotes, h.drift
         results[i] = r
-    return out
 
 
 def _held(r: Result) -> Result:
-    """What the archive stage reads of a result; its check's strings that equal the
+    """What the archive stage and the quotes' finish read of a result (the citation, the
+    check, the quotes) without what they only write or never read (the page's metadata,
+    the three verdicts, the copies: most of a result), its check's strings that equal the
     citation's address (or another check's reason) shared, not a copy each per citation."""
     c, check = r.citation, r.check
     if check is not None:
@@ -501,16 +504,11 @@ def _held(r: Result) -> Result:
     return Result(c, check, verified_against=r.verified_against, quotes=r.quotes, drift=r.drift)
 
 
-def _write_deviated(results: ResultSpool, files: list[cit.CitationsFile], notes: list[str]) -> None:
+def _write_deviated(items: list[tuple[Result, cit.CitationsFile]], notes: list[str]) -> None:
     """``url_status: deviated`` for a citation whose quote the copy from then holds and the
-    page no longer does (the archive stage wrote the other url_status values). Only the
-    results of citations with quotations to look for (a citing text) are read."""
+    page no longer does (the archive stage wrote the other url_status values)."""
     clock = SaveClock(notes)
-    for i, cf in enumerate(files):
-        c = results.citation(i)
-        if not (c.citing_text or any(p.citing_text for p in c.places)):
-            continue
-        r = results[i]
+    for r, cf in items:
         if deviated(r.quotes) and write_back(r, cf, None, None):
             clock.changed(cf)
     clock.save_all()

@@ -182,7 +182,7 @@ class SourceTexts:
 
     def finish(
         self,
-        results: MutableSequence[Result],
+        results: list[Result],
         snapshots: dict[str, list[dict[str, Any]]],
         workers: int = 4,
         archive_down: bool = False,
@@ -213,9 +213,7 @@ class SourceTexts:
         for a in self._all:
             done = self._done.get(a.index)
             if done is not None:
-                r = results[a.index]  # read from a spool, a result is a copy: put it back
-                r.quotes, r.drift = done.quotes, done.drift
-                results[a.index] = r
+                results[a.index].quotes, results[a.index].drift = done.quotes, done.drift
 
     def _fetch_copies(self, jobs: list[tuple[str, dt.date]], snapshots: dict[str, Any], workers: int) -> None:
         pool = ThreadPoolExecutor(max(1, workers), thread_name_prefix="citewatch-copies")
