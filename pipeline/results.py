@@ -220,12 +220,13 @@ def problems(
 ) -> list[Problem]:
     """What counts against the exit status. Failing statuses count only once confirmed;
     findings about the notes and links count when ``fail_on`` names their code or
-    ``findings:SEVERITY``."""
+    ``findings:SEVERITY`` with that severity or a worse one."""
     fail_on = set(fail_on)
+    thresholds = [s for s in Severity if f"findings:{s.value}" in fail_on]
     found = [
         Problem(f.footnote or "", f"{f.code}: {f.message}")
         for f in findings
-        if f.code in fail_on or f"findings:{f.severity.value}" in fail_on
+        if f.code in fail_on or any(f.severity.at_least(t) for t in thresholds)
     ]
     for r in results:
         check = r.check

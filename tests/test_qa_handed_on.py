@@ -15,10 +15,6 @@ from pipeline.model import Finding, FindingCode, Severity
 from pipeline.results import problems
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="results.py:181 matches findings:SEVERITY exactly: --fail-on findings:warning passes a run with an error",
-)
 def test_fail_on_findings_warning_also_fails_on_an_error():
     error = Finding(
         FindingCode.MARKER_WITHOUT_NOTE, "the body cites 2 but there is no such note", "2", 3, Severity.ERROR
