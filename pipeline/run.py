@@ -397,6 +397,7 @@ def _run(
         fetcher.close()
         if warc:
             warc.close()
+            notes.extend(warc.problems)  # a damaged WARC index: said, and rebuilt
     say(StageStarted(Stage.REPORT, str(settings.reports_dir)))
     reports = _write_all(jobs, loaded, per_job, settings, newly, notes)
     status = max((r.exit_status for r in reports), default=ExitStatus.OK)
