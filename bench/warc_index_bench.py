@@ -3,6 +3,7 @@ archive/ already holds ten weeks of copies, at 20,000, 50,000 and 200,000 URLs.
 
     python bench/warc_index_bench.py                                  # 20k, 50k, 200k
     python bench/warc_index_bench.py --sizes 20000 --baseline /work/base-warcidx
+    python bench/warc_index_bench.py --sizes 20000 --real --baseline /work/base-warcidx  # whole runs
 
 scale_bench.py's runs start from an empty archive/; a scheduled job's do not. After ten
 weekly runs, archive/warc-index.json holds up to 10 copies per URL (the first week's
@@ -15,6 +16,9 @@ treetime.py: ``WarcArchive`` given a response for ``--few`` URLs (a run that rec
 few), or for every URL (a run that fetched all), 90 % of them unchanged since the last
 week (so revisit records are written), then closed (the index merged). The check, the
 history and the reports are not in it: this measures the term that grows with the weeks.
+
+``--real`` times whole ``citewatch run --no-wayback`` runs instead (scale_bench.py's
+corpus, ``--few`` citations or as many as the archive has URLs) on a copy of the archive.
 
 ``--baseline TREE`` times TREE's pipeline (PYTHONPATH=TREE) in the same invocation, each
 run on a fresh copy of the same archive. Nothing is asserted; bench/README.md records it.
@@ -36,6 +40,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 ROOT = HERE.parent
 WEEKS = 10
 CHANGING = 10  # one URL in CHANGING has a new payload every week
@@ -202,6 +207,58 @@ def measure(label: str, tree: Path, template: Path, n: int, fetch: int) -> dict:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def real_run(label: str, tree: Path, template: Path, bases: list[str], fetch: int) -> dict:
+    """A whole ``citewatch run --no-wayback`` of ``fetch`` citations of scale_bench's corpus
+    on a copy of the ten-week archive (its URLs are other ones: no revisits, the same index
+    to read and merge)."""
+    from check_bench import corpus, timed
+    from scale_bench import command, write_citations
+
+    work = Path(tempfile.mkdtemp(prefix="citewatch-warcidx-real-"))
+    try:
+        shutil.copytree(template, work / "archive")
+        write_citations(work / "citations.yaml", corpus(bases, fetch))
+        (work / "reports").mkdir()
+        opts = argparse.Namespace(concurrency=32, per_host=2)
+        wall, rss, rc, said, cpu = timed(command("run", opts), work, env={**os.environ, "PYTHONPATH": str(tree)})
+        index = work / "archive" / "warc-index.json"
+        return {
+            "tree": label,
+            "run": "citewatch run",
+            "fetched": fetch,
+            "wall_s": wall,
+            "cpu_s": cpu,
+            "peak_mb": rss,
+        } | {
+            "exit": rc,
+            "index_mb_after": index.stat().st_size / 1e6,
+        }
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def real_runs(args: argparse.Namespace, trees: list[tuple[str, Path]], template: Path, n: int) -> list[dict]:
+    from check_bench import start_corpus
+
+    proc, bases = start_corpus(50, 0.0)
+    rows = []
+    try:
+        for kind in args.only or ["few", "all"]:
+            for _ in range(args.repeat):
+                for label, tree in trees:
+                    row = real_run(label, tree, template, bases, args.few if kind == "few" else n) | {"urls": n}
+                    rows.append(row)
+                    print(json.dumps(row), file=sys.stderr, flush=True)
+                    if args.out:
+                        with args.out.open("a", encoding="utf-8") as out:
+                            out.write(json.dumps(row) + "\n")
+    finally:
+        proc.stdin.close()
+        proc.terminate()
+        proc.wait(timeout=10)
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="+", default=[20000, 50000, 200000])
@@ -212,6 +269,9 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, help="also append each row as a JSON line here")
+    ap.add_argument(
+        "--real", action="store_true", help="a whole `citewatch run` of --few / all citations (scale_bench's corpus)"
+    )
     args = ap.parse_args()
     if args.child:
         child(args.child, args.sizes[0], args.few)
@@ -230,6 +290,9 @@ def main() -> None:
                 f"{n} URLs × {WEEKS} weeks: index {size:.0f} MB, built in {time.perf_counter() - start:.0f} s",
                 file=sys.stderr,
             )
+            if args.real:
+                rows += real_runs(args, trees, template / "archive", n)
+                continue
             for kind in args.only or ["few", "all"]:
                 for _ in range(args.repeat):
                     for label, tree in trees:
@@ -242,6 +305,15 @@ def main() -> None:
                                 out.write(json.dumps(row) + "\n")
         finally:
             shutil.rmtree(template, ignore_errors=True)
+    if args.real:
+        print("\n| tree | archive URLs × 10 weeks | citations run | peak MB | CPU s | wall s | index MB after |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        for r in rows:
+            print(
+                f"| {r['tree']} | {r['urls']:,} | {r['fetched']:,} | {r['peak_mb']:.0f} | {r['cpu_s']:.1f}"
+                f" | {r['wall_s']:.1f} | {r['index_mb_after']:.0f} |"
+            )
+        return
     print(f"\n{WEEKS} weeks of copies per URL, 1 URL in {CHANGING} changed every week, ~1 KB pages\n")
     print(
         "| tree | URLs | fetched | revisits | peak MB | CPU s | wall s | CPU s: first write / all writes / close | index MB before → after |"

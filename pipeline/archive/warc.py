@@ -131,14 +131,15 @@ class WarcArchive:
             for cited, entry in read_entries(path, self.root):
                 self._add(cited, entry)
 
-    def _add(self, cited: str, entry: dict) -> None:
-        """An entry for the index, spooled until the merge; and remembered for revisits."""
+    def _add(self, cited: str, entry: dict, earlier: bool = True) -> None:
+        """An entry for the index, spooled until the merge; an ``earlier`` run's is also
+        remembered for revisits (this run's are not, as before)."""
         if self._spool is None:
             self._spool = tempfile.TemporaryFile(dir=self.root)  # unnamed: gone with the process
         self._spool.seek(0, os.SEEK_END)
         self._spooled.append((cited, self._spool.tell()))
         self._spool.write(json.dumps(entry, ensure_ascii=False).encode("utf-8") + b"\n")
-        if self._lookup is not None:
+        if earlier and self._lookup is not None:
             self._lookup.remember(cited, entry)
 
     def _additions(self) -> Iterator[tuple[str, list[dict]]]:
@@ -223,7 +224,7 @@ class WarcArchive:
             }
             if same is not None:  # the bytes are in the earlier record: that is the copy to open
                 entry["revisit_of"] = {"warc": same["warc"], "offset": same["offset"], "timestamp": same["timestamp"]}
-            self._add(fetch.url, entry)
+            self._add(fetch.url, entry, earlier=False)
         if same is not None:
             since = dt.datetime.strptime(same["timestamp"], "%Y%m%d%H%M%S").strftime("%Y-%m-%d")
             where = f"{same['warc']}#offset={same['offset']}"

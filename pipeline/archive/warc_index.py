@@ -478,12 +478,31 @@ def _merged(
 
 
 def _join_block(key: str, pieces: list[tuple[dict, str | None]]) -> str:
-    """The block of ``key`` from its copies, each in the text it had or encoded now: the
+    """The block of ``key`` from its copies, each in the text it had or laid out now: the
     same text ``_encode_block`` gives for the whole list."""
     if not pieces:
         return _encode_block(key, [])
-    texts = [t if t is not None else _encode_block("", [e]).split("\n", 1)[1].rsplit("\n", 1)[0] for e, t in pieces]
-    return _encode_block(key, [{}]).split("\n", 1)[0] + "\n" + ",\n".join(texts) + "\n ]"
+    texts = [t if t is not None else "  " + _laid_out(e, 2) for e, t in pieces]
+    return " " + json.dumps(key, ensure_ascii=False) + ": [\n" + ",\n".join(texts) + "\n ]"
+
+
+def _laid_out(value: object, depth: int) -> str:
+    """``value`` at ``depth`` as the indent=1, sort_keys encoder writes it, the scalars by
+    json's C encoder: the indenting encoder is pure Python, and a 200,000-URL merge encodes
+    a copy per URL. Keys that are not all strings go to the encoder itself."""
+    if isinstance(value, dict) and value and all(type(k) is str for k in value):
+        inner = " " * (depth + 1)
+        items = ",\n".join(
+            f"{inner}{json.dumps(k, ensure_ascii=False)}: {_laid_out(value[k], depth + 1)}" for k in sorted(value)
+        )
+        return "{\n" + items + "\n" + " " * depth + "}"
+    if isinstance(value, list) and value:
+        inner = " " * (depth + 1)
+        return "[\n" + ",\n".join(inner + _laid_out(v, depth + 1) for v in value) + "\n" + " " * depth + "]"
+    if isinstance(value, (dict, list)):
+        text = _ENCODER.encode(value)  # empty, or keys of other types
+        return text.replace("\n", "\n" + " " * depth)
+    return json.dumps(value, ensure_ascii=False)
 
 
 def read_index(path: Path, problems: list[str] | None = None) -> dict[str, list[dict]]:
