@@ -11,8 +11,9 @@ by block, one URL's list at a time, twice:
   digest, HTTP status, where it is), packed in 48 bytes and keyed by the URL's hash: about
   150 bytes per URL however many weeks the index holds;
 - ``merge``: the old file's blocks are copied as they are, except the URLs this run (or a
-  WARC file the index never heard of) added copies to, whose lists are parsed, extended,
-  cut to ``KEEP_PER_URL`` and encoded again; written to a temporary file and renamed over the
+  WARC file the index never heard of) added copies to, whose lists are parsed, extended and
+  cut to ``KEEP_PER_URL``, the copies kept in their old text and only the new ones laid out;
+  written to a temporary file and renamed over the
   old one (files.write_atomic), so an interrupted run leaves the old index whole.
 
 The file stays what ``json.dumps(index, indent=1, sort_keys=True, ensure_ascii=False)``
@@ -48,7 +49,6 @@ _KEY_END = b'": ['
 _CLOSE = (b" ]", b" ],")
 _ENCODER = json.JSONEncoder(indent=1, sort_keys=True, ensure_ascii=False)
 _CHUNK = 1 << 20
-_BETWEEN = b"\n  },\n  {\n"  # where one copy ends and the next starts (only copies sit at 2 spaces)
 
 
 @dataclass(slots=True)
@@ -76,6 +76,7 @@ class Block:
         were and encodes only the new ones (Python's indenting encoder is pure Python)."""
         if self.body is None:
             return []
+        # where one copy ends and the next starts: only the copies' braces sit at 2 spaces
         texts = self.body.decode("utf-8").split("\n  },\n  {\n")
         if len(texts) > 1:
             texts = [texts[0] + "\n  }"] + ["  {\n" + t + "\n  }" for t in texts[1:-1]] + ["  {\n" + texts[-1]]
