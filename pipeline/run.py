@@ -420,6 +420,7 @@ def _run(
             fetcher.close()
             if warc:
                 warc.close()
+                notes.extend(warc.problems)  # a damaged WARC index: said, and rebuilt
         say(StageStarted(Stage.REPORT, str(settings.reports_dir)))
         per_job = _split(results, [len(cs) for cs in loaded.citations])
         reports = _write_all(jobs, loaded, per_job, settings, newly, notes)

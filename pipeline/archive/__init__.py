@@ -9,7 +9,8 @@ Where things are:
   ``settings.services_for``;
 - ``policy``: which copy to offer, which url_status to write; ``stage``: the pool that
   runs it for every URL and saves citations.yaml;
-- ``warc``: local copies and their index; ``copies``: addresses that are archived copies.
+- ``warc``: local copies; ``warc_index``: their index, read and merged a URL at a time;
+  ``copies``: addresses that are archived copies.
 
 Kept import-light on purpose: ``history`` and ``layout`` are needed by every check, the
 services and WARC machinery only by the archive stage.

@@ -9,7 +9,7 @@ place that says where each part lives, so a new file is added here and nowhere e
       snapshots.json          every archive snapshot found or made  (stage.py)
       wayback-pending.json    Save Page Now jobs not finished yet   (wayback.py)
       warc/citewatch-*.warc.gz    local copies of the responses     (warc.py)
-      warc-index.json         where each URL's copy is in the WARCs (warc.py; rebuilt from them)
+      warc-index.json         where each URL's copy is in the WARCs (warc_index.py; rebuilt from them)
       runs/<name>.json        each article's last report            (run.py)
       cited-copies/<host>/<sha>.json  each source's text as archived when it was cited (quotes/copies.py)
       runs/reports/           the reports of `citewatch archive`    (cli.py)

@@ -7,10 +7,11 @@ length; a body cut at the cap gets ``WARC-Truncated: length`` so replay tools
 know the copy is partial. Each record is its own gzip member, so a file cut
 short by an interrupted run is still readable up to its last whole record.
 
-A weekly job commits archive/, so a page that has not changed since an earlier copy
+A weekly job commits archive/, so a page that has not changed since its latest copy
 is not stored again: the run writes a ``revisit`` record (WARC 1.1, identical payload
 digest) that points at that copy, as Heritrix and wget's ``--warc-dedup`` do. Replay
-tools such as pywb resolve it to the earlier record.
+tools such as pywb resolve it to the earlier record. The index of the copies
+(warc-index.json) is read and written a URL at a time: see warc_index.py.
 """
 
 from __future__ import annotations
@@ -21,9 +22,12 @@ import hashlib
 import io
 import itertools
 import json
+import operator
 import os
+import tempfile
 import threading
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -33,10 +37,12 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from .. import __version__
-from ..files import write_atomic
 from ..liveness import status_phrase
 from ..model import Fetch, LinkCheck, Snapshot, SnapshotKind
 from .layout import ArchiveLayout
+from .warc_index import KEEP_PER_URL, Damaged, Lookup, add, build_lookup, merge, read_blocks, read_index
+
+__all__ = ["KEEP_PER_URL", "WarcArchive", "load_index", "read_entries"]
 
 # Extension fields (WARC 1.1 allows them) so the index can be rebuilt from the files alone:
 # the address the footnote cited (the record's target is where redirects ended) and the check
@@ -46,7 +52,12 @@ _HOP_BY_HOP = {"content-encoding", "transfer-encoding", "content-length", "conne
 
 
 class WarcArchive:
-    """One WARC file per run under ``archive/warc/``, plus ``archive/warc-index.json``."""
+    """One WARC file per run under ``archive/warc/``, plus ``archive/warc-index.json``.
+
+    The index is never held whole (warc_index.py): a run that writes copies builds a compact
+    lookup of each URL's latest copy for its revisit records, spools its own entries (and
+    those of WARC files the index never heard of) to an unnamed temporary file beside the
+    index, and merges them in at the end, streamed from the old file to the new one."""
 
     def __init__(self, root: str | Path, run_id: str | None = None) -> None:
         self.layout = ArchiveLayout.at(root)
@@ -60,11 +71,21 @@ class WarcArchive:
             n += 1
             self.path = self.layout.warc_file(f"{run_id}-{n}")
         self.index_path = self.layout.warc_index
+        self.problems: list[str] = []  # one line each: a damaged index, said once
         self._lock = threading.Lock()
         self._file = None
         self._writer: WARCWriter | None = None
-        self.added: dict[str, dict] = {}
-        self._earlier: dict[str, list[dict]] | None = None  # the index as earlier runs left it
+        self._lookup: Lookup | None = None  # each URL's latest copy in earlier runs
+        self._read_back: set[Path] = set()  # WARC files whose records were read back in
+        self._stale = False  # a WARC file newer than the index: the index is written again
+        self._rebuild = False  # the index is damaged: every WARC file is read back
+        self._spool = None  # this run's index entries (and read-back ones), a JSON line each
+        self._spooled: list[tuple[str, int]] = []  # (cited URL, where its entry is in the spool)
+        self._warc_there: dict[str, bool] = {}
+
+    @property
+    def _shown(self) -> str:
+        return str(self.index_path)
 
     def _open(self) -> WARCWriter:
         if self._writer is None:
@@ -76,15 +97,70 @@ class WarcArchive:
             self._writer.write_record(info)
         return self._writer
 
+    def _earlier(self) -> Lookup:
+        """Each URL's latest copy in earlier runs: the index, then WARC files it never heard of."""
+        if self._lookup is None:
+            self._lookup = Lookup()
+            found: list[str] = []
+            build_lookup(read_blocks(self.index_path, self._shown), self._lookup, found, self._shown)
+            if found:
+                self._damaged(found)
+            self._read_stale()
+        return self._lookup
+
+    def _read_stale(self) -> None:
+        stale = _stale(self.layout, exclude=self.path)
+        self._stale = self._stale or bool(stale)
+        self._read_warcs(stale)
+
+    def _damaged(self, problems: list[str]) -> None:
+        """Say the damage once, and read every WARC file back: the copies the damaged part
+        listed are in them (records already in the index are not added twice)."""
+        if not self.problems:
+            more = len(problems) - 1
+            also = f" ({more} more damaged part{'s' if more > 1 else ''} in the file)" if more > 0 else ""
+            self.problems.append(problems[0] + also)
+        self._rebuild = True
+        self._read_warcs([p for p in self.layout.warc_files() if p != self.path])
+
+    def _read_warcs(self, paths: list[Path]) -> None:
+        for path in paths:
+            if path in self._read_back:
+                continue
+            self._read_back.add(path)
+            for cited, entry in read_entries(path, self.root):
+                self._add(cited, entry)
+
+    def _add(self, cited: str, entry: dict, earlier: bool = True) -> None:
+        """An entry for the index, spooled until the merge; an ``earlier`` run's is also
+        remembered for revisits (this run's are not, as before)."""
+        if self._spool is None:
+            self._spool = tempfile.TemporaryFile(dir=self.root)  # unnamed: gone with the process
+        self._spool.seek(0, os.SEEK_END)
+        self._spooled.append((cited, self._spool.tell()))
+        self._spool.write(json.dumps(entry, ensure_ascii=False).encode("utf-8") + b"\n")
+        if earlier and self._lookup is not None:
+            self._lookup.remember(cited, entry)
+
+    def _additions(self) -> Iterator[tuple[str, list[dict]]]:
+        """The spooled entries by URL, in the index's order (each URL's in the order added)."""
+        spool = self._spool
+        for cited, group in itertools.groupby(sorted(self._spooled), key=operator.itemgetter(0)):
+            entries = []
+            for _, where in group:
+                spool.seek(where)
+                entries.append(json.loads(spool.readline()))
+            yield cited, entries
+
     def _same_copy(self, cited: str, digest: str, status: int) -> dict | None:
-        """The latest earlier copy of ``cited`` with this very payload, if its WARC is still there."""
-        if self._earlier is None:
-            self._earlier = load_index(self.root, exclude=self.path)
-        for entry in reversed(self._earlier.get(cited, [])):
-            if entry.get("digest") == digest and entry.get("http_status") == status and not entry.get("truncated"):
-                if entry.get("warc_date") and (self.root / entry["warc"]).is_file():
-                    return entry
-        return None
+        """The latest earlier copy of ``cited`` if it has this very payload and its WARC is still there."""
+        entry = self._earlier().latest(cited)
+        if entry is None or entry["digest"] != digest or entry["http_status"] != status:
+            return None
+        there = self._warc_there.get(entry["warc"])
+        if there is None:
+            there = self._warc_there[entry["warc"]] = (self.root / entry["warc"]).is_file()
+        return entry if there else None
 
     def write(self, fetch: Fetch, check: LinkCheck | None = None) -> Snapshot | None:
         """Record the final response of ``fetch``; None if there was no response."""
@@ -148,7 +224,7 @@ class WarcArchive:
             }
             if same is not None:  # the bytes are in the earlier record: that is the copy to open
                 entry["revisit_of"] = {"warc": same["warc"], "offset": same["offset"], "timestamp": same["timestamp"]}
-            self.added[fetch.url] = entry
+            self._add(fetch.url, entry, earlier=False)
         if same is not None:
             since = dt.datetime.strptime(same["timestamp"], "%Y%m%d%H%M%S").strftime("%Y-%m-%d")
             where = f"{same['warc']}#offset={same['offset']}"
@@ -166,34 +242,30 @@ class WarcArchive:
         )
 
     def close(self) -> None:
-        """Close the WARC and merge this run's entries into the index (atomically)."""
+        """Close the WARC and merge this run's entries into the index: streamed into a
+        temporary file renamed over the old index, so a run stopped here leaves it whole."""
         with self._lock:
             if self._file is not None:
                 self._file.close()
                 self._file, self._writer = None, None
-            if not self.added and not _stale(self.layout, exclude=self.path):
-                return
-            # the index read for this run's revisit records, if it was: not a second copy of it
-            index = self._earlier if self._earlier is not None else load_index(self.root, exclude=self.path)
-            self._earlier = None
-            for cited, entry in self.added.items():
-                _add(index, cited, entry)
-            # encoded as it is written: at 200,000 URLs the index as one string (and the
-            # encoder's pieces of it) was the run's largest moment, 3.5 KB per URL at once
-            encoder = json.JSONEncoder(indent=1, sort_keys=True, ensure_ascii=False)
-            write_atomic(self.index_path, itertools.chain(encoder.iterencode(index), ["\n"]))
-            self.added = {}
-
-
-KEEP_PER_URL = 10  # copies of one URL the index remembers (the WARC files keep them all)
-
-
-def _add(index: dict[str, list[dict]], cited: str, entry: dict) -> None:
-    entries = index.setdefault(cited, [])
-    if not any(e.get("warc") == entry["warc"] and e.get("offset") == entry["offset"] for e in entries):
-        entries.append(entry)
-        entries.sort(key=lambda e: e.get("timestamp") or "")
-    index[cited] = entries[-KEEP_PER_URL:]
+            try:
+                if self._lookup is None:  # nothing written: WARC files of killed runs may still need indexing
+                    self._read_stale()
+                if not self._spooled and not self._stale and not self._rebuild:
+                    return
+                found: list[str] = []
+                parsed = self._lookup is not None and not self._rebuild  # every block parsed for the lookup
+                try:
+                    merge(self.index_path, self._additions(), self._rebuild, self._shown, found, parsed)
+                except Damaged as e:  # found only now (a list that does not parse): rebuilt, said once
+                    self._damaged([e.problem])
+                    merge(self.index_path, self._additions(), True, self._shown, found)
+                if found and not self.problems:
+                    self.problems.append(found[0])
+            finally:
+                if self._spool is not None:
+                    self._spool.close()
+                self._spool, self._spooled, self._lookup = None, [], None
 
 
 def _stale(layout: ArchiveLayout, exclude: Path | None) -> list[Path]:
@@ -214,17 +286,14 @@ def _stale(layout: ArchiveLayout, exclude: Path | None) -> list[Path]:
 
 
 def load_index(root: str | Path, exclude: Path | None = None) -> dict[str, list[dict]]:
-    """archive/warc-index.json, with the records of WARC files newer than it read back in
-    (``exclude``: the file this run is writing, whose entries it adds itself)."""
+    """archive/warc-index.json as a dict, with the records of WARC files newer than it read
+    back in (``exclude``: a file whose entries the caller adds itself). Whole, for tests and
+    tools on small archives: a run reads it a URL at a time (warc_index.py)."""
     layout = ArchiveLayout.at(root)
-    try:
-        data = json.loads(layout.warc_index.read_text(encoding="utf-8"))
-        index = data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        index = {}
+    index = read_index(layout.warc_index)
     for path in _stale(layout, exclude):
         for cited, entry in read_entries(path, layout.root):
-            _add(index, cited, entry)
+            index[cited] = add(index.get(cited, []), entry)
     return index
 
 
