@@ -77,11 +77,6 @@ def test_a_user_agent_that_is_no_header_value_is_a_usage_error(tmp_path, monkeyp
     assert result.exit_code == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="archive/policy.py write_back: the report takes the run's url_status whenever the entry changed"
-    " (an archive link went in), though the file keeps a person's 'unfit'",
-)
 def test_the_report_shows_the_url_status_the_file_keeps(tmp_path):
     import datetime as dt
 

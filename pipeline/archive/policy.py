@@ -148,11 +148,16 @@ def write_back(result: Result, cf: cit.CitationsFile, snapshot: Snapshot | None,
         url_status=url_status,
     )
     if changed:
-        if snapshot:
+        # the citation says what the file now holds: a person's `unfit`, or their edit made
+        # during the run, stays in the file, and the report must not show the run's value
+        entry = cf.entry(result.citation.id)
+        if entry is None:
+            return changed
+        if snapshot and entry.get("archive_url") == snapshot.archive_url:
             result.citation.archive_url = snapshot.archive_url
             result.citation.archive_date = archive_date
-        if url_status:
-            result.citation.url_status = url_status
+        if entry.get("url_status"):
+            result.citation.url_status = str(entry.get("url_status"))
     return changed
 
 
