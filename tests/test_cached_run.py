@@ -85,10 +85,13 @@ def _write(history: History, url: str, checks: list[dict]) -> None:
 def test_checks_unless_reads_the_last_line_and_parses_only_what_is_wanted(tmp_path):
     history = History(tmp_path)
     url = "https://example.com/a"
-    checks = [{"at": f"2026-11-{d:02d}T10:00:00+00:00", "status": "dead", "reason": "x\n  ]"} for d in range(1, 6)]
+    checks = [
+        {"at": f"2026-11-{d:02d}T10:00:00+00:00", "status": "dead", "reason": "x\n  ]" * 100} for d in range(1, 6)
+    ]
     checks.append({"at": "2026-11-30T10:00:00+00:00", "status": "live", "page": {"title": "A }\n  ] {"}})
     _write(history, url, checks)
     assert History(tmp_path).checks(url) == checks
+    assert history.path_for(url).stat().st_size > 2048  # small files are parsed whole
     seen = []
     assert History(tmp_path).checks_unless(url, lambda last: seen.append(last) or True) is None
     assert seen == [checks[-1]]  # the last check alone was read
@@ -103,3 +106,6 @@ def test_checks_unless_reads_the_last_line_and_parses_only_what_is_wanted(tmp_pa
     path.write_bytes(b"\xff\xfe")
     assert History(tmp_path).checks_unless(url, lambda last: False) == History(tmp_path).checks(url) == []
     assert History(tmp_path).checks_unless("https://example.com/never", lambda last: False) == []
+    small = "https://example.com/small"
+    _write(history, small, checks[-1:])
+    assert History(tmp_path).checks_unless(small, lambda last: True) == checks[-1:]

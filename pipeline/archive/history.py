@@ -90,7 +90,7 @@ class History:
         the fresh ones' files (the stale ones are read in full by their own check). A file
         in any other layout is parsed whole."""
         text = self._text(url)
-        if text:
+        if text and len(text) > 2048:  # a check or two: parsing it all costs no more
             end = text.rfind("}\n  ]")
             start = text.rfind("\n    {", 0, end)
             if start >= 0:
