@@ -162,14 +162,16 @@ def check_entry(check: LinkCheck, extra: dict[str, Any] | None = None) -> dict[s
 
 def annotate(check: LinkCheck, previous: list[dict[str, Any]], policy: ConfirmPolicy) -> LinkCheck:
     """Fill confirmed / failing_since / previous_status from the checks before this one."""
-    real = [c for c in previous if c.get("status") != Status.SKIPPED.value]
+    skipped = Status.SKIPPED.value  # an enum member's value is a property call, per check
+    real = [c for c in previous if c.get("status") != skipped]
     if real:
         check.previous_status = Status(real[-1]["status"])
     if check.status not in FAILING:
         return check
     streak = [check.checked_at or dt.datetime.now(dt.UTC)]
+    failing = {s.value for s in FAILING}  # once, not per check: 60 checks of a failing URL
     for c in reversed(real):
-        if c.get("status") in {s.value for s in FAILING}:
+        if c.get("status") in failing:
             t = _parse_time(c.get("at"))
             if t:
                 streak.append(t)
@@ -185,7 +187,8 @@ def annotate(check: LinkCheck, previous: list[dict[str, Any]], policy: ConfirmPo
 
 def fresh(previous: list[dict[str, Any]], recheck_after: dt.timedelta, now: dt.datetime) -> dict[str, Any] | None:
     """The last check if it was recent and healthy (live/redirected): no need to fetch again."""
-    real = [c for c in previous if c.get("status") != Status.SKIPPED.value]
+    skipped = Status.SKIPPED.value  # an enum member's value is a property call, per check
+    real = [c for c in previous if c.get("status") != skipped]
     if not real or real[-1].get("status") not in (Status.LIVE.value, Status.REDIRECTED.value):
         return None
     at = _parse_time(real[-1].get("at"))
