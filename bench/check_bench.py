@@ -8,6 +8,7 @@
     python bench/check_bench.py --corpus skew --only citewatch --only lychee    # one host: 30 %
     python bench/check_bench.py --cached --repeat 3 --baseline ../main   # a second run: CPU
     python bench/check_bench.py --cached --all-live --repeat 3         # every URL fresh
+    python bench/check_bench.py --cached --all-live --named --repeat 3 # + publishers, domain names
 
 --cached times what a run costs when the cache answers: each round, citewatch checks the
 corpus once in an empty archive/ (not timed), then again at once with `--json check.json`
@@ -93,10 +94,16 @@ def corpus(bases: list[str], n: int, dead: bool = True) -> list[str]:
     return urls
 
 
-def write_inputs(work: Path, urls: list[str]) -> None:
-    """The same URLs as each tool reads them: citations.yaml for citewatch, urls.txt for lychee."""
+def write_inputs(work: Path, urls: list[str], publishers: bool = False) -> None:
+    """The same URLs as each tool reads them: citations.yaml for citewatch, urls.txt for lychee.
+    ``publishers``: each citation names its site's outlet, as a real article's do."""
+
+    def publisher(url: str) -> str:
+        return f"    publisher: {url.split('//')[1].split('.')[1].title()}\n" if publishers else ""
+
     (work / "citations.yaml").write_text(
-        "citations:\n" + "".join(f"  - id: '{i}'\n    title: Story {i}\n    url: {u}\n" for i, u in enumerate(urls)),
+        "citations:\n"
+        + "".join(f"  - id: '{i}'\n    title: Story {i}\n{publisher(u)}    url: {u}\n" for i, u in enumerate(urls)),
         encoding="utf-8",
     )
     (work / "urls.txt").write_text("\n".join(urls) + "\n", encoding="utf-8")
@@ -181,6 +188,12 @@ def main() -> None:
     ap.add_argument("--slow-seconds", type=float, default=2.0, help="skew: extra seconds a slow page takes")
     ap.add_argument("--cached", action="store_true", help="time citewatch's second run, the cache warm")
     ap.add_argument("--all-live", action="store_true", help="no 404s in the corpus")
+    ap.add_argument(
+        "--named",
+        action="store_true",
+        help="hosts named www.outletN.co.uk (--resolve to the loopback ones) and citations naming"
+        " their publisher, as a real article's: verification then looks up registered domains",
+    )
     args = ap.parse_args()
     tools = args.only or ["citewatch", "lychee", "lean-python", "linkchecker"]
     if args.baseline and "citewatch-baseline" not in tools:
@@ -202,7 +215,13 @@ def main() -> None:
             urls = skewed_corpus(bases, args.urls, 0.3, args.slow)
         else:
             urls = corpus(bases, args.urls, dead=not args.all_live)
-        write_inputs(work, urls)
+        resolve: list[str] = []
+        if args.named:  # www.outletN.co.uk:PORT, sent to its loopback address with --resolve
+            named = {b: f"http://www.outlet{k}.co.uk:{b.rsplit(':', 1)[1]}" for k, b in enumerate(bases)}
+            for b, name in named.items():
+                resolve += ["--resolve", f"{name.split('//')[1].split(':')[0]}:{b.split('//')[1].split(':')[0]}"]
+            urls = [named[u[: u.index("/", 8)]] + u[u.index("/", 8) :] for u in urls]
+        write_inputs(work, urls, publishers=args.named)
         (work / "links.html").write_text(
             "<html><body>" + "".join(f'<a href="{u}">{i}</a>\n' for i, u in enumerate(urls)) + "</body></html>",
             encoding="utf-8",
@@ -228,6 +247,7 @@ def main() -> None:
                 str(args.per_host),
                 "--archive-dir",
                 "archive",
+                *resolve,
             ],
             "lychee": [
                 shutil.which("lychee") or str(bindir / "lychee"),
@@ -318,6 +338,7 @@ def main() -> None:
             f" {args.corpus} corpus"
             + (", the second run of each round timed (cache warm)" if args.cached else "")
             + (", no 404s" if args.all_live else "")
+            + (", named hosts and publishers" if args.named else "")
         )
         print(f"physical floor: {floor:.2f} s\n")
         print(
