@@ -266,6 +266,7 @@ def check_run(
     (a browser's "link to highlight") and ``HTTP://…/a`` are one GET, whose outcome every
     spelling gets (with its own ``url``). The history is kept under the first spelling."""
     settings = settings or CheckSettings()
+    began = time.monotonic()  # --max-time counts from here, the answers from the cache included
     spellings: dict[str, list[str]] = {}
     for url in dict.fromkeys(urls):
         spellings.setdefault(_request_key(url), []).append(url)
@@ -299,7 +300,7 @@ def check_run(
     else:
         readers = PageReaders(settings.page_processes) if settings.page_processes > 0 else None
     job = _Job(fetcher, settings, history, _ProbeCache(fetcher), on_fetch, readers)
-    fetcher.run_deadline = time.monotonic() + settings.max_time if settings.max_time else None
+    fetcher.run_deadline = began + settings.max_time if settings.max_time else None
     try:
         results |= _run_pool(
             todo,
