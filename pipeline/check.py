@@ -228,17 +228,6 @@ def workers_for(concurrency: int) -> int:
     return concurrency + max(2, concurrency // 2)
 
 
-def _most_at_once(urls: list[tuple[str, str]], fetcher: Fetcher) -> int:
-    """The most first requests the per-host limits let run at once: a cached run's 200
-    failing URLs on two hosts keep 4 requests in flight, and 48 workers for them would
-    only wake up to find nothing to do."""
-    per_host: dict[str, int] = {}
-    for key, _ in urls:
-        host = host_of(key)
-        per_host[host] = per_host.get(host, 0) + 1
-    return sum(min(n, fetcher.gate.slots(host)) for host, n in per_host.items())
-
-
 def check_urls(
     urls: Iterable[str],
     settings: CheckSettings | None = None,
@@ -305,7 +294,7 @@ def check_run(
         results |= _run_pool(
             todo,
             lambda url, turn: check_one(url, job, turn),
-            workers_for(min(settings.fetch.concurrency, _most_at_once(todo, fetcher))),
+            workers_for(settings.fetch.concurrency),
             fetcher,
             progress if on_progress else None,
             warm_up,

@@ -125,10 +125,6 @@ class HostGate:
             )
         return known
 
-    def slots(self, host: str) -> int:
-        """How many requests ``host`` may have in flight at once."""
-        return self._limits(host)[0]
-
     def _start_at(self, host: str, now: float) -> float | None:
         """None: a request may start now; else when one may (inf: when a slot frees)."""
         if self._busy.get(host, 0) >= self._limits(host)[0]:

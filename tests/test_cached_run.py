@@ -109,19 +109,3 @@ def test_checks_unless_reads_the_last_line_and_parses_only_what_is_wanted(tmp_pa
     small = "https://example.com/small"
     _write(history, small, checks[-1:])
     assert History(tmp_path).checks_unless(small, lambda last: True) == checks[-1:]
-
-
-def test_workers_are_no_more_than_the_hosts_can_keep_busy(site, tmp_path):
-    """Ten URLs on one host at one request at a time: a few workers, not concurrency's 48."""
-    import threading
-
-    for i in range(10):
-        site.routes[f"/p{i}"] = html(f"Story {i}")
-    most = []
-
-    def seen(url, outcome):
-        most.append(sum(t.name.startswith("citewatch-check-") for t in threading.enumerate()))
-
-    run = check_run([site.url(f"/p{i}") for i in range(10)], check_settings(probe=False, per_host=1), on_progress=seen)
-    assert {o.check.status for o in run.outcomes.values()} == {Status.LIVE}
-    assert 1 <= max(most) <= check_mod.workers_for(1) < check_mod.workers_for(check_settings().fetch.concurrency)
