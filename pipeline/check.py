@@ -205,13 +205,14 @@ def check_one(url: str, job: _Job, turn: Turn | None = None) -> UrlOutcome:
         return UrlOutcome(LinkCheck(url=url, status=Status.ERROR, reason=reason, checked_at=now))
 
 
-def warm_up() -> None:
+def warm_up(readers: PageReaders | None = None) -> None:
     """Import what reading a page needs while the first requests are on the wire: the
     parsers and fuzzy matchers (lxml, rapidfuzz, charset_normalizer, the public-suffix
-    list, the outlet table) are ~80 ms of start-up that the network wait can hide. The
-    page-reading child processes start with the first page that needs one: a run whose
-    pages are all small (a cached run's 404s) never pays for them (the pool and its
-    resource tracker process, 30–40 ms of CPU)."""
+    list, the outlet table) are ~80 ms of start-up that the network wait can hide; so is
+    starting the page-reading child process. (A run the cache answers whole has no pool and
+    no warm-up: it reads no page.)"""
+    if readers is not None:
+        readers.start()
     from . import liveness, metadata, verify  # noqa: F401
     from .publishers import outlets
 
@@ -297,7 +298,7 @@ def check_run(
             workers_for(settings.fetch.concurrency),
             fetcher,
             progress if on_progress else None,
-            warm_up,
+            lambda: warm_up(readers),
         )
         for url in aliases:
             results.update(spelled(url, results[url]))
