@@ -9,7 +9,8 @@
 The corpus is corpus_server.py's (~1 KB pages, 10% 404s) on --hosts loopback hosts with
 --latency per answer (default 0: at 100 ms, 200,000 URLs would be 10 minutes of waiting
 per run, which measures the network, not us). Each run starts from an empty archive/ in a
-fresh folder. Reported per run: wall and CPU seconds and peak RSS (/usr/bin/time), the
+fresh folder. Reported per run: wall and CPU seconds (and CPU ms per citation: time grows
+linearly when it stays flat from size to size) and peak RSS (/usr/bin/time), the
 JSON (check --json, run's report), the HTML report, the saved run (archive/runs/), and the
 history (files, MB). --git then times `git add -A` and `git status` on the largest run's
 folder, as a CI job committing archive/ would. --cached reruns the same command at once in
@@ -152,13 +153,13 @@ def main() -> None:
 def print_table(rows: list[dict], args: argparse.Namespace) -> None:
     print(f"\n{args.hosts} loopback hosts, {args.latency * 1000:.0f} ms latency, ~1 KB pages, 10% 404s\n")
     print(
-        "| command | citations | wall s | µs wall/URL | CPU s | peak MB | JSON MB | HTML MB | saved run MB | history files |"
+        "| command | citations | wall s | µs wall/URL | CPU s | CPU ms/URL | peak MB | JSON MB | HTML MB | saved run MB | history files |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         print(
             f"| {r['command']} | {r['citations']} | {r['wall_s']:.1f} | {r['wall_s'] * 1e6 / r['citations']:.0f}"
-            f" | {r['cpu_s']:.1f} | {r['peak_mb']:.0f} | {r['json_mb']:.1f} | {r['html_mb']:.1f}"
+            f" | {r['cpu_s']:.1f} | {r['cpu_s'] * 1e3 / r['citations']:.2f} | {r['peak_mb']:.0f} | {r['json_mb']:.1f} | {r['html_mb']:.1f}"
             f" | {r['saved_run_mb']:.1f} | {r['history_files']} |"
         )
     for r in rows:

@@ -22,11 +22,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import citations_text as ct
+from .citations_hand import HandEdits
 from .citations_merge import merge_notes, note_fields  # noqa: F401 - note_fields: importable from here
 from .citations_validate import URL_STATUSES, to_partial_date  # noqa: F401 - importable from here
 from .citations_validate import validate as _validate
 from .errors import InputError
-from .files import write_atomic
+from .files import is_device, write_atomic
 from .model import Article, Citation, Finding, InputProblem
 from .nesting import MAX_NESTING, too_deep_line
 from .sources_yaml import same_value
@@ -64,6 +65,8 @@ class CitationsFile:
     # loaded by ``load_for_run``: the entries hold only the fields a run reads or writes
     # (citations_text.KEPT), and a save writes the changes into the text on disk
     text_edits: ct.TextEdits | None = field(default=None, repr=False)
+    # the fields set_fields wrote, to keep a person's value set meanwhile (citations_hand)
+    hand: HandEdits = field(default_factory=HandEdits, repr=False)
     _at: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)  # see entry
 
     @property
@@ -97,27 +100,74 @@ def _yaml() -> YAML:
     return y
 
 
+# YAML 1.2 numbers as ruamel.yaml reads them (its resolver's patterns, ruamel/yaml/resolver.py):
+# 0x1F, 0o17, 0b101 and 1_000 are numbers, 017 is seventeen (no octal), .inf and .nan floats
+_CORE12 = (
+    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    (
+        "tag:yaml.org,2002:float",
+        r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)"
+        r"|[-+]?\.[0-9_]+(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+0123456789.",
+    ),
+    (
+        "tag:yaml.org,2002:int",
+        r"^(?:[-+]?0b[0-1_]+|[-+]?0o?[0-7_]+|[-+]?[0-9_]+|[-+]?0x[0-9a-fA-F_]+)$",
+        "-+0123456789",
+    ),
+)
+_BASES = {"0b": 2, "0o": 8, "0x": 16}
+
+
+def core12_int(text: str) -> int:
+    """An int as ruamel reads it under YAML 1.2; ValueError where ruamel fails ("0x_", "-_")."""
+    digits = text.replace("_", "")
+    sign = -1 if digits[:1] == "-" else 1
+    digits = digits.lstrip("+-") if digits[:1] in ("+", "-") else digits
+    base = _BASES.get(digits[:2], 10)
+    if base != 10:
+        digits = digits[2:]
+    if not digits:
+        raise ValueError(f"not a number: {text!r}")
+    return sign * int(digits, base)
+
+
+def core12_float(text: str) -> float:
+    """A float as ruamel reads it under YAML 1.2 (``1_0.5``, ``.inf``, ``-.INF``, ``.NaN``)."""
+    digits = text.replace("_", "").lower()
+    if digits.endswith((".inf", ".nan")):
+        return float(digits.replace(".", ""))
+    return float(digits)
+
+
 @cache
 def fast_yaml_loader():
-    """PyYAML's libyaml loader restricted to YAML 1.2 core scalars (as ruamel reads them):
-    no yes/no/on/off booleans, no sexagesimal numbers, so a title "12:30" stays text."""
+    """PyYAML's libyaml loader reading YAML 1.2 core scalars as ruamel does: no
+    yes/no/on/off booleans, no sexagesimal numbers (a title "12:30" stays text), and the
+    numbers ruamel reads (an ``id: 0x1F`` is 31 in both readers, as their ids must agree)."""
     import yaml
 
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
     class Core12Loader(base):  # type: ignore[misc, valid-type]
-        pass
+        def construct_mapping(self, node, deep=False):
+            """A key twice in one mapping: libyaml keeps the last value without a word,
+            ruamel refuses the file at that line; the fast reader gives way to it."""
+            pairs = len(node.value)
+            merges = any(str(key.tag).endswith(":merge") for key, _ in node.value)
+            mapping = super().construct_mapping(node, deep)
+            if len(mapping) != pairs and not merges:
+                raise yaml.constructor.ConstructorError(None, None, "a key twice", node.start_mark)
+            return mapping
 
     Core12Loader.yaml_implicit_resolvers = {
         first: [(tag, rx) for tag, rx in resolvers if not tag.endswith((":bool", ":int", ":float"))]
         for first, resolvers in base.yaml_implicit_resolvers.items()
     }
-    for tag, pattern, first in (
-        ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
-        ("tag:yaml.org,2002:int", r"^[-+]?[0-9]+$", "-+0123456789"),
-        ("tag:yaml.org,2002:float", r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$", "-+.0123456789"),
-    ):
+    for tag, pattern, first in _CORE12:
         Core12Loader.add_implicit_resolver(tag, re.compile(pattern), list(first))
+    Core12Loader.add_constructor("tag:yaml.org,2002:int", lambda loader, node: core12_int(node.value))
+    Core12Loader.add_constructor("tag:yaml.org,2002:float", lambda loader, node: core12_float(node.value))
     return Core12Loader
 
 
@@ -127,10 +177,12 @@ STREAM_FROM = 1_000_000  # characters of citations.yaml from which it is read as
 def _load_fast(path: Path, text: str) -> CitationsFile | None:
     """Read-only load through libyaml (~25x faster than round-trip on a 2,000-entry file).
     Anything doubtful returns None, and the round-trip loader reports it with line numbers."""
+    from .yamlstream import fast_reads_alike, streamed_load
+
+    if not fast_reads_alike(text):
+        return None
     try:
         import yaml
-
-        from .yamlstream import streamed_load
 
         loader = fast_yaml_loader()
         doc = yaml.load(text, Loader=loader) if len(text) < STREAM_FROM else streamed_load(text, loader)
@@ -190,11 +242,16 @@ def load_for_run(path: str | Path, lenient: bool = False) -> CitationsFile:
 
 def _read(path: Path) -> str:
     try:
+        if is_device(path):
+            raise CitationsError([f"{path}: a device, not a citations file"])
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise CitationsError([f"{path}: no such file (run 'citewatch extract ARTICLE -o {path}' first)"]) from None
-    except UnicodeDecodeError:
-        raise CitationsError([f"{path}: not UTF-8 text"]) from None
+    except UnicodeDecodeError as e:  # where: the editor that saved it in Latin-1 shows that line
+        line = e.object[: e.start].count(b"\n") + 1
+        raise CitationsError(
+            [f"{path}:{line}: not UTF-8 text (byte 0x{e.object[e.start]:02x}); save the file as UTF-8"]
+        ) from None
     except OSError as e:
         raise CitationsError([f"{path}: cannot read ({e.strerror})"]) from None
     return text
@@ -213,17 +270,25 @@ def _load(path: Path, for_update: bool, lenient: bool, text: str | None = None) 
         if fast is not None:
             return fast
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
 
     try:
         doc = _yaml().load(text)
     except MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
-        line = mark.line + 1 if mark else 1
+        line = line_at(text, mark.index) if mark else 1
         raise CitationsError([f"{path}:{line}: YAML syntax error: {e.problem or e.context}"]) from None
+    except ReaderError as e:  # a character YAML does not allow anywhere in the file
+        where = f"{path}:{line_at(text, e.position)}" if isinstance(e.position, int) else str(path)
+        shown = f"U+{e.character:04X}" if isinstance(e.character, int) else repr(e.character)
+        raise CitationsError(
+            [f"{where}: a character YAML does not allow ({shown}, a control character): delete it"]
+        ) from None
     except YAMLError as e:
-        raise CitationsError([f"{path}: YAML error: {e}"]) from None
-    except ValueError:
-        # ruamel builds dates while loading, so "2023-02-31" fails without a line number
+        raise CitationsError([f"{path}: YAML error: {' '.join(str(e).split())}"]) from None
+    except (ValueError, IndexError):
+        # ruamel builds dates and numbers while loading, so "2023-02-31" fails without a
+        # line number, and "0x_" or "-_" (its int pattern allows underscores alone) with an IndexError
         raise CitationsError(_bad_scalars(path, text)) from None
     citations, problems = _validate(path, doc, lenient)
     if problems:
@@ -232,7 +297,7 @@ def _load(path: Path, for_update: bool, lenient: bool, text: str | None = None) 
 
 
 def _bad_scalars(path: Path, text: str) -> list[str]:
-    """Find scalars ruamel cannot construct (impossible dates), with their lines."""
+    """Find scalars ruamel cannot construct (impossible dates, "0x_"), with their lines."""
     from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
     problems: list[str] = []
@@ -243,12 +308,38 @@ def _bad_scalars(path: Path, text: str) -> list[str]:
             stack.extend(v for pair in node.value for v in pair)
         elif isinstance(node, SequenceNode):
             stack.extend(node.value)
-        elif isinstance(node, ScalarNode) and node.tag.endswith(":timestamp"):
+        elif isinstance(node, ScalarNode):
+            read = _SCALARS.get(str(node.tag).rpartition(":")[2])
             try:
-                to_partial_date(node.value)
+                if read is not None:
+                    read(node.value)
             except ValueError as e:
-                problems.append(f"{path}:{node.start_mark.line + 1}: {e}")
+                problems.append(f"{path}:{line_at(text, node.start_mark.index)}: {e}")
     return sorted(problems, key=lambda p: int(p.split(":")[1])) or [f"{path}: a value cannot be read"]
+
+
+def _number(read: Callable[[str], Any]) -> Callable[[str], Any]:
+    def checked(value: str) -> Any:
+        try:
+            return read(value)
+        except ValueError:
+            shown = value if len(value) <= 40 else f"{value[:20]}…{value[-10:]}"
+            raise ValueError(f"not a number: {shown!r} (quote it to keep it as text)") from None
+
+    return checked
+
+
+_SCALARS: dict[str, Callable[[str], Any]] = {
+    "timestamp": to_partial_date,
+    "int": _number(core12_int),
+    "float": _number(core12_float),
+}
+
+
+def line_at(text: str, index: int) -> int:
+    """The 1-based line of a character offset, counting newlines only: a parser's own line
+    count may also count U+0085, U+2028 and U+2029, which no editor shows as a new line."""
+    return text.count("\n", 0, index) + 1
 
 
 def new_file(path: str | Path, article: Article | None = None) -> CitationsFile:
@@ -298,9 +389,16 @@ def save(cf: CitationsFile) -> None:
             current = None  # gone (or unreadable, which the write will say): nothing to keep
         if current is not None and current != cf.on_disk:
             _catch_up(cf)
-    text = dumps(cf)
-    write_atomic(cf.path, text, durable=True)
-    cf.on_disk = text
+    cf.on_disk = _write(cf.path, dumps(cf))
+    for cid, key in list(cf.hand.seen):
+        entry = cf.entry(cid)
+        cf.hand.saved(cid, key, entry.get(key) if entry is not None else None)
+
+
+def hand_notice(cf: CitationsFile) -> str | None:
+    """One line for stderr when saves kept values a person wrote into fields this run also
+    writes, while it worked (citations_hand); None when there were none since last asked."""
+    return cf.hand.notice(cf.path)
 
 
 def _save_edits(cf: CitationsFile, edits: ct.TextEdits) -> None:
@@ -316,26 +414,51 @@ def _save_edits(cf: CitationsFile, edits: ct.TextEdits) -> None:
     wanted = edits.changes if theirs else {cid: edits.changes[cid] for cid in edits.unsaved}
     from ruamel.yaml.error import YAMLError
 
+    def ours_goes_in(cid: str, key: str, on_disk: Any, ours: Any) -> bool:
+        return cf.hand.ours_goes_in(cid, key, on_disk, ours) if theirs else (cid, key) not in cf.hand.kept
+
     entries = ct.entry_spans(current, fast_yaml_loader())
     try:
         if entries is None:
             raise ValueError("not a layout the text edits know")
-        text = "".join(ct.patched(current, entries, wanted, _yaml()))
+        text = "".join(ct.patched(current, entries, wanted, _yaml(), ours_goes_in))
         # read back before it is written: every entry still there, in order, under its id
         # (a layout the splice misjudged would lose or merge entries: the whole-file way then)
         after = ct.entry_spans(text, fast_yaml_loader())
         if after is None or after.ids != entries.ids:
             raise ValueError("the text edits would not read back as the same entries")
-        write_atomic(cf.path, text, durable=True)  # an error midway leaves the file as it was
-        edits.digest = ct.digest(text)
+        edits.digest = ct.digest(_write(cf.path, text))  # an error midway leaves the file as it was
     except (YAMLError, ValueError):  # the whole file, round-trip, as ``save`` writes it
         whole = _theirs(cf) if theirs else _load(cf.path, True, cf.lenient, current)
         for cid, values in wanted.items():
-            _set_fields(whole, cid, values)
-        text = dumps(whole)
-        write_atomic(cf.path, text, durable=True)
-        edits.digest = ct.digest(text)
+            _set_fields(whole, cid, values, cf.hand, theirs=True)
+        edits.digest = ct.digest(_write(cf.path, dumps(whole)))
     edits.unsaved.clear()
+    for cid, values in wanted.items():
+        for key, value in values.items():
+            cf.hand.saved(cid, key, value)
+
+
+def _write(path: Path, text: str) -> str:
+    """Write ``text`` with the line endings and byte-order mark the file on disk has (a
+    Windows editor's CRLF, a BOM): a save that turned every line's CRLF into LF would show
+    the whole hand-kept file as changed. Returns the text as ``_read`` reads it back."""
+    bom, crlf = _style(path)
+    if bom and not text.startswith("\ufeff"):
+        text = "\ufeff" + text
+    write_atomic(path, text.replace("\n", "\r\n") if crlf else text, durable=True)
+    return text
+
+
+def _style(path: Path) -> tuple[bool, bool]:
+    """(a byte-order mark, CRLF line endings) of the file on disk, from its first line."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1 << 16)
+    except OSError:
+        return False, False
+    first = head.find(b"\n")
+    return head.startswith(b"\xef\xbb\xbf"), first > 0 and head[first - 1 : first] == b"\r"
 
 
 def _theirs(cf: CitationsFile) -> CitationsFile:
@@ -377,13 +500,22 @@ def merge_article(cf: CitationsFile, article: Article, scope: str | None = None)
 
 def set_fields(cf: CitationsFile, citation_id: str, **values: Any) -> bool:
     """Write tool-owned fields (archive_url, url_status, …) into one entry; True if changed."""
-    values = {k: _own(v) for k, v in values.items()}
+    hand = cf.hand
+    values = {k: _own(v) for k, v in values.items() if v is not None and (citation_id, k) not in hand.kept}
+    entry = cf.entry(citation_id)
+    if entry is not None and entry.get("url_status") in PEOPLES_URL_STATUSES:
+        values.pop("url_status", None)  # a person's verdict on the source: the run never replaces it
     if cf.text_edits is not None:  # held small: remembered here, written into the text by save
-        changed = _set_fields(cf, citation_id, values)
+        changed = _set_fields(cf, citation_id, values, hand)
         if changed:
-            cf.text_edits.record(citation_id, {k: v for k, v in values.items() if v is not None})
+            cf.text_edits.record(citation_id, values)
         return changed
-    return edit(cf, lambda f: _set_fields(f, citation_id, values))
+    return edit(cf, lambda f: _set_fields(f, citation_id, values, hand, theirs=f is not cf))
+
+
+# url_status values only a person writes (README: "unfit: reserved for a person to set"): a run
+# that found the page live wrote `live` over a person's `unfit` on the next weekly run
+PEOPLES_URL_STATUSES = frozenset({"unfit"})
 
 
 def _own(value: Any) -> Any:
@@ -400,7 +532,11 @@ def _own(value: Any) -> Any:
     return value
 
 
-def _set_fields(cf: CitationsFile, citation_id: str, values: dict[str, Any]) -> bool:
+def _set_fields(
+    cf: CitationsFile, citation_id: str, values: dict[str, Any], hand: HandEdits, theirs: bool = False
+) -> bool:
+    """``theirs``: ``cf`` is the file as someone else wrote it since this program last read
+    or wrote it, and ``hand`` decides whether each value goes in over theirs."""
     entry = cf.entry(citation_id)
     if entry is None:
         return False
@@ -408,7 +544,13 @@ def _set_fields(cf: CitationsFile, citation_id: str, values: dict[str, Any]) -> 
     for key, value in values.items():
         if value is None:
             continue
-        if not same_value(entry.get(key), value):
+        current = entry.get(key)
+        goes_in = (
+            hand.ours_goes_in(citation_id, key, current, value) if theirs else hand.changing(citation_id, key, current)
+        )
+        if not goes_in:
+            continue
+        if not same_value(current, value):
             entry[key] = value
             changed = True
     return changed

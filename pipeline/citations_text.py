@@ -15,7 +15,7 @@ meanwhile are kept (as ``citations.save`` does by catching up).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -64,11 +64,14 @@ def entry_spans(text: str, loader_class: type) -> Entries | None:
     """The entries' places, from libyaml's events (2.3 s for 200,000 entries). None for a
     layout this module leaves to the whole-file save: a flow-style list, an entry not
     written ``  - key: value`` (dash at column 2, as a save writes it) on its dash's line,
-    no newline at the end, a key twice in one mapping (libyaml keeps
+    no newline at the end, a character libyaml reads otherwise than
+    ruamel (``fast_reads_alike``), a key twice in one mapping (libyaml keeps
     the last, ruamel refuses the file), a byte-order mark, or anything unusual."""
     from yaml import events as ev
 
-    if text.startswith("\ufeff") or not text.endswith("\n"):
+    from .yamlstream import fast_reads_alike
+
+    if text.startswith("\ufeff") or not text.endswith("\n") or not fast_reads_alike(text):
         return None  # (without a last newline, the last entry's end would be its last line's start)
     loader = loader_class(text)
     try:
@@ -149,10 +152,17 @@ def _scalar_text(loader: Any, event: Any) -> str:
     return str(build(loader, ScalarNode(tag, event.value, style=event.style))) if build else event.value
 
 
-def patched(text: str, entries: Entries, changes: dict[str, dict[str, Any]], yaml: YAML) -> Iterator[str]:
+def patched(
+    text: str,
+    entries: Entries,
+    changes: dict[str, dict[str, Any]],
+    yaml: YAML,
+    ours_goes_in: Callable[[str, str, Any, Any], bool] = lambda *_: True,
+) -> Iterator[str]:
     """The file's text with ``changes`` made, in pieces: unchanged stretches as they were,
     each batch of neighbouring changed entries as ruamel writes it. A change whose citation
-    is no longer in the file is left out (someone removed it meanwhile)."""
+    is no longer in the file is left out (someone removed it meanwhile), and so is one
+    ``ours_goes_in(id, field, the value there, ours)`` turns down (a person's edit)."""
     from .sources_yaml import same_value
 
     at = [i for i, cid in enumerate(entries.ids) if cid is not None and cid in changes]
@@ -165,8 +175,9 @@ def patched(text: str, entries: Entries, changes: dict[str, dict[str, Any]], yam
         changed = False
         for k, i in enumerate(batch):
             entry = doc["citations"][k]
-            for key, value in (changes.get(entries.ids[i] or "") or {}).items():
-                if not same_value(entry.get(key), value):
+            cid = entries.ids[i] or ""
+            for key, value in (changes.get(cid) or {}).items():
+                if not same_value(entry.get(key), value) and ours_goes_in(cid, key, entry.get(key), value):
                     entry[key] = value
                     changed = True
         yield _dumped(doc, yaml)[len("citations:\n") :] if changed else region

@@ -73,6 +73,7 @@ def validate(path: Path, doc: Any, lenient: bool = False) -> tuple[list[Citation
     (``Citation.problems``) instead of failing the file; structure errors always fail."""
     name = str(path)
     seq, problems = _citation_list(name, doc)
+    problems.extend(_article_problems(name, doc))
     citations: list[Citation] = []
     seen: dict[str, int | None] = {}
     for i, entry in enumerate(seq):
@@ -110,6 +111,16 @@ def _citation_list(name: str, doc: Any) -> tuple[list, list[InputProblem]]:
     return seq, []
 
 
+def _article_problems(name: str, doc: Any) -> list[InputProblem]:
+    """``article:`` is a mapping (title, source, date) or absent: every stage that reads it
+    takes it for one."""
+    meta = doc.get("article") if isinstance(doc, dict) else None
+    if meta is None or isinstance(meta, dict):
+        return []
+    line = line_of(doc, "article")
+    return [InputProblem(name, "'article' must be a mapping (title:, source:, date: on lines of their own)", line)]
+
+
 def _entry_line(seq: Any, i: int) -> int | None:
     line = line_of(seq[i]) if hasattr(seq[i], "lc") else None
     if line is None:
@@ -131,7 +142,8 @@ def _entry_id(
         return None, InputProblem(name, f"citation #{i + 1} needs an 'id' (a string such as \"1\")", line)
     cid = str(raw_id)
     if cid in seen:
-        return None, InputProblem(name, f"duplicate id {cid!r} (first at line {seen[cid]})", line)
+        first = f" (first at line {seen[cid]})" if seen[cid] else ""
+        return None, InputProblem(name, f"duplicate id {cid!r}{first}", line)
     return cid, None
 
 

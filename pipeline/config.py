@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
+from .files import is_device
 
 CONFIG_FILE = "citewatch.toml"
 PYPROJECT = "pyproject.toml"
@@ -89,6 +90,8 @@ def _has_citewatch_table(path: Path) -> bool:
 def read_config(path: Path) -> ConfigFile:
     """The file's settings with their lines. A file that is not TOML is an InputError
     naming its line; so is a value where a table belongs and the reverse."""
+    if is_device(path):  # /dev/zero reads until memory runs out
+        raise InputError(f"{shown(path)}: a device, not a config file")
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from . import citations as cit
+from .files import is_device
 from .footnotes import ArticleError, missing_field_findings, parse_article
 from .model import Article, Finding
 
@@ -25,14 +27,46 @@ class ForeignCitationsFile(ArticleError):
 
 def owner(citations: Path) -> str | None:
     """The article a citations file belongs to (its ``article.source``), if it names one."""
+    return _peek(citations)[0]
+
+
+def shared_by(citations: Path) -> frozenset[str]:
+    """The articles a file shared on purpose holds (``--citations FILE`` with several
+    articles: no ``article:`` of its own, ids ``NAME:1``): empty for any other file. A later
+    run of one of them alone must keep to its own ids: unscoped, it added its notes again
+    and marked the other articles' entries as gone from it."""
+    source, namespaces = _peek(citations)
+    return namespaces if source is None else frozenset()
+
+
+def _peek(citations: Path) -> tuple[str | None, frozenset[str]]:
+    try:
+        st = citations.stat()
+    except OSError:
+        return None, frozenset()
+    return _facts(str(citations), st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=8)
+def _facts(path: str, _mtime_ns: int, _size: int) -> tuple[str | None, frozenset[str]]:
+    """(article.source, the NAME of each NAME:… id), read once per version of the file."""
+    citations = Path(path)
+    if is_device(citations):
+        return None, frozenset()  # loading it says what it is; reading it may never end (/dev/zero)
     try:
         import yaml
 
         doc = yaml.load(citations.read_text(encoding="utf-8"), Loader=cit.fast_yaml_loader())
     except Exception:  # unreadable or not YAML: loading it later says what is wrong
-        return None
-    source = (doc.get("article") or {}).get("source") if isinstance(doc, dict) else None
-    return str(source) if isinstance(source, str) and source.strip() else None
+        return None, frozenset()
+    if not isinstance(doc, dict):
+        return None, frozenset()
+    meta = doc.get("article")
+    source = meta.get("source") if isinstance(meta, dict) else None  # not a mapping: loading it says so
+    entries = doc.get("citations") if isinstance(doc.get("citations"), list) else []
+    ids = (str(e.get("id")) for e in entries if isinstance(e, dict))
+    namespaces = frozenset(i.partition(":")[0] for i in ids if ":" in i)
+    return (str(source) if isinstance(source, str) and source.strip() else None), namespaces
 
 
 def belongs_to(citations: Path, article: Path) -> bool:
@@ -76,6 +110,8 @@ def citations_for(article: Path, citations: Path, citations_dir: Path, explicit:
     own = citations_dir / f"{article.stem}.yaml"
     if not explicit and not citations.exists() and owned_by(own, article):
         return CitationsChoice(own, note=f"using {own}, the citations file of {article} from an earlier run")
+    if shared_by(citations):
+        return CitationsChoice(citations, namespace=article.stem)
     if belongs_to(citations, article):
         return CitationsChoice(citations)
     if explicit:
@@ -140,6 +176,8 @@ def extract(
     """
     article = parse_article(article_path, fmt, content)
     output = Path(output)
+    if namespace is None and shared_by(output):
+        namespace = Path(article_path).stem
     if namespace is None and not belongs_to(output, Path(article_path)):
         raise ForeignCitationsFile(
             f"{output} holds the sources of {owner(output)}, not {article_path};"

@@ -54,6 +54,28 @@ def _open_temp(path: str) -> tuple[int, str]:
     raise FileExistsError(errno.EEXIST, "no free temporary name", path)
 
 
+def _is_special(path: str) -> bool:
+    """A device, pipe or socket: renaming a temp file over it (as root, which a CI
+    container often is) turned ``--json /dev/null`` into a regular file for every later
+    program, and a named pipe's reader got nothing."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def is_device(path: str | Path) -> bool:
+    """A character or block device. /dev/zero or /dev/full given as a file to read (the
+    citations file, an article, a config) reads without end: a run was killed for memory.
+    A named pipe (``<(…)``) is read as a file."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+
+
 def write_atomic(path: str | Path, text: str | Iterable[str], durable: bool = False, keep_mode: bool = True) -> None:
     """Temp file in the same folder + rename: readers never see half a file, and an
     interrupted write leaves the old one. ``text`` may come in pieces (an iterable of str):
@@ -64,6 +86,16 @@ def write_atomic(path: str | Path, text: str | Iterable[str], durable: bool = Fa
     through, not replaced (two more system calls; the history, whose files only this tool
     writes, skips them)."""
     path = os.fspath(path)
+    if _is_special(path):  # /dev/null, /dev/stdout, a named pipe: written to, never replaced by a file
+        try:
+            with open(path, "w", encoding="utf-8") as f:
+                for piece in [text] if isinstance(text, str) else text:
+                    f.write(piece)
+        except OSError as e:
+            if e.filename is None:  # a write or close (/dev/full): name the file it was for
+                raise OSError(e.errno, e.strerror, path) from e
+            raise
+        return
     if keep_mode:
         # a citations.yaml kept elsewhere and linked in: write the file the link points
         # at, not a new file in the link's place that leaves the real one stale

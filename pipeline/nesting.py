@@ -42,7 +42,7 @@ def too_deep_line(text: str, limit: int = MAX_NESTING) -> int | None:
     """The 1-based line on which ``text`` nests deeper than ``limit``, or None."""
     indents: list[int] = []
     flow = 0
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):  # lines as editors count them
         body = line.lstrip(" ")
         if not body or body.startswith("#"):
             continue

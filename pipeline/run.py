@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+import sys
+from collections.abc import Callable, Iterator, MutableSequence, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -38,6 +39,7 @@ from .report import markdown as md_report
 from .report import model as report_model
 from .report.changes import changes_since
 from .report.model import Report
+from .result_spool import ResultSpool
 from .results import DEFAULT_FAIL_ON, check_citations_run, problems
 from .shard import Shard
 from .vocab import ExitStatus
@@ -188,7 +190,7 @@ def _as_compared(r: Result) -> Result:
 
 def _write_reports(
     job: Job,
-    results: list[Result],
+    results: MutableSequence[Result],
     findings: list[Finding],
     cf: cit.CitationsFile,
     settings: RunSettings,
@@ -198,7 +200,8 @@ def _write_reports(
     could_not_check: bool = False,
 ) -> JobReport:
     previous = _previous_run(settings.archive_dir, job.name)
-    keep_last_verdicts(results, previous.results if previous else [])
+    if previous is not None and previous.results:  # (nothing to keep: not a pass over the results)
+        keep_last_verdicts(results, previous.results)
     found = problems(results, settings.fail_on, findings)
     status = ExitStatus.INPUT if could_not_check else ExitStatus.for_problems(found)
     if job.title is not None:  # extracted this run (and maybe sharing the file): the article speaks
@@ -216,12 +219,19 @@ def _write_reports(
         problems=found,
     )
     paths = write_report_files(report, settings.reports_dir, settings.junit)
-    if save_run:
-        write_atomic(ArchiveLayout.at(settings.archive_dir).run_report(job.name), json_report.pieces(report))
+    if save_run:  # the JSON report's own text: copied, not encoded again
+        json_path = next(p for p in paths if p.suffix == ".json" and p.parent == settings.reports_dir)
+        write_atomic(ArchiveLayout.at(settings.archive_dir).run_report(job.name), _text_of(json_path))
     if settings.step_summary:
         with open(settings.step_summary, "a", encoding="utf-8") as f:
             f.write(md_report.summary(report) + "\n")
     return JobReport(job, report, paths, status)
+
+
+def _text_of(path: Path, block: int = 1 << 20) -> Iterator[str]:
+    with open(path, encoding="utf-8", newline="") as f:
+        while text := f.read(block):
+            yield text
 
 
 def write_report_files(report: Report, reports_dir: Path, junit: Path | None) -> list[Path]:
@@ -322,7 +332,8 @@ def _load(jobs: list[Job], say: OnStage, shard: Shard | None = None) -> _Loaded:
     return _Loaded(files, per_job, findings)
 
 
-def _split(results: list[Result], sizes: list[int]) -> list[list[Result]]:
+def _split(results: Sequence[Result], sizes: list[int]) -> list[Sequence[Result]]:
+    """Each job's run of the results (views of a spool: nothing is read)."""
     out, start = [], 0
     for n in sizes:
         out.append(results[start : start + n])
@@ -372,33 +383,49 @@ def _run(
         settings.archive.wayback,
     )
     wayback_unreachable = None
+    spool = ResultSpool(everything)  # each result on disk as it is verified, read back one at a time
     try:
-        results, checked = check_citations_run(
-            everything, settings.check, History(settings.archive_dir), _on_fetch(warc, texts), on_progress, fetcher
-        )
-        # each result holds its URL's outcome: the map of them all is not kept for the rest of the run
-        offline, slowdowns = checked.offline, checked.slowdowns
-        del checked
-        if offline:  # nothing recorded or archived; reports that say why nothing was checked
-            return _offline_reports(jobs, loaded, results, settings, offline)
-        notes.extend(slowdown.sentence() for slowdown in slowdowns)
+        try:
+            results, checked = check_citations_run(
+                everything,
+                settings.check,
+                History(settings.archive_dir),
+                _on_fetch(warc, texts),
+                on_progress,
+                fetcher,
+                spool,
+            )
+            # each result holds its URL's outcome: the map of them all is not kept for the rest of the run
+            offline, slowdowns = checked.offline, checked.slowdowns
+            del checked
+            if offline:  # nothing recorded or archived; reports that say why nothing was checked
+                return _offline_reports(jobs, loaded, results, settings, offline)
+            notes.extend(slowdown.sentence() for slowdown in slowdowns)
+            say(StageStarted(Stage.ARCHIVE, settings.archive.describe()))
+            # the archive stage and the quotes' finish work on what they read of each result
+            # (_held), put on the spooled results after in one pass
+            items = [(_held(r), cf) for r, cf in zip(results, files, strict=True)]
+            out = archive_results(items, settings.archive_dir, settings.archive, fetcher)
+            notes.extend(out.notes)
+            newly = out.newly_archived
+            wayback_unreachable = out.unreachable
+            snapshots = read_snapshots(ArchiveLayout.at(settings.archive_dir).snapshots)
+            held = [h for h, _ in items]
+            texts.finish(held, snapshots, settings.archive.workers, archive_down=out.unreachable is not None)
+            _write_deviated(items, notes)
+            del texts, items, snapshots  # the verdicts are on the results now; the reports need only those
+            _put_back(held, results)
+            del held
+        finally:
+            fetcher.close()
+            if warc:
+                warc.close()
+        say(StageStarted(Stage.REPORT, str(settings.reports_dir)))
         per_job = _split(results, [len(cs) for cs in loaded.citations])
-        say(StageStarted(Stage.ARCHIVE, settings.archive.describe()))
-        items = [(r, cf) for rs, cf in zip(per_job, loaded.files, strict=True) for r in rs]
-        out = archive_results(items, settings.archive_dir, settings.archive, fetcher)
-        notes.extend(out.notes)
-        newly = out.newly_archived
-        wayback_unreachable = out.unreachable
-        snapshots = read_snapshots(ArchiveLayout.at(settings.archive_dir).snapshots)
-        texts.finish(results, snapshots, settings.archive.workers, archive_down=out.unreachable is not None)
-        _write_deviated(items, notes)
-        del texts, items, snapshots  # the verdicts are on the results now; the reports need only those
-    finally:
-        fetcher.close()
-        if warc:
-            warc.close()
-    say(StageStarted(Stage.REPORT, str(settings.reports_dir)))
-    reports = _write_all(jobs, loaded, per_job, settings, newly, notes)
+        reports = _write_all(jobs, loaded, per_job, settings, newly, notes)
+    except BaseException:  # Ctrl-C, a full disk: the spool's space is given back at once
+        spool.close()
+        raise
     status = max((r.exit_status for r in reports), default=ExitStatus.OK)
     return RunOutcome(reports, notes, status, wayback_unreachable)
 
@@ -406,7 +433,7 @@ def _run(
 def _write_all(
     jobs: list[Job],
     loaded: _Loaded,
-    per_job: list[list[Result]],
+    per_job: list[Sequence[Result]],
     settings: RunSettings,
     newly: list[str],
     notes: list[str],
@@ -423,15 +450,16 @@ def _write_all(
 
 
 def _offline_reports(
-    jobs: list[Job], loaded: _Loaded, results: list[Result], settings: RunSettings, why: str
+    jobs: list[Job], loaded: _Loaded, results: MutableSequence[Result], settings: RunSettings, why: str
 ) -> RunOutcome:
     """A machine that reaches no host learnt nothing about the sources: each URL is
     ``skipped`` with the reason, the reports are written (a newcomer running the example
     without a network still sees them), no run is saved (the next run compares with the last
     real one) and the exit status is 1: the run could not do its job."""
-    for r in results:
+    for i, r in enumerate(results):
         if r.citation.url:
             r.check = LinkCheck(r.citation.url, Status.SKIPPED, f"not checked: {why}")
+            results[i] = r  # a result read from a spool is a copy: put it back
     per_job = _split(results, [len(cs) for cs in loaded.citations])
     reports = _write_all(jobs, loaded, per_job, settings, [], [why], save_run=False, could_not_check=True)
     return RunOutcome(reports, [], ExitStatus.INPUT, offline=why)
@@ -446,6 +474,34 @@ def _on_fetch(warc: WarcArchive | None, texts: SourceTexts) -> OnFetch:
         return warc.write(fetched, check) if warc else None
 
     return on_fetch
+
+
+def _put_back(held: list[Result], results: MutableSequence[Result]) -> None:
+    """What the archive stage and the quotes' finish wrote on each result's ``_held`` view,
+    put on the result: the copy the archive stage found first among the copies, its note,
+    for a dead page verified against the copy that page and its verdicts, and the quote and
+    drift verdicts."""
+    for i, h in enumerate(held):
+        r = results[i]
+        r.check, r.snapshots[:0], r.archive_note = h.check, h.snapshots, h.archive_note
+        if h.page is not None:  # verified against the copy
+            r.page, r.verified_against = h.page, h.verified_against
+            r.title_match, r.date_match, r.publisher_match = h.title_match, h.date_match, h.publisher_match
+        r.quotes, r.drift = h.quotes, h.drift
+        results[i] = r
+
+
+def _held(r: Result) -> Result:
+    """What the archive stage and the quotes' finish read of a result (the citation, the
+    check, the quotes) without what they only write or never read (the page's metadata,
+    the three verdicts, the copies: most of a result), its check's strings that equal the
+    citation's address (or another check's reason) shared, not a copy each per citation."""
+    c, check = r.citation, r.check
+    if check is not None:
+        check.url = c.url if c.url is not None and check.url == c.url else check.url
+        check.final_url = c.url if c.url is not None and check.final_url == c.url else check.final_url
+        check.reason = sys.intern(check.reason)
+    return Result(c, check, verified_against=r.verified_against, quotes=r.quotes, drift=r.drift)
 
 
 def _write_deviated(items: list[tuple[Result, cit.CitationsFile]], notes: list[str]) -> None:

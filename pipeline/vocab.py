@@ -61,6 +61,12 @@ class Severity(StrEnum):
     def __str__(self) -> str:
         return self.value
 
+    def at_least(self, threshold: Severity) -> bool:
+        """``--fail-on findings:warning`` is a threshold, as a compiler's is: a run with an
+        error must not pass a gate set at warning."""
+        order = (Severity.INFO, Severity.WARNING, Severity.ERROR)
+        return order.index(self) >= order.index(threshold)
+
     @property
     def colour(self) -> str | None:
         """Terminal colour of the word (click's names); None: the terminal's own."""

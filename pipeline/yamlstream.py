@@ -7,7 +7,23 @@ memory. ``streamed_load`` builds the same values from the parser's events as the
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+
+def fast_reads_alike(text: str) -> bool:
+    """Whether libyaml reads ``text`` as ruamel does. libyaml keeps YAML 1.1's line breaks:
+    a raw NEL, LINE SEPARATOR or PARAGRAPH SEPARATOR (U+0085, U+2028, U+2029) ends a plain
+    scalar, folds to a space inside a quoted one and moves every line number after it,
+    where YAML 1.2 (ruamel) reads it as a character of the value. A %YAML directive may
+    ask for 1.1's rules (yes/no, octal 017), which ruamel then follows. ruamel refuses a
+    tab libyaml reads as a space (``title: a<TAB>b``, ``url: x<TAB># comment``): a run
+    would read the file, then fail to write it back. Any of these: the round-trip reader,
+    which reads it or says at which line it cannot."""
+    return _NOT_ALIKE.search(text) is None
+
+
+_NOT_ALIKE = re.compile("[\t\x85\u2028\u2029]|^%", re.MULTILINE)
 
 
 class _Unusual(Exception):
@@ -19,7 +35,7 @@ def streamed_load(text: str, loader_class: type) -> Any:
     events as they come. yaml.load composes the whole document as a graph of nodes before
     it builds a single value: at 200,000 citations that graph took the load to a 972 MB
     peak (4.7 KB per citation), for values that take 1.1 KB. Here no node outlives its
-    value. Anchors, aliases, explicit tags, merge keys and complex keys raise _Unusual (the
+    value. Anchors, aliases, explicit tags, merge keys, complex keys and a key twice raise _Unusual (the
     caller falls back to the loaders that know them)."""
     from yaml import events as ev
     from yaml.nodes import ScalarNode
@@ -39,6 +55,8 @@ def streamed_load(text: str, loader_class: type) -> Any:
                 raise _Unusual("a complex key")
             open_[-1][1] = value
         else:
+            if open_[-1][1] in open_[-1][0]:
+                raise _Unusual("a key twice")  # ruamel refuses it with its line
             open_[-1][0][open_[-1][1]] = value
             open_[-1][1] = _NO_KEY
 

@@ -108,6 +108,8 @@ class SaveClock:
                     self.notes.append(e.problems[0])
                 continue
             del self.unsaved[key]
+            if hand := cit.hand_notice(cf):  # a person's edit made meanwhile, kept: said once
+                self.notes.append(hand)
         self.last = time.monotonic()
         self.took = self.last - start
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import stat
 from importlib import import_module
 from pathlib import Path
 
@@ -64,6 +65,8 @@ _BOMS = (  # UTF-32 first: its little-endian mark begins with UTF-16's
 def read_article(path: str | Path) -> str:
     path = Path(path)
     try:
+        if stat.S_ISCHR(mode := path.stat().st_mode) or stat.S_ISBLK(mode):  # /dev/zero reads without end
+            raise ArticleError(f"{path}: a device, not an article (for standard input, give '-')")
         data = path.read_bytes()
     except FileNotFoundError:
         raise ArticleError(f"{path}: no such file") from None

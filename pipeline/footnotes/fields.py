@@ -51,7 +51,9 @@ _DATE_PATTERNS = [
 ]
 _YEAR = re.compile(r"(?<![\d/-])\(?(?P<y>(?:19|20)\d\d)\)?(?![\d/-])")
 
-URL_RE = re.compile(r"""(?:https?://|www\.)[^\s<>"'“”‘’\]\)]+""", re.I)
+# an address ends before white space, quotes and brackets, but holds balanced parentheses:
+# Wikipedia's Foo_(bar) lost its ")" and was checked as a 404
+URL_RE = re.compile(r"""(?:https?://|www\.)[^\s<>"'“”‘’\[\]()]+(?:\([^\s<>"'“”‘’()]*\)[^\s<>"'“”‘’\[\]()]*)*""", re.I)
 _OPEN_QUOTES = '“"«「『„《'
 _CLOSE_QUOTES = '”"»」』“》'
 _ACCESS_RE = re.compile(
@@ -91,10 +93,13 @@ def parse_date_string(text: str) -> PartialDate | None:
     return date
 
 
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+
+
 def find_urls(text: str) -> list[str]:
     urls = []
     for m in URL_RE.finditer(text):
-        url = m.group(0).rstrip(".,;:!?")
+        url = _INVISIBLE.sub("", m.group(0)).rstrip(".,;:!?")  # a CMS's zero-width break hints
         if url.lower().startswith("www."):
             url = "https://" + url
         if url not in urls:

@@ -25,7 +25,7 @@ from lxml import html as lxml_html
 from ..model import Marker, Note
 from . import text as plain_text
 from .fields import parse_note
-from .htmlbody import BlockTexts, citing_sentence, parse_tree, unwrap_redirect, visible_text
+from .htmlbody import BlockTexts, browser_href, citing_sentence, parse_tree, unwrap_redirect, visible_text
 from .links import note_sentences
 
 _LIST_HINT = re.compile(r"foot|endnote|reference|reflist|citation|notes", re.I)
@@ -194,7 +194,7 @@ def _as_text(root: Element) -> tuple[str, list[int], dict[str, str]]:
     for block in _innermost_blocks(root):
         hrefs = []
         for a in block.iter("a"):
-            href = unwrap_redirect(a.get("href") or "")
+            href = unwrap_redirect(browser_href(a.get("href") or ""))
             if href.startswith(("http://", "https://")):
                 link_text.setdefault(href, visible_text(a))
                 hrefs.append(href)
@@ -243,7 +243,7 @@ def _read_note(item: Element, note_id: str, marker_ids: set[str]) -> Note:
             back.drop_tree()
     link_text: dict[str, str] = {}
     for a in item.iter("a"):
-        href = unwrap_redirect(a.get("href") or "")
+        href = unwrap_redirect(browser_href(a.get("href") or ""))
         if href.startswith(("http://", "https://")):
             link_text.setdefault(href, visible_text(a))
     return parse_note(note_id, visible_text(item), item.sourceline, link_text, urls=list(link_text))

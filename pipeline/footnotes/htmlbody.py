@@ -123,12 +123,25 @@ _HTTP = re.compile(r"^https?://", re.I)
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)
 
 
+_TAB_OR_NEWLINE = re.compile(r"[\t\n\r]")
+_C0_OR_SPACE = "".join(map(chr, range(0x21)))
+
+
+def browser_href(href: str) -> str:
+    """An href as a browser reads it (the WHATWG URL parser): controls and spaces around
+    it dropped, and every tab and newline in it removed. A link wrapped over two lines of
+    the HTML source was checked with the newline in its address."""
+    return _TAB_OR_NEWLINE.sub("", href.strip(_C0_OR_SPACE))
+
+
 def _address(href: str, base: str | None, own: tuple[str | None, tuple[str, ...]]) -> str | None:
     """The absolute address a link points at, or None for what is never a source. ``own``:
     the article's host and the paths that are its front page or itself."""
-    href = href.strip()
+    href = browser_href(href)
     if not href or href.startswith("#") or _NOT_A_PAGE.match(href):
         return None
+    if href.startswith("//") and base is None:
+        href = "https:" + href  # protocol-relative: a page read from a file was served over https
     if not _HTTP.match(href):
         if base is None or _SCHEME.match(href):
             return None  # relative with nothing to resolve it against, or another scheme

@@ -16,16 +16,21 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..model import LinkedSource, Marker, Note, Place
-from .sentences import sentence_at, sentence_before_marker, sentence_spans
+from .sentences import sentence_at, sentence_before_marker, sentence_spans, text_lines
 
-# a bare URL ends before white space, brackets and quotes; trailing sentence punctuation is not part of it.
+# a bare URL ends before white space, brackets, braces, quotes and superscript digits (a {1} or ¹
+# note marker written right after it); trailing sentence punctuation is not part of it.
 # It may stand in quotes or brackets in prose ("see 'https://…'"), but not as an HTML attribute's value
 # (href="https://…"), nor inside a word or path
 BARE_URL = re.compile(
-    r"""(?<![\w/<=])(?<!=")(?<!=')(?:https?://|www\.)[^\s<>"'“”‘’‹›«»\[\]()]+(?:\([^\s()]*\)[^\s<>"'“”‘’‹›«»\[\]()]*)*""",
+    r"""(?<![\w/<=])(?<!=")(?<!=')(?:https?://|www\.)[^\s<>"'“”‘’‹›«»\[\](){}⁰¹²³⁴⁵⁶⁷⁸⁹]+"""
+    r"""(?:\([^\s()]*\)[^\s<>"'“”‘’‹›«»\[\](){}⁰¹²³⁴⁵⁶⁷⁸⁹]*)*""",
     re.I,
 )
 _TRAILING = ".,;:!?…*_"
+# invisible characters a CMS puts into long addresses so they can wrap (zero-width space,
+# soft hyphen, word joiner…): not part of the address a reader follows
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 
 # links that are never a source, whatever page they sit in: sharing, signing in, mail
 _SHARE_HOSTS = re.compile(
@@ -79,8 +84,9 @@ class Paragraph:
 
 def clean_url(url: str) -> str:
     """A URL as written in prose: trailing punctuation and an unmatched closing bracket are
-    the sentence's, not the address's; ``www.`` alone gets its scheme."""
-    url = url.strip().strip("<>")
+    the sentence's, not the address's; invisible break hints are dropped; ``www.`` alone
+    gets its scheme."""
+    url = _INVISIBLE.sub("", url.strip().strip("<>"))
     while url and (url[-1] in _TRAILING or (url[-1] == ")" and url.count("(") < url.count(")"))):
         url = url[:-1]
     if url.lower().startswith("www."):
@@ -214,7 +220,7 @@ def _text_paragraph(parts: list[str], line: int) -> Paragraph:
 
 
 def from_text(text: str, notes: list[Note]) -> list[LinkedSource]:
-    return gather(text_paragraphs(text.splitlines()), notes)
+    return gather(text_paragraphs(text_lines(text)), notes)
 
 
 # ---- Markdown ---------------------------------------------------------------------------
@@ -225,8 +231,11 @@ _FENCE = re.compile(r"^\s*(```|~~~)")
 _CODE_SPAN = re.compile(r"`[^`]*`")
 _INLINE = re.compile(
     r"(?P<image>!?)\[(?P<text>(?:[^\[\]]|\[[^\[\]]*\])*)\]"
-    r"(?:\(\s*<?(?P<url>[^)\s>]+)>?(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)|\[(?P<ref>[^\]]*)\])?"
+    # the address may hold balanced parentheses (two deep: Foo_(bar), p(a(b))) and backslash escapes
+    r"(?:\(\s*<?(?P<url>(?:[^()\s<>\\]|\\.|\((?:[^()\s\\]|\\.|\([^()\s]*\))*\))+)>?"
+    r"(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)|\[(?P<ref>[^\]]*)\])?"
 )
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 _AUTOLINK = re.compile(r"<(?P<url>https?://[^>\s]+)>")
 _HEADING = re.compile(r"^\s*#{1,6}\s")
 _FRONT_FIELD = re.compile(r"^(?P<key>title|date)\s*:\s*[\"']?(?P<value>.*?)[\"']?\s*$", re.I)
@@ -267,6 +276,7 @@ def _markdown_links(p: Paragraph, refs: dict[str, str]) -> tuple[str, list[LinkA
         chunk = shown[pos : m.start()]
         words = re.sub(r"[*_`]", "", shown[m.start("text") : m.end("text")])
         if not m["image"]:
+            url = _ESCAPED.sub(r"\1", url)  # CommonMark: \_ is _
             links.append(LinkAt(clean_url(url), words, length + len(chunk), p.line_at(m.start())))
         out += [chunk, words]
         length += len(chunk) + len(words)
@@ -290,7 +300,7 @@ def _plain_links(p: Paragraph, chunk: str, shift: int, source_at: int) -> list[L
 def markdown_paragraphs(text: str) -> tuple[list[Paragraph], dict[str, str]]:
     """The body's paragraphs (code blocks, footnote definitions and reference definitions
     left out) and the front matter's fields."""
-    lines = text.splitlines()
+    lines = text_lines(text)
     fields, body_start = front_matter(lines)
     refs: dict[str, str] = {}
     kept: list[str] = []
@@ -357,5 +367,5 @@ def note_sentences(fmt: str, text: str, notes: list[Note], markers: list[Marker]
     if fmt == "markdown":
         paragraphs, _ = markdown_paragraphs(text)
     else:
-        paragraphs = text_paragraphs(text.splitlines())
+        paragraphs = text_paragraphs(text_lines(text))
     cite_notes(paragraphs, notes, markers)

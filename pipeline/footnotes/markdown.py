@@ -8,6 +8,7 @@ import re
 
 from ..model import Marker, Note
 from .fields import parse_note
+from .sentences import text_lines
 
 _DEF = re.compile(r"^ {0,3}\[\^(?P<id>[^\]\s]+)\]:\s*(?P<text>.*)$")
 _REF = re.compile(r"\[\^(?P<id>[^\]\s]+)\](?!:)")
@@ -107,8 +108,11 @@ def _numbered_notes(text: str, lines: list[str]) -> tuple[list[Note], list[Marke
     return notes, markers if notes else [], _title(lines)
 
 
+_CODE_SPAN = re.compile(r"(`+)[^`]+?\1")
+
+
 def parse(text: str) -> tuple[list[Note], list[Marker], str | None]:
-    lines = text.splitlines()
+    lines = text_lines(text)
     defs: list[tuple[str, int, list[str]]] = []
     body: list[tuple[int, str]] = []
     markers: list[Marker] = []
@@ -139,8 +143,8 @@ def parse(text: str) -> tuple[list[Note], list[Marker], str | None]:
     inline, body = _inline_notes(body)
     if not defs and not inline:
         return _numbered_notes(text, lines)
-    for n, line in body:
-        markers.extend(Marker(r["id"], n) for r in _REF.finditer(line))
+    for n, line in body:  # a marker written in a code span is the code's, not a citation
+        markers.extend(Marker(r["id"], n) for r in _REF.finditer(_CODE_SPAN.sub(" ", line)))
     notes = []
     for note_id, line_no, parts in defs:
         raw, link_text = _unlink(" ".join(p for p in parts if p))

@@ -76,8 +76,19 @@ def sentence_at(text: str, offset: int, spans: list[tuple[int, int]] | None = No
     for i in range(at, min(at + 2, len(spans))):  # the sentence starting at or before it, or the next
         s, e = spans[i]
         if offset < e:
-            return _tidy(text[s:e])
-    return _tidy(text)
+            return _tidy(_near(text, s, e, offset))
+    return _tidy(_near(text, 0, len(text), offset))
+
+
+def _near(text: str, start: int, end: int, offset: int) -> str:
+    """text[start:end], or at most _WINDOW characters of it around ``offset``: a "sentence"
+    with no end (a paragraph of 50,000 bare links) was kept whole for every link in it,
+    1 MB each, until the kernel killed the run."""
+    if end - start <= _WINDOW:
+        return text[start:end]
+    lo = max(start, offset - _WINDOW // 2)
+    hi = min(end, lo + _WINDOW)
+    return ("…" if lo > start else "") + text[lo:hi] + ("…" if hi < end else "")
 
 
 def sentence_before_marker(text: str, offset: int) -> str:
@@ -105,3 +116,13 @@ def _first_end(text: str) -> int:
         if not _is_abbreviation(text, m.start()):
             return m.end()
     return len(text)
+
+
+def text_lines(text: str) -> list[str]:
+    """An article's lines as an editor numbers them: split at newlines only. ``splitlines``
+    also splits at a form feed (a page break in text saved from Word), U+2028 and U+0085
+    (pasted from the web) and other separators, and every line number after one was off."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return lines

@@ -8,6 +8,7 @@ import re
 
 from ..model import Marker, Note
 from .fields import parse_note
+from .sentences import text_lines
 
 _SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _NOTE_START = re.compile(
@@ -79,7 +80,7 @@ def guess_title(lines: list[str]) -> str | None:
 
 def parse(text: str, link_text: dict[str, str] | None = None) -> tuple[list[Note], list[Marker], str | None]:
     """``link_text`` maps URLs to the words that linked them, when the text came from HTML."""
-    lines = text.splitlines()
+    lines = text_lines(text)
     found = _notes_start(lines)
     if found is None:
         return [], body_markers(lines), guess_title(lines)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, MutableSequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -254,14 +254,15 @@ def read_snapshots(path: Any) -> dict[str, list[dict[str, Any]]]:
         return {}
 
 
-def keep_last_verdicts(results: list[Result], previous: list[Result]) -> None:
+def keep_last_verdicts(results: MutableSequence[Result], previous: Iterable[Result]) -> None:
     """A page skipped as fresh was not read: its citations keep what the last run found,
     as long as the article still cites it with the same words."""
     before = {r.citation.id: r for r in previous}
-    for r in results:
+    for i, r in enumerate(results):
         old = before.get(r.citation.id)
         if old is not None and _fresh(r.check) and old.citation.citing_text == r.citation.citing_text:
             r.quotes, r.drift = old.quotes, old.drift
+            results[i] = r  # read from a spool, a result is a copy: put it back
 
 
 def source_texts(

@@ -223,8 +223,16 @@ def _what_changed(d: Drift) -> list[str]:
     return lines + ["", "  </details>"]
 
 
+def _shows_quotes(r: Result) -> bool:
+    return bool(r.quotes or (r.drift and r.drift.verdict is not DriftVerdict.UNKNOWN))
+
+
+def _is_unresolved(r: Result) -> bool:
+    return not r.citation.url and not r.citation.same_as  # a repeat says which note
+
+
 def _quotes_section(results: list[Result]) -> list[str]:
-    shown = [r for r in results if r.quotes or (r.drift and r.drift.verdict is not DriftVerdict.UNKNOWN)]
+    shown = [r for r in results if _shows_quotes(r)]
     if not shown:
         return []
     lines = ["## Does the source still say it?", ""]
@@ -238,7 +246,7 @@ def _quotes_section(results: list[Result]) -> list[str]:
 
 
 def _unresolved(results: list[Result]) -> list[str]:
-    unresolved = [r for r in results if not r.citation.url and not r.citation.same_as]  # a repeat says which note
+    unresolved = [r for r in results if _is_unresolved(r)]
     if not unresolved:
         return []
     lines = ["## Unresolved citations", ""]
@@ -293,10 +301,17 @@ def _lines(report: Report) -> Iterator[str]:
     yield from (summary(report), "## Citations", "")
     yield "| id | cited publisher · title | status | page title | title | date | publisher | archive | quotes |"
     yield "|---|---|---|---|---|---|---|---|---|"
-    yield from (_row(r) for r in report.results)
+    quoted: list[Result] = []  # the sections after the table, gathered in the same pass: a
+    unresolved: list[Result] = []  # spooled run's results are read once, not three times
+    for r in report.results:
+        yield _row(r)
+        if _shows_quotes(r):
+            quoted.append(r)
+        if _is_unresolved(r):
+            unresolved.append(r)
     yield ""
-    yield from _quotes_section(report.results)
-    yield from _unresolved(report.results)
+    yield from _quotes_section(quoted)
+    yield from _unresolved(unresolved)
     yield from _findings(report.findings)
     for note in report.notes:
         yield f"> {esc(note)}"
