@@ -33,8 +33,6 @@ from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
 import idna
-from urllib3.exceptions import LocationParseError
-from urllib3.util import parse_url
 
 from .vocab import FetchError
 
@@ -124,6 +122,9 @@ def parse_address(url: str) -> Address:
     if not host or host.endswith("."):
         raise BadAddress("URL has no usable host")
     # the connection library must read the same host and port, or the URL is refused
+    from urllib3.exceptions import LocationParseError  # not at start-up: a cached run fetches nothing
+    from urllib3.util import parse_url
+
     try:
         other = parse_url(url)
         other_host = normalise_host(other.host or "")

@@ -122,7 +122,13 @@ class _Job:
 def _from_cache(url: str, previous: list[dict[str, Any]], job: _Job, now: dt.datetime) -> UrlOutcome | None:
     if job.history is None or job.settings.force:
         return None
-    recent = fresh(previous, job.settings.recheck_after, now)
+    return _cached_outcome(url, previous, job.settings, now)
+
+
+def _cached_outcome(
+    url: str, previous: list[dict[str, Any]], settings: CheckSettings, now: dt.datetime
+) -> UrlOutcome | None:
+    recent = fresh(previous, settings.recheck_after, now)
     if recent is None:
         return None
     from . import metadata
@@ -203,7 +209,8 @@ def warm_up(readers: PageReaders | None = None) -> None:
     """Import what reading a page needs while the first requests are on the wire: the
     parsers and fuzzy matchers (lxml, rapidfuzz, charset_normalizer, the public-suffix
     list, the outlet table) are ~80 ms of start-up that the network wait can hide; so is
-    starting the page-reading child process."""
+    starting the page-reading child process. (A run the cache answers whole has no pool and
+    no warm-up: it reads no page.)"""
     if readers is not None:
         readers.start()
     from . import liveness, metadata, verify  # noqa: F401
@@ -249,6 +256,7 @@ def check_run(
     (a browser's "link to highlight") and ``HTTP://…/a`` are one GET, whose outcome every
     spelling gets (with its own ``url``). The history is kept under the first spelling."""
     settings = settings or CheckSettings()
+    began = time.monotonic()  # --max-time counts from here, the answers from the cache included
     spellings: dict[str, list[str]] = {}
     for url in dict.fromkeys(urls):
         spellings.setdefault(_request_key(url), []).append(url)
@@ -265,6 +273,16 @@ def check_run(
         for spelling, each in spelled(url, outcome):
             on_progress(spelling, each)
 
+    todo = [(key, same[0]) for key, same in spellings.items()]
+    results: dict[str, UrlOutcome] = {}
+    if history is not None and not settings.force:
+        todo = _answer_fresh(todo, history, settings, results, progress if on_progress else None)
+    if not todo:  # the cache answered every URL: no fetcher, no threads, no page readers
+        for url in aliases:
+            results.update(spelled(url, results[url]))
+        if fetcher is None:
+            return CheckRun(results)
+        return CheckRun(results, fetcher.reach.offline(), fetcher.gate.slowdowns())
     own = fetcher is None
     fetcher = fetcher or Fetcher(settings.fetch)
     if settings.page_processes is None:
@@ -272,10 +290,10 @@ def check_run(
     else:
         readers = PageReaders(settings.page_processes) if settings.page_processes > 0 else None
     job = _Job(fetcher, settings, history, _ProbeCache(fetcher), on_fetch, readers)
-    fetcher.run_deadline = time.monotonic() + settings.max_time if settings.max_time else None
+    fetcher.run_deadline = began + settings.max_time if settings.max_time else None
     try:
-        results = _run_pool(
-            [(key, same[0]) for key, same in spellings.items()],
+        results |= _run_pool(
+            todo,
             lambda url, turn: check_one(url, job, turn),
             workers_for(settings.fetch.concurrency),
             fetcher,
@@ -293,6 +311,40 @@ def check_run(
             fetcher.close()
         if readers is not None and settings.page_processes is not None:
             readers.close()  # a pool of this run's own; the shared one lives until exit
+
+
+def _answer_fresh(
+    urls: list[tuple[str, str]],
+    history: History,
+    settings: CheckSettings,
+    done: dict[str, UrlOutcome],
+    on_progress: OnProgress | None,
+) -> list[tuple[str, str]]:
+    """Answer the URLs fresh in the cache here, in the calling thread, before any worker
+    starts; the rest (returned) go to the pool. A fresh URL in the pool cost a turn on its
+    host, a worker's wake-up and a hand-over back (~75 µs each, 0.15 s of a cached
+    2,000-URL run), and a run the cache answers whole starts no thread, fetcher or page
+    reader at all. A stale URL's file is parsed here only up to its last check (its own
+    check reads it in full, as before), so a weekly run of stale URLs pays little for
+    looking."""
+    left = []
+    for key, url in urls:
+        now = dt.datetime.now(dt.UTC)
+        previous = history.checks_unless(url, lambda last, now=now: _stale(last, settings.recheck_after, now))
+        cached = _cached_outcome(url, previous, settings, now) if previous else None
+        if cached is None:
+            left.append((key, url))
+            continue
+        done[url] = cached
+        if on_progress is not None:
+            on_progress(url, cached)
+    return left
+
+
+def _stale(last: dict[str, Any], recheck_after: dt.timedelta, now: dt.datetime) -> bool:
+    """Whether a URL whose last check was ``last`` cannot be fresh (a skip says nothing
+    of that: the checks before it decide)."""
+    return last.get("status") != Status.SKIPPED.value and fresh([last], recheck_after, now) is None
 
 
 def _ran_out(url: str) -> UrlOutcome:

@@ -26,12 +26,11 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
-import urllib3
-
+from . import DEFAULT_USER_AGENT
 from .address import AddressGuard, parse_address
-from .attempt import Attempt, classify_exception, clip, cookie_pairs
 from .hosts import ALL_BUSY, HostGate, HostLimit, Reachability, Unreached
 from .model import Fetch, FetchError
 from .redirects import (
@@ -42,15 +41,24 @@ from .redirects import (
     refresh_header_target,
     to_uri,
 )
-from .transport import (
-    DEFAULT_USER_AGENT,
-    _current,
-    _Guarded,
-    deadline_scope,
-    new_pool_manager,
-    new_session,  # noqa: F401 - importable from here, as before the split
-)
 from .walls import wall
+
+# urllib3 and what it brings (http.client, ssl, email: ~45 ms of start-up) are imported
+# by the first Fetcher, not with this module: a run the cache answers whole sends nothing
+if TYPE_CHECKING:
+    from .attempt import Attempt
+    from .transport import _Guarded
+
+
+def __getattr__(name: str) -> Any:
+    """``new_session``, importable from here as before the split, without importing the
+    transport with this module."""
+    if name == "new_session":
+        from .transport import new_session
+
+        return new_session
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524}
 REDIRECT_STATUS = {301, 302, 303, 307, 308}
@@ -131,6 +139,10 @@ class Fetcher:
     """
 
     def __init__(self, settings: FetchSettings | None = None) -> None:
+        import urllib3
+
+        from .transport import new_pool_manager
+
         self.settings = settings or FetchSettings()
         s = self.settings
         self.http = new_pool_manager(max(2, s.per_host, *(lim.per_host or 0 for lim in s.host_limits)), s.ca_bundle)
@@ -187,6 +199,8 @@ class Fetcher:
 
     def _wait_turn(self, host: str, clock: _Clock) -> Attempt | None:
         """Wait for a turn on ``host`` (a redirect, a retry, a probe); None once taken."""
+        from .attempt import Attempt
+
         limit = clock.limit()
         if self.gate.acquire(host, limit):
             while not self._stopping.is_set():
@@ -206,6 +220,11 @@ class Fetcher:
 
     # one GET, no redirects, no retries
     def _attempt(self, url: str, clock: _Clock, cookies: dict[str, str] | None = None) -> Attempt:
+        import urllib3
+
+        from .attempt import Attempt, classify_exception
+        from .transport import _current, deadline_scope
+
         s = self.settings
         host = host_of(url)
         turn, clock.turn = clock.turn, None
@@ -247,6 +266,10 @@ class Fetcher:
             self._release(host)
 
     def _get(self, url: str, remaining: float, guarded: _Guarded, cookies: dict[str, str] | None) -> Attempt:
+        import urllib3
+
+        from .attempt import Attempt
+
         s = self.settings
         headers = self.headers
         if cookies:
@@ -352,6 +375,8 @@ class Fetcher:
                 try:
                     target = to_uri(urljoin(current, location or refresh))
                 except ValueError as e:  # a port out of range, a broken IPv6 literal
+                    from .attempt import clip
+
                     result.error = FetchError.ERROR
                     result.error_reason = f"redirects to a malformed URL ({clip(location or refresh or '')!r}: {e})"
                     return result
@@ -381,6 +406,8 @@ class Fetcher:
             self.reach.failed(host, att.unreached)
 
     def _with_retries(self, url: str, clock: _Clock, result: Fetch, cookies: dict[str, str]) -> Attempt:
+        from .attempt import cookie_pairs
+
         s = self.settings
         host = host_of(url)
         for n in range(s.retries + 1):

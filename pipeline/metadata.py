@@ -15,7 +15,6 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -47,24 +46,13 @@ ARTICLE_TYPES = {
 }
 
 
-@lru_cache(maxsize=1)
-def _tld():
-    import tldextract
-
-    # suffix_list_urls=() : use the snapshot bundled with tldextract, never download
-    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
-
-
 def registered_domain(url_or_host: str) -> str | None:
     host = urlsplit(url_or_host).hostname if "//" in url_or_host else url_or_host
     if not host or re.fullmatch(r"[\d.]+|[0-9a-f:]+", host):
         return None  # an IP address names no publisher
-    ext = _tld()(host)
-    if hasattr(ext, "top_domain_under_public_suffix"):
-        rd = ext.top_domain_under_public_suffix
-    else:  # tldextract < 5.3
-        rd = ext.registered_domain
-    return rd or host
+    from .suffixes import top_domain  # tldextract's answer without its imports (suffixes.py)
+
+    return top_domain(host) or host
 
 
 MAX_FIELD = 400  # characters of a title, site name or author; real ones are under 300

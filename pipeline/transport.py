@@ -25,14 +25,12 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import LocationValueError
 
-from . import PROJECT_URL, __version__
+from . import DEFAULT_USER_AGENT  # noqa: F401 - importable from here, as the archive stage does
 from .address import AddressGuard, parse_address
 from .model import FetchError
 
 if TYPE_CHECKING:
     import requests
-
-DEFAULT_USER_AGENT = f"citewatch/{__version__} (+{PROJECT_URL}; source verification for footnotes)"
 
 
 class _Watchdog:

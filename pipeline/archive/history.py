@@ -18,6 +18,7 @@ import json
 import os
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,16 +81,35 @@ class History:
         return names
 
     def checks(self, url: str) -> list[dict[str, Any]]:
+        return _parsed(self._text(url))
+
+    def checks_unless(self, url: str, passed_over: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]] | None:
+        """``checks(url)``, or None when ``passed_over`` says so of the last check alone,
+        which is read from the file's last line (``record``'s layout) without parsing the
+        60 before it: a run looking for the fresh URLs among many stale ones parses only
+        the fresh ones' files (the stale ones are read in full by their own check). A file
+        in any other layout is parsed whole."""
+        text = self._text(url)
+        if text and len(text) > 2048:  # a check or two: parsing it all costs no more
+            end = text.rfind("}\n  ]")
+            start = text.rfind("\n    {", 0, end)
+            if start >= 0:
+                try:
+                    last = json.loads(text[start + 5 : end + 1])
+                except ValueError:
+                    last = None
+                if isinstance(last, dict) and passed_over(last):
+                    return None
+        return _parsed(text)
+
+    def _text(self, url: str) -> str | None:
         folder, name = self._place(url)
         if name not in self._known(folder):
-            return []
+            return None
         try:
-            data = json.loads(read_text(os.path.join(folder, name)))
-        except FileNotFoundError:
-            return []
+            return read_text(os.path.join(folder, name))
         except (OSError, ValueError):
-            return []  # a damaged history file must not stop a run; it is rewritten
-        return data.get("checks", []) if isinstance(data, dict) else []
+            return None  # gone, unreadable, not UTF-8: no history (a damaged file is rewritten)
 
     def last(self, url: str) -> dict[str, Any] | None:
         checks = self.checks(url)
@@ -116,6 +136,16 @@ class History:
         return urls
 
 
+def _parsed(text: str | None) -> list[dict[str, Any]]:
+    if not text:
+        return []
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return []  # a damaged history file must not stop a run; it is rewritten
+    return data.get("checks", []) if isinstance(data, dict) else []
+
+
 def check_entry(check: LinkCheck, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     entry = {
         "at": (check.checked_at or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"),
@@ -132,14 +162,16 @@ def check_entry(check: LinkCheck, extra: dict[str, Any] | None = None) -> dict[s
 
 def annotate(check: LinkCheck, previous: list[dict[str, Any]], policy: ConfirmPolicy) -> LinkCheck:
     """Fill confirmed / failing_since / previous_status from the checks before this one."""
-    real = [c for c in previous if c.get("status") != Status.SKIPPED.value]
+    skipped = Status.SKIPPED.value  # an enum member's value is a property call, per check
+    real = [c for c in previous if c.get("status") != skipped]
     if real:
         check.previous_status = Status(real[-1]["status"])
     if check.status not in FAILING:
         return check
     streak = [check.checked_at or dt.datetime.now(dt.UTC)]
+    failing = {s.value for s in FAILING}  # once, not per check: 60 checks of a failing URL
     for c in reversed(real):
-        if c.get("status") in {s.value for s in FAILING}:
+        if c.get("status") in failing:
             t = _parse_time(c.get("at"))
             if t:
                 streak.append(t)
@@ -155,7 +187,8 @@ def annotate(check: LinkCheck, previous: list[dict[str, Any]], policy: ConfirmPo
 
 def fresh(previous: list[dict[str, Any]], recheck_after: dt.timedelta, now: dt.datetime) -> dict[str, Any] | None:
     """The last check if it was recent and healthy (live/redirected): no need to fetch again."""
-    real = [c for c in previous if c.get("status") != Status.SKIPPED.value]
+    skipped = Status.SKIPPED.value  # an enum member's value is a property call, per check
+    real = [c for c in previous if c.get("status") != skipped]
     if not real or real[-1].get("status") not in (Status.LIVE.value, Status.REDIRECTED.value):
         return None
     at = _parse_time(real[-1].get("at"))

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import fields
 from typing import Any
 
+from .. import jsontext
 from ..model import (
     Candidate,
     Citation,
@@ -125,10 +126,10 @@ def pieces(report: Report) -> Iterator[str]:
     yield json.dumps(head, ensure_ascii=False, indent=2)[:-2]  # up to the closing "\n}"
     yield ',\n  "results": ['
     for i, r in enumerate(report.results):
-        text = json.dumps(result_to_dict(r), ensure_ascii=False, indent=2).replace("\n", "\n    ")
+        text = jsontext.dumps(result_to_dict(r)).replace("\n", "\n    ")  # json.dumps(indent=2)'s text
         yield ("\n    " if i == 0 else ",\n    ") + text
     yield "\n  ]" if report.results else "]"
-    findings = json.dumps([f.to_dict() for f in report.findings], ensure_ascii=False, indent=2)
+    findings = jsontext.dumps([f.to_dict() for f in report.findings])
     yield ',\n  "findings": ' + findings.replace("\n", "\n  ") + "\n}\n"
 
 
