@@ -27,6 +27,7 @@ from ..wording import plural
 from .configure import ConfiguredCommand, config_option
 from .errors import friendly_errors
 from .options import (
+    FiniteRange,
     archive_options,
     article_format_option,
     check_options,
@@ -411,13 +412,13 @@ def report(names: tuple[str, ...], archive_dir: Path, reports_dir: Path, junit: 
 )
 @click.option(
     "--cdx-per-minute",
-    type=click.FloatRange(0.1),
+    type=FiniteRange(0.1),
     default=25.0,
     show_default=True,
     help="CDX pace (documented limit: about 30).",
 )
 @click.option(
-    "--timeout", type=click.FloatRange(0.1), default=30.0, show_default=True, help="Deadline per request in seconds."
+    "--timeout", type=FiniteRange(0.1), default=30.0, show_default=True, help="Deadline per request in seconds."
 )
 @click.option("--allow-private", is_flag=True, help="Allow loopback/private addresses (tests, intranets).")
 @click.option(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import math
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +28,32 @@ from ..shard import parse_shard
 from .configure import source_of, table_origins
 
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+class FiniteRange(click.FloatRange):
+    """click's FloatRange with nan and inf refused: a range compares false with nan, so
+    ``--timeout nan`` passed and timed out every URL, and ``--timeout inf`` killed the thread
+    that enforces deadlines (citewatch.toml has nan and inf too, read through here)."""
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
+
+
+class HeaderValue(click.ParamType):
+    """A value sent as an HTTP header: a newline or NUL in --user-agent made every URL an
+    ``error`` (exit 0), a typo in the settings blamed on every source."""
+
+    name = "text"
+
+    def convert(self, value, param, ctx):
+        text = str(value)
+        bad = next((c for c in text if ord(c) < 0x20 and c != "\t" or ord(c) == 0x7F), None)
+        if bad is not None:
+            self.fail(f"{text!r} holds a control character ({bad!r}) a header cannot carry.", param, ctx)
+        return text
 
 
 def parse_duration(value: str, option: str = "") -> dt.timedelta:
@@ -88,7 +115,7 @@ CHECK_OPTIONS = [
     ),
     click.option(
         "--lock-wait",
-        type=click.FloatRange(0),
+        type=FiniteRange(0),
         default=60.0,
         show_default=True,
         envvar="CITEWATCH_LOCK_WAIT",
@@ -96,27 +123,27 @@ CHECK_OPTIONS = [
     ),
     click.option(
         "--timeout",
-        type=click.FloatRange(0.1),
+        type=FiniteRange(0.1),
         default=30.0,
         show_default=True,
         help="Wall-clock deadline per URL in seconds, retries and redirects included, counted from its first request.",
     ),
     click.option(
         "--max-time",
-        type=click.FloatRange(1),
+        type=FiniteRange(1),
         default=None,
         help="Seconds for the whole check; URLs not started by then are skipped, not timed out.",
     ),
     click.option(
         "--connect-timeout",
-        type=click.FloatRange(0.1),
+        type=FiniteRange(0.1),
         default=10.0,
         show_default=True,
         help="Seconds to establish a connection.",
     ),
     click.option(
         "--read-timeout",
-        type=click.FloatRange(0.1),
+        type=FiniteRange(0.1),
         default=20.0,
         show_default=True,
         help="Seconds of silence allowed while reading.",
@@ -137,7 +164,7 @@ CHECK_OPTIONS = [
     ),
     click.option(
         "--min-interval",
-        type=click.FloatRange(0),
+        type=FiniteRange(0),
         default=0.0,
         show_default=True,
         help="Seconds between two requests to one host.",
@@ -173,6 +200,7 @@ CHECK_OPTIONS = [
     ),
     click.option(
         "--user-agent",
+        type=HeaderValue(),
         default=DEFAULT_USER_AGENT,
         show_default=False,
         help="User-Agent header (default names citewatch and its URL).",
@@ -223,7 +251,7 @@ CHECK_OPTIONS = [
     ),
     click.option(
         "--confirm-days",
-        type=click.FloatRange(0),
+        type=FiniteRange(0),
         default=3.0,
         show_default=True,
         help="Days a failure must span to be confirmed.",
@@ -260,7 +288,7 @@ CHECK_OPTIONS = [
         default=",".join(DEFAULT_FAIL_ON),
         show_default=True,
         help="Statuses, verdicts (title:mismatch), quotes (quote:not-found, drift:changed) and note findings"
-        " (marker-without-note, findings:error) that make the exit status 2.",
+        " (marker-without-note; findings:warning counts warnings and errors) that make the exit status 2.",
     ),
 ]
 
@@ -290,21 +318,21 @@ ARCHIVE_OPTIONS = [
     click.option("--anonymous", is_flag=True, help="Without keys, still try anonymous captures (paced at ≤ 3/min)."),
     click.option(
         "--captures-per-minute",
-        type=click.FloatRange(0.1),
+        type=FiniteRange(0.1),
         default=6.0,
         show_default=True,
         help="Capture pace with keys (documented limit: about 7; above it the address gets blocked).",
     ),
     click.option(
         "--cdx-per-minute",
-        type=click.FloatRange(0.1),
+        type=FiniteRange(0.1),
         default=25.0,
         show_default=True,
         help="CDX lookup pace (documented limit: about 30).",
     ),
     click.option(
         "--wayback-poll",
-        type=click.FloatRange(0),
+        type=FiniteRange(0),
         default=5.0,
         show_default=True,
         envvar="CITEWATCH_WAYBACK_POLL",

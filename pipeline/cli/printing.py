@@ -140,8 +140,9 @@ def print_run_reports(outcome) -> None:
         s = report.summary
         counts = ", ".join(f"{n} {k}" for k, n in s.by_status.items())
         out = output()
+        counts = f" ({counts})" if counts else ""  # an empty file, or a shard no site hashed to
         out.summary(
-            f"{clean(jr.job.name)}: {plural(s.citations, 'citation')} ({counts}); "
+            f"{clean(jr.job.name)}: {plural(s.citations, 'citation')}{counts}; "
             f"{plural(s.confirmed_problems, 'confirmed problem')}"
         )
         if quote_counts(s):
