@@ -39,15 +39,16 @@ import queue
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TypeVar
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from ..decode import decode_page
 from ..metadata import detect_language
 from ..model import Fetch, LinkCheck, PageMeta, Status
 from ..pagereader import needs_child
 from .find import MAX_TEXT as SEARCHED
-from .verdicts import Unreadable
+from .find import QuoteMatch, find_in, words_of
+from .verdicts import QuoteVerdict, Unreadable
 
 # how an article's text is read; a copy's text kept in archive/ by another reading is read
 # again rather than compared with today's (two readings of one page differ a little)
@@ -79,10 +80,28 @@ class PageText:
     url: str | None = None  # where it was read: the live address or the archived copy's
     paywalled: bool = False  # the page answered, but its text may stop at a wall
     whole_page: bool = False  # the text is the whole page's, navigation and comments included
+    # where each quote stands in ``text``, once looked for: the whole-page pass has looked for
+    # every quote of the page already, and a copy from then is searched for each citation of it
+    _found: dict[str, QuoteMatch] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _words: Any = field(default=None, init=False, repr=False, compare=False)  # text as find.words_of made it
 
     @property
     def readable(self) -> bool:
         return bool(self.text) and self.reason is None
+
+    def find(self, quote: str) -> QuoteMatch:
+        """Where ``quote`` stands in this text (``find.find_quote``), worked out once per quote."""
+        match = self._found.get(quote)
+        if match is None:
+            if self._words is None:
+                self._words = words_of(self.text or "")
+            match = self._found[quote] = find_in(quote, self._words)
+        return match
+
+    def __getstate__(self) -> dict[str, Any]:
+        """To or from a page-reading child: the text's words are made again where they are
+        searched (they are several times the text's size)."""
+        return {**self.__dict__, "_words": None}
 
     def in_language(self) -> str | None:
         """The page's language: declared, else guessed from its text — only when asked, as a
@@ -207,28 +226,34 @@ def whole_page_text(html: str) -> str:
     return " ".join(root.itertext())
 
 
-def _mentions(text: str, quotes: list[str]) -> bool:
-    from .find import find_quote
-    from .verdicts import QuoteVerdict
-
-    return any(find_quote(q, text).verdict is not QuoteVerdict.NOT_FOUND for q in quotes)
+def _absent(text: str, quotes: list[str]) -> dict[str, QuoteMatch] | None:
+    """Each quote's (failed) search in ``text``, when none of them is there; None when one is."""
+    page = words_of(text)
+    found: dict[str, QuoteMatch] = {}
+    for quote in quotes:
+        found[quote] = match = find_in(quote, page)
+        if match.verdict is not QuoteVerdict.NOT_FOUND:
+            return None
+    return found
 
 
 def _html_text(
     html: str, url: str, quotes: list[str] | None, extract: Callable[[Callable[[], str]], str | None]
-) -> tuple[str, bool] | None:
+) -> tuple[str, dict[str, QuoteMatch] | None] | None:
     """The article text; or, when none of ``quotes`` is anywhere on the page, the whole
-    page's text, which is cheaper to read and gives the same verdicts. The flag says
-    which one it is (True: the whole page). ``extract`` runs the article's extraction
+    page's text, which is cheaper to read and gives the same verdicts, with each quote's
+    search in it (None: the text is the article). ``extract`` runs the article's extraction
     (None: it overran). The whole-page pass runs here: on a page read in a thread (under
     64 KB) it is a parse and a walk of a millisecond at most, like the check's own
     reading there, while a handoff to a helper thread and back costs more on a busy run."""
     if quotes is not None:
         whole = whole_page_text(html)
-        if len(whole) <= SEARCHED and not _mentions(whole, quotes):
-            return whole, True
+        if len(whole) <= SEARCHED:
+            absent = _absent(whole, quotes)
+            if absent is not None:
+                return whole, absent
     text = extract(lambda: html_main_text(html, url))
-    return None if text is None else (text, False)
+    return None if text is None else (text, None)
 
 
 def _too_short(text: str) -> bool:
@@ -285,19 +310,20 @@ def _read(
     pdf = _is_pdf(fetch)
     try:
         if pdf:
-            got = run(lambda: (pdf_main_text(fetch.body), False))
+            got = run(lambda: (pdf_main_text(fetch.body), None))
         else:
             decoded = decode_page(fetch.body, fetch.headers.get("content-type"))
             html = decoded[0] if decoded else ""
-            got = _html_text(html, url, quotes, run) if html else ("", False)
+            got = _html_text(html, url, quotes, run) if html else ("", None)
     except Exception:  # an extractor's fault on a strange page (or out of memory): no text, never a crash
-        got = ("", False)
+        got = ("", None)
     if got is None:
         return PageText(reason=Unreadable.TOO_SLOW, url=url)
-    text, whole_page = got
+    text, searched = got
     if not text.strip():
         return PageText(reason=Unreadable.NO_TEXT_LAYER if pdf else Unreadable.NO_TEXT, url=url)
-    read = PageText(text=text, language=language, url=url, whole_page=whole_page)
+    read = PageText(text=text, language=language, url=url, whole_page=searched is not None)
+    read._found.update(searched or {})
     if _too_short(text):
         read.reason = Unreadable.NO_TEXT_LAYER if pdf else Unreadable.NO_TEXT
     return read
