@@ -98,6 +98,13 @@ class PageText:
             match = self._found[quote] = find_in(quote, self._words)
         return match
 
+    def searched(self) -> None:
+        """Every quote asked of this text has been looked for: its words and matches are let
+        go (a copy from then stays in memory for the rest of the run; its words are several
+        times its size)."""
+        self._words = None
+        self._found = {}
+
     def __getstate__(self) -> dict[str, Any]:
         """To or from a page-reading child: the text's words are made again where they are
         searched (they are several times the text's size)."""
