@@ -299,3 +299,23 @@ def test_an_absent_quote_is_settled_on_a_small_page_without_a_helper_thread(fetc
     )
     present = read_live(fetcher, site, "/b", page, quotes=["the talks have failed completely"])
     assert present.reason is Unreadable.NO_TEXT  # the extraction went to the (refusing) helper thread
+
+
+def test_each_quote_is_looked_for_once_in_each_text(fetcher, site, monkeypatch):
+    """The whole-page pass's searches are the verdict's: the page is not searched again, and
+    a copy from then is made into words and searched once however many citations ask."""
+    from pipeline.quotes import find
+
+    searched, made = [], []
+    real_find, real_words = find.find_in, find.words_of
+    monkeypatch.setattr(pagetext, "find_in", lambda q, page: searched.append((q, page.text)) or real_find(q, page))
+    monkeypatch.setattr(pagetext, "words_of", lambda text: made.append(text) or real_words(text))
+    quotes = ["we will never give up on our people", "the harvest was the worst in a decade"]
+    live = read_live(fetcher, site, "/a", article(["The envoy said the talks had failed."]), quotes=quotes)
+    then = text("The minister said we will never give up on our people, then left.")
+    assert live.whole_page and len(searched) == 2
+    for _ in range(3):  # three citations of the source, each with both quotes
+        verdicts = [c.verdict for c in check_quotes(" ".join(f"“{q}”" for q in quotes), live, then)]
+        assert verdicts == [QuoteVerdict.FOUND, QuoteVerdict.NOT_FOUND]
+    assert sorted(searched) == sorted([(q, live.text) for q in quotes] + [(q, then.text) for q in quotes])
+    assert made.count(then.text) == 1

@@ -370,3 +370,31 @@ def test_a_large_page_is_read_within_its_deadline_and_gives_the_same_verdicts():
     read = read_text(Fetch(url=url, http_status=200, body=slow.encode()), deadline=0.3)
     assert read.reason is not None and read.reason.value == "too-slow"
     assert time.monotonic() - started < 0.3 + 2.0 + 2.0  # the deadline, the kill grace, a busy machine
+
+
+def test_a_copy_kept_for_the_run_lets_go_of_its_searches_once_its_citations_are_decided(tmp_path):
+    """Copies from then stay in memory for the whole run (200,000 at scale): what searching
+    them made (their words, several times their size) is let go once their source is decided."""
+    import datetime as dt
+
+    from pipeline.archive.wayback import WaybackClient, WaybackSettings
+    from pipeline.model import Citation, Fetch, LinkCheck, PartialDate, Result, Status
+    from pipeline.quotes.copies import CitedCopies, CitedCopy
+    from pipeline.quotes.pagetext import PageText
+    from pipeline.quotes.stage import QuoteSettings, SourceTexts, ask
+
+    url = "http://example.org/said"
+    copies = CitedCopies(tmp_path, None, WaybackClient(WaybackSettings()))
+    then = PageText(f"Officials said {SAID} in a statement.", None, "en", "https://web.archive.org/web/2021/x")
+    kept = CitedCopy(url, dt.date(2021, 2, 1), then.url, dt.datetime(2021, 1, 5, tzinfo=dt.UTC), then)
+    copies.path_for(url).parent.mkdir(parents=True)
+    copies.path_for(url).write_text(json.dumps(kept.to_store()), encoding="utf-8")
+    cited = [Citation(str(i), url=url, date=PartialDate(2021, 2, 1), citing_text=f"“{SAID}”") for i in range(2)]
+    texts = SourceTexts(ask([(c, None) for c in cited]), [url, url], QuoteSettings(), copies, lambda u: False)
+    fetched = Fetch(url=url, http_status=200, headers={"content-type": "text/html"}, body=article(["Gone."]).encode())
+    texts.on_fetch(fetched, LinkCheck(url=url, status=Status.LIVE, reason="HTTP 200"))
+    results = [Result(c) for c in cited]
+    texts.finish(results, {})
+    assert [q.where.value for r in results for q in r.quotes] == ["archive", "archive"]
+    copy = copies.stored(url, dt.date(2021, 2, 1))
+    assert copy.text._words is None and copy.text._found == {}

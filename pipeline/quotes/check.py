@@ -7,8 +7,10 @@ scanned PDF, dead with no copy — makes a quote ``unverifiable`` with the reaso
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from ..metadata import detect_language
-from .find import QuoteMatch, find_quote, quotes_in
+from .find import QuoteMatch, quotes_in
 from .pagetext import PageText
 from .verdicts import QuoteCheck, QuoteVerdict, Unreadable, Where
 
@@ -26,10 +28,19 @@ def _why_absent(quote: str, live: PageText, then: PageText | None, read: list[Pa
     """Why a quote missing from every text we read may still be in the source (None: it is not)."""
     if live.paywalled and not (then and then.readable):
         return Unreadable.PAYWALLED  # we read what stands before the wall
-    quoted_in = detect_language(quote)
-    if quoted_in and all(t.in_language() not in (None, quoted_in) for t in read):
+    quoted_in = _language(quote)
+    # a text whose language is known (the copy's is kept with it) first: when it is the
+    # quote's, the other text's need not be guessed
+    known_first = sorted(read, key=lambda t: t.language is None)
+    if quoted_in and all(t.in_language() not in (None, quoted_in) for t in known_first):
         return Unreadable.OTHER_LANGUAGE
     return None
+
+
+@lru_cache(maxsize=256)
+def _language(quote: str) -> str | None:
+    """The quote's language, guessed once for all the texts and citations it is looked for in."""
+    return detect_language(quote)
 
 
 def check_quote(quote: str, live: PageText, then: PageText | None = None) -> QuoteCheck:
@@ -41,7 +52,7 @@ def check_quote(quote: str, live: PageText, then: PageText | None = None) -> Quo
     closest: tuple[Where, QuoteMatch, PageText] | None = None
     best = 0.0
     for where, text in searched:
-        match = find_quote(quote, text.text or "")
+        match = text.find(quote)
         archived = where is Where.ARCHIVE
         if match.verdict is QuoteVerdict.FOUND:
             return QuoteCheck(

@@ -16,8 +16,10 @@ that found no copy is asked again after ``RETRY_MISSING``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
+import os
 import re
 import threading
 from dataclasses import dataclass
@@ -91,6 +93,12 @@ class CitedCopy:
         )
 
 
+@functools.lru_cache(maxsize=1024)
+def _host_folder(hostname: str | None) -> str:
+    """The folder of a host's copies: its name, lower case, other characters as ``_``."""
+    return re.sub(r"[^a-z0-9.-]", "_", (hostname or "no-host").lower())[:100] or "no-host"
+
+
 def raw_replay_url(endpoint: str, timestamp: dt.datetime, url: str) -> str:
     """The ``id_`` replay: the archived bytes as the site sent them."""
     return f"{endpoint.rstrip('/')}/web/{timestamp.strftime('%Y%m%d%H%M%S')}id_/{url}"
@@ -101,6 +109,7 @@ class CitedCopies:
 
     def __init__(self, archive_dir: str | Path, fetcher: Fetcher, wayback: WaybackClient) -> None:
         self.root = ArchiveLayout.at(archive_dir).cited_copies
+        self._root = os.fspath(self.root)
         self.fetcher = fetcher
         self.wayback = wayback
         self.replay_pacer = Pacer.get(wayback.endpoint, "replay", wayback.s.cdx_per_minute)
@@ -109,8 +118,13 @@ class CitedCopies:
         self._lock = threading.Lock()
 
     def path_for(self, url: str) -> Path:
-        host = re.sub(r"[^a-z0-9.-]", "_", (urlsplit(url).hostname or "no-host").lower())[:100] or "no-host"
-        return self.root / host / f"{hashlib.sha256(url.encode('utf-8')).hexdigest()[:16]}.json"
+        return Path(self._file_for(url))
+
+    def _file_for(self, url: str) -> str:
+        """``path_for`` as a string: every run looks each of its URLs up here, and pathlib's
+        joins cost more than the read of a small copy."""
+        name = hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
+        return os.path.join(self._root, _host_folder(urlsplit(url).hostname), f"{name}.json")
 
     def get(self, url: str, near: dt.date | None, closest: Snapshot | None = None) -> CitedCopy:
         """The copy of ``url`` closest to ``near`` (the citation time). ``closest``: that
@@ -141,7 +155,7 @@ class CitedCopies:
 
     def _stored(self, url: str, near: dt.date) -> CitedCopy | None:
         try:
-            d = json.loads(read_text(self.path_for(url)))
+            d = json.loads(read_text(self._file_for(url)))
             copy = CitedCopy.loaded(d)
         except (OSError, ValueError, KeyError, TypeError):
             return None

@@ -13,9 +13,10 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, islice
 
 from rapidfuzz import fuzz
 
@@ -91,25 +92,31 @@ class _Words:
             self.words = [unicodedata.normalize("NFKC", m.group(0)).casefold() for m in matches]
             self._spans = [m.span() for m in matches]
         self.joined = " ".join(self.words)
-        self.offsets = list(accumulate((len(w) + 1 for w in self.words[:-1]), initial=0)) if self.words else []
+        # where each word starts in ``joined``: its length and a space after each word before it
+        # (map and accumulate in C: a generator here was a third of a small page's reading)
+        self.offsets = list(accumulate(map((1).__add__, map(len, self.words[:-1])), initial=0)) if self.words else []
 
     def span(self, first: int, last: int) -> tuple[int, int]:
-        """Where words ``first`` to ``last`` stand in the text."""
-        if self._spans is None:
-            self._spans = [m.span() for m in _WORD.finditer(self._norm or "")]
-            if len(self._spans) != len(self.words):  # cannot happen with equal lengths; stay safe
-                self._spans = [(0, 0)] * len(self.words)
-        return self._spans[first][0], self._spans[last][1]
+        """Where words ``first`` to ``last`` stand in the text (the text is read up to word
+        ``last`` only: an excerpt is wanted once per quote found, usually near the top)."""
+        if self._spans is not None:
+            return self._spans[first][0], self._spans[last][1]
+        places = [m.span() for m in islice(_WORD.finditer(self._norm or ""), first, last + 1)]
+        if len(places) != last - first + 1:  # cannot happen with equal lengths; stay safe
+            return 0, 0
+        return places[0][0], places[-1][1]
 
     def word_at(self, char: int) -> int:
         """The word that character ``char`` of ``joined`` belongs to."""
         return max(0, bisect.bisect_right(self.offsets, char) - 1)
 
-    def occurrences(self, phrase: list[str], first: int, last: int) -> list[int]:
-        """Word indexes i in [first, last] where ``phrase`` starts."""
+    def occurrences(self, phrase: list[str], first: int, last: int) -> Iterator[int]:
+        """Word indexes i in [first, last] where ``phrase`` starts, in order (at most 500),
+        each found only when the caller asks for it: the search stops at the first place
+        the rest of the quote follows, not after every place a common phrase stands."""
         needle = " ".join(phrase)
-        hits, at = [], self.offsets[first] if first < len(self.offsets) else len(self.joined)
-        while len(hits) < 500:
+        hits, at = 0, self.offsets[first] if first < len(self.offsets) else len(self.joined)
+        while hits < 500:
             at = self.joined.find(needle, at)
             if at < 0:
                 break
@@ -118,9 +125,9 @@ class _Words:
                 break
             end = at + len(needle)
             if self.offsets[i] == at and (end == len(self.joined) or self.joined[end] == " "):
-                hits.append(i)
+                hits += 1
+                yield i
             at += 1
-        return hits
 
 
 @lru_cache(maxsize=4)
@@ -129,8 +136,11 @@ def _words(text: str) -> _Words:
     return _Words(text)
 
 
+@lru_cache(maxsize=256)
 def _segments(quote: str) -> list[tuple[int, list[str]]]:
-    """The quote as runs of words, each with the most words allowed before it (a gap)."""
+    """The quote as runs of words, each with the most words allowed before it (a gap).
+    Kept for the next text the quote is looked for in (the whole page, the article, the
+    copy from then); callers only read it."""
     text = unicodedata.normalize("NFKC", quote)  # "…" becomes "..."
     text = _ELLIPSIS.sub(" \x00E ", text)
     text = _GLUED_BRACKET.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2), text)
@@ -174,7 +184,7 @@ def _exact(segments: list[tuple[int, list[str]]], page: _Words) -> tuple[int, in
         placed[(k, first)] = found
         return found
 
-    for start in page.occurrences(segments[0][1], 0, len(page.words) - 1)[:50]:
+    for start in islice(page.occurrences(segments[0][1], 0, len(page.words) - 1), 50):
         end = place(0, start, start)
         if end is not None:
             return start, end
@@ -191,7 +201,16 @@ def _excerpt(page: _Words, first: int, last: int) -> tuple[str, tuple[int, int]]
 
 def find_quote(quote: str, text: str) -> QuoteMatch:
     """Where ``quote`` stands in ``text`` (a page's main text): found, close or not found."""
-    page = _words(text[:MAX_TEXT])
+    return find_in(quote, _words(text[:MAX_TEXT]))
+
+
+def words_of(text: str) -> _Words:
+    """``text`` ready to look quotes up in, for a caller that keeps it (``find_in``)."""
+    return _words(text[:MAX_TEXT])
+
+
+def find_in(quote: str, page: _Words) -> QuoteMatch:
+    """``find_quote`` in a text already made into words (``words_of``)."""
     segments = _segments(quote)
     hit = _exact(segments, page)
     if hit is not None:

@@ -31,21 +31,24 @@ on its own. The whole-page pass (a parse and a walk) runs in the caller's thread
 
 from __future__ import annotations
 
+import copy
+import functools
 import io
 import logging
 import queue
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TypeVar
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from ..decode import decode_page
 from ..metadata import detect_language
 from ..model import Fetch, LinkCheck, PageMeta, Status
 from ..pagereader import needs_child
 from .find import MAX_TEXT as SEARCHED
-from .verdicts import Unreadable
+from .find import QuoteMatch, find_in, words_of
+from .verdicts import QuoteVerdict, Unreadable
 
 # how an article's text is read; a copy's text kept in archive/ by another reading is read
 # again rather than compared with today's (two readings of one page differ a little)
@@ -77,10 +80,35 @@ class PageText:
     url: str | None = None  # where it was read: the live address or the archived copy's
     paywalled: bool = False  # the page answered, but its text may stop at a wall
     whole_page: bool = False  # the text is the whole page's, navigation and comments included
+    # where each quote stands in ``text``, once looked for: the whole-page pass has looked for
+    # every quote of the page already, and a copy from then is searched for each citation of it
+    _found: dict[str, QuoteMatch] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _words: Any = field(default=None, init=False, repr=False, compare=False)  # text as find.words_of made it
 
     @property
     def readable(self) -> bool:
         return bool(self.text) and self.reason is None
+
+    def find(self, quote: str) -> QuoteMatch:
+        """Where ``quote`` stands in this text (``find.find_quote``), worked out once per quote."""
+        match = self._found.get(quote)
+        if match is None:
+            if self._words is None:
+                self._words = words_of(self.text or "")
+            match = self._found[quote] = find_in(quote, self._words)
+        return match
+
+    def searched(self) -> None:
+        """Every quote asked of this text has been looked for: its words and matches are let
+        go (a copy from then stays in memory for the rest of the run; its words are several
+        times its size)."""
+        self._words = None
+        self._found = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        """To or from a page-reading child: the text's words are made again where they are
+        searched (they are several times the text's size)."""
+        return {**self.__dict__, "_words": None}
 
     def in_language(self) -> str | None:
         """The page's language: declared, else guessed from its text — only when asked, as a
@@ -90,14 +118,26 @@ class PageText:
         return self.language
 
 
+@functools.cache
+def _extractor() -> object:
+    """trafilatura's options for ``EXTRACTOR``, built once: building them per page (ten
+    configparser look-ups, a date format) and quietening its logger per page (which clears
+    every logger's cache) was over a third of a 1 KB page's extraction. trafilatura reads its
+    options and never changes them (its own recall retry works on a copy)."""
+    from trafilatura.settings import Extractor
+
+    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+    return Extractor(comments=False, tables=True, recall=True, fast=True)
+
+
 def html_main_text(html: str, url: str | None = None) -> str:
     """The article text of an HTML page, without navigation, comments or boilerplate."""
     import trafilatura
 
-    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
-    text = trafilatura.extract(
-        html[:MAX_HTML], url=url, include_comments=False, include_tables=True, favor_recall=True, fast=True
-    )
+    options = copy.copy(_extractor())  # the page's own address, as trafilatura.extract(url=...) sets it
+    options.url = url
+    options.source = url and url.encode("utf-8", "replace").decode("utf-8")
+    text = trafilatura.extract(html[:MAX_HTML], options=options)
     return (text or "")[:MAX_TEXT]
 
 
@@ -193,28 +233,34 @@ def whole_page_text(html: str) -> str:
     return " ".join(root.itertext())
 
 
-def _mentions(text: str, quotes: list[str]) -> bool:
-    from .find import find_quote
-    from .verdicts import QuoteVerdict
-
-    return any(find_quote(q, text).verdict is not QuoteVerdict.NOT_FOUND for q in quotes)
+def _absent(text: str, quotes: list[str]) -> dict[str, QuoteMatch] | None:
+    """Each quote's (failed) search in ``text``, when none of them is there; None when one is."""
+    page = words_of(text)
+    found: dict[str, QuoteMatch] = {}
+    for quote in quotes:
+        found[quote] = match = find_in(quote, page)
+        if match.verdict is not QuoteVerdict.NOT_FOUND:
+            return None
+    return found
 
 
 def _html_text(
     html: str, url: str, quotes: list[str] | None, extract: Callable[[Callable[[], str]], str | None]
-) -> tuple[str, bool] | None:
+) -> tuple[str, dict[str, QuoteMatch] | None] | None:
     """The article text; or, when none of ``quotes`` is anywhere on the page, the whole
-    page's text, which is cheaper to read and gives the same verdicts. The flag says
-    which one it is (True: the whole page). ``extract`` runs the article's extraction
+    page's text, which is cheaper to read and gives the same verdicts, with each quote's
+    search in it (None: the text is the article). ``extract`` runs the article's extraction
     (None: it overran). The whole-page pass runs here: on a page read in a thread (under
     64 KB) it is a parse and a walk of a millisecond at most, like the check's own
     reading there, while a handoff to a helper thread and back costs more on a busy run."""
     if quotes is not None:
         whole = whole_page_text(html)
-        if len(whole) <= SEARCHED and not _mentions(whole, quotes):
-            return whole, True
+        if len(whole) <= SEARCHED:
+            absent = _absent(whole, quotes)
+            if absent is not None:
+                return whole, absent
     text = extract(lambda: html_main_text(html, url))
-    return None if text is None else (text, False)
+    return None if text is None else (text, None)
 
 
 def _too_short(text: str) -> bool:
@@ -271,19 +317,20 @@ def _read(
     pdf = _is_pdf(fetch)
     try:
         if pdf:
-            got = run(lambda: (pdf_main_text(fetch.body), False))
+            got = run(lambda: (pdf_main_text(fetch.body), None))
         else:
             decoded = decode_page(fetch.body, fetch.headers.get("content-type"))
             html = decoded[0] if decoded else ""
-            got = _html_text(html, url, quotes, run) if html else ("", False)
+            got = _html_text(html, url, quotes, run) if html else ("", None)
     except Exception:  # an extractor's fault on a strange page (or out of memory): no text, never a crash
-        got = ("", False)
+        got = ("", None)
     if got is None:
         return PageText(reason=Unreadable.TOO_SLOW, url=url)
-    text, whole_page = got
+    text, searched = got
     if not text.strip():
         return PageText(reason=Unreadable.NO_TEXT_LAYER if pdf else Unreadable.NO_TEXT, url=url)
-    read = PageText(text=text, language=language, url=url, whole_page=whole_page)
+    read = PageText(text=text, language=language, url=url, whole_page=searched is not None)
+    read._found.update(searched or {})
     if _too_short(text):
         read.reason = Unreadable.NO_TEXT_LAYER if pdf else Unreadable.NO_TEXT
     return read

@@ -165,6 +165,7 @@ class SourceTexts:
                 return read_text(fetch, live.language, self.settings.deadline)
 
         verdicts = {a.index: self._verdicts(a, live, then[a.near], article) for a in asked}
+        _searched(then.values())
         with self._lock:
             self._done.update(verdicts)
 
@@ -210,6 +211,7 @@ class SourceTexts:
             else:
                 then = {a.near: self.copies.stored(url, a.near) for a in asked}
                 self._done.update({a.index: self._verdicts(a, live, then[a.near], None) for a in asked})
+                _searched(then.values())
         for a in self._all:
             done = self._done.get(a.index)
             if done is not None:
@@ -224,6 +226,14 @@ class SourceTexts:
             raise
         finally:
             pool.shutdown(wait=True)
+
+
+def _searched(copies: Iterable[CitedCopy | None]) -> None:
+    """A source's citations are decided: its copies from then, kept for the run, let go of
+    what their searches made."""
+    for copy in copies:
+        if copy is not None and copy.text is not None:
+            copy.text.searched()
 
 
 def _fresh(check: LinkCheck | None) -> bool:
