@@ -70,10 +70,12 @@ def merge_archives(target: Path, shards: list[Path]) -> MergeOutcome:
         rewrite = _copy_warcs(theirs.warc_dir, ours.warc_dir, out)
         _merge_history(theirs.history, History(target), rewrite, out)
         _merge_url_lists(theirs.pending, ours.pending, rewrite, out)  # Save Page Now jobs not finished: a few
-        merge_indexes(theirs.snapshots, ours.snapshots, rewrite, out)
+        first = shard == shards[0]
+        merge_indexes(theirs.snapshots, ours.snapshots, rewrite, out, check_ours=first)
         # always rewritten after new WARC files: an index older than a WARC file is read
         # as stale, and that file's records read back in (warc.load_index)
-        if merge_indexes(theirs.warc_index, ours.warc_index, rewrite, out, force=out.warc_files > copied):
+        force = out.warc_files > copied
+        if merge_indexes(theirs.warc_index, ours.warc_index, rewrite, out, force=force, check_ours=first):
             _read_back(ours)
     return out
 
@@ -201,7 +203,9 @@ def _merge_url_lists(source: Path, dest: Path, rewrite: Rewrite, out: MergeOutco
         write_atomic(dest, json.dumps(merged, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
 
 
-def merge_indexes(source: Path, dest: Path, rewrite: Rewrite, out: MergeOutcome, force: bool = False) -> bool:
+def merge_indexes(
+    source: Path, dest: Path, rewrite: Rewrite, out: MergeOutcome, force: bool = False, check_ours: bool = True
+) -> bool:
     """``_merge_url_lists`` for the large ``{url: [entries]}`` files (warc-index.json,
     snapshots.json), streamed: both files read a URL's block at a time, side by side in
     their sorted order (warc_index.read_blocks), the merged file written as it goes to a
@@ -214,7 +218,8 @@ def merge_indexes(source: Path, dest: Path, rewrite: Rewrite, out: MergeOutcome,
     in time order, each once; the others are merged as before (union, in time order), each
     copy in the text it had. A damaged part of either file is one problem naming the file
     and line, left out, the rest merged; True then (the caller has the WARC files read back
-    in by the next run)."""
+    in by the next run). ``check_ours``: parse even the blocks only ours has (done for the
+    first shard: later ones merge into a file this merge has checked or written)."""
     if not source.exists() and not force:
         return False  # nothing of the shard's: ours stays as it is (unread)
     name = source.name
@@ -238,34 +243,58 @@ def merge_indexes(source: Path, dest: Path, rewrite: Rewrite, out: MergeOutcome,
                 body = change(block.body.decode("utf-8")).encode("utf-8")
                 yield wi.Block(block.key, block.head, body, block.line)
 
-    def pieces(block: wi.Block | None, path: Path) -> list[tuple[dict, str]]:
-        if block is None:
-            return []
+    def pieces(block: wi.Block, path: Path) -> list[tuple[dict, str]] | None:
         try:
             return block.pieces()
         except ValueError as e:
             damage(wi.unreadable(str(path), block, e))
-            return []
+            return None
+
+    def readable(block: wi.Block) -> bool:
+        try:
+            block.entries()
+            return True
+        except ValueError as e:
+            damage(wi.unreadable(str(dest), block, e))
+            seen["changed"] = True  # written again without it
+            return False
 
     def merged() -> Iterator[str]:
         ours, theirs = blocks(dest, _same), blocks(source, rewrite)
         o, t = next(ours, None), next(theirs, None)
         while o is not None or t is not None:
+            text = None
             if t is None or (o is not None and o.key < t.key):
-                text, o = o.text(), next(ours, None)
+                if not check_ours or readable(o):
+                    text = o.text()
+                o = next(ours, None)
             elif o is not None and o.key == t.key and o.body == t.body and _in_order(o):
                 text, o, t = o.text(), next(ours, None), next(theirs, None)
             else:
-                mine = pieces(o, dest) if o is not None and o.key == t.key else []
+                same = o is not None and o.key == t.key
+                mine = pieces(o, dest) if same else []
+                if mine is None:
+                    mine, seen["changed"] = [], True  # written again without ours' damaged part
+                their = pieces(t, source)
+                if their is None:  # the shard's damaged list left out: ours as it was, if any
+                    if same:
+                        text, o = (o.text() if mine else None), next(ours, None)
+                    t = next(theirs, None)
+                    if text is not None:
+                        yield ("{\n" if not seen["written"] else ",\n") + text
+                        seen["written"] = True
+                    continue
                 both: dict[str, tuple[dict, str]] = {}
-                for entry, piece in [*mine, *pieces(t, source)]:
+                for entry, piece in [*mine, *(their or [])]:
                     both.setdefault(json.dumps(entry, sort_keys=True), (entry, piece))
                 union_ = sorted(both.values(), key=lambda p: str(p[0].get("timestamp", "")))
-                if o is None or o.key != t.key or [e for e, _ in union_] != [e for e, _ in mine]:
+                if not same or [e for e, _ in union_] != [e for e, _ in mine]:
                     seen["changed"] = True
-                if o is not None and o.key == t.key:
+                if same:
                     o = next(ours, None)
                 text, t = _join_block(t.key, union_), next(theirs, None)
+            if text is None:
+                continue
             yield ("{\n" if not seen["written"] else ",\n") + text
             seen["written"] = True
         yield "{}\n" if not seen["written"] else "\n}\n"
