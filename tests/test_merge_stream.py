@@ -134,3 +134,39 @@ def test_a_damaged_target_index_keeps_the_rest_and_is_read_back(tmp_path, monkey
     assert "http://a/1" in merged
     layout = ArchiveLayout.at(target)
     assert _stale(layout, None) == layout.warc_files()
+
+
+def _saved(archive: Path, ids: list[int], when: str, note: str) -> None:
+    from pipeline.files import write_atomic
+    from pipeline.model import Citation, LinkCheck, Result
+    from pipeline.report import json as json_report
+    from pipeline.report import model as report_model
+    from pipeline.vocab import Status
+
+    results = []
+    for i in ids:
+        c = Citation(id=str(i), title=f"Story {i} {note}", publisher="News", url=f"http://h{i % 3}/{i}")
+        status = Status.DEAD if i % 4 == 0 else Status.LIVE
+        results.append(Result(c, check=LinkCheck(c.url, status, "HTTP 404" if i % 4 == 0 else "HTTP 200")))
+    report = report_model.build("citations", results, article={"title": "A"}, notes=[note], exit_status=len(ids) % 2)
+    report.generated_at = when
+    (archive / "runs").mkdir(parents=True, exist_ok=True)
+    write_atomic(archive / "runs" / "citations.json", json_report.pieces(report))
+
+
+def test_saved_runs_merged_a_result_at_a_time_are_the_whole_merge(tmp_path):
+    """The merged saved run, read lazily, is byte for byte what merging the whole reports
+    wrote; a citation in two shards keeps the newest shard's result."""
+    from pipeline.merge import merge_reports, merge_saved_runs, saved_lazily
+    from pipeline.report import json as json_report
+    from pipeline.run import saved_run
+
+    _saved(tmp_path / "s1", [1, 10, 2, 7], "2026-01-01T00:00:02+00:00", "one")
+    _saved(tmp_path / "s2", [3, 10, 11], "2026-01-01T00:00:01+00:00", "two")
+    shards = [tmp_path / "s1", tmp_path / "s2"]
+    assert merge_saved_runs(tmp_path / "archive", shards) == ["citations"]
+    whole = json_report.dumps(merge_reports([saved_run(s, "citations") for s in shards]))
+    assert (tmp_path / "archive" / "runs" / "citations.json").read_text(encoding="utf-8") == whole
+    merged = saved_lazily(tmp_path / "archive", "citations")
+    assert [r.citation.id for r in merged.results] == ["1", "2", "3", "7", "10", "11"]
+    assert json_report.dumps(merged) == whole and merged.results[4].citation.title == "Story 10 one"
