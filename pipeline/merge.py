@@ -303,6 +303,8 @@ def merge_indexes(
     try:
         write_atomic(temporary, merged(), keep_mode=False)
         if seen["changed"] or (force and seen["written"]):
+            if dest.exists():
+                shutil.copymode(dest, temporary)  # as write_atomic keeps a file's permissions
             os.replace(temporary, dest)
     finally:
         temporary.unlink(missing_ok=True)
