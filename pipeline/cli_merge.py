@@ -62,13 +62,12 @@ def merge_command(shards: tuple[Path, ...], archive_dir: Path, reports_dir: Path
       citewatch merge shard-1 shard-2 shard-3 shard-4
     """
     from .merge import merge_saved_runs
-    from .run import rerender
 
     archives = [_archive_of(s, archive_dir.name) for s in shards]
     with locked(archive_dir):
         outcome = merge_archives(archive_dir, archives)
         names = merge_saved_runs(archive_dir, archives)
-    written = rerender(archive_dir, reports_dir, names).paths if names else []
+    written = _render(archive_dir, reports_dir, names) if names else []
     files = list(citations_files) or [Path("citations.yaml"), *sorted(Path("citations").glob("*.yaml"))]
     changed = 0
     for f in files:
@@ -83,3 +82,22 @@ def merge_command(shards: tuple[Path, ...], archive_dir: Path, reports_dir: Path
         f" {outcome.warc_files} WARC file(s), {len(names)} saved run(s), {changed} citation(s) with new archive links"
         + (f"; reports: {', '.join(str(p) for p in written)}" if written else "")
     )
+
+
+def _render(archive_dir: Path, reports_dir: Path, names: list[str]) -> list[Path]:
+    """``run.rerender`` of the merged saved runs, each read a result at a time
+    (merge.saved_lazily): rerender parses a saved run whole, GBs at 200,000 results."""
+    from .archive.layout import ArchiveLayout
+    from .errors import InputError
+    from .merge import saved_lazily
+    from .run import _previous_run, write_index, write_report_files
+
+    written: list[Path] = []
+    for name in names:
+        report = saved_lazily(archive_dir, name)
+        if report is None:
+            raise InputError(f"{ArchiveLayout.at(archive_dir).run_report(name)}: no saved run")
+        written += write_report_files(report, reports_dir, None)
+    available = sorted(p.stem for p in ArchiveLayout.at(archive_dir).runs.glob("*.json"))
+    saved = [(name, _previous_run(archive_dir, name)) for name in available]  # as rerender: a damaged one left out
+    return written + write_index([(name, report) for name, report in saved if report is not None], reports_dir)

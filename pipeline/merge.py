@@ -25,15 +25,19 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
+from .archive import warc_index as wi
 from .archive.history import MAX_CHECKS, History
 from .archive.layout import ArchiveLayout
+from .archive.warc_index import _join_block  # the block's text as json.dumps(indent=1) lays it out
 from .errors import InputError
 from .files import write_atomic
+from .model import Result
 from .report import json as json_report
 from .report import model as report_model
 from .report.model import Changes, Report
@@ -65,11 +69,14 @@ def merge_archives(target: Path, shards: list[Path]) -> MergeOutcome:
         copied = out.warc_files
         rewrite = _copy_warcs(theirs.warc_dir, ours.warc_dir, out)
         _merge_history(theirs.history, History(target), rewrite, out)
-        for mine, their in ((ours.snapshots, theirs.snapshots), (ours.pending, theirs.pending)):
-            _merge_url_lists(their, mine, rewrite, out)
+        _merge_url_lists(theirs.pending, ours.pending, rewrite, out)  # Save Page Now jobs not finished: a few
+        first = shard == shards[0]
+        merge_indexes(theirs.snapshots, ours.snapshots, rewrite, out, check_ours=first)
         # always rewritten after new WARC files: an index older than a WARC file is read
         # as stale, and that file's records read back in (warc.load_index)
-        _merge_url_lists(theirs.warc_index, ours.warc_index, rewrite, out, force=out.warc_files > copied)
+        force = out.warc_files > copied
+        if merge_indexes(theirs.warc_index, ours.warc_index, rewrite, out, force=force, check_ours=first):
+            _read_back(ours)
     return out
 
 
@@ -77,7 +84,7 @@ def _copy_warcs(source: Path, dest: Path, out: MergeOutcome) -> Rewrite:
     """Copy the shard's WARC files; the rewrite that renames references to renamed ones."""
     renames: dict[str, str] = {}
     if not source.is_dir():
-        return lambda text: text
+        return _same
     dest.mkdir(parents=True, exist_ok=True)
     for path in sorted(source.iterdir()):
         if not path.is_file():
@@ -104,17 +111,52 @@ def _copy_warcs(source: Path, dest: Path, out: MergeOutcome) -> Rewrite:
             text = text.replace(f'"{old}', f'"{new}')
         return text
 
-    return rewrite
+    return rewrite if renames else _same
+
+
+def _same(text: str) -> str:
+    """The rewrite of a shard whose WARC files kept their names (the usual case)."""
+    return text
 
 
 def _read_json(path: Path, rewrite: Rewrite, out: MergeOutcome) -> Any:
+    return _loads(_read_text(path, rewrite, out), path, out)
+
+
+def _read_text(path: Path, rewrite: Rewrite, out: MergeOutcome) -> str | None:
     try:
-        return json.loads(rewrite(path.read_text(encoding="utf-8")))
+        return rewrite(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as e:
         out.problems.append(f"{path}: not readable ({e.__class__.__name__}); left out of the merge")
         return None
+
+
+def _loads(text: str | None, path: Path, out: MergeOutcome) -> Any:
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError as e:
+        out.problems.append(f"{path}: not readable ({e.__class__.__name__}); left out of the merge")
+        return None
+
+
+def _unchanged(history: History, url: str, text: str | None, checks: list[dict[str, Any]]) -> bool:
+    """The shard's history file of ``url`` is ours byte for byte, and merging it would not
+    change ours: its checks in time order, each once, no more than MAX_CHECKS (so the
+    union, sorted and cut, is the same list). Only a cheap test; False sends the file
+    through the whole merge."""
+    try:
+        ours = history.path_for(url).read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return False
+    if ours != text or len(checks) > MAX_CHECKS:
+        return False
+    times = [str(c.get("at", "")) for c in checks]
+    # distinct times: no two checks equal; otherwise the whole merge decides
+    return all(a < b for a, b in zip(times, times[1:], strict=False))
 
 
 def union(*lists: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -131,10 +173,13 @@ def _merge_history(source: Path, history: History, rewrite: Rewrite, out: MergeO
         return
     for host in sorted(p for p in source.iterdir() if p.is_dir()):
         for path in sorted(host.glob("*.json")):
-            data = _read_json(path, rewrite, out)
+            text = _read_text(path, rewrite, out)
+            data = _loads(text, path, out)
             if not isinstance(data, dict) or not isinstance(data.get("url"), str):
                 continue
             url, theirs = data["url"], [c for c in data.get("checks", []) if isinstance(c, dict)]
+            if _unchanged(history, url, text, theirs):
+                continue  # the file the shard started from (3 of 4 in a 4-shard job): nothing to add
             ours = history.checks(url)
             merged = sorted(union(ours, theirs), key=lambda c: str(c.get("at", "")))[-MAX_CHECKS:]
             if merged and merged != ours:
@@ -158,6 +203,136 @@ def _merge_url_lists(source: Path, dest: Path, rewrite: Rewrite, out: MergeOutco
         write_atomic(dest, json.dumps(merged, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
 
 
+def merge_indexes(
+    source: Path, dest: Path, rewrite: Rewrite, out: MergeOutcome, force: bool = False, check_ours: bool = True
+) -> bool:
+    """``_merge_url_lists`` for the large ``{url: [entries]}`` files (warc-index.json,
+    snapshots.json), streamed: both files read a URL's block at a time, side by side in
+    their sorted order (warc_index.read_blocks), the merged file written as it goes to a
+    temporary file, renamed over ``dest`` when something changed. At 200,000 URLs × 10
+    weeks each index is 1.1 GB; parsed whole, two of them took over 4 GB.
+
+    The text is what ``_merge_url_lists`` writes (json.dumps(indent=1, sort_keys=True)):
+    a block only ours has is copied as it is; a block the shard has too and holds the same
+    (the base it started from, most of its file) is copied once its copies are seen to be
+    in time order, each once; the others are merged as before (union, in time order), each
+    copy in the text it had. A damaged part of either file is one problem naming the file
+    and line, left out, the rest merged; True then (the caller has the WARC files read back
+    in by the next run). ``check_ours``: parse even the blocks only ours has (done for the
+    first shard: later ones merge into a file this merge has checked or written)."""
+    if not source.exists() and not force:
+        return False  # nothing of the shard's: ours stays as it is (unread)
+    name = source.name
+    seen = {"changed": False, "written": False, "damaged": False}
+    tail = "; left out of the merge" + (
+        ", its copies read back from the WARC files" if name == "warc-index.json" else ""
+    )
+
+    def damage(problem: str) -> None:
+        out.problems.append(problem.rsplit("; ", 1)[0] + tail)
+        seen["damaged"] = True
+
+    def blocks(path: Path, change: Rewrite) -> Iterator[wi.Block]:
+        for block in wi.read_blocks(path):
+            if isinstance(block, wi.Damage):
+                damage(block.problem)
+                seen["changed"] = True  # ours is written again without the damaged part
+            elif change is _same or block.body is None:
+                yield block
+            else:
+                body = change(block.body.decode("utf-8")).encode("utf-8")
+                yield wi.Block(block.key, block.head, body, block.line)
+
+    def pieces(block: wi.Block, path: Path) -> list[tuple[dict, str]] | None:
+        try:
+            return block.pieces()
+        except ValueError as e:
+            damage(wi.unreadable(str(path), block, e))
+            return None
+
+    def readable(block: wi.Block) -> bool:
+        try:
+            block.entries()
+            return True
+        except ValueError as e:
+            damage(wi.unreadable(str(dest), block, e))
+            seen["changed"] = True  # written again without it
+            return False
+
+    def merged() -> Iterator[str]:
+        ours, theirs = blocks(dest, _same), blocks(source, rewrite)
+        o, t = next(ours, None), next(theirs, None)
+        while o is not None or t is not None:
+            text = None
+            if t is None or (o is not None and o.key < t.key):
+                if not check_ours or readable(o):
+                    text = o.text()
+                o = next(ours, None)
+            elif o is not None and o.key == t.key and o.body == t.body and _in_order(o):
+                text, o, t = o.text(), next(ours, None), next(theirs, None)
+            else:
+                same = o is not None and o.key == t.key
+                mine = pieces(o, dest) if same else []
+                if mine is None:
+                    mine, seen["changed"] = [], True  # written again without ours' damaged part
+                their = pieces(t, source)
+                if their is None:  # the shard's damaged list left out: ours as it was, if any
+                    if same:
+                        text, o = (o.text() if mine else None), next(ours, None)
+                    t = next(theirs, None)
+                    if text is not None:
+                        yield ("{\n" if not seen["written"] else ",\n") + text
+                        seen["written"] = True
+                    continue
+                both: dict[str, tuple[dict, str]] = {}
+                for entry, piece in [*mine, *(their or [])]:
+                    both.setdefault(json.dumps(entry, sort_keys=True), (entry, piece))
+                union_ = sorted(both.values(), key=lambda p: str(p[0].get("timestamp", "")))
+                if not same or [e for e, _ in union_] != [e for e, _ in mine]:
+                    seen["changed"] = True
+                if same:
+                    o = next(ours, None)
+                text, t = _join_block(t.key, union_), next(theirs, None)
+            if text is None:
+                continue
+            yield ("{\n" if not seen["written"] else ",\n") + text
+            seen["written"] = True
+        yield "{}\n" if not seen["written"] else "\n}\n"
+
+    temporary = dest.with_name(f".{dest.name}.merging")
+    try:
+        write_atomic(temporary, merged(), keep_mode=False)
+        if seen["changed"] or (force and seen["written"]):
+            if dest.exists():
+                shutil.copymode(dest, temporary)  # as write_atomic keeps a file's permissions
+            os.replace(temporary, dest)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return seen["damaged"]
+
+
+def _in_order(block: wi.Block) -> bool:
+    """A URL's copies in time order, each once: merged with themselves, they are the same
+    list. Distinct (timestamp, WARC, offset, archive link) mean distinct copies; a repeat
+    of those four (or a block that does not parse) is left to the whole merge."""
+    try:
+        entries = block.entries()
+    except ValueError:
+        return False  # the whole merge says where
+    keys = [tuple(str(e.get(k, "")) for k in ("timestamp", "warc", "offset", "archive_url")) for e in entries]
+    times = [k[0] for k in keys]
+    return all(a <= b for a, b in zip(times, times[1:], strict=False)) and len(set(keys)) == len(keys)
+
+
+def _read_back(layout: ArchiveLayout) -> None:
+    """A damaged part of a WARC index was left out of the merge: every WARC file made newer
+    than the index, so the next run reads their records back in (warc._stale), the copies
+    that part listed among them. Slow once for a large archive; nothing lost."""
+    now = time.time() + 1
+    for path in layout.warc_files():
+        os.utime(path, (now, now))
+
+
 WRITE_BACK = ("archive_url", "archive_date", "url_status")  # the fields a run writes into citations files
 
 
@@ -169,12 +344,14 @@ def merge_citations(target: Path, shard_files: list[Path]) -> int:
     edits, comments, order) stays as it is. Returns the number of citations changed."""
     from . import citations as cit
 
-    cf = cit.load(target, lenient=True)
-    before = {c.id: cf.entry(c.id) for c in cf.citations}
-    base = {cid: {k: (entry or {}).get(k) for k in WRITE_BACK} for cid, entry in before.items()}
+    # the run's reader (each entry held as the few fields a run writes, the write-backs
+    # made to the text): ruamel's round-trip load of the target and of each shard's copy
+    # took 350 MB and 25 s of CPU per file at 20,000 citations
+    cf = cit.load_for_run(target, lenient=True)
+    base = {c.id: {k: (cf.entry(c.id) or {}).get(k) for k in WRITE_BACK} for c in cf.citations}
     changed: set[str] = set()
     for path in shard_files:
-        theirs = cit.load(path, for_update=True, lenient=True)
+        theirs = cit.load(path, for_update=False, lenient=True)
         for c in theirs.citations:
             entry = theirs.entry(c.id)
             if c.id not in base or entry is None:
@@ -186,6 +363,7 @@ def merge_citations(target: Path, shard_files: list[Path]) -> int:
             }
             if news and cit.set_fields(cf, c.id, **news):
                 changed.add(c.id)
+        del theirs  # not beside the next shard's while that loads
     if changed:
         cit.save(cf)
     return len(changed)
@@ -196,24 +374,25 @@ def merge_saved_runs(target: Path, shards: list[Path]) -> list[str]:
 
     Each shard's saved run reports its own citations, so the merged one is their union,
     in citation-id order (numbers as numbers), summarised again; a citation in several
-    shards' runs (an earlier unsharded run's file left in a shard) keeps its newest result."""
-    from .run import saved_run
-
+    shards' runs (an earlier unsharded run's file left in a shard) keeps its newest result.
+    Read result by result (``saved_lazily``): 200,000 results parsed at once took GBs."""
     runs: dict[str, list[Report]] = {}
     for shard in shards:
         for path in sorted(ArchiveLayout.at(shard).runs.glob("*.json")):
-            report = saved_run(shard, path.stem)
+            report = saved_lazily(shard, path.stem)
             if report is not None:
                 runs.setdefault(path.stem, []).append(report)
     for name, reports in runs.items():
-        write_atomic(ArchiveLayout.at(target).run_report(name), json_report.dumps(merge_reports(reports)))
+        write_atomic(ArchiveLayout.at(target).run_report(name), json_report.pieces(merge_reports(reports)))
     return sorted(runs)
 
 
 def merge_reports(reports: list[Report]) -> Report:
     """One report from several shards' reports of the same article."""
     reports = sorted(reports, key=lambda r: r.generated_at)
-    by_id = {r.citation.id: r for report in reports for r in report.results}
+    lazy = all(isinstance(r.results, SavedResults) for r in reports)
+    # by id, the newest: a result's place in its file (unparsed), or the result itself
+    by_id = {r.citation.id: r for report in reports for r in _places(report, lazy)}
     changes = Changes()
     for report in reports:
         for f in fields(Changes):
@@ -226,9 +405,10 @@ def merge_reports(reports: list[Report]) -> Report:
                 setattr(changes, f.name, theirs)
     statuses = [r.exit_status for r in reports if r.exit_status is not None]
     newest = reports[-1]
+    chosen = [by_id[k] for k in sorted(by_id, key=_natural)]
     merged = report_model.build(
         newest.name,
-        [by_id[k] for k in sorted(by_id, key=_natural)],
+        SavedResults.of(chosen) if lazy else chosen,
         findings=list({json.dumps(f.to_dict(), sort_keys=True): f for r in reports for f in r.findings}.values()),
         article=newest.article,
         changes=changes,
@@ -238,6 +418,144 @@ def merge_reports(reports: list[Report]) -> Report:
     )
     merged.generated_at = newest.generated_at
     return merged
+
+
+def _places(report: Report, lazy: bool) -> Iterator[Any]:
+    """Each result of ``report`` as something with ``.citation.id``: its place in the file
+    (unparsed) when every report is read lazily, else the result itself."""
+    if lazy and isinstance(report.results, SavedResults):
+        return iter(report.results.places)
+    return iter(report.results)
+
+
+@dataclass(frozen=True, slots=True)
+class _Place:
+    """Where one result's text is in a saved run: what a merge holds per result (its id,
+    for the order; 100 bytes instead of the parsed result's several KB)."""
+
+    path: Path
+    offset: int
+    length: int
+    id: str
+
+    @property
+    def citation(self) -> _Place:  # so ``r.citation.id`` reads a place as it reads a result
+        return self
+
+
+class SavedResults(Sequence[Result]):
+    """The results of saved runs, read from their files one at a time when asked for (each
+    time: the reports iterate them a few times, as they iterate a run's spool)."""
+
+    def __init__(self, places: list[_Place]) -> None:
+        self.places = places
+
+    @classmethod
+    def of(cls, places: list[_Place]) -> SavedResults:
+        return cls(places)
+
+    def __len__(self) -> int:
+        return len(self.places)
+
+    @overload
+    def __getitem__(self, i: int) -> Result: ...
+    @overload
+    def __getitem__(self, i: slice) -> SavedResults: ...
+    def __getitem__(self, i: int | slice) -> Result | SavedResults:
+        if isinstance(i, slice):
+            return SavedResults(self.places[i])
+        place = self.places[i]
+        with open(place.path, "rb") as f:
+            return _result_at(f, place)
+
+    def __iter__(self) -> Iterator[Result]:
+        files: dict[Path, Any] = {}
+        try:
+            for place in self.places:
+                f = files.get(place.path)
+                if f is None:
+                    f = files[place.path] = open(place.path, "rb")  # noqa: SIM115 (closed below)
+                yield _result_at(f, place)
+        finally:
+            for f in files.values():
+                f.close()
+
+
+def _result_at(f: Any, place: _Place) -> Result:
+    f.seek(place.offset)
+    text = f.read(place.length).decode("utf-8")
+    return json_report.result_from_dict(json.loads(text.rstrip().rstrip(",")))
+
+
+_RESULTS_OPEN = b'  "results": [\n'
+_RESULT_OPEN = b"    {\n"
+_RESULT_CLOSE = (b"    }\n", b"    },\n")
+
+
+def saved_lazily(archive_dir: Path, name: str) -> Report | None:
+    """``run.saved_run``, its results left in the file (``SavedResults``): the file read
+    once, line by line, for where each result is and its id, and the rest of the report
+    (summary, findings, notes) parsed. A saved run in another layout (or written before
+    reports listed their problems) is read whole by ``saved_run``, which also says what
+    is wrong with a damaged one."""
+    from .run import saved_run
+
+    path = ArchiveLayout.at(archive_dir).run_report(name)
+    try:
+        head, places = _scan(path)
+        data = json.loads(b"".join(head))
+        if "problems" not in data:
+            raise ValueError("saved before reports listed their problems")
+        data["results"] = []
+        report = json_report.from_dict(data)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return saved_run(archive_dir, name)
+    report.results = SavedResults(places)
+    return report
+
+
+def _scan(path: Path) -> tuple[list[bytes], list[_Place]]:
+    """The saved run's text without its results, and where each result is (json.pieces'
+    layout, the one ``json_report.read_saved`` reads)."""
+    head: list[bytes] = []
+    places: list[_Place] = []
+    opened = closed = False
+    at = start = 0
+    inside = False
+    first = b""
+    with open(path, "rb") as f:
+        for line in f:
+            if inside:
+                if not first:
+                    first = line
+                if line in _RESULT_CLOSE:
+                    inside = False
+                    length = at + len(line) - start
+                    places.append(_Place(path, start, length, _id_of(first, path, start, length)))
+            elif opened and not closed and line == _RESULT_OPEN:
+                inside, start, first = True, at, b""
+            else:
+                opened = opened or line == _RESULTS_OPEN
+                closed = closed or (opened and line.startswith(b"  ]"))
+                head.append(line)
+            at += len(line)
+    if inside or opened != closed:
+        raise ValueError("a saved run cut short")
+    return head, places
+
+
+def _id_of(first: bytes, path: Path, offset: int, length: int) -> str:
+    """A result's id: its first line (result_to_dict puts "id" first), else the result."""
+    if first.startswith(_ID) and first.endswith(b",\n"):
+        return json.loads(first[len(_ID) : -2])
+    with open(path, "rb") as f:
+        f.seek(offset)
+        return json.loads(f.read(length).rstrip().rstrip(b","))["id"]
+
+
+_ID = b'      "id": '
 
 
 def _natural(citation_id: str) -> list[tuple[int, int | str]]:
