@@ -75,7 +75,9 @@ def merge_archives(target: Path, shards: list[Path]) -> MergeOutcome:
         # always rewritten after new WARC files: an index older than a WARC file is read
         # as stale, and that file's records read back in (warc.load_index)
         force = out.warc_files > copied
-        if merge_indexes(theirs.warc_index, ours.warc_index, rewrite, out, force=force, check_ours=first):
+        if merge_indexes(
+            theirs.warc_index, ours.warc_index, rewrite, out, force=force, check_ours=first, keep=wi.KEEP_PER_URL
+        ):
             _read_back(ours)
     return out
 
@@ -204,7 +206,13 @@ def _merge_url_lists(source: Path, dest: Path, rewrite: Rewrite, out: MergeOutco
 
 
 def merge_indexes(
-    source: Path, dest: Path, rewrite: Rewrite, out: MergeOutcome, force: bool = False, check_ours: bool = True
+    source: Path,
+    dest: Path,
+    rewrite: Rewrite,
+    out: MergeOutcome,
+    force: bool = False,
+    check_ours: bool = True,
+    keep: int | None = None,
 ) -> bool:
     """``_merge_url_lists`` for the large ``{url: [entries]}`` files (warc-index.json,
     snapshots.json), streamed: both files read a URL's block at a time, side by side in
@@ -219,7 +227,9 @@ def merge_indexes(
     copy in the text it had. A damaged part of either file is one problem naming the file
     and line, left out, the rest merged; True then (the caller has the WARC files read back
     in by the next run). ``check_ours``: parse even the blocks only ours has (done for the
-    first shard: later ones merge into a file this merge has checked or written)."""
+    first shard: later ones merge into a file this merge has checked or written). ``keep``:
+    a URL's latest copies kept, as a run keeps them (the WARC index: a shard that refetched a
+    URL had dropped its oldest copy, and a plain union brought it back as an eleventh)."""
     if not source.exists() and not force:
         return False  # nothing of the shard's: ours stays as it is (unread)
     name = source.name
@@ -288,6 +298,8 @@ def merge_indexes(
                 for entry, piece in [*mine, *(their or [])]:
                     both.setdefault(json.dumps(entry, sort_keys=True), (entry, piece))
                 union_ = sorted(both.values(), key=lambda p: str(p[0].get("timestamp", "")))
+                if keep is not None:
+                    union_ = union_[-keep:]
                 if not same or [e for e, _ in union_] != [e for e, _ in mine]:
                     seen["changed"] = True
                 if same:

@@ -73,6 +73,20 @@ def test_an_unchanged_index_is_not_written_again(tmp_path):
     assert (tmp_path / "ours.json").stat().st_mtime == old
 
 
+def test_a_merged_index_keeps_a_urls_last_ten_copies_as_a_run_does(tmp_path):
+    # the base had ten weekly copies; the shard's run fetched the URL again and dropped the
+    # oldest, as a run keeps ten. A plain union brought the dropped one back: eleven
+    def copy(week: int) -> dict:
+        return {"warc": f"warc/w{week}.warc.gz", "offset": 0, "timestamp": f"202601{week:02d}000000"}
+
+    url = "http://h/a"
+    _write(tmp_path / "ours.json", {url: [copy(w) for w in range(1, 11)]})
+    _write(tmp_path / "theirs.json", {url: [copy(w) for w in range(2, 12)]})
+    merge_indexes(tmp_path / "theirs.json", tmp_path / "ours.json", _same, MergeOutcome(), keep=10)
+    merged = json.loads((tmp_path / "ours.json").read_text(encoding="utf-8"))[url]
+    assert [e["timestamp"] for e in merged] == [f"202601{w:02d}000000" for w in range(2, 12)]
+
+
 def _shard(root: Path, k: int, urls: list[str]) -> Path:
     archive = root / f"shard-{k}"
     warc = f"warc/citewatch-2026010{k}000000-1.warc.gz"
