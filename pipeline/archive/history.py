@@ -37,10 +37,16 @@ class ConfirmPolicy:
     days: float = 3.0
 
 
+_CLOCK_SLACK = dt.timedelta(minutes=10)  # two machines' clocks may differ this much without harm
+
+
 def _parse_time(value: str | None) -> dt.datetime | None:
-    if not value:
+    if not value or type(value) is not str:
         return None
-    t = dt.datetime.fromisoformat(value)
+    try:
+        t = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None  # a date edited by hand: no time, as for a check without one
     return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
 
 
@@ -143,7 +149,22 @@ def _parsed(text: str | None) -> list[dict[str, Any]]:
         data = json.loads(text)
     except ValueError:
         return []  # a damaged history file must not stop a run; it is rewritten
-    return data.get("checks", []) if isinstance(data, dict) else []
+    checks = data.get("checks", []) if isinstance(data, dict) else []
+    if type(checks) is not list:
+        return []
+    # archive/ is committed and merged by people: a check that is not the tool's (not an
+    # object, a status of no vocabulary, an 'at' that is not a date) is left out, not a
+    # traceback that stops the run; the file is written again without it
+    if all(type(c) is dict and c.get("status") in _STATUSES and _at_ok(c.get("at")) for c in checks):
+        return checks
+    return [c for c in checks if type(c) is dict and c.get("status") in _STATUSES and _at_ok(c.get("at"))]
+
+
+_STATUSES = frozenset(s.value for s in Status)
+
+
+def _at_ok(value: object) -> bool:
+    return _parse_time(value) is not None  # type: ignore[arg-type]  # the tool dates every check
 
 
 def check_entry(check: LinkCheck, extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -168,13 +189,14 @@ def annotate(check: LinkCheck, previous: list[dict[str, Any]], policy: ConfirmPo
         check.previous_status = Status(real[-1]["status"])
     if check.status not in FAILING:
         return check
-    streak = [check.checked_at or dt.datetime.now(dt.UTC)]
+    now = check.checked_at or dt.datetime.now(dt.UTC)
+    streak = [now]
     failing = {s.value for s in FAILING}  # once, not per check: 60 checks of a failing URL
     for c in reversed(real):
         if c.get("status") in failing:
             t = _parse_time(c.get("at"))
             if t:
-                streak.append(t)
+                streak.append(min(t, now))  # a check dated ahead (a wrong clock) counts as now: no early confirmation
         else:
             break
     first = min(streak)
@@ -192,6 +214,9 @@ def fresh(previous: list[dict[str, Any]], recheck_after: dt.timedelta, now: dt.d
     if not real or real[-1].get("status") not in (Status.LIVE.value, Status.REDIRECTED.value):
         return None
     at = _parse_time(real[-1].get("at"))
-    if at and now - at < recheck_after:
+    # a check dated ahead of now (a runner's wrong clock, or ours set back since) is not
+    # fresh: "now - at < recheck_after" held it fresh until the clock caught up, a year
+    # of "live (fresh in the cache)" for a page that may have died
+    if at and -_CLOCK_SLACK < now - at < recheck_after:
         return real[-1]
     return None
