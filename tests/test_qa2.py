@@ -85,3 +85,97 @@ def test_offline_reads_a_history_file_damaged_by_hand(tmp_path):
     _history_file(history, url, [{"at": "2026-11-30T10:00:00+00:00", "status": "live"}, {"status": "dead"}])
     got = stored_outcomes([url], History(tmp_path), ConfirmPolicy())[url]
     assert got.check.status is Status.LIVE
+
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_temporary_files_a_killed_run_left_in_the_archive_are_removed_and_never_committed(tmp_path):
+    """A run killed (SIGKILL, a CI job's timeout) while write_atomic wrote left its temporary
+    file (.warc-index.json.<pid>-<n>.tmp: as big as the index, 1 GB at 200,000 URLs) in
+    archive/ for good, and the weekly job's `git add archive` committed it. The next run,
+    holding the lock, removes those of processes that are gone; .gitignore keeps them out."""
+    import os
+
+    from pipeline.archive.layout import locked
+
+    archive = tmp_path / "archive"
+    (archive / "warc").mkdir(parents=True)
+    (archive / "runs").mkdir()
+    (archive / ".gitignore").write_text(".lock\n", encoding="utf-8")  # as the release before wrote it
+    gone = _dead_pid()
+    leftovers = [
+        archive / f".warc-index.json.{gone:x}-1f.tmp",
+        archive / f".snapshots.json.{gone:x}-0.tmp",
+        archive / "runs" / f".post.json.{gone:x}-3.tmp",
+    ]
+    kept = [
+        archive / f".snapshots.json.{1:x}-0.tmp",  # a process that is alive (init): not ours to remove
+        archive / "notes.tmp",  # a person's file
+        archive / ".draft.tmp",
+    ]
+    for p in leftovers + kept:
+        p.write_text("{", encoding="utf-8")
+    with locked(archive, wait=1):
+        pass
+    assert [p for p in leftovers if p.exists()] == []
+    assert all(p.exists() for p in kept)
+    ignore = (archive / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert ".lock" in ignore and ".*.tmp" in ignore
+    # a person's own .gitignore is kept as it is
+    (archive / ".gitignore").write_text("*.warc.gz\n", encoding="utf-8")
+    with locked(archive, wait=1):
+        pass
+    assert (archive / ".gitignore").read_text(encoding="utf-8") == "*.warc.gz\n"
+    assert os.path.exists(archive / ".lock")
+
+
+def test_sigterm_ends_a_run_as_ctrl_c_does(site, tmp_path):
+    """A CI job cancelled or timed out gets SIGTERM: Python's default ended the run at once,
+    no finally block ran (temporary files left in archive/ and reports/, no "interrupted"
+    line, exit -15). It is now an interruption: finished work kept, exit 130."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from .servers import hang
+
+    site.routes["/fast"] = html("Fast story")
+    for n in range(4):
+        site.routes[f"/slow{n}"] = hang(site)
+    urls = [site.url("/fast")] + [site.url(f"/slow{n}") for n in range(4)]
+    (tmp_path / "c.yaml").write_text(
+        "citations:\n" + "".join(f"  - id: '{i}'\n    url: {u}\n" for i, u in enumerate(urls, 1)), encoding="utf-8"
+    )
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "check", "c.yaml", "--allow-private", "--archive-dir", "a"]
+        + ["--timeout", "8", "--read-timeout", "8", "--no-progress"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not list((tmp_path / "a" / "history").glob("*/*.json")):  # the fast URL is done
+            assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read() if proc.poll() else "slow"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert site.url("/fast") in History(tmp_path / "a").all_urls()  # finished work kept
+    # (as after Ctrl-C, the requests on the wire end at their deadline first)
