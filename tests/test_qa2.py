@@ -179,3 +179,31 @@ def test_sigterm_ends_a_run_as_ctrl_c_does(site, tmp_path):
     assert "interrupted" in stderr and "Traceback" not in stderr
     assert site.url("/fast") in History(tmp_path / "a").all_urls()  # finished work kept
     # (as after Ctrl-C, the requests on the wire end at their deadline first)
+
+
+def test_a_full_temporary_folder_is_named_not_a_file(monkeypatch, tmp_path):
+    """The result spool lives in TMPDIR: when it filled (a small tmpfs /tmp on a CI runner,
+    ~3 KB a citation), the run ended with "cannot write a file: no space left on device",
+    and the user looked at archive/'s disk, which had room."""
+    import errno
+    import os
+    import tempfile
+
+    from pipeline import result_spool
+    from pipeline.files import cannot_write
+    from pipeline.model import Citation, Result
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    citations = [Citation(id="1", url="http://e.com/1")]
+    spool = result_spool.ResultSpool(citations)
+
+    def full(*args):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(result_spool.os, "pwrite", full)
+    with pytest.raises(OSError) as raised:
+        spool[0] = Result(citations[0])
+    spool.close()
+    line = cannot_write(raised.value)
+    assert str(tmp_path) in line and "TMPDIR" in line and "no space left on device" in line
