@@ -207,3 +207,38 @@ def test_a_full_temporary_folder_is_named_not_a_file(monkeypatch, tmp_path):
     spool.close()
     line = cannot_write(raised.value)
     assert str(tmp_path) in line and "TMPDIR" in line and "no space left on device" in line
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        {"timestamp": 20991231000000},  # a number: the merge's sort compared int with str
+        {"timestamp": None},  # a revisit's strptime(None)
+        {"timestamp": ""},
+        {"digest": 5},  # _pack's digest.startswith
+        {"warc": None},
+        {"warc": "../../../../etc/hostname"},  # a file outside archive/ taken as the earlier copy
+        {"url": 7},
+    ],
+)
+def test_a_copy_edited_by_hand_in_the_warc_index_costs_no_run(tmp_path, edit):
+    """warc-index.json is committed, so people edit and merge it. A copy whose fields are
+    JSON of another type was a TypeError at the end of the run (the merge's sort: no index
+    written, no reports, and the same at every run after), or an "internal error" verdict
+    for a page that answered (the revisit lookup): such a copy is never the one a revisit
+    points at, and the merge keeps going."""
+    from .test_warc_index import PAGES, kinds, one_run
+
+    one_run(tmp_path, "a", 1, PAGES)
+    path = tmp_path / "warc-index.json"
+    index = json.loads(path.read_text(encoding="utf-8"))
+    for url in list(index)[:3]:
+        index[url][-1].update(edit)
+    path.write_text(json.dumps(index, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    second = one_run(tmp_path, "b", 8, PAGES)
+    got = kinds(second.path)
+    edited = list(index)[:3]
+    assert all(got[u] == "response" for u in edited)  # stored again: no earlier copy to trust
+    assert all(got[u] == "revisit" for u in PAGES if u not in edited)
+    after = json.loads(path.read_text(encoding="utf-8"))
+    assert all(after[u][-1]["warc"] == "warc/citewatch-b.warc.gz" for u in PAGES)
