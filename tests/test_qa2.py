@@ -242,3 +242,42 @@ def test_a_copy_edited_by_hand_in_the_warc_index_costs_no_run(tmp_path, edit):
     assert all(got[u] == "revisit" for u in PAGES if u not in edited)
     after = json.loads(path.read_text(encoding="utf-8"))
     assert all(after[u][-1]["warc"] == "warc/citewatch-b.warc.gz" for u in PAGES)
+
+
+@pytest.mark.parametrize("agent", ["Редакция-factcheck/1.0", "测试/1.0", "a\u2028b", "a\x85b"])
+def test_a_user_agent_a_header_cannot_carry_is_a_usage_error(tmp_path, monkeypatch, agent):
+    """HTTP header values are Latin-1 (http.client encodes them so): a newsroom's name in
+    Cyrillic or Chinese in --user-agent made every URL 'error: internal error
+    (UnicodeEncodeError)', exit 0 — every source blamed for a setting. C1 controls (U+0085)
+    are controls too."""
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "citations.yaml").write_text("citations:\n  - id: '1'\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--offline", "--user-agent", agent])
+    assert result.exit_code in (1, 2) and "--user-agent" in result.output
+    # from the config file too
+    (tmp_path / "citewatch.toml").write_text(f'user-agent = "{agent}"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--offline"])
+    assert result.exit_code in (1, 2) and "user-agent" in result.output, result.output
+
+
+def test_a_latin1_user_agent_is_still_sent(site, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    seen = []
+
+    def route(req):
+        seen.append(req.headers.get("User-Agent"))
+        html("Story")(req)
+
+    site.routes["/a"] = route
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "c.yaml").write_text(f"citations:\n  - id: '1'\n    url: {site.url('/a')}\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "c.yaml", "--allow-private", "--user-agent", "café/1.0"])
+    assert result.exit_code == 0, result.output
+    assert seen and seen[0].encode("latin-1") == "café/1.0".encode("latin-1")
