@@ -281,3 +281,32 @@ def test_a_latin1_user_agent_is_still_sent(site, tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["check", "c.yaml", "--allow-private", "--user-agent", "café/1.0"])
     assert result.exit_code == 0, result.output
     assert seen and seen[0].encode("latin-1") == "café/1.0".encode("latin-1")
+
+
+def test_a_git_conflict_in_a_history_file_keeps_both_sides_checks(tmp_path):
+    """Two branches' weekly jobs each added a check to a URL's history; git left conflict
+    markers in the file. The file did not parse, so the run took the URL as never checked
+    and wrote its history again from scratch: every earlier check lost, a failing streak
+    (3 checks over 3 days to confirm) started over. Each check is one line: they are read
+    back line by line, both sides kept, in time order, once each; a file cut short keeps
+    its whole lines."""
+    history = History(tmp_path)
+    url = "https://example.org/gone"
+    checks = [{"at": f"2026-11-{d:02d}T10:00:00+00:00", "status": "dead", "http_status": 404} for d in (1, 8, 15)]
+    history.record(url, checks[0])
+    history.record(url, checks[1])
+    path = history.path_for(url)
+    text = path.read_text(encoding="utf-8")
+    ours = json.dumps(checks[2], sort_keys=True)
+    theirs = json.dumps({"at": "2026-11-14T09:00:00+00:00", "status": "dead", "http_status": 404}, sort_keys=True)
+    last = "    " + json.dumps(checks[1], ensure_ascii=False, sort_keys=True)
+    conflicted = text.replace(
+        last + "\n", f"{last},\n<<<<<<< HEAD\n    {ours}\n=======\n    {theirs}\n>>>>>>> other-branch\n"
+    )
+    assert conflicted != text
+    path.write_text(conflicted, encoding="utf-8")
+    got = History(tmp_path).checks(url)
+    assert [c["at"][:10] for c in got] == ["2026-11-01", "2026-11-08", "2026-11-14", "2026-11-15"]
+    # cut short in the middle of a line: the whole lines before it are kept
+    path.write_text(text[: text.index(last) + len(last) - 5], encoding="utf-8")
+    assert [c["at"][:10] for c in History(tmp_path).checks(url)] == ["2026-11-01"]
