@@ -310,3 +310,53 @@ def test_a_git_conflict_in_a_history_file_keeps_both_sides_checks(tmp_path):
     # cut short in the middle of a line: the whole lines before it are kept
     path.write_text(text[: text.index(last) + len(last) - 5], encoding="utf-8")
     assert [c["at"][:10] for c in History(tmp_path).checks(url)] == ["2026-11-01"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[]\n",  # valid JSON, not an object: AttributeError 'list' has no 'setdefault'
+        '{"https://e.org/a": 5, "https://e.org/b": [null, 3, {"archive_url": "x", "timestamp": null}],'
+        ' "https://e.org/c": [{"timestamp": "2020"}]}\n',  # TypeError: 'int' object is not iterable
+    ],
+)
+def test_a_snapshots_file_edited_by_hand_costs_no_run(tmp_path, text):
+    """archive/snapshots.json is committed and merged by people: a file of another shape
+    ended the archive stage with a traceback (and the run with it, no reports). Entries that
+    are not the tool's are left out; the good ones are kept; the file is written back whole
+    (the quotes' stage reads it after)."""
+    import datetime as dt
+
+    from pipeline.archive.stage import SnapshotIndex
+    from pipeline.model import Snapshot, SnapshotKind
+
+    good = {"archive_url": "https://wb/e.org/keep", "timestamp": "2024-01-02T00:00:00+00:00", "url": "https://e.org/k"}
+    data = json.loads(text)
+    if isinstance(data, dict):
+        data["https://e.org/k"] = [good]
+    (tmp_path / "snapshots.json").write_text(json.dumps(data), encoding="utf-8")
+    index = SnapshotIndex(tmp_path)
+    for url in ("https://e.org/a", "https://e.org/b", "https://e.org/c", "https://e.org/k"):
+        index.add(
+            Snapshot(
+                url=url,
+                archive_url=f"https://wb/{url}",
+                timestamp=dt.datetime(2024, 5, 1, tzinfo=dt.UTC),
+                kind=SnapshotKind.WAYBACK,
+            )
+        )
+    index.save()
+    after = json.loads((tmp_path / "snapshots.json").read_text(encoding="utf-8"))
+    assert isinstance(after, dict)
+    assert all(isinstance(v, list) and all(isinstance(e, dict) for e in v) for v in after.values())
+    assert after["https://e.org/a"][-1]["archive_url"] == "https://wb/https://e.org/a"
+    if isinstance(data, dict):
+        assert after["https://e.org/k"][0] == good
+
+
+def test_a_damaged_snapshots_file_is_written_again_even_when_nothing_is_found(tmp_path):
+    from pipeline.archive.stage import SnapshotIndex
+
+    (tmp_path / "snapshots.json").write_text("[]\n", encoding="utf-8")
+    SnapshotIndex(tmp_path).save()
+    assert json.loads((tmp_path / "snapshots.json").read_text(encoding="utf-8")) == {}
