@@ -360,3 +360,28 @@ def test_a_damaged_snapshots_file_is_written_again_even_when_nothing_is_found(tm
     (tmp_path / "snapshots.json").write_text("[]\n", encoding="utf-8")
     SnapshotIndex(tmp_path).save()
     assert json.loads((tmp_path / "snapshots.json").read_text(encoding="utf-8")) == {}
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        5,
+        {"title": 5},
+        {"title": "Story A", "published": "not a date"},
+        {"title": "Story A", "title_candidates": [5, {"value": None}]},
+    ],
+)
+def test_a_page_edited_by_hand_in_the_history_costs_no_run(site, tmp_path, page):
+    """A fresh URL's stored page (history's "page") of another shape: AttributeError,
+    TypeError or ValueError in the cached path, before any worker, and the run ended in a
+    traceback. Such a check is not answered from the cache: the URL is fetched again."""
+    from pipeline.metadata import page_from_dict
+
+    site.routes["/a"] = html("Story A")
+    url = site.url("/a")
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    _history_file(History(tmp_path), url, [{"at": now, "status": "live", "http_status": 200, "page": page}])
+    ran = check_run([url], check_settings(probe=False), History(tmp_path))
+    assert ran.outcomes[url].check.status is Status.LIVE
+    assert ran.outcomes[url].page is not None and ran.outcomes[url].page.title == "Story A"
+    assert page_from_dict(page) is None
