@@ -31,6 +31,8 @@ def _history_file(history: History, url: str, checks: object) -> None:
         {"at": "2026-11-30T10:00:00+00:00"},  # checks that are not a list
         [{"at": "2026-11-30T10:00:00+00:00", "status": "gone-ish"}],  # a status of no vocabulary
         [{"status": "dead"}, {"at": None, "status": "dead"}],
+        [{"at": "2026-11-30T10:00:00+00:00", "status": "live", "final_url": 5}],  # TypeError in the report
+        [{"at": "2026-11-30T10:00:00+00:00", "status": "live", "http_status": "200"}],
     ],
 )
 def test_a_history_file_damaged_by_hand_costs_no_run(site, tmp_path, checks):

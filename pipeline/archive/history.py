@@ -155,9 +155,9 @@ def _parsed(text: str | None) -> list[dict[str, Any]]:
     # archive/ is committed and merged by people: a check that is not the tool's (not an
     # object, a status of no vocabulary, an 'at' that is not a date) is left out, not a
     # traceback that stops the run; the file is written again without it
-    if all(type(c) is dict and c.get("status") in _STATUSES and _at_ok(c.get("at")) for c in checks):
+    if all(_is_check(c) for c in checks):
         return checks
-    return [c for c in checks if type(c) is dict and c.get("status") in _STATUSES and _at_ok(c.get("at"))]
+    return [c for c in checks if _is_check(c)]
 
 
 def _salvaged(text: str) -> list[dict[str, Any]]:
@@ -175,7 +175,7 @@ def _salvaged(text: str) -> list[dict[str, Any]]:
             check = json.loads(piece)
         except ValueError:
             continue
-        if type(check) is dict and check.get("status") in _STATUSES and _at_ok(check.get("at")):
+        if _is_check(check):
             found.setdefault(json.dumps(check, sort_keys=True), check)
     return sorted(found.values(), key=lambda c: _parse_time(c["at"]))[-MAX_CHECKS:]
 
@@ -183,8 +183,30 @@ def _salvaged(text: str) -> list[dict[str, Any]]:
 _STATUSES = frozenset(s.value for s in Status)
 
 
-def _at_ok(value: object) -> bool:
-    return _parse_time(value) is not None  # type: ignore[arg-type]  # the tool dates every check
+def _is_check(c: object) -> bool:
+    """A check as ``check_entry`` writes it, in the fields the run reads back as they are
+    (written out plainly: it runs for every stored check a run reads)."""
+    if type(c) is not dict:
+        return False
+    get = c.get
+    at, reason, final_url, warc, code = get("at"), get("reason"), get("final_url"), get("warc"), get("http_status")
+    return (
+        get("status") in _STATUSES
+        and type(at) is str
+        and (reason is None or type(reason) is str)
+        and (final_url is None or type(final_url) is str)
+        and (warc is None or type(warc) is str)
+        and (code is None or type(code) is int)
+        and _valid_time(at)
+    )
+
+
+def _valid_time(text: str) -> bool:
+    try:
+        dt.datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def check_entry(check: LinkCheck, extra: dict[str, Any] | None = None) -> dict[str, Any]:
