@@ -161,7 +161,7 @@ def test_sigterm_ends_a_run_as_ctrl_c_does(site, tmp_path):
     root = Path(__file__).resolve().parent.parent
     proc = subprocess.Popen(
         [sys.executable, "-m", "pipeline", "check", "c.yaml", "--allow-private", "--archive-dir", "a"]
-        + ["--timeout", "8", "--read-timeout", "8", "--no-progress"],
+        + ["--timeout", "3", "--read-timeout", "3", "--no-progress"],
         cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": str(root)},
         stdout=subprocess.PIPE,
