@@ -133,6 +133,10 @@ def _cached_outcome(
         return None
     from . import metadata
 
+    page = metadata.page_from_dict(recent.get("page"))
+    if page is None and recent.get("page"):
+        return None  # a stored page of another shape (edited by hand): fetched again, not answered
+
     check = LinkCheck(
         url=url,
         status=Status.SKIPPED,
@@ -152,7 +156,7 @@ def _cached_outcome(
             http_status=recent.get("http_status"),
             note="local WARC copy from an earlier run",
         )
-    return UrlOutcome(check, metadata.page_from_dict(recent.get("page")), local)
+    return UrlOutcome(check, page, local)
 
 
 def read_response(url: str, fetched: Fetch, previous: list[dict[str, Any]], job: _Job) -> UrlOutcome:

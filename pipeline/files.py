@@ -54,6 +54,42 @@ def _open_temp(path: str) -> tuple[int, str]:
     raise FileExistsError(errno.EEXIST, "no free temporary name", path)
 
 
+_TEMP_NAME = re.compile(r"\A\..+\.([0-9a-f]+)-[0-9a-f]+\.tmp\Z", re.DOTALL)
+
+
+def remove_leftovers(directory: str | Path) -> None:
+    """Remove the temporary files (``_open_temp``'s names) that processes now gone left in
+    ``directory``: a run killed while it wrote (SIGKILL, a CI job's timeout) leaves its
+    temp file for good; in archive/ it was committed by the next ``git add archive``, and
+    the WARC index's is as big as the index. Called by the holder of archive/'s lock, so no
+    other run writes there; a file of a process still alive is left alone, as is our own."""
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    for name in names:
+        match = _TEMP_NAME.match(name)
+        if match is None:
+            continue
+        pid = int(match.group(1), 16)
+        if pid == _pid or _alive(pid):
+            continue
+        try:
+            os.unlink(os.path.join(directory, name))
+        except OSError:
+            pass  # gone already, or not ours to remove: nothing lost either way
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True  # another user's process (or a name that only looks like ours): left alone
+    return True
+
+
 def _is_special(path: str) -> bool:
     """A device, pipe or socket: renaming a temp file over it (as root, which a CI
     container often is) turned ``--json /dev/null`` into a regular file for every later

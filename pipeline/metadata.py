@@ -382,13 +382,30 @@ def _parse(text: str):
 
 
 def page_from_dict(d: dict | None) -> PageMeta | None:
-    """Rebuild PageMeta from its JSON form (history and reports)."""
+    """Rebuild PageMeta from its JSON form (history and reports); None for one of another
+    shape (archive/ is committed and edited by people: a stored page that is not an object,
+    a title that is a number, a date that is not one was a traceback in the cached path)."""
     if not d:
         return None
+    if type(d) is not dict or any(v is not None and type(v) is not str for k, v in d.items() if k in _PAGE_TEXT_FIELDS):
+        return None
+    candidates = d.get("title_candidates") or []
+    if type(candidates) is not list or not all(
+        type(c) is dict and type(c.get("value")) is str and type(c.get("source")) is str for c in candidates
+    ):
+        return None
     meta = PageMeta(**{k: v for k, v in d.items() if k in PageMeta.__dataclass_fields__ and k != "title_candidates"})
-    meta.title_candidates = [Candidate(**c) for c in d.get("title_candidates") or []]
-    if isinstance(meta.published, str):
-        meta.published = dt.date.fromisoformat(meta.published)
-    if isinstance(meta.updated, str):
-        meta.updated = dt.date.fromisoformat(meta.updated)
+    meta.title_candidates = [Candidate(c["value"], c["source"]) for c in candidates]
+    try:
+        if isinstance(meta.published, str):
+            meta.published = dt.date.fromisoformat(meta.published)
+        if isinstance(meta.updated, str):
+            meta.updated = dt.date.fromisoformat(meta.updated)
+    except ValueError:
+        return None
     return meta
+
+
+_PAGE_TEXT_FIELDS = frozenset(
+    k for k in PageMeta.__dataclass_fields__ if k != "title_candidates"
+)  # every other field is text in JSON (the two dates as ISO text)

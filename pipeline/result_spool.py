@@ -123,8 +123,12 @@ class ResultSpool(Sequence[Result]):
             data = self._buffer.getvalue()
             at, self._end = self._end, self._end + len(data)
         view = memoryview(data)
-        while view:
-            view = view[os.pwrite(self._fd, view, at + len(data) - len(view)) :]
+        try:
+            while view:
+                view = view[os.pwrite(self._fd, view, at + len(data) - len(view)) :]
+        except OSError as e:  # a full TMPDIR (a small tmpfs /tmp): name it, not "a file"
+            where = f"{tempfile.gettempdir()} (TMPDIR, where a run keeps its results)"
+            raise OSError(e.errno, e.strerror, where) from e
         self._at[i], self._size[i] = at, len(data)
 
     def __iter__(self) -> Iterator[Result]:

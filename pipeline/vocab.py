@@ -36,7 +36,7 @@ _EXIT_MEANINGS = {
     ExitStatus.INPUT: "usage, input or config error (one line on stderr naming the file and line), or nothing to do",
     ExitStatus.PROBLEMS: "confirmed problems: by default a confirmed `dead`, `soft-404` or `unreachable`; `--fail-on`"
     " picks statuses and verdicts, e.g. `--fail-on dead,blocked,title:mismatch`",
-    ExitStatus.INTERRUPTED: "interrupted (Ctrl-C): what was finished is kept and the next run resumes",
+    ExitStatus.INTERRUPTED: "interrupted (Ctrl-C, or SIGTERM from a cancelled CI job): what was finished is kept and the next run resumes",
 }
 
 

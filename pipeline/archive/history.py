@@ -37,10 +37,16 @@ class ConfirmPolicy:
     days: float = 3.0
 
 
+_CLOCK_SLACK = dt.timedelta(minutes=10)  # two machines' clocks may differ this much without harm
+
+
 def _parse_time(value: str | None) -> dt.datetime | None:
-    if not value:
+    if not value or type(value) is not str:
         return None
-    t = dt.datetime.fromisoformat(value)
+    try:
+        t = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None  # a date edited by hand: no time, as for a check without one
     return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
 
 
@@ -142,8 +148,65 @@ def _parsed(text: str | None) -> list[dict[str, Any]]:
     try:
         data = json.loads(text)
     except ValueError:
-        return []  # a damaged history file must not stop a run; it is rewritten
-    return data.get("checks", []) if isinstance(data, dict) else []
+        return _salvaged(text)  # a damaged history file must not stop a run; it is rewritten
+    checks = data.get("checks", []) if isinstance(data, dict) else []
+    if type(checks) is not list:
+        return []
+    # archive/ is committed and merged by people: a check that is not the tool's (not an
+    # object, a status of no vocabulary, an 'at' that is not a date) is left out, not a
+    # traceback that stops the run; the file is written again without it
+    if all(_is_check(c) for c in checks):
+        return checks
+    return [c for c in checks if _is_check(c)]
+
+
+def _salvaged(text: str) -> list[dict[str, Any]]:
+    """The checks of a file that does not parse, read line by line (``record`` writes one
+    check per line). Two branches' weekly jobs each adding a check leave git's conflict
+    markers in the file, and a file cut short ends mid-line: taken as never checked, the
+    URL lost every earlier check and a failing streak started over. Both sides' checks
+    are kept, once each, in time order."""
+    found: dict[str, dict[str, Any]] = {}
+    for line in text.splitlines():
+        piece = line.strip().removesuffix(",")
+        if not (piece.startswith("{") and piece.endswith("}")):
+            continue
+        try:
+            check = json.loads(piece)
+        except ValueError:
+            continue
+        if _is_check(check):
+            found.setdefault(json.dumps(check, sort_keys=True), check)
+    return sorted(found.values(), key=lambda c: _parse_time(c["at"]))[-MAX_CHECKS:]
+
+
+_STATUSES = frozenset(s.value for s in Status)
+
+
+def _is_check(c: object) -> bool:
+    """A check as ``check_entry`` writes it, in the fields the run reads back as they are
+    (written out plainly: it runs for every stored check a run reads)."""
+    if type(c) is not dict:
+        return False
+    get = c.get
+    at, reason, final_url, warc, code = get("at"), get("reason"), get("final_url"), get("warc"), get("http_status")
+    return (
+        get("status") in _STATUSES
+        and type(at) is str
+        and (reason is None or type(reason) is str)
+        and (final_url is None or type(final_url) is str)
+        and (warc is None or type(warc) is str)
+        and (code is None or type(code) is int)
+        and _valid_time(at)
+    )
+
+
+def _valid_time(text: str) -> bool:
+    try:
+        dt.datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def check_entry(check: LinkCheck, extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -168,13 +231,14 @@ def annotate(check: LinkCheck, previous: list[dict[str, Any]], policy: ConfirmPo
         check.previous_status = Status(real[-1]["status"])
     if check.status not in FAILING:
         return check
-    streak = [check.checked_at or dt.datetime.now(dt.UTC)]
+    now = check.checked_at or dt.datetime.now(dt.UTC)
+    streak = [now]
     failing = {s.value for s in FAILING}  # once, not per check: 60 checks of a failing URL
     for c in reversed(real):
         if c.get("status") in failing:
             t = _parse_time(c.get("at"))
             if t:
-                streak.append(t)
+                streak.append(min(t, now))  # a check dated ahead (a wrong clock) counts as now: no early confirmation
         else:
             break
     first = min(streak)
@@ -192,6 +256,9 @@ def fresh(previous: list[dict[str, Any]], recheck_after: dt.timedelta, now: dt.d
     if not real or real[-1].get("status") not in (Status.LIVE.value, Status.REDIRECTED.value):
         return None
     at = _parse_time(real[-1].get("at"))
-    if at and now - at < recheck_after:
+    # a check dated ahead of now (a runner's wrong clock, or ours set back since) is not
+    # fresh: "now - at < recheck_after" held it fresh until the clock caught up, a year
+    # of "live (fresh in the cache)" for a page that may have died
+    if at and -_CLOCK_SLACK < now - at < recheck_after:
         return real[-1]
     return None

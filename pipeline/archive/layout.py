@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
+from ..files import remove_leftovers
 
 LOCK_WAIT = 60.0  # seconds a second run waits for the first before refusing
 _POLL = 0.05
@@ -116,16 +117,31 @@ def _read_holder(fd: int) -> str:
     return "".join(ch for ch in text.splitlines()[0] if ch.isprintable()) if text else ""
 
 
+_IGNORED = ".lock\n.*.tmp\n"
+_IGNORED_BEFORE = (".lock\n",)  # what earlier releases wrote: brought up to date
+
+
 def _ignore_lock(root: Path) -> None:
     """archive/ is committed by scheduled jobs (``git add archive``): the lock file stays
     (deleting it on release would let two runs lock two different files), so a
-    ``.gitignore`` beside it keeps it out of commits. A person's own .gitignore is kept."""
+    ``.gitignore`` beside it keeps it out of commits, with the temporary files a killed run
+    leaves (removed by the next run, but a job may commit in between). A person's own
+    .gitignore is kept."""
     ignore = root / ".gitignore"
-    if not ignore.exists():
-        try:
-            ignore.write_text(".lock\n", encoding="utf-8")
-        except OSError:
-            pass  # an unwritable archive/ is reported by the write check, not here
+    try:
+        if ignore.exists() and ignore.read_text(encoding="utf-8") not in _IGNORED_BEFORE:
+            return
+        ignore.write_text(_IGNORED, encoding="utf-8")
+    except (OSError, ValueError):
+        pass  # an unwritable archive/ is reported by the write check, not here
+
+
+def _remove_leftovers(layout: ArchiveLayout) -> None:
+    """The temporary files of runs killed while they wrote, in the folders of archive/'s
+    few large files (the history's many folders are not listed: their files are small and
+    .gitignore keeps them out of commits)."""
+    for folder in (layout.root, layout.warc_dir, layout.runs, layout.archive_command_reports, layout.cited_copies):
+        remove_leftovers(folder)
 
 
 @contextlib.contextmanager
@@ -152,6 +168,7 @@ def locked(root: str | Path, wait: float = LOCK_WAIT, command: str | None = None
                         f"{layout.root} is in use by {holder} (waited {wait:g} s; run again when it has finished)"
                     ) from None
                 time.sleep(_POLL)
+        _remove_leftovers(layout)
         os.ftruncate(fd, 0)
         os.pwrite(fd, _holder_line(command or " ".join(["citewatch", *sys.argv[1:]])[:300]).encode(), 0)
         try:

@@ -45,6 +45,27 @@ class ArchiveOutcome:
     newly_archived: list[str] = field(default_factory=list)
 
 
+def _is_snapshot(entry: object) -> bool:
+    return type(entry) is dict and type(entry.get("archive_url")) is str and type(entry.get("timestamp")) is str
+
+
+def _snapshots_of(data: object) -> tuple[dict[str, list[dict]], bool]:
+    """The file's snapshots that are the tool's, and whether anything was left out (the
+    file is then written again). archive/ is committed and merged by people: a file that is
+    not an object, a URL's value that is not a list, an entry without a string archive_url
+    and timestamp ended the archive stage (and the run, before its reports) in a traceback."""
+    if type(data) is not dict:
+        return {}, True
+    if all(type(v) is list and all(_is_snapshot(e) for e in v) for v in data.values()):
+        return data, False
+    kept = {}
+    for url, entries in data.items():
+        good = [e for e in entries if _is_snapshot(e)] if type(entries) is list else []
+        if good:
+            kept[url] = good
+    return kept, True
+
+
 class SnapshotIndex:
     """archive/snapshots.json: every archive snapshot the tool found or made, per URL.
     Written on the save clock's rhythm and at the end, not after every snapshot: the whole
@@ -53,10 +74,10 @@ class SnapshotIndex:
     def __init__(self, root: str | Path) -> None:
         self.path = ArchiveLayout.at(root).snapshots
         try:
-            self.data = json.loads(self.path.read_text(encoding="utf-8"))
+            data = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            self.data = {}
-        self.unsaved = False
+            data = {}
+        self.data, self.unsaved = _snapshots_of(data)
         self.last = time.monotonic()
         self.took = 0.0
 

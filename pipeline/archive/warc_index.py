@@ -285,13 +285,36 @@ def add(entries: list[dict], entry: dict) -> list[dict]:
 def _placed(items: list, entry: dict, item, of: Callable[[object], dict]) -> list:
     if not any(of(e).get("warc") == entry.get("warc") and of(e).get("offset") == entry.get("offset") for e in items):
         items.append(item)
-        items.sort(key=lambda e: of(e).get("timestamp") or "")
+        items.sort(key=lambda e: _when(of(e)))
     return items[-KEEP_PER_URL:]
 
 
+def _when(entry: dict) -> str:
+    """A copy's place in time order ("" for a timestamp edited into another type by hand:
+    sorting a number among strings was a TypeError that ended the run)."""
+    t = entry.get("timestamp")
+    return t if type(t) is str else ""
+
+
 def eligible(entry: dict) -> bool:
-    """A copy a revisit record may point at: whole, dated."""
-    return not entry.get("truncated") and bool(entry.get("warc_date"))
+    """A copy a revisit record may point at: whole, dated, with the fields a revisit record
+    uses of the types this tool writes, in a WARC file under archive/ (the index is
+    committed, so people edit and merge it: a number or null there was a traceback, or an
+    "internal error" verdict for a page that answered)."""
+    ts, warc = entry.get("timestamp"), entry.get("warc")
+    return (
+        not entry.get("truncated")
+        and bool(entry.get("warc_date"))
+        and type(entry.get("warc_date")) is str
+        and type(ts) is str
+        and len(ts) == 14
+        and ts.isdigit()
+        and type(warc) is str
+        and warc[:5] in ("warc/", "warc\\")
+        and ".." not in warc
+        and type(entry.get("digest")) is str
+        and type(entry.get("url")) is str
+    )
 
 
 # --- the lookup ---------------------------------------------------------------------

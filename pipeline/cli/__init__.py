@@ -97,6 +97,7 @@ def entry() -> None:
     import threading
 
     progress.WHOLE_PROCESS = True
+    _terminate_as_interrupt()
     try:
         main()  # standalone mode: always ends in SystemExit
         code: object = 0
@@ -121,6 +122,24 @@ def entry() -> None:
         except (OSError, ValueError):  # a closed pipe (citewatch check | head): nothing to add
             pass
     os._exit(code)
+
+
+def _terminate_as_interrupt() -> None:
+    """SIGTERM (a CI job cancelled or past its time limit, ``timeout``, ``docker stop``)
+    ends a run as Ctrl-C does: finished work kept, temporary files removed, "interrupted",
+    exit 130. Python's default for it ended the process on the spot: no ``finally`` ran, so
+    a temp file being written (the WARC index's, a report's) stayed in archive/ or reports/
+    and the run said nothing. The main thread gets it, as it gets SIGINT."""
+    import signal
+
+    def interrupt(signum, frame) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, interrupt)
+    except (ValueError, OSError):  # not the main thread, or no such signal here
+        pass
 
 
 from .. import cli_export, cli_merge  # noqa: E402, F401 - register `citewatch export` and `merge` on main

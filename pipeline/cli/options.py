@@ -50,9 +50,18 @@ class HeaderValue(click.ParamType):
 
     def convert(self, value, param, ctx):
         text = str(value)
-        bad = next((c for c in text if ord(c) < 0x20 and c != "\t" or ord(c) == 0x7F), None)
+        bad = next((c for c in text if ord(c) < 0x20 and c != "\t" or 0x7F <= ord(c) <= 0x9F), None)
         if bad is not None:
             self.fail(f"{text!r} holds a control character ({bad!r}) a header cannot carry.", param, ctx)
+        # header values go out as Latin-1 (http.client): a name in Cyrillic or Chinese made
+        # every URL an "internal error" (UnicodeEncodeError), exit 0
+        wide = next((c for c in text if ord(c) > 0xFF), None)
+        if wide is not None:
+            self.fail(
+                f"{text!r} holds {wide!r}, which an HTTP header cannot carry (Latin-1 only): write it in ASCII.",
+                param,
+                ctx,
+            )
         return text
 
 
