@@ -198,9 +198,9 @@ def _merge_url_lists(source: Path, dest: Path, rewrite: Rewrite, out: MergeOutco
     merged = dict(ours)
     for url, entries in theirs.items():
         if isinstance(entries, list):  # in time order, as each run appends them
-            merged[url] = sorted(union(ours.get(url) or [], entries), key=lambda e: str(e.get("timestamp", "")))
-        else:
-            merged.setdefault(url, entries)
+            mine = ours.get(url) if isinstance(ours.get(url), list) else []
+            both = [e for e in union(mine, entries) if isinstance(e, dict)]  # a hand-edited null or 5: left out
+            merged[url] = sorted(both, key=lambda e: str(e.get("timestamp", "")))
     if merged != ours or (force and merged):
         write_atomic(dest, json.dumps(merged, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
 

@@ -389,12 +389,6 @@ def test_a_page_edited_by_hand_in_the_history_costs_no_run(site, tmp_path, page)
     assert page_from_dict(page) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="handed on to shardmerge: pipeline/merge.py:154 (_merge_url_lists) sorts a shard's entries with "
-    "e.get(...) whatever they are: a snapshots.json entry of another shape is an AttributeError traceback "
-    "(qa2-findings.md)",
-)
 @pytest.mark.parametrize("snapshots", ['{"https://e.org/a": [null, 5]}', '{"https://e.org/a": 5}'])
 def test_merge_of_a_shard_whose_snapshots_file_was_edited_by_hand_costs_no_traceback(tmp_path, snapshots):
     from pipeline.merge import merge_archives
