@@ -43,7 +43,7 @@ sys.path.insert(0, str(HERE))
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from warc_index_bench import WEEKS, body_of, build, digest_of, url_of, week_stamp  # noqa: E402
+from warc_index_bench import WEEKS, build, copy_entry, emit, url_of, week_stamp  # noqa: E402
 
 
 def snapshot(i: int, week: int) -> dict:
@@ -132,21 +132,7 @@ def build_all(top: Path, n: int, shards: int) -> None:
 
         def additions(mine=mine, name=name):
             for i in mine:
-                when = week_stamp(WEEKS) + dt.timedelta(seconds=i % 3000)
-                body = body_of(i, WEEKS)
-                e = {
-                    "url": url_of(i),
-                    "cited_url": url_of(i),
-                    "warc": name,
-                    "offset": 400 + 900 * i,
-                    "timestamp": when.strftime("%Y%m%d%H%M%S"),
-                    "warc_date": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    "digest": digest_of(body),
-                    "http_status": 200,
-                    "truncated": False,
-                    "bytes": len(body),
-                    "status": "live",
-                }
+                e = copy_entry(i, WEEKS, name)
                 yield url_of(i), [e]
 
         index = sa / "warc-index.json"
@@ -260,10 +246,7 @@ def main() -> None:
                     if keep is not None:
                         kept[label] = keep
                     rows.append(row)
-                    print(json.dumps(row), file=sys.stderr, flush=True)
-                    if args.out:
-                        with args.out.open("a", encoding="utf-8") as out:
-                            out.write(json.dumps(row) + "\n")
+                    emit(row, args.out)
             if args.compare and len(kept) == 2:
                 a, b = kept.values()
                 diffs = same_tree(a, b)

@@ -66,25 +66,39 @@ def week_stamp(week: int) -> dt.datetime:
     return dt.datetime(2026, 9, 1, 6, 0, tzinfo=dt.UTC) + dt.timedelta(days=7 * week)
 
 
+def copy_entry(i: int, week: int, warc: str) -> dict:
+    """URL ``i``'s copy of ``week`` in ``warc``, as warc.py indexes a response."""
+    url = url_of(i)
+    when = week_stamp(week) + dt.timedelta(seconds=i % 3000)
+    body = body_of(i, week)
+    return {
+        "url": url,
+        "cited_url": url,
+        "warc": warc,
+        "offset": 400 + 900 * i,
+        "timestamp": when.strftime("%Y%m%d%H%M%S"),
+        "warc_date": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "digest": digest_of(body),
+        "http_status": 200,
+        "truncated": False,
+        "bytes": len(body),
+        "status": "live",
+    }
+
+
+def emit(row: dict, out: Path | None) -> None:
+    """One row as a JSON line on stderr, and appended to --out if given."""
+    print(json.dumps(row), file=sys.stderr, flush=True)
+    if out:
+        with out.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(row) + "\n")
+
+
 def entries_for(i: int, warcs: list[str]) -> list[dict]:
     """The index entries ten weekly runs leave for URL ``i``."""
-    url, out, first = url_of(i), [], None
+    out, first = [], None
     for week, warc in enumerate(warcs):
-        when = week_stamp(week) + dt.timedelta(seconds=i % 3000)
-        body = body_of(i, week)
-        entry = {
-            "url": url,
-            "cited_url": url,
-            "warc": warc,
-            "offset": 400 + 900 * i,
-            "timestamp": when.strftime("%Y%m%d%H%M%S"),
-            "warc_date": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "digest": digest_of(body),
-            "http_status": 200,
-            "truncated": False,
-            "bytes": len(body),
-            "status": "live",
-        }
+        entry = copy_entry(i, week, warc)
         if first is not None and i % CHANGING:
             entry["revisit_of"] = {"warc": first["warc"], "offset": first["offset"], "timestamp": first["timestamp"]}
         elif first is None:
@@ -248,10 +262,7 @@ def real_runs(args: argparse.Namespace, trees: list[tuple[str, Path]], template:
                 for label, tree in trees:
                     row = real_run(label, tree, template, bases, args.few if kind == "few" else n) | {"urls": n}
                     rows.append(row)
-                    print(json.dumps(row), file=sys.stderr, flush=True)
-                    if args.out:
-                        with args.out.open("a", encoding="utf-8") as out:
-                            out.write(json.dumps(row) + "\n")
+                    emit(row, args.out)
     finally:
         proc.stdin.close()
         proc.terminate()
@@ -299,10 +310,7 @@ def main() -> None:
                         row = measure(label, tree, template / "archive", n, args.few if kind == "few" else n)
                         row["index_mb_before"] = size
                         rows.append(row)
-                        print(json.dumps(row), file=sys.stderr, flush=True)
-                        if args.out:
-                            with args.out.open("a", encoding="utf-8") as out:
-                                out.write(json.dumps(row) + "\n")
+                        emit(row, args.out)
         finally:
             shutil.rmtree(template, ignore_errors=True)
     if args.real:
