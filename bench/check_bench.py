@@ -143,11 +143,39 @@ def timed(cmd: list[str], cwd: Path, env: dict | None = None) -> tuple[float, fl
     """Wall s, peak RSS MB, exit code, what the tool said, and CPU s (user + system) of one
     run, the CPU of every process it started included (treetime.py: /usr/bin/time misses
     children that are not waited for)."""
+    wall, rss, rc, said, user, system = timed_split(cmd, cwd, env)
+    return wall, rss, rc, said, user + system
+
+
+def timed_split(cmd: list[str], cwd: Path, env: dict | None = None) -> tuple[float, float, int, str, float, float]:
+    """``timed``, with the CPU as user and system seconds apart: the system part is where
+    the machine's file system shows (``creation_cost``)."""
     out = subprocess.run(
         [sys.executable, str(HERE / "treetime.py"), *cmd], cwd=cwd, capture_output=True, text=True, env=env
     )
     stat = [line for line in out.stderr.splitlines() if line.startswith("@@")][-1][2:].split()
-    return float(stat[0]), int(stat[1]) / 1024, out.returncode, verdicts(out.stdout), float(stat[2]) + float(stat[3])
+    return float(stat[0]), int(stat[1]) / 1024, out.returncode, verdicts(out.stdout), float(stat[2]), float(stat[3])
+
+
+def creation_cost(parent: Path, files: int = 2000) -> float:
+    """System CPU µs to create one small file by temp file + rename in ``parent``, as
+    citewatch writes each URL's history file: the same run costs 0.6 ms per URL more on
+    one disk than another. On ext4 without a journal, creating a file makes the kernel walk
+    past every inode of the folder's block group freed in the last minutes
+    (``recently_deleted``: perf puts a quarter of a whole check's CPU there after a test
+    run); tmpfs and journalled ext4 do not. Printed beside the figures so a reader knows
+    which machine they came from. The files are left for the end (deleting them now would
+    be the very cost measured)."""
+    import resource
+
+    folder = parent / f"creation-probe-{os.getpid()}"
+    folder.mkdir()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_stime
+    for i in range(files):
+        tmp = folder / f".{i}.tmp"
+        tmp.write_bytes(b"{}\n" * 100)
+        os.replace(tmp, folder / f"{i}.json")
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_stime - before) * 1e6 / files
 
 
 def verdicts(stdout: str) -> str:
@@ -187,6 +215,12 @@ def main() -> None:
     ap.add_argument("--slow", type=int, default=10, help="skew: slow pages on the big host")
     ap.add_argument("--slow-seconds", type=float, default=2.0, help="skew: extra seconds a slow page takes")
     ap.add_argument("--cached", action="store_true", help="time citewatch's second run, the cache warm")
+    ap.add_argument(
+        "--archive-parent",
+        type=Path,
+        help="put citewatch's archive/ in this folder (default: the bench's work folder) — e.g. /dev/shm,"
+        " to see what the machine's file system adds (see creation_cost)",
+    )
     ap.add_argument("--all-live", action="store_true", help="no 404s in the corpus")
     ap.add_argument(
         "--named",
@@ -210,6 +244,8 @@ def main() -> None:
         compileall.compile_dir(str(args.baseline.resolve() / "pipeline"), quiet=1)
     proc, bases = start_corpus(args.hosts, args.latency, args.page_kb, args.slow_seconds)
     work = Path(tempfile.mkdtemp(prefix="citewatch-bench-"))
+    parent = Path(tempfile.mkdtemp(prefix="citewatch-bench-archives-", dir=args.archive_parent or work))
+    archive = parent / "archive"
     try:
         if args.corpus == "skew":
             urls = skewed_corpus(bases, args.urls, 0.3, args.slow)
@@ -234,6 +270,7 @@ def main() -> None:
             big = round(args.urls * 0.3)
             floor = max(floor, (big * args.latency + args.slow * args.slow_seconds) / args.per_host)
         bindir = Path(sys.executable).parent
+        file_cost = creation_cost(parent)
         commands = {
             "citewatch": [
                 str(bindir / "citewatch"),
@@ -246,7 +283,7 @@ def main() -> None:
                 "--per-host",
                 str(args.per_host),
                 "--archive-dir",
-                "archive",
+                str(archive),
                 *resolve,
             ],
             "lychee": [
@@ -296,19 +333,20 @@ def main() -> None:
                 if not Path(cmd[0]).exists() or (tool == "citewatch-baseline" and not args.baseline):
                     print(f"{tool}: not installed, skipped", file=sys.stderr)
                     continue
-                if tool.startswith("citewatch") and (work / "archive").exists():  # every citewatch run starts cold
+                if tool.startswith("citewatch") and archive.exists():  # every citewatch run starts cold
                     # moved aside, deleted at the end: on ext4 without a journal, creating a
                     # file right after thousands were deleted searches past the freed inodes
                     # (the kernel's recently_deleted check), seconds of system time at 20,000
                     # URLs that would be the benchmark's doing, not the tool's
-                    (work / "archive").rename(work / f"archive-{next(set_aside)}")
+                    archive.rename(parent / f"archive-{next(set_aside)}")
                 if args.cached:  # the first run fills the cache; the second is timed
                     timed(cmd, work, envs.get(tool))
                     cmd = [*cmd, "--json", "check.json"]
                 host_stats(bases)  # start the count afresh
                 began = time.time()
-                wall, rss, rc, said, cpu = timed(cmd, work, envs.get(tool))
-                runs.setdefault(tool, []).append((wall, rss, rc, cpu))
+                wall, rss, rc, said, user, system = timed_split(cmd, work, envs.get(tool))
+                cpu = user + system
+                runs.setdefault(tool, []).append((wall, rss, rc, cpu, system))
                 per_host = host_stats(bases)
                 # the other hosts' last answer: how long the first host's queue held them up
                 others_done = max(last for _, _, last in per_host[1:]) - began
@@ -327,6 +365,7 @@ def main() -> None:
                 rs[-1][2],
                 [r[0] for r in rs],
                 statistics.median(r[3] for r in rs),
+                statistics.median(r[4] for r in rs),
             )
             for tool, rs in runs.items()
         ]
@@ -340,20 +379,24 @@ def main() -> None:
             + (", no 404s" if args.all_live else "")
             + (", named hosts and publishers" if args.named else "")
         )
-        print(f"physical floor: {floor:.2f} s\n")
+        print(f"physical floor: {floor:.2f} s")
         print(
-            "| tool | wall s (median) | runs | × floor | × lychee | peak MB | CPU s (user+sys) | CPU ms/URL | exit"
+            f"creating a file where citewatch's archive/ is ({parent.parent}): {file_cost:.0f} µs of system CPU"
+            " (tmpfs or a journalled disk ~20–40; ext4 without a journal after many deletions: up to ~600)\n"
+        )
+        print(
+            "| tool | wall s (median) | runs | × floor | × lychee | peak MB | CPU s (user+sys) | of it sys | CPU ms/URL | exit"
             " | in flight: first host / others | other hosts done at (s, last run) |"
         )
-        print("|---|---:|---|---:|---:|---:|---:|---:|---:|---|---:|")
-        for tool, wall, rss, rc, walls, cpu in rows:
+        print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---:|")
+        for tool, wall, rss, rc, walls, cpu, system in rows:
             vs = f"{wall / lychee[1]:.2f}" if lychee else "—"
             each = " ".join(f"{w:.2f}" for w in walls)
             if args.cached:  # the figure this mode is for: each round's CPU
                 each = "CPU " + " ".join(f"{r[3]:.2f}" for r in runs[tool])
             first, others, done = in_flight[tool]
             print(
-                f"| {tool} | {wall:.2f} | {each} | {wall / floor:.2f} | {vs} | {rss:.0f} | {cpu:.2f}"
+                f"| {tool} | {wall:.2f} | {each} | {wall / floor:.2f} | {vs} | {rss:.0f} | {cpu:.2f} | {system:.2f}"
                 f" | {cpu * 1000 / args.urls:.2f} | {rc} | {first} / {others} | {done:.1f} |"
             )
     finally:
@@ -361,6 +404,8 @@ def main() -> None:
         proc.terminate()
         proc.wait(timeout=10)
         shutil.rmtree(work, ignore_errors=True)
+        if args.archive_parent:
+            shutil.rmtree(parent, ignore_errors=True)
 
 
 if __name__ == "__main__":
