@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import os
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from .. import citations as cit
 from ..fetch import Fetcher
 from ..files import write_atomic
 from ..model import Result, Snapshot, Status
+from . import conflicted
 from .copies import cited_copy
 from .layout import ArchiveLayout
 from .policy import Choice, choose_snapshot, good_snapshot, verify_against_copy, write_back
@@ -73,13 +75,49 @@ class SnapshotIndex:
 
     def __init__(self, root: str | Path) -> None:
         self.path = ArchiveLayout.at(root).snapshots
+        self.problem: str | None = None  # said once in the run's notes
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            text = self.path.read_text(encoding="utf-8")
         except (OSError, ValueError):
-            data = {}
-        self.data, self.unsaved = _snapshots_of(data)
+            text = None  # none yet (or unreadable: nothing of it can be kept either way)
+        data, rewrite = self._read(text) if text is not None else ({}, False)
+        self.data, left_out = _snapshots_of(data)
+        self.unsaved = rewrite or left_out
         self.last = time.monotonic()
         self.took = 0.0
+
+    def _read(self, text: str) -> tuple[object, bool]:
+        """The file's JSON, and whether it must be written again: a git-conflicted file's
+        two sides, merged; a file that is neither is set aside beside it (the run's lookups
+        start a new one). Either was read as empty and rewritten with this run's snapshots
+        alone: every other article's were lost."""
+        try:
+            return json.loads(text), False
+        except ValueError:
+            pass
+        both = conflicted.sides(text)
+        try:
+            versions = [json.loads(side) for side in both] if both else None
+        except ValueError:
+            versions = None
+        if versions is not None:
+            merged: dict[str, list[dict]] = {}
+            for version in versions:
+                for url, entries in _snapshots_of(version)[0].items():
+                    have = merged.setdefault(url, [])
+                    known = {e["archive_url"] for e in have}
+                    have += [e for e in entries if e["archive_url"] not in known]
+            for entries in merged.values():
+                entries.sort(key=lambda e: e["timestamp"])
+            self.problem = f"{self.path}: git's conflict markers resolved, both sides' snapshots kept"
+            return merged, True
+        aside = self.path.with_name(f"{self.path.name}.unreadable-{time.strftime('%Y%m%dT%H%M%S')}")
+        try:
+            os.replace(self.path, aside)
+            self.problem = f"{self.path} is not JSON: kept as {aside.name}, a new one started"
+        except OSError as e:
+            self.problem = f"{self.path} is not JSON and could not be set aside ({e.strerror})"
+        return {}, False
 
     def add(self, snap: Snapshot) -> None:
         """Called from the stage's own thread only."""
@@ -186,6 +224,8 @@ def archive_results(
     for service in services:
         out.notes += service.start()
     index = SnapshotIndex(root)
+    if index.problem:
+        out.notes.append(index.problem)
     clock = SaveClock(out.notes)
     by_url: dict[str, list[tuple[Result, cit.CitationsFile | None]]] = {}
     for r, cf in items:
