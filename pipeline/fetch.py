@@ -160,11 +160,17 @@ class Fetcher:
         self.in_flight = threading.BoundedSemaphore(max(1, s.concurrency))
         self.run_deadline: float | None = None  # --max-time, set by the check run
         self._stopping = threading.Event()
+        self._under_way: set[_Guarded] = set()  # each request's watched sockets (set.add: no lock)
 
     def stop(self) -> None:
-        """Send nothing more (Ctrl-C); requests already under way end at their deadline."""
+        """Send nothing more (Ctrl-C, SIGTERM), and cut the requests under way: waiting for
+        their deadlines kept a cancelled run alive up to ``--timeout`` (30 s) more, and a CI
+        runner kills a cancelled job ~10 s after asking, mid-write. A request cut so ends
+        in ``Stopped``, never in a failure recorded against its URL."""
         self._stopping.set()
         self.gate.stop()
+        for guarded in list(self._under_way):
+            guarded.expire()
 
     def close(self) -> None:
         self.http.clear()
@@ -245,18 +251,22 @@ class Fetcher:
             scope = deadline_scope(remaining)
             _current.guard = self.guard
             with scope as guarded:
+                self._under_way.add(guarded)
+                if self._stopping.is_set():  # stop() listed the requests before this one joined
+                    guarded.expire()
                 try:
                     att = self._get(url, remaining, guarded, cookies)
                 except (urllib3.exceptions.HTTPError, OSError) as e:
                     if guarded.expired:
-                        raise _Deadline from None
+                        raise (Stopped(url) if self._stopping.is_set() else _Deadline()) from None
                     return classify_exception(e)
                 finally:
                     _current.guard = None
-                # the watchdog cut the socket: what was read (headers dripped a byte at a
-                # time, a body cut short) is not an answer
+                    self._under_way.discard(guarded)
+                # the watchdog (or stop) cut the socket: what was read (headers dripped a
+                # byte at a time, a body cut short) is not an answer
                 if guarded.expired:
-                    raise _Deadline
+                    raise Stopped(url) if self._stopping.is_set() else _Deadline
                 return att
         except _Deadline:
             return Attempt(
@@ -432,7 +442,8 @@ class Fetcher:
                 wait = max(wait, att.retry_after)
             if time.monotonic() + wait >= clock.deadline:
                 return att
-            time.sleep(wait)
+            if self._stopping.wait(wait):  # a Ctrl-C during the pause ends it
+                raise Stopped(url)
             if att.retry_after:
                 self.gate.note_wait(host, wait)
         return att
