@@ -594,3 +594,35 @@ def test_an_interrupted_archive_stage_keeps_the_links_it_found(tmp_path, site, w
     assert cit.load(p).entry("1").get("archive_url")  # archived before Ctrl-C, and written
     # and nothing new started after it: at most the one the worker had already taken up
     assert looked_up[:2] == [live, dead] and len(looked_up) <= 3
+
+
+def test_an_archive_link_set_by_hand_is_kept_and_one_the_tool_wrote_is_improved(tmp_path, site, wayback):
+    """An editor's own archive link (an archive.today copy they checked) is theirs, as
+    Wikipedia's bots keep an existing archive-url: the run offers its copy beside it in
+    the report and writes only url_status. A link citewatch itself wrote is replaced when a
+    copy closer to the footnote's date turns up."""
+    p, live, dead = setup(tmp_path, site)
+    by_hand = "https://archive.ph/Xk2pQ"
+    p.write_text(
+        p.read_text(encoding="utf-8").replace(
+            f"    url: {dead}\n",
+            f"    url: {dead}\n  - id: '3'\n    title: A live story\n    date: 2021-12-23\n    url: {live}?via=feed\n    archive_url: {by_hand}\n",
+        ),
+        encoding="utf-8",
+    )
+    wayback.add_capture(live, "20200101000000")
+    wayback.add_capture(f"{live}?via=feed", "20200101000000")
+    outcome = do_run(tmp_path, p, wb_settings(wayback, keys=False))
+    entry = cit.load(p).entry("3")
+    assert entry["archive_url"] == by_hand and entry["url_status"] == "live"
+    three = by_id(outcome)["3"]
+    assert three["archive_url"] == by_hand
+    assert any(s["archive_url"].startswith(f"{wayback.endpoint}/web/20200101000000/") for s in three["snapshots"])
+    assert "set by hand is kept" in three["archive_note"]
+    # the tool's own link for citation 1, found on the first run, gives way to a closer copy
+    first = cit.load(p).entry("1")["archive_url"]
+    assert first == f"{wayback.endpoint}/web/20200101000000/{live}"
+    wayback.add_capture(live, "20211224000000")
+    do_run(tmp_path, p, wb_settings(wayback, keys=False))
+    assert cit.load(p).entry("1")["archive_url"] == f"{wayback.endpoint}/web/20211224000000/{live}"
+    assert cit.load(p).entry("3")["archive_url"] == by_hand

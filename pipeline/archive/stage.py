@@ -194,16 +194,28 @@ def record(
     archive_date: dt.date | None,
     clock: SaveClock,
     out: ArchiveOutcome,
+    ours: set[str] = frozenset(),
 ) -> None:
     """Put the copy on each citation of ``url`` (report and citations file). Called from
-    the stage's own thread only: write-backs need no lock."""
+    the stage's own thread only: write-backs need no lock.
+
+    ``ours``: every copy of ``url`` the tool has found or made (snapshots.json). An
+    ``archive_url`` already in the file that is none of them was chosen by a person (an
+    archive.today copy, the Wayback copy an editor checked): it is kept, as Wikipedia's
+    archive bots keep an existing archive-url; the report offers the tool's copy beside it.
+    One the tool wrote itself may be replaced by a better one."""
     if choice.captured:
         out.newly_archived.append(url)
     for r, cf in pairs:
+        snapshot, date = choice.snapshot, archive_date
         if choice.snapshot:
             r.snapshots.insert(0, choice.snapshot)
         r.archive_note = choice.note
-        if cf is not None and write_back(r, cf, choice.snapshot, archive_date):
+        chosen = r.citation.archive_url
+        if snapshot and chosen and chosen != snapshot.archive_url and chosen not in ours:
+            snapshot, date = None, None  # url_status is still the run's to write
+            r.archive_note = f"the archive link set by hand is kept; citewatch's copy: {choice.snapshot.archive_url}"
+        if cf is not None and write_back(r, cf, snapshot, date):
             clock.changed(cf)
 
 
@@ -252,7 +264,8 @@ def archive_results(
                 for snap in choice.seen:
                     index.add(snap)
                 verify_against_copy([r for r, _ in pairs], choice)
-                record(url, pairs, choice, archive_date, clock, out)
+                ours = {e["archive_url"] for e in index.data.get(url, ())}
+                record(url, pairs, choice, archive_date, clock, out, ours)
     except BaseException:  # Ctrl-C: start nothing new; lookups under way end at their deadline
         pool.shutdown(wait=True, cancel_futures=True)
         raise
