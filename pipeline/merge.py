@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, overload
 
+from .archive import warc
 from .archive import warc_index as wi
 from .archive.history import MAX_CHECKS, History
 from .archive.layout import ArchiveLayout
@@ -67,7 +68,10 @@ def merge_archives(target: Path, shards: list[Path]) -> MergeOutcome:
             raise InputError(f"{shard}: no such archive folder")
         theirs = ArchiveLayout.at(shard)
         copied = out.warc_files
-        rewrite = _copy_warcs(theirs.warc_dir, ours.warc_dir, out)
+        covered = warc.covered_files(ours)  # (before the copies: by times, they would be newer)
+        theirs_covered = warc.covered_files(theirs)
+        rewrite, names = _copy_warcs(theirs.warc_dir, ours.warc_dir, out)
+        covered |= {names.get(name, name): size for name, size in theirs_covered.items()}
         _merge_history(theirs.history, History(target), rewrite, out)
         _merge_url_lists(theirs.pending, ours.pending, rewrite, out)  # Save Page Now jobs not finished: a few
         first = shard == shards[0]
@@ -79,14 +83,17 @@ def merge_archives(target: Path, shards: list[Path]) -> MergeOutcome:
             theirs.warc_index, ours.warc_index, rewrite, out, force=force, check_ours=first, keep=wi.KEEP_PER_URL
         ):
             _read_back(ours)
+        elif ours.warc_index.exists():
+            warc.write_covered(ours, covered)  # what both indexes covered; the rest is read back
     return out
 
 
-def _copy_warcs(source: Path, dest: Path, out: MergeOutcome) -> Rewrite:
-    """Copy the shard's WARC files; the rewrite that renames references to renamed ones."""
+def _copy_warcs(source: Path, dest: Path, out: MergeOutcome) -> tuple[Rewrite, dict[str, str]]:
+    """Copy the shard's WARC files; the rewrite that renames references to renamed ones,
+    and the new name of each renamed file."""
     renames: dict[str, str] = {}
     if not source.is_dir():
-        return _same
+        return _same, {}
     dest.mkdir(parents=True, exist_ok=True)
     for path in sorted(source.iterdir()):
         if not path.is_file():
@@ -113,7 +120,8 @@ def _copy_warcs(source: Path, dest: Path, out: MergeOutcome) -> Rewrite:
             text = text.replace(f'"{old}', f'"{new}')
         return text
 
-    return rewrite if renames else _same
+    names = {old.removeprefix("warc/"): new.removeprefix("warc/") for old, new in renames.items()}
+    return (rewrite if renames else _same), names
 
 
 def _same(text: str) -> str:
@@ -343,6 +351,7 @@ def _read_back(layout: ArchiveLayout) -> None:
     now = time.time() + 1
     for path in layout.warc_files():
         os.utime(path, (now, now))
+    layout.warc_indexed.unlink(missing_ok=True)  # so the times decide (warc.covered_files)
 
 
 WRITE_BACK = ("archive_url", "archive_date", "url_status")  # the fields a run writes into citations files

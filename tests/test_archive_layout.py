@@ -144,10 +144,9 @@ def test_the_warc_index_is_rebuilt_when_missing_or_older_than_the_warc_files(tmp
     first_warc = layout.root / first_copy.split("#")[0]
     if damage == "missing":
         layout.warc_index.unlink()
-    else:  # as a run killed after its WARC, before its index: the index predates the file
+    else:  # as a run killed after its WARC, before its index: the index is as before that run
         layout.warc_index.write_text("{}\n", encoding="utf-8")
-        old = first_warc.stat().st_mtime - 60
-        os.utime(layout.warc_index, (old, old))
+        layout.warc_indexed.write_text("{}\n", encoding="utf-8")
     time.sleep(0.01)
     second_copy = local_copy_run(tmp_path, p)
     assert second_copy == first_copy  # the report points at the copy the first run stored
@@ -214,3 +213,38 @@ def test_snapshots_json_is_written_on_a_clock_not_once_per_snapshot(tmp_path, mo
     assert len(writes) <= 3
     saved = json.loads(ArchiveLayout.at(tmp_path).snapshots.read_text(encoding="utf-8"))
     assert len(saved) == 500 and saved == index.data
+
+
+def test_a_fresh_clone_does_not_read_every_warc_file_back(tmp_path, site, monkeypatch):
+    """git checks warc-index.json out before warc/ (path order), so on a fresh clone (every
+    scheduled CI run) every WARC file is newer than the index: judged by times, each run
+    read them all back, minutes at 200,000 URLs. The index says which files it covers.
+    An archive from before that list is judged by the times once, then has one."""
+    from pipeline.archive import warc
+
+    site.routes["/story"] = html("An unchanged story", body="same words " * 300)
+    p = tmp_path / "citations.yaml"
+    p.write_text(citations_for([site.url("/story")]), encoding="utf-8")
+    layout = ArchiveLayout.at(tmp_path / "archive")
+    local_copy_run(tmp_path, p)
+    read_back = []
+    real = warc.read_entries
+    monkeypatch.setattr(warc, "read_entries", lambda path, root: (read_back.append(path.name), real(path, root))[1])
+
+    def clone_times():  # as checked out: the index first, then each WARC file a little later
+        now = time.time()
+        os.utime(layout.warc_index, (now - 5, now - 5))
+        for w in layout.warc_files():
+            os.utime(w, (now, now))
+
+    clone_times()
+    local_copy_run(tmp_path, p)
+    assert read_back == []
+    layout.warc_indexed.unlink()  # an archive from before the list: the times decide, once
+    clone_times()
+    local_copy_run(tmp_path, p)
+    assert len(read_back) == len(layout.warc_files()) - 1  # all but that run's own
+    read_back.clear()
+    clone_times()
+    local_copy_run(tmp_path, p)
+    assert read_back == []

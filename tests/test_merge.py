@@ -122,6 +122,9 @@ def test_four_shards_merged_say_what_one_run_says(sites, tmp_path, monkeypatch):
     assert set(index) == set(json.loads((whole / "archive" / "warc-index.json").read_text(encoding="utf-8")))
     assert all((merged / "archive" / e["warc"]).is_file() for entries in index.values() for e in entries)
     assert len(list((merged / "archive" / "warc").glob("*.warc.gz"))) == 4
+    # and the index says it covers them: a fresh clone of the merged archive reads none back
+    covered = json.loads((merged / "archive" / "warc-indexed.json").read_text(encoding="utf-8"))
+    assert covered == {w.name: w.stat().st_size for w in (merged / "archive" / "warc").glob("*.warc.gz")}
     # the archive links the shards wrote into their citations.yaml are in ours
     written = (merged / "citations.yaml").read_text(encoding="utf-8")
     assert (
@@ -157,6 +160,10 @@ def test_two_shards_naming_a_warc_alike_keep_both(tmp_path):
     files = sorted(p.name for p in (tmp_path / "archive" / "warc").iterdir())
     assert files == ["citewatch-20260101000000-7-1.warc.gz", "citewatch-20260101000000-7.warc.gz"]
     assert out.renamed_warcs
+    covered = json.loads((tmp_path / "archive" / "warc-indexed.json").read_text())
+    assert covered == {
+        name: len(b"first shard's bytes") if name == files[1] else len(b"second shard's bytes") for name in files
+    }
     index = json.loads((tmp_path / "archive" / "warc-index.json").read_text())
     second = index["http://h/2"][0]["warc"]
     assert (tmp_path / "archive" / second).read_bytes() == b"second shard's bytes"

@@ -10,6 +10,7 @@ place that says where each part lives, so a new file is added here and nowhere e
       wayback-pending.json    Save Page Now jobs not finished yet   (wayback.py)
       warc/citewatch-*.warc.gz    local copies of the responses     (warc.py)
       warc-index.json         where each URL's copy is in the WARCs (warc_index.py; rebuilt from them)
+      warc-indexed.json       the WARC files that index covers, with their sizes      (warc.py)
       runs/<name>.json        each article's last report            (run.py)
       cited-copies/<host>/<sha>.json  each source's text as archived when it was cited (quotes/copies.py)
       runs/reports/           the reports of `citewatch archive`    (cli.py)
@@ -74,6 +75,10 @@ class ArchiveLayout:
     @property
     def warc_index(self) -> Path:
         return self.root / "warc-index.json"
+
+    @property
+    def warc_indexed(self) -> Path:
+        return self.root / "warc-indexed.json"
 
     @property
     def runs(self) -> Path:

@@ -37,6 +37,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from .. import __version__
+from ..files import write_atomic
 from ..liveness import status_phrase
 from ..model import Fetch, LinkCheck, Snapshot, SnapshotKind
 from .layout import ArchiveLayout
@@ -252,6 +253,8 @@ class WarcArchive:
                 if self._lookup is None:  # nothing written: WARC files of killed runs may still need indexing
                     self._read_stale()
                 if not self._spooled and not self._stale and not self._rebuild:
+                    if self.index_path.exists():
+                        write_covered(self.layout)  # (once, for an archive from before the file)
                     return
                 found: list[str] = []
                 parsed = self._lookup is not None and not self._rebuild  # every block parsed for the lookup
@@ -262,6 +265,7 @@ class WarcArchive:
                     merge(self.index_path, self._additions(), True, self._shown, found)
                 if found and not self.problems:
                     self.problems.append(found[0])
+                write_covered(self.layout)
             finally:
                 if self._spool is not None:
                     self._spool.close()
@@ -269,20 +273,65 @@ class WarcArchive:
 
 
 def _stale(layout: ArchiveLayout, exclude: Path | None) -> list[Path]:
-    """The WARC files written after the index (all of them when there is no index): a run
-    killed before its end wrote records the index never heard of."""
+    """The WARC files the index does not cover (all of them when there is no index): a
+    run killed before its end wrote records the index never heard of."""
+    covered = covered_files(layout)
+    stale = []
+    for path in layout.warc_files():
+        try:
+            if path != exclude and covered.get(path.name) != path.stat().st_size:
+                stale.append(path)
+        except OSError:
+            continue
+    return stale
+
+
+def covered_files(layout: ArchiveLayout) -> dict[str, int]:
+    """The WARC files the index covers, and their sizes then (warc-indexed.json).
+
+    Told by modification times before: a WARC file newer than the index was not in it.
+    But a fresh clone (every scheduled CI run) writes warc-index.json before warc/ (git
+    checks files out in path order), so every WARC file looked newer: each run read every
+    one back, minutes at 200,000 URLs a week. Without the file (an archive from before it,
+    or a merge that left a damaged index part out), the times still decide, once."""
     try:
         indexed_at = layout.warc_index.stat().st_mtime
     except OSError:
-        indexed_at = float("-inf")
-    newer = []
+        return {}  # no index: it covers nothing, whatever the list says
+    try:
+        data = json.loads(layout.warc_indexed.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        data = None
+    if type(data) is dict and all(type(k) is str and type(v) is int for k, v in data.items()):
+        return data
+    covered = {}
     for path in layout.warc_files():
         try:
-            if path != exclude and path.stat().st_mtime > indexed_at:
-                newer.append(path)
+            st = path.stat()
         except OSError:
             continue
-    return newer
+        if st.st_mtime <= indexed_at:
+            covered[path.name] = st.st_size
+    return covered
+
+
+def write_covered(layout: ArchiveLayout, covered: dict[str, int] | None = None) -> None:
+    """Say which WARC files the index now covers (all there are, unless told): written
+    after the index, so a run stopped between the two reads a file or two back, no more."""
+    if covered is None:
+        covered = {}
+        for path in layout.warc_files():
+            try:
+                covered[path.name] = path.stat().st_size
+            except OSError:
+                continue
+    text = json.dumps(dict(sorted(covered.items())), indent=1) + "\n"
+    try:
+        if layout.warc_indexed.read_text(encoding="utf-8") == text:
+            return
+    except (OSError, ValueError):
+        pass
+    write_atomic(layout.warc_indexed, text)
 
 
 def load_index(root: str | Path, exclude: Path | None = None) -> dict[str, list[dict]]:
