@@ -236,7 +236,7 @@ _INLINE = re.compile(
     r"(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)|\[(?P<ref>[^\]]*)\])?"
 )
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
-_AUTOLINK = re.compile(r"<(?P<url>https?://[^>\s]+)>")
+_AUTOLINK = re.compile(r"<(?P<url>https?://[^<>\s]+)>")
 _HEADING = re.compile(r"^\s*#{1,6}\s")
 _FRONT_FIELD = re.compile(r"^(?P<key>title|date)\s*:\s*[\"']?(?P<value>.*?)[\"']?\s*$", re.I)
 
