@@ -32,10 +32,10 @@ from .wording import plural
 _TITLE_OPEN, _TITLE_CLOSE = re.compile(r"<title[^>]*>", re.I), re.compile(r"</title>", re.I)
 _H1_OPEN, _H1_CLOSE = re.compile(r"<h1[^>]*>", re.I), re.compile(r"</h1>", re.I)
 _TAGS = re.compile(r"<[^>]+>")
-# a block runs to the first closing tag of its kind: runs of anything but "<" are taken
-# whole, and only a "<" is looked at (as a lazy ".*?" would at every character: 12x
-# slower through an 80 KB inline script). Possessive: nothing to give back on a miss.
-_SCRIPTS = re.compile(r"<(script|style|noscript|template)\b[^<]*+(?:<(?!/\1>)[^<]*+)*+</\1>", re.I)
+# A block runs to the first closing tag of its kind. This pattern says so, and the tests
+# hold ``_Blocks`` (which reading a page uses) to it; on a page it is not used: from every
+# opener the page never closes it scanned on to the end.
+_SCRIPTS = re.compile(r"<(script|style|noscript|template)\b[^<]*+(?:<(?!/\1>)[^<]*+)*+</\1>", re.I | re.A)
 
 NOT_FOUND = re.compile(
     r"page not found|not found|cannot be found|can(?:no|'|’)t be found|could not be found|does(?:n't|n’t| not) exist"
@@ -165,8 +165,11 @@ def _clean(html_fragment: str) -> str:
     return " ".join(_untagged(html_fragment).split())
 
 
-_BLOCK_OPEN = re.compile(r"<(script|style|noscript|template)\b", re.I)
-_BLOCK_CLOSE = {k: re.compile(f"</{k}>", re.I) for k in ("script", "style", "noscript", "template")}
+# Tag names are ASCII, matched without regard to ASCII case (as a browser does): with
+# Unicode case folding "<SCRİPT" (dotted capital I) matched too, and its folded name was no
+# kind of block at all (a KeyError that cost the URL its check)
+_BLOCK_OPEN = re.compile(r"<(script|style|noscript|template)\b", re.I | re.A)
+_BLOCK_CLOSE = {k: re.compile(f"</{k}>", re.I | re.A) for k in ("script", "style", "noscript", "template")}
 
 
 class _Blocks:
@@ -192,7 +195,7 @@ class _Blocks:
 
     def block_at(self, opener: re.Match[str], end: int | None = None) -> int | None:
         """Where the block ``opener`` starts ends (within ``end``), or None: ``_SCRIPTS.match``."""
-        close = self._close(opener.group(1).casefold(), opener.end())  # (re.I: "ſcript" too)
+        close = self._close(opener.group(1).lower(), opener.end())
         return None if close == -1 or (end is not None and close > end) else close
 
     def spans(self, pos: int, end: int) -> list[tuple[int, int]]:

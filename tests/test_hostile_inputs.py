@@ -61,3 +61,20 @@ def test_a_small_page_built_to_be_slow_is_read_in_linear_time(piece):
     took = time.thread_time() - start
     assert reading.check.status is not None
     assert took < 1.0, f"{took:.2f} s of CPU for a {len(body) // 1024} KB page"
+
+
+@pytest.mark.parametrize("tag", ["SCRİPT", "scrıpt", "ſcript", "STYLE"])
+def test_a_tag_name_outside_ascii_is_no_block_and_no_crash(tag):
+    """Tag names are ASCII: with Unicode case folding "<SCRİPT>" matched as a script opener
+    whose folded name was no known kind (a KeyError: the URL's check became an internal
+    error). A browser shows such an element's words; so does the page's visible text."""
+    from pipeline.liveness import page_signals
+    from pipeline.model import Fetch
+
+    body = f"<html><head><title>Hi</title></head><body><p>Text</p><{tag}>var x</{tag}></body></html>".encode()
+    url = "http://a.example/"
+    signals = page_signals(
+        Fetch(url=url, final_url=url, http_status=200, headers={"content-type": "text/html"}, body=body)
+    )
+    assert signals["text"].startswith("Hi Text")
+    assert ("var x" in signals["text"]) == (tag != "STYLE")
