@@ -93,7 +93,10 @@ class _ProbeCache:
                 event.set()
         else:
             event.wait()
-        return self._results.get(key) or Fetch(url=url, error=FetchError.ERROR, error_reason="probe failed")
+        result = self._results.get(key)
+        if result is None and self.fetcher.stopping:  # the probe was cut (Ctrl-C): so is this check
+            raise Stopped(url)
+        return result or Fetch(url=url, error=FetchError.ERROR, error_reason="probe failed")
 
 
 @dataclass

@@ -160,7 +160,8 @@ class Fetcher:
         self.in_flight = threading.BoundedSemaphore(max(1, s.concurrency))
         self.run_deadline: float | None = None  # --max-time, set by the check run
         self._stopping = threading.Event()
-        self._under_way: set[_Guarded] = set()  # each request's watched sockets (set.add: no lock)
+        self._under_way: set[_Guarded] = set()  # each request's watched sockets, for stop()
+        self._under_way_lock = threading.Lock()  # (a set copied while another thread adds can fail)
 
     def stop(self) -> None:
         """Send nothing more (Ctrl-C, SIGTERM), and cut the requests under way: waiting for
@@ -169,8 +170,15 @@ class Fetcher:
         in ``Stopped``, never in a failure recorded against its URL."""
         self._stopping.set()
         self.gate.stop()
-        for guarded in list(self._under_way):
+        with self._under_way_lock:
+            under_way = list(self._under_way)
+        for guarded in under_way:
             guarded.expire()
+
+    @property
+    def stopping(self) -> bool:
+        """stop() was called: what is cut now is not the URL's doing."""
+        return self._stopping.is_set()
 
     def close(self) -> None:
         self.http.clear()
@@ -251,24 +259,28 @@ class Fetcher:
             scope = deadline_scope(remaining)
             _current.guard = self.guard
             with scope as guarded:
-                self._under_way.add(guarded)
+                with self._under_way_lock:
+                    self._under_way.add(guarded)
                 if self._stopping.is_set():  # stop() listed the requests before this one joined
                     guarded.expire()
                 try:
                     att = self._get(url, remaining, guarded, cookies)
                 except (urllib3.exceptions.HTTPError, OSError) as e:
                     if guarded.expired:
-                        raise (Stopped(url) if self._stopping.is_set() else _Deadline()) from None
+                        raise _Deadline from None
                     return classify_exception(e)
                 finally:
                     _current.guard = None
-                    self._under_way.discard(guarded)
+                    with self._under_way_lock:
+                        self._under_way.discard(guarded)
                 # the watchdog (or stop) cut the socket: what was read (headers dripped a
                 # byte at a time, a body cut short) is not an answer
                 if guarded.expired:
-                    raise Stopped(url) if self._stopping.is_set() else _Deadline
+                    raise _Deadline
                 return att
         except _Deadline:
+            if self._stopping.is_set():  # cut by stop(), not by its deadline: not a timeout
+                raise Stopped(url) from None
             return Attempt(
                 error=FetchError.TIMEOUT, error_reason=f"no complete answer within the {s.timeout:g}s deadline"
             )

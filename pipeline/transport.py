@@ -67,6 +67,13 @@ class _Watchdog:
                 self._heap = [entry for entry in self._heap if not entry[2].done]
                 heapq.heapify(self._heap)
 
+    def cut_all(self) -> None:
+        """Cut every request under way (Ctrl-C: what they would bring is not waited for)."""
+        with self._cv:
+            scopes = [entry[2] for entry in self._heap]
+        for guarded in scopes:
+            guarded.expire()  # a no-op for a finished one
+
     def _run(self) -> None:
         while True:
             with self._cv:
@@ -82,35 +89,43 @@ class _Watchdog:
 
 
 class _Guarded:
-    """The connections one URL's request is using, so they can be cut at the deadline."""
+    """The connections one URL's request is using, so they can be cut at the deadline.
+
+    Their sockets are kept too: an answer that ends when the server closes the connection
+    (``Connection: close``, HTTP/1.0) makes http.client drop ``conn.sock`` once the headers
+    are read, while the body is still read from that socket, so a server dripping such a
+    body was out of the deadline's reach (a 2 s deadline ended after 10 s, when the server
+    stopped)."""
 
     def __init__(self, deadline: float) -> None:
         self.deadline = deadline
         self.expired = False
         self.done = False
         self._conns: list[HTTPConnection] = []
+        self._socks: list[socket.socket] = []
         self._lock = threading.Lock()
 
     def register(self, conn: HTTPConnection) -> None:
+        sock = getattr(conn, "sock", None)
         with self._lock:
             self._conns.append(conn)
+            if sock is not None:
+                self._socks.append(sock)
             expired = self.expired
         if expired:
-            self._shutdown(conn)
+            self._shutdown([getattr(conn, "sock", None), sock])
 
     def expire(self) -> None:
         with self._lock:
             if self.done:
                 return
             self.expired = True
-            conns = list(self._conns)
-        for conn in conns:
-            self._shutdown(conn)
+            conns, socks = list(self._conns), list(self._socks)
+        self._shutdown([getattr(conn, "sock", None) for conn in conns] + socks)
 
     @staticmethod
-    def _shutdown(conn: HTTPConnection) -> None:
-        sock = getattr(conn, "sock", None)
-        if sock is not None:
+    def _shutdown(socks: list[socket.socket | None]) -> None:
+        for sock in {id(s): s for s in socks if s is not None}.values():
             try:
                 sock.shutdown(socket.SHUT_RDWR)
             except OSError:
@@ -284,6 +299,14 @@ def _watchdog() -> _Watchdog:
         return _WATCHDOG
 
 
+def cut_every_request() -> None:
+    """Cut the requests of every deadline scope under way, in every thread: an interrupted
+    stage (Ctrl-C, SIGTERM) ends now instead of at its lookups' deadlines, and a CI runner
+    kills a cancelled job ~10 s after asking. Only for a process that is stopping."""
+    if _WATCHDOG is not None:
+        _WATCHDOG.cut_all()
+
+
 class deadline_scope:
     """Bound every socket the calling thread opens inside ``with`` by a wall-clock deadline.
 
@@ -304,5 +327,6 @@ class deadline_scope:
         with self.guarded._lock:
             self.guarded.done = True
             self.guarded._conns.clear()
+            self.guarded._socks.clear()
         _current.guarded = self._previous
         self._dog.finished()

@@ -136,15 +136,20 @@ def hang(site: Site) -> Route:
     return route
 
 
-def drip(site: Site, every: float = 0.3) -> Route:
-    """Send headers, then one byte every ``every`` seconds, forever."""
+def drip(site: Site, every: float = 0.3, close: bool = False) -> Route:
+    """Send headers, then one byte every ``every`` seconds, forever. ``close``: a body that
+    ends when the connection does (``Connection: close``, no length), as HTTP/1.0 sends."""
 
     def route(req: BaseHTTPRequestHandler) -> None:
         req.send_response(200)
         req.send_header("Content-Type", "text/html")
-        req.send_header("Content-Length", "100000000")
+        if close:
+            req.send_header("Connection", "close")
+        else:
+            req.send_header("Content-Length", "100000000")
         req.end_headers()
-        while not site.stopping.is_set():
+        ends = time.monotonic() + 10  # a test that fails ends, rather than waiting for the server
+        while not site.stopping.is_set() and time.monotonic() < ends:
             req.wfile.write(b"x")
             req.wfile.flush()
             time.sleep(every)

@@ -315,8 +315,12 @@ def test_never_answering_server_times_out_within_deadline(site):
     assert elapsed < 2.5, elapsed
 
 
-def test_slow_drip_times_out_within_deadline(site):
-    site.routes["/drip"] = drip(site, every=0.2)
+@pytest.mark.parametrize("close", [False, True], ids=["keep-alive", "connection-close"])
+def test_slow_drip_times_out_within_deadline(site, close):
+    """A body dripped a byte at a time is cut at the deadline, also one that ends only when
+    the server closes the connection (http.client lets go of that socket after the headers:
+    the deadline could not reach it, and the request lasted as long as the server dripped)."""
+    site.routes["/drip"] = drip(site, every=0.2, close=close)
     t0 = time.monotonic()
     check = run(site.url("/drip"), timeout=1.5, read_timeout=1.0)
     elapsed = time.monotonic() - t0
@@ -756,6 +760,35 @@ def test_interrupt_keeps_finished_checks(site, tmp_path):
     for p in paths:  # what the first run finished is kept; the rest is checked now
         assert again[site.url(p)].check.status == (Status.SKIPPED if p in finished else Status.LIVE), p
     assert all(site.hits(p) == 1 for p in finished)  # nothing finished is fetched twice
+
+
+@pytest.mark.parametrize("way", ["no-answer-yet", "body-until-close"])
+def test_ctrl_c_cuts_the_requests_on_the_wire_and_records_none_of_them(site, tmp_path, way):
+    """Ctrl-C while a request waits for its answer (or reads a body that ends only when the
+    server closes the connection): the run ends at once, not at the request's 20 s
+    deadline, and the cut request is not recorded, neither as a timeout nor as live."""
+    from pipeline.archive.history import History
+
+    site.routes["/fast"] = html("Fast")
+    site.routes["/slow"] = hang(site) if way == "no-answer-yet" else drip(site, every=0.2, close=True)
+    history = History(tmp_path)
+
+    def on_progress(url, outcome):
+        if url.endswith("/fast"):
+            deadline = time.monotonic() + 3
+            while not site.hits("/slow") and time.monotonic() < deadline:
+                time.sleep(0.02)
+            time.sleep(0.3)  # on the wire (and, dripping, into its body)
+            raise KeyboardInterrupt
+
+    settings = check_settings(concurrency=4, probe=False, timeout=20, read_timeout=20, retries=0)
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        check_urls([site.url("/fast"), site.url("/slow")], settings, history, on_progress=on_progress)
+    assert time.monotonic() - started < 8
+    assert site.hits("/slow") == 1
+    assert history.last(site.url("/fast"))["status"] == "live"
+    assert history.last(site.url("/slow")) is None
 
 
 def test_429_slows_the_whole_host_down(site):
