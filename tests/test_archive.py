@@ -626,3 +626,44 @@ def test_an_archive_link_set_by_hand_is_kept_and_one_the_tool_wrote_is_improved(
     do_run(tmp_path, p, wb_settings(wayback, keys=False))
     assert cit.load(p).entry("1")["archive_url"] == f"{wayback.endpoint}/web/20211224000000/{live}"
     assert cit.load(p).entry("3")["archive_url"] == by_hand
+
+
+def test_a_link_the_tool_wrote_under_the_archives_spelling_of_the_address_is_still_its_own(tmp_path, site, wayback):
+    """The Wayback Machine answers with its own spelling of the address (http for https, a
+    www. added): the copy written back was filed under that spelling, and the next run took
+    the tool's own link for one set by hand, never to be improved again."""
+    p, live, _ = setup(tmp_path, site)
+    spelled = live.replace("http://", "HTTP://", 1)
+    wayback.add_capture(live, "20200101000000", original=spelled)
+    do_run(tmp_path, p, wb_settings(wayback, keys=False))
+    assert cit.load(p).entry("1")["archive_url"] == f"{wayback.endpoint}/web/20200101000000/{spelled}"
+    wayback.add_capture(live, "20211224000000", original=spelled)
+    outcome = do_run(tmp_path, p, wb_settings(wayback, keys=False))
+    assert cit.load(p).entry("1")["archive_url"] == f"{wayback.endpoint}/web/20211224000000/{spelled}"
+    assert "set by hand" not in (by_id(outcome)["1"]["archive_note"] or "")
+
+
+def test_ctrl_c_in_the_archive_stage_cuts_the_lookups_under_way(tmp_path, site, wayback, monkeypatch):
+    """A lookup the archive answers slowly is cut at Ctrl-C, not waited for until its 20 s
+    deadline (a CI runner kills a cancelled job ~10 s after asking, mid-write)."""
+    p, live, dead = setup(tmp_path, site)
+    wayback.hang_cdx = True
+    real_lookup = WaybackClient.lookup
+
+    def lookup(self, url, cited_date=None):
+        if url == dead:
+            time.sleep(0.5)  # the other worker is waiting for the archive by now
+            raise KeyboardInterrupt
+        return real_lookup(self, url, cited_date)
+
+    monkeypatch.setattr(WaybackClient, "lookup", lookup)
+    settings_run = RunSettings(
+        check=check_settings(probe=False),
+        archive=ArchiveSettings(wayback=wb_settings(wayback, request_timeout=20), workers=2),
+        archive_dir=tmp_path / "archive",
+        reports_dir=tmp_path / "reports",
+    )
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        run([Job(p)], settings_run)
+    assert time.monotonic() - started < 8

@@ -70,7 +70,12 @@ def test_a_git_conflicted_snapshots_file_keeps_both_branches_snapshots(tmp_path)
     )
     index.save()
     saved = json.loads(path.read_text(encoding="utf-8"))  # parses: the markers are gone
-    assert set(saved) == {"https://example.org/shared", "https://example.org/x-ours", "https://example.org/x-theirs", new}
+    assert set(saved) == {
+        "https://example.org/shared",
+        "https://example.org/x-ours",
+        "https://example.org/x-theirs",
+        new,
+    }
     assert len(saved["https://example.org/shared"]) == 1  # on both sides, kept once
     assert "conflict" in index.problem and str(path) in index.problem
 
@@ -79,7 +84,11 @@ def test_a_diff3_conflict_leaves_the_common_ancestor_out(tmp_path):
     path = _conflicted_snapshots(tmp_path, diff3=True)
     assert "|||||||" in path.read_text(encoding="utf-8")
     index = stage.SnapshotIndex(tmp_path / "archive")
-    assert set(index.data) == {"https://example.org/shared", "https://example.org/x-ours", "https://example.org/x-theirs"}
+    assert set(index.data) == {
+        "https://example.org/shared",
+        "https://example.org/x-ours",
+        "https://example.org/x-theirs",
+    }
     index.save()
     assert set(json.loads(path.read_text(encoding="utf-8"))) == set(index.data)
 
@@ -98,3 +107,24 @@ def test_sides_of_a_text_without_a_whole_conflict():
     assert conflicted.sides('{"a": 1}\n') is None
     assert conflicted.sides("<<<<<<< HEAD\n{}\n=======\n") is None  # left open: not git's shape
     assert conflicted.sides("x\n<<<<<<< HEAD\na\n=======\nb\n>>>>>>> other\ny\n") == ("x\na\ny\n", "x\nb\ny\n")
+
+
+def test_a_snapshots_file_that_is_not_utf8_is_set_aside_not_overwritten(tmp_path):
+    path = ArchiveLayout.at(tmp_path).snapshots
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes('{"https://a.example/café": []}'.encode("latin-1"))
+    index = stage.SnapshotIndex(tmp_path)
+    new = "https://b.example/"
+    index.add(
+        Snapshot(
+            new,
+            f"https://web.archive.org/web/20240105000000/{new}",
+            dt.datetime(2024, 1, 5, tzinfo=dt.UTC),
+            "wayback",
+            200,
+        )
+    )
+    index.save()
+    kept = list(path.parent.glob("snapshots.json.unreadable-*"))
+    assert len(kept) == 1 and kept[0].read_bytes().startswith(b'{"https://a.example/caf\xe9"')
+    assert index.problem and kept[0].name in index.problem

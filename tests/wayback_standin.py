@@ -51,9 +51,14 @@ class WaybackStandin:
     def calls_of(self, kind: str) -> list[float]:
         return [t for k, t in self.calls if k == kind]
 
-    def add_capture(self, url: str, timestamp: str, statuscode: str = "200", body: str | None = None) -> None:
+    def add_capture(
+        self, url: str, timestamp: str, statuscode: str = "200", body: str | None = None, original: str | None = None
+    ) -> None:
+        """``original``: the address CDX answers with, when not ``url`` itself (the real one
+        matches by a canonical key: a capture of http://www.x/ is found for https://x/)."""
         html = body or f"<html><head><title>Archived {url}</title></head><body>{'archived text ' * 50}</body></html>"
-        self.captures.setdefault(url, []).append({"timestamp": timestamp, "statuscode": statuscode, "body": html})
+        capture = {"timestamp": timestamp, "statuscode": statuscode, "body": html, "original": original or url}
+        self.captures.setdefault(url, []).append(capture)
         self.captures[url].sort(key=lambda c: c["timestamp"])
 
     # ------------------------------------------------------------------ routes
@@ -99,7 +104,7 @@ class WaybackStandin:
             if "collapse" in q:  # collapse=urlkey: one row per address
                 rows = list({r["original"]: r for r in sorted(rows, key=lambda r: r["timestamp"])}.values())
         else:
-            rows = [dict(c, original=url) for c in self.captures.get(url, [])]
+            rows = [dict(c) for c in self.captures.get(url, [])]
         if "from" in q:
             lo = q["from"][0].ljust(14, "0")
             rows = [r for r in rows if r["timestamp"] >= lo]

@@ -25,6 +25,7 @@ from .. import citations as cit
 from ..fetch import Fetcher
 from ..files import write_atomic
 from ..model import Result, Snapshot, Status
+from ..transport import cut_every_request
 from . import conflicted
 from .copies import cited_copy
 from .layout import ArchiveLayout
@@ -76,10 +77,16 @@ class SnapshotIndex:
     def __init__(self, root: str | Path) -> None:
         self.path = ArchiveLayout.at(root).snapshots
         self.problem: str | None = None  # said once in the run's notes
+        self.writable = True
         try:
-            text = self.path.read_text(encoding="utf-8")
-        except (OSError, ValueError):
-            text = None  # none yet (or unreadable: nothing of it can be kept either way)
+            text = self.path.read_bytes().decode("utf-8")
+        except FileNotFoundError:
+            text = None  # none yet
+        except UnicodeDecodeError:
+            text = ""  # not the tool's writing: set aside like any file that is not JSON
+        except OSError as e:  # there, but not to be read: not to be written over either
+            text, self.writable = None, False
+            self.problem = f"{self.path} could not be read ({e.strerror}): left as it is, this run's snapshots not kept"
         data, rewrite = self._read(text) if text is not None else ({}, False)
         self.data, left_out = _snapshots_of(data)
         self.unsaved = rewrite or left_out
@@ -131,7 +138,7 @@ class SnapshotIndex:
 
     def save(self) -> None:
         start = time.monotonic()
-        if self.unsaved:
+        if self.unsaved and self.writable:
             encoder = json.JSONEncoder(indent=1, sort_keys=True, ensure_ascii=False)
             write_atomic(self.path, itertools.chain(encoder.iterencode(self.data), ["\n"]))
             self.unsaved = False
@@ -261,12 +268,19 @@ def archive_results(
             for fut in sorted(done, key=lambda f: f.exception() is not None):
                 url, pairs = work.pop(fut)
                 choice, archive_date = fut.result()
-                for snap in choice.seen:
+                # the copy offered too: a Save Page Now capture resumed from an earlier run is
+                # not among those seen, and a link the tool wrote must be known as its own
+                found = [*choice.seen, choice.snapshot] if choice.snapshot else choice.seen
+                for snap in found:
                     index.add(snap)
                 verify_against_copy([r for r, _ in pairs], choice)
-                ours = {e["archive_url"] for e in index.data.get(url, ())}
+                # kept under the address the archive gave (CDX's "original": http for https,
+                # no www.), which need not be the cited one
+                keys = {url} | {snap.url for snap in found}
+                ours = {e["archive_url"] for key in keys for e in index.data.get(key, ())}
                 record(url, pairs, choice, archive_date, clock, out, ours)
-    except BaseException:  # Ctrl-C: start nothing new; lookups under way end at their deadline
+    except BaseException:  # Ctrl-C: start nothing new, cut the lookups under way (their answers are not used)
+        cut_every_request()
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     finally:
