@@ -566,3 +566,20 @@ def test_an_html_article_a_few_hundred_tags_deep_but_within_the_limit_is_read_wh
     article = parse_article(workdir / "a.html")
     assert [n.urls for n in article.notes] == [["https://example.com/a"]]
     assert {s.url for s in article.links} == {"https://example.org/d", "https://example.org/c"}
+
+
+def test_a_markdown_footnotes_link_keeps_the_parentheses_of_its_address(tmp_path):
+    """[words](address): an address with a balanced pair (a Wikipedia title) is whole; one
+    with an unbalanced "(" is not lost; the link's words name the address (the note's
+    title), not the words and the year after it."""
+    post = tmp_path / "post.md"
+    post.write_text(
+        "A claim.[^1] Another.[^2]\n\n"
+        "[^1]: Wikipedia, [Foo (bar)](https://en.wikipedia.org/wiki/Foo_(bar)), 2024.\n"
+        "[^2]: Example, [Odd](http://example.org/a(b), 2023.\n",
+        encoding="utf-8",
+    )
+    notes = {n.id: n for n in parse_article(post).notes}
+    assert notes["1"].urls == ["https://en.wikipedia.org/wiki/Foo_(bar)"]
+    assert notes["1"].title == "Foo (bar)"
+    assert [u[:20] for u in notes["2"].urls] == ["http://example.org/a"]  # not lost

@@ -12,10 +12,16 @@ from .sentences import text_lines
 
 _DEF = re.compile(r"^ {0,3}\[\^(?P<id>[^\]\s]+)\]:\s*(?P<text>.*)$")
 _REF = re.compile(r"\[\^(?P<id>[^\]\s]+)\](?!:)")
-# Each part stops at the first character it cannot hold (a bracket in the words; a
-# parenthesis in the address, unless a balanced pair as in Foo_(bar)): scanning on to the
-# paragraph's end from every "[" made 20,000 of them minutes of work.
-_LINK = re.compile(r"!?\[(?P<text>[^\[\]]*)\]\((?P<url>(?:[^()\s]|\([^()\s]*\))+)(?:\s+\"[^\"]*\")?\)")
+# Each part stops at the first character it cannot hold: a bracket in the words; in the
+# address, a parenthesis that is not one of a balanced pair as in Foo_(bar), after which an
+# unbalanced "(" may take 256 characters more (a link as the old pattern read it, cut at a
+# parenthesis). Scanning on to the paragraph's end from every "[" made 20,000 of them
+# minutes of work.
+_LINK = re.compile(
+    r"!?\[(?P<text>[^\[\]]*)\]\("
+    r"(?P<url>(?:[^()\s]|\([^()\s]*\))+(?:\([^)\s]{0,256}+)?|\([^)\s]{0,256}+)"
+    r"(?:\s+\"[^\"]*\")?\)"
+)
 _AUTOLINK = re.compile(r"<(?P<url>https?://[^<>\s]+)>")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _INLINE_START = "^["
