@@ -24,9 +24,10 @@ small pages in the 48 workers themselves, each handing its article to a helper t
 the deadline, cost ~2.3 s of CPU on the 2,000-URL bench where the same work takes ~1 s in
 one thread: dozens of threads taking turns at the GIL with the network threads (twice the
 context switches and 60,000 more futex calls a run) — see bench/README.md, quotes_bench.
-A page waiting for the reader is held in a bounded queue (``READ_QUEUE`` small pages: at
-most a few MB); when it is full, a worker waits for room, so memory stays bounded however
-far the reader falls behind.
+A page waiting for the reader is held in a bounded queue (``READ_QUEUE`` pages, their
+bodies ``READ_BYTES`` at most); when it is full, a worker waits for room, so memory stays
+bounded however far the reader falls behind. The reader gets a small share of the GIL while
+the workers are busy and catches up once the check is done (``finish`` waits for it).
 """
 
 from __future__ import annotations
@@ -55,7 +56,12 @@ from .find import quotes_in
 from .pagetext import DEADLINE, PageText, live_text, read_text
 from .verdicts import Drift, DriftVerdict, QuoteCheck, Unreadable
 
-READ_QUEUE = 256  # small pages (< 64 KB each) waiting for the stage's reader thread, at most
+# small pages (< 64 KB each) waiting for the stage's reader thread, at most: as many, and
+# as many bytes of body. A reader that falls behind during the check (it shares the GIL
+# with 48 busy workers) catches up after it, alone; a queue of 256 made the bench's workers
+# wait for room at 700-1,400 of 2,000 pages, i.e. the reader paced the check
+READ_QUEUE = 4096
+READ_BYTES = 16_000_000
 READER_IDLE = 2.0  # seconds a reader thread with nothing to read waits before it ends
 
 
@@ -272,15 +278,20 @@ class _Reader:
 
     def __init__(self, read: Callable[[str, Fetch, LinkCheck], None]) -> None:
         self._read = read
-        self._queue: queue.Queue[tuple[str, Fetch, LinkCheck]] = queue.Queue(READ_QUEUE)
-        self._lock = threading.Lock()
+        self._queue: queue.SimpleQueue[tuple[str, Fetch, LinkCheck]] = queue.SimpleQueue()
+        self._lock = threading.Condition()  # over the counts below: a page read makes room
         self._handed = 0  # pages handed over and not read yet
+        self._bytes = 0  # their bodies' bytes
         self._running = False
 
     def hand_over(self, url: str, fetch: Fetch, check: LinkCheck) -> None:
         """Queue a page for reading; waits for room when the queue is full."""
+        size = len(fetch.body)
         with self._lock:
+            while self._handed and (self._handed >= READ_QUEUE or self._bytes + size > READ_BYTES):
+                self._lock.wait()
             self._handed += 1
+            self._bytes += size
             if not self._running:
                 self._running = True
                 threading.Thread(target=self._serve, name="citewatch-quotes", daemon=True).start()
@@ -296,6 +307,7 @@ class _Reader:
                         self._running = False
                         return
                 continue
+            size = len(fetch.body)
             try:
                 self._read(url, fetch, check)
             except Exception:  # a fault of ours on one page: its citations are decided unread
@@ -304,11 +316,14 @@ class _Reader:
                 del fetch  # the body is let go before the next page is waited for
                 with self._lock:
                     self._handed -= 1
-                self._queue.task_done()
+                    self._bytes -= size
+                    self._lock.notify_all()
 
     def wait(self) -> None:
         """Until every page handed over so far is read."""
-        self._queue.join()
+        with self._lock:
+            while self._handed:
+                self._lock.wait()
 
 
 def _searched(copies: Iterable[CitedCopy | None]) -> None:
