@@ -289,9 +289,9 @@ def test_reading_a_page_too_slow_to_analyse_stops_at_its_deadline(monkeypatch, t
     fetched = Fetch(url=url, http_status=200, headers={"content-type": "text/html"}, body=article([SAID]).encode())
     started = time.monotonic()
     texts.on_fetch(fetched, LinkCheck(url=url, status=Status.LIVE, reason="HTTP 200"))
-    assert time.monotonic() - started < 1.5
     results = [Result(cited)]
-    texts.finish(results, {})
+    texts.finish(results, {})  # waits for the stage's reader, which waits for the page at most its deadline
+    assert time.monotonic() - started < 1.5
     assert [(q.verdict.value, q.reason.value) for q in results[0].quotes] == [("unverifiable", "too-slow")]
 
 
@@ -398,3 +398,97 @@ def test_a_copy_kept_for_the_run_lets_go_of_its_searches_once_its_citations_are_
     assert [q.where.value for r in results for q in r.quotes] == ["archive", "archive"]
     copy = copies.stored(url, dt.date(2021, 2, 1))
     assert copy.text._words is None and copy.text._found == {}
+
+
+def _stage_for(tmp_path, n: int, drift: bool = False):
+    """A stage over ``n`` citations of ``n`` small pages, half quoting what their page says."""
+    from pipeline.archive.wayback import WaybackClient, WaybackSettings
+    from pipeline.model import Citation, Fetch, LinkCheck, PartialDate, Status
+    from pipeline.quotes.copies import CitedCopies
+    from pipeline.quotes.stage import QuoteSettings, SourceTexts, ask
+
+    urls = [f"http://example.org/page/{i}" for i in range(n)]
+    quote = {
+        0: "“a total failure and would be scrapped within a year”",
+        1: "“the reform had cut waiting times by half”",
+    }
+    cited = [
+        Citation(str(i), url=u, date=PartialDate(2021, 2, 1), citing_text=f"It said {quote[i % 2]}.")
+        for i, u in enumerate(urls)
+    ]
+    copies = CitedCopies(tmp_path, None, WaybackClient(WaybackSettings()))
+    texts = SourceTexts(ask([(c, None) for c in cited]), urls, QuoteSettings(drift=drift), copies, lambda u: False)
+    pages = [
+        (
+            Fetch(url=u, http_status=200, headers={"content-type": "text/html"}, body=article([SAID]).encode()),
+            LinkCheck(url=u, status=Status.LIVE, reason="HTTP 200"),
+        )
+        for u in urls
+    ]
+    return texts, cited, pages
+
+
+def _finished(texts, results, seconds: float = 20.0) -> None:
+    """``texts.finish(results, {})``, failing (not hanging) if it does not return in time."""
+    import threading
+
+    done = threading.Thread(target=texts.finish, args=(results, {}), daemon=True)
+    done.start()
+    done.join(seconds)
+    assert not done.is_alive(), "finish never returned: a page handed to the reader was lost"
+
+
+def test_small_pages_are_read_by_the_stages_reader_while_the_check_goes_on(monkeypatch, tmp_path):
+    """Pages handed over faster than they are read wait in a bounded queue (the check's
+    worker waits for room), none is lost, and a reader that ran out of pages and ended is
+    started again by the next one."""
+    import threading
+    import time
+
+    from pipeline.model import Result
+    from pipeline.quotes import stage
+
+    monkeypatch.setattr(stage, "READ_QUEUE", 2)
+    monkeypatch.setattr(stage, "READER_IDLE", 0.05)
+    texts, cited, pages = _stage_for(tmp_path, 12)
+
+    def handed(batch) -> None:
+        """The check's workers handing ``batch`` over, failing (not hanging) if none can."""
+        workers = [threading.Thread(target=texts.on_fetch, args=p, daemon=True) for p in batch]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join(10)
+        assert not any(w.is_alive() for w in workers), "a worker waits for room that never comes"
+
+    handed(pages[:8])
+    deadline = time.monotonic() + 10
+    while any(t.name == "citewatch-quotes" for t in threading.enumerate()) and time.monotonic() < deadline:
+        time.sleep(0.02)  # the reader ends once idle
+    assert not any(t.name == "citewatch-quotes" for t in threading.enumerate())
+    handed(pages[8:])  # a new reader
+    results = [Result(c, check) for c, (_, check) in zip(cited, pages, strict=True)]
+    _finished(texts, results)
+    assert [q.verdict.value for r in results for q in r.quotes] == ["found", "not-found"] * 6
+
+
+def test_a_fault_while_reading_a_page_costs_its_quotes_a_verdict_not_the_run(monkeypatch, tmp_path):
+    """A bug of ours on one page (in the reader thread) leaves that page's quotes unverifiable
+    — never not-found — and the reader goes on with the next pages."""
+    from pipeline.model import Result
+    from pipeline.quotes import stage
+
+    real = stage.live_text
+
+    def faulty(fetch, check, *a, **k):
+        if fetch.url.endswith("/page/1") and fetch.body:  # read in the reader thread (not unread, after)
+            raise RuntimeError("a page nobody foresaw")
+        return real(fetch, check, *a, **k)
+
+    monkeypatch.setattr(stage, "live_text", faulty)
+    texts, cited, pages = _stage_for(tmp_path, 4)
+    for p in pages:
+        texts.on_fetch(*p)
+    results = [Result(c, check) for c, (_, check) in zip(cited, pages, strict=True)]
+    _finished(texts, results)
+    assert [q.verdict.value for r in results for q in r.quotes] == ["found", "unverifiable", "found", "not-found"]

@@ -4,10 +4,10 @@ Each citation's quotations (in its citing text) are looked for in its source's m
 today and in the source's archived copy from the citation time, and that copy is compared
 with today's text (drift). The work happens where its inputs are in hand:
 
-- during the check, while each live page's body is in memory (``SourceTexts.on_fetch``,
-  in the check's worker): the page's text is read under pagetext's deadline. When the copy
-  from the citation time is already kept in archive/ (every run after the first), or none
-  is wanted, the verdicts are decided right there and only they are kept, not the text;
+- during the check, while each live page's body is in memory (``SourceTexts.on_fetch``):
+  the page's text is read under pagetext's deadline. When the copy from the citation time
+  is already kept in archive/ (every run after the first), or none is wanted, the verdicts
+  are decided right there and only they are kept, not the text;
 - after the archive stage (``SourceTexts.finish``): the copies not kept yet are fetched —
   at most once per URL, the snapshot the archive stage found reused, the replays paced with
   the other Wayback calls, never for a URL that must stay on this machine — and the
@@ -15,12 +15,27 @@ with today's text (drift). The work happens where its inputs are in hand:
 
 A page the check skipped as fresh was not read: its citations keep the last run's
 verdicts (``keep_last_verdicts``).
+
+Who reads a page: a small page (under pagereader's LARGE_PAGE, read in this process) is
+handed to one reader thread of the stage (``_Reader``), which reads the pages one after
+the other while the check's workers go on fetching; a large page or a PDF is read by the
+worker that fetched it, which waits for the check's child process anyway. Reading the
+small pages in the 48 workers themselves, each handing its article to a helper thread for
+the deadline, cost ~2.3 s of CPU on the 2,000-URL bench where the same work takes ~1 s in
+one thread: dozens of threads taking turns at the GIL with the network threads (twice the
+context switches and 60,000 more futex calls a run) — see bench/README.md, quotes_bench.
+A page waiting for the reader is held in a bounded queue (``READ_QUEUE`` pages, their
+bodies ``READ_BYTES`` at most); when it is full, a worker waits for room, so memory stays
+bounded however far the reader falls behind. The reader gets a small share of the GIL while
+the workers are busy and catches up once the check is done (``finish`` waits for it).
 """
 
 from __future__ import annotations
 
+import copy as copying
 import datetime as dt
 import json
+import queue
 import threading
 from collections.abc import Callable, Iterable, MutableSequence
 from concurrent.futures import ThreadPoolExecutor
@@ -33,12 +48,21 @@ from ..archive.wayback import WaybackClient, WaybackSettings
 from ..fetch import Fetcher
 from ..footnotes.fields import find_access_date
 from ..model import Citation, Fetch, LinkCheck, PartialDate, Result, Snapshot, SnapshotKind, Status
+from ..pagereader import needs_child
 from .check import check_quote
 from .copies import CitedCopies, CitedCopy, citation_time
 from .drift import compare
 from .find import quotes_in
 from .pagetext import DEADLINE, PageText, live_text, read_text
 from .verdicts import Drift, DriftVerdict, QuoteCheck, Unreadable
+
+# small pages (< 64 KB each) waiting for the stage's reader thread, at most: as many, and
+# as many bytes of body. A reader that falls behind during the check (it shares the GIL
+# with 48 busy workers) catches up after it, alone; a queue of 256 made the bench's workers
+# wait for room at 700-1,400 of 2,000 pages, i.e. the reader paced the check
+READ_QUEUE = 4096
+READ_BYTES = 16_000_000
+READER_IDLE = 2.0  # seconds a reader thread with nothing to read waits before it ends
 
 
 @dataclass
@@ -130,19 +154,32 @@ class SourceTexts:
         for a, url in zip(asked, urls, strict=True):
             if url:
                 self._asked.setdefault(_key(url), []).append(a)
+        # the URLs whose page says anything: without quotes or drift, a citation's verdicts
+        # are the same whatever its page holds (decided in ``finish``, the page not looked at)
+        self._reads = {url for url, asked in self._asked.items() if settings.drift or any(a.quotes for a in asked)}
         self._done: dict[int, Verdicts] = {}
         self._waiting: dict[str, PageText] = {}  # today's text of a URL whose copy is fetched after the archive stage
         self._lock = threading.Lock()
+        self._reader = _Reader(self._read)
 
     def _wants_copy(self, url: str, asked: list[Asked]) -> bool:
         return self.settings.drift and any(a.near and self.copies.stored(url, a.near) is None for a in asked)
 
     def on_fetch(self, fetch: Fetch, check: LinkCheck) -> None:
-        """The check's hook for each fetched page, in its worker, while the body is in memory."""
+        """The check's hook for each fetched page, in its worker, while the body is in memory:
+        a small page is handed to the stage's reader thread (the worker goes on at once), a
+        large page or a PDF read here."""
         url = _key(fetch.url)
-        asked = self._asked.get(url)
-        if not asked:
+        if url not in self._reads:
             return
+        if needs_child(fetch):
+            self._read(url, fetch, check)
+        else:  # the check goes on with its LinkCheck (annotate fills in its history): a copy is read
+            self._reader.hand_over(url, fetch, copying.copy(check))
+
+    def _read(self, url: str, fetch: Fetch, check: LinkCheck) -> None:
+        """Read one page fetched by the check and decide what it can decide."""
+        asked = self._asked[url]
         if self._wants_copy(url, asked) and self.may_fetch(url):
             # the comparison waits for the copy: read the article now, as drift needs it
             live = live_text(fetch, check, deadline=self.settings.deadline)
@@ -192,7 +229,10 @@ class SourceTexts:
 
         ``snapshots``: archive/snapshots.json as the archive stage left it, whose copy
         closest to a citation time is read without a second lookup. ``archive_down``: the
-        archive stage found the Wayback Machine unreachable, so no copy is asked for."""
+        archive stage found the Wayback Machine unreachable, so no copy is asked for.
+        A page whose reading failed (a fault of ours) is decided as one not read this run:
+        never ``not-found``."""
+        self._reader.wait()  # every page the check handed over is read
         pending = [url for url, asked in self._asked.items() if not any(a.index in self._done for a in asked)]
         if self.settings.drift and not archive_down:
             jobs = [
@@ -226,6 +266,64 @@ class SourceTexts:
             raise
         finally:
             pool.shutdown(wait=True)
+
+
+class _Reader:
+    """The stage's reader thread: reads the small pages the check's workers hand over, one
+    after the other, while the workers go on fetching (see the module's docstring).
+
+    Started by the first page handed over, it ends after ``READER_IDLE`` seconds with
+    nothing to read (a run stopped before its finish leaves no thread behind) and is started
+    again by the next page. Each page is still read under pagetext's deadline."""
+
+    def __init__(self, read: Callable[[str, Fetch, LinkCheck], None]) -> None:
+        self._read = read
+        self._queue: queue.SimpleQueue[tuple[str, Fetch, LinkCheck]] = queue.SimpleQueue()
+        self._lock = threading.Condition()  # over the counts below: a page read makes room
+        self._handed = 0  # pages handed over and not read yet
+        self._bytes = 0  # their bodies' bytes
+        self._running = False
+
+    def hand_over(self, url: str, fetch: Fetch, check: LinkCheck) -> None:
+        """Queue a page for reading; waits for room when the queue is full."""
+        size = len(fetch.body)
+        with self._lock:
+            while self._handed and (self._handed >= READ_QUEUE or self._bytes + size > READ_BYTES):
+                self._lock.wait()
+            self._handed += 1
+            self._bytes += size
+            if not self._running:
+                self._running = True
+                threading.Thread(target=self._serve, name="citewatch-quotes", daemon=True).start()
+        self._queue.put((url, fetch, check))
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                url, fetch, check = self._queue.get(timeout=READER_IDLE)
+            except queue.Empty:
+                with self._lock:  # nothing on its way (a page counted is put right after): end
+                    if self._handed == 0:
+                        self._running = False
+                        return
+                continue
+            size = len(fetch.body)
+            try:
+                self._read(url, fetch, check)
+            except Exception:  # a fault of ours on one page: its citations are decided unread
+                pass
+            finally:
+                del fetch  # the body is let go before the next page is waited for
+                with self._lock:
+                    self._handed -= 1
+                    self._bytes -= size
+                    self._lock.notify_all()
+
+    def wait(self) -> None:
+        """Until every page handed over so far is read."""
+        with self._lock:
+            while self._handed:
+                self._lock.wait()
 
 
 def _searched(copies: Iterable[CitedCopy | None]) -> None:
