@@ -31,7 +31,6 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, overload
 
-from .archive import warc
 from .archive import warc_index as wi
 from .archive.history import MAX_CHECKS, History
 from .archive.layout import ArchiveLayout
@@ -60,6 +59,8 @@ class MergeOutcome:
 
 def merge_archives(target: Path, shards: list[Path]) -> MergeOutcome:
     """Merge each shard's archive folder into ``target`` (created if missing)."""
+    from .archive import warc  # (warcio and the page readers: not for every command's start)
+
     out = MergeOutcome()
     ours = ArchiveLayout.at(target)
     ours.root.mkdir(parents=True, exist_ok=True)

@@ -25,7 +25,6 @@ from .. import citations as cit
 from ..fetch import Fetcher
 from ..files import write_atomic
 from ..model import Result, Snapshot, Status
-from ..transport import cut_every_request
 from . import conflicted
 from .copies import cited_copy
 from .layout import ArchiveLayout
@@ -280,6 +279,8 @@ def archive_results(
                 ours = {e["archive_url"] for key in keys for e in index.data.get(key, ())}
                 record(url, pairs, choice, archive_date, clock, out, ours)
     except BaseException:  # Ctrl-C: start nothing new, cut the lookups under way (their answers are not used)
+        from ..transport import cut_every_request  # (urllib3: not imported by a run that fetches nothing)
+
         cut_every_request()
         pool.shutdown(wait=True, cancel_futures=True)
         raise
