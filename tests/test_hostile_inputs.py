@@ -87,8 +87,8 @@ def test_a_very_long_quote_is_looked_for_in_bounded_time_and_still_found_close()
     It is placed by its start and scored whole: under 0.1 s, bounded here at 3 s."""
     import time
 
-    from pipeline.quotes.verdicts import QuoteVerdict
     from pipeline.quotes.find import find_quote
+    from pipeline.quotes.verdicts import QuoteVerdict
 
     page = " ".join(f"w{i}" for i in range(50000))
     start = time.thread_time()

@@ -22,6 +22,12 @@ def _entry(url: str, day: int) -> dict:
     }
 
 
+def _wayback_copy(url: str) -> Snapshot:
+    return Snapshot(
+        url, f"https://web.archive.org/web/20240105000000/{url}", dt.datetime(2024, 1, 5, tzinfo=dt.UTC), "wayback", 200
+    )
+
+
 def _git(repo, *args):
     return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True)
 
@@ -59,15 +65,7 @@ def test_a_git_conflicted_snapshots_file_keeps_both_branches_snapshots(tmp_path)
     path = _conflicted_snapshots(tmp_path)
     index = stage.SnapshotIndex(tmp_path / "archive")
     new = "https://example.org/new"
-    index.add(
-        Snapshot(
-            new,
-            f"https://web.archive.org/web/20240105000000/{new}",
-            dt.datetime(2024, 1, 5, tzinfo=dt.UTC),
-            "wayback",
-            200,
-        )
-    )
+    index.add(_wayback_copy(new))
     index.save()
     saved = json.loads(path.read_text(encoding="utf-8"))  # parses: the markers are gone
     assert set(saved) == {
@@ -115,15 +113,7 @@ def test_a_snapshots_file_that_is_not_utf8_is_set_aside_not_overwritten(tmp_path
     path.write_bytes('{"https://a.example/café": []}'.encode("latin-1"))
     index = stage.SnapshotIndex(tmp_path)
     new = "https://b.example/"
-    index.add(
-        Snapshot(
-            new,
-            f"https://web.archive.org/web/20240105000000/{new}",
-            dt.datetime(2024, 1, 5, tzinfo=dt.UTC),
-            "wayback",
-            200,
-        )
-    )
+    index.add(_wayback_copy(new))
     index.save()
     kept = list(path.parent.glob("snapshots.json.unreadable-*"))
     assert len(kept) == 1 and kept[0].read_bytes().startswith(b'{"https://a.example/caf\xe9"')
