@@ -336,3 +336,36 @@ def test_an_unchanged_page_is_settled_without_a_helper_thread(monkeypatch):
     )
     with pytest.raises(AssertionError, match="settled here"):  # anything else is compared under the deadline
         compare(text(CITED), text(TODAY))
+
+
+def test_ctrl_c_while_copies_are_replayed_cuts_the_replays_and_keeps_no_failed_copy(wayback, tmp_path):
+    """A replay the archive answers slowly is cut at Ctrl-C, not waited for until its 20 s
+    deadline, and the cut copy is not kept (a kept copy is never fetched again)."""
+    import os
+    import signal
+    import threading
+    import time
+
+    from pipeline.fetch import Fetcher, FetchSettings
+    from pipeline.quotes.stage import QuoteSettings, source_texts
+
+    slow = "http://example.org/slow"
+    seed(wayback, slow)
+    wayback.hang_replay = True
+    fetcher = Fetcher(FetchSettings(allow_private=True, timeout=20, read_timeout=20, retries=0))
+    settings = WaybackSettings(endpoint=wayback.endpoint, cdx_per_minute=6000, request_timeout=1.5)
+    texts = source_texts([], QuoteSettings(), tmp_path / "archive", fetcher, settings)
+
+    def ctrl_c_once_on_the_wire():
+        deadline = time.monotonic() + 3
+        while not wayback.calls_of("replay") and time.monotonic() < deadline:
+            time.sleep(0.02)
+        os.kill(os.getpid(), signal.SIGINT)  # the terminal's Ctrl-C
+
+    threading.Thread(target=ctrl_c_once_on_the_wire, daemon=True).start()
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        texts._fetch_copies([(slow, dt.date(2021, 2, 1))], {}, 2)
+    assert time.monotonic() - started < 8
+    assert not list((tmp_path / "archive").rglob("*.json"))  # nothing kept of the cut copy
+    fetcher.close()

@@ -36,6 +36,7 @@ class WaybackStandin:
         self.submit_error_ext = "error:blocked-url"
         self.cdx_429_once = False
         self.hang_cdx = False
+        self.hang_replay = False  # a replay that never answers (until the stand-in stops)
         self.available_slots = 5
         self._n = 0
         self._lock = threading.Lock()
@@ -187,6 +188,9 @@ class WaybackStandin:
         with no capture redirects (302) to the nearest one; no capture at all is the
         archive's own 404 page, without ``Memento-Datetime``."""
         self.calls.append(("replay", time.monotonic()))
+        if self.hang_replay:
+            self.site.stopping.wait(30)
+            return
         caps = self.captures.get(url, [])
         for c in caps:
             if c["timestamp"] == ts:

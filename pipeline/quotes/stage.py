@@ -261,7 +261,10 @@ class SourceTexts:
         pool = ThreadPoolExecutor(max(1, workers), thread_name_prefix="citewatch-copies")
         try:
             list(pool.map(lambda job: self.copies.get(*job, _closest(snapshots, *job)), jobs))
-        except BaseException:  # Ctrl-C: start no new replay; those under way end at their deadline
+        except BaseException:  # Ctrl-C: start no new replay, cut those under way (a cut one is not kept)
+            from ..transport import cut_every_request
+
+            cut_every_request()
             pool.shutdown(wait=True, cancel_futures=True)
             raise
         finally:
