@@ -279,10 +279,11 @@ def archive_results(
                 ours = {e["archive_url"] for key in keys for e in index.data.get(key, ())}
                 record(url, pairs, choice, archive_date, clock, out, ours)
     except BaseException:  # Ctrl-C: start nothing new, cut the lookups under way (their answers are not used)
+        pool.shutdown(wait=False, cancel_futures=True)  # first: nothing queued starts while we cut
         from ..transport import cut_every_request  # (urllib3: not imported by a run that fetches nothing)
 
         cut_every_request()
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown(wait=True)
         raise
     finally:
         pool.shutdown(wait=True)
