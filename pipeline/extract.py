@@ -192,7 +192,8 @@ def extract(
     merge_findings = cit.edit(cf, lambda f: cit.merge_article(f, article, scope=namespace))
     urls = {c.id: c.url for c in cf.citations}
     findings = article.findings + missing_field_findings(article.notes, urls) + merge_findings
-    findings.sort(key=lambda f: (_note_order(article, f.footnote), f.code))
+    order = _note_order(article)
+    findings.sort(key=lambda f: (order.get(f.footnote, len(order)), f.code))
     if write and (article.notes or article.links):
         cit.save(cf)
     return Extraction(article, cf, findings)
@@ -211,8 +212,10 @@ def namespaced(article: Article, prefix: str) -> Article:
     return article
 
 
-def _note_order(article: Article, note_id: str | None) -> int:
+def _note_order(article: Article) -> dict[str | None, int]:
+    """Each note's place in the article (the first, if an id repeats), for sorting the
+    findings: looked up note by note for each finding, 10,000 notes took 10 s."""
+    order: dict[str | None, int] = {}
     for i, n in enumerate(article.notes):
-        if n.id == note_id:
-            return i
-    return len(article.notes)
+        order.setdefault(n.id, i)
+    return order

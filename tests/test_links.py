@@ -578,3 +578,18 @@ def test_inline_code_keeps_its_words_in_the_link_text_and_sentence_but_is_no_sou
     place = source.places[0]
     assert source.url == "http://a.example/r1" and place.link_text == "the foo report by Smith"
     assert place.citing_text == "See the foo report by Smith now."
+
+
+def test_an_article_of_thousands_of_notes_sorts_its_findings_in_linear_time(tmp_path):
+    """The findings (a note without a title, a date...) are listed in note order: each
+    finding's note was looked up from the first note on (10,000 notes: 10 s of a 15 s
+    extract). Not written out here: the YAML writer's own time is another test's."""
+    article = tmp_path / "many.txt"
+    article.write_text(
+        "Intro {1}.\n\nNotes\n\n" + "".join(f"{{{i}}} Reuters, https://example.org/{i}\n" for i in range(1, 6001)),
+        encoding="utf-8",
+    )
+    started = time.process_time()
+    result = extract(article, tmp_path / "citations.yaml", write=False)
+    assert time.process_time() - started < 3.0  # ~0.6 s; before: 4.5 s
+    assert len(result.findings) >= 6000
