@@ -593,3 +593,25 @@ def test_an_article_of_thousands_of_notes_sorts_its_findings_in_linear_time(tmp_
     result = extract(article, tmp_path / "citations.yaml", write=False)
     assert time.process_time() - started < 3.0  # ~0.6 s; before: 4.5 s
     assert len(result.findings) >= 6000
+
+
+def test_every_marker_is_found_where_its_own_pattern_finds_it():
+    """``_first_tokens`` reads every marker of a paragraph in one pass per shape; for each
+    note id it must give the place ``_marker_token(id)`` finds (or none, and the caller asks
+    that pattern). Random texts of marker shapes, brackets and separators."""
+    import random
+
+    from pipeline.footnotes.links import _first_tokens, _marker_token
+
+    rng = random.Random(7)
+    pieces = ["[^1]", "[^12]", "{1}", "{2}", "[1]", "[1, 2]", "[1–3]", "[2-4]", "[a]", "[1, a]", "[a, b]", "¹", "¹²"]
+    pieces += ["²", "³¹", "{[1]}", "[[1]]", "{a{1}", "[^[1]]", "x", " ", ",", "1", "[", "]", "{", "}", "^", "-", "–"]
+    pieces += ["[ 1]", "[1 ,2]", "⁰", "a", "[^a]", "[^ 1]", "{ 1}"]
+    ids = ["1", "2", "3", "12", "13", "31", "a", "b", "0", "10", " 1"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        first = _first_tokens(text)
+        for marker_id in ids:
+            m = _marker_token(marker_id).search(text)
+            if marker_id in first:
+                assert m is not None and m.start() == first[marker_id], (text, marker_id)
