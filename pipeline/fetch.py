@@ -160,20 +160,18 @@ class Fetcher:
         self.in_flight = threading.BoundedSemaphore(max(1, s.concurrency))
         self.run_deadline: float | None = None  # --max-time, set by the check run
         self._stopping = threading.Event()
-        self._under_way: set[_Guarded] = set()  # each request's watched sockets, for stop()
-        self._under_way_lock = threading.Lock()  # (a set copied while another thread adds can fail)
 
     def stop(self) -> None:
-        """Send nothing more (Ctrl-C, SIGTERM), and cut the requests under way: waiting for
+        """Send nothing more (Ctrl-C, SIGTERM, a fault that ends the run), and cut the
+        requests under way (every deadline scope of the process: it is stopping): waiting for
         their deadlines kept a cancelled run alive up to ``--timeout`` (30 s) more, and a CI
-        runner kills a cancelled job ~10 s after asking, mid-write. A request cut so ends
-        in ``Stopped``, never in a failure recorded against its URL."""
+        runner kills a cancelled job ~10 s after asking, mid-write. A request of this
+        fetcher cut so ends in ``Stopped``, never in a failure recorded against its URL."""
+        from .transport import cut_every_request
+
         self._stopping.set()
         self.gate.stop()
-        with self._under_way_lock:
-            under_way = list(self._under_way)
-        for guarded in under_way:
-            guarded.expire()
+        cut_every_request()
 
     @property
     def stopping(self) -> bool:
@@ -259,9 +257,7 @@ class Fetcher:
             scope = deadline_scope(remaining)
             _current.guard = self.guard
             with scope as guarded:
-                with self._under_way_lock:
-                    self._under_way.add(guarded)
-                if self._stopping.is_set():  # stop() listed the requests before this one joined
+                if self._stopping.is_set():  # stop() cut the requests before this one was watched
                     guarded.expire()
                 try:
                     att = self._get(url, remaining, guarded, cookies)
@@ -271,8 +267,6 @@ class Fetcher:
                     return classify_exception(e)
                 finally:
                     _current.guard = None
-                    with self._under_way_lock:
-                        self._under_way.discard(guarded)
                 # the watchdog (or stop) cut the socket: what was read (headers dripped a
                 # byte at a time, a body cut short) is not an answer
                 if guarded.expired:

@@ -30,6 +30,8 @@ from .address import AddressGuard, parse_address
 from .model import FetchError
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
     import requests
 
 
@@ -297,6 +299,15 @@ def _watchdog() -> _Watchdog:
         if _WATCHDOG is None:
             _WATCHDOG = _Watchdog()
         return _WATCHDOG
+
+
+def abandon(pool: Executor) -> None:
+    """A stage interrupted (Ctrl-C): nothing queued in ``pool`` starts (cancelled first: a
+    worker taking up queued work while requests were cut failed a test run in four), the
+    requests under way are cut, and the pool's threads are waited for, which is at once."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    cut_every_request()
+    pool.shutdown(wait=True)
 
 
 def cut_every_request() -> None:

@@ -114,16 +114,20 @@ def test_a_killed_holder_does_not_leave_the_archive_locked(tmp_path):
         pass
 
 
-def local_copy_run(tmp_path: Path, citations: Path):
+def local_copy_settings(tmp_path: Path) -> RunSettings:
+    """A run that rechecks every URL and keeps local copies only (no Wayback Machine)."""
     check = check_settings(probe=False)
     check.force = True
-    settings = RunSettings(
+    return RunSettings(
         check=check,
         archive=ArchiveSettings(wayback=None),
         archive_dir=tmp_path / "archive",
         reports_dir=tmp_path / "reports",
     )
-    report = run([Job(citations)], settings).reports[0].report
+
+
+def local_copy_run(tmp_path: Path, citations: Path):
+    report = run([Job(citations)], local_copy_settings(tmp_path)).reports[0].report
     return next(s["archive_url"] for s in report["results"][0]["snapshots"] if s["kind"] == "local")
 
 

@@ -17,11 +17,10 @@ from pipeline.archive import warc_index
 from pipeline.archive.layout import ArchiveLayout
 from pipeline.archive.warc import WarcArchive
 from pipeline.model import Fetch
-from pipeline.run import Job, RunSettings, run
+from pipeline.run import Job, run
 
-from .conftest import check_settings
 from .servers import html
-from .test_archive_layout import citations_for
+from .test_archive_layout import citations_for, local_copy_settings
 
 
 def whole_file_merge(index: dict[str, list[dict]], additions: list[tuple[str, dict]]) -> str:
@@ -260,16 +259,7 @@ def test_a_run_says_a_damaged_index_among_its_notes(tmp_path, site):
     site.routes["/story"] = html("A story", body="same words " * 100)
     citations = tmp_path / "citations.yaml"
     citations.write_text(citations_for([site.url("/story")]), encoding="utf-8")
-    check = check_settings(probe=False)
-    check.force = True
-    from pipeline.archive.stage import ArchiveSettings
-
-    settings = RunSettings(
-        check=check,
-        archive=ArchiveSettings(wayback=None),
-        archive_dir=tmp_path / "archive",
-        reports_dir=tmp_path / "reports",
-    )
+    settings = local_copy_settings(tmp_path)
     run([Job(citations)], settings)
     layout = ArchiveLayout.at(tmp_path / "archive")
     layout.warc_index.write_text("{\n <<<<<<< HEAD\n", encoding="utf-8")

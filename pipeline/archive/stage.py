@@ -68,6 +68,16 @@ def _snapshots_of(data: object) -> tuple[dict[str, list[dict]], bool]:
     return kept, True
 
 
+def _put(entries: list[dict], entry: dict) -> bool:
+    """``entry`` into a URL's ``entries`` (in time order) unless a copy at its archive_url is
+    there already; True if it was put."""
+    if any(e["archive_url"] == entry["archive_url"] for e in entries):
+        return False
+    entries.append(entry)
+    entries.sort(key=lambda e: e["timestamp"])
+    return True
+
+
 class SnapshotIndex:
     """archive/snapshots.json: every archive snapshot the tool found or made, per URL.
     Written on the save clock's rhythm and at the end, not after every snapshot: the whole
@@ -110,11 +120,8 @@ class SnapshotIndex:
             merged: dict[str, list[dict]] = {}
             for version in versions:
                 for url, entries in _snapshots_of(version)[0].items():
-                    have = merged.setdefault(url, [])
-                    known = {e["archive_url"] for e in have}
-                    have += [e for e in entries if e["archive_url"] not in known]
-            for entries in merged.values():
-                entries.sort(key=lambda e: e["timestamp"])
+                    for entry in entries:
+                        _put(merged.setdefault(url, []), entry)
             self.problem = f"{self.path}: git's conflict markers resolved, both sides' snapshots kept"
             return merged, True
         aside = self.path.with_name(f"{self.path.name}.unreadable-{time.strftime('%Y%m%dT%H%M%S')}")
@@ -127,10 +134,7 @@ class SnapshotIndex:
 
     def add(self, snap: Snapshot) -> None:
         """Called from the stage's own thread only."""
-        entries = self.data.setdefault(snap.url, [])
-        if not any(e["archive_url"] == snap.archive_url for e in entries):
-            entries.append(snap.to_dict())
-            entries.sort(key=lambda e: e["timestamp"])
+        if _put(self.data.setdefault(snap.url, []), snap.to_dict()):
             self.unsaved = True
         if time.monotonic() - self.last >= max(SAVE_EVERY, 10 * self.took):
             self.save()
@@ -279,11 +283,9 @@ def archive_results(
                 ours = {e["archive_url"] for key in keys for e in index.data.get(key, ())}
                 record(url, pairs, choice, archive_date, clock, out, ours)
     except BaseException:  # Ctrl-C: start nothing new, cut the lookups under way (their answers are not used)
-        pool.shutdown(wait=False, cancel_futures=True)  # first: nothing queued starts while we cut
-        from ..transport import cut_every_request  # (urllib3: not imported by a run that fetches nothing)
+        from ..transport import abandon  # (urllib3: not imported by a run that fetches nothing)
 
-        cut_every_request()
-        pool.shutdown(wait=True)
+        abandon(pool)
         raise
     finally:
         pool.shutdown(wait=True)

@@ -262,11 +262,9 @@ class SourceTexts:
         try:
             list(pool.map(lambda job: self.copies.get(*job, _closest(snapshots, *job)), jobs))
         except BaseException:  # Ctrl-C: start no new replay, cut those under way (a cut one is not kept)
-            pool.shutdown(wait=False, cancel_futures=True)  # first: nothing queued starts while we cut
-            from ..transport import cut_every_request
+            from ..transport import abandon  # (urllib3: not imported by a run that fetches nothing)
 
-            cut_every_request()
-            pool.shutdown(wait=True)
+            abandon(pool)
             raise
         finally:
             pool.shutdown(wait=True)
