@@ -43,6 +43,7 @@ KILL_GRACE = 2.0  # seconds past the deadline before the parent kills a child th
 
 
 _CHILD_MEMORY_MB = MEMORY_CAP_MB  # in a child: the cap it runs under
+_IN_CHILD = False  # is this process a page-reading child?
 
 
 NO_CHILD = object()  # PageReaders.call: no child process to do the work
@@ -163,7 +164,15 @@ def _probe_in_parent(url: str) -> None:
     return None
 
 
+def in_child() -> bool:
+    """Is this process a page-reading child? There, work is bounded by a timer in the main
+    thread, and a page is never handed on to a child of its own."""
+    return _IN_CHILD
+
+
 def _child_init(memory_mb: int) -> None:
+    global _IN_CHILD
+    _IN_CHILD = True
     # Ctrl-C goes to the whole process group; the parent decides what stops
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # The parent's threads carry the network: one of them holding the GIL while the OS

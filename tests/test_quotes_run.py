@@ -400,7 +400,7 @@ def test_a_copy_kept_for_the_run_lets_go_of_its_searches_once_its_citations_are_
     assert copy.text._words is None and copy.text._found == {}
 
 
-def _stage_for(tmp_path, n: int, drift: bool = False):
+def _stage_for(tmp_path, n: int, drift: bool = False, readers=None):
     """A stage over ``n`` citations of ``n`` small pages, half quoting what their page says."""
     from pipeline.archive.wayback import WaybackClient, WaybackSettings
     from pipeline.model import Citation, Fetch, LinkCheck, PartialDate, Status
@@ -417,7 +417,9 @@ def _stage_for(tmp_path, n: int, drift: bool = False):
         for i, u in enumerate(urls)
     ]
     copies = CitedCopies(tmp_path, None, WaybackClient(WaybackSettings()))
-    texts = SourceTexts(ask([(c, None) for c in cited]), urls, QuoteSettings(drift=drift), copies, lambda u: False)
+    texts = SourceTexts(
+        ask([(c, None) for c in cited]), urls, QuoteSettings(drift=drift), copies, lambda u: False, readers
+    )
     pages = [
         (
             Fetch(url=u, http_status=200, headers={"content-type": "text/html"}, body=article([SAID]).encode()),
@@ -476,19 +478,143 @@ def test_a_fault_while_reading_a_page_costs_its_quotes_a_verdict_not_the_run(mon
     """A bug of ours on one page (in the reader thread) leaves that page's quotes unverifiable
     — never not-found — and the reader goes on with the next pages."""
     from pipeline.model import Result
-    from pipeline.quotes import stage
+    from pipeline.quotes import decide
 
-    real = stage.live_text
+    real = decide.live_text
 
     def faulty(fetch, check, *a, **k):
         if fetch.url.endswith("/page/1") and fetch.body:  # read in the reader thread (not unread, after)
             raise RuntimeError("a page nobody foresaw")
         return real(fetch, check, *a, **k)
 
-    monkeypatch.setattr(stage, "live_text", faulty)
+    monkeypatch.setattr(decide, "live_text", faulty)
     texts, cited, pages = _stage_for(tmp_path, 4)
     for p in pages:
         texts.on_fetch(*p)
     results = [Result(c, check) for c, (_, check) in zip(cited, pages, strict=True)]
     _finished(texts, results)
     assert [q.verdict.value for r in results for q in r.quotes] == ["found", "unverifiable", "found", "not-found"]
+
+
+def _keep_copy(tmp_path, url: str, text: str) -> None:
+    """The copy of ``url`` from its citation time (2021-02-01), as a first run left it in archive/."""
+    import datetime as dt
+
+    from pipeline.archive.wayback import WaybackClient, WaybackSettings
+    from pipeline.quotes.copies import CitedCopies, CitedCopy
+    from pipeline.quotes.pagetext import PageText
+
+    copies = CitedCopies(tmp_path, None, WaybackClient(WaybackSettings()))
+    archived = f"http://wayback.invalid/web/20210105120000/{url}"
+    stamp = dt.datetime(2021, 1, 5, 12, tzinfo=dt.UTC)
+    copy = CitedCopy(url, dt.date(2021, 2, 1), archived, stamp, PageText(text, None, "en", archived))
+    path = copies.path_for(url)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(copy.to_store()), encoding="utf-8")
+
+
+def _verdicts_of(results) -> list:
+    return [([(q.verdict.value, q.where) for q in r.quotes], r.drift.verdict.value, r.drift.removed) for r in results]
+
+
+def test_pages_decided_in_the_child_process_get_the_verdicts_read_here_gives(tmp_path):
+    """The stage's work runs in the check's page-reading child (off the GIL of the check's
+    network threads): small pages in batches from the reader thread, a large one from its
+    worker; quotes, drift and what was removed come out as when read in this process."""
+    from pipeline.model import Fetch, Result
+    from pipeline.pagereader import LARGE_PAGE, PageReaders
+
+    big = article([SAID, *[f"Paragraph {i} of a long story about the budget." for i in range(1500)]])
+    assert len(big) >= LARGE_PAGE
+    got = {}
+    for way, processes in (("here", 0), ("child", 1)):
+        readers = PageReaders(processes)
+        work = tmp_path / way
+        texts, cited, pages = _stage_for(work, 6, drift=True, readers=readers)
+        last = pages[-1]
+        pages[-1] = (Fetch(url=last[0].url, http_status=200, headers=last[0].headers, body=big.encode()), last[1])
+        for i, (fetched, _) in enumerate(pages):
+            then = SAID if i % 3 else "The minister praised the plan on Monday. It was a good plan, he said."
+            _keep_copy(work, fetched.url, then)
+        try:
+            for p in pages:
+                texts.on_fetch(*p)
+            results = [Result(c, check) for c, (_, check) in zip(cited, pages, strict=True)]
+            _finished(texts, results)
+            assert readers._answered is (way == "child")  # the child did the work, or there was none
+        finally:
+            readers.close()
+        got[way] = _verdicts_of(results)
+    assert got["child"] == got["here"]
+    quotes, drift, removed = got["child"][0]
+    assert quotes == [("found", "live")] and drift == "changed"
+    assert removed == ["The minister praised the plan on Monday.", "It was a good plan, he said."]
+    assert got["child"][1][:2] == ([("not-found", None)], "unchanged")
+    assert got["child"][5][:2] == ([("not-found", None)], "unchanged")  # the large page still says all it did
+
+
+def test_a_child_stuck_on_a_batch_is_killed_and_its_pages_read_here(tmp_path, monkeypatch):
+    """A child that does not answer (stopped where its own timer cannot reach it) holds the
+    stage up for a bounded time: it is killed, and the batch's pages are read in this
+    process, each under its own deadline — no verdict lost, none wrong."""
+    import os
+    import signal
+    import time
+
+    from pipeline import pagereader
+    from pipeline.model import Result
+    from pipeline.pagereader import PageReaders
+    from pipeline.quotes import stage
+
+    monkeypatch.setattr(stage, "BATCH_DEADLINES", 1)
+    monkeypatch.setattr(pagereader, "KILL_GRACE", 0.2)
+    readers = PageReaders(1)
+    try:
+        child = readers.call(os.getpid, (), 5.0)
+        assert child != os.getpid()
+        texts, cited, pages = _stage_for(tmp_path, 4, readers=readers)
+        texts.settings.deadline = 0.5
+        os.kill(child, signal.SIGSTOP)
+        started = time.monotonic()
+        for p in pages:
+            texts.on_fetch(*p)
+        results = [Result(c, check) for c, (_, check) in zip(cited, pages, strict=True)]
+        _finished(texts, results)
+        assert time.monotonic() - started < 0.5 + 0.2 + 2.0  # the bound, the grace, a busy machine
+        assert [q.verdict.value for r in results for q in r.quotes] == ["found", "not-found"] * 2
+    finally:
+        readers.close()
+
+
+def test_in_the_child_a_step_is_stopped_by_a_timer_not_left_running_on_a_thread(monkeypatch):
+    """In a page-reading child, an article's extraction past its deadline is interrupted
+    (the page is ``too-slow``); no helper thread goes on with it, using the child's CPU."""
+    import threading
+    import time
+
+    from pipeline import pagereader
+    from pipeline.model import Fetch
+    from pipeline.quotes import pagetext
+
+    assert threading.current_thread() is threading.main_thread()  # where a child does its work
+    finished = []
+
+    def slow(html, url=None):
+        until = time.monotonic() + 3
+        while time.monotonic() < until:  # Python code, as trafilatura's is: a timer interrupts it
+            pass
+        finished.append(url)
+        return "never"
+
+    def no_helper(job):
+        raise AssertionError("a helper thread was asked to read in the child")
+
+    monkeypatch.setattr(pagereader, "_IN_CHILD", True)
+    monkeypatch.setattr(pagetext, "html_main_text", slow)
+    monkeypatch.setattr(pagetext._HELPERS, "submit", no_helper)
+    fetched = Fetch(url="http://example.org/a", http_status=200, body=article([SAID]).encode())
+    started = time.monotonic()
+    read = pagetext.read_text(fetched, deadline=0.3)
+    assert time.monotonic() - started < 1.5
+    assert read.reason is not None and read.reason.value == "too-slow"
+    assert finished == []

@@ -16,18 +16,24 @@ with today's text (drift). The work happens where its inputs are in hand:
 A page the check skipped as fresh was not read: its citations keep the last run's
 verdicts (``keep_last_verdicts``).
 
-Who reads a page: a small page (under pagereader's LARGE_PAGE, read in this process) is
-handed to one reader thread of the stage (``_Reader``), which reads the pages one after
-the other while the check's workers go on fetching; a large page or a PDF is read by the
-worker that fetched it, which waits for the check's child process anyway. Reading the
-small pages in the 48 workers themselves, each handing its article to a helper thread for
-the deadline, cost ~2.3 s of CPU on the 2,000-URL bench where the same work takes ~1 s in
-one thread: dozens of threads taking turns at the GIL with the network threads (twice the
-context switches and 60,000 more futex calls a run) — see bench/README.md, quotes_bench.
-A page waiting for the reader is held in a bounded queue (``READ_QUEUE`` pages, their
-bodies ``READ_BYTES`` at most); when it is full, a worker waits for room, so memory stays
-bounded however far the reader falls behind. The reader gets a small share of the GIL while
-the workers are busy and catches up once the check is done (``finish`` waits for it).
+Who reads a page: a small page's verdicts (under pagereader's LARGE_PAGE) are decided in the
+check's page-reading child (``decide``, which says why), never under the GIL of the check's
+network threads. Such a page is handed to the stage's reader thread (``_Reader``), which
+sends the pages waiting to the child in one batch and waits for their verdicts while the
+check's workers go on fetching. A large page or a PDF is decided by the worker that fetched
+it, its text read in the child (pagetext): there, the child is what bounds the run (the
+check reads every large page there too), and the comparisons are better done beside it,
+in this process, than after it (2,000 pages of 150 KB: 48.5 s with them in the child,
+42.4 s here). A page waiting for the reader is held in a bounded queue (``READ_QUEUE``
+pages, their bodies ``READ_BYTES`` at most); when it is full, a worker waits for room, so
+memory stays bounded however far the child falls behind. ``finish`` waits for the reader
+to have sent every page and had its answer.
+
+With no child to ask, the reader thread does the same work itself, one page after the other
+(pagetext bounds each step with a helper thread then). A batch the child has not answered
+``BATCH_DEADLINES`` deadlines after it started has a child stuck where its timer cannot
+reach: the child is killed and the batch's pages are read again here, each under its own
+deadline — so a child can make the stage faster, never different or lost.
 """
 
 from __future__ import annotations
@@ -39,7 +45,6 @@ import queue
 import threading
 from collections.abc import Callable, Iterable, MutableSequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urldefrag
 
@@ -48,13 +53,13 @@ from ..archive.wayback import WaybackClient, WaybackSettings
 from ..fetch import Fetcher
 from ..footnotes.fields import find_access_date
 from ..model import Citation, Fetch, LinkCheck, PartialDate, Result, Snapshot, SnapshotKind, Status
-from ..pagereader import needs_child
-from .check import check_quote
+from ..pagereader import NO_CHILD, PageReaders, _TooLong, needs_child
 from .copies import CitedCopies, CitedCopy, citation_time
-from .drift import compare
+from .decide import Asked, Job, Outcome, QuoteSettings, Then, Verdicts, decide, do, verdicts
 from .find import quotes_in
-from .pagetext import DEADLINE, PageText, live_text, read_text
-from .verdicts import Drift, DriftVerdict, QuoteCheck, Unreadable
+from .pagetext import PageText
+
+__all__ = ["Asked", "QuoteSettings", "SourceTexts", "Verdicts", "ask", "keep_last_verdicts", "source_texts"]
 
 # small pages (< 64 KB each) waiting for the stage's reader thread, at most: as many, and
 # as many bytes of body. A reader that falls behind during the check (it shares the GIL
@@ -63,28 +68,8 @@ from .verdicts import Drift, DriftVerdict, QuoteCheck, Unreadable
 READ_QUEUE = 4096
 READ_BYTES = 16_000_000
 READER_IDLE = 2.0  # seconds a reader thread with nothing to read waits before it ends
-
-
-@dataclass
-class QuoteSettings:
-    drift: bool = True  # False (--no-drift): no copy from the citation time is fetched or compared
-    deadline: float = DEADLINE  # seconds to read one page's text, and to compare two texts
-
-
-@dataclass
-class Asked:
-    """What one citation asks of its source: its quotations, and the day it was cited."""
-
-    index: int  # the citation's place among the run's citations (and results)
-    quotes: list[str]
-    near: dt.date | None  # the citation time; None: no date to look a copy up by
-    note: str | None = None  # why there is no citation time
-
-
-@dataclass
-class Verdicts:
-    quotes: list[QuoteCheck]
-    drift: Drift | None
+BATCH = 32  # pages sent to the child at once, at most: one handoff each way for all of them
+BATCH_DEADLINES = 3  # a batch unanswered after this many deadlines has a child stuck
 
 
 def _key(url: str) -> str:
@@ -145,8 +130,10 @@ class SourceTexts:
         settings: QuoteSettings,
         copies: CitedCopies,
         may_fetch: Callable[[str], bool],
+        readers: PageReaders | None = None,
     ) -> None:
         self.settings = settings
+        self.readers = readers  # the child that decides pages (None: the reader thread does)
         self.copies = copies
         self.may_fetch = may_fetch  # may a copy of this URL be asked of the archive?
         self._all = asked
@@ -160,7 +147,7 @@ class SourceTexts:
         self._done: dict[int, Verdicts] = {}
         self._waiting: dict[str, PageText] = {}  # today's text of a URL whose copy is fetched after the archive stage
         self._lock = threading.Lock()
-        self._reader = _Reader(self._read)
+        self._reader = _Reader(self._read_pages)
 
     def _wants_copy(self, url: str, asked: list[Asked]) -> bool:
         return self.settings.drift and any(a.near and self.copies.stored(url, a.near) is None for a in asked)
@@ -168,55 +155,57 @@ class SourceTexts:
     def on_fetch(self, fetch: Fetch, check: LinkCheck) -> None:
         """The check's hook for each fetched page, in its worker, while the body is in memory:
         a small page is handed to the stage's reader thread (the worker goes on at once), a
-        large page or a PDF read here."""
+        large page or a PDF sent to the child from here."""
         url = _key(fetch.url)
         if url not in self._reads:
             return
-        if needs_child(fetch):
-            self._read(url, fetch, check)
+        if needs_child(fetch):  # read in the child, decided here: see the module's docstring
+            self._read_pages([(url, fetch, check)], here=True)
         else:  # the check goes on with its LinkCheck (annotate fills in its history): a copy is read
             self._reader.hand_over(url, fetch, copying.copy(check))
 
-    def _read(self, url: str, fetch: Fetch, check: LinkCheck) -> None:
-        """Read one page fetched by the check and decide what it can decide."""
+    def _read_pages(self, pages: list[tuple[str, Fetch, LinkCheck]], here: bool = False) -> None:
+        """Decide what these pages can decide: in the child, else (or ``here``) in this thread."""
+        jobs = [self._job(url, fetch, check) for url, fetch, check in pages]
+        outcomes = None if here else self._in_child(jobs)
+        if outcomes is None:
+            outcomes = do(jobs, self.settings)
+        with self._lock:
+            for job, outcome in zip(jobs, outcomes, strict=True):
+                if isinstance(outcome, PageText):
+                    self._waiting[job.url] = outcome
+                elif outcome is not None:
+                    self._done.update(outcome)
+        for job in jobs:
+            _searched((job.then or {}).values())
+
+    def _job(self, url: str, fetch: Fetch, check: LinkCheck) -> Job:
         asked = self._asked[url]
         if self._wants_copy(url, asked) and self.may_fetch(url):
-            # the comparison waits for the copy: read the article now, as drift needs it
-            live = live_text(fetch, check, deadline=self.settings.deadline)
-            with self._lock:
-                self._waiting[url] = live
-            return
-        self._decide(url, asked, fetch, check)
+            # the comparison waits for the copy, fetched after the archive stage: today's
+            # article is read now (drift needs it), and its verdicts decided then
+            return Job(url, asked, fetch, check, None)
+        return Job(url, asked, fetch, check, self._then(url, asked))
+
+    def _in_child(self, jobs: list[Job]) -> list[Outcome] | None:
+        """The jobs' outcomes from the child; None when there is none, or it was stuck."""
+        if self.readers is None:
+            return None
+        try:
+            got = self.readers.call(do, (jobs, self.settings), self.settings.deadline * BATCH_DEADLINES)
+        except _TooLong:  # killed: read here instead, each page under its own deadline
+            return None
+        return None if got is NO_CHILD else got
+
+    def _then(self, url: str, asked: list[Asked]) -> Then:
+        return {a.near: self.copies.stored(url, a.near) if self.settings.drift else None for a in asked}
 
     def _decide(self, url: str, asked: list[Asked], fetch: Fetch | None, check: LinkCheck | None) -> None:
-        then = {a.near: self.copies.stored(url, a.near) if self.settings.drift else None for a in asked}
-        quotes = sorted({q for a in asked for q in a.quotes})
-        if not quotes and not any(c is not None and c.text is not None and c.text.readable for c in then.values()):
-            live = PageText(reason=Unreadable.NOT_FETCHED)  # nothing to look for: not read at all
-        else:
-            live = live_text(fetch or Fetch(url=url), check, deadline=self.settings.deadline, quotes=quotes)
-        article = None
-        if fetch is not None and live.whole_page:  # today's article, read only if the whole page seems changed
-
-            def article() -> PageText:
-                return read_text(fetch, live.language, self.settings.deadline)
-
-        verdicts = {a.index: self._verdicts(a, live, then[a.near], article) for a in asked}
+        then = self._then(url, asked)
+        decided = decide(url, asked, fetch, check, then, self.settings)
         _searched(then.values())
         with self._lock:
-            self._done.update(verdicts)
-
-    def _verdicts(
-        self, a: Asked, live: PageText, copy: CitedCopy | None, article: Callable[[], PageText] | None
-    ) -> Verdicts:
-        then = copy.text if copy is not None else None
-        checks = [check_quote(q, live, then) for q in a.quotes]
-        if not self.settings.drift:
-            return Verdicts(checks, None)
-        if then is None:
-            why = a.note or (copy.note if copy is not None else None) or "no archived copy from the citation time"
-            return Verdicts(checks, Drift(DriftVerdict.UNKNOWN, note=why))
-        return Verdicts(checks, compare(then, live, self.settings.deadline, article))
+            self._done.update(decided)
 
     def finish(
         self,
@@ -250,7 +239,7 @@ class SourceTexts:
                 self._decide(url, asked, None, results[asked[0].index].check)
             else:
                 then = {a.near: self.copies.stored(url, a.near) for a in asked}
-                self._done.update({a.index: self._verdicts(a, live, then[a.near], None) for a in asked})
+                self._done.update({a.index: verdicts(a, live, then[a.near], self.settings) for a in asked})
                 _searched(then.values())
         for a in self._all:
             done = self._done.get(a.index)
@@ -278,7 +267,7 @@ class _Reader:
     nothing to read (a run stopped before its finish leaves no thread behind) and is started
     again by the next page. Each page is still read under pagetext's deadline."""
 
-    def __init__(self, read: Callable[[str, Fetch, LinkCheck], None]) -> None:
+    def __init__(self, read: Callable[[list[tuple[str, Fetch, LinkCheck]]], None]) -> None:
         self._read = read
         self._queue: queue.SimpleQueue[tuple[str, Fetch, LinkCheck]] = queue.SimpleQueue()
         self._lock = threading.Condition()  # over the counts below: a page read makes room
@@ -309,15 +298,22 @@ class _Reader:
                         self._running = False
                         return
                 continue
-            size = len(fetch.body)
+            batch = [(url, fetch, check)]
+            while len(batch) < BATCH:  # the pages waiting already go with it
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            size = sum(len(f.body) for _, f, _ in batch)
+            pages = len(batch)
             try:
-                self._read(url, fetch, check)
-            except Exception:  # a fault of ours on one page: its citations are decided unread
+                self._read(batch)
+            except Exception:  # a fault of ours: the batch's citations are decided unread
                 pass
             finally:
-                del fetch  # the body is let go before the next page is waited for
+                del fetch, batch  # the bodies are let go before the next page is waited for
                 with self._lock:
-                    self._handed -= 1
+                    self._handed -= pages
                     self._bytes -= size
                     self._lock.notify_all()
 
@@ -384,6 +380,8 @@ def source_texts(
 ) -> SourceTexts:
     """The stage for one run: what each citation asks, the copies kept in ``archive_dir``,
     and which URLs may be looked up at the Wayback Machine (none without it)."""
+    from ..pagereader import shared_readers
+
     client = WaybackClient(wayback or WaybackSettings())
     return SourceTexts(
         ask(citations),
@@ -391,4 +389,5 @@ def source_texts(
         settings,
         CitedCopies(archive_dir, fetcher, client),
         fetcher.guard.may_share if wayback is not None else (lambda url: False),  # private URLs stay here
+        shared_readers(),
     )
