@@ -138,7 +138,7 @@ def test_a_large_file_is_held_in_a_fraction_of_a_round_trip_documents_memory(tmp
         "citations:\n"
         + "".join(
             f"  - id: '{i}'\n    title: Story {i}\n    publisher: Bench News\n    url: https://example.org/{i}\n"
-            for i in range(3000)
+            for i in range(1000)
         ),
         encoding="utf-8",
     )
