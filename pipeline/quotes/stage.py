@@ -21,10 +21,10 @@ check's page-reading child (``decide``, which says why), never under the GIL of 
 network threads. Such a page is handed to the stage's reader thread (``_Reader``), which
 sends the pages waiting to the child in one batch and waits for their verdicts while the
 check's workers go on fetching. A large page or a PDF is decided by the worker that fetched
-it, its text read in the child (pagetext): there, the child is what bounds the run (the
-check reads every large page there too), and the comparisons are better done beside it,
-in this process, than after it (2,000 pages of 150 KB: 48.5 s with them in the child,
-42.4 s here). A page waiting for the reader is held in a bounded queue (``READ_QUEUE``
+it, as before, its text read in the child (pagetext): with such pages the child is what
+bounds the run (the check reads every large page there too), and deciding them there as
+well measured no better (2,000 pages of 150 KB: 48.5 s against 42.4 s, where the same
+code measured 45.0 and 42.1 s in the next invocation). A page waiting for the reader is held in a bounded queue (``READ_QUEUE``
 pages, their bodies ``READ_BYTES`` at most); when it is full, a worker waits for room, so
 memory stays bounded however far the child falls behind. ``finish`` waits for the reader
 to have sent every page and had its answer.
