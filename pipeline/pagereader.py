@@ -204,6 +204,9 @@ class PageReaders:
         self._lock = threading.Lock()
         self._failed = False
         self._answered = False  # has any child ever returned a reading?
+        # work sent and not answered yet, in the order the pool hands it to its children
+        self._sent: list[tuple[ProcessPoolExecutor, Any]] = []
+        self._sent_lock = threading.Lock()
 
     def start(self) -> ProcessPoolExecutor | None:
         with self._lock:
@@ -242,7 +245,10 @@ class PageReaders:
         if pool is None:
             return NO_CHILD
         try:
-            result = self._wait(pool, pool.submit(fn, *args), seconds)
+            with self._sent_lock:  # (in the order submitted)
+                future = pool.submit(fn, *args)
+                self._sent = [(p, f) for p, f in self._sent if not f.done()] + [(pool, future)]
+            result = self._wait(pool, future, seconds)
         except (BrokenProcessPool, CancelledError, RuntimeError):
             self._drop(pool)
             return NO_CHILD
@@ -263,13 +269,22 @@ class PageReaders:
             try:
                 return future.result(timeout=0.05)
             except FutureTimeout:
-                if started is None and future.running():
+                if started is None and future.running() and self._ahead(pool, future) < self.processes:
                     started = time.monotonic()
                 if started is not None and time.monotonic() - started > seconds + KILL_GRACE:
                     for process in list((getattr(pool, "_processes", None) or {}).values()):  # None: shut down
                         process.kill()
                     self._drop(pool)
                     raise _TooLong from None
+
+    def _ahead(self, pool: ProcessPoolExecutor, future) -> int:
+        """How much work sent before ``future`` is still unanswered. The pool marks a future
+        running once it is in its call queue, a place ahead of a free child: behind a batch of
+        the quotes stage (seconds of work), a page's clock would run out while it waits."""
+        with self._sent_lock:
+            self._sent = [(p, f) for p, f in self._sent if not f.done()]
+            mine = [f for p, f in self._sent if p is pool]
+        return mine.index(future) if future in mine else 0
 
     def _drop(self, pool: ProcessPoolExecutor) -> None:
         """A child died (or the pool is shutting down): replace it for later pages —

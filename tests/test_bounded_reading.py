@@ -106,3 +106,34 @@ def test_metadata_read_outside_a_check_is_bounded_too():
     started = time.monotonic()
     assert bounded_page_meta(fetched, 1.0) is None
     assert time.monotonic() - started < 5.0
+
+
+def test_a_page_waiting_behind_a_long_batch_in_the_child_is_not_killed_for_the_wait(monkeypatch):
+    """The quotes stage sends the child batches of 32 pages (seconds of work, bounded at three
+    deadlines); a page read for the check or a large page's text, sent meanwhile, waits in the
+    pool's call queue, where the pool already counts it as running. Its deadline must start
+    when the child starts it: started at once, it ran out while the batch was being read, the
+    child (and the batch) was killed, and a page read in milliseconds was called too slow."""
+    import threading
+
+    from pipeline import pagereader
+
+    monkeypatch.setattr(pagereader, "KILL_GRACE", 0.5)
+    readers = PageReaders(1)
+    try:
+        assert readers.call(os.getpid, (), 30.0) != os.getpid()  # the child is up
+        batch: list = []
+        ahead = threading.Thread(target=lambda: batch.append(readers.call(time.sleep, (3.5,), 30.0)))
+        ahead.start()  # stands for a batch of pages that takes 3.5 s, well within its bound
+        time.sleep(0.3)
+        fetched = Fetch(url="https://x.test/a", http_status=200, headers={"content-type": "text/html"}, body=_page())
+        reading = readers.read(fetched, probe_allowed=False, seconds=2.0)
+        ahead.join(30)
+        assert reading is not None and reading.check.status is Status.LIVE, reading and reading.check.reason
+        assert batch == [None]  # the batch was answered, not killed with the page behind it
+    finally:
+        readers.close()
+
+
+def _page() -> bytes:
+    return ("<html><head><title>Budget</title></head><body><article>" + "<p>The council approved it.</p>" * 40).encode()
