@@ -203,7 +203,7 @@ class PageReaders:
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
         self._failed = False
-        self._answered = False  # has any child ever returned a reading?
+        self._answered = False  # has any child ever returned a reading (or been killed at work)?
         # work sent and not answered yet, in the order the pool hands it to its children
         self._sent: list[tuple[ProcessPoolExecutor, Any]] = []
         self._sent_lock = threading.Lock()
@@ -272,7 +272,10 @@ class PageReaders:
                 if started is None and future.running() and self._ahead(pool, future) < self.processes:
                     started = time.monotonic()
                 if started is not None and time.monotonic() - started > seconds + KILL_GRACE:
-                    for process in list((getattr(pool, "_processes", None) or {}).values()):  # None: shut down
+                    processes = list((getattr(pool, "_processes", None) or {}).values())  # None: shut down
+                    if any(process.is_alive() for process in processes):
+                        self._answered = True  # a child started and took the work: it is the work that is stuck
+                    for process in processes:
                         process.kill()
                     self._drop(pool)
                     raise _TooLong from None

@@ -137,3 +137,21 @@ def test_a_page_waiting_behind_a_long_batch_in_the_child_is_not_killed_for_the_w
 
 def _page() -> bytes:
     return ("<html><head><title>Budget</title></head><body><article>" + "<p>The council approved it.</p>" * 40).encode()
+
+
+def test_a_first_call_killed_as_stuck_does_not_give_up_the_child_for_the_run(monkeypatch):
+    """The first work a run sends the child is now usually a batch of the quotes stage. Killed
+    as stuck (past three deadlines: slow pages, a busy machine), it left ``_answered`` unset,
+    which reads as "children cannot start here": every later PDF and large page of the run
+    was read in its own thread, with no deadline and no memory cap."""
+    from pipeline import pagereader
+
+    monkeypatch.setattr(pagereader, "KILL_GRACE", 0.2)
+    readers = PageReaders(1)
+    try:
+        with pytest.raises(_TooLong):
+            readers.call(time.sleep, (30,), 0.3)  # stands for a batch past its bound
+        fetched = Fetch(url="https://x.test/a.pdf", final_url="https://x.test/a.pdf", http_status=200, body=b"%PDF-")
+        assert readers.read(fetched, probe_allowed=False, seconds=5) is not None  # a fresh child reads it
+    finally:
+        readers.close()
