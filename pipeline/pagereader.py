@@ -298,11 +298,18 @@ class PageReaders:
                 self._failed = not self._answered
                 pool.shutdown(wait=False, cancel_futures=True)
 
-    def close(self) -> None:
+    def close(self, kill: bool = False) -> None:
+        """No more work; ``kill``: the children stop at once, their work in hand dropped (a
+        run that was interrupted: the interpreter's exit would otherwise wait for a batch of
+        the quotes stage in a child, seconds that a CI runner's SIGTERM does not give)."""
         with self._lock:
             pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+        if pool is None:
+            return
+        if kill:
+            for process in list((getattr(pool, "_processes", None) or {}).values()):
+                process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def default_processes() -> int:
@@ -335,6 +342,14 @@ def _main_importable() -> bool:
 
 _SHARED: PageReaders | None = None
 _SHARED_LOCK = threading.Lock()
+
+
+def stop_shared_readers() -> None:
+    """Kill the shared children, if any were started (an interrupted run, on its way out)."""
+    with _SHARED_LOCK:
+        shared = _SHARED
+    if shared is not None:
+        shared.close(kill=True)
 
 
 def shared_readers() -> PageReaders:

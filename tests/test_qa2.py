@@ -409,3 +409,80 @@ def test_merge_of_a_shard_whose_snapshots_file_was_edited_by_hand_costs_no_trace
     after = json.loads((base / "snapshots.json").read_text(encoding="utf-8"))
     assert after["https://e.org/b"] == [good]
     assert all(isinstance(v, list) and all(isinstance(e, dict) for e in v) for v in after.values())
+
+
+def _grandchildren(pid: int) -> list[int]:
+    """The processes whose parent's parent is ``pid`` (a pool's page-reading children, under
+    its forkserver)."""
+    import os
+
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="utf-8") as f:
+                    parents[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    children = {p for p, parent in parents.items() if parent == pid}
+    return [p for p, parent in parents.items() if parent in children]
+
+
+def test_an_interrupted_run_does_not_wait_for_the_batch_a_child_is_reading(site, tmp_path):
+    """The quotes stage sends small pages to the page-reading child in batches. On Ctrl-C or
+    SIGTERM the run stops at once: the interpreter's exit waited for the batch in hand
+    (here a child that never answers, as one reading slowly under load: up to the stuck-batch
+    bound, 17 s, past the ~10 s a CI runner gives a cancelled job), which is not wanted."""
+    import json as jsonlib
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from .servers import hang, slow
+
+    quoted = jsonlib.dumps("It said “a total failure and would be scrapped within a year”.")
+    pages = ["/p0"] + [f"/p{n}" for n in range(1, 6)]
+    site.routes["/p0"] = html("First story", body="<p>A total failure and would be scrapped within a year.</p>")
+    for path in pages[1:]:
+        site.routes[path] = slow(1.0, html("Later story", body="<p>Nothing of the kind.</p>"))
+    site.routes["/hang"] = hang(site)
+    urls = [site.url(p) for p in [*pages, "/hang"]]
+    (tmp_path / "c.yaml").write_text(
+        "citations:\n"
+        + "".join(
+            f"  - id: '{i}'\n    date: 2021-02-01\n    url: {u}\n    citing_text: {quoted}\n"
+            for i, u in enumerate(urls)
+        )
+    )
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "run", "c.yaml", "--allow-private", "--no-wayback", "--no-drift"]
+        + ["--timeout", "20", "--read-timeout", "20", "--no-progress", "--per-host", "8"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(root), "CITEWATCH_PAGE_PROCESSES": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not (readers := _grandchildren(proc.pid)):  # spawned for the first batch
+            assert time.monotonic() < deadline and proc.poll() is None, "no page-reading child started"
+            time.sleep(0.02)
+        for child in readers:
+            os.kill(child, signal.SIGSTOP)  # the later pages' batch goes to a child that does not answer
+        time.sleep(2.0)
+        proc.send_signal(signal.SIGTERM)
+        asked = time.monotonic()
+        _, stderr = proc.communicate(timeout=40)
+        took = time.monotonic() - asked
+    finally:
+        proc.kill()
+        for child in _grandchildren(proc.pid):
+            os.kill(child, signal.SIGKILL)
+    assert proc.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert took < 8, f"the run waited {took:.1f} s for a child's batch"

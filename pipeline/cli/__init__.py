@@ -114,6 +114,10 @@ def entry() -> None:
     elif not isinstance(code, int):
         print(code, file=sys.stderr)  # as the interpreter does with sys.exit("message")
         code = 1
+    if code == ExitStatus.INTERRUPTED:  # what a child is reading now is not wanted
+        from ..pagereader import stop_shared_readers
+
+        stop_shared_readers()
     wait_for_threads()
     run_exit_functions()
     for stream in (sys.stdout, sys.stderr):
