@@ -618,3 +618,42 @@ def test_in_the_child_a_step_is_stopped_by_a_timer_not_left_running_on_a_thread(
     assert time.monotonic() - started < 1.5
     assert read.reason is not None and read.reason.value == "too-slow"
     assert finished == []
+
+
+def test_at_the_finish_pages_still_waiting_are_read_here_not_left_to_the_child(tmp_path, monkeypatch):
+    """Once the check is over, the pages still waiting for the child are read in this
+    process too: the child runs at a lower priority, and on a loaded machine the finish
+    would wait for it alone. The batch the child holds is still its own."""
+    import os
+    import signal
+
+    from pipeline import pagereader
+    from pipeline.model import Result
+    from pipeline.pagereader import PageReaders
+    from pipeline.quotes import decide, stage
+
+    monkeypatch.setattr(stage, "BATCH", 1)
+    monkeypatch.setattr(stage, "BATCH_DEADLINES", 1)
+    monkeypatch.setattr(pagereader, "KILL_GRACE", 0.2)
+    read_here = []
+    real = decide.decide
+
+    def counted(url, *args):  # in this process only: the child has its own module
+        read_here.append(url)
+        return real(url, *args)
+
+    monkeypatch.setattr(decide, "decide", counted)
+    readers = PageReaders(1)
+    try:
+        child = readers.call(os.getpid, (), 5.0)
+        texts, cited, pages = _stage_for(tmp_path, 6, readers=readers)
+        texts.settings.deadline = 0.5
+        os.kill(child, signal.SIGSTOP)  # a child that gets no CPU
+        for p in pages:
+            texts.on_fetch(*p)
+        results = [Result(c, check) for c, (_, check) in zip(cited, pages, strict=True)]
+        _finished(texts, results)
+    finally:
+        readers.close(kill=True)
+    assert [q.verdict.value for r in results for q in r.quotes] == ["found", "not-found"] * 3
+    assert sorted(read_here) == sorted(f.url for f, _ in pages)  # the one sent (killed, read again) and the rest
