@@ -26,8 +26,9 @@ bounds the run (the check reads every large page there too), and deciding them t
 well measured no better (2,000 pages of 150 KB: 48.5 s against 42.4 s, where the same
 code measured 45.0 and 42.1 s in the next invocation). A page waiting for the reader is held in a bounded queue (``READ_QUEUE``
 pages, their bodies ``READ_BYTES`` at most); when it is full, a worker waits for room, so
-memory stays bounded however far the child falls behind. ``finish`` waits for the reader
-to have sent every page and had its answer.
+memory stays bounded however far the child falls behind. ``finish`` reads the pages still
+waiting itself (the child, at a lower priority, may be starved of CPU on a loaded machine)
+and waits for the batch the child holds.
 
 With no child to ask, the reader thread does the same work itself, one page after the other
 (pagetext bounds each step with a helper thread then). A batch the child has not answered
