@@ -145,7 +145,6 @@ def test_sigterm_ends_a_run_as_ctrl_c_does(site, tmp_path):
     the requests on the wire are cut, not waited for until their 20 s deadline (a runner
     kills a cancelled job ~10 s after asking), and none of them is recorded as a failure."""
     import os
-    import signal
     import subprocess
     import sys
     import time
@@ -176,10 +175,7 @@ def test_sigterm_ends_a_run_as_ctrl_c_does(site, tmp_path):
             assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read() if proc.poll() else "slow"
             time.sleep(0.05)
         time.sleep(0.3)  # the slow requests are on the wire
-        proc.send_signal(signal.SIGTERM)
-        asked = time.monotonic()
-        _, stderr = proc.communicate(timeout=30)
-        took = time.monotonic() - asked
+        stderr, took = _terminated(proc)
     finally:
         proc.kill()
     assert proc.returncode == 130, stderr
@@ -411,6 +407,17 @@ def test_merge_of_a_shard_whose_snapshots_file_was_edited_by_hand_costs_no_trace
     assert all(isinstance(v, list) and all(isinstance(e, dict) for e in v) for v in after.values())
 
 
+def _terminated(proc) -> tuple[str, float]:
+    """SIGTERM ``proc`` (as a CI runner cancelling a job): its stderr, and the seconds it took to end."""
+    import signal
+    import time
+
+    proc.send_signal(signal.SIGTERM)
+    asked = time.monotonic()
+    _, stderr = proc.communicate(timeout=40)
+    return stderr, time.monotonic() - asked
+
+
 def _grandchildren(pid: int) -> list[int]:
     """The processes whose parent's parent is ``pid`` (a pool's page-reading children, under
     its forkserver)."""
@@ -475,10 +482,7 @@ def test_an_interrupted_run_does_not_wait_for_the_batch_a_child_is_reading(site,
         for child in readers:
             os.kill(child, signal.SIGSTOP)  # the later pages' batch goes to a child that does not answer
         time.sleep(2.0)
-        proc.send_signal(signal.SIGTERM)
-        asked = time.monotonic()
-        _, stderr = proc.communicate(timeout=40)
-        took = time.monotonic() - asked
+        stderr, took = _terminated(proc)
     finally:
         proc.kill()
         for child in _grandchildren(proc.pid):
