@@ -32,10 +32,6 @@ from .wording import plural
 _TITLE_OPEN, _TITLE_CLOSE = re.compile(r"<title[^>]*>", re.I), re.compile(r"</title>", re.I)
 _H1_OPEN, _H1_CLOSE = re.compile(r"<h1[^>]*>", re.I), re.compile(r"</h1>", re.I)
 _TAGS = re.compile(r"<[^>]+>")
-# A block runs to the first closing tag of its kind. This pattern says so, and the tests
-# hold ``_Blocks`` (which reading a page uses) to it; on a page it is not used: from every
-# opener the page never closes it scanned on to the end.
-_SCRIPTS = re.compile(r"<(script|style|noscript|template)\b[^<]*+(?:<(?!/\1>)[^<]*+)*+</\1>", re.I | re.A)
 
 NOT_FOUND = re.compile(
     r"page not found|not found|cannot be found|can(?:no|'|’)t be found|could not be found|does(?:n't|n’t| not) exist"
@@ -173,9 +169,10 @@ _BLOCK_CLOSE = {k: re.compile(f"</{k}>", re.I | re.A) for k in ("script", "style
 
 
 class _Blocks:
-    """``_SCRIPTS``' blocks of one page, found in linear time. A block runs from its opener
-    to the first closing tag of its kind; ``_SCRIPTS`` scanned on to the end from every
-    opener the page never closes (a 63 KB page of "<style": 1.8 s). Here each kind's first
+    """The script, style, noscript and template blocks of one page, found in linear time. A
+    block runs from its opener to the first closing tag of its kind; one regular expression
+    saying so scanned on to the end from every opener the page never closes (a 63 KB page of
+    "<style": 1.8 s; the tests keep it as the reference). Here each kind's first
     closing tag after a point is looked up once and remembered: every opener before it
     closes there, and once there is none, no later opener closes either."""
 
@@ -194,12 +191,12 @@ class _Blocks:
         return end
 
     def block_at(self, opener: re.Match[str], end: int | None = None) -> int | None:
-        """Where the block ``opener`` starts ends (within ``end``), or None: ``_SCRIPTS.match``."""
+        """Where the block ``opener`` starts ends (within ``end``), or None if it is not closed there."""
         close = self._close(opener.group(1).lower(), opener.end())
         return None if close == -1 or (end is not None and close > end) else close
 
     def spans(self, pos: int, end: int) -> list[tuple[int, int]]:
-        """``[m.span() for m in _SCRIPTS.finditer(html, pos, end)]``."""
+        """The (start, end) of each block in ``html[pos:end]``, in order."""
         out = []
         while (opener := _BLOCK_OPEN.search(self.html, pos, end)) is not None:
             close = self.block_at(opener, end)

@@ -117,6 +117,18 @@ def _interrupted_after(seconds: float | None) -> Iterator[None]:
             signal.setitimer(signal.ITIMER_REAL, 0)
 
 
+def within_timer(seconds: float, work: Callable[[], Any]) -> Any:
+    """In a child's main thread: ``work()``, or None when a timer stopped it after
+    ``seconds``. Within a bound already set by an outer timer, the work just runs."""
+    if signal.getitimer(signal.ITIMER_REAL)[0] > 0:
+        return work()
+    try:
+        with _interrupted_after(seconds):
+            return work()
+    except _TooLong:
+        return None
+
+
 def _read_within(fetched: Fetch, probe_allowed: bool, seconds: float | None) -> Reading:
     """In the child: read the page, interrupted when ``seconds`` pass or memory runs out."""
     try:
@@ -247,7 +259,7 @@ class PageReaders:
         try:
             with self._sent_lock:  # (in the order submitted)
                 future = pool.submit(fn, *args)
-                self._sent = [(p, f) for p, f in self._sent if not f.done()] + [(pool, future)]
+                self._unanswered().append((pool, future))
             result = self._wait(pool, future, seconds)
         except (BrokenProcessPool, CancelledError, RuntimeError):
             self._drop(pool)
@@ -272,11 +284,8 @@ class PageReaders:
                 if started is None and future.running() and self._ahead(pool, future) < self.processes:
                     started = time.monotonic()
                 if started is not None and time.monotonic() - started > seconds + KILL_GRACE:
-                    processes = list((getattr(pool, "_processes", None) or {}).values())  # None: shut down
-                    if any(process.is_alive() for process in processes):
+                    if _kill_children(pool):
                         self._answered = True  # a child started and took the work: it is the work that is stuck
-                    for process in processes:
-                        process.kill()
                     self._drop(pool)
                     raise _TooLong from None
 
@@ -285,9 +294,13 @@ class PageReaders:
         running once it is in its call queue, a place ahead of a free child: behind a batch of
         the quotes stage (seconds of work), a page's clock would run out while it waits."""
         with self._sent_lock:
-            self._sent = [(p, f) for p, f in self._sent if not f.done()]
-            mine = [f for p, f in self._sent if p is pool]
+            mine = [f for p, f in self._unanswered() if p is pool]
         return mine.index(future) if future in mine else 0
+
+    def _unanswered(self) -> list[tuple[ProcessPoolExecutor, Any]]:
+        """The work sent and not answered yet (under ``_sent_lock``)."""
+        self._sent = [(p, f) for p, f in self._sent if not f.done()]
+        return self._sent
 
     def _drop(self, pool: ProcessPoolExecutor) -> None:
         """A child died (or the pool is shutting down): replace it for later pages —
@@ -307,9 +320,17 @@ class PageReaders:
         if pool is None:
             return
         if kill:
-            for process in list((getattr(pool, "_processes", None) or {}).values()):
-                process.kill()
+            _kill_children(pool)
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _kill_children(pool: ProcessPoolExecutor) -> bool:
+    """Kill the pool's children; whether any was alive (had started)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # None: shut down
+    alive = any(process.is_alive() for process in processes)
+    for process in processes:
+        process.kill()
+    return alive
 
 
 def default_processes() -> int:

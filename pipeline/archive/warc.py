@@ -304,27 +304,27 @@ def covered_files(layout: ArchiveLayout) -> dict[str, int]:
         data = None
     if type(data) is dict and all(type(k) is str and type(v) is int for k, v in data.items()):
         return data
-    covered = {}
+    return _sizes(layout, older_than=indexed_at)
+
+
+def _sizes(layout: ArchiveLayout, older_than: float = float("inf")) -> dict[str, int]:
+    """Each WARC file's size, by name (those modified at ``older_than`` or before)."""
+    sizes = {}
     for path in layout.warc_files():
         try:
             st = path.stat()
         except OSError:
             continue
-        if st.st_mtime <= indexed_at:
-            covered[path.name] = st.st_size
-    return covered
+        if st.st_mtime <= older_than:
+            sizes[path.name] = st.st_size
+    return sizes
 
 
 def write_covered(layout: ArchiveLayout, covered: dict[str, int] | None = None) -> None:
     """Say which WARC files the index now covers (all there are, unless told): written
     after the index, so a run stopped between the two reads a file or two back, no more."""
     if covered is None:
-        covered = {}
-        for path in layout.warc_files():
-            try:
-                covered[path.name] = path.stat().st_size
-            except OSError:
-                continue
+        covered = _sizes(layout)
     text = json.dumps(dict(sorted(covered.items())), indent=1) + "\n"
     try:
         if layout.warc_indexed.read_text(encoding="utf-8") == text:

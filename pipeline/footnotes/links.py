@@ -236,7 +236,7 @@ _INLINE = re.compile(
     r"(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)|\[(?P<ref>[^\]]*)\])?"
 )
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
-_AUTOLINK = re.compile(r"<(?P<url>https?://[^<>\s]+)>")
+AUTOLINK = re.compile(r"<(?P<url>https?://[^<>\s]+)>")  # <https://…>, in Markdown and plain text
 _HEADING = re.compile(r"^\s*#{1,6}\s")
 _FRONT_FIELD = re.compile(r"^(?P<key>title|date)\s*:\s*[\"']?(?P<value>.*?)[\"']?\s*$", re.I)
 
@@ -289,8 +289,8 @@ def _markdown_links(p: Paragraph, refs: dict[str, str]) -> tuple[str, list[LinkA
 def _plain_links(p: Paragraph, chunk: str, shift: int, source_at: int) -> list[LinkAt]:
     """Autolinks and bare URLs in the text between Markdown links (``chunk``, which starts at
     ``shift`` in the rendered paragraph and at ``source_at`` in the written one)."""
-    auto = [LinkAt(clean_url(m["url"]), m["url"], m.start() + shift) for m in _AUTOLINK.finditer(chunk)]
-    rest = _AUTOLINK.sub(lambda m: " " * len(m.group(0)), chunk)
+    auto = [LinkAt(clean_url(m["url"]), m["url"], m.start() + shift) for m in AUTOLINK.finditer(chunk)]
+    rest = AUTOLINK.sub(lambda m: " " * len(m.group(0)), chunk)
     found = sorted(auto + bare_links(rest, shift), key=lambda link: link.offset)
     for link in found:
         link.line = p.line_at(link.offset - shift + source_at)

@@ -8,6 +8,7 @@ import re
 
 from ..model import Marker, Note
 from .fields import parse_note
+from .links import AUTOLINK
 from .sentences import text_lines
 
 _DEF = re.compile(r"^ {0,3}\[\^(?P<id>[^\]\s]+)\]:\s*(?P<text>.*)$")
@@ -22,7 +23,6 @@ _LINK = re.compile(
     r"(?P<url>(?:[^()\s]|\([^()\s]*\))+(?:\([^)\s]{0,256}+)?|\([^)\s]{0,256}+)"
     r"(?:\s+\"[^\"]*\")?\)"
 )
-_AUTOLINK = re.compile(r"<(?P<url>https?://[^<>\s]+)>")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _INLINE_START = "^["
 
@@ -36,7 +36,7 @@ def _unlink(text: str) -> tuple[str, dict[str, str]]:
         return f"{m['text']} {m['url']}"
 
     text = _LINK.sub(repl, text)
-    text = _AUTOLINK.sub(lambda m: m["url"], text)
+    text = AUTOLINK.sub(lambda m: m["url"], text)
     return text, link_text
 
 

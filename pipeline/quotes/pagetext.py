@@ -45,7 +45,7 @@ from typing import Any, TypeVar
 from ..decode import decode_page
 from ..metadata import detect_language
 from ..model import Fetch, LinkCheck, PageMeta, Status
-from ..pagereader import in_child, needs_child
+from ..pagereader import in_child, needs_child, within_timer
 from .find import MAX_TEXT as SEARCHED
 from .find import QuoteMatch, find_in, words_of
 from .verdicts import QuoteVerdict, Unreadable
@@ -201,7 +201,7 @@ def within(seconds: float, work: Callable[[], T]) -> T | None:
     helper thread would go on with it, and cost a handoff each way); elsewhere the work
     runs on a helper thread the caller stops waiting for."""
     if in_child() and threading.current_thread() is threading.main_thread():
-        return _within_timer(seconds, work)
+        return within_timer(seconds, work)
     box: list[T] = []
     failed: list[Exception] = []
     done = threading.Event()
@@ -219,20 +219,6 @@ def within(seconds: float, work: Callable[[], T]) -> T | None:
     if failed:
         raise failed[0]
     return box[0] if box else None
-
-
-def _within_timer(seconds: float, work: Callable[[], T]) -> T | None:
-    import signal
-
-    from ..pagereader import _interrupted_after, _TooLong
-
-    if signal.getitimer(signal.ITIMER_REAL)[0] > 0:  # an outer timer already bounds this work
-        return work()
-    try:
-        with _interrupted_after(seconds):
-            return work()
-    except _TooLong:
-        return None
 
 
 def _is_pdf(fetch: Fetch) -> bool:

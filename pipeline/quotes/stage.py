@@ -247,7 +247,7 @@ class SourceTexts:
             if live is None:  # not read this run (unreachable, refused, fresh): the copy from then is all there is
                 self._decide(url, asked, None, results[asked[0].index].check)
             else:
-                then = {a.near: self.copies.stored(url, a.near) for a in asked}
+                then = self._then(url, asked)
                 self._done.update({a.index: verdicts(a, live, then[a.near], self.settings) for a in asked})
                 _searched(then.values())
         for a in self._all:
@@ -316,18 +316,20 @@ class _Reader:
                     batch.append(self._queue.get(timeout=left) if left > 0 else self._queue.get_nowait())
                 except queue.Empty:
                     break
-            size = sum(len(f.body) for _, f, _ in batch)
-            pages = len(batch)
             try:
                 self._read(batch)
             except Exception:  # a fault of ours: the batch's citations are decided unread
                 pass
             finally:
+                self._let_go(batch)
                 del fetch, batch  # the bodies are let go before the next page is waited for
-                with self._lock:
-                    self._handed -= pages
-                    self._bytes -= size
-                    self._lock.notify_all()
+
+    def _let_go(self, pages: list[tuple[str, Fetch, LinkCheck]]) -> None:
+        """These pages are read: their room in the queue is free again."""
+        with self._lock:
+            self._handed -= len(pages)
+            self._bytes -= sum(len(fetch.body) for _, fetch, _ in pages)
+            self._lock.notify_all()
 
     def wait(self, here: Callable[[list[tuple[str, Fetch, LinkCheck]]], None] | None = None) -> None:
         """Until every page handed over so far is read (no batch waits to fill up from now on).
@@ -349,10 +351,7 @@ class _Reader:
             except Exception:  # a fault of ours: the page's citations are decided unread
                 pass
             finally:
-                with self._lock:
-                    self._handed -= 1
-                    self._bytes -= len(page[1].body)
-                    self._lock.notify_all()
+                self._let_go([page])
         with self._lock:
             while self._handed:
                 self._lock.wait()
